@@ -1,0 +1,59 @@
+/*
+ * codebook/policy.h - should a client retry after this error code?
+ *
+ * cb_decide() looks an error code up in an error set (in context: endpoint,
+ * scene ...) and returns the action and the delay before the next attempt:
+ * exponential backoff with full jitter, capped, for a bounded number of
+ * attempts.  When the matching entries disagree the action is
+ * CB_ACTION_AMBIGUOUS and at most one retry is allowed.
+ */
+#ifndef CODEBOOK_POLICY_H
+#define CODEBOOK_POLICY_H
+
+#include "codebook/check.h"
+
+CB_BEGIN_DECLS
+
+/** A source of uniformly distributed 64-bit values. */
+typedef struct {
+	uint64_t (*next)(void *state);
+	void *state;
+} cb_rng;
+
+#define CB_DECIDE_MAX_ENTRIES 16
+
+typedef struct {
+	/** The kind of error: RETRY, RECHECK_RETRY, FAIL, IGNORE or AMBIGUOUS. */
+	cb_action action;
+	/** 1: make another attempt after delay_ms.  0: stop (success for IGNORE). */
+	int retry;
+	unsigned delay_ms;      /**< uniform in [0, min(max_delay, base * 2^(attempt-1))] */
+	unsigned attempt;       /**< attempts made so far, as passed in */
+	unsigned max_attempts;  /**< the bound that applied (1 + 1 for AMBIGUOUS) */
+	int known;              /**< the code was found in the set */
+	int contact_support;    /**< tell the user to contact support with the log ID */
+	/** The matching entries (up to CB_DECIDE_MAX_ENTRIES; nentries_total counts all). */
+	const cb_entry *entries[CB_DECIDE_MAX_ENTRIES];
+	size_t nentries;
+	size_t nentries_total;
+	/** The check of the code in its context, for callers that report it. */
+	cb_check_result check;
+	char message[CB_CHECK_MESSAGE_MAX];
+} cb_decision;
+
+/**
+ * Decide what to do after attempt number @p attempt (1 = the first call)
+ * failed with @p code.
+ *
+ * @param[out] out the decision.
+ * @param rng  random source for the jitter; NULL uses the system's
+ *             (arc4random), which is thread-safe.
+ * @return CB_OK; CB_EINVAL for NULL arguments or attempt 0.
+ */
+CB_EXTERN int cb_decide(cb_decision *out, const cb_codeset *cs,
+    const char *code, size_t code_len, const cb_ctx *ctx, size_t nctx,
+    unsigned attempt, const cb_rng *rng);
+
+CB_END_DECLS
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * cli.h - shared state and helpers of the codebook command-line tool.
+ * The CLI is a thin layer: parse arguments, call libcodebook, print.
+ */
+#ifndef CB_CLI_H
+#define CB_CLI_H
+
+#include <stdio.h>
+
+#include <codebook.h>
+
+#include "buf.h"
+#include "jsonw.h"
+
+enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+#define CLI_MAX_CTX 16
+
+struct cli {
+	const char *catalogs;   /* resolved directory */
+	int         json;       /* --json given before the command */
+	cb_catalog *cat;        /* loaded on first use */
+	cb_codeset *file_set;   /* a set loaded from a path argument */
+};
+
+struct cli_ctx {
+	cb_ctx pairs[CLI_MAX_CTX];
+	size_t n;
+};
+
+/* Print "codebook: <msg>" to stderr; returns EXIT_USAGE. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The set named @name from the catalogs, or loaded from @name when it is a
+ * path (contains '/' or ends in .json).  NULL after printing why. */
+const cb_codeset *cli_set(struct cli *c, const char *name);
+
+/* Parse "dim=value" into @ctx; EXIT_OK or EXIT_USAGE (printed). */
+int cli_ctx_add(struct cli_ctx *ctx, const char *arg);
+
+/* Resolve the pairs of @ctx to dimension and value indexes of @cs;
+ * EXIT_OK or EXIT_USAGE after naming the bad pair and the choices. */
+int cli_ctx_resolve(const cb_codeset *cs, const struct cli_ctx *ctx, int *dims, int *vals);
+
+/* Write @b to stdout (or @path atomically); EXIT_OK or EXIT_USAGE. */
+int cli_write(const cb_buf *b, const char *path);
+
+/* Print a JSON document built in @b followed by a newline. */
+int cli_print_json(cb_buf *b);
+
+/* Text rendering helpers */
+void cli_print_entry_line(FILE *fp, const cb_entry *e);
+void cli_print_findings(FILE *fp, const cb_report *r);
+
+typedef int (*cli_cmd_fn)(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_lint(struct cli *c, int argc, char **argv);
+int cmd_diff(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_explain(struct cli *c, int argc, char **argv);
+int cmd_rules(struct cli *c, int argc, char **argv);
+
+/* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
+int cli_wants_help(int argc, char **argv, const char *usage);
+
+/* Options of a subcommand.  Arguments that look like negative numbers
+ * ("-9990001", an error code) are positional, not options. */
+struct cli_opt {
+	const char *name;     /* long name without "--" */
+	char        shortc;   /* 0 if none */
+	int         has_arg;
+	int         id;       /* > 0 */
+};
+struct cli_args {
+	int    argc;
+	char **argv;
+	int    i;
+	int    only_pos;      /* after "--" */
+};
+#define CLI_ARGS_INIT(argc, argv) { (argc), (argv), 1, 0 }
+enum { CLI_END = -1, CLI_BAD = -2, CLI_POS = 0 };
+/* Next argument: an option id with its value in *arg, CLI_POS with the
+ * positional in *arg, CLI_END, or CLI_BAD after printing the problem. */
+int cli_next(struct cli_args *a, const struct cli_opt *opts, const char **arg);
+
+#endif

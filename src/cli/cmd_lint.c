@@ -1,0 +1,131 @@
+/*
+ * cmd_lint.c - codebook lint FILE...: every problem of code-set files;
+ * codebook rules: the rule table.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+#include "view.h"
+
+static const char usage[] =
+    "usage: codebook lint FILE... [--json]\n\n"
+    "Report every problem of the code-set files: JSON syntax, structure, undeclared\n"
+    "categories or context values, codes failing the set's format, duplicates, rows\n"
+    "without a code, codes whose entries disagree on handling. Each finding names its\n"
+    "file:line:column and rule. Exit 1 when a file has errors (warnings alone exit 0).\n";
+
+int
+cmd_lint(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	const char *arg, *files[1024];
+	size_t nfiles = 0, i, errors = 0, warnings = 0;
+	int k, rc = EXIT_OK;
+	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
+	cb_jw w;
+
+	if (cli_wants_help(argc, argv, usage))
+		return EXIT_OK;
+	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
+		if (k == CLI_BAD)
+			return EXIT_USAGE;
+		if (k == 1)
+			c->json = 1;
+		else if (nfiles < sizeof(files) / sizeof(files[0]))
+			files[nfiles++] = arg;
+		else
+			return cli_error("lint: at most %zu files at once", sizeof(files) / sizeof(files[0]));
+	}
+	if (nfiles == 0)
+		return cli_error("lint: missing FILE (see --help)");
+	cb_jw_init(&w, &b, 1);
+	if (c->json)
+		cb_jw_arr_begin(&w);
+	for (i = 0; i < nfiles; i++) {
+		cb_report *r = NULL;
+		size_t e, wn;
+		if (cb_lint_file(&r, files[i]) != CB_OK) {
+			cli_error("%s", cb_errmsg());
+			rc = EXIT_USAGE;
+			continue;
+		}
+		e = cb_report_count_severity(r, CB_SEV_ERROR);
+		wn = cb_report_count_severity(r, CB_SEV_WARNING);
+		errors += e;
+		warnings += wn;
+		if (e > 0 && rc == EXIT_OK)
+			rc = EXIT_REJECTED;
+		if (c->json) {
+			cb_jw_obj_begin(&w);
+			cb_jw_kstr(&w, "file", files[i]);
+			cb_jw_kint(&w, "errors", (long long)e);
+			cb_jw_kint(&w, "warnings", (long long)wn);
+			cb_jw_key(&w, "findings");
+			cb_view_findings(&w, r);
+			cb_jw_obj_end(&w);
+		} else {
+			cli_print_findings(stdout, r);
+		}
+		cb_report_free(r);
+	}
+	if (c->json) {
+		cb_jw_arr_end(&w);
+		if (cli_print_json(&b) != EXIT_OK)
+			rc = EXIT_USAGE;
+	} else {
+		printf("%zu error%s, %zu warning%s in %zu file%s\n", errors, errors == 1 ? "" : "s",
+		    warnings, warnings == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+	}
+	cb_buf_reset(&b);
+	return rc;
+}
+
+static const char rules_usage[] =
+    "usage: codebook rules [--json]\n\n"
+    "List the lint and governance rules with their severity.\n";
+
+int
+cmd_rules(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	const char *arg;
+	size_t i;
+	int k, rc;
+
+	if (cli_wants_help(argc, argv, rules_usage))
+		return EXIT_OK;
+	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
+		if (k == CLI_BAD)
+			return EXIT_USAGE;
+		if (k == 1)
+			c->json = 1;
+		else
+			return cli_error("rules takes no arguments, got \"%s\"", arg);
+	}
+	if (c->json) {
+		cb_buf b = CB_BUF_INIT(1u << 20);
+		cb_jw w;
+		cb_jw_init(&w, &b, 1);
+		cb_jw_arr_begin(&w);
+		for (i = 0; i < cb_rule_count(); i++) {
+			const cb_rule_info *r = cb_rule_get(i);
+			cb_jw_obj_begin(&w);
+			cb_jw_kstr(&w, "rule", r->name);
+			cb_jw_kstr(&w, "severity", cb_severity_name(r->severity));
+			cb_jw_kstr(&w, "summary", r->summary);
+			cb_jw_obj_end(&w);
+		}
+		cb_jw_arr_end(&w);
+		rc = cli_print_json(&b);
+		cb_buf_reset(&b);
+		return rc;
+	}
+	for (i = 0; i < cb_rule_count(); i++) {
+		const cb_rule_info *r = cb_rule_get(i);
+		printf("%-20s %-8s %s\n", r->name, cb_severity_name(r->severity), r->summary);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,391 @@
+/*
+ * check.c - the verdict on one code in one context.
+ *
+ * Order of tests: format (characters, case, shape, length), then the
+ * context pairs, then the lookup, then applicability and status.  The hot
+ * path (a valid code) touches only the hash slot and the entry; messages
+ * and alternatives are built only when asked for, and never allocate.
+ */
+#include "codeset_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const reason_names[CB_REASON_COUNT] = {
+	"valid", "deprecated", "invalid-format", "unknown-code", "unknown-category",
+	"not-applicable", "unknown-context", "retired"
+};
+
+const char *
+cb_reason_name(cb_reason r)
+{
+	return (unsigned)r < CB_REASON_COUNT ? reason_names[r] : "?";
+}
+
+cb_ctx
+cb_ctx_make(const char *dim, const char *value)
+{
+	cb_ctx c;
+
+	c.dim = dim;
+	c.dim_len = dim ? strlen(dim) : 0;
+	c.value = value;
+	c.value_len = value ? strlen(value) : 0;
+	return c;
+}
+
+/* "rule=A3, endpoint=/x" for messages */
+static void
+msg_ctx(cb_msg *m, const cb_ctx *ctx, size_t nctx)
+{
+	char q1[64], q2[96];
+	size_t i;
+
+	for (i = 0; i < nctx; i++)
+		cb__msg_add(m, "%s%s=%s", i ? ", " : "",
+		    cb__quote(q1, sizeof(q1), ctx[i].dim, ctx[i].dim_len),
+		    cb__quote(q2, sizeof(q2), ctx[i].value, ctx[i].value_len));
+}
+
+static void
+msg_values(cb_msg *m, const cb_codeset *cs, size_t d, uint64_t mask)
+{
+	size_t v, k = 0;
+
+	for (v = 0; v < cs->cs_dims[d].d_nvalues; v++)
+		if ((mask >> v) & 1)
+			cb__msg_add(m, "%s%s", k++ ? ", " : "", cs->cs_dims[d].d_values[v]);
+}
+
+static int
+admits(const struct cb_entry *e, const int *dims, const int *vals, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t a = e->e_applies[dims[i]];
+		if (a != 0 && !((a >> vals[i]) & 1))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Case-insensitive optimal string alignment distance, or limit+1 when it
+ * exceeds @limit.  Both strings are at most CB_MAX_CODE_LEN bytes. */
+static unsigned
+distance(const char *a, size_t na, const char *b, size_t nb, unsigned limit)
+{
+	unsigned rows[3][CB_MAX_CODE_LEN + 1];
+	unsigned *pp = rows[0], *p = rows[1], *c = rows[2], *t;
+	size_t i, j;
+
+	if ((na > nb ? na - nb : nb - na) > limit || na > CB_MAX_CODE_LEN || nb > CB_MAX_CODE_LEN)
+		return limit + 1;
+	for (j = 0; j <= nb; j++)
+		p[j] = (unsigned)j;
+	for (i = 1; i <= na; i++) {
+		unsigned best;
+		c[0] = (unsigned)i;
+		best = c[0];
+		for (j = 1; j <= nb; j++) {
+			unsigned cost = lower(a[i - 1]) != lower(b[j - 1]);
+			unsigned v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (p[j - 1] + cost < v)
+				v = p[j - 1] + cost;
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > limit)
+			return limit + 1;
+		t = pp; pp = p; p = c; c = t;
+	}
+	return p[nb];
+}
+
+/* Close matches for an unknown code, nearest first. */
+static void
+suggest(cb_check_result *out, const cb_codeset *cs, const char *code, size_t len)
+{
+	unsigned limit = len <= 4 ? 1 : len <= 12 ? 2 : 3, dist[CB_CHECK_MAX_ALTS];
+	const size_t keep = 5;
+	size_t i, k, n;
+
+	for (i = 0; i < cs->cs_nentries; i++) {
+		const struct cb_entry *e = &cs->cs_entries[i];
+		unsigned d;
+		if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
+			continue;
+		d = distance(code, len, e->e_code, e->e_code_len, limit);
+		if (d > limit)
+			continue;
+		out->nalts_total++;
+		/* keep the @keep nearest, sorted by distance */
+		for (k = 0; k < out->nalts && dist[k] <= d; k++)
+			;
+		if (k >= keep)
+			continue;
+		n = out->nalts < keep ? out->nalts + 1 : keep;
+		memmove(&out->alts[k + 1], &out->alts[k], (n - 1 - k) * sizeof(out->alts[0]));
+		memmove(&dist[k + 1], &dist[k], (n - 1 - k) * sizeof(dist[0]));
+		out->alts[k] = e;
+		dist[k] = d;
+		out->nalts = n;
+	}
+}
+
+/* Codes (first entries, not retired) admitted in the context; for
+ * CATEGORY.CODE lists with cat >= 0, only that category's. */
+static void
+collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *vals,
+    size_t n, int cat)
+{
+	size_t i;
+
+	for (i = 0; i < cs->cs_nentries; i++) {
+		const struct cb_entry *e = &cs->cs_entries[i], *p;
+		int ok = 0;
+		if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
+			continue;
+		if (cat >= 0 && e->e_category != cat)
+			continue;
+		for (p = e; p && !ok; p = cb_entry_next_same(p))
+			ok = admits(p, dims, vals, n);
+		if (!ok)
+			continue;
+		if (out->nalts < CB_CHECK_MAX_ALTS)
+			out->alts[out->nalts++] = e;
+		out->nalts_total++;
+	}
+}
+
+static void
+msg_alts(cb_msg *m, const cb_check_result *out)
+{
+	size_t i;
+
+	for (i = 0; i < out->nalts; i++)
+		cb__msg_add(m, "%s%s", i ? ", " : "", out->alts[i]->e_code);
+	if (out->nalts_total > out->nalts)
+		cb__msg_add(m, " and %zu more", out->nalts_total - out->nalts);
+}
+
+int
+cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
+    size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags)
+{
+	const int want = !(flags & CB_CHECK_NO_MESSAGE);
+	int dims[CB_MAX_DIMS], vals[CB_MAX_DIMS];
+	const struct cb_entry *e, *p, *best = NULL;
+	char q[96], why[200];
+	size_t i, j, nm = 0, off;
+	cb_msg m;
+
+	if (out == NULL || cs == NULL || (code == NULL && code_len > 0) || (ctx == NULL && nctx > 0))
+		return cb__fail(CB_EINVAL, "cb_check: NULL argument");
+	if (code == NULL)
+		code = "";
+	/* only the header of the result: the message buffer is written on demand */
+	out->reason = CB_VALID;
+	out->accepted = 0;
+	out->set_name = cs->cs_name;
+	out->set_version = cs->cs_version;
+	out->entry = NULL;
+	out->nmatches = out->error_offset = out->ctx_index = 0;
+	out->nalts = out->nalts_total = 0;
+	out->message[0] = '\0';
+	cb__msg_init(&m, out->message, want ? sizeof(out->message) : 0);
+	if (want)
+		cb__quote(q, sizeof(q), code, code_len);
+
+	if (!cb__format_ok(&cs->cs_fmt, code, code_len, &off, why, sizeof(why))) {
+		out->reason = CB_INVALID_FORMAT;
+		out->error_offset = off;
+		cb__msg_add(&m, "\"%s\" is not a valid %s code: %s", q, cs->cs_name, why);
+		return CB_OK;
+	}
+
+	if (nctx > CB_MAX_DIMS) {
+		out->reason = CB_UNKNOWN_CONTEXT;
+		out->ctx_index = CB_MAX_DIMS;
+		cb__msg_add(&m, "%zu context pairs given; %s has %zu dimensions", nctx, cs->cs_name, cs->cs_ndims);
+		return CB_OK;
+	}
+	for (i = 0; i < nctx; i++) {
+		int d = (ctx[i].dim == NULL) ? -1 : cb_codeset_dim_index(cs, ctx[i].dim, ctx[i].dim_len);
+		out->ctx_index = i;
+		if (d < 0) {
+			char qd[64];
+			out->reason = CB_UNKNOWN_CONTEXT;
+			cb__msg_add(&m, "%s has no context dimension \"%s\"", cs->cs_name,
+			    cb__quote(qd, sizeof(qd), ctx[i].dim ? ctx[i].dim : "", ctx[i].dim_len));
+			if (cs->cs_ndims == 0)
+				cb__msg_add(&m, "; it takes no context");
+			for (j = 0; j < cs->cs_ndims; j++)
+				cb__msg_add(&m, "%s%s", j ? ", " : "; dimensions: ", cs->cs_dims[j].d_name);
+			return CB_OK;
+		}
+		for (j = 0; j < i; j++) {
+			if (dims[j] == d) {
+				out->reason = CB_UNKNOWN_CONTEXT;
+				cb__msg_add(&m, "context dimension \"%s\" is given twice", cs->cs_dims[d].d_name);
+				return CB_OK;
+			}
+		}
+		dims[i] = d;
+		vals[i] = ctx[i].value == NULL ? -1 :
+		    cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+		if (vals[i] < 0) {
+			char qv[96];
+			out->reason = CB_UNKNOWN_CONTEXT;
+			cb__msg_add(&m, "\"%s\" is not a value of %s in %s (allowed: ",
+			    cb__quote(qv, sizeof(qv), ctx[i].value ? ctx[i].value : "", ctx[i].value_len),
+			    cs->cs_dims[d].d_name, cs->cs_name);
+			msg_values(&m, cs, (size_t)d, cb__dim_all(cs, (size_t)d));
+			cb__msg_add(&m, ")");
+			return CB_OK;
+		}
+	}
+	out->ctx_index = 0;
+
+	if ((e = cb_codeset_find(cs, code, code_len)) == NULL) {
+		int cat = -1;
+		if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE) {
+			size_t plen = (size_t)((const char *)memchr(code, '.', code_len) - code);
+			cat = cb_codeset_category_index(cs, code, plen);
+			if (cat < 0) {
+				int near = 0;
+				for (j = 0; j < cs->cs_ncats && !near; j++)
+					near = strlen(cs->cs_cats[j].c_name) == plen &&
+					    strncasecmp(cs->cs_cats[j].c_name, code, plen) == 0;
+				if (!near) {
+					out->reason = CB_UNKNOWN_CATEGORY;
+					out->error_offset = 0;
+					cb__msg_add(&m, "\"%s\": category \"%.*s\" is not declared in %s (categories: ",
+					    q, (int)(plen > 64 ? 64 : plen), code, cs->cs_name);
+					for (j = 0; j < cs->cs_ncats; j++)
+						cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_cats[j].c_name);
+					cb__msg_add(&m, ")");
+					return CB_OK;
+				}
+			}
+		}
+		out->reason = CB_UNKNOWN_CODE;
+		if (!want)
+			return CB_OK;
+		cb__msg_add(&m, "\"%s\" is not a code of %s v%d", q, cs->cs_name, cs->cs_version);
+		suggest(out, cs, code, code_len);
+		if (out->nalts > 0) {
+			cb__msg_add(&m, "; did you mean ");
+			out->nalts_total = out->nalts;
+			msg_alts(&m, out);
+			cb__msg_add(&m, "?");
+		} else if (cat >= 0) {
+			collect(out, cs, NULL, NULL, 0, cat);
+			if (out->nalts_total <= CB_CHECK_MAX_ALTS && out->nalts > 0) {
+				cb__msg_add(&m, "; codes of %s: ", cs->cs_cats[cat].c_name);
+				msg_alts(&m, out);
+			}
+		}
+		return CB_OK;
+	}
+
+	/* prefer an active matching entry, then a deprecated one, then a retired one */
+	for (p = e; p != NULL; p = cb_entry_next_same(p)) {
+		if (!admits(p, dims, vals, nctx))
+			continue;
+		nm++;
+		if (best == NULL || p->e_status < best->e_status)
+			best = p;
+	}
+	out->nmatches = nm;
+	if (best == NULL) {
+		uint64_t can;
+		out->reason = CB_NOT_APPLICABLE;
+		out->entry = e;
+		for (i = 0; i < nctx; i++) {
+			if (!((cb__code_admits(e, (size_t)dims[i]) >> vals[i]) & 1)) {
+				out->ctx_index = i;
+				break;
+			}
+		}
+		if (!want)
+			return CB_OK;
+		i = out->ctx_index;
+		can = cb__code_admits(e, (size_t)dims[i]);
+		cb__msg_add(&m, "%s does not suit ", q);
+		msg_ctx(&m, ctx, nctx);
+		cb__msg_add(&m, " in %s v%d; it suits %s ", cs->cs_name, cs->cs_version,
+		    cs->cs_dims[dims[i]].d_name);
+		msg_values(&m, cs, (size_t)dims[i], can);
+		collect(out, cs, dims, vals, nctx, -1);
+		if (out->nalts_total == 0) {
+			cb__msg_add(&m, ". No code suits ");
+			msg_ctx(&m, ctx, nctx);
+		} else {
+			cb__msg_add(&m, ". Codes for ");
+			msg_ctx(&m, ctx, nctx);
+			cb__msg_add(&m, ": ");
+			msg_alts(&m, out);
+		}
+		return CB_OK;
+	}
+	out->entry = best;
+	switch (best->e_status) {
+	case CB_STATUS_ACTIVE:
+		out->reason = CB_VALID;
+		out->accepted = 1;
+		if (want) {
+			cb__msg_add(&m, "%s is valid in %s v%d", q, cs->cs_name, cs->cs_version);
+			if (nctx > 0) {
+				cb__msg_add(&m, " for ");
+				msg_ctx(&m, ctx, nctx);
+			}
+		}
+		break;
+	case CB_STATUS_DEPRECATED:
+		out->reason = CB_DEPRECATED;
+		out->accepted = !cs->cs_reject_deprecated;
+		if (best->e_replaced_by[0] != '\0') {
+			const cb_entry *r = cb_codeset_find(cs, best->e_replaced_by, strlen(best->e_replaced_by));
+			if (r != NULL) {
+				out->alts[0] = r;
+				out->nalts = out->nalts_total = 1;
+			}
+		}
+		cb__msg_add(&m, "%s is deprecated in %s", q, cs->cs_name);
+		if (best->e_deprecated_since > 0)
+			cb__msg_add(&m, " since v%d", best->e_deprecated_since);
+		cb__msg_add(&m, out->accepted ? " (accepted with a warning)" : " and rejected by this set");
+		if (best->e_replaced_by[0] != '\0')
+			cb__msg_add(&m, "; use %s instead", best->e_replaced_by);
+		break;
+	case CB_STATUS_RETIRED:
+		out->reason = CB_RETIRED;
+		cb__msg_add(&m, "%s was retired from %s: the upstream list no longer has it", q, cs->cs_name);
+		if (best->e_replaced_by[0] != '\0')
+			cb__msg_add(&m, "; use %s instead", best->e_replaced_by);
+		break;
+	}
+	return CB_OK;
+}
+
+int
+cb_check(cb_check_result *out, const cb_codeset *cs, const char *code,
+    size_t code_len, const cb_ctx *ctx, size_t nctx)
+{
+	return cb_check_ex(out, cs, code, code_len, ctx, nctx, 0);
+}

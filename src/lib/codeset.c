@@ -1,0 +1,373 @@
+/*
+ * codeset.c - the read side of a loaded code set: reference counting, the
+ * hash of codes behind O(1) lookup, and the getters of the public header.
+ */
+#include "codeset_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t
+cb__hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+int
+cb__codeset_index(cb_codeset *cs)
+{
+	size_t i, nslots = 16, mask;
+	struct cb_entry *last_of_chain;
+
+	while (nslots < cs->cs_nentries * 2)
+		nslots *= 2;
+	cs->cs_slots = cb_arena_calloc(&cs->cs_arena, nslots, sizeof(uint32_t));
+	if (cs->cs_slots == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	cs->cs_nslots = nslots;
+	mask = nslots - 1;
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i];
+		size_t s;
+
+		if (e->e_code == NULL)
+			continue;
+		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
+			uint32_t at = cs->cs_slots[s];
+			if (at == 0) {
+				cs->cs_slots[s] = (uint32_t)i + 1;
+				e->e_first = true;
+				break;
+			}
+			last_of_chain = &cs->cs_entries[at - 1];
+			if (last_of_chain->e_code_len == e->e_code_len &&
+			    memcmp(last_of_chain->e_code, e->e_code, e->e_code_len) == 0) {
+				while (last_of_chain->e_next_same != 0)
+					last_of_chain = &cs->cs_entries[last_of_chain->e_next_same - 1];
+				last_of_chain->e_next_same = (uint32_t)i + 1;
+				break;
+			}
+		}
+	}
+	return CB_OK;
+}
+
+const cb_entry *
+cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
+{
+	size_t s, mask;
+
+	if (cs == NULL || cs->cs_nslots == 0 || (code == NULL && len > 0))
+		return NULL;
+	mask = cs->cs_nslots - 1;
+	for (s = cb__hash(code, len) & mask;; s = (s + 1) & mask) {
+		uint32_t at = cs->cs_slots[s];
+		const struct cb_entry *e;
+		if (at == 0)
+			return NULL;
+		e = &cs->cs_entries[at - 1];
+		if (e->e_code_len == len && memcmp(e->e_code, code, len) == 0)
+			return e;
+	}
+}
+
+uint64_t
+cb__dim_all(const cb_codeset *cs, size_t d)
+{
+	size_t n = cs->cs_dims[d].d_nvalues;
+
+	return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+}
+
+uint64_t
+cb__code_admits(const cb_entry *e, size_t d)
+{
+	const cb_codeset *cs = e->e_set;
+	uint64_t m = 0;
+
+	for (; e != NULL; e = cb_entry_next_same(e)) {
+		if (e->e_applies[d] == 0)
+			return cb__dim_all(cs, d);
+		m |= e->e_applies[d];
+	}
+	return m;
+}
+
+cb_codeset *
+cb_codeset_ref(cb_codeset *cs)
+{
+	if (cs != NULL)
+		atomic_fetch_add_explicit(&cs->cs_refs, 1, memory_order_relaxed);
+	return cs;
+}
+
+void
+cb_codeset_free(cb_codeset *cs)
+{
+	if (cs == NULL)
+		return;
+	if (atomic_fetch_sub_explicit(&cs->cs_refs, 1, memory_order_acq_rel) != 1)
+		return;
+	cb_arena_free(&cs->cs_arena);
+	free(cs);
+}
+
+#define S(x) ((x) ? (x) : "")
+
+const char *cb_codeset_name(const cb_codeset *cs)        { return S(cs->cs_name); }
+const char *cb_codeset_title(const cb_codeset *cs)       { return S(cs->cs_title); }
+const char *cb_codeset_description(const cb_codeset *cs) { return S(cs->cs_description); }
+const char *cb_codeset_source(const cb_codeset *cs)      { return S(cs->cs_source); }
+const char *cb_codeset_origin(const cb_codeset *cs)      { return S(cs->cs_origin); }
+int cb_codeset_version(const cb_codeset *cs)             { return cs->cs_version; }
+int cb_codeset_is_mirror(const cb_codeset *cs)           { return cs->cs_mirror; }
+int cb_codeset_repeated_codes(const cb_codeset *cs)      { return cs->cs_repeated; }
+int cb_codeset_rejects_deprecated(const cb_codeset *cs)  { return cs->cs_reject_deprecated; }
+
+void
+cb_codeset_format(const cb_codeset *cs, cb_format *out)
+{
+	out->charset = cs->cs_fmt.f_charset;
+	out->shape = cs->cs_fmt.f_shape;
+	out->letter_case = cs->cs_fmt.f_case;
+	out->case_enforced = cs->cs_fmt.f_case_enforced;
+	out->min_length = cs->cs_fmt.f_min;
+	out->max_length = cs->cs_fmt.f_max;
+}
+
+void
+cb_codeset_policy(const cb_codeset *cs, cb_policy *out)
+{
+	*out = cs->cs_policy;
+}
+
+size_t cb_codeset_entry_count(const cb_codeset *cs) { return cs->cs_nentries; }
+
+const cb_entry *
+cb_codeset_entry(const cb_codeset *cs, size_t i)
+{
+	return i < cs->cs_nentries ? &cs->cs_entries[i] : NULL;
+}
+
+size_t cb_codeset_category_count(const cb_codeset *cs) { return cs->cs_ncats; }
+
+const char *
+cb_codeset_category_name(const cb_codeset *cs, size_t i)
+{
+	return i < cs->cs_ncats ? cs->cs_cats[i].c_name : "";
+}
+
+const char *
+cb_codeset_category_description(const cb_codeset *cs, size_t i)
+{
+	return i < cs->cs_ncats ? S(cs->cs_cats[i].c_description) : "";
+}
+
+int
+cb_codeset_category_index(const cb_codeset *cs, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < cs->cs_ncats; i++)
+		if (strlen(cs->cs_cats[i].c_name) == len &&
+		    memcmp(cs->cs_cats[i].c_name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+size_t cb_codeset_dim_count(const cb_codeset *cs) { return cs->cs_ndims; }
+
+const char *
+cb_codeset_dim_name(const cb_codeset *cs, size_t d)
+{
+	return d < cs->cs_ndims ? cs->cs_dims[d].d_name : "";
+}
+
+const char *
+cb_codeset_dim_description(const cb_codeset *cs, size_t d)
+{
+	return d < cs->cs_ndims ? S(cs->cs_dims[d].d_description) : "";
+}
+
+size_t
+cb_codeset_dim_value_count(const cb_codeset *cs, size_t d)
+{
+	return d < cs->cs_ndims ? cs->cs_dims[d].d_nvalues : 0;
+}
+
+const char *
+cb_codeset_dim_value(const cb_codeset *cs, size_t d, size_t v)
+{
+	if (d >= cs->cs_ndims || v >= cs->cs_dims[d].d_nvalues)
+		return "";
+	return cs->cs_dims[d].d_values[v];
+}
+
+int
+cb_codeset_dim_index(const cb_codeset *cs, const char *name, size_t len)
+{
+	size_t d;
+
+	for (d = 0; d < cs->cs_ndims; d++)
+		if (strlen(cs->cs_dims[d].d_name) == len &&
+		    memcmp(cs->cs_dims[d].d_name, name, len) == 0)
+			return (int)d;
+	return -1;
+}
+
+int
+cb_codeset_dim_value_index(const cb_codeset *cs, size_t d, const char *value, size_t len)
+{
+	size_t v;
+
+	if (d >= cs->cs_ndims)
+		return -1;
+	for (v = 0; v < cs->cs_dims[d].d_nvalues; v++) {
+		const char *s = cs->cs_dims[d].d_values[v];
+		if (strlen(s) == len && memcmp(s, value, len) == 0)
+			return (int)v;
+	}
+	return -1;
+}
+
+size_t cb_codeset_handling_count(const cb_codeset *cs) { return cs->cs_nhandling; }
+
+const char *
+cb_codeset_handling_name(const cb_codeset *cs, size_t h)
+{
+	return h < cs->cs_nhandling ? cs->cs_handling[h].h_name : "";
+}
+
+cb_action
+cb_codeset_handling_action(const cb_codeset *cs, size_t h)
+{
+	return h < cs->cs_nhandling ? cs->cs_handling[h].h_action : CB_ACTION_NONE;
+}
+
+int
+cb_codeset_handling_contact_support(const cb_codeset *cs, size_t h)
+{
+	return h < cs->cs_nhandling ? cs->cs_handling[h].h_contact_support : 0;
+}
+
+const char *
+cb_codeset_handling_description(const cb_codeset *cs, size_t h)
+{
+	return h < cs->cs_nhandling ? S(cs->cs_handling[h].h_description) : "";
+}
+
+const char *cb_entry_code(const cb_entry *e)        { return e->e_code; }
+size_t      cb_entry_code_len(const cb_entry *e)    { return e->e_code_len; }
+const char *cb_entry_description(const cb_entry *e) { return S(e->e_description); }
+cb_status   cb_entry_status(const cb_entry *e)      { return e->e_status; }
+int cb_entry_since(const cb_entry *e)               { return e->e_since; }
+int cb_entry_deprecated_since(const cb_entry *e)    { return e->e_deprecated_since; }
+const char *cb_entry_replaced_by(const cb_entry *e) { return S(e->e_replaced_by); }
+int cb_entry_http_status(const cb_entry *e)         { return e->e_http_status; }
+int cb_entry_not_an_error(const cb_entry *e)        { return e->e_not_an_error; }
+size_t cb_entry_index(const cb_entry *e)            { return e->e_index; }
+const cb_codeset *cb_entry_set(const cb_entry *e)   { return e->e_set; }
+unsigned cb_entry_line(const cb_entry *e)           { return e->e_line; }
+unsigned cb_entry_column(const cb_entry *e)         { return e->e_col; }
+
+const char *
+cb_entry_category(const cb_entry *e)
+{
+	return e->e_category >= 0 ? e->e_set->cs_cats[e->e_category].c_name : "";
+}
+
+const char *
+cb_entry_handling(const cb_entry *e)
+{
+	return e->e_handling >= 0 ? e->e_set->cs_handling[e->e_handling].h_name : "";
+}
+
+cb_action
+cb_entry_action(const cb_entry *e)
+{
+	if (e->e_not_an_error)
+		return CB_ACTION_IGNORE;
+	return e->e_handling >= 0 ? e->e_set->cs_handling[e->e_handling].h_action
+	    : CB_ACTION_NONE;
+}
+
+const cb_entry *
+cb_entry_next_same(const cb_entry *e)
+{
+	return e->e_next_same ? &e->e_set->cs_entries[e->e_next_same - 1] : NULL;
+}
+
+int
+cb_entry_restricts(const cb_entry *e, size_t d)
+{
+	return d < CB_MAX_DIMS && e->e_applies[d] != 0;
+}
+
+int
+cb_entry_admits(const cb_entry *e, size_t d, size_t v)
+{
+	if (d >= e->e_set->cs_ndims || v >= e->e_set->cs_dims[d].d_nvalues)
+		return 0;
+	return e->e_applies[d] == 0 || (e->e_applies[d] >> v) & 1;
+}
+
+const char *
+cb_entry_attribute(const cb_entry *e, const char *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->e_nattrs; i++)
+		if (strcmp(e->e_attrs[i].key, key) == 0)
+			return e->e_attrs[i].value;
+	return NULL;
+}
+
+size_t cb_entry_attribute_count(const cb_entry *e) { return e->e_nattrs; }
+
+const char *
+cb_entry_attribute_key(const cb_entry *e, size_t i)
+{
+	return i < e->e_nattrs ? e->e_attrs[i].key : "";
+}
+
+const char *
+cb_entry_attribute_value(const cb_entry *e, size_t i)
+{
+	return i < e->e_nattrs ? e->e_attrs[i].value : "";
+}
+
+const char *
+cb_status_name(cb_status s)
+{
+	static const char *const n[] = { "active", "deprecated", "retired" };
+	return (unsigned)s < 3 ? n[s] : "?";
+}
+
+const char *
+cb_shape_name(cb_shape s)
+{
+	static const char *const n[] = { "plain", "category.code", "integer" };
+	return (unsigned)s < 3 ? n[s] : "?";
+}
+
+const char *
+cb_case_name(cb_case c)
+{
+	static const char *const n[] = { "any", "upper", "lower" };
+	return (unsigned)c < 3 ? n[c] : "?";
+}
+
+const char *
+cb_action_name(cb_action a)
+{
+	static const char *const n[] = { "none", "retry", "recheck-then-retry",
+	    "fail", "ignore", "ambiguous" };
+	return (unsigned)a < 6 ? n[a] : "?";
+}

@@ -1,0 +1,138 @@
+/*
+ * error.c - the per-thread error message (libgit2's git_error_last model):
+ * a call that fails records why before returning its negative code, so even
+ * a constructor that produced no object can explain itself.
+ */
+#include "codeset_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char errbuf[1024] = "no error";
+
+int
+cb__fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+cb__fail_errno(int code, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+	n = strlen(errbuf);
+	if (n < sizeof(errbuf))
+		(void)snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", strerror(saved));
+	return code;
+}
+
+const char *
+cb_errmsg(void)
+{
+	return errbuf;
+}
+
+const char *
+cb_strerror(int err)
+{
+	static const char *const names[] = {
+		"CB_OK", "CB_ERROR", "CB_ENOMEM", "CB_EINVAL", "CB_ENOTFOUND",
+		"CB_ETOOBIG", "CB_EPARSE", "CB_EIO"
+	};
+
+	if (err <= 0 && err >= CB_EIO)
+		return names[-err];
+	return "CB_UNKNOWN";
+}
+
+void
+cb_free(void *p)
+{
+	free(p);
+}
+
+const char *
+cb_version(void)
+{
+	return CB_VERSION_STRING;
+}
+
+void
+cb__msg_init(cb_msg *m, char *dst, size_t size)
+{
+	m->m_p = dst;
+	m->m_size = size;
+	m->m_len = 0;
+	if (size > 0)
+		dst[0] = '\0';
+}
+
+void
+cb__msg_add(cb_msg *m, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (m->m_len + 1 >= m->m_size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(m->m_p + m->m_len, m->m_size - m->m_len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= m->m_size - m->m_len) {
+		/* truncated: end with an ellipsis so the reader knows */
+		m->m_len = m->m_size - 1;
+		if (m->m_size > 4)
+			memcpy(m->m_p + m->m_size - 4, "...", 4);
+		return;
+	}
+	m->m_len += (size_t)n;
+}
+
+char *
+cb__quote(char *dst, size_t size, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (size == 0)
+		return dst;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o + 8 >= size) {
+			if (size >= 4) {
+				o = o + 4 < size ? o : size - 4;
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			dst[o++] = (char)c;
+		} else if (c >= 0x80) {
+			dst[o++] = (char)c;	/* UTF-8 passes; invalid bytes are escaped by JSON writers */
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

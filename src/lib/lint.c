@@ -1,0 +1,113 @@
+/*
+ * lint.c - report every problem of a code-set file.  The loader records
+ * structural and per-entry problems as it goes (load.c); the checks here
+ * need the whole set.
+ */
+#include "codeset_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Do two entries of one code meet in some context? */
+static int
+overlap(const struct cb_entry *a, const struct cb_entry *b, size_t ndims)
+{
+	size_t d;
+
+	for (d = 0; d < ndims; d++)
+		if (a->e_applies[d] != 0 && b->e_applies[d] != 0 &&
+		    (a->e_applies[d] & b->e_applies[d]) == 0)
+			return 0;
+	return 1;
+}
+
+void
+cb__lint_set(const cb_codeset *cs, cb_report *r)
+{
+	const char *file = cs->cs_origin;
+	size_t i;
+	char q[96];
+
+	for (i = 0; i < cs->cs_nentries; i++) {
+		const struct cb_entry *e = &cs->cs_entries[i], *p;
+		const unsigned char *c;
+
+		if (e->e_status == CB_STATUS_DEPRECATED && e->e_deprecated_since == 0)
+			cb__report_add(r, "DEPRECATED_NO_SINCE", e->e_code ? e->e_code : "", file,
+			    e->e_line, e->e_col, "entries[%u]: deprecated without deprecated_since", e->e_index);
+		if (e->e_code == NULL)
+			continue;
+		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
+		if (!cs->cs_fmt.f_case_enforced && cs->cs_fmt.f_case != CB_CASE_ANY) {
+			for (c = (const unsigned char *)e->e_code; *c; c++) {
+				if ((cs->cs_fmt.f_case == CB_CASE_UPPER && *c >= 'a' && *c <= 'z') ||
+				    (cs->cs_fmt.f_case == CB_CASE_LOWER && *c >= 'A' && *c <= 'Z')) {
+					cb__report_add(r, "CODE_CASE", q, file, e->e_line, e->e_col,
+					    "entries[%u]: \"%s\" is not %s case, as the set recommends",
+					    e->e_index, q, cb_case_name(cs->cs_fmt.f_case));
+					break;
+				}
+			}
+		}
+		if (!e->e_first)
+			continue;
+		/* handling disagreement among overlapping entries of this code */
+		for (p = e; p != NULL; p = cb_entry_next_same(p)) {
+			const struct cb_entry *o;
+			int reported = 0;
+			for (o = cb_entry_next_same(p); o != NULL && !reported; o = cb_entry_next_same(o)) {
+				cb_action a = cb_entry_action(p), b = cb_entry_action(o);
+				if (a == b || !overlap(p, o, cs->cs_ndims))
+					continue;
+				cb__report_add(r, "HANDLING_AMBIGUOUS", q, file, o->e_line, o->e_col,
+				    "\"%s\": entries[%u] says %s, entries[%u] (line %u) says %s in an overlapping context; "
+				    "clients get 'ambiguous' and retry at most once",
+				    q, o->e_index, cb_action_name(b), p->e_index, p->e_line, cb_action_name(a));
+				reported = 1;
+			}
+			if (reported)
+				break;
+		}
+	}
+}
+
+int
+cb_lint_buffer(cb_report **out, const char *buf, size_t len, const char *origin)
+{
+	cb_report *r;
+	cb_codeset *cs = NULL;
+	int rc;
+
+	if (out == NULL || (buf == NULL && len > 0))
+		return cb__fail(CB_EINVAL, "cb_lint_buffer: NULL argument");
+	*out = NULL;
+	if ((r = cb__report_new()) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	rc = cb__codeset_parse(&cs, buf ? buf : "", len, origin, r);
+	cb_codeset_free(cs);
+	if (rc == CB_ENOMEM) {
+		cb_report_free(r);
+		return rc;
+	}
+	if (rc == CB_ETOOBIG && cb_report_count(r) == 0)
+		cb__report_add(r, "SCHEMA", "", origin ? origin : "", 0, 0, "%s", cb_errmsg());
+	*out = r;
+	return CB_OK;
+}
+
+int
+cb_lint_file(cb_report **out, const char *path)
+{
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (out == NULL || path == NULL)
+		return cb__fail(CB_EINVAL, "cb_lint_file: NULL argument");
+	*out = NULL;
+	if ((rc = cb__read_file(&buf, &len, path, CB_MAX_CODESET_BYTES)) != CB_OK)
+		return rc;
+	rc = cb_lint_buffer(out, buf, len, path);
+	free(buf);
+	return rc;
+}

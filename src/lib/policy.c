@@ -1,0 +1,130 @@
+/*
+ * policy.c - retry decisions for error codes (see policy.h).
+ *
+ * Backoff is "full jitter" (delay uniform in [0, min(cap, base * 2^(n-1))]),
+ * which spreads retries of many clients instead of synchronising them.
+ */
+#include "codeset_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t
+system_random(void *state)
+{
+	(void)state;
+	return ((uint64_t)arc4random() << 32) | arc4random();
+}
+
+static unsigned
+backoff_cap(const cb_policy *p, unsigned attempt)
+{
+	uint64_t cap = p->base_delay_ms;
+	unsigned i;
+
+	for (i = 1; i < attempt && cap < p->max_delay_ms; i++)
+		cap *= 2;
+	return cap > p->max_delay_ms ? p->max_delay_ms : (unsigned)cap;
+}
+
+int
+cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx, unsigned attempt, const cb_rng *rng)
+{
+	static const cb_rng sys = { system_random, NULL };
+	const cb_entry *e;
+	cb_action act = CB_ACTION_NONE;
+	cb_msg m;
+	int rc;
+
+	if (out == NULL || cs == NULL || attempt == 0)
+		return cb__fail(CB_EINVAL, "cb_decide: %s", attempt == 0 ? "attempt counts from 1" : "NULL argument");
+	if (rng == NULL || rng->next == NULL)
+		rng = &sys;
+	if ((rc = cb_check(&out->check, cs, code, code_len, ctx, nctx)) != CB_OK)
+		return rc;
+	out->action = CB_ACTION_FAIL;
+	out->retry = 0;
+	out->delay_ms = 0;
+	out->attempt = attempt;
+	out->max_attempts = cs->cs_policy.max_attempts;
+	out->known = 0;
+	out->contact_support = 0;
+	out->nentries = out->nentries_total = 0;
+	cb__msg_init(&m, out->message, sizeof(out->message));
+
+	if (out->check.reason != CB_VALID && out->check.reason != CB_DEPRECATED) {
+		/* an error code we do not know: retrying blindly could repeat a side effect */
+		cb__msg_add(&m, "%s; not retried", out->check.message);
+		return CB_OK;
+	}
+	out->known = 1;
+	e = cb_codeset_find(cs, code, code_len);
+	for (; e != NULL; e = cb_entry_next_same(e)) {
+		const struct cb_entry *ie = e;
+		size_t i;
+		int ok = 1;
+		cb_action a;
+
+		for (i = 0; i < nctx && ok; i++) {
+			int d = cb_codeset_dim_index(cs, ctx[i].dim, ctx[i].dim_len);
+			int v = cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+			ok = ie->e_applies[d] == 0 || ((ie->e_applies[d] >> v) & 1);
+		}
+		if (!ok || ie->e_status == CB_STATUS_RETIRED)
+			continue;
+		if (out->nentries < CB_DECIDE_MAX_ENTRIES)
+			out->entries[out->nentries++] = e;
+		out->nentries_total++;
+		a = cb_entry_action(e);
+		if (a == CB_ACTION_NONE)
+			a = CB_ACTION_FAIL;	/* no handling class: do not guess */
+		if (ie->e_handling >= 0 && cs->cs_handling[ie->e_handling].h_contact_support &&
+		    !ie->e_not_an_error)
+			out->contact_support = 1;
+		if (act == CB_ACTION_NONE)
+			act = a;
+		else if (act != a)
+			act = CB_ACTION_AMBIGUOUS;
+	}
+	out->action = act == CB_ACTION_NONE ? CB_ACTION_FAIL : act;
+
+	switch (out->action) {
+	case CB_ACTION_IGNORE:
+		out->contact_support = 0;
+		cb__msg_add(&m, "%s is not an error: carry on", out->check.entry ? cb_entry_code(out->check.entry) : "the code");
+		return CB_OK;
+	case CB_ACTION_FAIL:
+		cb__msg_add(&m, "do not retry");
+		break;
+	case CB_ACTION_AMBIGUOUS:
+		/* the source disagrees with itself: one retry, then give up */
+		if (out->max_attempts > 2)
+			out->max_attempts = 2;
+		/* FALLTHROUGH */
+	case CB_ACTION_RETRY:
+	case CB_ACTION_RECHECK_RETRY:
+		out->retry = attempt < out->max_attempts;
+		if (out->retry) {
+			unsigned cap = backoff_cap(&cs->cs_policy, attempt);
+			out->delay_ms = cap == 0 ? 0 : (unsigned)(rng->next(rng->state) % ((uint64_t)cap + 1));
+			if (out->action == CB_ACTION_AMBIGUOUS)
+				cb__msg_add(&m, "the %zu matching entries disagree on handling; retry once after %u ms",
+				    out->nentries_total, out->delay_ms);
+			else
+				cb__msg_add(&m, "%s after %u ms (attempt %u of %u)",
+				    out->action == CB_ACTION_RECHECK_RETRY ? "re-check, then retry" : "retry",
+				    out->delay_ms, attempt + 1, out->max_attempts);
+		} else {
+			cb__msg_add(&m, "%s; gave up after %u attempts",
+			    out->action == CB_ACTION_AMBIGUOUS ? "the matching entries disagree on handling" : "retryable",
+			    attempt);
+		}
+		break;
+	default:
+		break;
+	}
+	if (out->contact_support && !out->retry)
+		cb__msg_add(&m, "; contact support with the request's log ID");
+	return CB_OK;
+}

@@ -1,0 +1,72 @@
+/*
+ * json_shim.h - the C face of simdjson (src/shim/json_shim.cpp, the only
+ * C++ file).  cb_json_parse() validates a document strictly (RFC 8259,
+ * UTF-8) and returns a read-only tree in which every value carries its byte
+ * offset, so callers can report errors as file:line:column.
+ */
+#ifndef CB_SHIM_JSON_H
+#define CB_SHIM_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+	CB_JSON_NULL = 0,
+	CB_JSON_BOOL,
+	CB_JSON_NUMBER,
+	CB_JSON_STRING,
+	CB_JSON_ARRAY,
+	CB_JSON_OBJECT
+} cb_json_type;
+
+typedef struct cb_json_node {
+	cb_json_type type;
+	uint32_t     offset;       /* byte offset of the value */
+	uint32_t     key_offset;   /* object members: byte offset of the key */
+	const char  *key;          /* object members: unescaped key, NUL-terminated */
+	uint32_t     key_len;
+	const char  *str;          /* strings: unescaped, NUL-terminated (may hold NULs) */
+	uint32_t     str_len;
+	int          is_int;       /* numbers: 1 when an integer that fits int64_t */
+	int64_t      i;
+	double       d;            /* numbers: the value as a double */
+	int          b;            /* booleans */
+	uint32_t     nchildren;    /* arrays and objects */
+	uint32_t     first_child;  /* index of the first child; 0 = none */
+	uint32_t     next;         /* index of the next sibling; 0 = none */
+} cb_json_node;
+
+typedef struct cb_json_doc cb_json_doc;
+
+typedef struct {
+	size_t offset;            /* where the input went wrong */
+	char   message[160];      /* what was wrong, e.g. "expected ':' after a key" */
+} cb_json_error;
+
+/*
+ * Parse buf[0..len).  On success returns 0 and a new document in *out
+ * (free with cb_json_free).  On failure returns -6 (CB_EPARSE) with *err
+ * filled, -5 (CB_ETOOBIG) when nesting exceeds @max_depth or the input is
+ * larger than 4 GiB, -2 (CB_ENOMEM).  Never throws.
+ */
+int cb_json_parse(cb_json_doc **out, const char *buf, size_t len,
+    unsigned max_depth, cb_json_error *err);
+void cb_json_free(cb_json_doc *doc);
+
+const cb_json_node *cb_json_root(const cb_json_doc *doc);
+const cb_json_node *cb_json_child(const cb_json_doc *doc, const cb_json_node *n);
+const cb_json_node *cb_json_next(const cb_json_doc *doc, const cb_json_node *n);
+/* First member of object @obj with key @key (NUL-terminated), or NULL. */
+const cb_json_node *cb_json_get(const cb_json_doc *doc, const cb_json_node *obj,
+    const char *key);
+const char *cb_json_type_name(cb_json_type t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * cb_limits.h - every limit on untrusted input, in one place.  Each can be
+ * overridden at build time (-DCB_MAX_...); docs/limits.md explains them.
+ */
+#ifndef CB_UTIL_LIMITS_H
+#define CB_UTIL_LIMITS_H
+
+#ifndef CB_MAX_CODESET_BYTES
+# define CB_MAX_CODESET_BYTES   (64u << 20)  /* a code-set file */
+#endif
+#ifndef CB_MAX_JSON_DEPTH
+# define CB_MAX_JSON_DEPTH      32
+#endif
+#ifndef CB_MAX_ENTRIES
+# define CB_MAX_ENTRIES         100000       /* entries in one set */
+#endif
+#ifndef CB_MAX_CATEGORIES
+# define CB_MAX_CATEGORIES      1024
+#endif
+#ifndef CB_MAX_DIMS
+# define CB_MAX_DIMS            8            /* context dimensions per set */
+#endif
+#define CB_MAX_DIM_VALUES       64           /* values per dimension: one uint64_t bitmask */
+#ifndef CB_MAX_HANDLING
+# define CB_MAX_HANDLING        32
+#endif
+#ifndef CB_MAX_CODE_LEN
+# define CB_MAX_CODE_LEN        256          /* bytes in one code */
+#endif
+#ifndef CB_MAX_ATTRS
+# define CB_MAX_ATTRS           32           /* free attributes per entry */
+#endif
+#ifndef CB_MAX_STRING
+# define CB_MAX_STRING          (64u << 10)  /* one string value in a code-set file */
+#endif
+#ifndef CB_MAX_SETS
+# define CB_MAX_SETS            256          /* sets in one catalog directory */
+#endif
+
+#if CB_MAX_DIMS > 16
+# error "CB_MAX_DIMS is unreasonably large"
+#endif
+#if CB_MAX_CODESET_BYTES > (1u << 30)
+# error "CB_MAX_CODESET_BYTES is unreasonably large"
+#endif
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * view.c - JSON shapes of library results (see view.h).
+ */
+#include "view.h"
+
+#include <string.h>
+
+static void
+applies(cb_jw *w, const cb_codeset *cs, const cb_entry *e)
+{
+	size_t d, v;
+
+	cb_jw_key(w, "applies");
+	cb_jw_obj_begin(w);
+	for (d = 0; d < cb_codeset_dim_count(cs); d++) {
+		if (!cb_entry_restricts(e, d))
+			continue;
+		cb_jw_key(w, cb_codeset_dim_name(cs, d));
+		cb_jw_arr_begin(w);
+		for (v = 0; v < cb_codeset_dim_value_count(cs, d); v++)
+			if (cb_entry_admits(e, d, v))
+				cb_jw_str(w, cb_codeset_dim_value(cs, d, v));
+		cb_jw_arr_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_entry(cb_jw *w, const cb_entry *e)
+{
+	const cb_codeset *cs = cb_entry_set(e);
+	size_t i, n;
+
+	cb_jw_obj_begin(w);
+	if (cb_entry_code(e) != NULL)
+		cb_jw_kstrn(w, "code", cb_entry_code(e), cb_entry_code_len(e));
+	else {
+		cb_jw_key(w, "code");
+		cb_jw_null(w);
+		cb_jw_kbool(w, "code_missing", 1);
+	}
+	cb_jw_kstr(w, "category", cb_entry_category(e));
+	cb_jw_kstr(w, "description", cb_entry_description(e));
+	cb_jw_kstr(w, "status", cb_status_name(cb_entry_status(e)));
+	if (cb_entry_since(e))
+		cb_jw_kint(w, "since", cb_entry_since(e));
+	if (cb_entry_deprecated_since(e))
+		cb_jw_kint(w, "deprecated_since", cb_entry_deprecated_since(e));
+	if (cb_entry_replaced_by(e)[0])
+		cb_jw_kstr(w, "replaced_by", cb_entry_replaced_by(e));
+	if (cb_codeset_dim_count(cs) > 0)
+		applies(w, cs, e);
+	if (cb_entry_handling(e)[0]) {
+		cb_jw_kstr(w, "handling", cb_entry_handling(e));
+		cb_jw_kstr(w, "action", cb_action_name(cb_entry_action(e)));
+	}
+	if (cb_entry_http_status(e))
+		cb_jw_kint(w, "http_status", cb_entry_http_status(e));
+	if (cb_entry_not_an_error(e))
+		cb_jw_kbool(w, "not_an_error", 1);
+	if ((n = cb_entry_attribute_count(e)) > 0) {
+		cb_jw_key(w, "attributes");
+		cb_jw_obj_begin(w);
+		for (i = 0; i < n; i++)
+			cb_jw_kstr(w, cb_entry_attribute_key(e, i), cb_entry_attribute_value(e, i));
+		cb_jw_obj_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_set_summary(cb_jw *w, const cb_codeset *cs)
+{
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "name", cb_codeset_name(cs));
+	cb_jw_kstr(w, "title", cb_codeset_title(cs));
+	cb_jw_kint(w, "version", cb_codeset_version(cs));
+	cb_jw_kint(w, "entries", (long long)cb_codeset_entry_count(cs));
+	cb_jw_kint(w, "categories", (long long)cb_codeset_category_count(cs));
+	cb_jw_kbool(w, "mirror", cb_codeset_is_mirror(cs));
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
+{
+	cb_format f;
+	size_t i, v;
+
+	cb_codeset_format(cs, &f);
+	cb_jw_kstr(w, "name", cb_codeset_name(cs));
+	cb_jw_kstr(w, "title", cb_codeset_title(cs));
+	cb_jw_kint(w, "version", cb_codeset_version(cs));
+	cb_jw_kstr(w, "description", cb_codeset_description(cs));
+	cb_jw_key(w, "format");
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "charset", f.charset);
+	cb_jw_kstr(w, "shape", cb_shape_name(f.shape));
+	cb_jw_kstr(w, "case", cb_case_name(f.letter_case));
+	cb_jw_kbool(w, "case_enforced", f.case_enforced);
+	cb_jw_obj_end(w);
+	cb_jw_key(w, "contexts");
+	cb_jw_obj_begin(w);
+	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
+		cb_jw_key(w, cb_codeset_dim_name(cs, i));
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
+		cb_jw_key(w, "values");
+		cb_jw_arr_begin(w);
+		for (v = 0; v < cb_codeset_dim_value_count(cs, i); v++)
+			cb_jw_str(w, cb_codeset_dim_value(cs, i, v));
+		cb_jw_arr_end(w);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_obj_end(w);
+	cb_jw_key(w, "categories");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_codeset_category_count(cs); i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
+		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+}
+
+static void
+context_object(cb_jw *w, const cb_ctx *ctx, size_t nctx)
+{
+	size_t i;
+
+	cb_jw_key(w, "context");
+	cb_jw_obj_begin(w);
+	for (i = 0; i < nctx; i++) {
+		cb_jw_keyn(w, ctx[i].dim, ctx[i].dim_len);
+		cb_jw_strn(w, ctx[i].value, ctx[i].value_len);
+	}
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx)
+{
+	size_t i;
+
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "set", r->set_name);
+	cb_jw_kint(w, "version", r->set_version);
+	cb_jw_kstrn(w, "code", code, code_len);
+	context_object(w, ctx, nctx);
+	cb_jw_kbool(w, "valid", r->accepted);
+	cb_jw_kstr(w, "reason", cb_reason_name(r->reason));
+	cb_jw_kstr(w, "message", r->message);
+	if (r->reason == CB_INVALID_FORMAT)
+		cb_jw_kint(w, "offset", (long long)r->error_offset);
+	if (r->entry != NULL) {
+		cb_jw_key(w, "entry");
+		cb_view_entry(w, r->entry);
+	}
+	cb_jw_key(w, "alternatives");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < r->nalts; i++)
+		cb_jw_strn(w, cb_entry_code(r->alts[i]), cb_entry_code_len(r->alts[i]));
+	cb_jw_arr_end(w);
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_decision(cb_jw *w, const cb_decision *d)
+{
+	size_t i;
+
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "action", cb_action_name(d->action));
+	cb_jw_kbool(w, "retry", d->retry);
+	cb_jw_kint(w, "delay_ms", d->delay_ms);
+	cb_jw_kint(w, "attempt", d->attempt);
+	cb_jw_kint(w, "max_attempts", d->max_attempts);
+	cb_jw_kbool(w, "known", d->known);
+	cb_jw_kbool(w, "contact_support", d->contact_support);
+	cb_jw_kstr(w, "message", d->message);
+	cb_jw_key(w, "entries");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < d->nentries; i++)
+		cb_view_entry(w, d->entries[i]);
+	cb_jw_arr_end(w);
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_findings(cb_jw *w, const cb_report *r)
+{
+	size_t i;
+
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_report_count(r); i++) {
+		const cb_finding *f = cb_report_get(r, i);
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "rule", f->rule);
+		cb_jw_kstr(w, "severity", cb_severity_name(f->severity));
+		cb_jw_kstr(w, "subject", f->subject);
+		cb_jw_kstr(w, "file", f->file);
+		cb_jw_kint(w, "line", f->line);
+		cb_jw_kint(w, "column", f->column);
+		cb_jw_kstr(w, "message", f->message);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+}

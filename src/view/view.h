@@ -1,0 +1,27 @@
+/*
+ * view.h - JSON renderings of libcodebook results, shared by the front ends
+ * (CLI --json output, HTTP responses) so both speak the same shapes.
+ * Uses only the public API of <codebook.h>.
+ */
+#ifndef CB_VIEW_H
+#define CB_VIEW_H
+
+#include <codebook.h>
+
+#include "jsonw.h"
+
+/* {"code":..., "category":..., "description":..., "status":..., "applies":{...}, ...} */
+void cb_view_entry(cb_jw *w, const cb_entry *e);
+/* {"name","title","version","description","entries":n,...} */
+void cb_view_set_summary(cb_jw *w, const cb_codeset *cs);
+/* {"set","version","code","context",{...},"valid","reason","message","entry","alternatives"} */
+void cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx);
+/* {"action","retry","delay_ms","attempt","max_attempts","known","contact_support","message","entries":[...]} */
+void cb_view_decision(cb_jw *w, const cb_decision *d);
+/* [{"rule","severity","subject","file","line","column","message"},...] */
+void cb_view_findings(cb_jw *w, const cb_report *r);
+/* {"context":{"rule":{"description","values":[...]}}, "categories":[...], ...} without entries */
+void cb_view_set_meta(cb_jw *w, const cb_codeset *cs);
+
+#endif
