@@ -147,29 +147,55 @@ suggest(cb_check_result *out, const cb_codeset *cs, const char *code, size_t len
 	}
 }
 
-/* Codes (first entries, not retired) admitted in the context; for
- * CATEGORY.CODE lists with cat >= 0, only that category's. */
-static void
+/* Does an entry of @e's code suit the context, and does it name every
+ * dimension of it (specific) rather than admit any value? 0 no, 1 generic,
+ * 2 specific. */
+static int
+suits(const struct cb_entry *e, const int *dims, const int *vals, size_t n)
+{
+	int best = 0;
+	size_t i;
+
+	for (; e != NULL; e = cb_entry_next_same(e)) {
+		int specific = 2;
+		if (!admits(e, dims, vals, n))
+			continue;
+		for (i = 0; i < n; i++)
+			if (e->e_applies[dims[i]] == 0)
+				specific = 1;
+		if (specific > best)
+			best = specific;
+	}
+	return best;
+}
+
+/* Codes (first entries, not retired) admitted in the context, those that
+ * name the context first; for CATEGORY.CODE lists with cat >= 0, only that
+ * category's.  Returns how many suit it without naming it. */
+static size_t
 collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *vals,
     size_t n, int cat)
 {
-	size_t i;
+	size_t i, generic = 0;
+	int pass;
 
-	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i], *p;
-		int ok = 0;
-		if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
-			continue;
-		if (cat >= 0 && e->e_category != cat)
-			continue;
-		for (p = e; p && !ok; p = cb_entry_next_same(p))
-			ok = admits(p, dims, vals, n);
-		if (!ok)
-			continue;
-		if (out->nalts < CB_CHECK_MAX_ALTS)
-			out->alts[out->nalts++] = e;
-		out->nalts_total++;
+	for (pass = 2; pass >= 1; pass--) {
+		for (i = 0; i < cs->cs_nentries; i++) {
+			const struct cb_entry *e = &cs->cs_entries[i];
+			if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
+				continue;
+			if (cat >= 0 && e->e_category != cat)
+				continue;
+			if (suits(e, dims, vals, n) != pass)
+				continue;
+			if (pass == 1)
+				generic++;
+			if (out->nalts < CB_CHECK_MAX_ALTS)
+				out->alts[out->nalts++] = e;
+			out->nalts_total++;
+		}
 	}
+	return generic;
 }
 
 static void
@@ -314,6 +340,7 @@ cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
 	out->nmatches = nm;
 	if (best == NULL) {
 		uint64_t can;
+		size_t generic;
 		out->reason = CB_NOT_APPLICABLE;
 		out->entry = e;
 		for (i = 0; i < nctx; i++) {
@@ -331,10 +358,22 @@ cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
 		cb__msg_add(&m, " in %s v%d; it suits %s ", cs->cs_name, cs->cs_version,
 		    cs->cs_dims[dims[i]].d_name);
 		msg_values(&m, cs, (size_t)dims[i], can);
-		collect(out, cs, dims, vals, nctx, -1);
+		generic = collect(out, cs, dims, vals, nctx, -1);
 		if (out->nalts_total == 0) {
 			cb__msg_add(&m, ". No code suits ");
 			msg_ctx(&m, ctx, nctx);
+		} else if (generic < out->nalts_total) {
+			/* name the codes made for this context; count the catch-alls */
+			size_t specific = out->nalts_total - generic, k;
+			cb__msg_add(&m, ". Codes for ");
+			msg_ctx(&m, ctx, nctx);
+			cb__msg_add(&m, ": ");
+			for (k = 0; k < specific && k < out->nalts; k++)
+				cb__msg_add(&m, "%s%s", k ? ", " : "", out->alts[k]->e_code);
+			if (specific > out->nalts)
+				cb__msg_add(&m, " and %zu more", specific - out->nalts);
+			if (generic > 0)
+				cb__msg_add(&m, " (%zu more suit any %s)", generic, cs->cs_dims[dims[i]].d_name);
 		} else {
 			cb__msg_add(&m, ". Codes for ");
 			msg_ctx(&m, ctx, nctx);

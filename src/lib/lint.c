@@ -71,6 +71,33 @@ cb__lint_set(const cb_codeset *cs, cb_report *r)
 	}
 }
 
+/* Findings in file order; ties keep the order they were found in. */
+static int
+by_position(const void *a, const void *b)
+{
+	const cb_finding *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return 0;
+}
+
+static void
+sort_findings(cb_report *r)
+{
+	size_t i, j;
+
+	/* insertion sort: stable, and reports are short */
+	for (i = 1; i < r->r_n; i++) {
+		cb_finding f = r->r_items[i];
+		for (j = i; j > 0 && by_position(&r->r_items[j - 1], &f) > 0; j--)
+			r->r_items[j] = r->r_items[j - 1];
+		r->r_items[j] = f;
+	}
+}
+
 int
 cb_lint_buffer(cb_report **out, const char *buf, size_t len, const char *origin)
 {
@@ -91,6 +118,7 @@ cb_lint_buffer(cb_report **out, const char *buf, size_t len, const char *origin)
 	}
 	if (rc == CB_ETOOBIG && cb_report_count(r) == 0)
 		cb__report_add(r, "SCHEMA", "", origin ? origin : "", 0, 0, "%s", cb_errmsg());
+	sort_findings(r);
 	*out = r;
 	return CB_OK;
 }

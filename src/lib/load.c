@@ -717,12 +717,30 @@ load_root(struct loader *L, const cb_json_node *root)
 	return check_entries(L);
 }
 
+/* ' at "xyz..."' for a syntax error at @off, or "" at the end of input. */
+static void
+near_text(char *dst, size_t size, const char *buf, size_t len, size_t off)
+{
+	char q[40];
+	size_t n = 0;
+
+	dst[0] = '\0';
+	if (off >= len) {
+		snprintf(dst, size, " (at the end of the input)");
+		return;
+	}
+	while (off + n < len && n < 16 && buf[off + n] != '\n')
+		n++;
+	snprintf(dst, size, " at \"%s\"", cb__quote(q, sizeof(q), buf + off, n));
+}
+
 int
 cb__codeset_parse(cb_codeset **out, const char *buf, size_t len, const char *origin,
     cb_report *lint)
 {
 	struct loader L;
 	cb_json_error jerr;
+	char near[64];
 	int rc;
 
 	*out = NULL;
@@ -749,13 +767,14 @@ cb__codeset_parse(cb_codeset **out, const char *buf, size_t len, const char *ori
 			goto out;
 		}
 		position(&L, jerr.offset, &line, &col);
+		near_text(near, sizeof(near), buf, len, jerr.offset);
 		if (lint != NULL && cb__report_add(lint, "JSON_SYNTAX", "", L.origin, line, col,
-		    "%s", jerr.message) != CB_OK) {
+		    "%s%s", jerr.message, near) != CB_OK) {
 			rc = CB_ENOMEM;
 			goto out;
 		}
-		rc = cb__fail(rc == CB_ETOOBIG ? CB_ETOOBIG : CB_EPARSE, "%s:%u:%u: %s",
-		    L.origin, line, col, jerr.message);
+		rc = cb__fail(rc == CB_ETOOBIG ? CB_ETOOBIG : CB_EPARSE, "%s:%u:%u: %s%s",
+		    L.origin, line, col, jerr.message, near);
 		goto out;
 	}
 	if ((rc = load_root(&L, cb_json_root(L.doc))) != CB_OK)

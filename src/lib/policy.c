@@ -27,6 +27,22 @@ backoff_cap(const cb_policy *p, unsigned attempt)
 	return cap > p->max_delay_ms ? p->max_delay_ms : (unsigned)cap;
 }
 
+/* "fail x2, recheck-then-retry x2" over the matching entries */
+static void
+msg_actions(cb_msg *m, const cb_decision *d)
+{
+	size_t count[CB_ACTION_AMBIGUOUS + 1] = { 0 }, i;
+	int a, k = 0;
+
+	for (i = 0; i < d->nentries; i++) {
+		cb_action x = cb_entry_action(d->entries[i]);
+		count[x == CB_ACTION_NONE ? CB_ACTION_FAIL : x]++;
+	}
+	for (a = 0; a <= CB_ACTION_AMBIGUOUS; a++)
+		if (count[a] > 0)
+			cb__msg_add(m, "%s%s x%zu", k++ ? ", " : "", cb_action_name((cb_action)a), count[a]);
+}
+
 int
 cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_len,
     const cb_ctx *ctx, size_t nctx, unsigned attempt, const cb_rng *rng)
@@ -108,17 +124,21 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 		if (out->retry) {
 			unsigned cap = backoff_cap(&cs->cs_policy, attempt);
 			out->delay_ms = cap == 0 ? 0 : (unsigned)(rng->next(rng->state) % ((uint64_t)cap + 1));
-			if (out->action == CB_ACTION_AMBIGUOUS)
-				cb__msg_add(&m, "the %zu matching entries disagree on handling; retry once after %u ms",
-				    out->nentries_total, out->delay_ms);
+			if (out->action == CB_ACTION_AMBIGUOUS) {
+				cb__msg_add(&m, "the %zu matching entries disagree on handling (", out->nentries_total);
+				msg_actions(&m, out);
+				cb__msg_add(&m, "); retry once after %u ms", out->delay_ms);
+			}
 			else
 				cb__msg_add(&m, "%s after %u ms (attempt %u of %u)",
 				    out->action == CB_ACTION_RECHECK_RETRY ? "re-check, then retry" : "retry",
 				    out->delay_ms, attempt + 1, out->max_attempts);
+		} else if (out->action == CB_ACTION_AMBIGUOUS) {
+			cb__msg_add(&m, "the matching entries disagree on handling (");
+			msg_actions(&m, out);
+			cb__msg_add(&m, "); gave up after %u attempts", attempt);
 		} else {
-			cb__msg_add(&m, "%s; gave up after %u attempts",
-			    out->action == CB_ACTION_AMBIGUOUS ? "the matching entries disagree on handling" : "retryable",
-			    attempt);
+			cb__msg_add(&m, "retryable; gave up after %u attempts", attempt);
 		}
 		break;
 	default:

@@ -1,0 +1,38 @@
+# codebook - top-level Makefile.  CMake does the building; this file holds
+# the two commands a newcomer needs (make run, make test) and their set-up.
+#
+#   make          build (installs missing Debian packages first)
+#   make run      build, then run codebook (see README)
+#   make test     everything: gcc and clang builds with -Werror, unit, CLI and
+#                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
+#   make install  install binary, library, header, pkg-config file, catalogs
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+CMAKE    ?= cmake
+GENERATOR ?= -G Ninja
+
+.PHONY: all deps build run test install clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/build.ninja: | deps
+	$(CMAKE) -S . -B $(BUILD) $(GENERATOR) -DCB_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	$(CMAKE) --build $(BUILD)
+
+run: build
+	@./scripts/run.sh $(BUILD)
+
+test: deps
+	@./scripts/test-all.sh
+
+install: build
+	$(CMAKE) --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-clang build-san build-fuzz
