@@ -1,0 +1,133 @@
+/*
+ * h_misc.c - the routes around the API: health, metrics, the OpenAPI
+ * document, problem-type documentation, and the JSON Schemas of sets.
+ */
+#include "svc_int.h"
+
+#include <string.h>
+
+void
+h_healthz(struct svc_req *r)
+{
+	struct svc_snap *snap = svc_req_snap(r);
+	cb_jw w;
+
+	svc_json_begin(r, &w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "status", "ok");
+	cb_jw_kstr(&w, "version", cb_version());
+	cb_jw_kint(&w, "code_sets", (long long)snap->n);
+	cb_jw_kint(&w, "schema_version", cb_store_schema_version(r->svc->store));
+	cb_jw_key(&w, "uptime_s");
+	cb_jw_double(&w, (double)((svc_now_ns() - r->svc->started_ns) / 1000000u) / 1000.0);
+	cb_jw_obj_end(&w);
+	svc_req_header(r, "Cache-Control", "no-store");
+	svc_json(r, 200);
+}
+
+void
+h_metrics(struct svc_req *r)
+{
+	cb_buf_clear(&r->out);
+	svc_metrics_render(r->svc, &r->out);
+	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	r->status = 200;
+}
+
+void
+h_openapi(struct svc_req *r)
+{
+	r->borrowed = (const char *)svc_openapi_json;
+	r->borrowed_len = svc_openapi_json_len;
+	r->ctype = "application/json";
+	r->status = 200;
+}
+
+void
+h_problem_doc(struct svc_req *r)
+{
+	size_t len;
+	const char *name = svc_match_get(&r->m, "type", &len);
+	enum svc_problem p = svc_problem_find(name, len);
+	const struct svc_problem_info *pi;
+	char type[64];
+	cb_jw w;
+
+	if (p == P_NONE) {
+		svc_problem(r, P_NOT_FOUND, "no problem type \"%.*s\"", (int)(len < 64 ? len : 64), name);
+		return;
+	}
+	pi = svc_problem_info(p);
+	(void)snprintf(type, sizeof(type), "/problems/%s", pi->name);
+	svc_json_begin(r, &w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "type", type);
+	cb_jw_kstr(&w, "title", pi->title);
+	cb_jw_kint(&w, "status", pi->status);
+	cb_jw_kstr(&w, "description", pi->doc);
+	cb_jw_obj_end(&w);
+	svc_json(r, 200);
+}
+
+/* Weak comparison, as RFC 9110 13.1.2 asks for If-None-Match. */
+int
+svc_etag_match(const char *inm, const char *etag)
+{
+	size_t elen = strlen(etag);
+
+	if (inm == NULL)
+		return 0;
+	while (*inm) {
+		const char *start, *end;
+		while (*inm == ' ' || *inm == '\t' || *inm == ',')
+			inm++;
+		if (*inm == '*')
+			return 1;
+		if (inm[0] == 'W' && inm[1] == '/')
+			inm += 2;
+		start = inm;
+		if (*inm == '"') {
+			end = strchr(inm + 1, '"');
+			if (end == NULL)
+				return 0;
+			end++;
+		} else
+			end = inm + strcspn(inm, ", \t");
+		if ((size_t)(end - start) == elen && memcmp(start, etag, elen) == 0)
+			return 1;
+		inm = end;
+		if (end == start)
+			break;
+	}
+	return 0;
+}
+
+void
+h_schema(struct svc_req *r)
+{
+	size_t len;
+	const char *name = svc_match_get(&r->m, "set", &len);
+	struct svc_set *set;
+
+	/* seed 002 publishes the outbound taxonomy's schema under this name */
+	if (len == 11 && memcmp(name, "reason-code", 11) == 0) {
+		name = "outbound";
+		len = 8;
+	}
+	if ((set = svc_snap_find(svc_req_snap(r), name, len)) == NULL) {
+		svc_problem_unknown_set(r, name, len);
+		return;
+	}
+	svc_req_header(r, "ETag", "%s", set->schema_etag);
+	svc_req_header(r, "Cache-Control", "no-cache");
+	if (svc_etag_match(r->if_none_match, set->schema_etag)) {
+		r->status = 304;
+		return;
+	}
+	atomic_fetch_add(&set->refs, 1);
+	r->borrowed = set->schema;
+	r->borrowed_len = set->schema_len;
+	r->borrowed_owner = set;
+	r->ctype = "application/schema+json";
+	r->status = 200;
+}

@@ -1,0 +1,181 @@
+/*
+ * metrics.c - Prometheus counters: requests by route and status, a
+ * latency histogram per route, and checks by set and result.  Plain
+ * relaxed atomics in fixed arrays: a request costs a few increments and
+ * never takes a lock (only the first check of a new set name does).
+ */
+#include "svc_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+#define NSTATUS 500   /* 100 .. 599 */
+static const double buckets[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+	0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct route_metrics {
+	atomic_ulong status[NSTATUS];
+	atomic_ulong bucket[NBUCKETS + 1];   /* the last is +Inf */
+	atomic_ulong sum_ns;
+	atomic_ulong count;
+};
+
+struct svc_metrics {
+	struct route_metrics *routes;       /* svc_nroutes + 1: the last is "unmatched" */
+	pthread_mutex_t slot_mu;
+	char           *slot_name[CB_SVC_MAX_SETS];
+	atomic_int      nslots;
+	atomic_ulong    checks[CB_SVC_MAX_SETS][CB_REASON_COUNT];
+};
+
+int
+svc_metrics_new(struct svc_metrics **out)
+{
+	struct svc_metrics *m;
+
+	if ((m = cb__calloc(1, sizeof(*m))) == NULL ||
+	    (m->routes = cb__calloc(svc_nroutes + 1, sizeof(*m->routes))) == NULL) {
+		free(m);
+		return CB_ENOMEM;
+	}
+	pthread_mutex_init(&m->slot_mu, NULL);
+	*out = m;
+	return CB_OK;
+}
+
+void
+svc_metrics_free(struct svc_metrics *m)
+{
+	int i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < atomic_load(&m->nslots); i++)
+		free(m->slot_name[i]);
+	pthread_mutex_destroy(&m->slot_mu);
+	free(m->routes);
+	free(m);
+}
+
+void
+svc_metrics_request(struct svc_metrics *m, int route, unsigned status, uint64_t ns)
+{
+	struct route_metrics *rm = &m->routes[route >= 0 && (size_t)route < svc_nroutes ?
+	    (size_t)route : svc_nroutes];
+	double secs = (double)ns / 1e9;
+	size_t b;
+
+	if (status >= 100 && status < 100 + NSTATUS)
+		atomic_fetch_add_explicit(&rm->status[status - 100], 1, memory_order_relaxed);
+	for (b = 0; b < NBUCKETS && secs > buckets[b]; b++)
+		;
+	atomic_fetch_add_explicit(&rm->bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&rm->sum_ns, ns, memory_order_relaxed);
+	atomic_fetch_add_explicit(&rm->count, 1, memory_order_relaxed);
+}
+
+int
+svc_metrics_slot(struct svc_metrics *m, const char *name)
+{
+	int i, n, slot = -1;
+
+	pthread_mutex_lock(&m->slot_mu);
+	n = atomic_load(&m->nslots);
+	for (i = 0; i < n; i++)
+		if (strcmp(m->slot_name[i], name) == 0)
+			slot = i;
+	if (slot < 0 && n < CB_SVC_MAX_SETS && (m->slot_name[n] = cb__strdup(name)) != NULL) {
+		slot = n;
+		atomic_store(&m->nslots, n + 1);
+	}
+	pthread_mutex_unlock(&m->slot_mu);
+	return slot;
+}
+
+void
+svc_metrics_check(struct svc_metrics *m, int slot, cb_reason reason)
+{
+	if (slot >= 0 && slot < CB_SVC_MAX_SETS && (unsigned)reason < CB_REASON_COUNT)
+		atomic_fetch_add_explicit(&m->checks[slot][reason], 1, memory_order_relaxed);
+}
+
+static const char *
+route_label(size_t i, char *buf, size_t n)
+{
+	if (i >= svc_nroutes)
+		return "unmatched";
+	(void)snprintf(buf, n, "%s %s", svc_method_name(svc_routes[i].method), svc_routes[i].pattern);
+	return buf;
+}
+
+void
+svc_metrics_render(struct svc *s, cb_buf *b)
+{
+	struct svc_metrics *m = s->metrics;
+	struct svc_snap *snap;
+	char label[160];
+	size_t i, j;
+	int slot, nslots;
+
+	cb_buf_adds(b, "# HELP codebook_build_info Version of the running codebook.\n"
+	    "# TYPE codebook_build_info gauge\n");
+	cb_buf_printf(b, "codebook_build_info{version=\"%s\"} 1\n", cb_version());
+	cb_buf_adds(b, "# HELP codebook_uptime_seconds Seconds since the server started.\n"
+	    "# TYPE codebook_uptime_seconds gauge\n");
+	cb_buf_printf(b, "codebook_uptime_seconds %.3f\n", (double)(svc_now_ns() - s->started_ns) / 1e9);
+	cb_buf_adds(b, "# HELP codebook_http_requests_in_flight Requests being handled.\n"
+	    "# TYPE codebook_http_requests_in_flight gauge\n");
+	cb_buf_printf(b, "codebook_http_requests_in_flight %ld\n", atomic_load(&s->inflight));
+
+	cb_buf_adds(b, "# HELP codebook_http_requests_total HTTP requests by route and status.\n"
+	    "# TYPE codebook_http_requests_total counter\n");
+	for (i = 0; i <= svc_nroutes; i++)
+		for (j = 0; j < NSTATUS; j++) {
+			unsigned long v = atomic_load_explicit(&m->routes[i].status[j], memory_order_relaxed);
+			if (v > 0)
+				cb_buf_printf(b, "codebook_http_requests_total{route=\"%s\",status=\"%zu\"} %lu\n",
+				    route_label(i, label, sizeof(label)), j + 100, v);
+		}
+	cb_buf_adds(b, "# HELP codebook_http_request_duration_seconds Time from the first byte of "
+	    "the request to the response, by route.\n"
+	    "# TYPE codebook_http_request_duration_seconds histogram\n");
+	for (i = 0; i <= svc_nroutes; i++) {
+		struct route_metrics *rm = &m->routes[i];
+		unsigned long cum = 0, count = atomic_load(&rm->count);
+		if (count == 0)
+			continue;
+		route_label(i, label, sizeof(label));
+		for (j = 0; j <= NBUCKETS; j++) {
+			cum += atomic_load_explicit(&rm->bucket[j], memory_order_relaxed);
+			if (j < NBUCKETS)
+				cb_buf_printf(b, "codebook_http_request_duration_seconds_bucket{route=\"%s\","
+				    "le=\"%g\"} %lu\n", label, buckets[j], cum);
+			else
+				cb_buf_printf(b, "codebook_http_request_duration_seconds_bucket{route=\"%s\","
+				    "le=\"+Inf\"} %lu\n", label, cum);
+		}
+		cb_buf_printf(b, "codebook_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
+		    (double)atomic_load(&rm->sum_ns) / 1e9);
+		cb_buf_printf(b, "codebook_http_request_duration_seconds_count{route=\"%s\"} %lu\n", label, cum);
+	}
+	cb_buf_adds(b, "# HELP codebook_checks_total Codes checked (check route, incidents, events) by "
+	    "set and result.\n# TYPE codebook_checks_total counter\n");
+	nslots = atomic_load(&m->nslots);
+	for (slot = 0; slot < nslots; slot++)
+		for (j = 0; j < CB_REASON_COUNT; j++) {
+			unsigned long v = atomic_load_explicit(&m->checks[slot][j], memory_order_relaxed);
+			if (v > 0)
+				cb_buf_printf(b, "codebook_checks_total{set=\"%s\",result=\"%s\"} %lu\n",
+				    m->slot_name[slot], cb_reason_name((cb_reason)j), v);
+		}
+	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
+	    "# TYPE codebook_code_set_version gauge\n");
+	snap = svc_snap_get(s);
+	for (i = 0; i < snap->n; i++)
+		cb_buf_printf(b, "codebook_code_set_version{set=\"%s\"} %d\n",
+		    cb_codeset_name(snap->sets[i]->cs), cb_codeset_version(snap->sets[i]->cs));
+	svc_snap_put(snap);
+}

@@ -1,0 +1,99 @@
+/*
+ * problem.c - the table of problem types (RFC 9457).  The names are part
+ * of the API: clients branch on them, so they never change meaning.
+ */
+#include "problem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct svc_problem_info problems[P_COUNT] = {
+	[P_NONE] = { 500, "none", "No problem", "Not a problem; never sent." },
+	[P_MALFORMED_JSON] = { 400, "malformed-json", "Malformed JSON",
+	    "The request body is not valid JSON (RFC 8259, UTF-8). The detail gives the byte offset, "
+	    "line and column of the first fault. Nothing was stored." },
+	[P_INVALID_REQUEST] = { 400, "invalid-request", "Invalid request",
+	    "The request is well-formed JSON (or has no body) but does not have the shape this route "
+	    "takes: a member is missing or of the wrong type, or a query parameter is unknown or out of "
+	    "range. \"pointer\" (RFC 6901) or \"parameter\" names the fault. Nothing was stored." },
+	[P_INVALID_INPUT] = { 422, "invalid-input", "Invalid input",
+	    "One or more items were rejected: a reason code the code set does not allow here "
+	    "(invalid-format, unknown-code, unknown-category, not-applicable, unknown-context, retired) "
+	    "or a field that is missing, of the wrong type or malformed. \"errors\" lists every fault by "
+	    "item index with the check's reason and suggestions. A batch is all-or-nothing: nothing "
+	    "was stored." },
+	[P_INVALID_CODE_SET] = { 422, "invalid-code-set", "Invalid code set",
+	    "The body is JSON but not a valid code-set document (docs/codeset-format.md); the detail "
+	    "says where. Nothing was published." },
+	[P_UNKNOWN_SET] = { 404, "unknown-set", "Unknown code set",
+	    "No code set of that name is served. \"sets\" lists those that are." },
+	[P_UNKNOWN_CODE] = { 404, "unknown-code", "Unknown code",
+	    "The code is not in the set. \"reason\" says why (unknown-code, invalid-format, "
+	    "unknown-category) and \"suggestions\" lists close matches." },
+	[P_NOT_FOUND] = { 404, "not-found", "Not found",
+	    "No such route or resource (for example a version of a set that was never published)." },
+	[P_METHOD_NOT_ALLOWED] = { 405, "method-not-allowed", "Method not allowed",
+	    "The route exists but does not take this method; the Allow header lists those it takes." },
+	[P_NOT_ACCEPTABLE_MEDIA] = { 415, "unsupported-media-type", "Unsupported media type",
+	    "Request bodies must be JSON: send Content-Type: application/json." },
+	[P_PAYLOAD_TOO_LARGE] = { 413, "payload-too-large", "Payload too large",
+	    "The request body is larger than this route accepts (\"limit\" gives it, in bytes). "
+	    "Nothing was stored." },
+	[P_BATCH_TOO_LARGE] = { 413, "batch-too-large", "Batch too large",
+	    "The batch has more items than one request may carry (\"limit\"); split it. Nothing was "
+	    "stored." },
+	[P_UNAUTHORIZED] = { 401, "unauthorized", "Unauthorized",
+	    "This request needs an API key: send Authorization: Bearer KEY with a key made by "
+	    "`codebook keys add NAME`. The key was missing, malformed, unknown or revoked." },
+	[P_GOVERNANCE] = { 409, "governance-violation", "Governance violation",
+	    "The new version of the set would break its users. \"violations\" lists each breaking "
+	    "change under its rule name (CODE_NO_DELETE, VERSION_INCREASES, ...); deprecate codes "
+	    "instead of removing them and raise the version. Nothing changed." },
+	[P_IDEMPOTENCY_CONFLICT] = { 409, "idempotency-conflict", "Conflicting replay",
+	    "An item reuses the id of a stored item with different content. Ids are idempotency keys: "
+	    "replaying the same item is harmless, changing it is refused. \"conflicts\" lists them. "
+	    "A batch is all-or-nothing: nothing was stored." },
+	[P_VERSION_CONFLICT] = { 409, "version-conflict", "Version already published",
+	    "That version of the set was published concurrently; fetch the latest and retry." },
+	[P_SHUTTING_DOWN] = { 503, "shutting-down", "Shutting down",
+	    "The server is stopping; retry against another instance or after it restarts." },
+	[P_INTERNAL] = { 500, "internal-error", "Internal error",
+	    "Something failed on the server (storage, memory). The request id identifies it in the "
+	    "server's log. Nothing was stored." },
+};
+
+const struct svc_problem_info *
+svc_problem_info(enum svc_problem p)
+{
+	return &problems[(unsigned)p < P_COUNT ? p : P_INTERNAL];
+}
+
+enum svc_problem
+svc_problem_find(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 1; i < P_COUNT; i++)
+		if (strlen(problems[i].name) == len && memcmp(problems[i].name, name, len) == 0)
+			return (enum svc_problem)i;
+	return P_NONE;
+}
+
+void
+svc_problem_open(cb_jw *w, enum svc_problem p, const char *detail, const char *instance,
+    const char *request_id)
+{
+	const struct svc_problem_info *pi = svc_problem_info(p);
+	char type[64];
+
+	(void)snprintf(type, sizeof(type), "/problems/%s", pi->name);
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "type", type);
+	cb_jw_kstr(w, "title", pi->title);
+	cb_jw_kint(w, "status", pi->status);
+	cb_jw_kstr(w, "detail", detail ? detail : pi->doc);
+	if (instance != NULL)
+		cb_jw_kstr(w, "instance", instance);
+	if (request_id != NULL)
+		cb_jw_kstr(w, "request_id", request_id);
+}

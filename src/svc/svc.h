@@ -1,0 +1,33 @@
+/*
+ * svc.h - `codebook serve`: the HTTP service (libmicrohttpd) over the
+ * store (SQLite).  The CLI calls cb_svc_run(); docs/http.md describes the
+ * routes.
+ */
+#ifndef CB_SVC_H
+#define CB_SVC_H
+
+#include <stdio.h>
+
+typedef struct {
+	const char *listen;      /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *db_path;     /* "./var/codebook.db" */
+	const char *catalogs;    /* directory of NAME.json files */
+	unsigned    threads;     /* worker threads; 0 = number of CPUs */
+	int         require_key_for_reads;
+	int         log_requests;   /* one JSON line per request (default 1) */
+} cb_svc_opts;
+
+/*
+ * Bind, open the store, load and gate the catalogs, then serve until
+ * SIGTERM or SIGINT (graceful: requests in flight finish).  SIGHUP reloads
+ * the catalogs through the governance gate.  The first line on standard
+ * error is a JSON log line with the URL actually bound ("url").
+ * Returns 0 after a clean shutdown, 1 when the server could not start
+ * (the reason was logged).
+ */
+int cb_svc_run(const cb_svc_opts *opts);
+
+/* Print "METHOD PATTERN" for every route, one a line (for tests/docs). */
+void cb_svc_print_routes(FILE *fp);
+
+#endif

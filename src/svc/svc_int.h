@@ -1,0 +1,209 @@
+/*
+ * svc_int.h - private to src/svc: the server's state, a request as the
+ * handlers see it, the code-set registry, logging and metrics.  Handlers
+ * never touch libmicrohttpd: server.c collects what they need (path
+ * captures, query arguments, a few headers, the body) into struct svc_req
+ * and turns what they produce (status, headers, body) into a response.
+ */
+#ifndef CB_SVC_INT_H
+#define CB_SVC_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <codebook.h>
+
+#include "../store/store.h"
+#include "buf.h"
+#include "jsonw.h"
+#include "problem.h"
+#include "route.h"
+#include "svc.h"
+#include "svc_limits.h"
+
+struct svc;
+
+/* libcodebook's per-thread error message (src/lib/error.c). */
+int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the code-set registry (registry.c) ------------------------------- */
+
+/* A set as served: the loaded set and its canonical bytes, precomputed. */
+struct svc_set {
+	atomic_int  refs;
+	cb_codeset *cs;
+	char       *json;            /* cb_codeset_to_json: GET /v1/code-sets/{set} */
+	size_t      json_len;
+	char        etag[80];
+	char       *schema;          /* cb_export(JSONSCHEMA): GET /schemas/{set}.schema.json */
+	size_t      schema_len;
+	char        schema_etag[80];
+	int         mslot;           /* metrics slot of the set's name */
+};
+
+/* Every set served at one moment.  Immutable once published; requests
+ * hold a reference, so a publish never changes what a request sees. */
+struct svc_snap {
+	atomic_int      refs;
+	size_t          n;
+	struct svc_set *sets[CB_SVC_MAX_SETS];   /* by name */
+};
+
+struct svc_snap *svc_snap_get(struct svc *s);          /* +1 reference */
+void svc_snap_put(struct svc_snap *snap);              /* NULL is a no-op */
+struct svc_set *svc_snap_find(const struct svc_snap *snap, const char *name, size_t len);
+void svc_set_put(struct svc_set *set);
+
+enum svc_publish_outcome { PUB_CREATED = 0, PUB_UNCHANGED, PUB_REFUSED, PUB_STALE };
+
+/*
+ * The governance gate, for PUT and for catalog files: compare @cs with the
+ * set served under its name; publish it (store, then swap it in) when it
+ * is new or a non-breaking successor.  @report gets the diff (may be NULL
+ * for a new set); free with cb_report_free().  *old_version is the version
+ * served before (0 if none).  Returns CB_OK with *outcome, or an error
+ * when storage failed (nothing changed).
+ */
+int svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
+    enum svc_publish_outcome *outcome, cb_report **report, int *old_version);
+
+/* Load the stored sets, then pass the catalogs directory through the
+ * gate (at start, and on SIGHUP).  Logs what it did. */
+int svc_registry_load(struct svc *s);
+void svc_registry_sync_catalogs(struct svc *s);
+void svc_registry_free(struct svc *s);
+
+/* ---- metrics (metrics.c) --------------------------------------------- */
+
+struct svc_metrics;
+int  svc_metrics_new(struct svc_metrics **out);
+void svc_metrics_free(struct svc_metrics *m);
+/* @route: index into svc_routes, or -1 for requests that matched none. */
+void svc_metrics_request(struct svc_metrics *m, int route, unsigned status, uint64_t ns);
+/* A slot for the checks of set @name (stable for the process), or -1. */
+int  svc_metrics_slot(struct svc_metrics *m, const char *name);
+void svc_metrics_check(struct svc_metrics *m, int slot, cb_reason reason);
+void svc_metrics_render(struct svc *s, cb_buf *b);
+
+/* ---- logging (log.c) -------------------------------------------------- */
+
+/* One JSON line: svc_log_open, then members with cb_jw, then
+ * svc_log_close, which writes the line to standard error in one write. */
+void svc_log_open(cb_jw *w, cb_buf *b, const char *level, const char *msg);
+void svc_log_close(cb_jw *w, cb_buf *b);
+/* A line with a message and one "detail" member. */
+void svc_log(const char *level, const char *msg, const char *detail);
+/* "2026-02-06T09:30:00.123Z" */
+void svc_now_iso(char out[32]);
+uint64_t svc_now_ns(void);
+
+/* ---- the server ------------------------------------------------------- */
+
+struct svc {
+	cb_svc_opts      opts;
+	cb_store        *store;
+	pthread_mutex_t  snap_mu;        /* guards snap (the pointer only) */
+	struct svc_snap *snap;
+	pthread_mutex_t  publish_mu;     /* one publish at a time: diff, store, swap */
+	struct svc_metrics *metrics;
+	atomic_int       stopping;
+	atomic_long      inflight;
+	uint64_t         rid_seed;
+	atomic_ullong    rid_next;
+	char             url[96];
+	uint64_t         started_ns;
+};
+
+#define SVC_MAX_HEADERS 6
+
+struct svc_req {
+	struct svc      *svc;
+	enum svc_method  method;
+	const char      *path;
+	int              route;          /* index into svc_routes, -1 none */
+	struct svc_match m;
+	struct { const char *k, *v; } args[CB_SVC_MAX_QUERY_ARGS];
+	size_t           nargs;
+	const char      *if_none_match;
+	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
+	char             key_name[CB_KEY_NAME_MAX + 1];
+	cb_buf           body;
+	struct svc_snap *snap;           /* taken on first use, released at the end */
+	/* the response */
+	unsigned         status;
+	cb_buf           out;
+	const char      *ctype;
+	struct { const char *k; char v[160]; } hdrs[SVC_MAX_HEADERS];
+	size_t           nhdrs;
+	/* a body borrowed from a set (no copy): released with the response */
+	const char      *borrowed;
+	size_t           borrowed_len;
+	struct svc_set  *borrowed_owner;
+	enum svc_problem problem;        /* for the log line */
+};
+
+/* The snapshot of the sets for this request (taken once). */
+struct svc_snap *svc_req_snap(struct svc_req *r);
+/* The path capture @name as a NUL-terminated copy into @dst (size @n);
+ * NULL if absent or too long. */
+const char *svc_req_capture(struct svc_req *r, const char *name, char *dst, size_t n);
+/* Query argument @name, or NULL. */
+const char *svc_req_arg(const struct svc_req *r, const char *name);
+void svc_req_header(struct svc_req *r, const char *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Respond with a JSON document built in r->out. */
+void svc_json(struct svc_req *r, unsigned status);
+/* A writer on r->out (compact). */
+void svc_json_begin(struct svc_req *r, cb_jw *w);
+
+/* Problem responses: svc_problem writes a whole one; svc_problem_begin
+ * leaves it open for extension members (then svc_problem_end). */
+void svc_problem(struct svc_req *r, enum svc_problem p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void svc_problem_begin(struct svc_req *r, cb_jw *w, enum svc_problem p, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void svc_problem_end(struct svc_req *r, cb_jw *w);
+/* 404 unknown-set, listing the sets served. */
+void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
+
+/* The set named by the {set} capture, or NULL after answering 404. */
+struct svc_set *svc_req_set(struct svc_req *r);
+
+/* Answer a request-level fault of body parsing (items.h) as a problem;
+ * @limit is reported for batch-too-large. */
+struct svc_fault;
+void svc_fault_respond(struct svc_req *r, const struct svc_fault *f, size_t limit);
+
+/* Does If-None-Match @inm (a list of entity tags, or "*") match @etag? */
+int svc_etag_match(const char *inm, const char *etag);
+
+/* Handlers (h_*.c). */
+typedef void (*svc_handler)(struct svc_req *r);
+void h_healthz(struct svc_req *r);
+void h_metrics(struct svc_req *r);
+void h_openapi(struct svc_req *r);
+void h_problem_doc(struct svc_req *r);
+void h_sets_list(struct svc_req *r);
+void h_set_get(struct svc_req *r);
+void h_set_put(struct svc_req *r);
+void h_set_codes(struct svc_req *r);
+void h_set_code(struct svc_req *r);
+void h_set_check(struct svc_req *r);
+void h_set_versions(struct svc_req *r);
+void h_set_version(struct svc_req *r);
+void h_schema(struct svc_req *r);
+void h_error_explain(struct svc_req *r);
+void h_incidents_post(struct svc_req *r);
+void h_incidents_list(struct svc_req *r);
+void h_incidents_report(struct svc_req *r);
+void h_events_post(struct svc_req *r);
+void h_events_list(struct svc_req *r);
+void h_events_report(struct svc_req *r);
+
+/* The OpenAPI document (generated from src/svc/openapi.json at build time). */
+extern const unsigned char svc_openapi_json[];
+extern const size_t svc_openapi_json_len;
+
+#endif
