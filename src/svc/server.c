@@ -31,6 +31,10 @@
 
 #include "alloc.h"
 
+/* A body up to this many times the route's limit is read and dropped
+ * before the 413, so that clients which send it whole see the answer. */
+#define SVC_DRAIN_FACTOR 4
+
 static const svc_handler handlers[H_COUNT] = {
 	[H_HEALTHZ] = h_healthz, [H_METRICS] = h_metrics, [H_OPENAPI] = h_openapi,
 	[H_PROBLEM_DOC] = h_problem_doc, [H_SETS_LIST] = h_sets_list, [H_SET_GET] = h_set_get,
@@ -406,14 +410,21 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 			    "application/json), not %.80s", ct);
 			return 1;
 		}
+		cb_buf_init(&r->body, rt->max_body);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > rt->max_body) {
+			/* a body a little too large is read and dropped, so that the
+			 * client, still sending, gets to read the 413; a huge one is
+			 * cut off at once */
+			if (strtoull(cl, NULL, 10) / SVC_DRAIN_FACTOR <= rt->max_body) {
+				cr->body_over = 1;
+				return 0;
+			}
 			svc_req_header(r, "Connection", "close");
 			svc_problem(r, P_PAYLOAD_TOO_LARGE, "the body has %.20s bytes; this route takes at most "
 			    "%zu", cl, rt->max_body);
 			return 1;
 		}
-		cb_buf_init(&r->body, rt->max_body);
 	}
 	return 0;
 }
@@ -447,11 +458,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		cr->bytes_in += *upload_data_size;
-		if (r->route >= 0 && (svc_routes[r->route].flags & R_BODY) && !cr->body_over &&
-		    cb_buf_add(&r->body, upload_data, *upload_data_size) != 0)
-			cr->body_over = 1;
+		size_t n = *upload_data_size;
+		cr->bytes_in += n;
 		*upload_data_size = 0;
+		if (r->route < 0 || !(svc_routes[r->route].flags & R_BODY))
+			return MHD_YES;
+		if (!cr->body_over && cb_buf_add(&r->body, upload_data, n) != 0)
+			cr->body_over = 1;
+		if (cr->body_over && cr->bytes_in / SVC_DRAIN_FACTOR > svc_routes[r->route].max_body) {
+			svc_req_header(r, "Connection", "close");
+			svc_problem(r, P_PAYLOAD_TOO_LARGE, "the body is larger than this route takes (%zu bytes)",
+			    svc_routes[r->route].max_body);
+			return respond(cr, conn);
+		}
 		return MHD_YES;
 	}
 	if (cr->body_over) {

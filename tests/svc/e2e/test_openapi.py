@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""The OpenAPI document and the routing table describe the same API: a
+route that the document lacks, or a documented path that is not routed,
+fails this test.  The routes come from the binary (codebook serve
+--routes prints its routing table), the document from GET /openapi.json."""
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BINARY, Server  # noqa: E402
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+class OpenAPI(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        out = subprocess.run([BINARY, "serve", "--routes"], capture_output=True, text=True, check=True)
+        cls.routes = {tuple(line.split(" ", 1)) for line in out.stdout.splitlines() if line}
+        with Server() as s:
+            cls.doc = s.get("/openapi.json").json
+
+    def documented(self):
+        return {(m.upper(), path) for path, item in self.doc["paths"].items() for m in item if m in METHODS}
+
+    def test_routes_are_documented(self):
+        self.assertGreaterEqual(len(self.routes), 20)
+        missing = sorted(self.routes - self.documented())
+        self.assertEqual(missing, [], "routes missing from openapi.json")
+
+    def test_documented_paths_are_routed(self):
+        extra = sorted(self.documented() - self.routes)
+        self.assertEqual(extra, [], "openapi.json documents paths the server does not route")
+
+    def test_document_is_openapi_3_1(self):
+        self.assertTrue(self.doc["openapi"].startswith("3.1."))
+        for path, item in self.doc["paths"].items():
+            for m, op in item.items():
+                self.assertIn("responses", op, "%s %s" % (m, path))
+                self.assertTrue(op.get("operationId"), "%s %s" % (m, path))
+                for p in op.get("parameters", []):
+                    if "$ref" in p:
+                        name = p["$ref"].rsplit("/", 1)[-1]
+                        self.assertIn(name, self.doc["components"]["parameters"])
+
+    def test_refs_resolve(self):
+        def walk(node):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k == "$ref":
+                        parts = v.lstrip("#/").split("/")
+                        cur = self.doc
+                        for part in parts:
+                            self.assertIn(part, cur, v)
+                            cur = cur[part]
+                    else:
+                        walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+        walk(self.doc)
+
+    def test_writes_need_a_key(self):
+        for method, path in self.routes:
+            op = self.doc["paths"][path][method.lower()]
+            if method in ("PUT", "POST") and not path.endswith("/check"):
+                self.assertEqual(op.get("security"), [{"bearerAuth": []}], "%s %s" % (method, path))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
