@@ -30,6 +30,7 @@ static const struct {
 	{ "rules",   cmd_rules,   "list the lint and governance rules" },
 	{ "serve",   cmd_serve,   "run the HTTP service (enumeration, checks, publishing, incidents, events)" },
 	{ "keys",    cmd_keys,    "manage the HTTP service's API keys (add, list, revoke)" },
+	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
 };
 
 static void

@@ -37,11 +37,34 @@
 # define CB_MAX_SETS            256          /* sets in one catalog directory */
 #endif
 
+/* marketplace client (src/market) and its simulator (tools/tiktok-sim) */
+#ifndef CB_MAX_MARKET_RESPONSE
+# define CB_MAX_MARKET_RESPONSE (8u << 20)   /* default cap on a marketplace reply body */
+#endif
+#ifndef CB_MAX_MARKET_REQUEST
+# define CB_MAX_MARKET_REQUEST  (1u << 20)   /* a request body the simulator accepts */
+#endif
+#ifndef CB_MAX_MARKET_ITEMS
+# define CB_MAX_MARKET_ITEMS    10000        /* elements of one list in a reply */
+#endif
+#ifndef CB_MAX_MARKET_STRING
+# define CB_MAX_MARKET_STRING   4096         /* one string kept from a reply */
+#endif
+#ifndef CB_MAX_MARKET_PARAMS
+# define CB_MAX_MARKET_PARAMS   32           /* query parameters of one signed request */
+#endif
+#ifndef CB_MAX_MARKET_CONFIG
+# define CB_MAX_MARKET_CONFIG   (64u << 10)  /* a marketplace configuration file */
+#endif
+
 #if CB_MAX_DIMS > 16
 # error "CB_MAX_DIMS is unreasonably large"
 #endif
 #if CB_MAX_CODESET_BYTES > (1u << 30)
 # error "CB_MAX_CODESET_BYTES is unreasonably large"
+#endif
+#if CB_MAX_MARKET_RESPONSE > (1u << 30)
+# error "CB_MAX_MARKET_RESPONSE is unreasonably large"
 #endif
 
 #endif
