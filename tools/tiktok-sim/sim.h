@@ -1,0 +1,116 @@
+/*
+ * sim.h - codebook-tiktok-sim, a TikTok Shop simulator: the state it keeps
+ * (orders, cancellations, call counts, queued faults) and the routes it
+ * serves.  One mutex guards the state; libmicrohttpd runs a thread per
+ * connection, so a slow or silent reply holds only its own connection.
+ */
+#ifndef CB_SIM_H
+#define CB_SIM_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "jsonw.h"
+#include "market.h"
+
+#define SIM_ID_MAX     128
+#define SIM_STATUS_MAX 40
+#define SIM_MAX_ORDERS 100000
+#define SIM_MAX_FAULTS 10000
+#define SIM_PATH_MAX   96
+
+struct sim_item {
+	char *id, *sku_id, *seller_sku, *sale_price;
+};
+
+struct sim_order {
+	char             id[SIM_ID_MAX];
+	char             status[SIM_STATUS_MAX];
+	char            *currency, *total_amount, *shipping_fee, *cancel_reason;
+	int64_t          create_time, update_time;
+	struct sim_item *items;
+	size_t           nitems;
+	unsigned         cancel_calls;    /* cancel requests naming it that passed auth */
+	unsigned         cancels_applied; /* of those, the ones that took effect */
+};
+
+struct sim_cancel {
+	char     cancel_id[32];
+	char     order_id[SIM_ID_MAX];
+	char     status[SIM_STATUS_MAX];
+	char     reason[256];
+	int      legacy;           /* made by /api/reverse/order/cancel */
+	unsigned reads_left;       /* PENDING for this many more reads */
+	int64_t  create_time, update_time;
+};
+
+enum fault_kind { F_ERROR, F_RATE_LIMIT, F_HTTP_5XX, F_SLOW, F_TIMEOUT, F_DROP, F_MALFORMED };
+
+struct sim_fault {
+	char            path[SIM_PATH_MAX];  /* a marketplace path, or "*" */
+	enum fault_kind kind;
+	int64_t         code;
+	char            message[256];
+	int             http_status;
+	unsigned        delay_ms;
+	int             apply;               /* carry out the request before failing */
+	char           *body;                /* malformed: the bytes to send */
+};
+
+struct sim {
+	pthread_mutex_t    mu;
+	pthread_cond_t     stop_cv;
+	int                stopping;
+	int                verbose;
+	cb_mkt_config     *cfg;          /* credentials the requests must match */
+	struct sim_order  *orders;
+	size_t             norders, cap_orders;
+	struct sim_cancel *cancels;
+	size_t             ncancels, cap_cancels;
+	struct sim_fault  *faults;       /* FIFO */
+	size_t             nfaults, cap_faults;
+	char              *reasons;      /* the reverse-reason reply, as served */
+	size_t             reasons_len;
+	unsigned           pending_reads;  /* current cancels: PENDING for this many reads */
+	int64_t            clock_offset_s; /* the simulator's clock = now + offset */
+	uint64_t           seq;            /* request ids, cancel ids */
+	struct { const char *path; unsigned long n; } counts[8];
+};
+
+/* state.c (callers hold s->mu) */
+struct sim_order *sim_order_find(struct sim *s, const char *id);
+/* Add or replace orders from {"orders":[...]} (or a bare array); 0 or -1 with @why. */
+int sim_orders_load(struct sim *s, const char *json, size_t len, char *why, size_t whylen);
+void sim_order_json(cb_jw *w, const struct sim_order *o, int admin);
+struct sim_cancel *sim_cancel_add(struct sim *s, const char *order_id, const char *status,
+    const char *reason, int legacy, int64_t now);
+struct sim_cancel *sim_cancel_find(struct sim *s, const char *cancel_id);
+/* The cancellation of @order_id that is PENDING or succeeded, or NULL. */
+struct sim_cancel *sim_cancel_of_order(struct sim *s, const char *order_id);
+/* A read of @c: count down its pending reads, succeed when they run out. */
+void sim_cancel_read(struct sim *s, struct sim_cancel *c, int64_t now);
+void sim_cancel_json(cb_jw *w, const struct sim_cancel *c);
+int sim_faults_add(struct sim *s, const char *json, size_t len, char *why, size_t whylen);
+/* Take the first fault queued for @path; 1 when one was taken. */
+int sim_fault_take(struct sim *s, const char *path, struct sim_fault *out);
+void sim_faults_json(cb_jw *w, const struct sim *s);
+int sim_reasons_set(struct sim *s, const char *json, size_t len, char *why, size_t whylen);
+void sim_reset(struct sim *s);
+void sim_free(struct sim *s);
+/* "20240101120000" + sequence: a request id in the marketplace's shape. */
+void sim_request_id(struct sim *s, char *out, size_t size, int64_t now);
+int sim_status_valid(const char *status);
+int sim_status_shipped(const char *status);
+
+/* routes.c */
+struct MHD_Connection;
+struct sim_req;
+/* Serve one complete request; returns the libmicrohttpd result. */
+int sim_serve(struct sim *s, struct MHD_Connection *conn, const char *method, const char *url,
+    const char *body, size_t body_len);
+/* Wait @ms or until the simulator stops; 1 if it is stopping. */
+int sim_sleep(struct sim *s, unsigned ms);
+
+#endif
