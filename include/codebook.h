@@ -19,5 +19,6 @@
 #include "codebook/lint.h"
 #include "codebook/policy.h"
 #include "codebook/export.h"
+#include "codebook/validate.h"
 
 #endif

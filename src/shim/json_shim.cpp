@@ -407,3 +407,154 @@ cb_json_type_name(cb_json_type t)
 	static const char *const names[] = { "null", "boolean", "number", "string", "array", "object" };
 	return (unsigned)t < 6 ? names[t] : "?";
 }
+
+/*
+ * Line validation (NDJSON): one small document per call, on the hot path of
+ * `codebook validate`.  This uses simdjson's DOM parser, not On-Demand: the
+ * DOM parser runs both stages in the kernel chosen at run time (AVX-512,
+ * AVX2, SSE4.2 or scalar), while On-Demand's value walk is compiled for the
+ * "builtin" kernel, which without -march flags is the scalar fallback.
+ * Measured on 367-byte events, strict full traversal: DOM 1.6 GB/s,
+ * On-Demand 1.2 GB/s (docs/validate.md).  DOM stage 2 validates every value
+ * (numbers, escapes, literals, nesting) while building its tape, so nothing
+ * is skipped; we then read the few fields we need from the tape.
+ */
+static_assert(CB_JSON_PADDING == SIMDJSON_PADDING, "CB_JSON_PADDING must match simdjson");
+
+struct cb_json_lines {
+	dom::parser parser;
+	size_t max_len;
+
+	explicit cb_json_lines(size_t max) : parser(max), max_len(max) {}
+};
+
+namespace {
+
+cb_json_type
+type_of(dom::element_type t)
+{
+	switch (t) {
+	case dom::element_type::ARRAY: return CB_JSON_ARRAY;
+	case dom::element_type::OBJECT: return CB_JSON_OBJECT;
+	case dom::element_type::INT64:
+	case dom::element_type::UINT64:
+	case dom::element_type::DOUBLE: return CB_JSON_NUMBER;
+	case dom::element_type::STRING: return CB_JSON_STRING;
+	case dom::element_type::BOOL: return CB_JSON_BOOL;
+	case dom::element_type::NULL_VALUE: return CB_JSON_NULL;
+	}
+	return CB_JSON_NULL;
+}
+
+/* Follow @path from @root.  Where a key occurs twice in one object the
+ * last occurrence wins, as in JSON.parse and Python's json. */
+void
+pick(dom::element root, const cb_json_path &path, cb_json_pick &out)
+{
+	dom::element cur = root;
+	size_t k;
+
+	out.found = 0;
+	out.missing_at = 0;
+	for (k = 0; k < path.n; k++) {
+		dom::object obj;
+		bool hit = false;
+		if (cur.get_object().get(obj) != SUCCESS) {
+			out.missing_at = k;
+			return;
+		}
+		for (dom::key_value_pair kv : obj) {
+			if (kv.key.size() == path.lens[k] &&
+			    std::memcmp(kv.key.data(), path.keys[k], path.lens[k]) == 0) {
+				cur = kv.value;
+				hit = true;
+			}
+		}
+		if (!hit) {
+			out.missing_at = k;
+			return;
+		}
+	}
+	out.found = 1;
+	out.type = type_of(cur.type());
+	out.num = CB_JSON_NUM_NONE;
+	switch (cur.type()) {
+	case dom::element_type::STRING: {
+		std::string_view s = cur.get_string().value_unsafe();
+		out.str = s.data();
+		out.str_len = s.size();
+		break;
+	}
+	case dom::element_type::INT64:
+		out.num = CB_JSON_NUM_INT;
+		out.i = cur.get_int64().value_unsafe();
+		break;
+	case dom::element_type::UINT64:
+		out.num = CB_JSON_NUM_UINT;
+		out.u = cur.get_uint64().value_unsafe();
+		break;
+	default:
+		break;
+	}
+}
+
+} // namespace
+
+extern "C" int
+cb_json_lines_new(cb_json_lines **out, size_t max_len, unsigned max_depth)
+{
+	*out = nullptr;
+	try {
+		cb_json_lines *p = new cb_json_lines(max_len);
+		/* room for typical events up front; longer lines grow it (geometrically) */
+		if (p->parser.allocate(max_len < 65536 ? max_len : 65536, max_depth) != SUCCESS) {
+			delete p;
+			return -2;
+		}
+		*out = p;
+		return 0;
+	} catch (...) {
+		return -2;
+	}
+}
+
+extern "C" void
+cb_json_lines_free(cb_json_lines *p)
+{
+	delete p;
+}
+
+extern "C" int
+cb_json_lines_parse(cb_json_lines *p, const char *buf, size_t len, cb_json_type *root,
+    const cb_json_path *paths, size_t npaths, cb_json_pick *picks, const char **why)
+{
+	dom::element doc;
+	error_code e;
+
+	*why = "";
+	if (len > p->max_len) {
+		*why = "line longer than the limit";
+		return -5;
+	}
+	if (len > p->parser.capacity()) {
+		/* grow geometrically, so a run of ever longer lines costs few reallocations */
+		size_t want = p->parser.capacity() * 2;
+		if (want < len)
+			want = len;
+		if (want > p->max_len)
+			want = p->max_len;
+		if (p->parser.allocate(want, p->parser.max_depth()) != SUCCESS) {
+			*why = "out of memory";
+			return -2;
+		}
+	}
+	e = p->parser.parse(buf, len, false).get(doc);
+	if (simdjson_unlikely(e != SUCCESS)) {
+		*why = describe(e);
+		return e == DEPTH_ERROR || e == CAPACITY ? -5 : e == MEMALLOC ? -2 : -6;
+	}
+	*root = type_of(doc.type());
+	for (size_t i = 0; i < npaths; i++)
+		pick(doc, paths[i], picks[i]);
+	return 0;
+}

@@ -65,6 +65,52 @@ const cb_json_node *cb_json_get(const cb_json_doc *doc, const cb_json_node *obj,
     const char *key);
 const char *cb_json_type_name(cb_json_type t);
 
+/*
+ * Line validation (NDJSON), the hot path of bulk validation.  A
+ * cb_json_lines is one parser, used by one thread at a time; it never
+ * allocates per line (only when a line is longer than any before it).
+ */
+#define CB_JSON_PADDING 64   /* readable bytes required after each line */
+
+typedef struct cb_json_lines cb_json_lines;
+
+/* A path of object keys, e.g. {"payload","reason_code"}. */
+typedef struct {
+	const char *const *keys;
+	const size_t      *lens;
+	size_t             n;
+} cb_json_path;
+
+enum { CB_JSON_NUM_NONE = 0, CB_JSON_NUM_INT, CB_JSON_NUM_UINT };
+
+/* What a path leads to in the document just parsed. */
+typedef struct {
+	int          found;       /* 0: keys[missing_at] is absent, or its parent is not an object */
+	size_t       missing_at;
+	cb_json_type type;        /* when found */
+	const char  *str;         /* strings: unescaped, valid until the next parse */
+	size_t       str_len;
+	int          num;         /* numbers: CB_JSON_NUM_INT (i), _UINT (u), else NONE (a double) */
+	int64_t      i;
+	uint64_t     u;
+} cb_json_pick;
+
+/* A parser for lines of at most @max_len bytes nested at most @max_depth
+ * deep.  0, or -2 (out of memory). */
+int cb_json_lines_new(cb_json_lines **out, size_t max_len, unsigned max_depth);
+void cb_json_lines_free(cb_json_lines *p);
+
+/*
+ * Validate buf[0..len) as one JSON text, strictly (RFC 8259, UTF-8; numbers
+ * must fit 64 bits or a finite double), and follow @npaths paths in it.
+ * buf must have CB_JSON_PADDING readable bytes after len (any content).
+ * Returns 0 with *root and picks[] filled; -6 not JSON, -5 too long or too
+ * deep, -2 out of memory; then *why says what was wrong (static text, no
+ * position: cb_json_parse() locates the fault when a caller needs it).
+ */
+int cb_json_lines_parse(cb_json_lines *p, const char *buf, size_t len, cb_json_type *root,
+    const cb_json_path *paths, size_t npaths, cb_json_pick *picks, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

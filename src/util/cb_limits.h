@@ -57,11 +57,34 @@
 # define CB_MAX_MARKET_CONFIG   (64u << 10)  /* a marketplace configuration file */
 #endif
 
+/* bulk validation of NDJSON streams (codebook validate) */
+#ifndef CB_MAX_EVENT_BYTES
+# define CB_MAX_EVENT_BYTES     (64u << 20)  /* one line (event); longer ones are "too-long" */
+#endif
+#ifndef CB_MAX_EVENT_DEPTH
+# define CB_MAX_EVENT_DEPTH     64           /* nesting in one event; deeper is "too-deep" */
+#endif
+#ifndef CB_MAX_FIELD_KEYS
+# define CB_MAX_FIELD_KEYS      16           /* keys in a dotted --field / --context path */
+#endif
+#ifndef CB_MAX_FIELD_PATH
+# define CB_MAX_FIELD_PATH      1024         /* bytes in such a path */
+#endif
+#ifndef CB_MAX_VALIDATE_THREADS
+# define CB_MAX_VALIDATE_THREADS 256
+#endif
+#ifndef CB_MAX_TOP_CODES
+# define CB_MAX_TOP_CODES       65536        /* distinct invalid codes tallied; others are "(other)" */
+#endif
+
 #if CB_MAX_DIMS > 16
 # error "CB_MAX_DIMS is unreasonably large"
 #endif
 #if CB_MAX_CODESET_BYTES > (1u << 30)
 # error "CB_MAX_CODESET_BYTES is unreasonably large"
+#endif
+#if CB_MAX_EVENT_BYTES > (1u << 30)
+# error "CB_MAX_EVENT_BYTES is unreasonably large"
 #endif
 #if CB_MAX_MARKET_RESPONSE > (1u << 30)
 # error "CB_MAX_MARKET_RESPONSE is unreasonably large"
