@@ -61,6 +61,7 @@ int cmd_diff(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_explain(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
+int cmd_validate(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);    /* src/cli/cmd_serve.c, over src/svc */
 int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, over src/store */
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/market/cmd_tiktok.c */

@@ -28,6 +28,7 @@ static const struct {
 	{ "diff",    cmd_diff,    "governance: may NEW replace OLD? (exit 1 if breaking)" },
 	{ "export",  cmd_export,  "render a set as JSON Schema, Markdown, C header, CSV or JSON" },
 	{ "rules",   cmd_rules,   "list the lint and governance rules" },
+	{ "validate", cmd_validate, "check every line of an NDJSON stream (file, stdin, gzip)" },
 	{ "serve",   cmd_serve,   "run the HTTP service (enumeration, checks, publishing, incidents, events)" },
 	{ "keys",    cmd_keys,    "manage the HTTP service's API keys (add, list, revoke)" },
 	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
