@@ -17,7 +17,9 @@
 
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -60,8 +62,8 @@ store__rec_prepare_sql(cb_store *st)
 		cb_buf_adds(&b[RS_INSERT], "category, set_version, fp, request_id, received_at) VALUES (");
 		for (i = 0; i < d->nfields + 4; i++)
 			cb_buf_printf(&b[RS_INSERT], "?%zu, ", i + 1);
-		cb_buf_printf(&b[RS_INSERT], "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'))"
-		    " ON CONFLICT (%s) DO NOTHING", d->fields[0]);
+		cb_buf_printf(&b[RS_INSERT], "?%zu) ON CONFLICT (%s) DO NOTHING", d->nfields + 5,
+		    d->fields[0]);
 
 		cb_buf_printf(&b[RS_FP], "SELECT fp FROM %s WHERE %s = ?1", d->plural, d->fields[0]);
 
@@ -126,6 +128,20 @@ fingerprint(EVP_MD_CTX *ctx, const EVP_MD *md, const cb_rec_desc *d, const cb_re
 	return EVP_DigestFinal_ex(ctx, out, &n) == 1 ? CB_OK : CB_ERROR;
 }
 
+/* "2026-02-06T09:30:00.123Z", as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'). */
+static void
+now_iso(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	if (strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		out[19] = '\0';
+	(void)snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
 static void
 bind_text(sqlite3_stmt *s, int i, const char *v, size_t len)
 {
@@ -144,6 +160,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 	EVP_MD_CTX *ctx = NULL;
 	sqlite3_stmt *ins, *fp;
 	unsigned char h[32];
+	char now[32];
 	size_t i, j, conflicts = 0;
 	int rc, step, in_tx = 0;
 
@@ -156,6 +173,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 				return cb__fail(CB_ETOOBIG, "%s field too long", d->name);
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
+	now_iso(now);	/* one time for the batch: it is one transaction */
 	c = store__acquire(st, 1);
 	if ((rc = store__begin(st, c)) != CB_OK)
 		goto out;
@@ -180,6 +198,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		sqlite3_bind_int(ins, p + 2, r->set_version);
 		sqlite3_bind_blob(ins, p + 3, h, sizeof(h), SQLITE_STATIC);
 		bind_text(ins, p + 4, request_id, request_id ? strlen(request_id) : 0);
+		sqlite3_bind_text(ins, p + 5, now, -1, SQLITE_STATIC);
 		if ((step = sqlite3_step(ins)) != SQLITE_DONE) {
 			rc = store__fail(c->db, "insert");
 			goto out;

@@ -1,0 +1,157 @@
+#!/bin/sh
+# bench/http/run.sh BUILD_DIR - load the HTTP service with wrk on loopback:
+#   1. POST /v1/code-sets/outbound/check: codebook vs the same endpoint in
+#      Fastify 5 (installed here from the npm registry into bench/work/),
+#      requests per second, latency percentiles, and the ratio;
+#   2. GET /v1/code-sets/qe-reason with If-None-Match (a client's sync: 304);
+#   3. ingest: POST /v1/events in batches of 1,000, durable (each batch is
+#      committed and fsynced before its 201), events per second, and the
+#      count found in the database afterwards.
+# Not a test: it prints figures.  Servers listen on 127.0.0.1 only and are
+# stopped by PID.  Tunables: DURATION (s, default 10), CONNECTIONS (64),
+# THREADS (wrk threads, 2), INGEST_CONNECTIONS (4).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-$root/build}
+cb="$build/bin/codebook"
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+INGEST_CONNECTIONS=${INGEST_CONNECTIONS:-4}
+work="$root/bench/work/http"
+node_dir="$root/bench/work/http-node"
+pids=""
+
+die() { echo "bench/http: $*" >&2; exit 1; }
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+[ -x "$cb" ] || die "no $cb: build first (make build)"
+command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk (scripts/debian-packages.txt)"
+rm -rf "$work"
+mkdir -p "$work"
+
+# Fastify 5 from the npm registry, at bench time only
+have_node=1
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	echo "bench/http: node/npm not found: the Fastify comparison is skipped" >&2
+	have_node=0
+elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+	echo "bench/http: Fastify 5 needs Node.js 20 or later (found $(node --version)): skipped" >&2
+	have_node=0
+else
+	mkdir -p "$node_dir"
+	cp "$here/fastify/package.json" "$here/fastify/server.js" "$node_dir/"
+	if [ ! -d "$node_dir/node_modules/fastify" ]; then
+		echo "bench/http: npm install fastify@5 into $node_dir" >&2
+		(cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+			die "npm install failed"
+	fi
+fi
+
+# start_codebook LOGFLAG: sets cb_url and cb_pid
+start_codebook() {
+	log="$work/codebook.$$.$(date +%s%N).log"
+	"$cb" serve --listen 127.0.0.1:0 --db "$work/db/codebook.db" $1 2>"$log" &
+	cb_pid=$!
+	pids="$pids $cb_pid"
+	cb_url=""
+	i=0
+	while [ -z "$cb_url" ] && [ $i -lt 100 ]; do
+		cb_url=$(sed -n 's/.*"msg":"ready","url":"\([^"]*\)".*/\1/p' "$log" | head -1)
+		i=$((i + 1))
+		sleep 0.05
+	done
+	[ -n "$cb_url" ] || die "codebook did not start: $(cat "$log")"
+}
+
+stop() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# run_wrk NAME URL [wrk args...]: prints one result line, keeps the output
+run_wrk() {
+	name=$1
+	url=$2
+	shift 2
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" "$url" >/dev/null 2>&1 || true   # warm-up
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" >"$work/$name.wrk" 2>&1
+	awk -v name="$name" '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+			if (v ~ /s$/) return v * 1000; return v }
+		/Requests\/sec/ { rps = $2 }
+		$1 == "50%" { p50 = ms($2) } $1 == "90%" { p90 = ms($2) } $1 == "99%" { p99 = ms($2) }
+		/Non-2xx/ { non2xx = $NF }
+		/Socket errors/ { errs = $0 }
+		END { printf "%-34s %10.0f req/s   p50 %6.2f ms   p90 %6.2f ms   p99 %6.2f ms%s%s\n",
+			name, rps, p50, p90, p99, non2xx ? "   non-2xx/3xx " non2xx : "", errs ? "   " errs : "" }
+	' "$work/$name.wrk" | tee -a "$work/summary.txt"
+}
+
+rps_of() { awk '/Requests\/sec/ { print $2 }' "$work/$1.wrk"; }
+p99_of() {
+	awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+		if (v ~ /s$/) return v * 1000; return v } $1 == "99%" { print ms($2) }' "$work/$1.wrk"
+}
+
+echo "bench/http: $(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback (wrk shares the CPUs)"
+echo "codebook $("$cb" --version | cut -d' ' -f2), $(node --version 2>/dev/null || echo 'no node')"
+: >"$work/summary.txt"
+
+# 1. the check route
+start_codebook --no-request-log
+run_wrk "codebook check" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+etag=$(curl -sI "$cb_url/v1/code-sets/qe-reason" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+run_wrk "codebook sync (304)" "$cb_url/v1/code-sets/qe-reason" -H "If-None-Match: $etag"
+stop "$cb_pid"
+start_codebook ""
+run_wrk "codebook check, request log on" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+stop "$cb_pid"
+
+if [ $have_node -eq 1 ]; then
+	flog="$work/fastify.log"
+	CATALOG="$root/catalogs/outbound.json" node "$node_dir/server.js" >"$flog" 2>&1 &
+	f_pid=$!
+	pids="$pids $f_pid"
+	f_url=""
+	i=0
+	while [ -z "$f_url" ] && [ $i -lt 200 ]; do
+		f_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$flog" | head -1 || true)
+		i=$((i + 1))
+		sleep 0.05
+	done
+	[ -n "$f_url" ] || die "fastify did not start: $(cat "$flog")"
+	run_wrk "fastify check" "$f_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+	stop "$f_pid"
+	awk -v a="$(rps_of 'codebook check')" -v b="$(rps_of 'fastify check')" \
+	    -v pa="$(p99_of 'codebook check')" -v pb="$(p99_of 'fastify check')" 'BEGIN {
+		printf "ratio codebook/fastify: %.2fx requests per second; p99 %.2f ms vs %.2f ms (%s)\n",
+			a / b, pa, pb, pa <= pb ? "codebook no worse" : "codebook WORSE" }' | tee -a "$work/summary.txt"
+fi
+
+# 3. ingest: batches of 1,000 events, each batch one durable transaction
+rm -rf "$work/db"
+start_codebook --no-request-log
+CB_KEY=$("$cb" keys add bench --db "$work/db/codebook.db" 2>/dev/null)
+export CB_KEY
+count_events() {
+	/usr/bin/python3 -c 'import sqlite3, sys
+print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT COUNT(*) FROM events").fetchone()[0])' "$1"
+}
+before=$(count_events "$work/db/codebook.db")
+wrk -t"$THREADS" -c"$INGEST_CONNECTIONS" -d"${DURATION}s" --latency -s "$here/events.lua" \
+    "$cb_url/v1/events" >"$work/ingest.wrk" 2>&1 </dev/null
+stop "$cb_pid"
+after=$(count_events "$work/db/codebook.db")
+awk -v stored=$((after - before)) '
+	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+		if (v ~ /s$/) return v * 1000; return v }
+	/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+	/^ingest:/ { line = $0 }
+	END { printf "%-34s %10.0f events/s (%.1f batches/s of 1,000; p50 %.1f ms, p99 %.1f ms); %d events in the database\n",
+		"codebook ingest, durable", rps * 1000, rps, p50, p99, stored; if (line) print "  " line }
+' "$work/ingest.wrk" | tee -a "$work/summary.txt"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo "bench/http: raw wrk outputs in $work"
