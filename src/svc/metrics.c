@@ -102,6 +102,24 @@ svc_metrics_check(struct svc_metrics *m, int slot, cb_reason reason)
 		atomic_fetch_add_explicit(&m->checks[slot][reason], 1, memory_order_relaxed);
 }
 
+/* A label value in the text format: backslash, quote and newline escaped
+ * (set names come from files and requests). */
+static const char *
+label_value(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < n; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : *s;
+		} else
+			buf[o++] = *s;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static const char *
 route_label(size_t i, char *buf, size_t n)
 {
@@ -169,13 +187,14 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 			unsigned long v = atomic_load_explicit(&m->checks[slot][j], memory_order_relaxed);
 			if (v > 0)
 				cb_buf_printf(b, "codebook_checks_total{set=\"%s\",result=\"%s\"} %lu\n",
-				    m->slot_name[slot], cb_reason_name((cb_reason)j), v);
+				    label_value(m->slot_name[slot], label, sizeof(label)), cb_reason_name((cb_reason)j), v);
 		}
 	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
 	    "# TYPE codebook_code_set_version gauge\n");
 	snap = svc_snap_get(s);
 	for (i = 0; i < snap->n; i++)
 		cb_buf_printf(b, "codebook_code_set_version{set=\"%s\"} %d\n",
-		    cb_codeset_name(snap->sets[i]->cs), cb_codeset_version(snap->sets[i]->cs));
+		    label_value(cb_codeset_name(snap->sets[i]->cs), label, sizeof(label)),
+		    cb_codeset_version(snap->sets[i]->cs));
 	svc_snap_put(snap);
 }
