@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,21 @@ on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Request
 		cb_buf_reset(&u->body);
 		free(u);
 		*con_cls = NULL;
+	}
+}
+
+/* libmicrohttpd's own messages (a dropped connection is reported as an
+ * "internal error"): shown with -v only, since the faults cause them. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct sim *s = cls;
+
+	if (s->verbose) {
+		fputs("sim: libmicrohttpd: ", stderr);
+		vfprintf(stderr, fmt, ap);
 	}
 }
 
@@ -226,6 +242,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, &s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "codebook-tiktok-sim: cannot listen on 127.0.0.1:%lu\n", port);
