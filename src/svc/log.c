@@ -78,3 +78,16 @@ svc_log(const char *level, const char *msg, const char *detail)
 		cb_jw_kstr(&w, "detail", detail);
 	svc_log_close(&w, &b);
 }
+
+void
+svc_jw_fixed(cb_jw *w, const char *key, double v)
+{
+	char num[48];
+	int n = snprintf(num, sizeof(num), "%.3f", v);
+
+	cb_jw_key(w, key);
+	if (n > 0 && (size_t)n < sizeof(num))
+		cb_jw_raw(w, num, (size_t)n);
+	else
+		cb_jw_null(w);
+}

@@ -502,8 +502,7 @@ log_request(struct svc *s, struct conn_req *cr, uint64_t ns, enum MHD_RequestTer
 	if (r->route >= 0)
 		cb_jw_kstr(&w, "route", route);
 	cb_jw_kint(&w, "status", r->status);
-	cb_jw_key(&w, "duration_ms");
-	cb_jw_double(&w, (double)(ns / 1000) / 1000.0);
+	svc_jw_fixed(&w, "duration_ms", (double)ns / 1e6);
 	cb_jw_kint(&w, "bytes_in", (long long)cr->bytes_in);
 	cb_jw_kint(&w, "bytes_out", (long long)cr->bytes_out);
 	if (cr->remote[0])

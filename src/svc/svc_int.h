@@ -97,6 +97,8 @@ void svc_log(const char *level, const char *msg, const char *detail);
 /* "2026-02-06T09:30:00.123Z" */
 void svc_now_iso(char out[32]);
 uint64_t svc_now_ns(void);
+/* "key": v with three decimals (durations: not 0.12300000000000001). */
+void svc_jw_fixed(cb_jw *w, const char *key, double v);
 
 /* ---- the server ------------------------------------------------------- */
 
