@@ -35,6 +35,11 @@
  * before the 413, so that clients which send it whole see the answer. */
 #define SVC_DRAIN_FACTOR 4
 
+/* Per-connection memory of libmicrohttpd (headers, read and write
+ * buffers).  It is cleared for every request, so its size is paid per
+ * request: 16 KiB holds any sane request head (a larger one gets 431). */
+#define SVC_CONN_MEMORY (16u << 10)
+
 static const svc_handler handlers[H_COUNT] = {
 	[H_HEALTHZ] = h_healthz, [H_METRICS] = h_metrics, [H_OPENAPI] = h_openapi,
 	[H_PROBLEM_DOC] = h_problem_doc, [H_SETS_LIST] = h_sets_list, [H_SET_GET] = h_set_get,
@@ -694,6 +699,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CB_SVC_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CB_SVC_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SVC_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_END);
