@@ -53,6 +53,7 @@ fi
 # start_codebook LOGFLAG: sets cb_url and cb_pid
 start_codebook() {
 	log="$work/codebook.$$.$(date +%s%N).log"
+	: >"$log"	# before the background start: the loop below reads it at once
 	"$cb" serve --listen 127.0.0.1:0 --db "$work/db/codebook.db" $1 2>"$log" &
 	cb_pid=$!
 	pids="$pids $cb_pid"
@@ -112,6 +113,7 @@ stop "$cb_pid"
 
 if [ $have_node -eq 1 ]; then
 	flog="$work/fastify.log"
+	: >"$flog"
 	CATALOG="$root/catalogs/outbound.json" node "$node_dir/server.js" >"$flog" 2>&1 &
 	f_pid=$!
 	pids="$pids $f_pid"

@@ -103,6 +103,17 @@ stmt_id(cb_rec_kind k, int which)
 	return ST_FIXED_COUNT + (int)k * RS_PER_KIND + which;
 }
 
+/* SHA-256, fetched once: OpenSSL 3 looks an algorithm up on every
+ * implicit use, which cost more than hashing a record. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /* The fingerprint of a record: every client field, length-prefixed, with
  * absent and empty told apart. */
 static int
@@ -171,6 +182,9 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		for (j = 0; j < d->nfields; j++)
 			if (recs[i].v[j] != NULL && recs[i].len[j] > (size_t)INT32_MAX)
 				return cb__fail(CB_ETOOBIG, "%s field too long", d->name);
+	pthread_once(&sha256_once, fetch_sha256);
+	if (sha256_md == NULL)
+		return cb__fail(CB_ERROR, "OpenSSL has no SHA-256");
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	now_iso(now);	/* one time for the batch: it is one transaction */
@@ -187,7 +201,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		const cb_rec *r = &recs[i];
 		int p = (int)d->nfields;
 
-		if (fingerprint(ctx, EVP_sha256(), d, r, h) != CB_OK) {
+		if (fingerprint(ctx, sha256_md, d, r, h) != CB_OK) {
 			rc = cb__fail(CB_ERROR, "fingerprint: digest failed");
 			goto out;
 		}

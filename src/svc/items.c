@@ -164,7 +164,8 @@ struct ictx {
 	const char *prefix;   /* pointer prefix of the items: "", "/events" */
 	cb_jw ew;             /* into it->errors */
 	cb_jw ww;             /* into it->warnings */
-	int reason_idx, ctx_idx, time_idx;
+	int reason_idx, ctx_idx, time_idx, text_idx;
+	size_t flen[CB_REC_MAX_FIELDS];   /* strlen of each field name, once */
 };
 
 /* Append "/name" to a pointer, escaped per RFC 6901, truncated safely. */
@@ -326,8 +327,8 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 		int f = -1;
 		size_t max;
 
-		for (i = 0; i < d->nfields; i++)
-			if (strlen(d->fields[i]) == m->key_len && memcmp(d->fields[i], m->key, m->key_len) == 0)
+		for (i = 0; i < d->nfields && f < 0; i++)
+			if (c->flen[i] == m->key_len && memcmp(d->fields[i], m->key, m->key_len) == 0)
 				f = (int)i;
 		if (f < 0) {
 			item_error(c, index, m->key, m->key_len, "unknown-field", m->key_offset,
@@ -350,7 +351,7 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			    (d->nullable & (1u << f)) ? " or null" : "", cb_json_type_name(m->type));
 			continue;
 		}
-		max = strcmp(d->fields[f], "reason") == 0 ? CB_SVC_MAX_REASON : CB_SVC_MAX_FIELD;
+		max = f == c->text_idx ? CB_SVC_MAX_REASON : CB_SVC_MAX_FIELD;
 		if (m->str_len == 0 && (d->required & (1u << f))) {
 			item_error(c, index, m->key, m->key_len, "empty", m->offset,
 			    "field \"%s\" must not be empty", d->fields[f]);
@@ -498,6 +499,9 @@ svc_items_parse(struct svc_items *it, const cb_rec_desc *d, const cb_codeset *cs
 	c.reason_idx = cb_rec_field_index(d, "reason_code");
 	c.ctx_idx = d->context_dim ? cb_rec_field_index(d, d->context_dim) : -1;
 	c.time_idx = cb_rec_field_index(d, "occurred_at");
+	c.text_idx = cb_rec_field_index(d, "reason");
+	for (i = 0; i < d->nfields; i++)
+		c.flen[i] = strlen(d->fields[i]);
 	cb_jw_init(&c.ew, &it->errors, 0);
 	cb_jw_init(&c.ww, &it->warnings, 0);
 	cb_jw_arr_begin(&c.ew);

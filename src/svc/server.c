@@ -417,6 +417,9 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		}
 		cb_buf_init(&r->body, rt->max_body);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* room for the announced body at once, rather than doubling up to it */
+		if (cl != NULL && strtoull(cl, NULL, 10) <= rt->max_body)
+			(void)cb_buf_grow(&r->body, (size_t)strtoull(cl, NULL, 10));
 		if (cl != NULL && strtoull(cl, NULL, 10) > rt->max_body) {
 			/* a body a little too large is read and dropped, so that the
 			 * client, still sending, gets to read the 413; a huge one is
