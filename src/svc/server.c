@@ -523,7 +523,8 @@ log_request(struct svc *s, struct conn_req *cr, uint64_t ns, enum MHD_RequestTer
 		cb_jw_kstr(&w, "aborted", toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
 		    toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed the connection" :
 		    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "server shut down" : "error");
-	svc_log_close(&w, &b);
+	svc_log_close_buffered(&w, &b);
+	cb_buf_reset(&b);
 }
 
 static void
@@ -726,8 +727,11 @@ cb_svc_run(const cb_svc_opts *opts)
 	}
 
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		struct timespec tick = { 0, SVC_LOG_FLUSH_MS * 1000000L };
+		if ((sig = sigtimedwait(&set, NULL, &tick)) < 0) {
+			svc_log_flush();	/* timeout (EAGAIN) or EINTR */
 			continue;
+		}
 		if (sig == SIGHUP) {
 			svc_log("info", "SIGHUP: reloading the catalogs through the governance gate",
 			    opts->catalogs);
@@ -754,12 +758,14 @@ cb_svc_run(const cb_svc_opts *opts)
 	MHD_stop_daemon(d);
 	d = NULL;
 	rc = 0;
+	svc_log_flush();
 	svc_log("info", "stopped", NULL);
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	if (fd >= 0)
 		close(fd);
+	svc_log_free();
 	svc_registry_free(&s);
 	cb_store_close(s.store);
 	svc_metrics_free(s.metrics);

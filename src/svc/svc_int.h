@@ -92,6 +92,13 @@ void svc_metrics_render(struct svc *s, cb_buf *b);
  * svc_log_close, which writes the line to standard error in one write. */
 void svc_log_open(cb_jw *w, cb_buf *b, const char *level, const char *msg);
 void svc_log_close(cb_jw *w, cb_buf *b);
+/* As svc_log_close, into this thread's buffer (request lines): written
+ * when it fills or by svc_log_flush, which the main thread calls every
+ * SVC_LOG_FLUSH_MS and at exit.  @b is reusable afterwards. */
+void svc_log_close_buffered(cb_jw *w, cb_buf *b);
+void svc_log_flush(void);
+void svc_log_free(void);      /* flush, then release the buffers */
+#define SVC_LOG_FLUSH_MS 100
 /* A line with a message and one "detail" member. */
 void svc_log(const char *level, const char *msg, const char *detail);
 /* "2026-02-06T09:30:00.123Z" */
