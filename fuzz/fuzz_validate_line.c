@@ -2,8 +2,9 @@
  * fuzz_validate_line.c - the NDJSON line validator and the line framer on
  * arbitrary bytes.  Input: one control byte (the set and the work-unit size
  * of the framer), then the stream.  Checks that the fast verdict (cache, no
- * message) equals the explained one, that verdicts are consistent, and that
- * framing the stream in small reads changes nothing.
+ * message) equals the explained one, that verdicts are consistent, that a
+ * block (parsed in windows of lines) judges each line as it would be judged
+ * alone, and that framing the stream in small reads changes nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -80,6 +81,34 @@ check_line(cb_validator *v, const char *line, size_t len)
 		abort();
 }
 
+/* Each line judged alone (no window of lines), counted as a block counts. */
+static void
+alone(cb_validator *v, const char *p, size_t n, cb_validate_counts *c)
+{
+	const char *end = p + n;
+	cb_line_result r;
+
+	memset(c, 0, sizeof(*c));
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *k;
+		c->physical++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		for (k = p; k < e && (*k == ' ' || *k == '\t' || *k == '\r'); k++)
+			;
+		if (k < e) {
+			if (cb_validator_line(v, p, (size_t)(e - p), 0, &r) != CB_OK)
+				abort();
+			c->lines++;
+			c->valid += (uint64_t)r.valid;
+			c->by_why[r.why]++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
 struct tally {
 	uint64_t lines[8];
 	size_t   n;
@@ -127,6 +156,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (whole.lines > whole.physical || whole.valid > whole.lines || tw.n != whole.lines - whole.valid)
 		abort();
+	/* a block is parsed in windows of lines: each verdict must be the line's own */
+	{
+		cb_validate_counts one;
+		alone(v, (const char *)data, size, &one);
+		if (one.physical != whole.physical || one.lines != whole.lines || one.valid != whole.valid ||
+		    memcmp(one.by_why, whole.by_why, sizeof(one.by_why)) != 0)
+			abort();
+	}
 
 	/* framed in small reads and small blocks: the same lines, the same verdicts */
 	f.p = data;

@@ -512,44 +512,74 @@ blank(const char *p, const char *e)
 	return 1;
 }
 
+/*
+ * The lines of a block go to the parser a window at a time: up to
+ * VB_LINES lines within CB_JSON_LINES_WINDOW bytes, found with one memchr
+ * each, are indexed by one stage-1 pass (the shim explains why), then
+ * judged one by one.
+ */
+#define VB_LINES 64
+
 int
 cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
     cb_validate_counts *counts, cb_invalid_fn fn, void *payload)
 {
-	const char *p = buf, *end = buf + len, *nl, *e;
+	const char *p = buf, *end = buf + len, *ls[VB_LINES], *le[VB_LINES], *readable;
 	uint64_t line = 0;
 	cb_line_result r;
-	int rc;
+	size_t n, i;
+	int rc = CB_OK;
 
 	if (v == NULL || counts == NULL || (buf == NULL && len > 0))
 		return cb__fail(CB_EINVAL, "cb_validator_block: NULL argument");
+	if (len == 0)
+		return CB_OK;
+	/* how far the parser may read: a window's newline needs padding after it */
+	readable = (flags & CB_LINE_PADDED) ? end + CB_JSON_PADDING : end;
 	if ((flags & CB_BLOCK_FIRST) && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	for (; p < end; line++, p = nl ? nl + 1 : end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		e = nl ? nl : end;
-		if (e > p && e[-1] == '\r')
-			e--;
-		if (*p == '{' ? 0 : blank(p, e))
-			continue;
-		/* inside a padded block, or far enough from the end of a bare one,
-		 * the bytes after the line are readable: no copy */
-		rc = cb_validator_line(v, p, (size_t)(e - p),
-		    ((flags & CB_LINE_PADDED) || (size_t)(end - e) >= CB_JSON_PADDING) ? CB_LINE_PADDED : 0,
-		    &r);
-		if (rc != CB_OK)
-			goto out;
-		counts->lines++;
-		counts->by_why[r.why]++;
-		if (r.valid) {
-			counts->valid++;
-		} else if (fn != NULL && (rc = fn(payload, line, (size_t)(p - buf), (size_t)(e - p), &r)) != 0) {
-			line++;
-			goto out;
+	while (p < end) {
+		const char *q = p, *wend = NULL;
+		for (n = 0; n < VB_LINES && q < end; n++) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			const char *e = nl ? nl : end;
+			if (n > 0 && (size_t)(e - p) > CB_JSON_LINES_WINDOW)
+				break;	/* the next window's */
+			ls[n] = q;
+			le[n] = e;
+			if (nl != NULL && (size_t)(nl - p) <= CB_JSON_LINES_WINDOW &&
+			    (size_t)(readable - nl) >= CB_JSON_PADDING)
+				wend = nl;
+			q = nl ? nl + 1 : end;
 		}
+		/* one line gains nothing from a window */
+		cb_json_lines_window(v->v_json, n > 1 && wend != NULL ? p : NULL,
+		    n > 1 && wend != NULL ? (size_t)(wend - p) : 0);
+		for (i = 0; i < n; i++, line++) {
+			const char *s = ls[i], *e = le[i];
+			if (e > s && e[-1] == '\r')
+				e--;
+			if (*s == '{' ? 0 : blank(s, e))
+				continue;
+			/* inside a padded block, or far enough from the end of a bare
+			 * one, the bytes after the line are readable: no copy */
+			rc = cb_validator_line(v, s, (size_t)(e - s),
+			    (size_t)(readable - e) >= CB_JSON_PADDING ? CB_LINE_PADDED : 0, &r);
+			if (rc != CB_OK)
+				goto out;
+			counts->lines++;
+			counts->by_why[r.why]++;
+			if (r.valid) {
+				counts->valid++;
+			} else if (fn != NULL && (rc = fn(payload, line, (size_t)(s - buf), (size_t)(e - s), &r)) != 0) {
+				line++;
+				goto out;
+			}
+		}
+		p = q;
 	}
-	rc = CB_OK;
 out:
+	cb_json_lines_window(v->v_json, NULL, 0);
 	counts->physical += line;
 	return rc;
 }

@@ -421,11 +421,32 @@ cb_json_type_name(cb_json_type t)
  */
 static_assert(CB_JSON_PADDING == SIMDJSON_PADDING, "CB_JSON_PADDING must match simdjson");
 
+/*
+ * Windows of lines.  Stage 1 has a fixed cost per call, which on events of
+ * a few hundred bytes is a good part of its time; so the caller may hand a
+ * window of several whole lines (cb_json_lines_window): stage 1 runs once
+ * over it, and stage 2 then parses one line at a time from the structural
+ * index (stage2_next, as simdjson's parse_many does).  Each document must
+ * start at the line's first structural character and end before the next
+ * line's: otherwise (two values on a line, one value over two lines), or
+ * when stage 1 fails for the window, the line is parsed on its own, which
+ * gives the verdict and the error.  A window ends just before a newline, so
+ * that past its last structural stage 2 finds a newline, which it rejects
+ * in every state: it never walks off the index (the hazard that simdjson's
+ * own check guards against, its issue 906).  These are simdjson's internal
+ * parser members, public in 3.0; the unit tests, the agreement test and
+ * the fuzz target compare both paths.
+ */
 struct cb_json_lines {
-	dom::parser parser;
+	dom::parser parser;         /* one line at a time */
+	dom::parser win;            /* windows of lines */
 	size_t max_len;
+	const char *w_base = nullptr; /* the window: w_base[0..w_len), then a newline */
+	size_t w_len = 0;
+	uint32_t w_next = 0;        /* the first structural not yet consumed */
+	bool w_ok = false;
 
-	explicit cb_json_lines(size_t max) : parser(max), max_len(max) {}
+	explicit cb_json_lines(size_t max) : parser(max), win(CB_JSON_LINES_WINDOW), max_len(max) {}
 };
 
 namespace {
@@ -507,7 +528,9 @@ cb_json_lines_new(cb_json_lines **out, size_t max_len, unsigned max_depth)
 	try {
 		cb_json_lines *p = new cb_json_lines(max_len);
 		/* room for typical events up front; longer lines grow it (geometrically) */
-		if (p->parser.allocate(max_len < 65536 ? max_len : 65536, max_depth) != SUCCESS) {
+		if (p->parser.allocate(max_len < 65536 ? max_len : 65536, max_depth) != SUCCESS ||
+		    p->win.allocate(CB_JSON_LINES_WINDOW, max_depth) != SUCCESS ||
+		    p->win.doc.allocate(CB_JSON_LINES_WINDOW) != SUCCESS) {
 			delete p;
 			return -2;
 		}
@@ -517,6 +540,45 @@ cb_json_lines_new(cb_json_lines **out, size_t max_len, unsigned max_depth)
 		return -2;
 	}
 }
+
+extern "C" void
+cb_json_lines_window(cb_json_lines *p, const char *buf, size_t len)
+{
+	p->w_base = buf;
+	p->w_len = len;
+	p->w_next = 0;
+	p->w_ok = buf != nullptr && len > 0 && len <= CB_JSON_LINES_WINDOW && buf[len] == '\n' &&
+	    p->win.implementation->stage1(reinterpret_cast<const uint8_t *>(buf), len,
+	    stage1_mode::regular) == SUCCESS;
+}
+
+namespace {
+
+/* Stage 2 of one line inside the window; false when it must be parsed alone. */
+bool
+parse_in_window(cb_json_lines *p, const char *buf, size_t len)
+{
+	auto &impl = *p->win.implementation;
+	const uint32_t *idx = impl.structural_indexes.get();
+	uint32_t n = impl.n_structural_indexes, k = p->w_next, nk;
+	size_t lo = (size_t)(buf - p->w_base), le = lo + len;
+
+	while (k < n && idx[k] < lo)
+		k++;
+	p->w_next = k;
+	if (k >= n || idx[k] >= le)
+		return false;
+	impl.next_structural_index = k;
+	if (impl.stage2_next(p->win.doc) != SUCCESS)
+		return false;
+	nk = impl.next_structural_index;
+	if (nk <= k || nk > n || idx[nk - 1] >= le || (nk < n && idx[nk] < le))
+		return false;
+	p->w_next = nk;
+	return true;
+}
+
+} // namespace
 
 extern "C" void
 cb_json_lines_free(cb_json_lines *p)
@@ -548,11 +610,17 @@ cb_json_lines_parse(cb_json_lines *p, const char *buf, size_t len, cb_json_type 
 			return -2;
 		}
 	}
+	if (p->w_ok && buf >= p->w_base && buf + len <= p->w_base + p->w_len &&
+	    parse_in_window(p, buf, len)) {
+		doc = p->win.doc.root();
+		goto found;
+	}
 	e = p->parser.parse(buf, len, false).get(doc);
 	if (simdjson_unlikely(e != SUCCESS)) {
 		*why = describe(e);
 		return e == DEPTH_ERROR || e == CAPACITY ? -5 : e == MEMALLOC ? -2 : -6;
 	}
+found:
 	*root = type_of(doc.type());
 	for (size_t i = 0; i < npaths; i++)
 		pick(doc, paths[i], picks[i]);

@@ -101,6 +101,16 @@ int cb_json_lines_new(cb_json_lines **out, size_t max_len, unsigned max_depth);
 void cb_json_lines_free(cb_json_lines *p);
 
 /*
+ * Index the whole lines of buf[0..len) at once (at most
+ * CB_JSON_LINES_WINDOW bytes; buf[len] must be their last newline, and
+ * CB_JSON_PADDING bytes after it readable): the lines parsed next that lie
+ * inside are parsed from this index, which is faster for short lines; the
+ * verdicts are the same.  NULL clears the window.
+ */
+#define CB_JSON_LINES_WINDOW 4096
+void cb_json_lines_window(cb_json_lines *p, const char *buf, size_t len);
+
+/*
  * Validate buf[0..len) as one JSON text, strictly (RFC 8259, UTF-8; numbers
  * must fit 64 bits or a finite double), and follow @npaths paths in it.
  * buf must have CB_JSON_PADDING readable bytes after len (any content).

@@ -466,6 +466,89 @@ Test(validate, callback_stops_the_block)
 	cb_codeset_free(cs);
 }
 
+/* Each line of @text judged alone (no window), the way a block counts them. */
+static void
+alone(cb_validator *v, const char *text, size_t n, cb_validate_counts *c)
+{
+	const char *p = text, *end = text + n;
+
+	memset(c, 0, sizeof(*c));
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *k;
+		c->physical++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		for (k = p; k < e && (*k == ' ' || *k == '\t' || *k == '\r'); k++)
+			;
+		if (k < e) {
+			cr_assert_eq(cb_validator_line(v, p, (size_t)(e - p), 0, &r), CB_OK);
+			c->lines++;
+			c->valid += (uint64_t)r.valid;
+			c->by_why[r.why]++;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+Test(validate, windows_of_lines_judge_as_lines_alone)
+{
+	/* lines that would fool a parser of several lines at once: two values on
+	 * a line, values over two lines, brackets left open or closed early */
+	static const char tricky[] =
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\"}\n"
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\"}{\"reason_code\":\"FRAUD.CHARGEBACK\"}\n"
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\"} {}\n"
+	    "{\"reason_code\":\n"
+	    "\"FRAUD.CHARGEBACK\"}\n"
+	    "[[[\n"
+	    "]]]\n"
+	    "{\"a\":[\n"
+	    "1]}\n"
+	    "}}}}\n"
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\",\n"
+	    "\"x\":1}\n"
+	    "\"FRAUD.CHARGEBACK\"\n"
+	    "12 34\n"
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\"}\r\n"
+	    "{\"s\":\"unterminated}\n"
+	    "{\"reason_code\":\"FRAUD.CHARGEBACK\"}\n"
+	    ",\n"
+	    "{\"reason_code\":\"SYSTEM.USECASE\"},\n"
+	    "{\"reason_code\":\"SYSTEM.USECASE\"}\n"
+	    "[\n"
+	    "{\"reason_code\":\"SYSTEM.USECASE\"}\n";
+	cb_codeset *cs = load_bundled("outbound");
+	cb_validator *v = validator(cs, NULL, NULL, 0);
+	cb_validate_counts blk, one;
+	char *pad = malloc(sizeof(tricky) + CB_VALIDATE_PADDING);
+	size_t cut;
+
+	cr_assert_not_null(pad);
+	/* every prefix, padded and bare, so that windows start and end everywhere */
+	for (cut = 0; cut < sizeof(tricky); cut++) {
+		int padded;
+		for (padded = 0; padded < 2; padded++) {
+			memcpy(pad, tricky, cut);
+			memset(pad + cut, padded ? '[' : ' ', CB_VALIDATE_PADDING);
+			memset(&blk, 0, sizeof(blk));
+			cr_assert_eq(cb_validator_block(v, pad, cut, padded ? CB_LINE_PADDED : 0, &blk, NULL, NULL), CB_OK);
+			alone(v, pad, cut, &one);
+			cr_assert_eq(blk.physical, one.physical, "cut %zu", cut);
+			cr_assert_eq(blk.lines, one.lines, "cut %zu", cut);
+			cr_assert_eq(blk.valid, one.valid, "cut %zu", cut);
+			cr_assert(memcmp(blk.by_why, one.by_why, sizeof(one.by_why)) == 0, "cut %zu", cut);
+		}
+	}
+	memset(&blk, 0, sizeof(blk));
+	cb_validator_block(v, tricky, sizeof(tricky) - 1, 0, &blk, NULL, NULL);
+	cr_assert_eq(blk.valid, 5, "valid lines: %llu", (unsigned long long)blk.valid);
+	free(pad);
+	cb_validator_free(v);
+	cb_codeset_free(cs);
+}
+
 /* ---- the line framer ---- */
 
 struct feed {
