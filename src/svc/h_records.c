@@ -396,7 +396,8 @@ report(struct svc_req *r, cb_rec_kind kind)
 	}
 	for (i = 0; i < ng; i++)
 		qsort(rc.rows + groups[i].first, groups[i].n, sizeof(*rc.rows), rows_by_count);
-	qsort(groups, ng, sizeof(*groups), by_count);
+	if (ng > 1)
+		qsort(groups, ng, sizeof(*groups), by_count);
 
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
