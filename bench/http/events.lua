@@ -1,7 +1,8 @@
 -- POST /v1/events with batches of BATCH events (default 1000), every event
--- id unique across threads and requests.  The key comes from $CB_KEY.
+-- id unique across threads, requests and runs ($RUN).  The key comes from $CB_KEY.
 local batch = tonumber(os.getenv("BATCH") or "1000")
 local key = os.getenv("CB_KEY")
+local run = os.getenv("RUN") or tostring(os.time())   -- ids unique across runs too
 local threads = {}
 local counter = 0
 
@@ -23,10 +24,10 @@ function request()
   local parts = {}
   for i = 1, batch do
     parts[i] = string.format(
-      '{"event_id":"b%d-%d-%d","service":"SCM","entity":"order","entity_id":"%d",' ..
+      '{"event_id":"%s-%d-%d-%d","service":"SCM","entity":"order","entity_id":"%d",' ..
       '"from_state":"open","to_state":"held","reason_code":"%s","reason":"bench",' ..
       '"actor":"bench","occurred_at":"2026-02-06T09:30:00Z"}',
-      tid, counter, i, i, codes[(i % #codes) + 1])
+      run, tid, counter, i, i, codes[(i % #codes) + 1])
   end
   return wrk.format(nil, nil, nil, "[" .. table.concat(parts, ",") .. "]")
 end

@@ -9,7 +9,9 @@
 #      count found in the database afterwards.
 # Not a test: it prints figures.  Servers listen on 127.0.0.1 only and are
 # stopped by PID.  Tunables: DURATION (s, default 10), CONNECTIONS (64),
-# THREADS (wrk threads, 2), INGEST_CONNECTIONS (4).
+# THREADS (wrk threads, 2), INGEST_CONNECTIONS (4), ROUNDS (3: codebook
+# and Fastify are measured in turns and the medians compared, since other
+# work on a shared machine moves single figures a lot).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -19,6 +21,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 INGEST_CONNECTIONS=${INGEST_CONNECTIONS:-4}
+ROUNDS=${ROUNDS:-3}
 work="$root/bench/work/http"
 node_dir="$root/bench/work/http-node"
 pids=""
@@ -97,20 +100,16 @@ p99_of() {
 		if (v ~ /s$/) return v * 1000; return v } $1 == "99%" { print ms($2) }' "$work/$1.wrk"
 }
 
-echo "bench/http: $(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback (wrk shares the CPUs)"
-echo "codebook $("$cb" --version | cut -d' ' -f2), $(node --version 2>/dev/null || echo 'no node')"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+	else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "bench/http: $(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback (wrk shares the CPUs), $ROUNDS rounds"
+echo "codebook $("$cb" --version | cut -d' ' -f2), $(node --version 2>/dev/null || echo 'no node'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$work/summary.txt"
 
-# 1. the check route
+# 1. the check route: codebook and Fastify both up, measured in turns, so
+# that other load on the machine falls on both alike
 start_codebook --no-request-log
-run_wrk "codebook check" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
-etag=$(curl -sI "$cb_url/v1/code-sets/qe-reason" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
-run_wrk "codebook sync (304)" "$cb_url/v1/code-sets/qe-reason" -H "If-None-Match: $etag"
-stop "$cb_pid"
-start_codebook ""
-run_wrk "codebook check, request log on" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
-stop "$cb_pid"
-
 if [ $have_node -eq 1 ]; then
 	flog="$work/fastify.log"
 	: >"$flog"
@@ -125,15 +124,35 @@ if [ $have_node -eq 1 ]; then
 		sleep 0.05
 	done
 	[ -n "$f_url" ] || die "fastify did not start: $(cat "$flog")"
-	run_wrk "fastify check" "$f_url/v1/code-sets/outbound/check" -s "$here/check.lua"
-	stop "$f_pid"
-	awk -v a="$(rps_of 'codebook check')" -v b="$(rps_of 'fastify check')" \
-	    -v pa="$(p99_of 'codebook check')" -v pb="$(p99_of 'fastify check')" 'BEGIN {
-		printf "ratio codebook/fastify: %.2fx requests per second; p99 %.2f ms vs %.2f ms (%s)\n",
-			a / b, pa, pb, pa <= pb ? "codebook no worse" : "codebook WORSE" }' | tee -a "$work/summary.txt"
+fi
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	run_wrk "codebook check #$r" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+	rps_of "codebook check #$r" >>"$work/cb.rps"
+	p99_of "codebook check #$r" >>"$work/cb.p99"
+	if [ $have_node -eq 1 ]; then
+		run_wrk "fastify check #$r" "$f_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+		rps_of "fastify check #$r" >>"$work/f.rps"
+		p99_of "fastify check #$r" >>"$work/f.p99"
+	fi
+	r=$((r + 1))
+done
+etag=$(curl -sI "$cb_url/v1/code-sets/qe-reason" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+run_wrk "codebook sync (304)" "$cb_url/v1/code-sets/qe-reason" -H "If-None-Match: $etag"
+stop "$cb_pid"
+[ $have_node -eq 1 ] && stop "$f_pid"
+start_codebook ""
+run_wrk "codebook check, request log on" "$cb_url/v1/code-sets/outbound/check" -s "$here/check.lua"
+stop "$cb_pid"
+if [ $have_node -eq 1 ]; then
+	awk -v a="$(median <"$work/cb.rps")" -v b="$(median <"$work/f.rps")" \
+	    -v pa="$(median <"$work/cb.p99")" -v pb="$(median <"$work/f.p99")" 'BEGIN {
+		printf "medians: codebook %.0f req/s, p99 %.2f ms; fastify %.0f req/s, p99 %.2f ms\n", a, pa, b, pb
+		printf "ratio codebook/fastify: %.2fx requests per second; p99 %s\n", a / b,
+			pa <= pb ? "no worse than Fastify" : "WORSE than Fastify" }' | tee -a "$work/summary.txt"
 fi
 
-# 3. ingest: batches of 1,000 events, each batch one durable transaction
+# 2. ingest: batches of 1,000 events, each batch one durable transaction
 rm -rf "$work/db"
 start_codebook --no-request-log
 CB_KEY=$("$cb" keys add bench --db "$work/db/codebook.db" 2>/dev/null)
@@ -142,18 +161,24 @@ count_events() {
 	/usr/bin/python3 -c 'import sqlite3, sys
 print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT COUNT(*) FROM events").fetchone()[0])' "$1"
 }
-before=$(count_events "$work/db/codebook.db")
-wrk -t"$THREADS" -c"$INGEST_CONNECTIONS" -d"${DURATION}s" --latency -s "$here/events.lua" \
-    "$cb_url/v1/events" >"$work/ingest.wrk" 2>&1 </dev/null
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	before=$(count_events "$work/db/codebook.db")
+	RUN="r$r" wrk -t"$THREADS" -c"$INGEST_CONNECTIONS" -d"${DURATION}s" --latency -s "$here/events.lua" \
+	    "$cb_url/v1/events" >"$work/ingest$r.wrk" 2>&1 </dev/null
+	after=$(count_events "$work/db/codebook.db")
+	awk -v stored=$((after - before)) -v d="$DURATION" -v r=$r '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+			if (v ~ /s$/) return v * 1000; return v }
+		$1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+		/^ingest:/ { bad = $4 + $6 }
+		END { printf "%-34s %10.0f events/s stored (%d in %d s; p50 %.1f ms, p99 %.1f ms per batch; %d failed)\n",
+			"codebook ingest, durable #" r, stored / d, stored, d, p50, p99, bad }
+	' "$work/ingest$r.wrk" | tee -a "$work/summary.txt"
+	awk -v s=$((after - before)) -v d="$DURATION" 'BEGIN { print s / d }' >>"$work/ingest.rate"
+	r=$((r + 1))
+done
 stop "$cb_pid"
-after=$(count_events "$work/db/codebook.db")
-awk -v stored=$((after - before)) '
-	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
-		if (v ~ /s$/) return v * 1000; return v }
-	/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-	/^ingest:/ { line = $0 }
-	END { printf "%-34s %10.0f events/s (%.1f batches/s of 1,000; p50 %.1f ms, p99 %.1f ms); %d events in the database\n",
-		"codebook ingest, durable", rps * 1000, rps, p50, p99, stored; if (line) print "  " line }
-' "$work/ingest.wrk" | tee -a "$work/summary.txt"
+echo "median ingest: $(median <"$work/ingest.rate" | awk '{ printf "%.0f", $1 }') events/s, durable" | tee -a "$work/summary.txt"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 echo "bench/http: raw wrk outputs in $work"
