@@ -24,7 +24,6 @@ int
 cb__codeset_index(cb_codeset *cs)
 {
 	size_t i, nslots = 16, mask;
-	struct cb_entry *last_of_chain;
 
 	while (nslots < cs->cs_nentries * 2)
 		nslots *= 2;
@@ -33,7 +32,10 @@ cb__codeset_index(cb_codeset *cs)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	cs->cs_nslots = nslots;
 	mask = nslots - 1;
-	for (i = 0; i < cs->cs_nentries; i++) {
+	/* last entry first, each pushed in front of its code's chain: the
+	 * chains come out in file order without walking them (a code repeated
+	 * n times would otherwise cost n^2 / 2 steps) */
+	for (i = cs->cs_nentries; i-- > 0; ) {
 		struct cb_entry *e = &cs->cs_entries[i];
 		size_t s;
 
@@ -41,21 +43,18 @@ cb__codeset_index(cb_codeset *cs)
 			continue;
 		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
 			uint32_t at = cs->cs_slots[s];
-			if (at == 0) {
+			const struct cb_entry *head = at ? &cs->cs_entries[at - 1] : NULL;
+			if (head == NULL || (head->e_code_len == e->e_code_len &&
+			    memcmp(head->e_code, e->e_code, e->e_code_len) == 0)) {
+				e->e_next_same = at;
 				cs->cs_slots[s] = (uint32_t)i + 1;
-				e->e_first = true;
-				break;
-			}
-			last_of_chain = &cs->cs_entries[at - 1];
-			if (last_of_chain->e_code_len == e->e_code_len &&
-			    memcmp(last_of_chain->e_code, e->e_code, e->e_code_len) == 0) {
-				while (last_of_chain->e_next_same != 0)
-					last_of_chain = &cs->cs_entries[last_of_chain->e_next_same - 1];
-				last_of_chain->e_next_same = (uint32_t)i + 1;
 				break;
 			}
 		}
 	}
+	for (i = 0; i < nslots; i++)
+		if (cs->cs_slots[i] != 0)
+			cs->cs_entries[cs->cs_slots[i] - 1].e_first = true;
 	return CB_OK;
 }
 

@@ -134,7 +134,7 @@ uint64_t cb__code_admits(const cb_entry *e, size_t d);
 uint64_t cb__dim_all(const cb_codeset *cs, size_t d);
 
 /* Lint checks that need the whole set (lint.c), also used by the loader. */
-void cb__lint_set(const cb_codeset *cs, cb_report *r);
+int cb__lint_set(const cb_codeset *cs, cb_report *r);	/* CB_OK or CB_ENOMEM */
 
 /* Copy @s (length @n) into @dst (size @size) for a message: printable,
  * escaped, shortened with "..." when long.  Returns dst. */

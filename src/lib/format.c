@@ -14,6 +14,10 @@ cb__charset_compile(struct cb_fmt *f, const char *cs, char *why, size_t whylen)
 	size_t i, n = strlen(cs);
 
 	memset(f->f_allowed, 0, sizeof(f->f_allowed));
+	if (n == 0) {
+		snprintf(why, whylen, "charset: must allow at least one character");
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned char lo = (unsigned char)cs[i], hi = lo;
 		if (lo < 0x21 || lo > 0x7e || lo == ']' || lo == '\\' || lo == '^') {

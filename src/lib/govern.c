@@ -74,6 +74,17 @@ has_description(const cb_entry *e, const char *d)
 	return 0;
 }
 
+/* Is category @name among the categories of the entries of code @e?  A
+ * code of an error set may sit in several (one per endpoint). */
+static int
+has_category(const cb_entry *e, const char *name)
+{
+	for (; e; e = cb_entry_next_same(e))
+		if (strcmp(cb_entry_category(e), name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The code's best status over its entries (active < deprecated < retired). */
 static cb_status
 code_status(const cb_entry *e)
@@ -171,9 +182,12 @@ diff_code(struct differ *D, const cb_entry *oe)
 		add(D, "CODE_NO_DELETE", q, "code %s was removed; keep it and set \"status\": \"deprecated\" (with replaced_by) instead", q);
 		return;
 	}
-	if (strcmp(cb_entry_category(oe), cb_entry_category(ne)) != 0)
-		add(D, "CODE_SAME_CATEGORY", q, "code %s moved from category %s to %s; add a new code instead",
-		    q, cb_entry_category(oe), cb_entry_category(ne));
+	for (p = oe; p; p = cb_entry_next_same(p))
+		if (!has_category(ne, cb_entry_category(p))) {
+			add(D, "CODE_SAME_CATEGORY", q, "code %s moved from category %s to %s; add a new code instead",
+			    q, cb_entry_category(p), cb_entry_category(ne));
+			break;
+		}
 	for (d = 0; d < o->cs_ndims; d++) {
 		int nd = cb_codeset_dim_index(n, o->cs_dims[d].d_name, strlen(o->cs_dims[d].d_name));
 		if (missing_values(o, oe, d, n, ne, nd, lost, sizeof(lost)) > 0)

@@ -21,7 +21,7 @@ overlap(const struct cb_entry *a, const struct cb_entry *b, size_t ndims)
 	return 1;
 }
 
-void
+int
 cb__lint_set(const cb_codeset *cs, cb_report *r)
 {
 	const char *file = cs->cs_origin;
@@ -32,9 +32,10 @@ cb__lint_set(const cb_codeset *cs, cb_report *r)
 		const struct cb_entry *e = &cs->cs_entries[i], *p;
 		const unsigned char *c;
 
-		if (e->e_status == CB_STATUS_DEPRECATED && e->e_deprecated_since == 0)
-			cb__report_add(r, "DEPRECATED_NO_SINCE", e->e_code ? e->e_code : "", file,
-			    e->e_line, e->e_col, "entries[%u]: deprecated without deprecated_since", e->e_index);
+		if (e->e_status == CB_STATUS_DEPRECATED && e->e_deprecated_since == 0 &&
+		    cb__report_add(r, "DEPRECATED_NO_SINCE", e->e_code ? e->e_code : "", file,
+		    e->e_line, e->e_col, "entries[%u]: deprecated without deprecated_since", e->e_index) != CB_OK)
+			return CB_ENOMEM;
 		if (e->e_code == NULL)
 			continue;
 		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
@@ -42,16 +43,23 @@ cb__lint_set(const cb_codeset *cs, cb_report *r)
 			for (c = (const unsigned char *)e->e_code; *c; c++) {
 				if ((cs->cs_fmt.f_case == CB_CASE_UPPER && *c >= 'a' && *c <= 'z') ||
 				    (cs->cs_fmt.f_case == CB_CASE_LOWER && *c >= 'A' && *c <= 'Z')) {
-					cb__report_add(r, "CODE_CASE", q, file, e->e_line, e->e_col,
+					if (cb__report_add(r, "CODE_CASE", q, file, e->e_line, e->e_col,
 					    "entries[%u]: \"%s\" is not %s case, as the set recommends",
-					    e->e_index, q, cb_case_name(cs->cs_fmt.f_case));
+					    e->e_index, q, cb_case_name(cs->cs_fmt.f_case)) != CB_OK)
+						return CB_ENOMEM;
 					break;
 				}
 			}
 		}
 		if (!e->e_first)
 			continue;
-		/* handling disagreement among overlapping entries of this code */
+		/* handling disagreement among overlapping entries of this code;
+		 * one action throughout needs no pairwise look (n^2 / 2 pairs) */
+		for (p = cb_entry_next_same(e); p != NULL && cb_entry_action(p) == cb_entry_action(e);
+		    p = cb_entry_next_same(p))
+			;
+		if (p == NULL)
+			continue;
 		for (p = e; p != NULL; p = cb_entry_next_same(p)) {
 			const struct cb_entry *o;
 			int reported = 0;
@@ -59,16 +67,18 @@ cb__lint_set(const cb_codeset *cs, cb_report *r)
 				cb_action a = cb_entry_action(p), b = cb_entry_action(o);
 				if (a == b || !overlap(p, o, cs->cs_ndims))
 					continue;
-				cb__report_add(r, "HANDLING_AMBIGUOUS", q, file, o->e_line, o->e_col,
+				if (cb__report_add(r, "HANDLING_AMBIGUOUS", q, file, o->e_line, o->e_col,
 				    "\"%s\": entries[%u] says %s, entries[%u] (line %u) says %s in an overlapping context; "
 				    "clients get 'ambiguous' and retry at most once",
-				    q, o->e_index, cb_action_name(b), p->e_index, p->e_line, cb_action_name(a));
+				    q, o->e_index, cb_action_name(b), p->e_index, p->e_line, cb_action_name(a)) != CB_OK)
+					return CB_ENOMEM;
 				reported = 1;
 			}
 			if (reported)
 				break;
 		}
 	}
+	return CB_OK;
 }
 
 /* Findings in file order; ties keep the order they were found in. */
@@ -116,8 +126,11 @@ cb_lint_buffer(cb_report **out, const char *buf, size_t len, const char *origin)
 		cb_report_free(r);
 		return rc;
 	}
-	if (rc == CB_ETOOBIG && cb_report_count(r) == 0)
-		cb__report_add(r, "SCHEMA", "", origin ? origin : "", 0, 0, "%s", cb_errmsg());
+	if (rc == CB_ETOOBIG && cb_report_count(r) == 0 &&
+	    cb__report_add(r, "SCHEMA", "", origin ? origin : "", 0, 0, "%s", cb_errmsg()) != CB_OK) {
+		cb_report_free(r);
+		return CB_ENOMEM;
+	}
 	sort_findings(r);
 	*out = r;
 	return CB_OK;

@@ -28,15 +28,33 @@ struct loader {
 	cb_json_doc   *doc;
 	cb_codeset    *cs;
 	cb_report     *lint;     /* NULL: strict */
+	size_t         pos_off;  /* the last position computed, */
+	unsigned       pos_line, pos_col;	/* 0: none yet */
 };
 
+/* Line and column of byte @off.  Entries come in file order, so go on from
+ * the last position asked for instead of the start: n entries would
+ * otherwise cost n times the file size. */
 static void
 position(struct loader *L, size_t off, unsigned *line, unsigned *col)
 {
-	cb_text_position(L->buf, L->len, off, line, col);
+	unsigned l, c;
+
+	if (L->pos_line == 0 || off < L->pos_off) {
+		L->pos_off = 0;
+		L->pos_line = L->pos_col = 1;
+	}
+	if (off > L->len)
+		off = L->len;
+	cb_text_position(L->buf + L->pos_off, L->len - L->pos_off, off - L->pos_off, &l, &c);
+	L->pos_col = l == 1 ? L->pos_col + c - 1 : c;
+	L->pos_line += l - 1;
+	L->pos_off = off;
+	*line = L->pos_line;
+	*col = L->pos_col;
 }
 
-static int
+static int __attribute__((format(printf, 6, 0)))
 vreport(struct loader *L, const char *rule, const char *subject, size_t off,
     int fatal, const char *fmt, va_list ap)
 {
@@ -67,6 +85,20 @@ fatal(struct loader *L, size_t off, const char *fmt, ...)
 	rc = vreport(L, "SCHEMA", "", off, 1, fmt, ap);
 	va_end(ap);
 	return rc == CB_OK ? CB_EPARSE : rc;
+}
+
+/* A limit of cb_limits.h exceeded: ends the load with CB_ETOOBIG, as the
+ * header promises, so callers can tell "too large" from "malformed". */
+static int __attribute__((format(printf, 3, 4)))
+too_big(struct loader *L, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vreport(L, "SCHEMA", "", off, 1, fmt, ap);
+	va_end(ap);
+	return rc == CB_ENOMEM ? rc : CB_ETOOBIG;
 }
 
 /* A semantic fault under @rule: ends a strict load, is recorded by lint. */
@@ -124,7 +156,6 @@ get_str(struct loader *L, const cb_json_node *obj, const char *key, int required
     const char *path, const cb_json_node **node, const char **out)
 {
 	const cb_json_node *n = cb_json_get(L->doc, obj, key);
-	int rc;
 
 	if (node)
 		*node = n;
@@ -133,13 +164,13 @@ get_str(struct loader *L, const cb_json_node *obj, const char *key, int required
 			return fatal(L, obj->offset, "%s: missing required field \"%s\"", path, key);
 		return CB_OK;
 	}
-	if ((rc = expect_type(L, n, CB_JSON_STRING, path)) != CB_OK)
+	if (n->type != CB_JSON_STRING)
 		return fatal(L, n->offset, "%s.%s: expected a string, got %s", path, key,
 		    cb_json_type_name(n->type));
 	if (memchr(n->str, '\0', n->str_len) != NULL)
 		return fatal(L, n->offset, "%s.%s: the string contains a NUL character", path, key);
 	if (n->str_len > CB_MAX_STRING)
-		return fatal(L, n->offset, "%s.%s: longer than %u bytes", path, key, CB_MAX_STRING);
+		return too_big(L, n->offset, "%s.%s: longer than %u bytes", path, key, CB_MAX_STRING);
 	if ((*out = cb_arena_strndup(&L->cs->cs_arena, n->str, n->str_len)) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	return CB_OK;
@@ -274,7 +305,7 @@ load_contexts(struct loader *L, const cb_json_node *root)
 	if ((rc = expect_type(L, n, CB_JSON_OBJECT, "contexts")) != CB_OK)
 		return rc;
 	if (n->nchildren > CB_MAX_DIMS)
-		return fatal(L, n->offset, "contexts: %u dimensions, at most %d allowed",
+		return too_big(L, n->offset, "contexts: %u dimensions, at most %d allowed",
 		    n->nchildren, CB_MAX_DIMS);
 	for (c = cb_json_child(L->doc, n); c; c = cb_json_next(L->doc, c)) {
 		struct cb_dim *d = &cs->cs_dims[cs->cs_ndims];
@@ -299,9 +330,11 @@ load_contexts(struct loader *L, const cb_json_node *root)
 			return fatal(L, c->offset, "%s: missing required field \"values\"", path);
 		if ((rc = expect_type(L, vals, CB_JSON_ARRAY, path)) != CB_OK)
 			return rc;
-		if (vals->nchildren == 0 || vals->nchildren > CB_MAX_DIM_VALUES)
-			return fatal(L, vals->offset, "%s.values: between 1 and %d values needed, got %u",
-			    path, CB_MAX_DIM_VALUES, vals->nchildren);
+		if (vals->nchildren == 0)
+			return fatal(L, vals->offset, "%s.values: at least one value needed", path);
+		if (vals->nchildren > CB_MAX_DIM_VALUES)
+			return too_big(L, vals->offset, "%s.values: %u values, at most %d allowed",
+			    path, vals->nchildren, CB_MAX_DIM_VALUES);
 		d->d_values = cb_arena_calloc(&cs->cs_arena, vals->nchildren, sizeof(char *));
 		if (d->d_values == NULL)
 			return cb__fail(CB_ENOMEM, "out of memory");
@@ -336,7 +369,7 @@ load_categories(struct loader *L, const cb_json_node *root)
 	if ((rc = expect_type(L, n, CB_JSON_ARRAY, "categories")) != CB_OK)
 		return rc;
 	if (n->nchildren > CB_MAX_CATEGORIES)
-		return fatal(L, n->offset, "categories: %u, at most %d allowed", n->nchildren, CB_MAX_CATEGORIES);
+		return too_big(L, n->offset, "categories: %u, at most %d allowed", n->nchildren, CB_MAX_CATEGORIES);
 	cs->cs_cats = cb_arena_calloc(&cs->cs_arena, n->nchildren, sizeof(*cs->cs_cats));
 	if (cs->cs_cats == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
@@ -377,7 +410,7 @@ load_handling(struct loader *L, const cb_json_node *root)
 	if ((rc = expect_type(L, n, CB_JSON_ARRAY, "handling")) != CB_OK)
 		return rc;
 	if (n->nchildren > CB_MAX_HANDLING)
-		return fatal(L, n->offset, "handling: %u classes, at most %d allowed", n->nchildren, CB_MAX_HANDLING);
+		return too_big(L, n->offset, "handling: %u classes, at most %d allowed", n->nchildren, CB_MAX_HANDLING);
 	cs->cs_handling = cb_arena_calloc(&cs->cs_arena, n->nchildren, sizeof(*cs->cs_handling));
 	if (cs->cs_handling == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
@@ -392,8 +425,11 @@ load_handling(struct loader *L, const cb_json_node *root)
 		    (rc = get_bool(L, c, "contact_support", path, &h->h_contact_support)) != CB_OK ||
 		    (rc = get_str(L, c, "description", 0, path, NULL, &h->h_description)) != CB_OK)
 			return rc;
-		if (action <= 0)
+		if (action < 0)
 			return fatal(L, c->offset, "%s: missing required field \"action\" (retry, recheck-then-retry, fail or ignore)", path);
+		if (action == CB_ACTION_NONE)
+			return fatal(L, cb_json_get(L->doc, c, "action")->offset,
+			    "%s.action: \"none\" is not a handling action (retry, recheck-then-retry, fail or ignore)", path);
 		h->h_action = (cb_action)action;
 		for (j = 0; j < i; j++)
 			if (strcmp(cs->cs_handling[j].h_name, h->h_name) == 0)
@@ -434,7 +470,8 @@ load_applies(struct loader *L, struct cb_entry *e, const cb_json_node *ap, const
 	char path[160], q[80], q2[80];
 	int rc;
 
-	if ((rc = expect_type(L, ap, CB_JSON_OBJECT, epath)) != CB_OK)
+	snprintf(path, sizeof(path), "%s.applies", epath);
+	if ((rc = expect_type(L, ap, CB_JSON_OBJECT, path)) != CB_OK)
 		return rc;
 	for (c = cb_json_child(L->doc, ap); c; c = cb_json_next(L->doc, c)) {
 		int d = cb_codeset_dim_index(cs, c->key, c->key_len);
@@ -488,7 +525,7 @@ load_attributes(struct loader *L, struct cb_entry *e, const cb_json_node *n, con
 	if ((rc = expect_type(L, n, CB_JSON_OBJECT, path)) != CB_OK)
 		return rc;
 	if (n->nchildren > CB_MAX_ATTRS)
-		return fatal(L, n->offset, "%s: %u attributes, at most %d allowed", path, n->nchildren, CB_MAX_ATTRS);
+		return too_big(L, n->offset, "%s: %u attributes, at most %d allowed", path, n->nchildren, CB_MAX_ATTRS);
 	e->e_attrs = cb_arena_calloc(&L->cs->cs_arena, n->nchildren, sizeof(*e->e_attrs));
 	if (e->e_attrs == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
@@ -497,9 +534,10 @@ load_attributes(struct loader *L, struct cb_entry *e, const cb_json_node *n, con
 			if (w->key_len == c->key_len && memcmp(w->key, c->key, c->key_len) == 0)
 				return fatal(L, w->key_offset, "%s: attribute listed twice", path);
 		if (c->type != CB_JSON_STRING || memchr(c->str, '\0', c->str_len) ||
-		    memchr(c->key, '\0', c->key_len) || c->str_len > CB_MAX_STRING)
-			return fatal(L, c->offset, "%s: attribute values must be strings without NUL, at most %u bytes",
-			    path, CB_MAX_STRING);
+		    memchr(c->key, '\0', c->key_len))
+			return fatal(L, c->offset, "%s: attribute values must be strings without NUL", path);
+		if (c->str_len > CB_MAX_STRING)
+			return too_big(L, c->offset, "%s: attribute value longer than %u bytes", path, CB_MAX_STRING);
 		e->e_attrs[i].key = cb_arena_strndup(&L->cs->cs_arena, c->key, c->key_len);
 		e->e_attrs[i].value = cb_arena_strndup(&L->cs->cs_arena, c->str, c->str_len);
 		if (e->e_attrs[i].key == NULL || e->e_attrs[i].value == NULL)
@@ -570,17 +608,19 @@ load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 		e->e_code_len = (uint32_t)strlen(e->e_code);
 		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
 		if (e->e_code_len > CB_MAX_CODE_LEN)
-			return fatal(L, cn->offset, "%s.code: longer than %d bytes", path, CB_MAX_CODE_LEN);
+			return too_big(L, cn->offset, "%s.code: longer than %d bytes", path, CB_MAX_CODE_LEN);
 		if (!cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off, why, sizeof(why)) &&
 		    (rc = semantic(L, "CODE_BAD_FORMAT", q, cn->offset + 1 + off,
 		    "%s.code: \"%s\" fails the set's format: %s", path, q, why)) != CB_OK)
 			return rc;
 	}
 
-	/* CATEGORY.CODE: the prefix is the category; a category field must agree */
-	if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE && e->e_code != NULL) {
+	/* CATEGORY.CODE: the prefix is the category; a category field must agree.
+	 * A code without a '.' has no prefix: CODE_BAD_FORMAT said so. */
+	if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE && e->e_code != NULL &&
+	    memchr(e->e_code, '.', e->e_code_len) != NULL) {
 		const char *dot = memchr(e->e_code, '.', e->e_code_len);
-		size_t plen = dot ? (size_t)(dot - e->e_code) : e->e_code_len;
+		size_t plen = (size_t)(dot - e->e_code);
 		if (category != NULL && (strlen(category) != plen || memcmp(category, e->e_code, plen) != 0)) {
 			if ((rc = semantic(L, "CATEGORY_MISMATCH", q, catn->offset,
 			    "%s.category: \"%s\" differs from the code's prefix in \"%s\"", path, category, q)) != CB_OK)
@@ -619,35 +659,77 @@ load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 	return CB_OK;
 }
 
+/* In sets with repeated codes, two entries are one row when code,
+ * description and contexts are equal. */
+static uint64_t
+row_hash(const struct cb_entry *e)
+{
+	const char *d = cb_entry_description(e);
+	uint64_t h = cb__hash(e->e_code, e->e_code_len) ^ (cb__hash(d, strlen(d)) * 0x9e3779b97f4a7c15ull);
+	size_t k;
+
+	for (k = 0; k < CB_MAX_DIMS; k++)
+		h = (h ^ e->e_applies[k]) * 1099511628211ull;
+	return h;
+}
+
+static int
+same_row(const struct cb_entry *a, const struct cb_entry *b)
+{
+	size_t k;
+
+	if (a->e_code_len != b->e_code_len || memcmp(a->e_code, b->e_code, a->e_code_len) != 0 ||
+	    strcmp(cb_entry_description(a), cb_entry_description(b)) != 0)
+		return 0;
+	for (k = 0; k < CB_MAX_DIMS; k++)
+		if (a->e_applies[k] != b->e_applies[k])
+			return 0;
+	return 1;
+}
+
 /* Duplicates and references between entries, once all are loaded. */
 static int
 check_entries(struct loader *L)
 {
 	cb_codeset *cs = L->cs;
-	size_t i, d;
+	uint32_t *rows = NULL;
+	size_t i, s, nrows = 16;
 	char q[80];
 	int rc;
 
+	/* sets with repeated codes: a table of distinct rows, so that finding
+	 * the duplicates of a code listed n times costs n, not n^2 / 2 */
+	if (cs->cs_repeated) {
+		while (nrows < cs->cs_nentries * 2)
+			nrows *= 2;
+		if ((rows = cb__calloc(nrows, sizeof(*rows))) == NULL)
+			return cb__fail(CB_ENOMEM, "out of memory");
+	}
 	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i], *p;
-		if (e->e_code == NULL || e->e_first)
+		const struct cb_entry *e = &cs->cs_entries[i], *p = NULL;
+		if (e->e_code == NULL)
 			continue;
-		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
-		for (p = cb_codeset_find(cs, e->e_code, e->e_code_len); p != e; p = cb_entry_next_same(p)) {
-			int same = !cs->cs_repeated;
-			if (!same) {
-				same = strcmp(cb_entry_description(p), cb_entry_description(e)) == 0;
-				for (d = 0; same && d < CB_MAX_DIMS; d++)
-					same = p->e_applies[d] == e->e_applies[d];
-			}
-			if (same) {
-				if ((rc = semantic(L, "DUPLICATE_CODE", q, e->e_offset, "entries[%u]: \"%s\" repeats entries[%u] (line %u)",
-				    e->e_index, q, p->e_index, p->e_line)) != CB_OK)
-					return rc;
-				break;
+		if (rows == NULL) {
+			if (e->e_first)
+				continue;
+			p = cb_codeset_find(cs, e->e_code, e->e_code_len);
+		} else {
+			for (s = row_hash(e) & (nrows - 1); rows[s] != 0 && p == NULL; s = (s + 1) & (nrows - 1))
+				if (same_row(&cs->cs_entries[rows[s] - 1], e))
+					p = &cs->cs_entries[rows[s] - 1];
+			if (p == NULL) {
+				rows[s] = (uint32_t)i + 1;
+				continue;
 			}
 		}
+		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
+		if ((rc = semantic(L, "DUPLICATE_CODE", q, e->e_offset, "entries[%u]: \"%s\" repeats entries[%u] (line %u)",
+		    e->e_index, q, p->e_index, p->e_line)) != CB_OK) {
+			free(rows);
+			return rc;
+		}
 	}
+	free(rows);
 	for (i = 0; i < cs->cs_nentries; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
 		if (e->e_replaced_by[0] == '\0')
@@ -705,7 +787,7 @@ load_root(struct loader *L, const cb_json_node *root)
 	if ((rc = expect_type(L, entries, CB_JSON_ARRAY, "entries")) != CB_OK)
 		return rc;
 	if (entries->nchildren > CB_MAX_ENTRIES)
-		return fatal(L, entries->offset, "entries: %u, at most %d allowed", entries->nchildren, CB_MAX_ENTRIES);
+		return too_big(L, entries->offset, "entries: %u, at most %d allowed", entries->nchildren, CB_MAX_ENTRIES);
 	cs->cs_entries = cb_arena_calloc(&cs->cs_arena, entries->nchildren, sizeof(*cs->cs_entries));
 	if (cs->cs_entries == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
@@ -768,6 +850,11 @@ cb__codeset_parse(cb_codeset **out, const char *buf, size_t len, const char *ori
 		}
 		position(&L, jerr.offset, &line, &col);
 		near_text(near, sizeof(near), buf, len, jerr.offset);
+		if (jerr.offset == 0 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+			/* invisible in an editor: say what it is */
+			snprintf(jerr.message, sizeof(jerr.message), "a byte order mark (BOM) is not allowed in JSON");
+			snprintf(near, sizeof(near), "; save the file as UTF-8 without BOM");
+		}
 		if (lint != NULL && cb__report_add(lint, "JSON_SYNTAX", "", L.origin, line, col,
 		    "%s%s", jerr.message, near) != CB_OK) {
 			rc = CB_ENOMEM;
@@ -779,8 +866,8 @@ cb__codeset_parse(cb_codeset **out, const char *buf, size_t len, const char *ori
 	}
 	if ((rc = load_root(&L, cb_json_root(L.doc))) != CB_OK)
 		goto out;
-	if (lint != NULL)
-		cb__lint_set(L.cs, lint);
+	if (lint != NULL && (rc = cb__lint_set(L.cs, lint)) != CB_OK)
+		goto out;
 	*out = L.cs;
 	L.cs = NULL;
 out:

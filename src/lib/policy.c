@@ -27,6 +27,18 @@ backoff_cap(const cb_policy *p, unsigned attempt)
 	return cap > p->max_delay_ms ? p->max_delay_ms : (unsigned)cap;
 }
 
+/* Scale a uniform 64-bit value to [0, n) (0 < n <= 2^32): the high half of
+ * r * n, computed in two 32-bit halves.  Unlike r % n it is monotonic, so
+ * r = 0 gives 0 and r = UINT64_MAX gives n - 1 exactly, which makes the
+ * bounds testable with an injected source. */
+static unsigned
+scale(uint64_t r, uint64_t n)
+{
+	uint64_t hi = r >> 32, lo = r & 0xffffffffu;
+
+	return (unsigned)((hi * n + ((lo * n) >> 32)) >> 32);
+}
+
 /* "fail x2, recheck-then-retry x2" over the matching entries */
 static void
 msg_actions(cb_msg *m, const cb_decision *d)
@@ -123,7 +135,7 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 		out->retry = attempt < out->max_attempts;
 		if (out->retry) {
 			unsigned cap = backoff_cap(&cs->cs_policy, attempt);
-			out->delay_ms = cap == 0 ? 0 : (unsigned)(rng->next(rng->state) % ((uint64_t)cap + 1));
+			out->delay_ms = cap == 0 ? 0 : scale(rng->next(rng->state), (uint64_t)cap + 1);
 			if (out->action == CB_ACTION_AMBIGUOUS) {
 				cb__msg_add(&m, "the %zu matching entries disagree on handling (", out->nentries_total);
 				msg_actions(&m, out);

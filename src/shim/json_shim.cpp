@@ -57,6 +57,8 @@ token_of(ondemand::document &d, std::string_view &out)
 	return d.raw_json_token().get(out);
 }
 
+const char *describe(error_code e);
+
 struct walker {
 	cb_json_doc *doc;
 	const char *base;      /* start of the padded copy */
@@ -64,6 +66,7 @@ struct walker {
 	cb_json_error *err;
 	size_t fail_offset = 0;
 	int rc = 0;
+	error_code why = SUCCESS;	/* the simdjson error behind rc, if any */
 
 	/* @what is a message, or a format with one %s for @arg */
 	int fail(int code, size_t off, const char *what, const char *arg = nullptr)
@@ -76,6 +79,12 @@ struct walker {
 			std::snprintf(err->message, sizeof(err->message), "%s", what);
 		err->offset = off;
 		return code;
+	}
+
+	int fail(int c, size_t off, error_code e)
+	{
+		why = e;
+		return fail(c, off, describe(e));
 	}
 
 	uint32_t store(std::string_view s)
@@ -168,6 +177,43 @@ locate_stage1(const char *s, size_t n, error_code e)
 	return in_str ? str_start : n;
 }
 
+/*
+ * simdjson says INCOMPLETE_ARRAY_OR_OBJECT, without a position, whenever
+ * the last structural character does not close the first one.  Either the
+ * root is never closed (point at where it opens, as simdjson's message
+ * says) or it is closed and more follows, as in `{} x` (say so, and point
+ * at what follows).
+ */
+void
+locate_incomplete(const char *s, size_t n, cb_json_error *err)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (depth++ == 0)
+				err->offset = i;
+		} else if ((c == '}' || c == ']') && depth > 0 && --depth == 0) {
+			for (i++; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'); i++)
+				;
+			if (i < n) {
+				err->offset = i;
+				std::snprintf(err->message, sizeof(err->message), "%s", describe(TRAILING_CONTENT));
+			}
+			return;
+		}
+	}
+}
+
 template <typename V>
 int
 walker::value(V &v, unsigned depth, uint32_t *out)
@@ -178,10 +224,10 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 	size_t off;
 
 	if ((e = token_of(v, tok)) != SUCCESS)
-		return fail(-6, fail_here(), describe(e));
+		return fail(-6, fail_here(), e);
 	off = offset_of(tok.data());
 	if ((e = v.type().get(t)) != SUCCESS)
-		return fail(-6, off, describe(e));
+		return fail(-6, off, e);
 	if (depth > max_depth)
 		return fail(-5, off, "nesting deeper than the limit of levels:",
 		    std::to_string(max_depth).c_str());
@@ -191,17 +237,17 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 		ondemand::object obj;
 		uint32_t self = new_node(CB_JSON_OBJECT, off), prev = 0, count = 0;
 		if ((e = v.get_object().get(obj)) != SUCCESS)
-			return fail(-6, off, describe(e));
+			return fail(-6, off, e);
 		for (auto fr : obj) {
 			ondemand::field f;
 			std::string_view key;
 			uint32_t child;
 			if ((e = fr.error()) != SUCCESS)
-				return fail(-6, fail_here(), describe(e));
+				return fail(-6, fail_here(), e);
 			f = std::move(fr).value_unsafe();
 			size_t koff = offset_of(f.key().raw()) - 1;
 			if ((e = f.unescaped_key().get(key)) != SUCCESS)
-				return fail(-6, koff, describe(e));
+				return fail(-6, koff, e);
 			uint32_t kat = store(key);
 			ondemand::value fv = f.value();
 			if (value(fv, depth + 1, &child) != 0)
@@ -224,12 +270,12 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 		ondemand::array arr;
 		uint32_t self = new_node(CB_JSON_ARRAY, off), prev = 0, count = 0;
 		if ((e = v.get_array().get(arr)) != SUCCESS)
-			return fail(-6, off, describe(e));
+			return fail(-6, off, e);
 		for (auto er : arr) {
 			ondemand::value ev;
 			uint32_t child;
 			if ((e = er.error()) != SUCCESS)
-				return fail(-6, fail_here(), describe(e));
+				return fail(-6, fail_here(), e);
 			ev = std::move(er).value_unsafe();
 			if (value(ev, depth + 1, &child) != 0)
 				return rc;
@@ -247,7 +293,7 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 	case ondemand::json_type::string: {
 		std::string_view s;
 		if ((e = v.get_string().get(s)) != SUCCESS)
-			return fail(-6, off, describe(e));
+			return fail(-6, off, e);
 		uint32_t self = new_node(CB_JSON_STRING, off);
 		doc->nodes[self].str_len = (uint32_t)s.size();
 		doc->str_at[self] = store(s);
@@ -257,7 +303,7 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 	case ondemand::json_type::number: {
 		ondemand::number num;
 		if ((e = v.get_number().get(num)) != SUCCESS)
-			return fail(-6, off, describe(e));
+			return fail(-6, off, e);
 		uint32_t self = new_node(CB_JSON_NUMBER, off);
 		cb_json_node &n = doc->nodes[self];
 		switch (num.get_number_type()) {
@@ -278,7 +324,7 @@ walker::value(V &v, unsigned depth, uint32_t *out)
 	case ondemand::json_type::boolean: {
 		bool b;
 		if ((e = v.get_bool().get(b)) != SUCCESS)
-			return fail(-6, off, describe(e));
+			return fail(-6, off, e);
 		uint32_t self = new_node(CB_JSON_BOOL, off);
 		doc->nodes[self].b = b ? 1 : 0;
 		*out = self;
@@ -318,6 +364,8 @@ cb_json_parse(cb_json_doc **out, const char *buf, size_t len,
 		if (e != SUCCESS) {
 			err->offset = locate_stage1(buf, len, e);
 			std::snprintf(err->message, sizeof(err->message), "%s", describe(e));
+			if (e == INCOMPLETE_ARRAY_OR_OBJECT)
+				locate_incomplete(buf, len, err);
 			return e == MEMALLOC ? -2 : -6;
 		}
 		doc = new cb_json_doc();
@@ -337,6 +385,8 @@ cb_json_parse(cb_json_doc **out, const char *buf, size_t len,
 		}
 		current_doc = nullptr;
 		if (rc != 0) {
+			if (w.why == INCOMPLETE_ARRAY_OR_OBJECT)
+				locate_incomplete(buf, len, err);
 			if (err->offset > len)
 				err->offset = len;
 			delete doc;

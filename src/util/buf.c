@@ -114,9 +114,12 @@ cb_buf_detach(cb_buf *b, size_t *len)
 		cb_buf_reset(b);
 		return NULL;
 	}
-	if (b->p == NULL && cb_buf_grow(b, 0) != 0) {
-		cb_buf_reset(b);
-		return NULL;
+	if (b->p == NULL) {
+		if (cb_buf_grow(b, 0) != 0) {
+			cb_buf_reset(b);
+			return NULL;
+		}
+		b->p[0] = '\0';	/* grow does not write: "" for an empty buffer */
 	}
 	p = b->p;
 	if (len != NULL)
