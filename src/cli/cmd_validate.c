@@ -426,14 +426,12 @@ emit_error(struct sink *s, const char *input, uint64_t line, const cb_line_resul
 	}
 }
 
+/* What was checked, against what: the first members of the JSON outputs. */
 static void
-emit_begin(struct sink *s, const struct job *j, const char *input)
+emit_header(struct sink *s, const struct job *j, const char *input)
 {
 	size_t i;
 
-	if (s->fmt != FMT_JSON)
-		return;
-	cb_jw_obj_begin(&s->w);
 	cb_jw_kstr(&s->w, "set", cb_codeset_name(j->cs));
 	cb_jw_kint(&s->w, "version", cb_codeset_version(j->cs));
 	cb_jw_kstr(&s->w, "input", input);
@@ -443,6 +441,15 @@ emit_begin(struct sink *s, const struct job *j, const char *input)
 	for (i = 0; i < j->nctx; i++)
 		cb_jw_kstr(&s->w, j->ctx[i].dim, j->ctx[i].field);
 	cb_jw_obj_end(&s->w);
+}
+
+static void
+emit_begin(struct sink *s, const struct job *j, const char *input)
+{
+	if (s->fmt != FMT_JSON)
+		return;
+	cb_jw_obj_begin(&s->w);
+	emit_header(s, j, input);
 	cb_jw_key(&s->w, "errors");
 	cb_jw_arr_begin(&s->w);
 }
@@ -480,7 +487,7 @@ fmt_thousands(char *dst, size_t size, uint64_t v)
 }
 
 static void
-emit_summary(struct sink *s, const struct job *j, const struct summary *sm)
+emit_summary(struct sink *s, const struct job *j, const struct summary *sm, const char *input)
 {
 	double mbs = sm->seconds > 0 ? (double)j->bytes / 1e6 / sm->seconds : 0;
 	double lps = sm->seconds > 0 ? (double)j->total.lines / sm->seconds : 0;
@@ -539,8 +546,7 @@ emit_summary(struct sink *s, const struct job *j, const struct summary *sm)
 		cb_jw_obj_begin(&s->w);
 		cb_jw_key(&s->w, "summary");
 		cb_jw_obj_begin(&s->w);
-		cb_jw_kstr(&s->w, "set", cb_codeset_name(j->cs));
-		cb_jw_kint(&s->w, "version", cb_codeset_version(j->cs));
+		emit_header(s, j, input);
 	}
 	cb_jw_key(&s->w, "errors_not_shown");
 	cb_jw_uint(&s->w, sm->not_shown);
@@ -951,7 +957,7 @@ stop:
 	sm.not_shown = sm.invalid > j.shown ? sm.invalid - j.shown : 0;
 	sm.ntop = tally_top(&j.tally, sm.top);
 	for (i = 0; i < nsinks; i++) {
-		emit_summary(&sinks[i], &j, &sm);
+		emit_summary(&sinks[i], &j, &sm, input);
 		if (sink_flush(&sinks[i], 1) != 0 || fflush(sinks[i].fp) != 0) {
 			rc = cli_error("write %s: %s", i == 0 ? "standard output" : sinks[i].tmp, strerror(errno));
 			goto out;

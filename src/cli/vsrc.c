@@ -80,7 +80,10 @@ vsrc_open(struct vsrc *s, const char *path)
 		if (!s->gz && lseek(s->fd, 0, SEEK_SET) < 0)
 			return cli_error("%s: %s", s->name, strerror(errno));
 	} else {
-		/* a pipe: sniff the first two bytes, then hand them out first */
+		/* a larger pipe buffer: fewer, larger reads (best effort) */
+		if (S_ISFIFO(st.st_mode))
+			(void)fcntl(s->fd, F_SETPIPE_SZ, 1 << 20);
+		/* sniff the first two bytes, then hand them out first */
 		if ((n = read_full(s->fd, s->pre, 2)) < 0)
 			return cli_error("%s: %s", s->name, strerror(errno));
 		s->pre_len = (size_t)n;

@@ -241,8 +241,9 @@ explain_fault(cb_validator *v, const char *line, size_t len, cb_line_result *out
 		cb_json_free(doc);
 		if (rc != 0) {
 			out->offset = err.offset;
-			snprintf(v->v_msg, sizeof(v->v_msg), "%s at byte %zu: %s",
-			    out->why == CB_LINE_TOO_DEEP ? "too deep" : "invalid JSON", err.offset, err.message);
+			/* a column counts bytes from 1, as compilers do */
+			snprintf(v->v_msg, sizeof(v->v_msg), "%s at column %zu: %s",
+			    out->why == CB_LINE_TOO_DEEP ? "too deep" : "invalid JSON", err.offset + 1, err.message);
 		} else {
 			snprintf(v->v_msg, sizeof(v->v_msg), "%s: %s",
 			    out->why == CB_LINE_TOO_DEEP ? "too deep" : "invalid JSON", why);

@@ -88,7 +88,7 @@ Test(validate, not_json_in_every_way)
 	/* the message says where */
 	judge(v, "{\"reason_code\":\"FRAUD.CHARGEBACK\",}");
 	cr_assert_eq(r.offset, 34, "offset %zu: %s", r.offset, r.message);
-	cr_assert(strstr(r.message, "at byte 34") != NULL, "%s", r.message);
+	cr_assert(strstr(r.message, "at column 35") != NULL, "%s", r.message);
 	judge(v, "{\"a\":\"\xc3\x28\",\"reason_code\":\"X.Y\"}");
 	cr_assert_eq(r.offset, 6, "%s", r.message);
 	cr_assert(strstr(r.message, "UTF-8") != NULL, "%s", r.message);
