@@ -20,7 +20,7 @@ static const char usage[] =
     "  --db PATH                 SQLite database, created when missing (default ./var/codebook.db)\n"
     "  --catalogs DIR            code-set files passed through the governance gate at start\n"
     "                            and on SIGHUP (default: the bundled catalogs)\n"
-    "  --threads N               worker threads (default: one per CPU)\n"
+    "  --threads N               worker threads (default: one per CPU but one, at least 1)\n"
     "  --require-key-for-reads   reads need an API key too (writes always do)\n"
     "  --no-request-log          no log line per request (start-up and errors are still logged)\n"
     "  --routes                  print the routes and exit\n\n"

@@ -12,7 +12,7 @@ typedef struct {
 	const char *listen;      /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *db_path;     /* "./var/codebook.db" */
 	const char *catalogs;    /* directory of NAME.json files */
-	unsigned    threads;     /* worker threads; 0 = number of CPUs */
+	unsigned    threads;     /* worker threads; 0 = CPUs - 1, at least 1 */
 	int         require_key_for_reads;
 	int         log_requests;   /* one JSON line per request (default 1) */
 } cb_svc_opts;
