@@ -107,6 +107,47 @@ class Lifecycle(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_deprecated_codes_warn_then_reject(self):
+        """A deprecated code is accepted with a warning; once the set rejects
+        deprecated codes, an event using it is invalid-input (reason deprecated)."""
+        with Server() as s:
+            key = s.add_key("e2e")
+            doc = s.get("/v1/code-sets/outbound").json
+            doc["version"] = 2
+            for e in doc["entries"]:
+                if e["code"] == "FRAUD.MISMATCH":
+                    e.update(status="deprecated", deprecated_since=2, replaced_by="FRAUD.RISK_SIGNAL")
+            self.assertEqual(s.put("/v1/code-sets/outbound", doc, key=key).status, 201)
+            r = s.post("/v1/events", event("dep-1", reason_code="FRAUD.MISMATCH"), key=key)
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(r.json["warnings"][0]["reason"], "deprecated")
+            self.assertIn("FRAUD.RISK_SIGNAL", r.json["warnings"][0]["suggestions"])
+            doc["version"] = 3
+            doc["deprecated"] = "reject"
+            r = s.put("/v1/code-sets/outbound", doc, key=key)
+            self.assertEqual(r.status, 201, r)
+            self.assertIn("DEPRECATED_POLICY", [w["rule"] for w in r.json["warnings"]])
+            before = s.counts()
+            r = s.post("/v1/events", event("dep-2", reason_code="FRAUD.MISMATCH"), key=key)
+            self.assertEqual(r.status, 422, r)
+            self.assertEqual(r.json["errors"][0]["reason"], "deprecated")
+            self.assertEqual(s.counts(), before)
+
+    def test_retired_code_of_a_mirrored_set(self):
+        """A mirrored set may retire a key its upstream dropped: checks then say
+        retired (rejected); the code stays in the set and its history."""
+        with Server() as s:
+            key = s.add_key("e2e")
+            doc = s.get("/v1/code-sets/tiktok-reverse-reason").json
+            code = doc["entries"][0]["code"]
+            doc["version"] += 1
+            doc["entries"][0]["status"] = "retired"
+            r = s.put("/v1/code-sets/tiktok-reverse-reason", doc, key=key)
+            self.assertEqual(r.status, 201, r)
+            c = s.post("/v1/code-sets/tiktok-reverse-reason/check", {"code": code})
+            self.assertEqual((c.json["valid"], c.json["reason"]), (False, "retired"))
+            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason/codes/" + code).status, 200)
+
     def test_sigterm_under_load_loses_no_acknowledged_write(self):
         s = Server()
         try:
