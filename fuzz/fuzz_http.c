@@ -104,10 +104,12 @@ fuzz_time(const char *p, size_t n)
 {
 	char out[SVC_TIME_MAX], again[SVC_TIME_MAX];
 	const char *why;
+	int64_t us, us2;
 
-	if (svc_time_normalize(p, n, out, &why)) {
-		/* normal form is a fixed point */
-		if (!svc_time_normalize(out, strlen(out), again, &why) || strcmp(out, again) != 0)
+	if (svc_time_normalize(p, n, out, &us, &why)) {
+		/* normal form is a fixed point, and names the same instant */
+		if (!svc_time_normalize(out, strlen(out), again, &us2, &why) || strcmp(out, again) != 0 ||
+		    us != us2)
 			abort();
 	}
 }

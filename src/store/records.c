@@ -35,7 +35,7 @@ add_where(cb_buf *b, const cb_rec_desc *d)
 	size_t i;
 
 	cb_buf_printf(b, " WHERE seq > ?%d AND (?%d IS NULL OR category = ?%d)"
-	    " AND (?%d IS NULL OR occurred_at >= ?%d) AND (?%d IS NULL OR occurred_at < ?%d)",
+	    " AND (?%d IS NULL OR occurred_us >= ?%d) AND (?%d IS NULL OR occurred_us < ?%d)",
 	    P_AFTER, P_CATEGORY, P_CATEGORY, P_SINCE, P_SINCE, P_UNTIL, P_UNTIL);
 	for (i = 0; i < d->nfields; i++)
 		if (d->filters & B(i))
@@ -59,11 +59,12 @@ store__rec_prepare_sql(cb_store *st)
 		cb_buf_printf(&b[RS_INSERT], "INSERT INTO %s (", d->plural);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "%s, ", d->fields[i]);
-		cb_buf_adds(&b[RS_INSERT], "category, set_version, fp, request_id, received_at) VALUES (");
+		cb_buf_adds(&b[RS_INSERT], "category, set_version, fp, request_id, received_at, occurred_us)"
+		    " VALUES (");
 		for (i = 0; i < d->nfields + 4; i++)
 			cb_buf_printf(&b[RS_INSERT], "?%zu, ", i + 1);
-		cb_buf_printf(&b[RS_INSERT], "?%zu) ON CONFLICT (%s) DO NOTHING", d->nfields + 5,
-		    d->fields[0]);
+		cb_buf_printf(&b[RS_INSERT], "?%zu, ?%zu) ON CONFLICT (%s) DO NOTHING", d->nfields + 5,
+		    d->nfields + 6, d->fields[0]);
 
 		cb_buf_printf(&b[RS_FP], "SELECT fp FROM %s WHERE %s = ?1", d->plural, d->fields[0]);
 
@@ -213,6 +214,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		sqlite3_bind_blob(ins, p + 3, h, sizeof(h), SQLITE_STATIC);
 		bind_text(ins, p + 4, request_id, request_id ? strlen(request_id) : 0);
 		sqlite3_bind_text(ins, p + 5, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, p + 6, r->time_us);
 		if ((step = sqlite3_step(ins)) != SQLITE_DONE) {
 			rc = store__fail(c->db, "insert");
 			goto out;
@@ -261,8 +263,14 @@ bind_filter(sqlite3_stmt *s, const cb_rec_desc *d, const cb_rec_filter *f)
 	sqlite3_bind_int64(s, P_AFTER, f->after_seq);
 	sqlite3_bind_int64(s, P_LIMIT, f->limit);
 	bind_text(s, P_CATEGORY, f->category, f->category ? strlen(f->category) : 0);
-	bind_text(s, P_SINCE, f->since, f->since ? strlen(f->since) : 0);
-	bind_text(s, P_UNTIL, f->until, f->until ? strlen(f->until) : 0);
+	if (f->has_since)
+		sqlite3_bind_int64(s, P_SINCE, f->since_us);
+	else
+		sqlite3_bind_null(s, P_SINCE);
+	if (f->has_until)
+		sqlite3_bind_int64(s, P_UNTIL, f->until_us);
+	else
+		sqlite3_bind_null(s, P_UNTIL);
 	for (i = 0; i < d->nfields; i++)
 		if (d->filters & B(i))
 			bind_text(s, (int)(P_FIELD0 + i), f->eq[i], f->eq[i] ? strlen(f->eq[i]) : 0);

@@ -60,7 +60,8 @@ static const char *const migrations[] = {
 	"  set_version INTEGER NOT NULL,"
 	"  fp          BLOB NOT NULL,"
 	"  request_id  TEXT,"
-	"  received_at TEXT NOT NULL);"
+	"  received_at TEXT NOT NULL,"
+	"  occurred_us INTEGER NOT NULL);"
 	"CREATE INDEX incidents_order ON incidents(order_id);"
 	"CREATE TABLE events ("
 	"  seq         INTEGER PRIMARY KEY,"
@@ -78,7 +79,8 @@ static const char *const migrations[] = {
 	"  set_version INTEGER NOT NULL,"
 	"  fp          BLOB NOT NULL,"
 	"  request_id  TEXT,"
-	"  received_at TEXT NOT NULL);"
+	"  received_at TEXT NOT NULL,"
+	"  occurred_us INTEGER NOT NULL);"
 	/* no index on entity: at ingest rates each batch would dirty a page of
 	 * it per event (docs/internals/store.md); listing by entity scans */
 	/* append-only: the database itself refuses to change or drop an event */

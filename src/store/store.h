@@ -143,6 +143,7 @@ typedef struct {
 	size_t      len[CB_REC_MAX_FIELDS];
 	const char *category;
 	int         set_version;
+	int64_t     time_us;     /* occurred_at as microseconds since 1970 (filters sort by it) */
 	int64_t     seq;
 	const char *received_at;
 } cb_rec;
@@ -163,7 +164,8 @@ int cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t 
 typedef struct {
 	const char *eq[CB_REC_MAX_FIELDS];
 	const char *category;
-	const char *since, *until;  /* on occurred_at, RFC 3339 text compare */
+	int         has_since, has_until;
+	int64_t     since_us, until_us; /* occurred_at >= since, < until (microseconds) */
 	int64_t     after_seq;      /* paging cursor: rows with seq > this */
 	unsigned    limit;
 } cb_rec_filter;

@@ -114,7 +114,6 @@ out:
 
 struct filter_buf {
 	cb_rec_filter f;
-	char since[SVC_TIME_MAX], until[SVC_TIME_MAX];
 	const char *group_by;
 };
 
@@ -147,13 +146,15 @@ read_filters(struct svc_req *r, const cb_rec_desc *d, struct filter_buf *fb, int
 		} else if (strcmp(k, "category") == 0) {
 			fb->f.category = v;
 		} else if (strcmp(k, "since") == 0 || strcmp(k, "until") == 0) {
-			char *dst = k[0] == 's' ? fb->since : fb->until;
-			if (!svc_time_normalize(v, strlen(v), dst, &why)) {
+			char norm[SVC_TIME_MAX];
+			int since = k[0] == 's';
+			if (!svc_time_normalize(v, strlen(v), norm, since ? &fb->f.since_us : &fb->f.until_us,
+			    &why)) {
 				(void)snprintf(detail, sizeof(detail), "%s=%.40s: %s", k, v, why);
 				bad_param(r, k, detail);
 				return -1;
 			}
-			*(k[0] == 's' ? &fb->f.since : &fb->f.until) = dst;
+			*(since ? &fb->f.has_since : &fb->f.has_until) = 1;
 		} else if (!report && strcmp(k, "limit") == 0) {
 			unsigned long n;
 			errno = 0;

@@ -95,7 +95,8 @@ days_in_month(int y, int m)
 }
 
 int
-svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], const char **why)
+svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], int64_t *us,
+    const char **why)
 {
 	int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0, d2, m2;
 	size_t p = 19, frac = 0, fracpos = 0;
@@ -149,6 +150,14 @@ svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], const char
 		if (k < 0 || (size_t)k >= SVC_TIME_MAX)
 			return 0;
 		memcpy(out, tmp, (size_t)k + 1);
+	}
+	if (us != NULL) {
+		int64_t v = ((int64_t)days * 86400 + mins * 60 + sec) * 1000000;
+		size_t i;
+		int64_t scale = 100000;
+		for (i = 0; i < frac && i < 6; i++, scale /= 10)
+			v += (s[fracpos + i] - '0') * scale;
+		*us = v;
 	}
 	return 1;
 }
@@ -375,7 +384,8 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			item_error(c, index, d->fields[i], strlen(d->fields[i]), "missing", obj->offset,
 			    "field \"%s\" is required", d->fields[i]);
 	if (c->time_idx >= 0 && rec->v[c->time_idx] != NULL) {
-		if (svc_time_normalize(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index], &why)) {
+		if (svc_time_normalize(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
+		    &rec->time_us, &why)) {
 			rec->v[c->time_idx] = c->it->times[index];
 			rec->len[c->time_idx] = strlen(c->it->times[index]);
 		} else {

@@ -84,9 +84,11 @@ void svc_checks_free(struct svc_checks *c);
 
 /*
  * Normalise an RFC 3339 date-time to UTC ("2026-02-06T09:30:00.5Z") into
- * @out.  Returns 1 when @s is valid, else 0 with a reason in @why.
+ * @out, and to microseconds since 1970 into *us (may be NULL): the text
+ * keeps the client's precision, the number sorts.  Returns 1 when @s is
+ * valid, else 0 with a reason in @why.
  */
-int svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX],
+int svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], int64_t *us,
     const char **why);
 
 /* Record a fault, with @off the byte offset in @body (or -1). */

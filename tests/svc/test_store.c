@@ -158,6 +158,7 @@ ev(const char *id, const char *service, const char *code, const char *actor)
 	}
 	r.category = "FRAUD";
 	r.set_version = 1;
+	r.time_us = 1770370200000000;	/* 2026-02-06T09:30:00Z */
 	return r;
 }
 
@@ -216,7 +217,8 @@ Test(store, records_idempotent_and_all_or_nothing)
 	cr_assert_eq(cb_store_rec_list(st, CB_REC_EVENT, &f, collect_ids, ids), CB_OK);
 	cr_assert_str_eq(ids, "e2 ");
 	memset(&f, 0, sizeof(f));
-	f.since = "2026-02-07T00:00:00Z";
+	f.has_since = 1;
+	f.since_us = 1770422400000000;	/* 2026-02-07T00:00:00Z */
 	f.limit = 10;
 	ids[0] = '\0';
 	cr_assert_eq(cb_store_rec_list(st, CB_REC_EVENT, &f, collect_ids, ids), CB_OK);

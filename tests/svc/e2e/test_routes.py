@@ -249,6 +249,15 @@ class Routes(unittest.TestCase):
         self.assertIsNone(r.json["items"][0]["from_state"])
         r = self.s.get("/v1/events?category=FRAUD&since=2026-02-06T00:00:00Z&until=2026-02-07T00:00:00Z")
         self.assertIn("evt-e1", [x["event_id"] for x in r.json["items"]])
+        # time filters compare instants, not text: .5 s is after 0 s, whatever the offset
+        self.assertEqual(self.s.post("/v1/events", [
+            event("t0", service="TIME", occurred_at="2026-03-01T10:00:00Z"),
+            event("t5", service="TIME", occurred_at="2026-03-01T11:00:00.5+01:00"),
+            event("t25", service="TIME", occurred_at="2026-03-01T10:00:00.25Z")], key=k).status, 201)
+        r = self.s.get("/v1/events?service=TIME&since=2026-03-01T10:00:00.3Z")
+        self.assertEqual([x["event_id"] for x in r.json["items"]], ["evt-t5"])
+        r = self.s.get("/v1/events?service=TIME&until=2026-03-01T11:00:00.26%2B01:00")
+        self.assertEqual(sorted(x["event_id"] for x in r.json["items"]), ["evt-t0", "evt-t25"])
         rep = self.s.get("/v1/reports/events?group_by=service").json
         self.assertEqual({x["key"] for x in rep["groups"]} >= {"SCM", "CRM"}, True)
         rep = self.s.get("/v1/reports/events?group_by=category").json
