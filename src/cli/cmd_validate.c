@@ -1,8 +1,8 @@
 /*
  * cmd_validate.c - codebook validate: check every line of an NDJSON stream.
  *
- * The input is cut into chunks of whole lines (slices of a mapped file, or
- * blocks read from a pipe or gzip stream, src/util/lines.c).  Worker threads
+ * The input is read in blocks of whole lines (src/cli/vsrc.c reads and
+ * inflates, src/util/lines.c cuts at line ends).  Worker threads
  * each take the next chunk and validate it with their own cb_validator;
  * each chunk records its counters and its invalid lines.  The main thread
  * reads ahead, then merges the chunks strictly in input order: line numbers,
@@ -10,7 +10,8 @@
  * every count come out the same whatever the number of threads.  Only the
  * lines shown are validated a second time, with messages and positions
  * (CB_LINE_EXPLAIN), so the workers' hot loop never builds a message.
- * docs/validate.md describes the command and its measurements.
+ * docs/internals/validate.md has the design; docs/validate.md the command
+ * and its measurements.
  */
 #include "cli.h"
 #include "lines.h"
@@ -22,7 +23,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +47,7 @@ static const char usage[] =
     "  --threads N         worker threads (default: the cores available)\n"
     "  --max-errors N      invalid lines to show (default 100; all: every one);\n"
     "                      counting goes on past it\n"
-    "  --block-size BYTES  bytes per unit of work (default 1048576)\n\n"
+    "  --block-size BYTES  bytes per unit of work (default 524288)\n\n"
     "Invalid lines are reported with their line number and reason: not-json,\n"
     "not-object, missing-field, not-string, too-long, too-deep, or the reason of\n"
     "check (invalid-format, unknown-code, unknown-category, not-applicable,\n"
@@ -626,7 +626,7 @@ progress_draw(struct progress *p, const struct job *j, const struct vsrc *src, i
 	if (t - p->last < 0.1)
 		return;
 	p->last = t;
-	pos = src->map ? j->bytes : src->consumed;
+	pos = src->consumed;
 	rate = el > 0 ? (double)j->total.lines / el : 0;
 	if (src->total > 0) {
 		done = (double)pos / (double)src->total;
@@ -645,36 +645,6 @@ progress_draw(struct progress *p, const struct job *j, const struct vsrc *src, i
 }
 
 /* ---- the run ---- */
-
-/* Next chunk of a mapped file: whole lines from *pos. 0 at the end. */
-static int
-next_mapped(struct job *j, const struct vsrc *src, size_t *pos, struct chunk *ch)
-{
-	size_t start = *pos, end;
-	const char *nl;
-
-	if (start >= src->map_len)
-		return 0;
-	end = src->map_len - start > j->block ? start + j->block : src->map_len;
-	if (end < src->map_len) {
-		nl = memchr(src->map + end, '\n', src->map_len - end);
-		end = nl ? (size_t)(nl - src->map) + 1 : src->map_len;
-	}
-	ch->data = src->map + start;
-	ch->len = end - start;
-#ifdef MADV_POPULATE_READ
-	/* map the pages here, in the reading thread, so that the workers do
-	 * not stop on page faults (the kernel may lack it: then they fault) */
-	{
-		uintptr_t a = (uintptr_t)ch->data & ~(uintptr_t)4095;
-		(void)madvise((void *)a, (uintptr_t)ch->data + ch->len - a, MADV_POPULATE_READ);
-	}
-#endif
-	ch->flags = (start == 0 ? CB_BLOCK_FIRST : 0) |
-	    (src->map_len - end >= CB_VALIDATE_PADDING ? CB_LINE_PADDED : 0);
-	*pos = end;
-	return 1;
-}
 
 /* Merge the chunk in order: counts, codes, and the lines to show. */
 static int
@@ -741,7 +711,7 @@ cmd_validate(struct cli *c, int argc, char **argv)
 	struct job j;
 	struct vsrc src;
 	struct sink sinks[2];
-	size_t nsinks = 0, i, mpos = 0;
+	size_t nsinks = 0, i;
 	pthread_t *tids = NULL;
 	int nstarted = 0, fmt = c->json ? FMT_JSON : FMT_TEXT, rc = EXIT_OK, k, eof = 0;
 	uint64_t v64;
@@ -762,7 +732,7 @@ cmd_validate(struct cli *c, int argc, char **argv)
 	j.field = "reason_code";
 	j.nthreads = cores();
 	j.max_errors = 100;
-	j.block = (size_t)1 << 20;
+	j.block = (size_t)512 << 10;
 	cb_lines_init(&lines, j.block, CB_MAX_EVENT_BYTES, CB_VALIDATE_PADDING);	/* so that out: may free it */
 
 	if (cli_wants_help(argc, argv, usage))
@@ -894,26 +864,20 @@ cmd_validate(struct cli *c, int argc, char **argv)
 		struct chunk *ch;
 		/* read ahead while there is room in the ring */
 		while (!eof && j.filled - j.merged < j.nring) {
+			int got;
 			ch = &j.ring[j.filled % j.nring];
-			if (src.map != NULL) {
-				if (!next_mapped(&j, &src, &mpos, ch)) {
-					eof = 1;
-					break;
-				}
-			} else {
-				int got = cb_lines_next(&lines, &ch->blk, vsrc_read, &src);
-				if (got < 0) {
-					rc = cli_error("%s", got == -1 ? src.err : "out of memory");
-					goto stop;
-				}
-				if (got == 0) {
-					eof = 1;
-					break;
-				}
-				ch->data = ch->blk.data;
-				ch->len = ch->blk.len;
-				ch->flags = CB_LINE_PADDED | (ch->blk.first ? CB_BLOCK_FIRST : 0);
+			got = cb_lines_next(&lines, &ch->blk, vsrc_read, &src);
+			if (got < 0) {
+				rc = cli_error("%s", got == -1 ? src.err : "out of memory");
+				goto stop;
 			}
+			if (got == 0) {
+				eof = 1;
+				break;
+			}
+			ch->data = ch->blk.data;
+			ch->len = ch->blk.len;
+			ch->flags = CB_LINE_PADDED | (ch->blk.first ? CB_BLOCK_FIRST : 0);
 			pthread_mutex_lock(&j.mu);
 			ch->state = CH_QUEUED;
 			j.filled++;

@@ -1,6 +1,6 @@
 /*
- * vsrc.h - where `codebook validate` reads from: a regular file, mapped
- * into memory; or a pipe, standard input or a gzip file, read in blocks.
+ * vsrc.h - where `codebook validate` reads from: a file, a pipe or standard
+ * input, plain or gzip, read in blocks.
  */
 #ifndef CB_CLI_VSRC_H
 #define CB_CLI_VSRC_H
@@ -14,8 +14,6 @@ struct vsrc {
 	const char    *name;      /* for messages: the path, or "<stdin>" */
 	int            fd;
 	int            own_fd;
-	const char    *map;       /* a mapped regular file, else NULL */
-	size_t         map_len;
 	uint64_t       total;     /* bytes to read, when known (progress), else 0 */
 	uint64_t       consumed;  /* bytes read from the file (compressed ones for gzip) */
 	/* gzip */
@@ -34,8 +32,8 @@ struct vsrc {
  * printing why. */
 int vsrc_open(struct vsrc *s, const char *path);
 
-/* A cb_lines_read_fn over the stream (not for mapped files): bytes read
- * into @dst, 0 at the end, -1 on error with s->err set. */
+/* A cb_lines_read_fn over the stream: bytes read into @dst, 0 at the end,
+ * -1 on error with s->err set. */
 long vsrc_read(void *s, char *dst, size_t room);
 
 void vsrc_close(struct vsrc *s);

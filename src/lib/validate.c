@@ -6,7 +6,8 @@
  * paths read off the tape, and cb_check_ex() without a message.  Nothing
  * allocates per line.  Messages, error positions and alternatives are
  * produced only on request (CB_LINE_EXPLAIN), for the few lines a caller
- * shows.  docs/validate.md has the design and the measurements.
+ * shows.  docs/internals/validate.md has the design,
+ * docs/validate.md the measurements.
  */
 #include "codeset_int.h"
 
@@ -44,6 +45,17 @@ struct vslot {
 	char            vs_key[VC_KEY];
 };
 
+/* Messages of rejected codes, for CB_LINE_EXPLAIN: a stream repeats its
+ * few bad codes, and a message with alternatives costs microseconds. */
+#define VM_SLOTS 1024
+
+struct vmsg {
+	uint64_t vm_hash;   /* 0: empty */
+	size_t   vm_len;
+	char     vm_key[VC_KEY];
+	char    *vm_msg;
+};
+
 struct cb_validator {
 	cb_codeset    *v_set;
 	cb_json_lines *v_json;
@@ -61,6 +73,7 @@ struct cb_validator {
 	char           v_msg[CB_CHECK_MESSAGE_MAX + 256];
 	char           v_key[VC_KEY];          /* code and context values, for the cache */
 	struct vslot   v_cache[VC_SLOTS];
+	struct vmsg   *v_msgs;                 /* on the first explained check */
 };
 
 static const char *const fault_names[CB_LINE_WHY_COUNT - CB_REASON_COUNT] = {
@@ -191,6 +204,12 @@ cb_validator_free(cb_validator *v)
 {
 	if (v == NULL)
 		return;
+	if (v->v_msgs != NULL) {
+		size_t i;
+		for (i = 0; i < VM_SLOTS; i++)
+			free(v->v_msgs[i].vm_msg);
+		free(v->v_msgs);
+	}
 	cb_json_lines_free(v->v_json);
 	cb_codeset_free(v->v_set);
 	free(v->v_pathmem);
@@ -273,6 +292,7 @@ explain_fault(cb_validator *v, const char *line, size_t len, cb_line_result *out
 }
 
 static int check_cached(cb_validator *v, cb_line_result *out);
+static int check_explained(cb_validator *v, cb_line_result *out);
 
 int
 cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
@@ -367,19 +387,7 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 			goto fault;
 		}
 	}
-	if (!explain)
-		return check_cached(v, out);
-	rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx, v->v_npaths - 1, 0);
-	if (rc != CB_OK)
-		return rc;
-	out->why = (unsigned)v->v_check.reason;
-	out->valid = v->v_check.accepted;
-	out->entry = v->v_check.entry;
-	if (v->v_check.reason == CB_INVALID_FORMAT)
-		out->offset = v->v_check.error_offset;
-	if (explain)
-		out->message = v->v_check.message;
-	return CB_OK;
+	return explain ? check_explained(v, out) : check_cached(v, out);
 fault:
 	if (explain) {
 		pk = out->field != NULL ? &v->v_picks[0] : NULL;
@@ -440,36 +448,46 @@ khash(const char *s, size_t n)
 }
 
 /*
- * The check of the line's code in its context, through the cache.  The key
- * is the code, then per context value 0xff, its length and its bytes: 0xff
- * never occurs in UTF-8, and the parser has validated the strings.
+ * The key of a check in the caches: the code, then per context value 0xff,
+ * its length and its bytes (0xff never occurs in UTF-8, and the parser has
+ * validated the strings).  SIZE_MAX when it does not fit VC_KEY.
  */
+static size_t
+cache_key(cb_validator *v, const cb_line_result *out, const char **key)
+{
+	size_t klen = out->code_len, i;
+
+	*key = out->code;
+	if (klen > VC_KEY)
+		return SIZE_MAX;
+	if (v->v_npaths == 1)
+		return klen;
+	memcpy(v->v_key, out->code, klen);
+	for (i = 0; i + 1 < v->v_npaths; i++) {
+		const cb_ctx *c = &v->v_ctx[i];
+		if (c->value_len > 255 || klen + 2 + c->value_len > VC_KEY)
+			return SIZE_MAX;
+		v->v_key[klen++] = (char)0xff;
+		v->v_key[klen++] = (char)c->value_len;
+		memcpy(v->v_key + klen, c->value, c->value_len);
+		klen += c->value_len;
+	}
+	*key = v->v_key;
+	return klen;
+}
+
+/* The check of the line's code in its context, through the cache. */
 static int
 check_cached(cb_validator *v, cb_line_result *out)
 {
-	const char *key = out->code;
-	size_t klen = out->code_len, i;
+	const char *key;
+	size_t klen = cache_key(v, out, &key);
 	struct vslot *s;
 	uint64_t h;
 	int rc;
 
-	if (v->v_npaths > 1) {
-		if (klen > VC_KEY)
-			goto miss;
-		memcpy(v->v_key, out->code, klen);
-		for (i = 0; i + 1 < v->v_npaths; i++) {
-			const cb_ctx *c = &v->v_ctx[i];
-			if (c->value_len > 255 || klen + 2 + c->value_len > VC_KEY)
-				goto miss;
-			v->v_key[klen++] = (char)0xff;
-			v->v_key[klen++] = (char)c->value_len;
-			memcpy(v->v_key + klen, c->value, c->value_len);
-			klen += c->value_len;
-		}
-		key = v->v_key;
-	} else if (klen > VC_KEY) {
+	if (klen == SIZE_MAX)
 		goto miss;
-	}
 	h = khash(key, klen);
 	s = &v->v_cache[(h >> 40) & (VC_SLOTS - 1)];
 	if (s->vs_hash == h && s->vs_len == klen && memcmp(s->vs_key, key, klen) == 0) {
@@ -501,6 +519,48 @@ done:
 	out->entry = v->v_check.entry;
 	if (v->v_check.reason == CB_INVALID_FORMAT)
 		out->offset = v->v_check.error_offset;
+	return CB_OK;
+}
+
+/* The check with its message, the message from a small cache of them. */
+static int
+check_explained(cb_validator *v, cb_line_result *out)
+{
+	const char *key;
+	size_t klen = cache_key(v, out, &key);
+	struct vmsg *m = NULL;
+	uint64_t h = 0;
+	char *copy;
+	int rc;
+
+	if (klen != SIZE_MAX &&
+	    (v->v_msgs != NULL || (v->v_msgs = cb__calloc(VM_SLOTS, sizeof(*v->v_msgs))) != NULL)) {
+		h = khash(key, klen);
+		m = &v->v_msgs[(h >> 40) & (VM_SLOTS - 1)];
+		if (m->vm_hash == h && m->vm_len == klen && memcmp(m->vm_key, key, klen) == 0) {
+			if ((rc = check_cached(v, out)) != CB_OK)
+				return rc;
+			out->message = m->vm_msg;
+			return CB_OK;
+		}
+	}
+	rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx, v->v_npaths - 1, 0);
+	if (rc != CB_OK)
+		return rc;
+	out->why = (unsigned)v->v_check.reason;
+	out->valid = v->v_check.accepted;
+	out->entry = v->v_check.entry;
+	if (v->v_check.reason == CB_INVALID_FORMAT)
+		out->offset = v->v_check.error_offset;
+	out->message = v->v_check.message;
+	/* without memory for the copy, the message is simply not kept */
+	if (m != NULL && (copy = cb__strdup(v->v_check.message)) != NULL) {
+		free(m->vm_msg);
+		m->vm_msg = copy;
+		m->vm_hash = h;
+		m->vm_len = klen;
+		memcpy(m->vm_key, key, klen);
+	}
 	return CB_OK;
 }
 
