@@ -122,6 +122,27 @@ cli_set(struct cli *c, const char *name)
 		}
 		return c->file_set;
 	}
+	/* one set: read its file alone rather than the whole directory */
+	if (len > 0 && len < 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == len) {
+		char path[PATH_MAX];
+		int rc;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", c->catalogs, name) < sizeof(path)) {
+			cb_codeset_free(c->file_set);
+			c->file_set = NULL;
+			rc = cb_codeset_load_file(&c->file_set, path);
+			if (rc == CB_OK && strcmp(cb_codeset_name(c->file_set), name) == 0)
+				return c->file_set;
+			if (rc == CB_OK) {
+				cli_error("%s: holds set \"%s\"; name the file %s.json or fix \"name\"", path,
+				    cb_codeset_name(c->file_set), cb_codeset_name(c->file_set));
+				return NULL;
+			}
+			if (rc != CB_ENOTFOUND) {
+				cli_error("%s", cb_errmsg());
+				return NULL;
+			}
+		}
+	}
 	if (c->cat == NULL && cb_catalog_load_dir(&c->cat, c->catalogs) != CB_OK) {
 		cli_error("%s", cb_errmsg());
 		return NULL;
