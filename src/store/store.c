@@ -93,6 +93,90 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER code_set_versions_no_delete BEFORE DELETE ON code_set_versions"
 	"  BEGIN SELECT RAISE(ABORT, 'published versions are kept forever'); END;"
 	"PRAGMA user_version = 1;",
+	/* 2: orders as imported from the marketplace, their payments and the
+	 * refund rows of each refund (seed 003).  Money is integer minor units;
+	 * the CHECKs hold the sums together even against a bug or a hand edit.
+	 * Times in *_ms columns are Unix milliseconds (workers in several
+	 * processes compare them); the others are RFC 3339 text. */
+	"CREATE TABLE orders ("
+	"  seq                INTEGER PRIMARY KEY,"
+	"  order_id           TEXT NOT NULL UNIQUE,"
+	"  marketplace        TEXT NOT NULL,"
+	"  shop               TEXT NOT NULL,"
+	"  status             TEXT NOT NULL CHECK (status IN ('Incomplete', 'Ready for Shipping',"
+	"                       'Shipped', 'Delivered', 'Cancelled')),"
+	"  marketplace_status TEXT,"
+	"  currency           TEXT NOT NULL,"
+	"  items_total        INTEGER NOT NULL CHECK (items_total >= 0),"
+	"  shipping_cost      INTEGER NOT NULL CHECK (shipping_cost >= 0),"
+	"  total              INTEGER NOT NULL CHECK (total = items_total + shipping_cost),"
+	"  refunded           INTEGER NOT NULL DEFAULT 0 CHECK (refunded BETWEEN 0 AND total),"
+	"  shipping_refunded  INTEGER NOT NULL DEFAULT 0 CHECK (shipping_refunded BETWEEN 0 AND shipping_cost),"
+	"  fp                 BLOB NOT NULL,"
+	"  money_fp           BLOB NOT NULL,"
+	"  created_at         TEXT NOT NULL,"
+	"  updated_at         TEXT NOT NULL,"
+	"  request_id         TEXT);"
+	"CREATE INDEX orders_status ON orders(status, seq);"
+	"CREATE INDEX orders_shop ON orders(shop, seq);"
+	"CREATE TABLE order_items ("
+	"  order_seq      INTEGER NOT NULL REFERENCES orders(seq),"
+	"  line           INTEGER NOT NULL,"
+	"  sku            TEXT NOT NULL,"
+	"  line_item_id   TEXT,"
+	"  title          TEXT,"
+	"  quantity       INTEGER NOT NULL CHECK (quantity > 0),"
+	"  unit_price     INTEGER NOT NULL CHECK (unit_price >= 0),"
+	"  amount         INTEGER NOT NULL CHECK (amount = quantity * unit_price),"
+	"  refunded       INTEGER NOT NULL DEFAULT 0 CHECK (refunded BETWEEN 0 AND amount),"
+	"  payment_status TEXT NOT NULL,"
+	"  PRIMARY KEY (order_seq, line)) WITHOUT ROWID;"
+	"CREATE TABLE order_payments ("
+	"  id                INTEGER PRIMARY KEY,"
+	"  order_seq         INTEGER NOT NULL REFERENCES orders(seq),"
+	"  type              TEXT NOT NULL CHECK (type IN ('Payment', 'Refund')),"
+	"  status            TEXT NOT NULL CHECK (status IN ('Pending', 'Processing', 'Completed', 'Error')),"
+	"  by_marketplace    INTEGER NOT NULL CHECK (by_marketplace IN (0, 1)),"
+	"  amount            INTEGER NOT NULL CHECK (amount > 0),"
+	"  currency          TEXT NOT NULL,"
+	"  reason_key        TEXT,"
+	"  reason_defaulted  INTEGER NOT NULL DEFAULT 0,"
+	"  transaction_id    TEXT,"
+	"  error_text        TEXT,"
+	"  attempts          INTEGER NOT NULL DEFAULT 0,"
+	"  cancel_state      TEXT NOT NULL DEFAULT 'none'"
+	"                      CHECK (cancel_state IN ('none', 'sending', 'pending', 'done')),"
+	"  next_attempt_ms   INTEGER NOT NULL DEFAULT 0,"
+	"  lease_owner       TEXT,"
+	"  lease_expires_ms  INTEGER NOT NULL DEFAULT 0,"
+	"  last_error_code   TEXT,"
+	"  last_error        TEXT,"
+	"  market_request_id TEXT,"
+	"  created_at        TEXT NOT NULL,"
+	"  updated_at        TEXT NOT NULL,"
+	"  completed_at      TEXT,"
+	"  cancel_sent_at    TEXT,"
+	"  request_id        TEXT);"
+	"CREATE INDEX order_payments_order ON order_payments(order_seq);"
+	"CREATE INDEX order_payments_due ON order_payments(next_attempt_ms)"
+	"  WHERE type = 'Refund' AND by_marketplace = 1 AND status IN ('Pending', 'Processing');"
+	"CREATE TABLE refund_rows ("
+	"  payment_id INTEGER NOT NULL REFERENCES order_payments(id),"
+	"  row        INTEGER NOT NULL,"
+	"  sku        TEXT,"
+	"  kind       TEXT NOT NULL CHECK (kind IN ('item_cost', 'shipping_cost')),"
+	"  item_line  INTEGER,"
+	"  amount     INTEGER NOT NULL CHECK (amount > 0),"
+	"  status     TEXT NOT NULL CHECK (status IN ('Pending', 'Completed', 'Error')),"
+	"  PRIMARY KEY (payment_id, row)) WITHOUT ROWID;"
+	/* refunds are financial records: kept for ever, like events */
+	"CREATE TRIGGER refunds_no_delete BEFORE DELETE ON order_payments WHEN OLD.type = 'Refund'"
+	"  BEGIN SELECT RAISE(ABORT, 'refunds are kept'); END;"
+	"CREATE TRIGGER refund_rows_no_delete BEFORE DELETE ON refund_rows"
+	"  BEGIN SELECT RAISE(ABORT, 'refund rows are kept'); END;"
+	"CREATE TRIGGER orders_no_delete BEFORE DELETE ON orders"
+	"  BEGIN SELECT RAISE(ABORT, 'orders are kept'); END;"
+	"PRAGMA user_version = 2;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 _Static_assert(NMIGRATIONS == CB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -167,7 +251,7 @@ store__stmt(cb_store *st, struct cb_conn *c, int id)
 		sqlite3_clear_bindings(c->stmts[id]);
 		return c->stmts[id];
 	}
-	sql = id < ST_FIXED_COUNT ? stmt_sql[id]
+	sql = id < ST_FIXED_COUNT ? stmt_sql[id] : id >= ST_ORD_FIRST ? store__ord_sql[id - ST_ORD_FIRST]
 	    : st->rec_sql[(id - ST_FIXED_COUNT) / RS_PER_KIND][(id - ST_FIXED_COUNT) % RS_PER_KIND];
 	if (sql == NULL) {
 		cb__fail(CB_EINVAL, "database: no statement %d", id);

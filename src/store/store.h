@@ -22,7 +22,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 1
+#define CB_STORE_SCHEMA_VERSION 2
 
 /**
  * Open (creating when absent) the database at @p path and migrate its
@@ -188,5 +188,237 @@ int cb_store_rec_report(cb_store *st, cb_rec_kind k, const char *group,
 
 /** Number of rows of kind @p k (tests and metrics). */
 int cb_store_rec_count(cb_store *st, cb_rec_kind k, int64_t *out);
+
+/* ---- orders, payments, refund rows (seed 003) ------------------------- */
+
+/*
+ * Orders as imported from the marketplace, their payments (type Payment or
+ * Refund) and the refund rows of each refund.  Money is integer minor
+ * units (pence for GBP) of the order's ISO 4217 currency, never floating
+ * point.  orddesc.c names the statuses; orders.c keeps the rows; the
+ * worker (src/orders) moves refunds through their statuses, each step
+ * guarded by the lease it holds on the payment.  docs/orders.md has the
+ * life of a cancellation.
+ */
+typedef enum {
+	CB_ORD_INCOMPLETE = 0,   /* unpaid (marketplace reason status 0 in the UK) */
+	CB_ORD_READY,            /* "Ready for Shipping": paid, awaiting shipment (200) */
+	CB_ORD_SHIPPED,
+	CB_ORD_DELIVERED,
+	CB_ORD_CANCELLED,
+	CB_ORD_STATUS_COUNT
+} cb_ord_status;
+
+typedef enum { CB_PAY_PAYMENT = 0, CB_PAY_REFUND, CB_PAY_TYPE_COUNT } cb_pay_type;
+typedef enum {
+	CB_PAY_PENDING = 0,      /* not sent to the marketplace (or refused by it unread) */
+	CB_PAY_PROCESSING,       /* sent: the outcome is not known yet, or the marketplace is deciding */
+	CB_PAY_COMPLETED,
+	CB_PAY_ERROR,
+	CB_PAY_STATUS_COUNT
+} cb_pay_status;
+typedef enum { CB_ROW_ITEM_COST = 0, CB_ROW_SHIPPING_COST, CB_ROW_KIND_COUNT } cb_row_kind;
+
+/* Where a refund's marketplace cancel stands (the record that keeps a
+ * cancel from being sent twice). */
+typedef enum {
+	CB_CANCEL_NONE = 0,      /* no cancel sent, or the last one was refused unread */
+	CB_CANCEL_SENDING,       /* sent; its outcome is unknown until the marketplace is asked */
+	CB_CANCEL_PENDING,       /* accepted, pending (current API): transaction_id is the cancel_id */
+	CB_CANCEL_DONE,          /* the cancel is done (success or refusal recorded) */
+	CB_CANCEL_STATE_COUNT
+} cb_cancel_state;
+
+/* Names, as stored and shown ("Ready for Shipping", "Refund", "Processing",
+ * "item_cost", "sending"); the parse functions return -1 for unknown names. */
+const char *cb_ord_status_name(cb_ord_status s);
+int cb_ord_status_parse(const char *s, size_t len);
+const char *cb_pay_type_name(cb_pay_type t);
+int cb_pay_type_parse(const char *s, size_t len);
+const char *cb_pay_status_name(cb_pay_status s);
+int cb_pay_status_parse(const char *s, size_t len);
+const char *cb_row_kind_name(cb_row_kind k);
+int cb_row_kind_parse(const char *s, size_t len);
+const char *cb_cancel_state_name(cb_cancel_state s);
+int cb_cancel_state_parse(const char *s, size_t len);
+
+typedef struct {
+	int         line;            /* 1-based position in the order */
+	const char *sku;
+	const char *line_item_id;    /* the marketplace's line item id, or NULL */
+	const char *title;           /* or NULL */
+	int64_t     quantity;
+	int64_t     unit_price;
+	int64_t     amount;          /* quantity * unit_price */
+	int64_t     refunded;
+	const char *payment_status;  /* "Unpaid", "Paid", "Partially Refunded", "Refunded" */
+} cb_ord_item;
+
+typedef struct {
+	int         row;             /* 1-based position in the refund */
+	const char *sku;             /* the item's SKU; NULL for shipping */
+	cb_row_kind kind;
+	int         item_line;       /* the order item refunded; 0 for shipping */
+	int64_t     amount;
+	cb_pay_status status;        /* Pending, Completed or Error */
+} cb_refund_row;
+
+typedef struct {
+	int64_t         id;
+	cb_pay_type     type;
+	cb_pay_status   status;
+	int             by_marketplace;  /* "process by marketplace" */
+	int64_t         amount;
+	const char     *currency;
+	const char     *reason_key;      /* requested, or the default the worker chose; NULL */
+	int             reason_defaulted;
+	const char     *transaction_id;  /* reverse_main_order_id (legacy) or cancel_id; NULL */
+	const char     *error_text;      /* status Error: what the user is shown; NULL */
+	int             attempts;        /* cancels sent */
+	cb_cancel_state cancel_state;
+	int64_t         next_attempt_ms; /* Unix ms: not before */
+	const char     *lease_owner;     /* NULL when not claimed */
+	int64_t         lease_expires_ms;
+	const char     *last_error_code; /* of the last failed marketplace call, or NULL */
+	const char     *last_error;
+	const char     *market_request_id;
+	const char     *created_at, *updated_at, *completed_at, *cancel_sent_at;
+	cb_refund_row  *rows;
+	size_t          nrows;
+} cb_ord_payment;
+
+typedef struct {
+	int64_t         seq;             /* internal id; paging cursor */
+	const char     *order_id;        /* the marketplace's order id */
+	const char     *marketplace;     /* "tiktok" */
+	const char     *shop;            /* the shop's section in the marketplace configuration */
+	cb_ord_status   status;
+	const char     *marketplace_status; /* as the marketplace says it, or NULL */
+	const char     *currency;        /* ISO 4217 */
+	int64_t         items_total, shipping_cost, total;
+	int64_t         refunded, shipping_refunded;
+	const char     *created_at, *updated_at;
+	const char     *refund_status;   /* listings: status of the latest refund, or NULL */
+	cb_ord_item    *items;
+	size_t          nitems;
+	cb_ord_payment *payments;
+	size_t          npayments;
+} cb_order;
+
+/** An order read from the store; everything it points to is owned by it. */
+typedef struct cb_order_rec cb_order_rec;
+const cb_order *cb_order_rec_get(const cb_order_rec *r);
+/** NULL is a no-op. */
+void cb_order_rec_free(cb_order_rec *r);
+
+typedef enum {
+	CB_ORD_CREATED = 0,
+	CB_ORD_UPDATED,
+	CB_ORD_UNCHANGED,
+	CB_ORD_FROZEN        /* refused: refunds exist and the import changes money or status */
+} cb_ord_put_status;
+
+/**
+ * Create or update order @p in (items and imported payments of type
+ * Payment included; its refunded amounts, seq and times are ignored) in one
+ * transaction.  An update replaces the imported fields; once the order has
+ * a refund that is not in Error, its currency, items and shipping cost may
+ * no longer change, and once codebook cancelled it its status stays
+ * Cancelled: such an import is CB_ORD_FROZEN, with the reason in @p why
+ * (size @p whylen), and nothing is stored.
+ */
+int cb_store_order_put(cb_store *st, const cb_order *in, const char *request_id,
+    cb_ord_put_status *status, char *why, size_t whylen);
+
+/** The order with marketplace id @p order_id (or internal @p seq when
+ * @p order_id is NULL), with items, payments and refund rows.
+ * CB_ENOTFOUND when there is none. */
+int cb_store_order_get(cb_store *st, const char *order_id, int64_t seq, cb_order_rec **out);
+
+typedef struct {
+	const char *status;          /* codebook status name, or NULL */
+	const char *shop;
+	const char *marketplace_status;
+	const char *refund_status;   /* status of the latest refund */
+	int64_t     after_seq;
+	unsigned    limit;
+} cb_ord_filter;
+
+typedef int (*cb_ord_fn)(void *arg, const cb_order *o);
+/** Orders matching @p f in seq order (no items or payments; refund_status
+ * set), at most f->limit. */
+int cb_store_order_list(cb_store *st, const cb_ord_filter *f, cb_ord_fn fn, void *arg);
+
+typedef enum {
+	CB_REFUND_CREATED = 0,
+	CB_REFUND_BUSY,      /* a refund of the order is Pending or Processing: *payment_id */
+	CB_REFUND_STALE      /* the order's money changed since it was read: read and check again */
+} cb_refund_put_status;
+
+/**
+ * Record a Pending refund processed by the marketplace for order @p seq:
+ * @p amount (the sum of @p rows, which the caller checked against the
+ * order it read, whose money fingerprint was @p money_fp), an optional
+ * reason key.  On CB_REFUND_CREATED *payment_id is the new payment.
+ */
+int cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[32],
+    int64_t amount, const char *currency, const char *reason_key,
+    const cb_refund_row *rows, size_t nrows, const char *request_id,
+    cb_refund_put_status *status, int64_t *payment_id);
+
+/** The fingerprint of an order's money (currency, shipping, items), as
+ * cb_store_refund_create() compares it. */
+void cb_store_order_money_fp(const cb_order *o, unsigned char out[32]);
+
+/* ---- the worker's side: claims and transitions, guarded by a lease ---- */
+
+/**
+ * Claim the next refund due for the marketplace (type Refund, processed by
+ * marketplace, Pending or Processing, next attempt due, lease free or
+ * expired) for @p owner until @p now_ms + @p lease_ms.  One transaction: two
+ * workers never claim the same payment.  CB_ENOTFOUND when none is due.
+ */
+int cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t lease_ms,
+    int64_t *payment_id, int64_t *order_seq);
+
+/* Every transition below applies only while @owner holds the lease on the
+ * payment: CB_ENOTFOUND ("lease lost") otherwise, and nothing changes. */
+
+/** Record that a cancel is about to be sent: Processing, cancel_state
+ * sending, attempts + 1, the reason key that will be sent; the lease is
+ * extended to @p lease_until_ms.  Committed before the request leaves. */
+int cb_store_pay_sending(cb_store *st, int64_t payment_id, const char *owner,
+    const char *reason_key, int defaulted, int64_t lease_until_ms);
+
+typedef struct {
+	cb_pay_status   status;          /* Pending or Processing */
+	cb_cancel_state cancel_state;
+	int64_t         next_attempt_ms;
+	const char     *last_error_code; /* may be NULL */
+	const char     *last_error;
+	const char     *transaction_id;  /* NULL keeps the stored one */
+	const char     *market_request_id;
+} cb_pay_later;
+
+/** Try again later: set what @p l says and release the lease. */
+int cb_store_pay_later(cb_store *st, int64_t payment_id, const char *owner, const cb_pay_later *l);
+
+/** The refund failed: Error with @p error_text, refund rows Error, lease
+ * released.  @p reason_key (may be NULL) records the key that was judged. */
+int cb_store_pay_fail(cb_store *st, int64_t payment_id, const char *owner,
+    const char *error_text, const char *error_code, const char *market_request_id,
+    const char *reason_key, int defaulted);
+
+/**
+ * The cancel succeeded, in one transaction: the order Cancelled, its
+ * refunded amounts and its items' raised by the refund rows, the payment
+ * Completed with @p transaction_id, the rows Completed, lease released.
+ */
+int cb_store_pay_complete(cb_store *st, int64_t payment_id, const char *owner,
+    const char *transaction_id, const char *market_request_id);
+
+/** Count of payments by type and status (metrics). */
+int cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
+
 
 #endif

@@ -31,7 +31,22 @@ enum {
 /* Per kind of record: insert, fingerprint lookup, list, count, and one
  * report statement per grouping. */
 enum { RS_INSERT = 0, RS_FP, RS_LIST, RS_COUNT, RS_REPORT0, RS_PER_KIND = RS_REPORT0 + 4 };
-#define ST_COUNT (ST_FIXED_COUNT + CB_REC_KIND_COUNT * RS_PER_KIND)
+
+/* Statements of orders, payments and refund rows (orders.c), after the
+ * record statements. */
+#define ST_ORD_FIRST (ST_FIXED_COUNT + CB_REC_KIND_COUNT * RS_PER_KIND)
+enum {
+	SO_FIND = 0, SO_FIND_SEQ, SO_INSERT, SO_UPDATE, SO_ITEMS_DELETE, SO_ITEM_INSERT, SO_ITEMS_OF,
+	SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF, SO_ROW_INSERT, SO_REFUND_STATE,
+	SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS, SO_PAY_COMPLETE,
+	SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META, SO_ACTIVE_REFUND,
+	SO_PAY_ROWS, SO_BEGIN_READ,
+	SO_COUNT
+};
+#define ST_COUNT (ST_ORD_FIRST + SO_COUNT)
+
+/* The SQL of statement ST_ORD_FIRST + i (orders.c). */
+extern const char *const store__ord_sql[SO_COUNT];
 
 struct cb_conn {
 	sqlite3         *db;
