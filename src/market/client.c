@@ -49,6 +49,11 @@ struct call {
 	int           shop_scoped; /* current API: add shop_cipher */
 	const char   *body;
 	size_t        body_len;
+	/* Not idempotent (a cancel): sent on a fresh connection, never reused.
+	 * libcurl silently sends a request again when a reused connection
+	 * closes before any reply (it takes that for an idle connection the
+	 * server dropped); for a cancel that repeat could land twice. */
+	int           once;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -447,7 +452,9 @@ exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *er
 	    curl_easy_setopt(m->curl, CURLOPT_ERRORBUFFER, m->curl_err) != CURLE_OK ||
 	    (c->post && (curl_easy_setopt(m->curl, CURLOPT_POSTFIELDS, c->body ? c->body : "") != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len) != CURLE_OK)) ||
-	    (!c->post && curl_easy_setopt(m->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)) {
+	    (!c->post && curl_easy_setopt(m->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK) ||
+	    (c->once && (curl_easy_setopt(m->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(m->curl, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK))) {
 		rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "libcurl refused an option");
 		goto out;
 	}
@@ -589,7 +596,7 @@ cb_mkt_cancel_legacy(cb_mkt_cancel_result *out, cb_mkt *m, const char *order_id,
 	cb_buf body = CB_BUF_INIT(CB_MAX_MARKET_REQUEST);
 	cb_jw w;
 	char op[192], why[256];
-	struct call c = { .post = 1, .path = "/api/reverse/order/cancel" };
+	struct call c = { .post = 1, .path = "/api/reverse/order/cancel", .once = 1 };
 	int rc;
 
 	err = err_init(err, &local);
@@ -631,7 +638,7 @@ cb_mkt_cancel_current(cb_mkt_cancel_result *out, cb_mkt *m, const cb_mkt_cancel_
 	cb_buf body = CB_BUF_INIT(CB_MAX_MARKET_REQUEST);
 	cb_jw w;
 	char op[192], why[256];
-	struct call c = { .post = 1, .path = "/return_refund/202309/cancellations", .shop_scoped = 1 };
+	struct call c = { .post = 1, .path = "/return_refund/202309/cancellations", .shop_scoped = 1, .once = 1 };
 	size_t i;
 	int rc;
 
