@@ -32,6 +32,7 @@ static const struct {
 	{ "serve",   cmd_serve,   "run the HTTP service (enumeration, checks, publishing, incidents, events)" },
 	{ "keys",    cmd_keys,    "manage the HTTP service's API keys (add, list, revoke)" },
 	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
+	{ "worker",  cmd_worker,  "process pending order cancellations against the marketplace" },
 };
 
 static void

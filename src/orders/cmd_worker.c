@@ -1,0 +1,228 @@
+/*
+ * cmd_worker.c - codebook worker: the cancellation worker (src/orders) on
+ * its own, beside or instead of the one `codebook serve` runs.  Any number
+ * may run against one database: refunds are claimed with a lease.  The
+ * code sets come from the database (the versions the service published),
+ * else from the catalogs.  docs/orders.md describes it.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "orders.h"
+
+static const char usage[] =
+    "usage: codebook worker [--db PATH] [--market-config FILE] [--once] [--interval DURATION]\n"
+    "                       [--lease DURATION] [--max N] [-v]\n\n"
+    "Process the refunds waiting for the marketplace (seed 003's cron): check each\n"
+    "Pending refund (order status, full refund, reason key), send the cancel, record\n"
+    "the outcome; retry by the tiktok-shop-error policy; never send a cancel twice.\n"
+    "Several workers (and codebook serve's own) may share one database.\n\n"
+    "  --db PATH               SQLite database (default ./var/codebook.db)\n"
+    "  --market-config FILE    shops' marketplace configuration (default $CB_TIKTOK_CONFIG);\n"
+    "                          an order's shop names its [shop NAME] section\n"
+    "  --once                  one pass, print its counts as JSON, exit\n"
+    "  --interval DURATION     pause between passes (default 2s; 500ms, 0.2, 1m)\n"
+    "  --lease DURATION        how long a claimed refund is the worker's (default 60s;\n"
+    "                          raised to cover the marketplace's timeout)\n"
+    "  --max N                 refunds per pass (default 1000)\n"
+    "  -v                      log each marketplace exchange (secrets masked)\n\n"
+    "Logs are JSON lines on standard error. SIGTERM or SIGINT stop after the refund in\n"
+    "hand; SIGHUP re-reads the marketplace configuration.\n";
+
+static atomic_int stop_flag;
+static atomic_int reload_flag;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store(&reload_flag, 1);
+	else
+		atomic_store(&stop_flag, 1);
+}
+
+int
+cli_parse_duration_ms(const char *s, unsigned max_ms, unsigned *out)
+{
+	unsigned long long whole = 0, frac = 0, scale = 1, unit = 1000, v;
+	const char *p = s;
+
+	if (s == NULL || *p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (unsigned)(*p - '0');
+		if (whole > 100000000ull)
+			return -1;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale < 1000000ull) {
+				frac = frac * 10 + (unsigned)(*p - '0');
+				scale *= 10;
+			}
+	}
+	if (strcmp(p, "ms") == 0)
+		unit = 1;
+	else if (strcmp(p, "s") == 0 || *p == '\0')
+		unit = 1000;
+	else if (strcmp(p, "m") == 0)
+		unit = 60000;
+	else
+		return -1;
+	v = whole * unit + frac * unit / scale;
+	if (v > max_ms)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void
+print_stats(const cb_worker_stats *s)
+{
+	cb_buf b = CB_BUF_INIT(4096);
+	cb_jw w;
+
+	cb_jw_init(&w, &b, 0);
+	cb_jw_obj_begin(&w);
+	cb_jw_kint(&w, "claimed", (long long)s->claimed);
+	cb_jw_kint(&w, "completed", (long long)s->completed);
+	cb_jw_kint(&w, "failed", (long long)s->failed);
+	cb_jw_kint(&w, "retrying", (long long)s->retrying);
+	cb_jw_kint(&w, "waiting", (long long)s->waiting);
+	cb_jw_kint(&w, "cancels_sent", (long long)s->cancels_sent);
+	cb_jw_kint(&w, "rechecks", (long long)s->rechecks);
+	cb_jw_kint(&w, "lost", (long long)s->lost);
+	cb_jw_obj_end(&w);
+	(void)cli_print_json(&b);
+	cb_buf_reset(&b);
+}
+
+int
+cmd_worker(struct cli *c, int argc, char **argv)
+{
+	enum { O_DB = 1, O_CONFIG, O_ONCE, O_INTERVAL, O_LEASE, O_MAX, O_VERBOSE };
+	static const struct cli_opt opts[] = {
+		{ "db", 0, 1, O_DB }, { "market-config", 0, 1, O_CONFIG }, { "once", 0, 0, O_ONCE },
+		{ "interval", 0, 1, O_INTERVAL }, { "lease", 0, 1, O_LEASE }, { "max", 0, 1, O_MAX },
+		{ "verbose", 'v', 0, O_VERBOSE }, { NULL, 0, 0, 0 } };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	cb_worker_opts wo;
+	cb_worker_stats st;
+	struct sigaction sa;
+	cb_store *store = NULL;
+	cb_worker *w = NULL;
+	const char *db = "./var/codebook.db", *arg;
+	unsigned interval = 2000, lease = 0;
+	unsigned long n;
+	char *end;
+	int k, once = 0, rc = EXIT_USAGE;
+	cb_buf b = CB_BUF_INIT(1 << 12);
+	cb_jw jw;
+
+	if (cli_wants_help(argc, argv, usage))
+		return EXIT_OK;
+	memset(&wo, 0, sizeof(wo));
+	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
+		switch (k) {
+		case CLI_BAD: return EXIT_USAGE;
+		case O_DB: db = arg; break;
+		case O_CONFIG: wo.market_config = arg; break;
+		case O_ONCE: once = 1; break;
+		case O_INTERVAL:
+			if (cli_parse_duration_ms(arg, 86400000u, &interval) != 0)
+				return cli_error("--interval \"%s\": expected a duration such as 2s, 500ms or 0.2 "
+				    "(at most a day)", arg);
+			break;
+		case O_LEASE:
+			if (cli_parse_duration_ms(arg, 86400000u, &lease) != 0 || lease < 100)
+				return cli_error("--lease \"%s\": expected a duration from 100ms to a day", arg);
+			break;
+		case O_MAX:
+			errno = 0;
+			n = strtoul(arg, &end, 10);
+			if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 1000000)
+				return cli_error("--max \"%s\": expected 1 to 1000000", arg);
+			wo.max_per_pass = (unsigned)n;
+			break;
+		case O_VERBOSE: wo.verbose = 1; break;
+		default:
+			return cli_error("worker takes no arguments, got \"%s\" (see --help)", arg);
+		}
+	}
+	if (access(db, F_OK) != 0)
+		return cli_error("%s: no such database (codebook serve --db %s creates it)", db, db);
+	if (cb_store_open(&store, db, 1) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	wo.store = store;
+	wo.catalogs = c->catalogs;
+	wo.lease_ms = lease;
+	if (cb_worker_new(&w, &wo) != CB_OK) {
+		rc = cli_error("%s", cb_errmsg());
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (once) {
+		rc = cb_worker_pass(w, &stop_flag, &st) == CB_OK ? EXIT_OK : EXIT_REJECTED;
+		print_stats(&st);
+		goto out;
+	}
+	cb_jw_init(&jw, &b, 0);
+	cb_jw_obj_begin(&jw);
+	cb_jw_kstr(&jw, "level", "info");
+	cb_jw_kstr(&jw, "msg", "worker started");
+	cb_jw_kstr(&jw, "component", "worker");
+	cb_jw_kstr(&jw, "worker", cb_worker_owner(w));
+	cb_jw_kstr(&jw, "db", db);
+	cb_jw_kint(&jw, "interval_ms", interval);
+	cb_jw_kint(&jw, "pid", (long long)getpid());
+	cb_jw_obj_end(&jw);
+	cb_buf_addc(&b, '\n');
+	if (!b.failed)
+		(void)fwrite(b.p, 1, b.len, stderr);
+	cb_buf_reset(&b);
+	while (!atomic_load(&stop_flag)) {
+		unsigned slept = 0;
+		if (atomic_exchange(&reload_flag, 0))
+			cb_worker_reload(w);
+		(void)cb_worker_pass(w, &stop_flag, NULL);
+		while (slept < interval && !atomic_load(&stop_flag) && !atomic_load(&reload_flag)) {
+			unsigned step = interval - slept < 100 ? interval - slept : 100;
+			struct timespec ts = { 0, (long)step * 1000000L };
+			nanosleep(&ts, NULL);
+			slept += step;
+		}
+	}
+	cb_worker_totals(w, &st);
+	cb_jw_init(&jw, &b, 0);
+	cb_jw_obj_begin(&jw);
+	cb_jw_kstr(&jw, "level", "info");
+	cb_jw_kstr(&jw, "msg", "worker stopped");
+	cb_jw_kstr(&jw, "component", "worker");
+	cb_jw_kint(&jw, "passes", (long long)st.passes);
+	cb_jw_kint(&jw, "completed", (long long)st.completed);
+	cb_jw_kint(&jw, "failed", (long long)st.failed);
+	cb_jw_kint(&jw, "cancels_sent", (long long)st.cancels_sent);
+	cb_jw_obj_end(&jw);
+	cb_buf_addc(&b, '\n');
+	if (!b.failed)
+		(void)fwrite(b.p, 1, b.len, stderr);
+	cb_buf_reset(&b);
+	rc = EXIT_OK;
+out:
+	cb_worker_free(w);
+	cb_store_close(store);
+	return rc;
+}

@@ -1,0 +1,740 @@
+/*
+ * worker.c - the cancellation worker, seed 003's "cron".  Each pass claims
+ * the due refunds one at a time (a lease in the store, so several workers
+ * can share a database and each refund is processed by exactly one) and
+ * moves each one step on:
+ *
+ *   cancel_state none:    check the business rules (order status, full
+ *                         refund, reason key); record "sending" durably;
+ *                         send the cancel; record the outcome.
+ *   cancel_state sending: a cancel may be out (a timeout, a crash): ask
+ *                         the marketplace (cancellation search by order)
+ *                         before anything else; send again only if it has
+ *                         none.
+ *   cancel_state pending: the current API accepted it as pending: search by
+ *                         cancel_id until it succeeds or is refused.
+ *
+ * What a failure means comes from the tiktok-shop-error code set through
+ * cb_decide(): retry later with backoff (the delay is stored as the next
+ * attempt's time, so workers do not sleep on it), recheck first when the
+ * outcome is unknown, or give up with the marketplace's message as the
+ * payment's error text.  docs/internals/orders.md has the states.
+ */
+#include "orders.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "jsonw.h"
+
+int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define DEFAULT_LEASE_MS   60000u
+#define DEFAULT_PER_PASS   1000u
+#define LEASE_MARGIN_MS    2000u     /* beyond twice the marketplace's timeout */
+#define POLL_MS            1000u     /* how soon a pending cancel is searched again */
+#define MAX_SHOPS          64
+#define MAX_SETS           4
+
+struct shop {
+	char    name[72];
+	cb_mkt *m;
+};
+
+struct cached_set {
+	char        name[64];
+	char        etag[80];
+	cb_codeset *cs;
+};
+
+struct cb_worker {
+	cb_worker_opts    o;
+	char             *market_config;
+	char             *catalogs;
+	char              owner[128];
+	struct shop       shops[MAX_SHOPS];
+	size_t            nshops;
+	struct cached_set sets[MAX_SETS];
+	/* totals, read by the metrics of another thread */
+	atomic_ulong      t_passes, t_claimed, t_completed, t_failed, t_retrying, t_waiting, t_sent,
+	                  t_rechecks, t_lost;
+};
+
+/* ---- time and logs ------------------------------------------------------- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+log_open(cb_jw *w, cb_buf *b, const char *level, const char *msg)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	if (strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		t[19] = '\0';
+	(void)snprintf(t + 19, sizeof(t) - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+	cb_jw_init(w, b, 0);
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "ts", t);
+	cb_jw_kstr(w, "level", level);
+	cb_jw_kstr(w, "msg", msg);
+	cb_jw_kstr(w, "component", "worker");
+}
+
+/* End the line and write it with one write(2): lines of several threads
+ * and processes never interleave. */
+static void
+log_close(cb_jw *w, cb_buf *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	cb_jw_obj_end(w);
+	cb_buf_addc(b, '\n');
+	while (!b->failed && off < b->len) {
+		n = write(STDERR_FILENO, b->p + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	cb_buf_reset(b);
+}
+
+static void
+market_log(void *arg, const char *line)
+{
+	cb_buf b = CB_BUF_INIT(1 << 14);
+	cb_jw w;
+
+	(void)arg;
+	log_open(&w, &b, "debug", "marketplace");
+	cb_jw_kstr(&w, "detail", line);	/* already masked by cb_mkt_redact() */
+	log_close(&w, &b);
+}
+
+/* ---- the worker ------------------------------------------------------------ */
+
+int
+cb_worker_new(cb_worker **out, const cb_worker_opts *o)
+{
+	cb_worker *w;
+	char host[64] = "host";
+	uint32_t rnd = 0;
+
+	if (out == NULL || o == NULL || o->store == NULL)
+		return cb__fail(CB_EINVAL, "cb_worker_new: NULL argument");
+	*out = NULL;
+	if ((w = cb__calloc(1, sizeof(*w))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	w->o = *o;
+	if ((o->market_config != NULL && (w->market_config = cb__strdup(o->market_config)) == NULL) ||
+	    (o->catalogs != NULL && (w->catalogs = cb__strdup(o->catalogs)) == NULL)) {
+		cb_worker_free(w);
+		return cb__fail(CB_ENOMEM, "out of memory");
+	}
+	w->o.market_config = w->market_config;
+	w->o.catalogs = w->catalogs;
+	if (w->o.lease_ms == 0)
+		w->o.lease_ms = DEFAULT_LEASE_MS;
+	if (w->o.max_per_pass == 0)
+		w->o.max_per_pass = DEFAULT_PER_PASS;
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		rnd = (uint32_t)now_ms();
+	(void)snprintf(w->owner, sizeof(w->owner), "%s:%ld:%08" PRIx32, host, (long)getpid(), rnd);
+	*out = w;
+	return CB_OK;
+}
+
+void
+cb_worker_reload(cb_worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nshops; i++)
+		cb_mkt_free(w->shops[i].m);
+	w->nshops = 0;
+	for (i = 0; i < MAX_SETS; i++) {
+		cb_codeset_free(w->sets[i].cs);
+		memset(&w->sets[i], 0, sizeof(w->sets[i]));
+	}
+}
+
+void
+cb_worker_free(cb_worker *w)
+{
+	if (w == NULL)
+		return;
+	cb_worker_reload(w);
+	free(w->market_config);
+	free(w->catalogs);
+	free(w);
+}
+
+const char *
+cb_worker_owner(const cb_worker *w)
+{
+	return w->owner;
+}
+
+void
+cb_worker_totals(const cb_worker *w, cb_worker_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->passes = atomic_load(&w->t_passes);
+	out->claimed = atomic_load(&w->t_claimed);
+	out->completed = atomic_load(&w->t_completed);
+	out->failed = atomic_load(&w->t_failed);
+	out->retrying = atomic_load(&w->t_retrying);
+	out->waiting = atomic_load(&w->t_waiting);
+	out->cancels_sent = atomic_load(&w->t_sent);
+	out->rechecks = atomic_load(&w->t_rechecks);
+	out->lost = atomic_load(&w->t_lost);
+}
+
+/* The current version of set @name: the caller's source, else the latest
+ * stored version, else the catalogs directory.  A new reference or NULL. */
+static cb_codeset *
+get_set(cb_worker *w, const char *name)
+{
+	struct cached_set *c = NULL;
+	cb_store_setver v;
+	cb_codeset *cs = NULL;
+	char path[4096];
+	size_t i;
+
+	if (w->o.sets != NULL)
+		return w->o.sets(w->o.sets_arg, name);
+	for (i = 0; i < MAX_SETS && c == NULL; i++)
+		if (strcmp(w->sets[i].name, name) == 0 || w->sets[i].name[0] == '\0')
+			c = &w->sets[i];
+	if (c == NULL)
+		return NULL;
+	if (cb_store_set_latest(w->o.store, name, &v) == CB_OK) {
+		if (c->cs == NULL || strcmp(c->etag, v.etag) != 0) {
+			if (cb_codeset_load_buffer(&cs, v.body, v.body_len, name) == CB_OK) {
+				cb_codeset_free(c->cs);
+				c->cs = cs;
+				(void)snprintf(c->name, sizeof(c->name), "%s", name);
+				(void)snprintf(c->etag, sizeof(c->etag), "%s", v.etag);
+			}
+		}
+		cb_store_setver_clear(&v);
+	} else if (c->cs == NULL && w->o.catalogs != NULL) {
+		(void)snprintf(path, sizeof(path), "%s/%s.json", w->o.catalogs, name);
+		if (cb_codeset_load_file(&cs, path) == CB_OK) {
+			c->cs = cs;
+			(void)snprintf(c->name, sizeof(c->name), "%s", name);
+			c->etag[0] = '\0';
+		}
+	}
+	return c->cs != NULL ? cb_codeset_ref(c->cs) : NULL;
+}
+
+/* The client of shop @name, made on first use; NULL with the reason in @why. */
+static cb_mkt *
+client(cb_worker *w, const char *name, char *why, size_t whylen)
+{
+	const char *path = w->o.market_config;
+	cb_mkt_config *cfg = NULL;
+	cb_mkt *m = NULL;
+	size_t i;
+
+	for (i = 0; i < w->nshops; i++)
+		if (strcmp(w->shops[i].name, name) == 0)
+			return w->shops[i].m;
+	if (path == NULL && (path = getenv("CB_TIKTOK_CONFIG")) != NULL && path[0] == '\0')
+		path = NULL;
+	if (path == NULL) {
+		(void)snprintf(why, whylen, "no marketplace configuration: the worker runs without "
+		    "--market-config FILE (or CB_TIKTOK_CONFIG)");
+		return NULL;
+	}
+	if (cb_mkt_config_load(&cfg, path, name, NULL) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
+		(void)snprintf(why, whylen, "%s", cb_errmsg());
+		cb_mkt_config_free(cfg);
+		return NULL;
+	}
+	cb_mkt_config_free(cfg);
+	if (w->o.verbose)
+		cb_mkt_set_log(m, market_log, NULL);
+	if (w->nshops == MAX_SHOPS) {
+		cb_mkt_free(w->shops[0].m);
+		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
+		w->nshops--;
+	}
+	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
+	w->shops[w->nshops++].m = m;
+	return m;
+}
+
+/* ---- one refund ------------------------------------------------------------- */
+
+struct job {
+	cb_worker            *w;
+	cb_worker_stats      *st;
+	int64_t               pid;
+	cb_order_rec         *rec;
+	const cb_order       *o;
+	const cb_ord_payment *p;
+	cb_codeset           *rr, *errs;
+	cb_mkt               *m;
+	const char           *key;         /* the reason judged or sent */
+	int                   defaulted;
+};
+
+static void
+log_job(struct job *j, const char *level, const char *msg, const char *k1, const char *v1,
+    const char *k2, const char *v2)
+{
+	cb_buf b = CB_BUF_INIT(1 << 14);
+	cb_jw w;
+
+	log_open(&w, &b, level, msg);
+	cb_jw_kint(&w, "payment", j->pid);
+	if (j->o != NULL) {
+		cb_jw_kstr(&w, "order_id", j->o->order_id);
+		cb_jw_kstr(&w, "shop", j->o->shop);
+	}
+	if (k1 != NULL && v1 != NULL)
+		cb_jw_kstr(&w, k1, v1);
+	if (k2 != NULL && v2 != NULL)
+		cb_jw_kstr(&w, k2, v2);
+	cb_jw_kstr(&w, "worker", j->w->owner);
+	log_close(&w, &b);
+}
+
+/* A transition refused because another worker took the lease over: the
+ * other worker carries on from what is stored. */
+static int
+transition_failed(struct job *j, int rc)
+{
+	if (rc == CB_ENOTFOUND) {
+		j->st->lost++;
+		log_job(j, "warn", "lease lost: another worker took this refund over", "detail", cb_errmsg(), NULL,
+		    NULL);
+		return CB_OK;
+	}
+	log_job(j, "error", "could not record the refund's progress", "error", cb_errmsg(), NULL, NULL);
+	return rc;
+}
+
+static int
+job_fail(struct job *j, const char *text, const char *code, const char *rid)
+{
+	int rc = cb_store_pay_fail(j->w->o.store, j->pid, j->w->owner, text, code, rid, j->key, j->defaulted);
+
+	if (rc != CB_OK)
+		return transition_failed(j, rc);
+	j->st->failed++;
+	log_job(j, "info", "refund failed", "error_text", text, "code", code);
+	return CB_OK;
+}
+
+static int
+job_complete(struct job *j, const char *txid, const char *rid)
+{
+	int rc = cb_store_pay_complete(j->w->o.store, j->pid, j->w->owner, txid, rid);
+
+	if (rc != CB_OK)
+		return transition_failed(j, rc);
+	j->st->completed++;
+	log_job(j, "info", "refund completed: order cancelled", "transaction_id", txid, "reason_key", j->key);
+	return CB_OK;
+}
+
+static int
+job_later(struct job *j, cb_pay_status status, cb_cancel_state cs, unsigned delay_ms, const char *code,
+    const char *msg, const char *txid, const char *rid)
+{
+	cb_pay_later l = { status, cs, now_ms() + (int64_t)delay_ms, code, msg, txid, rid };
+	char d[32];
+	int rc = cb_store_pay_later(j->w->o.store, j->pid, j->w->owner, &l);
+
+	if (rc != CB_OK)
+		return transition_failed(j, rc);
+	if (cs == CB_CANCEL_PENDING && code == NULL) {
+		j->st->waiting++;
+		log_job(j, "info", "cancel pending at the marketplace; searching again later", "cancel_id", txid,
+		    NULL, NULL);
+	} else {
+		j->st->retrying++;
+		(void)snprintf(d, sizeof(d), "%u", delay_ms);
+		log_job(j, "info", cs == CB_CANCEL_SENDING ? "outcome unknown: will ask the marketplace before "
+		    "any new attempt" : "will try again", "error", msg, "delay_ms", d);
+	}
+	return CB_OK;
+}
+
+/* The decision of the error set on failure @err after @attempt attempts. */
+static void
+decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d, int *unknown)
+{
+	const char *outcome = NULL;
+
+	if (attempt == 0)
+		attempt = 1;
+	memset(d, 0, sizeof(*d));
+	if (cb_decide(d, j->errs, err->error_code, strlen(err->error_code), NULL, 0, attempt, NULL) != CB_OK)
+		d->action = CB_ACTION_FAIL;
+	if (d->nentries > 0)
+		outcome = cb_entry_attribute(d->entries[0], "outcome");
+	*unknown = err->outcome == CB_MKT_UNKNOWN || (outcome != NULL && strcmp(outcome, "unknown") == 0);
+}
+
+/* A delay for asking again after a failed search (nothing is sent, so no
+ * bound on attempts; the error policy's backoff, at most its maximum). */
+static unsigned
+recheck_delay(struct job *j, const cb_mkt_error *err)
+{
+	cb_decision d;
+	cb_policy pol;
+	int unknown;
+
+	decide(j, err, (unsigned)(j->p->attempts > 0 ? j->p->attempts : 1), &d, &unknown);
+	cb_codeset_policy(j->errs, &pol);
+	return d.retry ? d.delay_ms : (pol.max_delay_ms ? pol.max_delay_ms : 60000);
+}
+
+/* What the marketplace knows of the cancels of this order (or of
+ * @cancel_id): 1 with *found filled, 0 none, -1 the search failed. */
+struct found {
+	char                id[128];
+	char                status[64];
+	cb_mkt_cancel_state state;
+	char                request_id[128];
+};
+
+static int
+search(struct job *j, const char *cancel_id, struct found *f, cb_mkt_error *err)
+{
+	const char *oid = j->o->order_id;
+	cb_mkt_cancel_query q = { NULL, 0, NULL, 0, NULL, 0, 50, NULL };
+	cb_mkt_cancellations *res = NULL;
+	const cb_mkt_cancellation *best = NULL;
+	size_t i;
+
+	if (cancel_id != NULL) {
+		q.cancel_ids = &cancel_id;
+		q.ncancel_ids = 1;
+	} else {
+		q.order_ids = &oid;
+		q.norder_ids = 1;
+	}
+	j->st->rechecks++;
+	if (cb_mkt_search_cancellations(&res, j->m, &q, err) != CB_OK)
+		return -1;
+	for (i = 0; i < res->n; i++) {
+		const cb_mkt_cancellation *c = &res->items[i];
+		if (strcmp(c->order_id, oid) != 0 || (cancel_id != NULL && strcmp(c->cancel_id, cancel_id) != 0))
+			continue;
+		/* the latest request wins: an earlier one may have been refused */
+		if (best == NULL || c->create_time >= best->create_time)
+			best = c;
+	}
+	if (best != NULL) {
+		(void)snprintf(f->id, sizeof(f->id), "%s", best->cancel_id);
+		(void)snprintf(f->status, sizeof(f->status), "%s", best->status);
+		f->state = best->state;
+		(void)snprintf(f->request_id, sizeof(f->request_id), "%s", res->request_id ? res->request_id : "");
+	}
+	cb_mkt_cancellations_free(res);
+	return best != NULL;
+}
+
+/* Act on a cancellation the marketplace has for this order. */
+static int
+settle(struct job *j, const struct found *f)
+{
+	char text[512];
+
+	switch (f->state) {
+	case CB_MKT_CANCEL_DONE:
+	case CB_MKT_CANCEL_SUCCESS:
+	case CB_MKT_CANCEL_COMPLETE:
+		return job_complete(j, f->id, f->request_id);
+	case CB_MKT_CANCEL_REFUSED:
+		(void)snprintf(text, sizeof(text), "TikTok Shop refused the cancellation (cancel_id %s, %s).", f->id,
+		    f->status);
+		return job_fail(j, text, f->status, f->request_id);
+	case CB_MKT_CANCEL_PENDING:
+	case CB_MKT_CANCEL_UNKNOWN:
+		break;
+	}
+	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, f->id, f->request_id);
+}
+
+/* Seed 003's rules, checked here and not at the API ("the validation will
+ * be handled only in the cron"); 0, or 1 after failing the refund. */
+static int
+validate(struct job *j, int *rc)
+{
+	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
+	const cb_order *o = j->o;
+	char text[2048];
+
+	*rc = CB_OK;
+	if (o->status != CB_ORD_READY && o->status != CB_ORD_INCOMPLETE) {
+		(void)snprintf(text, sizeof(text), "The order is %s: only orders that are Ready for Shipping or "
+		    "Incomplete can be cancelled.", cb_ord_status_name(o->status));
+		*rc = job_fail(j, text, NULL, NULL);
+		return 1;
+	}
+	if (j->p->amount != o->total || o->refunded != 0) {
+		*rc = job_fail(j, "Only full order refund is allowed.", NULL, NULL);
+		return 1;
+	}
+	/* a default chosen before (then the cancel did not land) is chosen afresh */
+	if (cb_reason_pick(j->rr, o->status, o->status == CB_ORD_INCOMPLETE ? cfg->status_incomplete
+	    : cfg->status_ready_for_shipping, j->p->reason_defaulted ? NULL : j->p->reason_key, &j->key,
+	    &j->defaulted, text, sizeof(text)) != 0) {
+		j->key = j->p->reason_key;
+		*rc = job_fail(j, text, NULL, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+send_cancel(struct job *j)
+{
+	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
+	cb_policy pol;
+	cb_mkt_cancel_result res;
+	cb_mkt_error err;
+	cb_decision d;
+	struct found f;
+	char text[1024];
+	int64_t lease;
+	unsigned attempt = (unsigned)j->p->attempts + 1;
+	int rc, unknown, r;
+
+	cb_codeset_policy(j->errs, &pol);
+	if (pol.max_attempts > 0 && (unsigned)j->p->attempts >= pol.max_attempts) {
+		(void)snprintf(text, sizeof(text), "TikTok Shop did not take the cancel after %d attempts: %s",
+		    j->p->attempts, j->p->last_error ? j->p->last_error : "(no error recorded)");
+		return job_fail(j, text, j->p->last_error_code, NULL);
+	}
+	/* durable before the request leaves: after a crash the next worker
+	 * knows a cancel may be out, and asks before sending another */
+	lease = (int64_t)j->w->o.lease_ms;
+	if (lease < 2 * (int64_t)cfg->timeout_ms + LEASE_MARGIN_MS)
+		lease = 2 * (int64_t)cfg->timeout_ms + LEASE_MARGIN_MS;
+	if ((rc = cb_store_pay_sending(j->w->o.store, j->pid, j->w->owner, j->key, j->defaulted,
+	    now_ms() + lease)) != CB_OK)
+		return transition_failed(j, rc);
+	j->st->cancels_sent++;
+	log_job(j, "info", "sending the cancel", "reason_key", j->key, "api", cb_mkt_api_name(cfg->api));
+	if (cb_mkt_cancel_order(&res, j->m, j->o->order_id, j->key, &err) == CB_OK) {
+		switch (res.state) {
+		case CB_MKT_CANCEL_DONE:
+		case CB_MKT_CANCEL_SUCCESS:
+		case CB_MKT_CANCEL_COMPLETE:
+			return job_complete(j, res.id, res.request_id);
+		case CB_MKT_CANCEL_REFUSED:
+			(void)snprintf(text, sizeof(text), "TikTok Shop refused the cancellation (cancel_id %s, %s).",
+			    res.id, res.status);
+			return job_fail(j, text, res.status, res.request_id);
+		default:
+			return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, res.id,
+			    res.request_id);
+		}
+	}
+	decide(j, &err, attempt, &d, &unknown);
+	if (err.kind == CB_MKT_E_LOCAL && err.outcome == CB_MKT_NOT_SENT)
+		return job_fail(j, err.message, NULL, NULL);
+	if (d.known && d.action == CB_ACTION_IGNORE) {
+		/* "already cancelled": an earlier attempt landed; its id is in the search */
+		if ((r = search(j, NULL, &f, &err)) > 0)
+			return settle(j, &f);
+		if (r < 0)
+			return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err),
+			    err.error_code, err.message, NULL, err.request_id);
+		(void)snprintf(text, sizeof(text), "%s (TikTok Shop lists no cancellation of the order)",
+		    err.message);
+		return job_fail(j, text, err.error_code, err.request_id);
+	}
+	if (unknown)
+		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, d.retry ? d.delay_ms : pol.base_delay_ms,
+		    err.error_code, err.message, NULL, err.request_id);
+	if (d.retry)
+		return job_later(j, CB_PAY_PENDING, CB_CANCEL_NONE, d.delay_ms, err.error_code, err.message, NULL,
+		    err.request_id);
+	if (d.action == CB_ACTION_RETRY || d.action == CB_ACTION_RECHECK_RETRY) {
+		(void)snprintf(text, sizeof(text), "%s (gave up after %u attempts)", err.message, attempt);
+		return job_fail(j, text, err.error_code, err.request_id);
+	}
+	return job_fail(j, err.message, err.error_code, err.request_id);
+}
+
+static int
+process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
+{
+	struct job j;
+	struct found f;
+	cb_mkt_error err;
+	char why[1024], text[1200];
+	size_t i;
+	int rc = CB_OK, r;
+
+	memset(&j, 0, sizeof(j));
+	j.w = w;
+	j.st = st;
+	j.pid = pid;
+	if ((rc = cb_store_order_get(w->o.store, NULL, seq, &j.rec)) != CB_OK) {
+		log_job(&j, "error", "cannot read the refund's order", "error", cb_errmsg(), NULL, NULL);
+		return rc;
+	}
+	j.o = cb_order_rec_get(j.rec);
+	for (i = 0; i < j.o->npayments; i++)
+		if (j.o->payments[i].id == pid)
+			j.p = &j.o->payments[i];
+	if (j.p == NULL || j.p->lease_owner == NULL || strcmp(j.p->lease_owner, w->owner) != 0) {
+		st->lost++;
+		goto out;
+	}
+	j.key = j.p->reason_key;
+	j.defaulted = j.p->reason_defaulted;
+	j.rr = get_set(w, CB_REASON_SET);
+	j.errs = get_set(w, CB_ERROR_SET);
+	if (j.rr == NULL || j.errs == NULL) {
+		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker",
+		    j.rr == NULL ? CB_REASON_SET : CB_ERROR_SET);
+		rc = job_later(&j, j.p->status, j.p->cancel_state, 60000, "WORKER", text, NULL, NULL);
+		goto out;
+	}
+	if ((j.m = client(w, j.o->shop, why, sizeof(why))) == NULL) {
+		(void)snprintf(text, sizeof(text), "No marketplace configuration for shop \"%s\": %s", j.o->shop, why);
+		if (j.p->cancel_state == CB_CANCEL_NONE)
+			rc = job_fail(&j, text, NULL, NULL);
+		else	/* a cancel may be out: keep asking once the configuration is back */
+			rc = job_later(&j, j.p->status, j.p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
+		goto out;
+	}
+	switch (j.p->cancel_state) {
+	case CB_CANCEL_PENDING:
+		r = search(&j, j.p->transaction_id, &f, &err);
+		if (r > 0)
+			rc = settle(&j, &f);
+		else if (r == 0)	/* not listed (yet): keep the id, look again */
+			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, NULL, NULL);
+		else
+			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, recheck_delay(&j, &err),
+			    err.error_code, err.message, NULL, err.request_id);
+		break;
+	case CB_CANCEL_SENDING:
+		/* a cancel may be out: the marketplace says what became of it */
+		r = search(&j, NULL, &f, &err);
+		if (r > 0) {
+			log_job(&j, "info", "an earlier cancel landed", "cancel_id", f.id, "cancel_status", f.status);
+			rc = settle(&j, &f);
+		} else if (r < 0) {
+			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(&j, &err), err.error_code,
+			    err.message, NULL, err.request_id);
+		} else {
+			log_job(&j, "info", "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
+			if (validate(&j, &rc) != 0)	/* the order may have changed meanwhile */
+				break;
+			rc = send_cancel(&j);
+		}
+		break;
+	case CB_CANCEL_NONE:
+		if (validate(&j, &rc) != 0)
+			break;
+		rc = send_cancel(&j);
+		break;
+	case CB_CANCEL_DONE:
+	case CB_CANCEL_STATE_COUNT:
+		rc = job_fail(&j, "The refund's cancel is recorded as done but the refund is still open.", NULL, NULL);
+		break;
+	}
+out:
+	cb_codeset_free(j.rr);
+	cb_codeset_free(j.errs);
+	cb_order_rec_free(j.rec);
+	return rc;
+}
+
+static void
+add_stats(cb_worker *w, const cb_worker_stats *s)
+{
+	atomic_fetch_add(&w->t_passes, s->passes);
+	atomic_fetch_add(&w->t_claimed, s->claimed);
+	atomic_fetch_add(&w->t_completed, s->completed);
+	atomic_fetch_add(&w->t_failed, s->failed);
+	atomic_fetch_add(&w->t_retrying, s->retrying);
+	atomic_fetch_add(&w->t_waiting, s->waiting);
+	atomic_fetch_add(&w->t_sent, s->cancels_sent);
+	atomic_fetch_add(&w->t_rechecks, s->rechecks);
+	atomic_fetch_add(&w->t_lost, s->lost);
+}
+
+int
+cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
+{
+	cb_worker_stats st;
+	int64_t pid, seq;
+	unsigned n;
+	int rc = CB_OK;
+
+	memset(&st, 0, sizeof(st));
+	st.passes = 1;
+	for (n = 0; n < w->o.max_per_pass && (stop == NULL || !atomic_load(stop)); n++) {
+		rc = cb_store_pay_claim(w->o.store, w->owner, now_ms(), (int64_t)w->o.lease_ms, &pid, &seq);
+		if (rc == CB_ENOTFOUND) {
+			rc = CB_OK;
+			break;
+		}
+		if (rc != CB_OK) {
+			cb_buf b = CB_BUF_INIT(1 << 12);
+			cb_jw jw;
+			log_open(&jw, &b, "error", "cannot claim refunds");
+			cb_jw_kstr(&jw, "error", cb_errmsg());
+			log_close(&jw, &b);
+			break;
+		}
+		st.claimed++;
+		if ((rc = process(w, pid, seq, &st)) != CB_OK)
+			break;	/* storage trouble: the lease expires and the refund is taken again */
+	}
+	add_stats(w, &st);
+	if (pass != NULL)
+		*pass = st;
+	return rc;
+}
+
+void
+cb_worker_run(cb_worker *w, unsigned interval_ms, const atomic_int *stop)
+{
+	while (!atomic_load(stop)) {
+		unsigned slept = 0;
+		(void)cb_worker_pass(w, stop, NULL);
+		while (slept < interval_ms && !atomic_load(stop)) {
+			unsigned step = interval_ms - slept < 100 ? interval_ms - slept : 100;
+			struct timespec ts = { 0, (long)step * 1000000L };
+			nanosleep(&ts, NULL);
+			slept += step;
+		}
+	}
+}
