@@ -11,10 +11,12 @@
 
 static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
-    "                      [--require-key-for-reads] [--no-request-log] [--routes]\n\n"
+    "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
+    "                      [--market-config FILE] [--market-shop NAME]\n"
+    "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n\n"
     "Serve the code sets over HTTP (see docs/http.md): enumeration with ETags, checks,\n"
     "error explanations, publishing through the governance gate, incident reasons and\n"
-    "outbound events, stored in SQLite.\n\n"
+    "outbound events, orders and their cancellations, stored in SQLite.\n\n"
     "  --listen HOST:PORT        address to bind (default 127.0.0.1:8080; port 0 picks a\n"
     "                            free one: the first log line has the URL)\n"
     "  --db PATH                 SQLite database, created when missing (default ./var/codebook.db)\n"
@@ -23,20 +25,32 @@ static const char usage[] =
     "  --threads N               worker threads (default: one per CPU but one, at least 1)\n"
     "  --require-key-for-reads   reads need an API key too (writes always do)\n"
     "  --no-request-log          no log line per request (start-up and errors are still logged)\n"
-    "  --routes                  print the routes and exit\n\n"
+    "  --routes                  print the routes and exit\n"
+    "  --market-config FILE      shops' marketplace configuration (default $CB_TIKTOK_CONFIG):\n"
+    "                            an order's shop names its [shop NAME] section\n"
+    "  --market-shop NAME        the shop whose credentials sync the reverse reasons\n"
+    "                            (default $CB_TIKTOK_SHOP; a sync request may name another)\n"
+    "  --worker-interval DURATION  pause between passes of the in-process cancellation\n"
+    "                            worker (default 2s; 0 disables it: run codebook worker)\n"
+    "  --worker-lease DURATION   how long the worker holds a claimed refund (default 60s)\n"
+    "  --worker-verbose          log each marketplace exchange (secrets masked)\n\n"
     "Logs are JSON lines on standard error. SIGHUP reloads the catalogs; SIGTERM or SIGINT\n"
     "stop after the requests in flight. API keys: codebook keys add NAME.\n";
 
 int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
-	enum { O_LISTEN = 1, O_DB, O_CATALOGS, O_THREADS, O_REQKEY, O_NOLOG, O_ROUTES };
+	enum { O_LISTEN = 1, O_DB, O_CATALOGS, O_THREADS, O_REQKEY, O_NOLOG, O_ROUTES, O_MCONFIG, O_MSHOP,
+		O_WINTERVAL, O_WLEASE, O_WVERBOSE };
 	static const struct cli_opt opts[] = {
 		{ "listen", 'l', 1, O_LISTEN }, { "db", 0, 1, O_DB }, { "catalogs", 0, 1, O_CATALOGS },
 		{ "threads", 0, 1, O_THREADS }, { "require-key-for-reads", 0, 0, O_REQKEY },
-		{ "no-request-log", 0, 0, O_NOLOG }, { "routes", 0, 0, O_ROUTES }, { NULL, 0, 0, 0 } };
+		{ "no-request-log", 0, 0, O_NOLOG }, { "routes", 0, 0, O_ROUTES },
+		{ "market-config", 0, 1, O_MCONFIG }, { "market-shop", 0, 1, O_MSHOP },
+		{ "worker-interval", 0, 1, O_WINTERVAL }, { "worker-lease", 0, 1, O_WLEASE },
+		{ "worker-verbose", 0, 0, O_WVERBOSE }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	cb_svc_opts o = { "127.0.0.1:8080", "./var/codebook.db", NULL, 0, 0, 1 };
+	cb_svc_opts o;
 	const char *arg;
 	unsigned long n;
 	char *end;
@@ -44,6 +58,13 @@ cmd_serve(struct cli *c, int argc, char **argv)
 
 	if (cli_wants_help(argc, argv, usage))
 		return EXIT_OK;
+	memset(&o, 0, sizeof(o));
+	o.listen = "127.0.0.1:8080";
+	o.db_path = "./var/codebook.db";
+	o.log_requests = 1;
+	o.worker_interval_ms = 2000;
+	if ((arg = getenv("CB_TIKTOK_SHOP")) != NULL && *arg)
+		o.market_shop = arg;
 	o.catalogs = c->catalogs;
 	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
 		switch (k) {
@@ -60,6 +81,18 @@ cmd_serve(struct cli *c, int argc, char **argv)
 			break;
 		case O_REQKEY: o.require_key_for_reads = 1; break;
 		case O_NOLOG: o.log_requests = 0; break;
+		case O_MCONFIG: o.market_config = arg; break;
+		case O_MSHOP: o.market_shop = arg; break;
+		case O_WINTERVAL:
+			if (cli_parse_duration_ms(arg, 86400000u, &o.worker_interval_ms) != 0)
+				return cli_error("--worker-interval \"%s\": expected a duration such as 2s, 500ms or 0.2 "
+				    "(0 disables the worker)", arg);
+			break;
+		case O_WLEASE:
+			if (cli_parse_duration_ms(arg, 86400000u, &o.worker_lease_ms) != 0 || o.worker_lease_ms < 100)
+				return cli_error("--worker-lease \"%s\": expected a duration from 100ms to a day", arg);
+			break;
+		case O_WVERBOSE: o.worker_verbose = 1; break;
 		case O_ROUTES:
 			cb_svc_print_routes(stdout);
 			return EXIT_OK;

@@ -60,6 +60,26 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	[P_INTERNAL] = { 500, "internal-error", "Internal error",
 	    "Something failed on the server (storage, memory). The request id identifies it in the "
 	    "server's log. Nothing was stored." },
+	[P_INVALID_ORDER] = { 422, "invalid-order", "Invalid order or refund",
+	    "The order or refund is well-formed JSON of the right shape, but its values do not hold "
+	    "together: money that does not add up (a total other than items plus shipping, refund rows "
+	    "other than the amount, a refund larger than what is left to refund), a negative amount, "
+	    "an unknown ISO 4217 currency, an unknown status, a SKU the order does not have. Money is "
+	    "a whole number of minor units (pence for GBP). \"errors\" lists every fault with its "
+	    "RFC 6901 pointer. Nothing was stored." },
+	[P_ORDER_CONFLICT] = { 409, "order-conflict", "Order conflict",
+	    "The order's state refuses the request: a cancellation of it is already Pending or "
+	    "Processing (\"payment_id\" names it), or the import would change the money or the status "
+	    "of an order that has refunds. Nothing was stored." },
+	[P_MARKETPLACE_ERROR] = { 502, "marketplace-error", "Marketplace error",
+	    "The marketplace call the request needed failed: \"marketplace\" has the error code "
+	    "(the marketplace's, or TIMEOUT, CONNECT_FAILED, HTTP_5XX ...), its message, request_id "
+	    "(quote it to the marketplace's support), whether the request may have taken effect, and "
+	    "what the tiktok-shop-error set says to do. Nothing was stored." },
+	[P_MARKETPLACE_UNCONFIGURED] = { 503, "marketplace-not-configured", "Marketplace not configured",
+	    "The server has no usable marketplace configuration for this: start it with "
+	    "--market-config FILE (or CB_TIKTOK_CONFIG) naming the shop's section "
+	    "(docs/marketplace.md). Nothing was stored." },
 };
 
 const struct svc_problem_info *

@@ -36,6 +36,14 @@ const struct svc_route svc_routes[] = {
 	  "record outbound events" },
 	{ M_GET,  "/v1/events",            H_EVENTS_LIST,      0, 0, "events, filtered and paged" },
 	{ M_GET,  "/v1/reports/events",    H_EVENTS_REPORT,    0, 0, "events, counted" },
+	{ M_POST, "/v1/orders",            H_ORDERS_POST,      R_WRITE | R_BODY, CB_SVC_MAX_BODY,
+	  "create or update an order as imported from the marketplace" },
+	{ M_GET,  "/v1/orders",            H_ORDERS_LIST,      0, 0, "orders, filtered and paged" },
+	{ M_GET,  "/v1/orders/{id}",       H_ORDER_GET,        0, 0, "an order: items, payments, refund rows" },
+	{ M_POST, "/v1/orders/{id}/cancellations", H_ORDER_CANCEL, R_WRITE | R_BODY, CB_SVC_MAX_BODY,
+	  "request a seller cancellation: a Pending refund for the worker" },
+	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
+	  "mirror the marketplace's reverse reasons as a new version of tiktok-reverse-reason" },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "orders.h"
 
 /* A body up to this many times the route's limit is read and dropped
  * before the 413, so that clients which send it whole see the answer. */
@@ -49,6 +50,8 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_INCIDENTS_POST] = h_incidents_post, [H_INCIDENTS_LIST] = h_incidents_list,
 	[H_INCIDENTS_REPORT] = h_incidents_report, [H_EVENTS_POST] = h_events_post,
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
+	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
+	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -638,6 +641,70 @@ fatal(const char *msg)
 	svc_log("error", msg, cb_errmsg());
 }
 
+/* ---- the in-process cancellation worker --------------------------------- */
+
+/* The worker reads the sets the server serves, so a sync or a publish is
+ * seen by its next refund. */
+static cb_codeset *
+worker_set(void *arg, const char *name)
+{
+	struct svc *s = arg;
+	struct svc_snap *snap = svc_snap_get(s);
+	struct svc_set *set = svc_snap_find(snap, name, strlen(name));
+	cb_codeset *cs = set != NULL ? cb_codeset_ref(set->cs) : NULL;
+
+	svc_snap_put(snap);
+	return cs;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct svc *s = arg;
+
+	cb_worker_run(s->worker, s->opts.worker_interval_ms, &s->worker_stop);
+	return NULL;
+}
+
+static int
+worker_start(struct svc *s)
+{
+	cb_worker_opts wo;
+
+	if (s->opts.worker_interval_ms == 0)
+		return CB_OK;
+	memset(&wo, 0, sizeof(wo));
+	wo.store = s->store;
+	wo.market_config = s->opts.market_config;
+	wo.sets = worker_set;
+	wo.sets_arg = s;
+	wo.lease_ms = s->opts.worker_lease_ms;
+	wo.verbose = s->opts.worker_verbose;
+	if (cb_worker_new(&s->worker, &wo) != CB_OK)
+		return CB_ENOMEM;
+	atomic_init(&s->worker_stop, 0);
+	if (pthread_create(&s->worker_thread, NULL, worker_main, s) != 0) {
+		cb_worker_free(s->worker);
+		s->worker = NULL;
+		return cb__fail(CB_ERROR, "cannot start the worker thread");
+	}
+	s->worker_running = 1;
+	return CB_OK;
+}
+
+/* Stop after the refund in hand (at most one marketplace call). */
+static void
+worker_stop(struct svc *s)
+{
+	if (s->worker_running) {
+		atomic_store(&s->worker_stop, 1);
+		pthread_join(s->worker_thread, NULL);
+		s->worker_running = 0;
+	}
+	cb_worker_free(s->worker);
+	s->worker = NULL;
+}
+
 int
 cb_svc_run(const cb_svc_opts *opts)
 {
@@ -718,6 +785,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		goto out;
 	}
 	fd = -1;	/* the daemon owns it now */
+	if (worker_start(&s) != CB_OK) {
+		fatal("cannot start the cancellation worker");
+		goto out;
+	}
 	{
 		cb_buf b = CB_BUF_INIT(1 << 12);
 		cb_jw w;
@@ -728,6 +799,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		cb_jw_kint(&w, "threads", threads);
 		cb_jw_kint(&w, "pid", getpid());
 		cb_jw_kbool(&w, "require_key_for_reads", opts->require_key_for_reads);
+		cb_jw_kint(&w, "worker_interval_ms", opts->worker_interval_ms);
+		if (s.worker != NULL)
+			cb_jw_kstr(&w, "worker", cb_worker_owner(s.worker));
+		cb_jw_kbool(&w, "market_config", opts->market_config != NULL || getenv("CB_TIKTOK_CONFIG") != NULL);
 		svc_log_close(&w, &b);
 	}
 
@@ -762,12 +837,14 @@ cb_svc_run(const cb_svc_opts *opts)
 		svc_log("warn", "requests still in flight after the grace period are cut off", NULL);
 	MHD_stop_daemon(d);
 	d = NULL;
+	worker_stop(&s);
 	rc = 0;
 	svc_log_flush();
 	svc_log("info", "stopped", NULL);
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	worker_stop(&s);
 	if (fd >= 0)
 		close(fd);
 	svc_log_free();

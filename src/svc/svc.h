@@ -15,6 +15,12 @@ typedef struct {
 	unsigned    threads;     /* worker threads; 0 = CPUs - 1, at least 1 */
 	int         require_key_for_reads;
 	int         log_requests;   /* one JSON line per request (default 1) */
+	/* orders and cancellations (seed 003) */
+	unsigned    worker_interval_ms; /* the in-process cancellation worker's pause; 0: no worker */
+	unsigned    worker_lease_ms;    /* 0: the worker's default */
+	int         worker_verbose;     /* log each marketplace exchange (secrets masked) */
+	const char *market_config;      /* shops' marketplace configuration; NULL: $CB_TIKTOK_CONFIG */
+	const char *market_shop;        /* the shop whose credentials sync the reverse reasons */
 } cb_svc_opts;
 
 /*

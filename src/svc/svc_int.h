@@ -122,6 +122,11 @@ struct svc {
 	atomic_ullong    rid_next;
 	char             url[96];
 	uint64_t         started_ns;
+	/* the in-process cancellation worker (src/orders), when enabled */
+	struct cb_worker *worker;
+	pthread_t        worker_thread;
+	int              worker_running;
+	atomic_int       worker_stop;
 };
 
 #define SVC_MAX_HEADERS 6
@@ -210,6 +215,11 @@ void h_incidents_report(struct svc_req *r);
 void h_events_post(struct svc_req *r);
 void h_events_list(struct svc_req *r);
 void h_events_report(struct svc_req *r);
+void h_orders_post(struct svc_req *r);
+void h_orders_list(struct svc_req *r);
+void h_order_get(struct svc_req *r);
+void h_order_cancel(struct svc_req *r);
+void h_reasons_sync(struct svc_req *r);
 
 /* The OpenAPI document (generated from src/svc/openapi.json at build time). */
 extern const unsigned char svc_openapi_json[];
