@@ -16,8 +16,8 @@
 
 #include <codebook.h>
 
+#include "../market/market.h"
 #include "../store/store.h"
-#include "market.h"
 
 /* ---- the reverse reason of a cancellation ---------------------------- */
 

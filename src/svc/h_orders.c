@@ -29,8 +29,18 @@
 
 /* ---- responses ------------------------------------------------------------ */
 
+static int
+by_offset(const void *a, const void *b)
+{
+	const struct svc_oerr *x = a, *y = b;
+
+	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* Answer the faults of an order or refund body, in the order they appear
+ * in it (the first one is named in "detail" and "pointer"). */
 static void
-respond_faults(struct svc_req *r, const struct svc_fault *f, const struct svc_oerrs *e, const char *body,
+respond_faults(struct svc_req *r, const struct svc_fault *f, struct svc_oerrs *e, const char *body,
     size_t len)
 {
 	enum svc_problem p = P_INVALID_ORDER;
@@ -42,6 +52,7 @@ respond_faults(struct svc_req *r, const struct svc_fault *f, const struct svc_oe
 		svc_fault_respond(r, f, 0);
 		return;
 	}
+	qsort(e->v, e->n, sizeof(e->v[0]), by_offset);
 	for (i = 0; i < e->n; i++)
 		if (e->v[i].problem == P_INVALID_REQUEST)
 			p = P_INVALID_REQUEST;

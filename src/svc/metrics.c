@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "orders.h"
 
 #define NSTATUS 500   /* 100 .. 599 */
 static const double buckets[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -129,6 +130,45 @@ route_label(size_t i, char *buf, size_t n)
 	return buf;
 }
 
+/* Order payments by type and status (read from the store: other workers
+ * share the database), and the in-process worker's counters. */
+static void
+orders_metrics(struct svc *s, cb_buf *b)
+{
+	int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT];
+	cb_worker_stats ws;
+	int t, v;
+
+	if (cb_store_pay_counts(s->store, counts) == CB_OK) {
+		cb_buf_adds(b, "# HELP codebook_order_payments Order payments by type and status (all workers).\n"
+		    "# TYPE codebook_order_payments gauge\n");
+		for (t = 0; t < CB_PAY_TYPE_COUNT; t++)
+			for (v = 0; v < CB_PAY_STATUS_COUNT; v++)
+				cb_buf_printf(b, "codebook_order_payments{type=\"%s\",status=\"%s\"} %lld\n",
+				    cb_pay_type_name((cb_pay_type)t), cb_pay_status_name((cb_pay_status)v),
+				    (long long)counts[t][v]);
+	}
+	if (s->worker == NULL)
+		return;
+	cb_worker_totals(s->worker, &ws);
+	cb_buf_adds(b, "# HELP codebook_worker_passes_total Passes of the in-process cancellation worker.\n"
+	    "# TYPE codebook_worker_passes_total counter\n");
+	cb_buf_printf(b, "codebook_worker_passes_total %lu\n", ws.passes);
+	cb_buf_adds(b, "# HELP codebook_worker_refunds_total Refunds the in-process worker handled, by outcome "
+	    "(completed, failed: Error, retrying: tried again later, waiting: pending at the marketplace, lost: "
+	    "another worker took the lease over).\n# TYPE codebook_worker_refunds_total counter\n");
+	cb_buf_printf(b, "codebook_worker_refunds_total{outcome=\"completed\"} %lu\n", ws.completed);
+	cb_buf_printf(b, "codebook_worker_refunds_total{outcome=\"failed\"} %lu\n", ws.failed);
+	cb_buf_printf(b, "codebook_worker_refunds_total{outcome=\"retrying\"} %lu\n", ws.retrying);
+	cb_buf_printf(b, "codebook_worker_refunds_total{outcome=\"waiting\"} %lu\n", ws.waiting);
+	cb_buf_printf(b, "codebook_worker_refunds_total{outcome=\"lost\"} %lu\n", ws.lost);
+	cb_buf_adds(b, "# HELP codebook_worker_marketplace_calls_total Marketplace calls of the in-process worker: "
+	    "cancels sent, and searches asking what became of one.\n"
+	    "# TYPE codebook_worker_marketplace_calls_total counter\n");
+	cb_buf_printf(b, "codebook_worker_marketplace_calls_total{call=\"cancel\"} %lu\n", ws.cancels_sent);
+	cb_buf_printf(b, "codebook_worker_marketplace_calls_total{call=\"search\"} %lu\n", ws.rechecks);
+}
+
 void
 svc_metrics_render(struct svc *s, cb_buf *b)
 {
@@ -189,6 +229,7 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 				cb_buf_printf(b, "codebook_checks_total{set=\"%s\",result=\"%s\"} %lu\n",
 				    label_value(m->slot_name[slot], label, sizeof(label)), cb_reason_name((cb_reason)j), v);
 		}
+	orders_metrics(s, b);
 	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
 	    "# TYPE codebook_code_set_version gauge\n");
 	snap = svc_snap_get(s);
