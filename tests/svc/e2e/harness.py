@@ -199,7 +199,8 @@ class Server:
     def counts(self):
         """Rows in every table that requests can write."""
         return {t: self.db_query("SELECT COUNT(*) FROM %s" % t)[0][0]
-                for t in ("incidents", "events", "code_set_versions", "api_keys")}
+                for t in ("incidents", "events", "code_set_versions", "api_keys", "orders",
+                          "order_items", "order_payments", "refund_rows")}
 
 
 def incident(i, **kw):

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Workers as separate processes on one database: two `codebook worker`
+over 200 cancellations (each processed exactly once, one cancel per order
+at the simulator), and a worker killed with SIGKILL while its cancel is in
+flight, then restarted (every payment ends Completed, still one cancel per
+order: the restarted worker asks the simulator before sending again)."""
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oharness import CANCEL_PATH, OOS, Env, Worker, order, sim_order, wait_until  # noqa: E402
+
+
+def final_counts(env):
+    return dict(env.db("SELECT status, COUNT(*) FROM order_payments WHERE type = 'Refund' GROUP BY status"))
+
+
+class Workers(unittest.TestCase):
+    def test_two_workers_200_cancellations(self):
+        n = 200
+        ids = ["5764614130%08d" % i for i in range(n)]
+        with Env(worker_interval="0") as env:
+            env.sim_orders([sim_order(oid, "UNPAID" if i % 4 == 0 else "AWAITING_SHIPMENT")
+                            for i, oid in enumerate(ids)])
+            for i, oid in enumerate(ids):
+                env.create_order(order(oid, "Incomplete" if i % 4 == 0 else "Ready for Shipping"))
+            pids = [env.cancel(oid)["payment"]["id"] for oid in ids]
+            self.assertEqual(len(set(pids)), n)
+            t0 = time.time()
+            a, b = Worker(env), Worker(env)
+            wait_until(lambda: final_counts(env).get("Completed", 0) + final_counts(env).get("Error", 0) == n,
+                       120, "200 refunds to end")
+            elapsed = time.time() - t0
+            self.assertEqual(final_counts(env), {"Completed": n})
+            # exactly once: one attempt each, distinct transaction ids, one cancel per order
+            rows = env.db("SELECT attempts, transaction_id, lease_owner FROM order_payments WHERE type = 'Refund'")
+            self.assertEqual({r[0] for r in rows}, {1})
+            self.assertEqual(len({r[1] for r in rows}), n)
+            self.assertEqual({r[2] for r in rows}, {None})
+            calls = env.sim.calls()
+            self.assertEqual(calls["requests"][CANCEL_PATH], n)
+            for oid in ids:
+                c = calls["orders"][oid]
+                self.assertEqual((c["cancel_calls"], c["cancels_applied"], c["status"]), (1, 1, "CANCELLED"), oid)
+            self.assertEqual(env.db("SELECT COUNT(*) FROM orders WHERE status = 'Cancelled' AND refunded = total"),
+                             [(n,)])
+            # each refund completed by exactly one of the two workers, and both worked
+            done = {}
+            for w in (a, b):
+                for line in w.log_lines():
+                    if line.get("msg") == "refund completed: order cancelled":
+                        self.assertNotIn(line["payment"], done, "payment completed twice")
+                        done[line["payment"]] = line["worker"]
+            self.assertEqual(set(done), set(pids))
+            owners = set(done.values())
+            self.assertEqual(len(owners), 2, "both workers should have taken refunds")
+            print("200 cancellations by 2 workers in %.2f s (%s)" % (elapsed, ", ".join(
+                "%d" % list(done.values()).count(o) for o in sorted(owners))), file=sys.stderr)
+
+    def test_worker_killed_mid_flight(self):
+        n = 8
+        ids = ["5764614131%08d" % i for i in range(n)]
+        with Env(worker_interval="0", timeout_ms=2000) as env:
+            env.sim_orders([sim_order(oid) for oid in ids])
+            for oid in ids:
+                env.create_order(order(oid))
+            pids = [env.cancel(oid)["payment"]["id"] for oid in ids]
+            # every cancel lands at once, and its reply comes 700 ms later
+            env.sim.fault(CANCEL_PATH, "slow", delay_ms=700, count=n)
+            a = Worker(env, "--lease", "1s")
+
+            def landed_unanswered():
+                rows = env.db("SELECT o.order_id FROM order_payments p JOIN orders o ON o.seq = p.order_seq"
+                              " WHERE p.cancel_state = 'sending'")
+                calls = env.sim.calls()["orders"]
+                return [r[0] for r in rows if calls.get(r[0], {}).get("cancels_applied") == 1]
+            inflight = wait_until(landed_unanswered, 30,
+                                  "a cancel that landed but whose reply has not come")
+            self.assertEqual(a.kill(signal.SIGKILL), -signal.SIGKILL)
+            # the killed worker's refund: Processing, a cancel out, its outcome unknown
+            self.assertEqual(env.db("SELECT p.status, p.cancel_state, p.attempts FROM order_payments p JOIN orders o"
+                                    " ON o.seq = p.order_seq WHERE o.order_id = ?", (inflight[0],)),
+                             [("Processing", "sending", 1)])
+            b = Worker(env, "--lease", "1s")
+            wait_until(lambda: final_counts(env).get("Completed", 0) + final_counts(env).get("Error", 0) == n,
+                       60, "every refund to end after the restart")
+            self.assertEqual(final_counts(env), {"Completed": n})
+            calls = env.sim.calls()["orders"]
+            for oid in ids:
+                self.assertEqual((calls[oid]["cancel_calls"], calls[oid]["cancels_applied"]), (1, 1), oid)
+            self.assertEqual(env.db("SELECT COUNT(*) FROM order_payments WHERE attempts = 1"), [(n,)])
+            # the restarted worker asked before doing anything with the refund in flight
+            lines = [x for x in b.log_lines() if x.get("msg") == "an earlier cancel landed"]
+            self.assertIn(inflight[0], [x["order_id"] for x in lines])
+            p = env.payment(inflight[0], pids[ids.index(inflight[0])])
+            self.assertEqual((p["status"], p["reason"]["key"]), ("Completed", OOS))
+            o = env.get_order(inflight[0])
+            self.assertEqual((o["status"], o["refunded"]), ("Cancelled", o["total"]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
