@@ -34,8 +34,9 @@ static const char usage[] =
     "                            worker (default 2s; 0 disables it: run codebook worker)\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 60s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked)\n\n"
-    "Logs are JSON lines on standard error. SIGHUP reloads the catalogs; SIGTERM or SIGINT\n"
-    "stop after the requests in flight. API keys: codebook keys add NAME.\n";
+    "Logs are JSON lines on standard error. SIGHUP reloads the catalogs (and the worker's\n"
+    "marketplace configuration); SIGTERM or SIGINT stop after the requests in flight and the\n"
+    "refund in hand. API keys: codebook keys add NAME.\n";
 
 int
 cmd_serve(struct cli *c, int argc, char **argv)

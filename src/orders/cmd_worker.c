@@ -12,7 +12,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "orders.h"
@@ -193,18 +192,7 @@ cmd_worker(struct cli *c, int argc, char **argv)
 	if (!b.failed)
 		(void)fwrite(b.p, 1, b.len, stderr);
 	cb_buf_reset(&b);
-	while (!atomic_load(&stop_flag)) {
-		unsigned slept = 0;
-		if (atomic_exchange(&reload_flag, 0))
-			cb_worker_reload(w);
-		(void)cb_worker_pass(w, &stop_flag, NULL);
-		while (slept < interval && !atomic_load(&stop_flag) && !atomic_load(&reload_flag)) {
-			unsigned step = interval - slept < 100 ? interval - slept : 100;
-			struct timespec ts = { 0, (long)step * 1000000L };
-			nanosleep(&ts, NULL);
-			slept += step;
-		}
-	}
+	cb_worker_run(w, interval, &stop_flag, &reload_flag);
 	cb_worker_totals(w, &st);
 	cb_jw_init(&jw, &b, 0);
 	cb_jw_obj_begin(&jw);

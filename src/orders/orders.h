@@ -110,8 +110,12 @@ const char *cb_worker_owner(const cb_worker *w);
  */
 int cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass);
 
-/** Passes every @p interval_ms until @p stop is set (checked every 100 ms). */
-void cb_worker_run(cb_worker *w, unsigned interval_ms, const atomic_int *stop);
+/**
+ * Passes every @p interval_ms until @p stop is set (checked every 100 ms).
+ * When @p reload (may be NULL) is set, it is cleared and cb_worker_reload()
+ * runs before the next pass (SIGHUP: the configuration file changed).
+ */
+void cb_worker_run(cb_worker *w, unsigned interval_ms, const atomic_int *stop, atomic_int *reload);
 
 /** Totals since the worker was made (safe to read from another thread). */
 void cb_worker_totals(const cb_worker *w, cb_worker_stats *out);

@@ -368,7 +368,8 @@ static int
 job_later(struct job *j, cb_pay_status status, cb_cancel_state cs, unsigned delay_ms, const char *code,
     const char *msg, const char *txid, const char *rid)
 {
-	cb_pay_later l = { status, cs, now_ms() + (int64_t)delay_ms, code, msg, txid, rid };
+	/* at least a millisecond on: not due again within the pass that put it back */
+	cb_pay_later l = { status, cs, now_ms() + (int64_t)(delay_ms > 0 ? delay_ms : 1), code, msg, txid, rid };
 	char d[32];
 	int rc = cb_store_pay_later(j->w->o.store, j->pid, j->w->owner, &l);
 
@@ -694,14 +695,14 @@ int
 cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 {
 	cb_worker_stats st;
-	int64_t pid, seq;
+	int64_t pid, seq, start = now_ms();
 	unsigned n;
 	int rc = CB_OK;
 
 	memset(&st, 0, sizeof(st));
 	st.passes = 1;
 	for (n = 0; n < w->o.max_per_pass && (stop == NULL || !atomic_load(stop)); n++) {
-		rc = cb_store_pay_claim(w->o.store, w->owner, now_ms(), (int64_t)w->o.lease_ms, &pid, &seq);
+		rc = cb_store_pay_claim(w->o.store, w->owner, now_ms(), start, (int64_t)w->o.lease_ms, &pid, &seq);
 		if (rc == CB_ENOTFOUND) {
 			rc = CB_OK;
 			break;
@@ -725,12 +726,14 @@ cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 }
 
 void
-cb_worker_run(cb_worker *w, unsigned interval_ms, const atomic_int *stop)
+cb_worker_run(cb_worker *w, unsigned interval_ms, const atomic_int *stop, atomic_int *reload)
 {
 	while (!atomic_load(stop)) {
 		unsigned slept = 0;
+		if (reload != NULL && atomic_exchange(reload, 0))
+			cb_worker_reload(w);
 		(void)cb_worker_pass(w, stop, NULL);
-		while (slept < interval_ms && !atomic_load(stop)) {
+		while (slept < interval_ms && !atomic_load(stop) && (reload == NULL || !atomic_load(reload))) {
 			unsigned step = interval_ms - slept < 100 ? interval_ms - slept : 100;
 			struct timespec ts = { 0, (long)step * 1000000L };
 			nanosleep(&ts, NULL);

@@ -66,7 +66,7 @@ const char *const store__ord_sql[SO_COUNT] = {
 	/* one statement: the lease is taken by whoever holds the write lock */
 	[SO_CLAIM] = "UPDATE order_payments SET lease_owner = ?1, lease_expires_ms = ?2 WHERE id ="
 	    " (SELECT id FROM order_payments WHERE type = 'Refund' AND by_marketplace = 1"
-	    " AND status IN ('Pending', 'Processing') AND next_attempt_ms <= ?3"
+	    " AND status IN ('Pending', 'Processing') AND next_attempt_ms <= ?4"
 	    " AND (lease_owner IS NULL OR lease_expires_ms <= ?3) ORDER BY next_attempt_ms, id LIMIT 1)"
 	    " RETURNING id, order_seq",
 	[SO_PAY_SENDING] = "UPDATE order_payments SET status = 'Processing', cancel_state = 'sending',"
@@ -867,7 +867,7 @@ out:
 /* ---- the worker's transitions ------------------------------------------- */
 
 int
-cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t lease_ms,
+cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
     int64_t *payment_id, int64_t *order_seq)
 {
 	struct cb_conn *c;
@@ -887,6 +887,7 @@ cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t leas
 	bind_str(s, 1, owner);
 	sqlite3_bind_int64(s, 2, now_ms + lease_ms);
 	sqlite3_bind_int64(s, 3, now_ms);
+	sqlite3_bind_int64(s, 4, due_ms);
 	step = sqlite3_step(s);
 	if (step == SQLITE_ROW) {
 		*payment_id = sqlite3_column_int64(s, 0);

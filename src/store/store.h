@@ -374,11 +374,14 @@ void cb_store_order_money_fp(const cb_order *o, unsigned char out[32]);
 
 /**
  * Claim the next refund due for the marketplace (type Refund, processed by
- * marketplace, Pending or Processing, next attempt due, lease free or
- * expired) for @p owner until @p now_ms + @p lease_ms.  One transaction: two
- * workers never claim the same payment.  CB_ENOTFOUND when none is due.
+ * marketplace, Pending or Processing, next attempt at or before @p due_ms,
+ * lease free or expired at @p now_ms) for @p owner until @p now_ms +
+ * @p lease_ms.  One transaction: two workers never claim the same payment.
+ * A worker passes the time its pass began as @p due_ms, so what it puts
+ * back for later is not taken again in the same pass.  CB_ENOTFOUND when
+ * none is due.
  */
-int cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t lease_ms,
+int cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
     int64_t *payment_id, int64_t *order_seq);
 
 /* Every transition below applies only while @owner holds the lease on the

@@ -662,7 +662,7 @@ worker_main(void *arg)
 {
 	struct svc *s = arg;
 
-	cb_worker_run(s->worker, s->opts.worker_interval_ms, &s->worker_stop);
+	cb_worker_run(s->worker, s->opts.worker_interval_ms, &s->worker_stop, &s->worker_reload);
 	return NULL;
 }
 
@@ -683,6 +683,7 @@ worker_start(struct svc *s)
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;
 	atomic_init(&s->worker_stop, 0);
+	atomic_init(&s->worker_reload, 0);
 	if (pthread_create(&s->worker_thread, NULL, worker_main, s) != 0) {
 		cb_worker_free(s->worker);
 		s->worker = NULL;
@@ -816,6 +817,7 @@ cb_svc_run(const cb_svc_opts *opts)
 			svc_log("info", "SIGHUP: reloading the catalogs through the governance gate",
 			    opts->catalogs);
 			svc_registry_sync_catalogs(&s);
+			atomic_store(&s.worker_reload, 1);	/* and the shops' configuration */
 			continue;
 		}
 		break;

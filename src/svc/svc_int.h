@@ -127,6 +127,7 @@ struct svc {
 	pthread_t        worker_thread;
 	int              worker_running;
 	atomic_int       worker_stop;
+	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
 };
 
 #define SVC_MAX_HEADERS 6

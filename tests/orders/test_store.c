@@ -168,11 +168,11 @@ Test(orders, claims_are_exclusive_and_leases_expire)
 
 	put();
 	pid = refund(2898);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
 	cr_assert_eq(got, pid);
-	cr_assert_eq(cb_store_pay_claim(st, "B", 2000, 5000, &got2, &seq), CB_ENOTFOUND);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 2000, 2000, 5000, &got2, &seq), CB_ENOTFOUND);
 	/* A's lease has run out at 6000: B takes the refund over */
-	cr_assert_eq(cb_store_pay_claim(st, "B", 6000, 5000, &got2, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 6000, 6000, 5000, &got2, &seq), CB_OK);
 	cr_assert_eq(got2, pid);
 	/* and A can change nothing any more */
 	cr_assert_eq(cb_store_pay_sending(st, pid, "A", "k", 0, 99999), CB_ENOTFOUND);
@@ -190,10 +190,12 @@ Test(orders, later_waits_for_its_time)
 
 	put();
 	pid = refund(2898);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
 	cr_assert_eq(cb_store_pay_later(st, pid, "A", &l), CB_OK);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 49999, 5000, &got, &seq), CB_ENOTFOUND);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 50000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 49999, 49999, 5000, &got, &seq), CB_ENOTFOUND);
+	/* due since 50000, but not for a pass that began before it */
+	cr_assert_eq(cb_store_pay_claim(st, "A", 60000, 40000, 5000, &got, &seq), CB_ENOTFOUND);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 50000, 50000, 5000, &got, &seq), CB_OK);
 	rec = get();
 	p = &cb_order_rec_get(rec)->payments[0];
 	cr_assert_str_eq(p->last_error_code, "36009002");
@@ -212,7 +214,7 @@ Test(orders, complete_cancels_and_refunds_everything)
 
 	put();
 	pid = refund(2898);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
 	cr_assert_eq(cb_store_pay_sending(st, pid, "A", "seller_cancel_reason_out_of_stock_uk", 1, 9000), CB_OK);
 	rec = get();
 	p = &cb_order_rec_get(rec)->payments[0];
@@ -245,7 +247,7 @@ Test(orders, complete_cancels_and_refunds_everything)
 	cb_order_rec_free(rec);
 	/* nothing is due any more; a replay of the import changes nothing, and
 	 * a late import of another status cannot take the order out of Cancelled */
-	cr_assert_eq(cb_store_pay_claim(st, "A", 99999999, 5000, &got, &seq), CB_ENOTFOUND);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 99999999, 99999999, 5000, &got, &seq), CB_ENOTFOUND);
 	cr_assert_eq(put(), CB_ORD_UNCHANGED);
 	{
 		cb_ord_put_status s;
@@ -265,7 +267,7 @@ Test(orders, fail_records_the_text_and_changes_no_money)
 
 	put();
 	pid = refund(499);
-	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
 	cr_assert_eq(cb_store_pay_fail(st, pid, "A", "Only full order refund is allowed.", NULL, NULL, NULL, 0), CB_OK);
 	rec = get();
 	o = cb_order_rec_get(rec);

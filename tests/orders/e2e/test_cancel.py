@@ -3,6 +3,7 @@
 worker, against codebook-tiktok-sim.  Each case checks the effects in the
 database, through the API and in the simulator's counters."""
 import os
+import signal
 import sys
 import unittest
 
@@ -312,6 +313,22 @@ class Cancellations(unittest.TestCase):
             self.assertEqual(db_counts(self.env), before)
         finally:
             self.env.sim.admin("POST", "/config", {"pending_reads": 0})
+
+    def test_shop_without_configuration_then_sighup(self):
+        oid = self.setup_order(shop="uk-late")
+        pid = self.env.cancel(oid)["payment"]["id"]
+        p = self.env.wait_payment(oid, pid)
+        self.assertEqual(p["status"], "Error")
+        self.assertTrue(p["error_text"].startswith('No marketplace configuration for shop "uk-late": '),
+                        p["error_text"])
+        self.assertIn("[shop uk-late]", p["error_text"])
+        self.assertNotIn("e59af819cc", p["error_text"])
+        with open(self.env.config, "a") as f:
+            f.write("\n[shop uk-late]\napi = legacy\n")
+        self.env.server.signal(signal.SIGHUP)
+        self.env.server.wait_log(lambda l: l.get("msg", "").startswith("SIGHUP"))
+        pid = self.env.cancel(oid)["payment"]["id"]
+        self.assert_completed(oid, pid, OOS)
 
     def test_metrics(self):
         oid = self.setup_order()

@@ -4,14 +4,17 @@ over 200 cancellations (each processed exactly once, one cancel per order
 at the simulator), and a worker killed with SIGKILL while its cancel is in
 flight, then restarted (every payment ends Completed, still one cancel per
 order: the restarted worker asks the simulator before sending again)."""
+import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oharness import CANCEL_PATH, OOS, Env, Worker, order, sim_order, wait_until  # noqa: E402
+from oharness import (BINARY, CANCEL_PATH, OOS, Env, Worker, clean_env, order, sim_order,  # noqa: E402
+                      wait_until)
 
 
 def final_counts(env):
@@ -59,6 +62,24 @@ class Workers(unittest.TestCase):
             self.assertEqual(len(owners), 2, "both workers should have taken refunds")
             print("200 cancellations by 2 workers in %.2f s (%s)" % (elapsed, ", ".join(
                 "%d" % list(done.values()).count(o) for o in sorted(owners))), file=sys.stderr)
+
+    def test_once(self):
+        ids = ["5764614132%08d" % i for i in range(3)]
+        with Env(worker_interval="0") as env:
+            env.sim_orders([sim_order(oid) for oid in ids])
+            for oid in ids:
+                env.create_order(order(oid))
+            env.cancel(ids[0])
+            env.cancel(ids[1], {"refund_rows": [{"sku": "TSHIRT-M", "type": "item_cost", "amount": 1000}]})
+            env.sim.fault(CANCEL_PATH, "rate_limit")
+            env.cancel(ids[2])
+            out = subprocess.run([BINARY, "worker", "--db", env.server.db, "--market-config", env.config, "--once"],
+                                 capture_output=True, text=True, timeout=60, env=clean_env())
+            self.assertEqual(out.returncode, 0, out.stderr)
+            counts = json.loads(out.stdout)
+            self.assertEqual({k: counts[k] for k in ("claimed", "completed", "failed", "retrying", "cancels_sent")},
+                             {"claimed": 3, "completed": 1, "failed": 1, "retrying": 1, "cancels_sent": 2})
+            self.assertEqual(final_counts(env), {"Completed": 1, "Error": 1, "Pending": 1})
 
     def test_worker_killed_mid_flight(self):
         n = 8
