@@ -3,6 +3,8 @@
 #
 #   make          build (installs missing Debian packages first)
 #   make run      build, then run codebook (see README)
+#   make demo     make run with the TikTok Shop simulator and order
+#                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
 #   make install  install binary, library, header, pkg-config file, catalogs
@@ -12,7 +14,7 @@ PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run test install clean
+.PHONY: all deps build run demo test install clean
 
 all: build
 
@@ -27,6 +29,9 @@ build: deps $(BUILD)/build.ninja
 
 run: build
 	@./scripts/run.sh $(BUILD)
+
+demo: build
+	@./scripts/run.sh $(BUILD) --demo
 
 test: deps
 	@./scripts/test-all.sh
