@@ -78,6 +78,7 @@ const char *const store__ord_sql[SO_COUNT] = {
 	    " lease_expires_ms = 0, updated_at = ?10 WHERE id = ?1 AND lease_owner = ?2",
 	[SO_PAY_FAIL] = "UPDATE order_payments SET status = 'Error', error_text = ?3,"
 	    " last_error_code = COALESCE(?4, last_error_code),"
+	    " last_error = CASE WHEN ?4 IS NULL THEN last_error ELSE ?3 END,"
 	    " market_request_id = COALESCE(?5, market_request_id), reason_key = COALESCE(?6, reason_key),"
 	    " reason_defaulted = ?7, cancel_state = CASE cancel_state WHEN 'none' THEN 'none' ELSE 'done' END,"
 	    " lease_owner = NULL, lease_expires_ms = 0, updated_at = ?8, completed_at = ?8"

@@ -56,8 +56,12 @@ respond_faults(struct svc_req *r, const struct svc_fault *f, struct svc_oerrs *e
 	for (i = 0; i < e->n; i++)
 		if (e->v[i].problem == P_INVALID_REQUEST)
 			p = P_INVALID_REQUEST;
-	svc_problem_begin(r, &w, p, "%s%s%s: %s", e->v[0].pointer[0] ? "" : "the body",
-	    e->v[0].pointer, e->total > 1 ? " (first of several faults)" : "", e->v[0].message);
+	if (e->total > 1)
+		svc_problem_begin(r, &w, p, "%s (at %s; %zu faults in all, listed in errors)", e->v[0].message,
+		    e->v[0].pointer[0] ? e->v[0].pointer : "the body", e->total);
+	else
+		svc_problem_begin(r, &w, p, "%s (at %s)", e->v[0].message, e->v[0].pointer[0] ? e->v[0].pointer :
+		    "the body");
 	cb_jw_kstr(&w, "pointer", e->v[0].pointer);
 	cb_jw_kint(&w, "error_count", (long long)e->total);
 	cb_jw_key(&w, "errors");
