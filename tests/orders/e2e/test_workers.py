@@ -32,6 +32,9 @@ class Workers(unittest.TestCase):
                 env.create_order(order(oid, "Incomplete" if i % 4 == 0 else "Ready for Shipping"))
             pids = [env.cancel(oid)["payment"]["id"] for oid in ids]
             self.assertEqual(len(set(pids)), n)
+            # each cancel takes the simulator 10 ms: one worker alone would need
+            # 2 s, so the second, started a moment later, surely gets its share
+            env.sim.fault(CANCEL_PATH, "slow", delay_ms=10, count=n)
             t0 = time.time()
             a, b = Worker(env), Worker(env)
             wait_until(lambda: final_counts(env).get("Completed", 0) + final_counts(env).get("Error", 0) == n,
@@ -84,13 +87,14 @@ class Workers(unittest.TestCase):
     def test_worker_killed_mid_flight(self):
         n = 8
         ids = ["5764614131%08d" % i for i in range(n)]
-        with Env(worker_interval="0", timeout_ms=2000) as env:
+        with Env(worker_interval="0", timeout_ms=3000) as env:
             env.sim_orders([sim_order(oid) for oid in ids])
             for oid in ids:
                 env.create_order(order(oid))
             pids = [env.cancel(oid)["payment"]["id"] for oid in ids]
-            # every cancel lands at once, and its reply comes 700 ms later
-            env.sim.fault(CANCEL_PATH, "slow", delay_ms=700, count=n)
+            # the first cancel lands at once, and its reply comes 2 s later:
+            # the worker is killed in between (its lease then runs 2 x 3 s + 2 s)
+            env.sim.fault(CANCEL_PATH, "slow", delay_ms=2000)
             a = Worker(env, "--lease", "1s")
 
             def landed_unanswered():
