@@ -673,6 +673,13 @@ worker_start(struct svc *s)
 
 	if (s->opts.worker_interval_ms == 0)
 		return CB_OK;
+	if (s->opts.market_config == NULL && getenv("CB_TIKTOK_CONFIG") == NULL) {
+		/* without shops there is nothing to cancel with: leave refunds Pending
+		 * rather than fail them for a missing flag */
+		svc_log("warn", "worker not started: no marketplace configuration (--market-config or "
+		    "CB_TIKTOK_CONFIG); cancellations stay Pending until a worker with one runs", NULL);
+		return CB_OK;
+	}
 	memset(&wo, 0, sizeof(wo));
 	wo.store = s->store;
 	wo.market_config = s->opts.market_config;
