@@ -260,12 +260,47 @@ arena_release(cb_arena *a)
 	}
 }
 
+/* One element of a list reply, read into @item (an element of the list's
+ * items array). */
+typedef int (*rd_item_fn)(struct rd *r, const cb_json_node *it, const char *path, void *item);
+
+/*
+ * The required list data.@key of a reply, element by element: an arena
+ * array of its elements (@size bytes each) in *items and their count in *n.
+ * Required, because a caller that read a missing list as empty would act on
+ * "nothing there" (retire every reason, think an order absent).
+ */
+static int
+rd_list(struct rd *r, cb_arena *a, const cb_mkt_envelope *env, const char *key, size_t size,
+    rd_item_fn fn, void **items, size_t *n)
+{
+	const cb_json_node *list, *it;
+	unsigned char *arr;
+	char path[64];
+	size_t i;
+	int rc;
+
+	if ((rc = rd_array(r, env->data, key, "data", 1, &list)) != CB_OK)
+		return rc;
+	if ((arr = cb_arena_calloc(a, list->nchildren ? list->nchildren : 1, size)) == NULL)
+		return rd_nomem(r);
+	for (i = 0, it = cb_json_child(env->doc, list); it != NULL; it = cb_json_next(env->doc, it), i++) {
+		snprintf(path, sizeof(path), "data.%s[%zu]", key, i);
+		if ((rc = fn(r, it, path, arr + i * size)) != CB_OK)
+			return rc;
+	}
+	*items = arr;
+	*n = i;
+	return CB_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* reverse reasons */
 
 static int
-reason_item(struct rd *r, const cb_json_node *it, const char *path, cb_mkt_reason *out)
+reason_item(struct rd *r, const cb_json_node *it, const char *path, void *item)
 {
+	cb_mkt_reason *out = item;
 	const cb_json_node *list, *v;
 	const char **st;
 	char vpath[160], num[32];
@@ -310,33 +345,24 @@ cb_mkt__parse_reasons(cb_mkt_reasons **out, const cb_mkt_envelope *env, char *wh
 	struct rd r;
 	cb_arena *a = NULL;
 	cb_mkt_reasons *res;
-	const cb_json_node *list, *it;
-	char path[64];
-	size_t i;
+	void *items = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((rc = rd_begin(&r, &a, env, why, whylen)) != CB_OK)
 		goto out;
-	/* required: a mirror that read a missing list as empty would retire every key */
-	if ((rc = rd_array(&r, env->data, "reverse_reason_list", "data", 1, &list)) != CB_OK)
-		goto out;
 	if ((res = cb_arena_calloc(a, 1, sizeof(*res))) == NULL ||
-	    (res->items = cb_arena_calloc(a, list->nchildren ? list->nchildren : 1, sizeof(*res->items))) == NULL ||
 	    (res->request_id = cb_arena_strndup(a, env->request_id, strlen(env->request_id))) == NULL) {
 		rc = rd_nomem(&r);
 		goto out;
 	}
-	for (i = 0, it = cb_json_child(env->doc, list); it != NULL; it = cb_json_next(env->doc, it), i++) {
-		snprintf(path, sizeof(path), "data.reverse_reason_list[%zu]", i);
-		if ((rc = reason_item(&r, it, path, &res->items[i])) != CB_OK)
-			goto out;
-	}
-	res->n = i;
+	/* a missing list would retire every key of the mirror */
+	if ((rc = rd_list(&r, a, env, "reverse_reason_list", sizeof(*res->items), reason_item, &items, &res->n)) != CB_OK)
+		goto out;
+	res->items = items;
 	res->priv = a;
 	*out = res;
 	a = NULL;
-	rc = CB_OK;
 out:
 	arena_release(a);
 	return rc;
@@ -519,8 +545,9 @@ cb_mkt_cancellations_free(cb_mkt_cancellations *c)
 /* order detail */
 
 static int
-order_item(struct rd *r, const cb_json_node *it, const char *path, cb_mkt_order *o)
+order_item(struct rd *r, const cb_json_node *it, const char *path, void *item)
 {
+	cb_mkt_order *o = item;
 	const cb_json_node *pay, *lines, *li;
 	char lpath[96];
 	size_t i;
@@ -573,33 +600,24 @@ cb_mkt__parse_orders(cb_mkt_orders **out, const cb_mkt_envelope *env, char *why,
 	struct rd r;
 	cb_arena *a = NULL;
 	cb_mkt_orders *res;
-	const cb_json_node *list, *it;
-	char path[64];
-	size_t i;
+	void *items = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((rc = rd_begin(&r, &a, env, why, whylen)) != CB_OK)
 		goto out;
-	/* required: an order read after an unknown outcome must not look absent by accident */
-	if ((rc = rd_array(&r, env->data, "orders", "data", 1, &list)) != CB_OK)
-		goto out;
 	if ((res = cb_arena_calloc(a, 1, sizeof(*res))) == NULL ||
-	    (res->items = cb_arena_calloc(a, list->nchildren ? list->nchildren : 1, sizeof(*res->items))) == NULL ||
 	    (res->request_id = cb_arena_strndup(a, env->request_id, strlen(env->request_id))) == NULL) {
 		rc = rd_nomem(&r);
 		goto out;
 	}
-	for (i = 0, it = cb_json_child(env->doc, list); it != NULL; it = cb_json_next(env->doc, it), i++) {
-		snprintf(path, sizeof(path), "data.orders[%zu]", i);
-		if ((rc = order_item(&r, it, path, &res->items[i])) != CB_OK)
-			goto out;
-	}
-	res->n = i;
+	/* an order read after an unknown outcome must not look absent by accident */
+	if ((rc = rd_list(&r, a, env, "orders", sizeof(*res->items), order_item, &items, &res->n)) != CB_OK)
+		goto out;
+	res->items = items;
 	res->priv = a;
 	*out = res;
 	a = NULL;
-	rc = CB_OK;
 out:
 	arena_release(a);
 	return rc;

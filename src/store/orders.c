@@ -136,6 +136,20 @@ run(struct cb_conn *c, sqlite3_stmt *s, const char *what)
 	return rc;
 }
 
+/* The refund rows of a payment follow it to @status (in the caller's transaction). */
+static int
+rows_status(cb_store *st, struct cb_conn *c, int64_t payment_id, cb_pay_status status,
+    const char *what)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, c, SO_ROWS_STATUS)) == NULL)
+		return CB_EIO;
+	sqlite3_bind_int64(s, 1, payment_id);
+	bind_str(s, 2, cb_pay_status_name(status));
+	return run(c, s, what);
+}
+
 /* "2026-02-06T09:30:00.123Z", as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'). */
 static void
 now_iso(char out[32])
@@ -1034,13 +1048,7 @@ cb_store_pay_fail(cb_store *st, int64_t payment_id, const char *owner,
 	bind_str(s, 8, now);
 	if ((rc = guarded(c, s, payment_id, "record the error")) != CB_OK)
 		goto out;
-	if ((s = stmt(st, c, SO_ROWS_STATUS)) == NULL) {
-		rc = CB_EIO;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, payment_id);
-	bind_str(s, 2, cb_pay_status_name(CB_PAY_ERROR));
-	if ((rc = run(c, s, "record the error")) != CB_OK)
+	if ((rc = rows_status(st, c, payment_id, CB_PAY_ERROR, "record the error")) != CB_OK)
 		goto out;
 	in_tx = 0;
 	rc = store__commit(st, c);
@@ -1130,13 +1138,7 @@ cb_store_pay_complete(cb_store *st, int64_t payment_id, const char *owner,
 	bind_str(s, 5, now);
 	if ((rc = guarded(c, s, payment_id, "complete the refund")) != CB_OK)
 		goto out;
-	if ((s = stmt(st, c, SO_ROWS_STATUS)) == NULL) {
-		rc = CB_EIO;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, payment_id);
-	bind_str(s, 2, cb_pay_status_name(CB_PAY_COMPLETED));
-	if ((rc = run(c, s, "complete the refund rows")) != CB_OK)
+	if ((rc = rows_status(st, c, payment_id, CB_PAY_COMPLETED, "complete the refund rows")) != CB_OK)
 		goto out;
 	in_tx = 0;
 	rc = store__commit(st, c);
