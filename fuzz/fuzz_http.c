@@ -6,8 +6,7 @@
  * an accepted record has every required field and an accepted code; a
  * fault has a problem type; nothing reads outside the input.
  *
- * The service's pure modules are compiled in here, so that this target
- * links against libcodebook alone, like the others.
+ * It links the service's core (cb_svc_core), without libmicrohttpd.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,10 +15,10 @@
 
 #include <codebook.h>
 
-#include "store/recdesc.c"
-#include "svc/items.c"
-#include "svc/problem.c"
-#include "svc/route.c"
+#include "store/store.h"
+#include "svc/items.h"
+#include "svc/problem.h"
+#include "svc/route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

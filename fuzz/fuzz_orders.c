@@ -8,8 +8,7 @@
  * and stay within what the order has; a rejected one names a fault; a
  * built set keeps every code of the one before.
  *
- * The pure modules are compiled in, so this target links against
- * libcodebook alone, like the others.
+ * It links the service's core (cb_svc_core) and the orders domain.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,12 +17,11 @@
 
 #include <codebook.h>
 
-#include "orders/reasons.c"
-#include "store/orddesc.c"
-#include "store/recdesc.c"
-#include "svc/items.c"
-#include "svc/orders_parse.c"
-#include "svc/problem.c"
+#include "orders/orders.h"
+#include "store/store.h"
+#include "svc/items.h"
+#include "svc/orders_parse.h"
+#include "svc/problem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

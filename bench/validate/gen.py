@@ -11,7 +11,7 @@ context values).  The same arguments always give the same bytes, on any
 Python 3: the generator uses its own PRNG (splitmix64), not `random`.
 
 Used by bench/validate/run.sh (1,000,000 events) and by the agreement test
-tests/validate/agree.py (a few thousand).
+tests/cli/e2e/validate_agree.py (a few thousand).
 
   gen.py CATALOG.json [--lines N] [--seed S] [--invalid-rate R]
          [--context DIM=FIELD] [--field PATH] [--blank-lines] [-o FILE]

@@ -64,11 +64,11 @@ int cmd_rules(struct cli *c, int argc, char **argv);
 int cmd_validate(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);    /* src/cli/cmd_serve.c, over src/svc */
 int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, over src/store */
-int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/market/cmd_tiktok.c */
-int cmd_worker(struct cli *c, int argc, char **argv);   /* src/orders/cmd_worker.c */
+int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
+int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 
 /* "2s", "500ms", "0.2" (seconds), "1m" into milliseconds, at most @max_ms;
- * 0, or -1 when malformed or too long (src/orders/cmd_worker.c). */
+ * 0, or -1 when malformed or too long (src/cli/cmd_worker.c). */
 int cli_parse_duration_ms(const char *s, unsigned max_ms, unsigned *out);
 
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run the CLI cases in tests/cli/cases against the real codebook binary.
+"""Run the CLI cases in tests/cli/e2e/cases against the real codebook binary.
 
 A case file holds one or more cases separated by lines of '---'.  Fields:
   name: text                  what the case shows (default: file name)
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 def subset(want, got, path="$"):

@@ -28,9 +28,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-CODEBOOK, SIM = sys.argv[1], sys.argv[2]
+CODEBOOK = sys.argv[1] if len(sys.argv) > 1 else os.environ["CODEBOOK"]
+SIM = sys.argv[2] if len(sys.argv) > 2 else os.environ["CODEBOOK_TIKTOK_SIM"]
 SRC = os.environ.get("CB_SOURCE_DIR") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
+    os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 APP_KEY, SECRET, TOKEN = "68xu9ks5p4i8", "e59af819cc", "TTP_sim_token_5b1f"
 SHOP_ID, CIPHER = "7494049642642441621", "ROW_xkMbgAAAeVAQra0eZWebFQq5aIKt"
