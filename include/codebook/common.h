@@ -42,8 +42,14 @@ typedef enum {
 	CB_ENOTFOUND = -4,  /**< no such set, code or file */
 	CB_ETOOBIG = -5,    /**< input exceeds a limit (see docs/limits.md) */
 	CB_EPARSE = -6,     /**< malformed input (JSON syntax or code-set format) */
-	CB_EIO = -7         /**< reading or writing a file failed */
+	CB_EIO = -7,        /**< reading or writing a file or the database failed */
+	CB_ECONFLICT = -8,  /**< exists already, or changed since it was read (e.g. a concurrent publish) */
+	CB_EUNAVAIL = -9,   /**< a peer or the database is unreachable or busy; nothing was done, retry later */
+	CB_EUNKNOWN = -10   /**< a write's outcome is unknown (failed during commit): retry with the same id */
 } cb_err;
+
+/** The most negative cb_err (for tables indexed by -err). */
+#define CB_ERR_LAST CB_EUNKNOWN
 
 /**
  * The message for this thread's most recent failure, e.g.

@@ -51,10 +51,10 @@ cb_strerror(int err)
 {
 	static const char *const names[] = {
 		"CB_OK", "CB_ERROR", "CB_ENOMEM", "CB_EINVAL", "CB_ENOTFOUND",
-		"CB_ETOOBIG", "CB_EPARSE", "CB_EIO"
+		"CB_ETOOBIG", "CB_EPARSE", "CB_EIO", "CB_ECONFLICT", "CB_EUNAVAIL", "CB_EUNKNOWN"
 	};
 
-	if (err <= 0 && err >= CB_EIO)
+	if (err <= 0 && err >= CB_ERR_LAST)
 		return names[-err];
 	return "CB_UNKNOWN";
 }
