@@ -5,6 +5,7 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <codebook.h>
@@ -67,9 +68,14 @@ int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, o
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 
-/* "2s", "500ms", "0.2" (seconds), "1m" into milliseconds, at most @max_ms;
- * 0, or -1 when malformed or too long (src/cli/cmd_worker.c). */
-int cli_parse_duration_ms(const char *s, unsigned max_ms, unsigned *out);
+/* Option values (args.c): a whole number or a duration ("2s", "500ms",
+ * "0.2", "1m") within bounds; EXIT_OK, or EXIT_USAGE after naming --@opt,
+ * the value and the range. */
+int cli_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out);
+int cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
+/* --log-level LEVEL: sets the level of the log lines (util/logger.h). */
+int cli_opt_log_level(const char *arg);
 
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);

@@ -685,16 +685,7 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
 static int
 parse_count(const char *arg, const char *opt, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (arg[0] < '0' || arg[0] > '9' || (v = strtoull(arg, &end, 10), errno != 0) || *end != '\0' ||
-	    v > max)
-		return cli_error("--%s expects a number from 0 to %llu, got \"%s\"", opt,
-		    (unsigned long long)max, arg);
-	*out = v;
-	return EXIT_OK;
+	return cli_opt_u64(opt, arg, 0, max, out);
 }
 
 int

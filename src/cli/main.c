@@ -62,22 +62,6 @@ cli_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int
-cli_wants_help(int argc, char **argv, const char *usage_text)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage_text, stdout);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static int
 is_dir(const char *p)
 {
