@@ -43,6 +43,11 @@ int cli_ctx_add(struct cli_ctx *ctx, const char *arg);
  * EXIT_OK or EXIT_USAGE after naming the bad pair and the choices. */
 int cli_ctx_resolve(const cb_codeset *cs, const struct cli_ctx *ctx, int *dims, int *vals);
 
+/* 1 when @path may be replaced by renaming a new file over it (absent, or a
+ * regular file); 0 for a device or a pipe, which must be written in place:
+ * renaming over /dev/null as root would replace the device with a file. */
+int cli_replaceable(const char *path);
+
 /* Write @b to stdout (or @path atomically); EXIT_OK or EXIT_USAGE. */
 int cli_write(const cb_buf *b, const char *path);
 

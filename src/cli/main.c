@@ -159,6 +159,14 @@ cli_ctx_add(struct cli_ctx *ctx, const char *arg)
 }
 
 int
+cli_replaceable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
+int
 cli_write(const cb_buf *b, const char *path)
 {
 	char tmp[PATH_MAX];
@@ -170,6 +178,14 @@ cli_write(const cb_buf *b, const char *path)
 		if (b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len)
 			return cli_error("write to standard output: %s", strerror(errno));
 		return fflush(stdout) == 0 ? EXIT_OK : cli_error("write: %s", strerror(errno));
+	}
+	if (!cli_replaceable(path)) {
+		/* a device or a pipe (-o /dev/null): written in place, never replaced */
+		if ((fp = fopen(path, "wb")) == NULL)
+			return cli_error("%s: %s", path, strerror(errno));
+		if ((b->len > 0 && fwrite(b->p, 1, b->len, fp) != b->len) || fclose(fp) != 0)
+			return cli_error("%s: %s", path, strerror(errno));
+		return EXIT_OK;
 	}
 	/* write beside the target, then rename: readers never see half a file */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
