@@ -82,6 +82,15 @@ int cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsig
 /* --log-level LEVEL: sets the level of the log lines (util/logger.h). */
 int cli_opt_log_level(const char *arg);
 
+/*
+ * A command whose arguments are only positionals (--json is taken by main):
+ * between @min and @max of them into @out, *n set.  EXIT_OK; -1 after
+ * printing --help (the command returns EXIT_OK); EXIT_USAGE after naming
+ * the problem.
+ */
+int cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
+    size_t min, size_t max, size_t *n);
+
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);
 

@@ -214,6 +214,31 @@ cli_print_json(cb_buf *b)
 	return cli_write(b, NULL);
 }
 
+/*
+ * --json anywhere among a command's arguments (before "--") means the same
+ * as before the command, so `codebook keys list --json` and `codebook
+ * --json keys list` agree: take it out of @argv and return the new count.
+ */
+static int
+take_json(struct cli *c, int argc, char **argv)
+{
+	int i, o = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = 1;
+		else
+			argv[o++] = argv[i];
+	}
+	argv[o] = NULL;
+	return o;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -259,6 +284,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return cli_error("unknown command \"%s\"", argv[argi]);
 	}
+	argc = argi + take_json(&c, argc - argi, argv + argi);
 	rc = commands[i].fn(&c, argc - argi, argv + argi);
 	cb_catalog_free(c.cat);
 	cb_codeset_free(c.file_set);
