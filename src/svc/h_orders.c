@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cb_limits.h"
+#include "ids.h"
 #include "orders.h"
 #include "orders_parse.h"
 #include "query.h"
@@ -162,7 +164,7 @@ write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_cod
 static void
 write_order_head(cb_jw *w, const cb_order *o)
 {
-	char href[192];
+	char seg[3 * CB_SVC_MAX_ID + 1], href[sizeof(seg) + 16];
 
 	cb_jw_kstr(w, "order_id", o->order_id);
 	cb_jw_kstr(w, "marketplace", o->marketplace);
@@ -178,7 +180,8 @@ write_order_head(cb_jw *w, const cb_order *o)
 	cb_jw_kint(w, "shipping_refunded", o->shipping_refunded);
 	cb_jw_kstr(w, "created_at", o->created_at);
 	cb_jw_kstr(w, "updated_at", o->updated_at);
-	(void)snprintf(href, sizeof(href), "/v1/orders/%s", o->order_id);
+	(void)svc_path_segment(seg, sizeof(seg), o->order_id, strlen(o->order_id));
+	(void)snprintf(href, sizeof(href), "/v1/orders/%s", seg);
 	cb_jw_kstr(w, "href", href);
 }
 
@@ -291,7 +294,11 @@ h_orders_post(struct svc_req *r)
 		svc_problem(r, P_INTERNAL, "stored, but could not be read back: %s", cb_errmsg());
 		goto out;
 	}
-	svc_req_header(r, "Location", "/v1/orders/%s", b.o.order_id);
+	{
+		char seg[3 * CB_SVC_MAX_ID + 1];
+		(void)svc_path_segment(seg, sizeof(seg), b.o.order_id, strlen(b.o.order_id));
+		svc_req_header(r, "Location", "/v1/orders/%s", seg);
+	}
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
@@ -507,7 +514,11 @@ h_order_cancel(struct svc_req *r)
 		goto out;
 	}
 	o = cb_order_rec_get(rec);
-	svc_req_header(r, "Location", "/v1/orders/%s", id);
+	{
+		char seg[3 * CB_SVC_MAX_ID + 1];
+		(void)svc_path_segment(seg, sizeof(seg), id, strlen(id));
+		svc_req_header(r, "Location", "/v1/orders/%s", seg);
+	}
 	svc_json_begin(r, &w);
 	for (i = 0; i < o->npayments; i++)
 		if (o->payments[i].id == pid) {
@@ -559,8 +570,17 @@ sync_shop(struct svc_req *r, char *shop, size_t n)
 			svc_problem(r, P_INVALID_REQUEST, "unknown member \"%.64s\" (members: shop)", c->key);
 			goto out;
 		}
-		if (c->type != CB_JSON_STRING || c->str_len == 0 || c->str_len >= n) {
+		if (c->type != CB_JSON_STRING) {
 			svc_problem(r, P_INVALID_REQUEST, "shop must be the name of a [shop NAME] section");
+			goto out;
+		}
+		if (!svc_shop_name_ok(c->str, c->str_len) || c->str_len >= n) {
+			/* a NUL would cut the name short: the wrong shop, or none */
+			cb_jw w;
+			svc_problem_begin(r, &w, P_INVALID_INPUT, "shop must name a [shop NAME] section: 1 to 64 of "
+			    "A-Z a-z 0-9 _ . -%s", memchr(c->str, '\0', c->str_len) ? " (it has a NUL character)" : "");
+			cb_jw_kstr(&w, "pointer", "/shop");
+			svc_problem_end(r, &w);
 			goto out;
 		}
 		memcpy(shop, c->str, c->str_len + 1);
@@ -614,7 +634,7 @@ h_reasons_sync(struct svc_req *r)
 	size_t alen = 0;
 	struct svc_set *cur;
 	enum svc_publish_outcome outcome;
-	int old_version = 0, version, changed;
+	int old_version = 0, version, changed, rc;
 	cb_jw w;
 
 	if (sync_shop(r, shop, sizeof(shop)) != 0)
@@ -628,7 +648,15 @@ h_reasons_sync(struct svc_req *r)
 		    "start it with --market-config FILE (or CB_TIKTOK_CONFIG)");
 		return;
 	}
-	if (cb_mkt_config_load(&cfg, path, shop[0] ? shop : NULL, NULL) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
+	if ((rc = cb_mkt_config_load(&cfg, path, shop[0] ? shop : NULL, NULL)) == CB_ENOTFOUND && shop[0] &&
+	    access(path, R_OK) == 0) {
+		/* the file is there, the shop is not: the client's mistake, not ours */
+		svc_problem_begin(r, &w, P_UNKNOWN_SHOP, "%s", cb_errmsg());
+		cb_jw_kstr(&w, "shop", shop);
+		svc_problem_end(r, &w);
+		goto out;
+	}
+	if (rc != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
 		svc_problem_begin(r, &w, P_MARKETPLACE_UNCONFIGURED, "%s%s%s", cb_errmsg(), shop[0] ? "" :
 		    " (name the shop whose credentials read the list: {\"shop\": NAME}, or serve --market-shop NAME)", "");
 		cb_jw_kstr(&w, "shop", shop);

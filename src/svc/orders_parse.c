@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "cb_limits.h"
+#include "ids.h"
 
 /* ISO 4217 codes in use, with their minor units (from Debian's iso-codes
  * list; precious metals, bond units, XTS and XXX left out: they are not
@@ -353,17 +354,7 @@ static const struct member payment_members[PM_COUNT] = {
 static int
 shop_ok(const cb_json_node *n)
 {
-	uint32_t i;
-
-	if (n->str_len == 0 || n->str_len > 64)
-		return 0;
-	for (i = 0; i < n->str_len; i++) {
-		char ch = n->str[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '_' || ch == '.' || ch == '-'))
-			return 0;
-	}
-	return 1;
+	return svc_shop_name_ok(n->str, n->str_len);
 }
 
 static void
@@ -520,10 +511,14 @@ svc_order_parse(struct svc_order_body *b, const char *body, size_t len)
 	b->o.marketplace = "tiktok";
 	b->o.status = CB_ORD_STATUS_COUNT;
 	if (m[OM_ORDER_ID] != NULL) {
-		if (!id_ok(m[OM_ORDER_ID], CB_SVC_MAX_ID, 1))
-			oerr(e, P_INVALID_ORDER, "/order_id", m[OM_ORDER_ID]->offset, "order_id must be the "
-			    "marketplace's order id: 1 to %d printable characters without spaces or commas",
-			    CB_SVC_MAX_ID);
+		/* it names the order's URL, /v1/orders/{id}: the rule of ids.h, and
+		 * no comma (ids travel comma-separated to the marketplace) */
+		char why[160];
+		if (!svc_id_check(m[OM_ORDER_ID]->str, m[OM_ORDER_ID]->str_len, CB_SVC_MAX_ID, why, sizeof(why)))
+			oerr(e, P_INVALID_ORDER, "/order_id", m[OM_ORDER_ID]->offset, "order_id %s", why);
+		else if (memchr(m[OM_ORDER_ID]->str, ',', m[OM_ORDER_ID]->str_len) != NULL)
+			oerr(e, P_INVALID_ORDER, "/order_id", m[OM_ORDER_ID]->offset, "order_id has a comma (order ids "
+			    "travel comma-separated to the marketplace)");
 		else
 			b->o.order_id = m[OM_ORDER_ID]->str;
 	}

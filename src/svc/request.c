@@ -144,3 +144,17 @@ svc_req_set(struct svc_req *r)
 		svc_problem_unknown_set(r, name, len);
 	return set;
 }
+
+void
+svc_store_problem(struct svc_req *r, int rc, const char *what)
+{
+	if (rc == CB_EIO || rc == CB_EUNAVAIL) {
+		svc_req_header(r, "Retry-After", "%d", 1);
+		svc_problem(r, P_STORAGE_UNAVAILABLE, "%s: the database cannot take it now (%s); retry with the "
+		    "same ids", what, cb_errmsg());
+	} else if (rc == CB_EUNKNOWN)
+		svc_problem(r, P_INTERNAL, "%s may or may not have been stored (the commit failed: %s); replay it "
+		    "with the same ids: that is safe", what, cb_errmsg());
+	else
+		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
+}

@@ -108,6 +108,9 @@ struct svc {
 	int              worker_running;
 	atomic_int       worker_stop;
 	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
+	/* the front door (door.c) and the HTTP layer it hands connections to */
+	struct svc_door *door;
+	void            *http;           /* server.c's daemon */
 };
 
 #define SVC_MAX_HEADERS 6
@@ -136,6 +139,7 @@ struct svc_req {
 	size_t           borrowed_len;
 	struct svc_set  *borrowed_owner;
 	enum svc_problem problem;        /* for the log line */
+	int              anon;           /* no API key on an R_ANON_CAPPED route: CB_SVC_ANON_* apply */
 };
 
 /* The snapshot of the sets for this request (taken once). */
@@ -162,6 +166,15 @@ void svc_problem_begin(struct svc_req *r, cb_jw *w, enum svc_problem p, const ch
 void svc_problem_end(struct svc_req *r, cb_jw *w);
 /* 404 unknown-set, listing the sets served. */
 void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
+
+/*
+ * Answer a storage failure @rc of @what ("nothing was stored", ...):
+ * CB_EIO and CB_EUNAVAIL (disk full, read-only, locked: nothing was done)
+ * are 503 storage-unavailable with Retry-After; CB_EUNKNOWN (the commit
+ * itself failed) and anything else 500, saying that a replay with the same
+ * ids is safe.
+ */
+void svc_store_problem(struct svc_req *r, int rc, const char *what);
 
 /* The set named by the {set} capture, or NULL after answering 404. */
 struct svc_set *svc_req_set(struct svc_req *r);
