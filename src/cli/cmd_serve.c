@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,8 @@ static const char usage[] =
     "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
-    "                      [--log-level LEVEL]\n\n"
+    "                      [--log-level LEVEL] [--max-connections N] [--max-connections-per-client N]\n"
+    "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
     "Serve the code sets over HTTP (see docs/http.md): enumeration with ETags, checks,\n"
     "error explanations, publishing through the governance gate, incident reasons and\n"
     "outbound events, orders and their cancellations, stored in SQLite.\n\n"
@@ -37,7 +39,13 @@ static const char usage[] =
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 60s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; implies\n"
     "                            --log-level debug)\n"
-    "  --log-level LEVEL         debug, info (default), warn, error or off\n\n"
+    "  --log-level LEVEL         debug, info (default), warn, error or off\n"
+    "  --max-connections N       open connections in all (default 4096)\n"
+    "  --max-connections-per-client N  from one IP address (default 256; 0: no limit)\n"
+    "  --header-timeout DURATION the request head must arrive within this of the connection\n"
+    "                            opening or the previous response (default 10s)\n"
+    "  --body-timeout DURATION   the body, after the head (default 30s)\n"
+    "  --send-timeout DURATION   the client must have read the response (default 60s)\n\n"
     "Logs are JSON lines on standard error. SIGHUP reloads the catalogs (and the worker's\n"
     "marketplace configuration); SIGTERM or SIGINT stop after the requests in flight and the\n"
     "refund in hand. API keys: codebook keys add NAME.\n";
@@ -46,14 +54,17 @@ int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 1, O_DB, O_CATALOGS, O_THREADS, O_REQKEY, O_NOLOG, O_ROUTES, O_MCONFIG, O_MSHOP,
-		O_WINTERVAL, O_WLEASE, O_WVERBOSE, O_LOGLEVEL };
+		O_WINTERVAL, O_WLEASE, O_WVERBOSE, O_LOGLEVEL, O_MAXCONN, O_MAXPER, O_THEAD, O_TBODY, O_TSEND };
 	static const struct cli_opt opts[] = {
 		{ "listen", 'l', 1, O_LISTEN }, { "db", 0, 1, O_DB }, { "catalogs", 0, 1, O_CATALOGS },
 		{ "threads", 0, 1, O_THREADS }, { "require-key-for-reads", 0, 0, O_REQKEY },
 		{ "no-request-log", 0, 0, O_NOLOG }, { "routes", 0, 0, O_ROUTES },
 		{ "market-config", 0, 1, O_MCONFIG }, { "market-shop", 0, 1, O_MSHOP },
 		{ "worker-interval", 0, 1, O_WINTERVAL }, { "worker-lease", 0, 1, O_WLEASE },
-		{ "worker-verbose", 0, 0, O_WVERBOSE }, { "log-level", 0, 1, O_LOGLEVEL }, { NULL, 0, 0, 0 } };
+		{ "worker-verbose", 0, 0, O_WVERBOSE }, { "log-level", 0, 1, O_LOGLEVEL },
+		{ "max-connections", 0, 1, O_MAXCONN }, { "max-connections-per-client", 0, 1, O_MAXPER },
+		{ "header-timeout", 0, 1, O_THEAD }, { "body-timeout", 0, 1, O_TBODY },
+		{ "send-timeout", 0, 1, O_TSEND }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	cb_svc_opts o;
 	const char *arg;
@@ -97,6 +108,28 @@ cmd_serve(struct cli *c, int argc, char **argv)
 			break;
 		case O_LOGLEVEL:
 			if (cli_opt_log_level(arg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_MAXCONN:
+			if (cli_opt_uint("max-connections", arg, 16, 1000000, &o.max_connections) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_MAXPER:
+			if (cli_opt_uint("max-connections-per-client", arg, 0, 1000000, &o.max_per_client) != EXIT_OK)
+				return EXIT_USAGE;
+			if (o.max_per_client == 0)
+				o.max_per_client = UINT_MAX;	/* no limit */
+			break;
+		case O_THEAD:
+			if (cli_opt_duration_ms("header-timeout", arg, 100, 3600000u, &o.header_timeout_ms) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_TBODY:
+			if (cli_opt_duration_ms("body-timeout", arg, 100, 3600000u, &o.body_timeout_ms) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_TSEND:
+			if (cli_opt_duration_ms("send-timeout", arg, 100, 3600000u, &o.send_timeout_ms) != EXIT_OK)
 				return EXIT_USAGE;
 			break;
 		case O_ROUTES:

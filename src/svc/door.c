@@ -77,10 +77,24 @@ struct svc_conn {
 
 struct list { struct svc_conn *head, *tail; };
 
+/* A client (an IP address): its open connections, and the budget of work
+ * it may have done without an API key (a token bucket in bytes, refilled
+ * at CB_SVC_ANON_RATE a second up to CB_SVC_ANON_BURST).  A node lives while
+ * the client has connections or owes the bucket anything, so a client
+ * cannot clear its debt by reconnecting. */
 struct ipnode {
 	unsigned char  key[16];
 	unsigned       count;
+	int64_t        tokens;
+	uint64_t       refill_ms;
 	struct ipnode *next;
+};
+
+/* A call the door makes later, on its thread (svc_door_defer). */
+struct deferral {
+	uint64_t due_ms;
+	void   (*fn)(void *);
+	void    *arg;
 };
 
 struct svc_door {
@@ -105,6 +119,9 @@ struct svc_door {
 	struct ipnode  **ips;
 	size_t           nips;        /* buckets, a power of two */
 	atomic_uint      open;        /* == total, readable without the lock */
+	struct deferral *defer;       /* calls due later */
+	size_t           ndefer, defer_cap;
+	uint64_t         last_sweep;
 };
 
 /* the epoll data of the two descriptors that are not connections */
@@ -175,12 +192,27 @@ ip_acquire(struct svc_door *d, const unsigned char key[16])
 		if ((n = cb__calloc(1, sizeof(*n))) == NULL)
 			return -1;
 		memcpy(n->key, key, 16);
+		n->tokens = CB_SVC_ANON_BURST;
+		n->refill_ms = now_ms(d);
 		*pp = n;
 	}
 	if (d->o.max_per_client > 0 && n->count >= d->o.max_per_client)
 		return -1;
 	n->count++;
 	return 0;
+}
+
+/* Bring @n's bucket up to now. */
+static void
+refill(struct svc_door *d, struct ipnode *n)
+{
+	uint64_t now = now_ms(d);
+
+	if (now > n->refill_ms) {
+		int64_t add = (int64_t)((now - n->refill_ms) * (uint64_t)CB_SVC_ANON_RATE / 1000u);
+		n->tokens = n->tokens + add > CB_SVC_ANON_BURST ? CB_SVC_ANON_BURST : n->tokens + add;
+		n->refill_ms = now;
+	}
 }
 
 static void
@@ -190,9 +222,31 @@ ip_release(struct svc_door *d, const unsigned char key[16])
 
 	if (n == NULL)
 		return;
-	if (--n->count == 0) {
+	n->count--;
+	refill(d, n);
+	if (n->count == 0 && n->tokens >= CB_SVC_ANON_BURST) {
 		*pp = n->next;
 		free(n);
+	}
+}
+
+/* Forget the clients with no connection whose budget has refilled (d->mu held). */
+static void
+ip_sweep(struct svc_door *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nips; i++) {
+		struct ipnode **pp = &d->ips[i];
+		while (*pp != NULL) {
+			struct ipnode *n = *pp;
+			refill(d, n);
+			if (n->count == 0 && n->tokens >= CB_SVC_ANON_BURST) {
+				*pp = n->next;
+				free(n);
+			} else
+				pp = &n->next;
+		}
 	}
 }
 
@@ -610,6 +664,31 @@ reap_layer(struct svc_door *d, uint64_t now)
 	}
 }
 
+/* Make the calls that are due (all of them when @now is UINT64_MAX).  They
+ * are made without the lock: a call may defer again. */
+static void
+run_deferrals(struct svc_door *d, uint64_t now)
+{
+	for (;;) {
+		struct deferral due;
+		size_t i;
+		int found = 0;
+
+		pthread_mutex_lock(&d->mu);
+		for (i = 0; i < d->ndefer; i++)
+			if (d->defer[i].due_ms <= now) {
+				due = d->defer[i];
+				d->defer[i] = d->defer[--d->ndefer];
+				found = 1;
+				break;
+			}
+		pthread_mutex_unlock(&d->mu);
+		if (!found)
+			return;
+		due.fn(due.arg);
+	}
+}
+
 static void
 tick(struct svc_door *d)
 {
@@ -638,7 +717,12 @@ tick(struct svc_door *d)
 		close_conn(d, c);
 	pthread_mutex_lock(&d->mu);
 	reap_layer(d, now);
+	if (now - d->last_sweep >= 1000) {
+		ip_sweep(d);
+		d->last_sweep = now;
+	}
 	pthread_mutex_unlock(&d->mu);
+	run_deferrals(d, now);
 	if (d->accept_paused_until != 0 && now >= d->accept_paused_until && d->listen_fd >= 0) {
 		struct epoll_event ev;
 		memset(&ev, 0, sizeof(ev));
@@ -661,6 +745,7 @@ do_quiesce(struct svc_door *d)
 		close(d->listen_fd);
 		d->listen_fd = -1;
 	}
+	run_deferrals(d, UINT64_MAX);	/* the layer must have every connection back before it stops */
 	while ((c = d->lingers.head) != NULL)
 		close_conn(d, c);
 	while ((c = d->heads.head) != NULL) {
@@ -820,6 +905,7 @@ svc_door_free(struct svc_door *d)
 		close(d->ep);
 	if (d->wake >= 0)
 		close(d->wake);
+	free(d->defer);
 	free(d->conns);
 	free(d->ips);
 	pthread_mutex_destroy(&d->mu);
@@ -880,4 +966,76 @@ const char *
 svc_conn_remote(const struct svc_conn *c)
 {
 	return c != NULL ? c->remote : "";
+}
+
+/* ---- the budget of clients without a key --------------------------------------- */
+
+static struct ipnode *
+client_of(struct svc_door *d, const struct svc_conn *c)
+{
+	struct ipnode *n = *ip_find(d, c->key);
+
+	if (n != NULL)
+		refill(d, n);
+	return n;
+}
+
+unsigned
+svc_door_owed(struct svc_door *d, struct svc_conn *c)
+{
+	struct ipnode *n;
+	uint64_t ms = 0;
+
+	if (d == NULL || c == NULL)
+		return 0;
+	pthread_mutex_lock(&d->mu);
+	if ((n = client_of(d, c)) != NULL && n->tokens < 0)
+		ms = (uint64_t)(-n->tokens) * 1000u / CB_SVC_ANON_RATE + 1;
+	pthread_mutex_unlock(&d->mu);
+	return ms > CB_SVC_ANON_MAX_WAIT_MS ? CB_SVC_ANON_MAX_WAIT_MS : (unsigned)ms;
+}
+
+void
+svc_door_charge(struct svc_door *d, struct svc_conn *c, size_t cost)
+{
+	struct ipnode *n;
+
+	if (d == NULL || c == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	if ((n = client_of(d, c)) != NULL) {
+		int64_t k = cost > (size_t)CB_SVC_ANON_BURST ? CB_SVC_ANON_BURST : (int64_t)cost;
+		/* the debt is bounded: a client never waits more than the burst's worth */
+		n->tokens = n->tokens - k < -(int64_t)CB_SVC_ANON_BURST ? -(int64_t)CB_SVC_ANON_BURST : n->tokens - k;
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+int
+svc_door_defer(struct svc_door *d, unsigned ms, void (*fn)(void *), void *arg)
+{
+	int rc = -1;
+
+	if (d == NULL)
+		return -1;
+	pthread_mutex_lock(&d->mu);
+	if (!atomic_load(&d->quiesce) && !atomic_load(&d->stop)) {
+		if (d->ndefer == d->defer_cap) {
+			size_t ncap = d->defer_cap ? d->defer_cap * 2 : 64;
+			struct deferral *nd = cb__reallocarray(d->defer, ncap, sizeof(*nd));
+			if (nd != NULL) {
+				d->defer = nd;
+				d->defer_cap = ncap;
+			}
+		}
+		if (d->ndefer < d->defer_cap) {
+			d->defer[d->ndefer].due_ms = now_ms(d) + ms;
+			d->defer[d->ndefer].fn = fn;
+			d->defer[d->ndefer].arg = arg;
+			d->ndefer++;
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	return rc;
 }

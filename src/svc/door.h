@@ -96,4 +96,23 @@ int svc_conn_phase(struct svc_conn *c, enum svc_phase to, int restart);
 /* The client's address as text ("127.0.0.1"). */
 const char *svc_conn_remote(const struct svc_conn *c);
 
+/*
+ * The work budget of clients without an API key, per client address: a
+ * token bucket of bytes (request and answer), CB_SVC_ANON_RATE a second up
+ * to CB_SVC_ANON_BURST.  svc_door_charge takes @cost from @c's client (it
+ * may go into debt); svc_door_owed says how long (ms, at most
+ * CB_SVC_ANON_MAX_WAIT_MS) its next request should wait: 0 when it owes
+ * nothing.  A client that asks faster than its budget is slowed down, not
+ * refused, so a closed loop of requests cannot take the server's time.
+ */
+void svc_door_charge(struct svc_door *d, struct svc_conn *c, size_t cost);
+unsigned svc_door_owed(struct svc_door *d, struct svc_conn *c);
+
+/*
+ * Call @fn(@arg) on the door's thread in @ms (tick precision), or at once
+ * when the door quiesces.  Returns 0, or -1 when the door is stopping or out
+ * of memory (then nothing will be called).
+ */
+int svc_door_defer(struct svc_door *d, unsigned ms, void (*fn)(void *), void *arg);
+
 #endif

@@ -72,10 +72,13 @@ static const svc_handler handlers[H_COUNT] = {
 };
 
 /* What the server keeps per request beyond what handlers see. */
+enum { ST_NEW = 0, ST_DEFERRED, ST_BEGUN };
+
 struct conn_req {
 	struct svc_req r;          /* first: handlers get &cr->r */
 	uint64_t t0;
-	int      begun;            /* begin() ran */
+	int      stage;            /* ST_*: begin() and begin_body() ran */
+	uint64_t clen;             /* the announced Content-Length (0 when none) */
 	int      answered;         /* a response was queued */
 	int      body_over;        /* the body passed its limit */
 	size_t   max_body;         /* the route's limit, or the anonymous one */
@@ -193,6 +196,13 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	/* the door may have cut a client that stopped reading or sending */
 	if (svc_conn_phase(cr->conn, SVC_PH_SEND, 1) != 0)
 		return MHD_NO;
+	if (r->anon) {
+		/* what this request cost, against the client's budget: the body it
+		 * sent (or announced, when it was refused unread) and the answer */
+		uint64_t in = cr->clen > cr->bytes_in ? cr->clen : cr->bytes_in;
+		svc_door_charge(r->svc->door, cr->conn, (size_t)(in < (64u << 20) ? in : (64u << 20)) +
+		    (r->borrowed != NULL ? r->borrowed_len : r->out.len));
+	}
 	if (r->borrowed != NULL) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->borrowed_len,
 		    (void *)(uintptr_t)r->borrowed, release_borrowed, r->borrowed_owner);
@@ -327,8 +337,17 @@ too_large(struct conn_req *cr, const char *cl)
 	svc_problem_end(r, &w);
 }
 
+/* The door calls this when a waiting request may go on. */
+static void
+resume_request(void *arg)
+{
+	MHD_resume_connection(arg);
+}
+
 /* First call for a request: everything decided before the body arrives.
- * Returns 1 when a response was written (answer now). */
+ * Returns 1 when a response was written (answer now), 2 when the request
+ * was made to wait (the connection is suspended until the door resumes
+ * it), else 0 (then begin_body()). */
 static int
 begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version)
@@ -336,9 +355,8 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	struct svc_req *r = &cr->r;
 	const struct svc_route *rt;
 	const union MHD_ConnectionInfo *ci;
-	const char *cl, *ct;
+	const char *cl;
 	unsigned allow = 0;
-	uint64_t clen = 0;
 	int i;
 
 	request_id(s, conn, r->request_id);
@@ -394,14 +412,39 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		return 1;
 	r->anon = (rt->flags & R_ANON_CAPPED) && r->key_name[0] == '\0';
 	cr->max_body = r->anon && rt->max_body > CB_SVC_ANON_MAX_BODY ? CB_SVC_ANON_MAX_BODY : rt->max_body;
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* the door (or libmicrohttpd, on a later request) has refused a
+	 * Content-Length that is not a number; a value past 2^64 reads as the
+	 * largest */
+	if (cl != NULL && cb_parse_u64(cl, 0, UINT64_MAX, &cr->clen) == CB_PARSE_RANGE)
+		cr->clen = UINT64_MAX;
+	/* a client without a key that has used up its budget waits (suspended)
+	 * before anything else is done for it, refusals included: a closed loop
+	 * of requests is slowed down to the budget, whatever it asks */
+	if (r->anon && !atomic_load(&s->stopping)) {
+		unsigned wait = svc_door_owed(s->door, cr->conn);
+		if (wait > 0 && svc_door_defer(s->door, wait, resume_request, conn) == 0) {
+			(void)svc_conn_phase(cr->conn, SVC_PH_WORK, 1);
+			MHD_suspend_connection(conn);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* The rest of the first call, once a waiting request is let through:
+ * the body's type and length.  Returns 1 when a response was written. */
+static int
+begin_body(struct conn_req *cr, struct MHD_Connection *conn)
+{
+	struct svc_req *r = &cr->r;
+	const struct svc_route *rt = &svc_routes[r->route];
+	const char *cl, *ct;
+	uint64_t clen = cr->clen;
+
 	if (rt->flags & R_BODY) {
 		cb_buf_init(&r->body, cr->max_body);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		/* the door (or libmicrohttpd, on a later request) has refused a
-		 * Content-Length that is not a number; a value past 2^64 reads as
-		 * the largest */
-		if (cl != NULL && cb_parse_u64(cl, 0, UINT64_MAX, &clen) == CB_PARSE_RANGE)
-			clen = UINT64_MAX;
 		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		if (cl != NULL && clen > 0 && !svc_is_json_type(ct)) {
 			/* the body is not read: the connection cannot be reused */
@@ -520,14 +563,29 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*req_cls = cr;
 	}
 	r = &cr->r;
-	if (!cr->begun) {
-		cr->begun = 1;
+	if (cr->stage == ST_NEW) {
+		int rc;
 		/* the head is in: from here the body's deadline runs */
 		if (svc_conn_phase(cr->conn, SVC_PH_BODY, 1) != 0)
 			return MHD_NO;
-		if (begin(s, cr, conn, url, method, version))
+		if ((rc = begin(s, cr, conn, url, method, version)) == 2) {
+			cr->stage = ST_DEFERRED;
+			return MHD_YES;	/* waiting: resume_request() brings it back here */
+		}
+		cr->stage = ST_BEGUN;
+		if (rc == 1 || begin_body(cr, conn))
 			return respond(cr, conn);
 		return MHD_YES;
+	}
+	if (cr->stage == ST_DEFERRED) {
+		/* let through after its wait: the body's deadline starts now */
+		cr->stage = ST_BEGUN;
+		if (svc_conn_phase(cr->conn, SVC_PH_BODY, 1) != 0)
+			return MHD_NO;
+		if (begin_body(cr, conn)) {
+			*upload_data_size = 0;	/* the connection closes: its body is not read */
+			return respond(cr, conn);
+		}
 	}
 	if (cr->answered) {
 		*upload_data_size = 0;
@@ -553,6 +611,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		too_large(cr, NULL);
 		return respond(cr, conn);
 	}
+	/* a call without data before the whole body has come is not the last
+	 * one (libmicrohttpd makes such a call when a waiting request resumes) */
+	if ((svc_routes[r->route].flags & R_BODY) && cr->bytes_in < cr->clen)
+		return MHD_YES;
 	(void)svc_conn_phase(cr->conn, SVC_PH_WORK, 1);
 	handlers[svc_routes[r->route].handler](r);
 	return respond(cr, conn);
@@ -914,7 +976,8 @@ cb_svc_run(const cb_svc_opts *opts)
 	 * whose first head it has read and passed; the door keeps the limits,
 	 * so libmicrohttpd's own never bind */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | (family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+	    (family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,

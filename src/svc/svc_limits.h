@@ -101,6 +101,15 @@
 #ifndef CB_SVC_ANON_MAX_RESPONSE
 # define CB_SVC_ANON_MAX_RESPONSE (256u << 10) /* bytes of the answer to an unauthenticated request */
 #endif
+#ifndef CB_SVC_ANON_RATE
+# define CB_SVC_ANON_RATE         (1u << 20)  /* bytes a second (request and answer) one client address
+                                                 gets on those routes without a key; beyond it its
+                                                 requests wait, they are not refused */
+#endif
+#ifndef CB_SVC_ANON_BURST
+# define CB_SVC_ANON_BURST        (4u << 20)  /* ... and the bytes it may use at once */
+#endif
+#define CB_SVC_ANON_MAX_WAIT_MS   5000        /* the longest one request is made to wait */
 #ifndef CB_SVC_SHUTDOWN_GRACE_MS
 # define CB_SVC_SHUTDOWN_GRACE_MS 10000       /* how long SIGTERM waits for requests in flight */
 #endif
