@@ -66,8 +66,25 @@ class RawResponse:
         return "<raw %s %r>" % (self.status, self.raw[:400])
 
 
-def raw_request(host, port, data, timeout=5.0, source=None, shut_write=False):
-    """Send bytes, read until the server closes (or timeout); the first response."""
+def count_responses(raw):
+    """How many whole responses raw holds (back to back, framed by Content-Length)."""
+    n = 0
+    while raw:
+        end = raw.find(b"\r\n\r\n")
+        if end < 0:
+            break
+        r = RawResponse(raw[:end + 4])
+        size = end + 4 + int(r.headers.get("content-length", "0"))
+        if r.status is None or len(raw) < size:
+            break
+        n += 1
+        raw = raw[size:]
+    return n
+
+
+def raw_request(host, port, data, timeout=5.0, source=None, shut_write=False, responses=1):
+    """Send bytes, read until the server closes, @responses whole responses have
+    come, or timeout; returns the first response (.raw holds all the bytes)."""
     s = socket.create_connection((host, port), timeout=timeout,
                                  source_address=(source, 0) if source else None)
     try:
@@ -86,9 +103,7 @@ def raw_request(host, port, data, timeout=5.0, source=None, shut_write=False):
             if not b:
                 break
             out += b
-            r = RawResponse(out)
-            if r.status is not None and "content-length" in r.headers and \
-                    len(r.body) >= int(r.headers["content-length"]):
+            if count_responses(out) >= responses:
                 break
         return RawResponse(out)
     finally:
