@@ -78,9 +78,10 @@ typedef struct cb_mkt_config {
 /**
  * Read a shop's configuration.  Sources, later ones winning: the top of
  * file @p path (NULL: no file), its section "[shop @p shop]" (NULL: none;
- * an absent section is an error), then environment variables
- * CB_TIKTOK_<KEY> (CB_TIKTOK_APP_SECRET ...) from @p env (NULL: the
- * process environment; an array ending in NULL otherwise).
+ * an absent section is an error), then the variables CB_TIKTOK_<KEY>
+ * (CB_TIKTOK_APP_SECRET ...) of @p env, an array of "NAME=value" ending in
+ * NULL (NULL: none).  The library never reads the process environment
+ * itself: the command line captures it once and passes it down.
  *
  * File syntax: "key = value" lines, "# comment" lines, "[shop NAME]"
  * section headers.  Keys: base_url, app_key, app_secret, access_token,
