@@ -77,6 +77,9 @@ int sq__class(int rc, int at_commit);
 /* Step @s, which returns no row, and reset it: CB_OK or sq__fail. */
 int sq__run(struct sq_conn *c, sqlite3_stmt *s, const char *what);
 
+/* sqlite3_exec() of fixed SQL (pragmas, migrations), failures classed. */
+int sq__exec(sqlite3 *db, const char *sql, const char *what);
+
 /* Bind NULL or the text @v. */
 void sq__bind_str(sqlite3_stmt *s, int i, const char *v);
 

@@ -172,19 +172,6 @@ static const struct {
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
 
 static int
-exec(sqlite3 *db, const char *sql, const char *what)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc == SQLITE_OK)
-		return CB_OK;
-	rc = cb__fail(sq__class(rc, 0), "database: %s: %s", what, msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return rc;
-}
-
-static int
 user_version(sqlite3 *db, int *out)
 {
 	sqlite3_stmt *s = NULL;
@@ -209,7 +196,7 @@ sq__migrate(sqlite3 *db, int *schema)
 	sqlite3_stmt *s = NULL;
 	int v, now, rc;
 
-	if ((rc = exec(db, "BEGIN IMMEDIATE", "migrate")) != CB_OK)
+	if ((rc = sq__exec(db, "BEGIN IMMEDIATE", "migrate")) != CB_OK)
 		return rc;
 	if ((rc = user_version(db, &v)) != CB_OK)
 		goto fail;
@@ -219,7 +206,7 @@ sq__migrate(sqlite3 *db, int *schema)
 		goto fail;
 	}
 	for (; v < (int)NSTEPS; v++) {
-		if ((rc = exec(db, steps[v].sql, "migrate")) != CB_OK)
+		if ((rc = sq__exec(db, steps[v].sql, "migrate")) != CB_OK)
 			goto fail;
 		if ((rc = sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, applied_at)"
 		    " VALUES (?1, " NOW_SQL ")", -1, &s, NULL)) != SQLITE_OK ||

@@ -273,8 +273,8 @@ out:
 
 /* ---- connections -------------------------------------------------------- */
 
-static int
-exec(sqlite3 *db, const char *sql, const char *what)
+int
+sq__exec(sqlite3 *db, const char *sql, const char *what)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -332,7 +332,7 @@ sq__conn_open(struct sq_conn *c, const struct store_target *t, int create)
 	/* acknowledged means on disk: FULL syncs the WAL at every commit */
 	/* a larger page cache and rarer checkpoints: a 1,000-event batch
 	 * rewrites fewer pages and the WAL is copied back less often */
-	return exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	return sq__exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    " PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384; PRAGMA temp_store = MEMORY;"
 	    " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", t->shown);
 }
