@@ -1,17 +1,15 @@
 /*
  * digest.c - what every backend stores the same way: SHA-256 digests, the
- * strong ETag of a code-set version, the fingerprints that tell a replay
- * from a change (records and orders), and the time of a write.  Computed
- * here, outside any database, so that two backends (or two instances on
- * one database) agree byte for byte.
+ * strong ETag of a code-set version, and the fingerprints that tell a
+ * replay from a change (records and orders).  Computed here, outside any
+ * database, so that two backends (or two instances on one database) agree
+ * byte for byte.
  */
 #include "store_int.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 
@@ -162,17 +160,4 @@ store__order_fps(const cb_order *o, unsigned char money[32], unsigned char all[3
 out:
 	cb_buf_reset(&b);
 	return rc;
-}
-
-void
-store__now(char out[32])
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		out[19] = '\0';
-	(void)snprintf(out + 19, 32 - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
 }

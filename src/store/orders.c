@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "rfc3339.h"
 
 void
 cb_store_order_money_fp(const cb_order *o, unsigned char out[32])
@@ -68,7 +69,7 @@ cb_store_order_put(cb_store *st, const cb_order *in, cb_store_order_guard guard,
     const char *request_id, cb_ord_put_status *status, char *why, size_t whylen)
 {
 	struct store_order_put p;
-	char now[32], scratch[256];
+	char now[CB_TIME_MAX], scratch[256];
 	size_t i;
 	int rc;
 
@@ -87,7 +88,7 @@ cb_store_order_put(cb_store *st, const cb_order *in, cb_store_order_guard guard,
 		p.items_total += in->items[i].quantity * in->items[i].unit_price;	/* bounded by the parser */
 	if ((rc = store__order_fps(in, p.money, p.fp)) != CB_OK)
 		return rc;
-	store__now(now);
+	cb_time_now_iso(now);
 	p.now = now;
 	p.request_id = request_id;
 	p.guard = guard;
@@ -133,14 +134,14 @@ cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[3
     cb_refund_put_status *status, int64_t *payment_id)
 {
 	struct store_refund r;
-	char now[32];
+	char now[CB_TIME_MAX];
 	int rc;
 
 	if (st == NULL || money_fp == NULL || currency == NULL || (rows == NULL && nrows > 0) ||
 	    status == NULL || payment_id == NULL || amount <= 0)
 		return cb__fail(CB_EINVAL, "cb_store_refund_create: bad argument");
 	*payment_id = 0;
-	store__now(now);
+	cb_time_now_iso(now);
 	r = (struct store_refund){ seq, money_fp, amount, currency, reason_key, request_id, now, rows, nrows };
 	if ((rc = st->ops->refund_create(st->be, &r, status, payment_id)) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no order #%lld", (long long)seq);
@@ -177,11 +178,11 @@ int
 cb_store_pay_sending(cb_store *st, int64_t payment_id, const char *owner,
     const char *reason_key, int defaulted, int64_t lease_until_ms)
 {
-	char now[32];
+	char now[CB_TIME_MAX];
 
 	if (st == NULL || owner == NULL || reason_key == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_sending: NULL argument");
-	store__now(now);
+	cb_time_now_iso(now);
 	return lease_lost(st->ops->pay_sending(st->be, payment_id, owner, reason_key, defaulted != 0,
 	    lease_until_ms, now), payment_id);
 }
@@ -189,11 +190,11 @@ cb_store_pay_sending(cb_store *st, int64_t payment_id, const char *owner,
 int
 cb_store_pay_later(cb_store *st, int64_t payment_id, const char *owner, const cb_pay_later *l)
 {
-	char now[32];
+	char now[CB_TIME_MAX];
 
 	if (st == NULL || owner == NULL || l == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_later: NULL argument");
-	store__now(now);
+	cb_time_now_iso(now);
 	return lease_lost(st->ops->pay_later(st->be, payment_id, owner, l, now), payment_id);
 }
 
@@ -202,11 +203,11 @@ cb_store_pay_fail(cb_store *st, int64_t payment_id, const char *owner,
     const char *error_text, const char *error_code, const char *market_request_id,
     const char *reason_key, int defaulted)
 {
-	char now[32];
+	char now[CB_TIME_MAX];
 
 	if (st == NULL || owner == NULL || error_text == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_fail: NULL argument");
-	store__now(now);
+	cb_time_now_iso(now);
 	return lease_lost(st->ops->pay_fail(st->be, payment_id, owner, error_text, error_code,
 	    market_request_id, reason_key, defaulted != 0, now), payment_id);
 }
@@ -215,11 +216,11 @@ int
 cb_store_pay_complete(cb_store *st, int64_t payment_id, const char *owner,
     const char *transaction_id, const char *market_request_id)
 {
-	char now[32];
+	char now[CB_TIME_MAX];
 
 	if (st == NULL || owner == NULL || transaction_id == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_complete: NULL argument");
-	store__now(now);
+	cb_time_now_iso(now);
 	return lease_lost(st->ops->pay_complete(st->be, payment_id, owner, transaction_id,
 	    market_request_id, now), payment_id);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "rfc3339.h"
 
 int
 cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
@@ -23,7 +24,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 	const cb_rec_desc *d = cb_rec_describe(k);
 	unsigned char (*fps)[32] = NULL;
 	struct store_rec_batch b;
-	char now[32];
+	char now[CB_TIME_MAX];
 	size_t i, j;
 	int rc;
 
@@ -38,7 +39,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		return cb__fail(CB_ENOMEM, "out of memory");
 	if ((rc = store__rec_fps(d, recs, n, fps)) != CB_OK)
 		goto out;
-	store__now(now);	/* one time for the batch: it is one transaction */
+	cb_time_now_iso(now);	/* one time for the batch: it is one transaction */
 	b = (struct store_rec_batch){ k, recs, (const unsigned char (*)[32])fps, n, request_id, now };
 	rc = st->ops->rec_insert(st->be, &b, status, nconflicts);
 out:

@@ -17,6 +17,7 @@
 #include "store.h"
 
 #include "arena.h"
+#include "err.h"
 
 /* ---- the name of a database (target.c) -------------------------------- */
 
@@ -162,9 +163,6 @@ struct cb_order_rec {
 
 /* ---- backend-neutral helpers (digest.c, orders.c, schema.c) ----------- */
 
-/* libcodebook's internal error recorder (src/lib/error.c). */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* SHA-256 of @len bytes. */
 void store__sha256(unsigned char out[32], const void *p, size_t len);
 
@@ -175,9 +173,6 @@ int store__order_fps(const cb_order *o, unsigned char money[32], unsigned char a
 /* The fingerprints of @n records of kind @k (every client field,
  * length-prefixed, absent told from empty), into @out. */
 int store__rec_fps(const cb_rec_desc *d, const cb_rec *recs, size_t n, unsigned char (*out)[32]);
-
-/* "2026-02-06T09:30:00.123Z": the time of a write, as every backend stores it. */
-void store__now(char out[32]);
 
 /* Hand each payment of @o (in id order) its run of @rows, which are in
  * payment order; @owner[i] is the payment id of rows[i]. */
