@@ -169,3 +169,31 @@ cli_opt_log_level(const char *arg)
 	cb_log_set_level(lv);
 	return EXIT_OK;
 }
+
+int
+cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
+    size_t min, size_t max, size_t *n)
+{
+	static const struct cli_opt none[] = { { NULL, 0, 0, 0 } };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	const char *arg;
+	int k;
+
+	*n = 0;
+	if (cli_wants_help(argc, argv, usage))
+		return -1;
+	while ((k = cli_next(&a, none, &arg)) != CLI_END) {
+		if (k == CLI_BAD)
+			return EXIT_USAGE;
+		if (*n == max)
+			return max == 0 ? cli_error("%s takes no arguments, got \"%s\"", cmd, arg) :
+			    cli_error("%s takes at most %zu argument%s; got \"%s\" too (see --help)", cmd, max,
+			    max == 1 ? "" : "s", arg);
+		out[(*n)++] = arg;
+	}
+	if (*n < min) {
+		size_t len = strcspn(usage, "\n");
+		return cli_error("%s: missing argument%s; %.*s", cmd, min - *n == 1 ? "" : "s", (int)len, usage);
+	}
+	return EXIT_OK;
+}

@@ -45,6 +45,11 @@ int cli_ctx_add(struct cli_ctx *ctx, const char *arg);
  * EXIT_OK or EXIT_USAGE after naming the bad pair and the choices. */
 int cli_ctx_resolve(const cb_codeset *cs, const struct cli_ctx *ctx, int *dims, int *vals);
 
+/* 1 when @path may be replaced by renaming a new file over it (absent, or a
+ * regular file); 0 for a device or a pipe, which must be written in place:
+ * renaming over /dev/null as root would replace the device with a file. */
+int cli_replaceable(const char *path);
+
 /* Write @b to stdout (or @path atomically); EXIT_OK or EXIT_USAGE. */
 int cli_write(const cb_buf *b, const char *path);
 
@@ -84,6 +89,15 @@ int cli_opt_log_level(const char *arg);
 int cli_value_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
 int cli_value_duration_ms(const char *what, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
 int cli_value_log_level(const char *what, const char *arg, cb_log_level *out);
+
+/*
+ * A command whose arguments are only positionals (--json is taken by main):
+ * between @min and @max of them into @out, *n set.  EXIT_OK; -1 after
+ * printing --help (the command returns EXIT_OK); EXIT_USAGE after naming
+ * the problem.
+ */
+int cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
+    size_t min, size_t max, size_t *n);
 
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);

@@ -24,6 +24,7 @@
 #include "cb_limits.h"
 #include "doc.h"
 #include "items.h"
+#include "order_rules.h"
 #include "orders.h"
 #include "query.h"
 #include "sync.h"
@@ -304,7 +305,8 @@ h_orders_post(struct svc_req *r)
 		respond_faults(r, &b.body, &b.faults, r->body.p, r->body.len);
 		goto out;
 	}
-	if (cb_store_order_put(r->svc->store, &b.o, r->request_id, &st, why, sizeof(why)) != CB_OK) {
+	if (cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st, why,
+	    sizeof(why)) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
 		goto out;
 	}

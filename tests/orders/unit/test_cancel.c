@@ -12,6 +12,7 @@
 
 #include "market/market.h"
 #include "orders/cancel.h"
+#include "orders/order_rules.h"
 #include "orders/orders.h"
 
 static char dir[] = "/tmp/cb-cancel-XXXXXX";
@@ -42,7 +43,8 @@ setup(void)
 	in.items = items;
 	in.nitems = 2;
 	in.shipping_cost = 399;
-	cr_assert_eq(cb_store_order_put(st, &in, "req-1", &s, why, sizeof(why)), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_order_put(st, &in, cb_order_rules_import_guard, NULL, "req-1", &s, why, sizeof(why)),
+	    CB_OK, "%s", cb_errmsg());
 }
 
 static void
