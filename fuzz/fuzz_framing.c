@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "svc/framing.h"
-#include "svc/ids.h"
+#include "util/ident.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -62,7 +62,7 @@ fuzz_ids(const char *p, size_t n)
 
 	if (n > 512)
 		n = 512;
-	len = svc_path_segment(enc, sizeof(enc), p, n);
+	len = cb_path_segment(enc, sizeof(enc), p, n);
 	if (len < 0 || (size_t)len != strlen(enc))
 		abort();
 	for (i = 0; i < (size_t)len; i++) {
@@ -81,12 +81,11 @@ fuzz_ids(const char *p, size_t n)
 	}
 	if (o != n || memcmp(dec, p, n) != 0)
 		abort();
-	if (svc_id_check(p, n, 127, why, sizeof(why))) {
+	if (cb_id_check(p, n, 127, why, sizeof(why))) {
 		if (n == 0 || n > 127 || (size_t)len != n || memchr(p, '/', n) != NULL)
 			abort();
 	} else if (why[0] == '\0')
 		abort();
-	(void)svc_shop_name_ok(p, n);
 }
 
 int

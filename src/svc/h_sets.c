@@ -15,7 +15,7 @@
 
 #include "../shim/json_shim.h"
 #include "cb_limits.h"
-#include "ids.h"
+#include "ident.h"
 #include "items.h"
 #include "parse.h"
 #include "query.h"
@@ -43,7 +43,7 @@ h_sets_list(struct svc_req *r)
 		cb_jw_kint(&w, "categories", (long long)cb_codeset_category_count(cs));
 		cb_jw_kbool(&w, "mirror", cb_codeset_is_mirror(cs));
 		cb_jw_kstr(&w, "etag", snap->sets[i]->etag);
-		(void)svc_path_segment(seg, sizeof(seg), cb_codeset_name(cs), strlen(cb_codeset_name(cs)));
+		(void)cb_path_segment(seg, sizeof(seg), cb_codeset_name(cs), strlen(cb_codeset_name(cs)));
 		(void)snprintf(href, sizeof(href), "/v1/code-sets/%s", seg);
 		cb_jw_kstr(&w, "href", href);
 		cb_jw_obj_end(&w);
@@ -473,7 +473,7 @@ h_set_put(struct svc_req *r)
 		if (set != NULL)
 			svc_req_header(r, "ETag", "%s", set->etag);
 		char seg[3 * 64 + 1];
-		(void)svc_path_segment(seg, sizeof(seg), name, nlen);
+		(void)cb_path_segment(seg, sizeof(seg), name, nlen);
 		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", seg, cb_codeset_version(cs));
 		svc_json_begin(r, &w);
 		cb_jw_obj_begin(&w);
@@ -513,7 +513,7 @@ version_row(void *arg, const cb_store_setver *v)
 	cb_jw_kstr(vc->w, "published_at", v->published_at);
 	cb_jw_kstr(vc->w, "source", v->source);
 	cb_jw_kstr(vc->w, "published_by", v->published_by);
-	(void)svc_path_segment(seg, sizeof(seg), v->name, strlen(v->name));
+	(void)cb_path_segment(seg, sizeof(seg), v->name, strlen(v->name));
 	(void)snprintf(href, sizeof(href), "/v1/code-sets/%s/versions/%d", seg, v->version);
 	cb_jw_kstr(vc->w, "href", href);
 	cb_jw_obj_end(vc->w);

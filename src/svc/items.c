@@ -16,7 +16,7 @@
 
 #include "alloc.h"
 #include "cb_limits.h"
-#include "ids.h"
+#include "ident.h"
 #include "jsonw.h"
 #include "utf8.h"
 
@@ -252,7 +252,7 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			    "field \"%s\" contains a NUL character", d->fields[f]);
 			continue;
 		}
-		if (f == 0 && !svc_id_check(m->str, m->str_len, CB_SVC_MAX_FIELD, why, sizeof(why))) {
+		if (f == 0 && !cb_id_check(m->str, m->str_len, CB_SVC_MAX_FIELD, why, sizeof(why))) {
 			/* the id is an idempotency key a client may want in a URL */
 			item_error(c, index, m->key, m->key_len, "invalid-id", m->offset, "field \"%s\" %s",
 			    d->fields[f], why);

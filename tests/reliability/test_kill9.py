@@ -4,7 +4,8 @@ events and incidents as fast as the server takes them; at a random moment the
 server is killed with SIGKILL, then started again on the same file.  Every batch
 the server acknowledged (201) is there, whole; no batch is there in part; and
 the server keeps accepting after each restart (a replay of an acknowledged batch
-is 200 unchanged)."""
+is 200 unchanged).  The database and its WAL are created readable by their owner
+only (0600)."""
 import os
 import random
 import signal
@@ -31,6 +32,11 @@ class Kill9(unittest.TestCase):
         try:
             s.start()
             key = s.add_key("kill9")
+            # the database holds key digests and records: only its owner reads it
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(s.db + suffix):
+                    mode = os.stat(s.db + suffix).st_mode & 0o777
+                    self.assertEqual(mode & 0o077, 0, "%s is mode %o" % (s.db + suffix, mode))
             for rnd in range(ROUNDS):
                 stop = threading.Event()
 

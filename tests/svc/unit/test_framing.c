@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "svc/framing.h"
-#include "svc/ids.h"
+#include "util/ident.h"
 
 static int
 head(const char *s, struct svc_head *h)
@@ -187,25 +187,25 @@ Test(ids, rule)
 {
 	char why[160];
 
-	cr_assert(svc_id_check("ord-1", 5, 127, why, sizeof(why)));
-	cr_assert(svc_id_check("576461413038785752", 18, 127, why, sizeof(why)));
-	cr_assert(svc_id_check("a.b_c~d:e@f+g=h!i$j&k'l(m)n*o,p;q", 33, 127, why, sizeof(why)));
-	cr_assert(svc_id_check("...", 3, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("", 0, 127, why, sizeof(why)));
+	cr_assert(cb_id_check("ord-1", 5, 127, why, sizeof(why)));
+	cr_assert(cb_id_check("576461413038785752", 18, 127, why, sizeof(why)));
+	cr_assert(cb_id_check("a.b_c~d:e@f+g=h!i$j&k'l(m)n*o,p;q", 33, 127, why, sizeof(why)));
+	cr_assert(cb_id_check("...", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("", 0, 127, why, sizeof(why)));
 	cr_assert(strstr(why, "empty") != NULL);
-	cr_assert_not(svc_id_check("a/b", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a/b", 3, 127, why, sizeof(why)));
 	cr_assert(strstr(why, "'/'") != NULL, "%s", why);
-	cr_assert_not(svc_id_check("a\x01", 2, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a\x01", 2, 127, why, sizeof(why)));
 	cr_assert(strstr(why, "0x01") != NULL, "%s", why);
-	cr_assert_not(svc_id_check("a\0b", 3, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("a b", 3, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("a%2Fb", 5, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("a?b", 3, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("a#b", 3, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("caf\xc3\xa9", 5, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check(".", 1, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("..", 2, 127, why, sizeof(why)));
-	cr_assert_not(svc_id_check("abcd", 4, 3, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a\0b", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a b", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a%2Fb", 5, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a?b", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("a#b", 3, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("caf\xc3\xa9", 5, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check(".", 1, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("..", 2, 127, why, sizeof(why)));
+	cr_assert_not(cb_id_check("abcd", 4, 3, why, sizeof(why)));
 	cr_assert(strstr(why, "at most 3") != NULL, "%s", why);
 }
 
@@ -213,20 +213,12 @@ Test(ids, path_segment)
 {
 	char out[64];
 
-	cr_assert_eq(svc_path_segment(out, sizeof(out), "ord-1", 5), 5);
+	cr_assert_eq(cb_path_segment(out, sizeof(out), "ord-1", 5), 5);
 	cr_assert_str_eq(out, "ord-1");
-	cr_assert_eq(svc_path_segment(out, sizeof(out), "a/b c%\xc3\xa9", 8), 18);
+	cr_assert_eq(cb_path_segment(out, sizeof(out), "a/b c%\xc3\xa9", 8), 18);
 	cr_assert_str_eq(out, "a%2Fb%20c%25%C3%A9");
-	cr_assert_eq(svc_path_segment(out, 4, "a/b", 3), -1, "does not fit");
+	cr_assert_eq(cb_path_segment(out, 4, "a/b", 3), -1, "does not fit");
 	cr_assert_str_eq(out, "");
-	cr_assert_eq(svc_path_segment(out, sizeof(out), "", 0), 0);
+	cr_assert_eq(cb_path_segment(out, sizeof(out), "", 0), 0);
 	cr_assert_str_eq(out, "");
-}
-
-Test(ids, shop_name)
-{
-	cr_assert(svc_shop_name_ok("uk-legacy", 9));
-	cr_assert_not(svc_shop_name_ok("uk-legacy\0x", 11));
-	cr_assert_not(svc_shop_name_ok("", 0));
-	cr_assert_not(svc_shop_name_ok("a b", 3));
 }

@@ -1,7 +1,7 @@
 /*
- * ids.c - the rule for ids and the encoding of path segments (ids.h).
+ * ident.c - the rule for ids and the encoding of path segments (ident.h).
  */
-#include "ids.h"
+#include "ident.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@ is_pchar(unsigned char c)
 }
 
 int
-svc_id_check(const char *s, size_t n, size_t max, char *why_buf, size_t why_size)
+cb_id_check(const char *s, size_t n, size_t max, char *why_buf, size_t why_size)
 {
 	size_t i;
 
@@ -36,10 +36,10 @@ svc_id_check(const char *s, size_t n, size_t max, char *why_buf, size_t why_size
 			continue;
 		if (c > 0x20 && c < 0x7f)
 			(void)snprintf(why_buf, why_size, "has '%c' at byte %zu (an id is made of %s)", c, i,
-			    SVC_ID_CHARSET);
+			    CB_ID_CHARSET);
 		else
 			(void)snprintf(why_buf, why_size, "has byte 0x%02x at byte %zu (an id is made of %s)", c, i,
-			    SVC_ID_CHARSET);
+			    CB_ID_CHARSET);
 		return 0;
 	}
 	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) {
@@ -50,7 +50,7 @@ svc_id_check(const char *s, size_t n, size_t max, char *why_buf, size_t why_size
 }
 
 int
-svc_path_segment(char *out, size_t size, const char *s, size_t n)
+cb_path_segment(char *out, size_t size, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, o = 0;
@@ -78,18 +78,3 @@ full:
 	return -1;
 }
 
-int
-svc_shop_name_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '_' || ch == '.' || ch == '-'))
-			return 0;
-	}
-	return 1;
-}
