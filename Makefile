@@ -7,6 +7,8 @@
 #                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
+#   make fuzz-long  every libFuzzer target for 10 million executions (outside
+#                 CI; hours: FUZZ_RUNS, FUZZ_MAX_SECONDS, see the script)
 #   make install  install binary, library, header, pkg-config file, catalogs
 
 BUILD    ?= build
@@ -14,7 +16,7 @@ PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install clean
+.PHONY: all deps build run demo test fuzz-long install clean
 
 all: build
 
@@ -35,6 +37,9 @@ demo: build
 
 test: deps
 	@./scripts/test-all.sh
+
+fuzz-long: deps
+	@./scripts/fuzz-long.sh
 
 install: build
 	$(CMAKE) --install $(BUILD)

@@ -146,15 +146,14 @@ svc_req_set(struct svc_req *r)
 }
 
 void
-svc_store_problem(struct svc_req *r, int rc, const char *what)
+svc_store_problem(struct svc_req *r, int rc)
 {
 	if (rc == CB_EIO || rc == CB_EUNAVAIL) {
 		svc_req_header(r, "Retry-After", "%d", 1);
-		svc_problem(r, P_STORAGE_UNAVAILABLE, "%s: the database cannot take it now (%s); retry with the "
-		    "same ids", what, cb_errmsg());
+		svc_problem(r, P_STORAGE_UNAVAILABLE, "nothing was stored: the database cannot take writes now (%s); "
+		    "retry with the same ids", cb_errmsg());
 	} else if (rc == CB_EUNKNOWN)
-		svc_problem(r, P_INTERNAL, "%s may or may not have been stored (the commit failed: %s); replay it "
-		    "with the same ids: that is safe", what, cb_errmsg());
+		svc_problem(r, P_INTERNAL, "%s; replay the request with the same ids: that is safe", cb_errmsg());
 	else
-		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
+		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
 }

@@ -168,13 +168,12 @@ void svc_problem_end(struct svc_req *r, cb_jw *w);
 void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
 
 /*
- * Answer a storage failure @rc of @what ("nothing was stored", ...):
- * CB_EIO and CB_EUNAVAIL (disk full, read-only, locked: nothing was done)
- * are 503 storage-unavailable with Retry-After; CB_EUNKNOWN (the commit
- * itself failed) and anything else 500, saying that a replay with the same
- * ids is safe.
+ * Answer a failed write (@rc from the store): CB_EIO and CB_EUNAVAIL (disk
+ * full, read-only, locked: nothing was done) are 503 storage-unavailable
+ * with Retry-After; CB_EUNKNOWN (the commit itself failed) and anything
+ * else 500, saying that a replay with the same ids is safe.
  */
-void svc_store_problem(struct svc_req *r, int rc, const char *what);
+void svc_store_problem(struct svc_req *r, int rc);
 
 /* The set named by the {set} capture, or NULL after answering 404. */
 struct svc_set *svc_req_set(struct svc_req *r);
