@@ -197,11 +197,14 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	if (svc_conn_phase(cr->conn, SVC_PH_SEND, 1) != 0)
 		return MHD_NO;
 	if (r->anon) {
-		/* what this request cost, against the client's budget: the body it
-		 * sent (or announced, when it was refused unread) and the answer */
+		/* what this request cost beyond a small one, against the client's
+		 * budget: the body it sent (or announced, when it was refused
+		 * unread) and the answer; single checks are free, large batches and
+		 * large refused bodies are not */
 		uint64_t in = cr->clen > cr->bytes_in ? cr->clen : cr->bytes_in;
-		svc_door_charge(r->svc->door, cr->conn, (size_t)(in < (64u << 20) ? in : (64u << 20)) +
-		    (r->borrowed != NULL ? r->borrowed_len : r->out.len));
+		uint64_t cost = (in < (64u << 20) ? in : (64u << 20)) + (r->borrowed != NULL ? r->borrowed_len : r->out.len);
+		if (cost > CB_SVC_ANON_FREE_BYTES)
+			svc_door_charge(r->svc->door, cr->conn, (size_t)(cost - CB_SVC_ANON_FREE_BYTES));
 	}
 	if (r->borrowed != NULL) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->borrowed_len,

@@ -106,6 +106,11 @@
                                                  gets on those routes without a key; beyond it its
                                                  requests wait, they are not refused */
 #endif
+#ifndef CB_SVC_ANON_FREE_BYTES
+# define CB_SVC_ANON_FREE_BYTES   4096        /* a request costs the budget only what it and its answer
+                                                 pass this by: single checks are free, so a busy client
+                                                 of small checks is never slowed */
+#endif
 #ifndef CB_SVC_ANON_BURST
 # define CB_SVC_ANON_BURST        (4u << 20)  /* ... and the bytes it may use at once */
 #endif
