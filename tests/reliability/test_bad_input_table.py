@@ -113,6 +113,22 @@ class BadInputTable(unittest.TestCase):
                 self.assertEqual(r.json["request_id"], r.headers.get("x-request-id"), c["name"])
                 self.assertEqual(self.s.counts(), before, "%s: the database changed" % c["name"])
 
+    def test_largest_head_is_served(self):
+        """A head at the limits (8 KiB, 64 fields) is served, on a fresh connection and
+        as the second request of a keep-alive one: libmicrohttpd's memory holds it, so
+        it never answers such a head with its own page."""
+        fields = [b"Host: codebook"] + [b"X-F%02d: " % i + b"v" * 100 for i in range(62)]
+        head = b"GET /healthz HTTP/1.1\r\n" + b"".join(f + b"\r\n" for f in fields)
+        pad = 8192 - len(head) - len(b"X-Pad: ") - 4
+        head += b"X-Pad: " + b"p" * pad + b"\r\n\r\n"
+        self.assertEqual(len(head), 8192)
+        r = hostile.raw_request(self.s.host, self.s.port, head, timeout=10)
+        self.assertEqual(r.status, 200, r)
+        data = hostile.raw_request(self.s.host, self.s.port, head + head, timeout=10, responses=2)
+        self.assertEqual([x.status for x in responses(data.raw)], [200, 200])
+        r = hostile.raw_request(self.s.host, self.s.port, head[:-4] + b"\r\nX: y\r\n\r\n", timeout=10)
+        self.assertEqual((r.status, r.type), (431, "header-too-large"), r)
+
     def test_no_html_anywhere(self):
         """No answer in the table is libmicrohttpd's own HTML page."""
         for c in self.cases:
