@@ -118,6 +118,7 @@ struct svc_door {
 	unsigned         total;
 	struct ipnode  **ips;
 	size_t           nips;        /* buckets, a power of two */
+	size_t           nnodes;      /* clients known; those kept only for their debt are bounded */
 	atomic_uint      open;        /* == total, readable without the lock */
 	struct deferral *defer;       /* calls due later */
 	size_t           ndefer, defer_cap;
@@ -195,6 +196,7 @@ ip_acquire(struct svc_door *d, const unsigned char key[16])
 		n->tokens = CB_SVC_ANON_BURST;
 		n->refill_ms = now_ms(d);
 		*pp = n;
+		d->nnodes++;
 	}
 	if (d->o.max_per_client > 0 && n->count >= d->o.max_per_client)
 		return -1;
@@ -224,9 +226,13 @@ ip_release(struct svc_door *d, const unsigned char key[16])
 		return;
 	n->count--;
 	refill(d, n);
-	if (n->count == 0 && n->tokens >= CB_SVC_ANON_BURST) {
+	/* a client without connections is kept while it owes its budget, but
+	 * never more of them than twice the connections (many addresses must
+	 * not make the table grow without end) */
+	if (n->count == 0 && (n->tokens >= CB_SVC_ANON_BURST || d->nnodes > 2 * (size_t)d->o.max_connections)) {
 		*pp = n->next;
 		free(n);
+		d->nnodes--;
 	}
 }
 
@@ -244,6 +250,7 @@ ip_sweep(struct svc_door *d)
 			if (n->count == 0 && n->tokens >= CB_SVC_ANON_BURST) {
 				*pp = n->next;
 				free(n);
+				d->nnodes--;
 			} else
 				pp = &n->next;
 		}
