@@ -7,7 +7,9 @@
 #                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
-#   make install  install binary, library, header, pkg-config file, catalogs
+#   make install  install binary, library, header, pkg-config file, catalogs,
+#                 man pages, completions, systemd units (PREFIX=/usr/local,
+#                 DESTDIR=; see docs/install.md)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -36,8 +38,10 @@ demo: build
 test: deps
 	@./scripts/test-all.sh
 
+# PREFIX is given to every install (the build directory would otherwise keep
+# the prefix of its first configuration); DESTDIR stages the installation.
 install: build
-	$(CMAKE) --install $(BUILD)
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD) build-clang build-san build-fuzz
