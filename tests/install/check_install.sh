@@ -37,6 +37,16 @@ unit=$prefix/lib/systemd/system/codebook.service
 grep -q "^ExecStart=$prefix/bin/codebook serve " "$unit" || fail "the unit does not start $prefix/bin/codebook"
 grep -q "^EnvironmentFile=-$prefix/etc/default/codebook\$" "$unit" || fail "the unit reads another environment file"
 [ -f "$prefix/etc/default/codebook" ] || fail "environment file not installed"
+# the units as systemd reads them: no unknown key, a binary that exists, and
+# the hardening systemd-analyze rates (0 best, 10 worst; 1.4 when written)
+if command -v systemd-analyze >/dev/null; then
+	for u in codebook.service codebook-worker.service; do
+		out=$(cd "$prefix/lib/systemd/system" && systemd-analyze verify --man=no "./$u" 2>&1) &&
+			[ -z "$out" ] || fail "systemd-analyze verify $u: $out"
+		systemd-analyze security --offline=true --threshold=20 "$prefix/lib/systemd/system/$u" \
+			>"$tmp/security" 2>&1 || { tail -n 3 "$tmp/security"; fail "$u: exposure above 2.0"; }
+	done
+fi
 
 # pkg-config alone gives the flags: no -I or -L of the test's own
 pc=$prefix/lib/pkgconfig/codebook.pc
