@@ -7,6 +7,9 @@
 #                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
+#   make deb      Debian packages in build-deb/ (codebook, libcodebookN,
+#                 libcodebook-dev, codebook-tools)
+#   make man      the man pages, in build/man
 #   make install  install binary, library, header, pkg-config file, catalogs,
 #                 man pages, completions, systemd units (PREFIX=/usr/local,
 #                 DESTDIR=; see docs/install.md)
@@ -16,7 +19,7 @@ PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install clean
+.PHONY: all deps build run demo test install deb man clean
 
 all: build
 
@@ -43,5 +46,13 @@ test: deps
 install: build
 	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
 
+# The Debian packages, in build-deb/ (packaging/build-deb.sh; docs/install.md).
+deb: deps $(BUILD)/build.ninja
+	@./packaging/build-deb.sh $(BUILD)
+
+# The man pages (scdoc), in $(BUILD)/man; `man -l $(BUILD)/man/codebook.1`.
+man: deps $(BUILD)/build.ninja
+	$(CMAKE) --build $(BUILD) --target man
+
 clean:
-	rm -rf $(BUILD) build-clang build-san build-fuzz
+	rm -rf $(BUILD) build-clang build-san build-fuzz build-deb
