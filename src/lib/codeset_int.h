@@ -14,6 +14,7 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "../util/cb_limits.h"
+#include "../util/err.h"
 
 struct cb_attr {
 	const char *key;
@@ -93,11 +94,6 @@ struct cb_codeset {
 	uint32_t    *cs_slots;      /* open addressing: entry index + 1 of a code's first entry */
 	size_t       cs_nslots;     /* power of two */
 };
-
-/* Record the thread's error message and return @code. */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* As cb__fail, appending ": strerror(errno)". */
-int cb__fail_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A report under construction (report.c). */
 struct cb_report {
