@@ -12,9 +12,10 @@ cd "$(dirname "$0")/.."
 
 die() { echo "make deb: $*" >&2; exit 1; }
 
-# the packaging tools, from Debian, when missing
+# the packaging tools, from Debian, when missing (dpkg-buildpackage checks
+# for build-essential too)
 missing=""
-for p in dpkg-dev debhelper fakeroot lintian; do
+for p in build-essential dpkg-dev debhelper fakeroot lintian; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

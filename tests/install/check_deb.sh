@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
-mapfile -t debs < <(ls build-deb/*.deb | grep -v -- -dbgsym)
+mapfile -t debs < <(ls build-deb/*.deb 2>/dev/null | grep -v -- -dbgsym)
+[ ${#debs[@]} -ge 4 ] || { echo "check_deb: run make deb first (build-deb/ has ${#debs[@]} packages)"; exit 1; }
 echo "== apt-get install ${debs[*]}"
 apt-get install -y -qq "${debs[@]/#/./}" man-db curl >/dev/null
 dpkg -l 'codebook*' 'libcodebook*' | awk '/^ii/ { print $2, $3 }'
