@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "cb_limits.h"
+#include "order_rules.h"
 #include "orders.h"
 #include "orders_parse.h"
 #include "query.h"
@@ -277,7 +278,8 @@ h_orders_post(struct svc_req *r)
 		respond_faults(r, &b.fault, &b.errs, r->body.p, r->body.len);
 		goto out;
 	}
-	if (cb_store_order_put(r->svc->store, &b.o, r->request_id, &st, why, sizeof(why)) != CB_OK) {
+	if (cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st, why,
+	    sizeof(why)) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
 		goto out;
 	}
