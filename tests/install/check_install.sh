@@ -37,6 +37,20 @@ unit=$prefix/lib/systemd/system/codebook.service
 grep -q "^ExecStart=$prefix/bin/codebook serve " "$unit" || fail "the unit does not start $prefix/bin/codebook"
 grep -q "^EnvironmentFile=-$prefix/etc/default/codebook\$" "$unit" || fail "the unit reads another environment file"
 [ -f "$prefix/etc/default/codebook" ] || fail "environment file not installed"
+# every variable the environment file sets, commented out or not, is a setting
+# codebook serve or worker reads (they show it in --print-config)
+sed -n 's/^#\{0,1\}\(CODEBOOK_[A-Z_]*\)=.*/\1/p' "$prefix/etc/default/codebook" >"$tmp/vars"
+[ -s "$tmp/vars" ] || fail "no CODEBOOK_ variable in the environment file"
+while read -r var; do
+	case $var in CODEBOOK_SERVE_ARGS|CODEBOOK_WORKER_ARGS|CODEBOOK_CONFIG) continue ;; esac
+	val=$(sed -n "s/^#\{0,1\}$var=//p" "$prefix/etc/default/codebook" | head -n 1)
+	found=0
+	for cmd in serve worker; do
+		env -i "$var=$val" "$prefix/bin/codebook" $cmd --print-config 2>&1 |
+			grep -q "# environment $var\$" && found=1
+	done
+	[ "$found" -eq 1 ] || fail "the environment file sets $var, which neither serve nor worker reads"
+done <"$tmp/vars"
 # the units as systemd reads them: no unknown key, a binary that exists, and
 # the hardening systemd-analyze rates (0 best, 10 worst; 1.4 when written)
 if command -v systemd-analyze >/dev/null; then

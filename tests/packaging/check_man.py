@@ -57,16 +57,34 @@ def documented_flags(text):
 
 
 def source_flags(cmd):
+    """The options the source declares for @cmd: its cli_opt table and
+    actions (src/cli/cmd_CMD.c), and for serve and worker the table of
+    settings (src/cli/config.c).  None when the file is not found."""
     path = os.path.join(src, "src", "cli", f"cmd_{cmd}.c")
     if not os.path.exists(path):
         return None
     with open(path, encoding="utf-8") as f:
         code = f.read()
     flags = set()
-    for name, short in re.findall(r'\{\s*"([a-z][a-z-]*)",\s*(\'.\'|0)\s*,\s*[01]\s*,', code):
+    for name, short in re.findall(r'\{\s*"([a-z][a-z-]*)",\s*(\'.\'|0)\s*,\s*(?:[01]\s*,|&)', code):
         flags.add("--" + name)
         if short != "0":
             flags.add("-" + short[1])
+    config = os.path.join(src, "src", "cli", "config.c")
+    if cmd in ("serve", "worker") and os.path.exists(config):
+        with open(config, encoding="utf-8") as f:
+            table = f.read()
+        mine = "CFG_SERVE" if cmd == "serve" else "CFG_WORKER"
+        for name, cmds, wflag, sshort, wshort in re.findall(
+                r'\{\s*"([a-z][a-z-]*)",\s*"CODEBOOK_\w+",\s*(?:NULL|"\w+"),\s*(CFG_SERVE|CFG_WORKER|BOTH),'
+                r'\s*(?:NULL|"([a-z-]+)"),\s*(\'.\'|0),\s*(\'.\'|0),', table):
+            if cmds not in (mine, "BOTH"):
+                continue
+            flags.add("--" + (wflag if cmd == "worker" and wflag else name))
+            short = wshort if cmd == "worker" else sshort
+            if short != "0":
+                flags.add("-" + short[1])
+        flags.update("--" + n for n in re.findall(r'\(struct cli_opt\)\{\s*"([a-z-]+)"', table))
     return flags
 
 
