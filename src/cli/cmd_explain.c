@@ -56,7 +56,7 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	cb_rng rng = { seeded, &state };
 	int k, rc, have_seed = 0;
 	const cb_codeset *cs;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	size_t i;
 
 	if (cli_wants_help(argc, argv, usage))
@@ -114,7 +114,9 @@ cmd_explain(struct cli *c, int argc, char **argv)
 		return rc;
 	}
 	if (!d.known) {
-		printf("unknown: %s: %s\n", cb_reason_name(d.check.reason), d.check.message);
+		char msg[CB_CHECK_MESSAGE_MAX];
+		(void)cb_check_message(msg, sizeof(msg), &d.check);
+		printf("unknown: %s: %s\n", cb_reason_name(d.check.reason), msg);
 		printf("decision: %s, no retry\n", cb_action_name(d.action));
 		return rc;
 	}

@@ -215,6 +215,7 @@ static void
 run_chunk(cb_validator *v, struct chunk *ch)
 {
 	memset(&ch->counts, 0, sizeof(ch->counts));
+	ch->counts.version = CB_VALIDATE_COUNTS_VERSION;
 	ch->nrecs = ch->nplain = ch->codes_len = 0;
 	ch->rc = cb_validator_block(v, ch->data, ch->len, ch->flags, &ch->counts, record, ch);
 	if (ch->rc != CB_OK)
@@ -515,8 +516,8 @@ emit_summary(struct sink *s, const struct job *j, const struct summary *sm, cons
 		cb_buf_addc(&s->b, '\n');
 		if (sm->invalid > 0) {
 			cb_buf_adds(&s->b, "invalid by reason:\n");
-			for (w = 0; w < CB_LINE_WHY_COUNT; w++) {
-				unsigned why = (w + CB_REASON_COUNT) % CB_LINE_WHY_COUNT; /* faults first */
+			for (w = 0; w < CB_LINE_WHY_MAX; w++) {
+				unsigned why = (w + CB_LINE_NOT_JSON) % CB_LINE_WHY_MAX; /* faults first */
 				uint64_t n = invalid_count(j, why);
 				if (n == 0)
 					continue;
@@ -560,8 +561,8 @@ emit_summary(struct sink *s, const struct job *j, const struct summary *sm, cons
 	cb_jw_uint(&s->w, sm->warnings);
 	cb_jw_key(&s->w, "by_reason");
 	cb_jw_obj_begin(&s->w);
-	for (w = 0; w < CB_LINE_WHY_COUNT; w++) {
-		unsigned why = (w + CB_REASON_COUNT) % CB_LINE_WHY_COUNT;
+	for (w = 0; w < CB_LINE_WHY_MAX; w++) {
+		unsigned why = (w + CB_LINE_NOT_JSON) % CB_LINE_WHY_MAX;
 		uint64_t n = invalid_count(j, why);
 		if (n == 0)
 			continue;
@@ -652,9 +653,9 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
     const char *input)
 {
 	size_t i, k, w;
-	cb_line_result r;
+	cb_line_result r = CB_LINE_RESULT_INIT;
 
-	for (w = 0; w < CB_LINE_WHY_COUNT; w++)
+	for (w = 0; w < CB_LINE_WHY_MAX; w++)
 		j->total.by_why[w] += ch->counts.by_why[w];
 	j->total.lines += ch->counts.lines;
 	j->total.valid += ch->counts.valid;
@@ -914,7 +915,7 @@ stop:
 	if (rc != EXIT_OK)
 		goto out;
 
-	for (i = 0; i < CB_LINE_WHY_COUNT; i++)
+	for (i = 0; i < CB_LINE_WHY_MAX; i++)
 		sm.invalid += invalid_count(&j, (unsigned)i);
 	if (!cb_codeset_rejects_deprecated(j.cs))
 		sm.warnings = j.total.by_why[CB_DEPRECATED];

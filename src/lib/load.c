@@ -326,6 +326,7 @@ load_contexts(struct loader *L, const cb_json_node *root)
 			return rc;
 		if ((d->d_name = cb_arena_strndup(&cs->cs_arena, c->key, c->key_len)) == NULL)
 			return cb__fail(CB_ENOMEM, "out of memory");
+		d->d_name_len = c->key_len;
 		if ((vals = cb_json_get(L->doc, c, "values")) == NULL)
 			return fatal(L, c->offset, "%s: missing required field \"values\"", path);
 		if ((rc = expect_type(L, vals, CB_JSON_ARRAY, path)) != CB_OK)
@@ -336,7 +337,8 @@ load_contexts(struct loader *L, const cb_json_node *root)
 			return too_big(L, vals->offset, "%s.values: %u values, at most %d allowed",
 			    path, vals->nchildren, CB_MAX_DIM_VALUES);
 		d->d_values = cb_arena_calloc(&cs->cs_arena, vals->nchildren, sizeof(char *));
-		if (d->d_values == NULL)
+		d->d_value_lens = cb_arena_calloc(&cs->cs_arena, vals->nchildren, sizeof(uint32_t));
+		if (d->d_values == NULL || d->d_value_lens == NULL)
 			return cb__fail(CB_ENOMEM, "out of memory");
 		for (v = cb_json_child(L->doc, vals); v; v = cb_json_next(L->doc, v), i++) {
 			if (v->type != CB_JSON_STRING || v->str_len == 0 || memchr(v->str, '\0', v->str_len))
@@ -347,6 +349,7 @@ load_contexts(struct loader *L, const cb_json_node *root)
 					    cb__quote(q, sizeof(q), v->str, v->str_len));
 			if ((d->d_values[i] = cb_arena_strndup(&cs->cs_arena, v->str, v->str_len)) == NULL)
 				return cb__fail(CB_ENOMEM, "out of memory");
+			d->d_value_lens[i] = (uint32_t)v->str_len;
 		}
 		d->d_nvalues = i;
 		cs->cs_ndims++;

@@ -67,8 +67,12 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 
 	if (out == NULL || cs == NULL || attempt == 0)
 		return cb__fail(CB_EINVAL, "cb_decide: %s", attempt == 0 ? "attempt counts from 1" : "NULL argument");
+	if (out->version != CB_DECISION_VERSION)
+		return cb__fail(CB_EINVAL, "cb_decide: cb_decision version %u unknown (initialise it with CB_DECISION_INIT)",
+		    out->version);
 	if (rng == NULL || rng->next == NULL)
 		rng = &sys;
+	out->check.version = CB_CHECK_RESULT_VERSION;	/* part of the decision's version */
 	if ((rc = cb_check(&out->check, cs, code, code_len, ctx, nctx)) != CB_OK)
 		return rc;
 	out->action = CB_ACTION_FAIL;
@@ -83,11 +87,12 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 
 	if (out->check.reason != CB_VALID && out->check.reason != CB_DEPRECATED) {
 		/* an error code we do not know: retrying blindly could repeat a side effect */
-		cb__msg_add(&m, "%s; not retried", out->check.message);
+		(void)cb__check_message(&m, &out->check);
+		cb__msg_add(&m, "; not retried");
 		return CB_OK;
 	}
 	out->known = 1;
-	e = cb_codeset_find(cs, code, code_len);
+	e = cb__find(cs, code, code_len);
 	for (; e != NULL; e = cb_entry_next_same(e)) {
 		const struct cb_entry *ie = e;
 		size_t i;

@@ -76,16 +76,18 @@ struct cb_validator {
 	struct vmsg   *v_msgs;                 /* on the first explained check */
 };
 
-static const char *const fault_names[CB_LINE_WHY_COUNT - CB_REASON_COUNT] = {
+static const char *const fault_names[CB_LINE_FAULT_COUNT] = {
 	"not-json", "not-object", "missing-field", "not-string", "too-long", "too-deep"
 };
 
 const char *
 cb_line_why_name(unsigned why)
 {
-	if (why < CB_REASON_COUNT)
+	if (why < CB_REASON_MAX)
 		return cb_reason_name((cb_reason)why);
-	return why < CB_LINE_WHY_COUNT ? fault_names[why - CB_REASON_COUNT] : "?";
+	if (why >= CB_LINE_NOT_JSON && why - CB_LINE_NOT_JSON < CB_LINE_FAULT_COUNT)
+		return fault_names[why - CB_LINE_NOT_JSON];
+	return "?";
 }
 
 /* Split the dotted path at @s (already copied into v_pathmem) in place. */
@@ -149,6 +151,7 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 		rc = cb__fail(CB_ENOMEM, "out of memory");
 		goto out;
 	}
+	v->v_check.version = CB_CHECK_RESULT_VERSION;
 	for (i = 0; i <= nctx; i++) {
 		const char *s = i == 0 ? field : ctx[i - 1].field;
 		len = strlen(s);
@@ -307,6 +310,9 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 
 	if (v == NULL || out == NULL || (line == NULL && len > 0))
 		return cb__fail(CB_EINVAL, "cb_validator_line: NULL argument");
+	if (out->version != CB_LINE_RESULT_VERSION)
+		return cb__fail(CB_EINVAL, "cb_validator_line: cb_line_result version %u unknown "
+		    "(initialise it with CB_LINE_RESULT_INIT)", out->version);
 	out->valid = 0;
 	out->code = NULL;
 	out->code_len = 0;
@@ -552,9 +558,11 @@ check_explained(cb_validator *v, cb_line_result *out)
 	out->entry = v->v_check.entry;
 	if (v->v_check.reason == CB_INVALID_FORMAT)
 		out->offset = v->v_check.error_offset;
-	out->message = v->v_check.message;
+	if ((rc = cb_check_message(v->v_msg, sizeof(v->v_msg), &v->v_check)) != CB_OK)
+		return rc;
+	out->message = v->v_msg;
 	/* without memory for the copy, the message is simply not kept */
-	if (m != NULL && (copy = cb__strdup(v->v_check.message)) != NULL) {
+	if (m != NULL && (copy = cb__strdup(v->v_msg)) != NULL) {
 		free(m->vm_msg);
 		m->vm_msg = copy;
 		m->vm_hash = h;
@@ -587,12 +595,15 @@ cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
 {
 	const char *p = buf, *end = buf + len, *ls[VB_LINES], *le[VB_LINES], *readable;
 	uint64_t line = 0;
-	cb_line_result r;
+	cb_line_result r = CB_LINE_RESULT_INIT;
 	size_t n, i;
 	int rc = CB_OK;
 
 	if (v == NULL || counts == NULL || (buf == NULL && len > 0))
 		return cb__fail(CB_EINVAL, "cb_validator_block: NULL argument");
+	if (counts->version != CB_VALIDATE_COUNTS_VERSION)
+		return cb__fail(CB_EINVAL, "cb_validator_block: cb_validate_counts version %u unknown "
+		    "(initialise it with CB_VALIDATE_COUNTS_INIT)", counts->version);
 	if (len == 0)
 		return CB_OK;
 	/* how far the parser may read: a window's newline needs padding after it */
@@ -629,6 +640,7 @@ cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
 			if (rc != CB_OK)
 				goto out;
 			counts->lines++;
+			CB_ASSERT(r.why < CB_LINE_WHY_MAX);
 			counts->by_why[r.why]++;
 			if (r.valid) {
 				counts->valid++;

@@ -79,7 +79,7 @@ cb_reason_pick(const cb_codeset *rr, cb_ord_status st, const char *status_value,
     const char *requested, const char **key, int *defaulted, char *err, size_t errlen)
 {
 	char avail[2048], values[256];
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	cb_ctx ctx;
 	int d, v;
 	size_t i, o = 0;
