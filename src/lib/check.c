@@ -47,7 +47,7 @@ msg_ctx(cb_msg *m, const cb_ctx *ctx, size_t nctx)
 	char q1[64], q2[96];
 	size_t i;
 
-	for (i = 0; i < nctx; i++)
+	for (i = 0; i < nctx && m->m_size > 0; i++)
 		cb__msg_add(m, "%s%s=%s", i ? ", " : "",
 		    cb__quote(q1, sizeof(q1), ctx[i].dim, ctx[i].dim_len),
 		    cb__quote(q2, sizeof(q2), ctx[i].value, ctx[i].value_len));
@@ -58,7 +58,7 @@ msg_values(cb_msg *m, const cb_codeset *cs, size_t d, uint64_t mask)
 {
 	size_t v, k = 0;
 
-	for (v = 0; v < cs->cs_dims[d].d_nvalues; v++)
+	for (v = 0; v < cs->cs_dims[d].d_nvalues && m->m_size > 0; v++)
 		if ((mask >> v) & 1)
 			cb__msg_add(m, "%s%s", k++ ? ", " : "", cs->cs_dims[d].d_values[v]);
 }
@@ -162,30 +162,42 @@ cb__suggest_index(cb_codeset *cs)
 
 /* Optimal string alignment distance of two case-folded strings of at most
  * CB_MAX_CODE_LEN bytes, or limit + 1 when it exceeds @limit (at most 3).
- * Only cells within @limit of the diagonal can stay within the limit. */
+ * A common prefix and suffix cost nothing and are skipped (codes of a set
+ * tend to share long ones); of the table, only cells within @limit of the
+ * diagonal can stay within the limit, and a row above it ends the search. */
 static unsigned
 distance(const char *a, size_t na, const char *b, size_t nb, unsigned limit)
 {
 	unsigned rows[3][CB_MAX_CODE_LEN + 2];
 	unsigned *pp = rows[0], *p = rows[1], *c = rows[2], *t;
 	const unsigned inf = limit + 1;
-	size_t i, j, lo, hi;
+	size_t i, j, lo, hi, k = 0, n = na < nb ? na : nb;
 
 	if ((na > nb ? na - nb : nb - na) > limit)
 		return inf;
-	for (j = 0; j <= nb + 1; j++)
-		p[j] = pp[j] = c[j] = j <= limit ? (unsigned)j : inf;
+	while (k + 8 <= n && cb__rd64(a + k) == cb__rd64(b + k))
+		k += 8;
+	while (k < n && a[k] == b[k])
+		k++;
+	a += k, b += k, na -= k, nb -= k, n -= k;
+	for (k = 0; k < n && a[na - 1 - k] == b[nb - 1 - k]; k++)
+		;
+	na -= k, nb -= k;
+	if (na == 0 || nb == 0)
+		return (unsigned)(na + nb);	/* within the limit: the lengths were */
+	for (j = 0; j <= nb + 1 && j <= limit + 2; j++)
+		p[j] = j <= limit ? (unsigned)j : inf;
 	for (i = 1; i <= na; i++) {
 		unsigned best = inf;
 		lo = i > limit ? i - limit : 1;
 		hi = i + limit < nb ? i + limit : nb;
 		c[lo - 1] = lo == 1 && i <= limit ? (unsigned)i : inf;
 		for (j = lo; j <= hi; j++) {
-			unsigned v = p[j] + 1;
+			unsigned v = p[j] + 1, sub = p[j - 1] + (a[i - 1] != b[j - 1]);
 			if (c[j - 1] + 1 < v)
 				v = c[j - 1] + 1;
-			if (p[j - 1] + (a[i - 1] != b[j - 1]) < v)
-				v = p[j - 1] + (a[i - 1] != b[j - 1]);
+			if (sub < v)
+				v = sub;
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
 			    pp[j - 2] + 1 < v)
 				v = pp[j - 2] + 1;
@@ -199,6 +211,17 @@ distance(const char *a, size_t na, const char *b, size_t nb, unsigned limit)
 		t = pp; pp = p; p = c; c = t;
 	}
 	return p[nb];
+}
+
+/* More than @limit bits set in @x? */
+static inline int
+more_bits_than(uint64_t x, unsigned limit)
+{
+	unsigned k;
+
+	for (k = 0; k < limit && x != 0; k++)
+		x &= x - 1;
+	return x != 0;
 }
 
 /* Close matches for an unknown code, nearest first (the earlier entry
@@ -223,8 +246,7 @@ suggest(cb_check_result *out, const cb_codeset *cs, const char *code, size_t len
 	for (i = cs->cs_sugg_at[lo]; i < cs->cs_sugg_at[hi + 1]; i++) {
 		const struct cb_sugg *c = &cs->cs_sugg[i];
 		unsigned d;
-		if ((unsigned)__builtin_popcountll(qm & ~c->sg_mask) > limit ||
-		    (unsigned)__builtin_popcountll(c->sg_mask & ~qm) > limit)
+		if (more_bits_than(qm & ~c->sg_mask, limit) || more_bits_than(c->sg_mask & ~qm, limit))
 			continue;
 		d = distance(q, len, c->sg_fold, c->sg_len, limit);
 		if (d > limit)
@@ -300,7 +322,7 @@ msg_alts(cb_msg *m, const cb_check_result *out)
 {
 	size_t i;
 
-	for (i = 0; i < out->nalts; i++)
+	for (i = 0; i < out->nalts && m->m_size > 0; i++)
 		cb__msg_add(m, "%s%s", i ? ", " : "", out->alts[i]->e_code);
 	if (out->nalts_total > out->nalts)
 		cb__msg_add(m, " and %zu more", out->nalts_total - out->nalts);
@@ -479,6 +501,8 @@ run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_le
 	case CB_STATUS_ACTIVE:
 		out->reason = CB_VALID;
 		out->accepted = 1;
+		if (!want)
+			break;
 		cb__msg_add(m, "%s is valid in %s v%d", q, cs->cs_name, cs->cs_version);
 		if (nctx > 0) {
 			cb__msg_add(m, " for ");
@@ -531,8 +555,11 @@ begin(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_
 	out->cb__input.flags = flags;
 }
 
-int
-cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
+/* cb_check() and cb_check_ex(), inlined into both: the common verdict (a
+ * known code, no context, one active entry) costs a lookup and a few
+ * stores; everything else goes to run(). */
+static inline __attribute__((always_inline)) int
+check(cb_check_result *out, const cb_codeset *cs, const char *code,
     size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags)
 {
 	const struct cb_entry *e;
@@ -546,7 +573,6 @@ cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
 	if (code == NULL)
 		code = "";
 	begin(out, cs, code, code_len, ctx, nctx, flags);
-	/* the common verdict: a known code, no context, one active entry */
 	if (nctx == 0 && cs->cs_codes_ok && (e = cb__find(cs, code, code_len)) != NULL &&
 	    e->e_next_same == 0 && e->e_status == CB_STATUS_ACTIVE) {
 		out->accepted = 1;
@@ -560,10 +586,17 @@ cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
 }
 
 int
+cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
+    size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags)
+{
+	return check(out, cs, code, code_len, ctx, nctx, flags);
+}
+
+int
 cb_check(cb_check_result *out, const cb_codeset *cs, const char *code,
     size_t code_len, const cb_ctx *ctx, size_t nctx)
 {
-	return cb_check_ex(out, cs, code, code_len, ctx, nctx, 0);
+	return check(out, cs, code, code_len, ctx, nctx, 0);
 }
 
 int

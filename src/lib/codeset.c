@@ -415,7 +415,7 @@ cb_codeset_dim_index(const cb_codeset *cs, const char *name, size_t len)
 	size_t d;
 
 	for (d = 0; d < cs->cs_ndims; d++)
-		if (cs->cs_dims[d].d_name_len == len && memcmp(cs->cs_dims[d].d_name, name, len) == 0)
+		if (cs->cs_dims[d].d_name_len == len && cb__same_bytes(cs->cs_dims[d].d_name, name, len))
 			return (int)d;
 	return -1;
 }
@@ -429,7 +429,7 @@ cb_codeset_dim_value_index(const cb_codeset *cs, size_t d, const char *value, si
 		return -1;
 	for (v = 0; v < cs->cs_dims[d].d_nvalues; v++) {
 		const struct cb_dim *dim = &cs->cs_dims[d];
-		if (dim->d_value_lens[v] == len && memcmp(dim->d_values[v], value, len) == 0)
+		if (dim->d_value_lens[v] == len && cb__same_bytes(dim->d_values[v], value, len))
 			return (int)v;
 	}
 	return -1;

@@ -189,9 +189,30 @@ cb__phf_slot(uint64_t h, uint32_t d)
 
 const struct cb_entry *cb__find_probe(const cb_codeset *cs, const char *code, size_t len);
 
+/* Are the @n bytes at @a and @b equal?  memcmp() for short strings,
+ * without the call: words compared as the hash reads them. */
+static inline int
+cb__same_bytes(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (cb__rd64(a + i) != cb__rd64(b + i))
+				return 0;
+		return cb__rd64(a + n - 8) == cb__rd64(b + n - 8);
+	}
+	if (n >= 4)
+		return cb__rd32(a) == cb__rd32(b) && cb__rd32(a + n - 4) == cb__rd32(b + n - 4);
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* The first entry of @code, or NULL: the lookup of cb_codeset_find() for
  * callers inside the library, inlined into the check. */
-static inline const struct cb_entry *
+static inline __attribute__((always_inline)) const struct cb_entry *
 cb__find(const cb_codeset *cs, const char *code, size_t len)
 {
 	const struct cb_phf_slot *s;
@@ -208,7 +229,7 @@ cb__find(const cb_codeset *cs, const char *code, size_t len)
 	if (s->ps_hash != h || s->ps_len != len)
 		return NULL;
 	e = &cs->cs_entries[s->ps_entry];
-	return memcmp(e->e_code, code, len) == 0 ? e : NULL;
+	return cb__same_bytes(e->e_code, code, len) ? e : NULL;
 }
 
 /* Record the thread's error message and return @code. */

@@ -274,3 +274,130 @@ Test(check, null_arguments_are_einval)
 	cr_assert_eq(cb_check(&r, cs, "X", 1, NULL, 2), CB_EINVAL);
 	cb_codeset_free(cs);
 }
+
+/* ---- suggestions against a plain reference ---------------------------------- */
+
+static int
+fold_c(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Optimal string alignment distance, case-insensitive: the whole table,
+ * no band, no shortcut. */
+static unsigned
+osa(const char *a, const char *b)
+{
+	static unsigned d[300][300];
+	size_t na = strlen(a), nb = strlen(b), i, j;
+
+	for (i = 0; i <= na; i++)
+		d[i][0] = (unsigned)i;
+	for (j = 0; j <= nb; j++)
+		d[0][j] = (unsigned)j;
+	for (i = 1; i <= na; i++) {
+		for (j = 1; j <= nb; j++) {
+			unsigned v = d[i - 1][j] + 1, c = fold_c(a[i - 1]) != fold_c(b[j - 1]);
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + c < v)
+				v = d[i - 1][j - 1] + c;
+			if (i > 1 && j > 1 && fold_c(a[i - 1]) == fold_c(b[j - 2]) &&
+			    fold_c(a[i - 2]) == fold_c(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[na][nb];
+}
+
+/* The suggestions cb_check() must make for @code: codes (first entries, not
+ * retired) within the limit, nearest first, then in entry order; five. */
+static size_t
+reference(const cb_codeset *cs, const char *code, const cb_entry **out)
+{
+	size_t len = strlen(code), i, n = 0, k;
+	unsigned limit = len <= 4 ? 1 : len <= 12 ? 2 : 3, dist[8];
+
+	for (i = 0; i < cb_codeset_entry_count(cs); i++) {
+		const cb_entry *e = cb_codeset_entry(cs, i);
+		unsigned d;
+		if (cb_entry_code(e) == NULL || cb_entry_status(e) == CB_STATUS_RETIRED ||
+		    cb_codeset_find(cs, cb_entry_code(e), cb_entry_code_len(e)) != e)
+			continue;
+		if ((d = osa(code, cb_entry_code(e))) > limit)
+			continue;
+		for (k = n; k > 0 && dist[k - 1] > d; k--)
+			;
+		if (k >= 5)
+			continue;
+		memmove(&out[k + 1], &out[k], (n - k) * sizeof(out[0]));
+		memmove(&dist[k + 1], &dist[k], (n - k) * sizeof(dist[0]));
+		out[k] = e;
+		dist[k] = d;
+		if (n < 5)
+			n++;
+	}
+	return n;
+}
+
+/* Near misses of every code of every bundled set (each byte dropped,
+ * doubled, swapped with the next, changed, and pairs of such edits): the
+ * suggestions equal the reference's. */
+Test(check, suggestions_equal_a_plain_edit_distance)
+{
+	static const char subst[] = "A_z9.-";
+	cb_catalog *cat = NULL;
+	size_t s, i, p, q, tried = 0, compared = 0;
+	char buf[600];
+
+	cr_assert_eq(cb_catalog_load_dir(&cat, CB_SOURCE_DIR "/catalogs"), CB_OK, "%s", cb_errmsg());
+	for (s = 0; s < cb_catalog_count(cat); s++) {
+		const cb_codeset *cs = cb_catalog_get(cat, s);
+		for (i = 0; i < cb_codeset_entry_count(cs); i++) {
+			const char *code = cb_entry_code(cb_codeset_entry(cs, i));
+			size_t len = code ? strlen(code) : 0;
+			for (p = 0; p < len; p++) {
+				for (q = 0; q < 8; q++) {
+					const cb_entry *want[8];
+					size_t n = len, k;
+					int op = (int)q % 4;
+					memcpy(buf, code, len + 1);
+					if (op == 0) {
+						memmove(buf + p, buf + p + 1, n - p);
+						n--;
+					} else if (op == 1) {
+						memmove(buf + p + 1, buf + p, n - p + 1);
+						n++;
+					} else if (op == 2 && p + 1 < n) {
+						char t = buf[p];
+						buf[p] = buf[p + 1];
+						buf[p + 1] = t;
+					} else {
+						buf[p] = subst[(p + q) % (sizeof(subst) - 1)];
+					}
+					if (q >= 4 && n > 2) {	/* and a second edit, further on */
+						size_t at = (p * 7 + q) % n;
+						buf[at] = subst[(at + q) % (sizeof(subst) - 1)];
+					}
+					tried++;
+					cr_assert_eq(cb_check(&r, cs, buf, n, NULL, 0), CB_OK);
+					if (r.reason != CB_UNKNOWN_CODE)
+						continue;
+					k = reference(cs, buf, want);
+					if (k == 0)
+						continue;
+					compared++;
+					cr_assert_eq(r.nalts, k, "%s: %s: %zu suggestions, want %zu", cb_codeset_name(cs),
+					    buf, r.nalts, k);
+					for (k = 0; k < r.nalts; k++)
+						cr_assert_eq(r.alts[k], want[k], "%s: %s: suggestion %zu is %s, want %s",
+						    cb_codeset_name(cs), buf, k, cb_entry_code(r.alts[k]),
+						    cb_entry_code(want[k]));
+				}
+			}
+		}
+	}
+	cr_assert_gt(compared, tried / 10, "only %zu of %zu near misses compared", compared, tried);
+	cb_catalog_free(cat);
+}
