@@ -249,6 +249,76 @@ int cb__report_add(cb_report *r, const char *rule, const char *subject,
     const char *file, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
+/*
+ * A set being made (make.c), from JSON by the loader or from calls by a
+ * builder: the same rules, in the same order, with the same messages.
+ * Offsets locate values in the loader's text (mk_buf); a builder has none,
+ * and its messages carry no line and column.
+ */
+struct cb_make {
+	cb_codeset  *mk_cs;
+	const char  *mk_origin;
+	cb_report   *mk_lint;      /* NULL: strict, the first error ends it */
+	const char  *mk_buf;       /* NULL: no source text */
+	size_t       mk_len;
+	size_t       mk_pos_off;   /* the last position computed, */
+	unsigned     mk_pos_line, mk_pos_col;	/* 0: none yet */
+};
+
+/* What the rules of an entry need besides the entry itself. */
+struct cb_mk_entry {
+	bool        code_missing;
+	const char *category;      /* as given, or NULL */
+	const char *handling;      /* as given, or NULL */
+	size_t      off, code_off, category_off, handling_off;
+};
+
+int  cb__mk_init(struct cb_make *M, const char *origin, const char *buf, size_t len, cb_report *lint);
+void cb__mk_free(struct cb_make *M);
+void cb__mk_position(struct cb_make *M, size_t off, unsigned *line, unsigned *col);
+/* A structural fault: CB_EPARSE (or CB_ENOMEM). */
+int  cb__mk_fatal(struct cb_make *M, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A limit exceeded: CB_ETOOBIG (or CB_ENOMEM). */
+int  cb__mk_too_big(struct cb_make *M, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A fault under @rule: CB_EPARSE in a strict make (for rules of error
+ * severity), recorded and CB_OK under lint. */
+int  cb__mk_semantic(struct cb_make *M, const char *rule, const char *subject, size_t off,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Values: a string of @n bytes copied into the set; an integer in a range. */
+int  cb__mk_str(struct cb_make *M, size_t off, const char *path, const char *key,
+    const char *s, size_t n, const char **out);
+int  cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key, long long v,
+    long long min, long long max, int *out);
+/* The parts of a set, in the order of the file format. */
+int  cb__mk_name(struct cb_make *M, size_t off);
+int  cb__mk_format(struct cb_make *M, size_t off, size_t charset_off, int shape, int lcase,
+    int min, int max);
+int  cb__mk_dims(struct cb_make *M, size_t off, size_t n);
+int  cb__mk_dim(struct cb_make *M, size_t key_off, const char *name, size_t len, struct cb_dim **out);
+int  cb__mk_dim_values(struct cb_make *M, struct cb_dim *d, size_t off, const char *path, size_t n);
+int  cb__mk_dim_value(struct cb_make *M, struct cb_dim *d, size_t off, const char *path,
+    const char *v, size_t len);
+int  cb__mk_categories(struct cb_make *M, size_t off, size_t n);
+int  cb__mk_category(struct cb_make *M, size_t name_off, const char *path, const char *name,
+    const char *description);
+int  cb__mk_handlings(struct cb_make *M, size_t off, size_t n);
+int  cb__mk_handling(struct cb_make *M, size_t off, size_t name_off, size_t action_off,
+    const char *path, const struct cb_handling *h, int action);
+int  cb__mk_entries(struct cb_make *M, size_t off, size_t n);
+struct cb_entry *cb__mk_entry_begin(struct cb_make *M, size_t off);
+int  cb__mk_applies_dim(struct cb_make *M, size_t key_off, size_t off, const char *path,
+    const char *name, size_t len, size_t nvalues, int *d);
+int  cb__mk_applies_value(struct cb_make *M, struct cb_entry *e, int d, size_t off, const char *path,
+    size_t i, const char *v, size_t len);
+int  cb__mk_attributes(struct cb_make *M, struct cb_entry *e, size_t off, const char *path, size_t n);
+int  cb__mk_attribute(struct cb_make *M, struct cb_entry *e, size_t off, const char *path,
+    const char *key, size_t klen, const char *value, size_t vlen);
+int  cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry *in,
+    const char *path);
+/* Index the set and apply the rules between entries; on CB_OK *out takes
+ * the set from @M. */
+int  cb__mk_finish(struct cb_make *M, cb_codeset **out);
+
 /* Load (load.c).  With @lint NULL the first error fails the load; with a
  * report, semantic problems are recorded and loading goes on as far as it can. */
 int cb__codeset_parse(cb_codeset **out, const char *buf, size_t len,
