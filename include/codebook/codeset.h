@@ -71,18 +71,21 @@ typedef struct {
 /**
  * Load a code set from a JSON file.
  *
- * @param[out] out  on CB_OK, a new set; release it with cb_codeset_free().
- * @param path      file to read.
- * @return CB_OK; CB_EIO when the file cannot be read; CB_EPARSE when it is
- *         not a valid code set (cb_errmsg() says "path:line:column: what");
- *         CB_ETOOBIG past a limit; CB_ENOMEM.
+ * @param[out] out  on CB_OK, a new set (reference count 1); release it with
+ *                  cb_codeset_free().  NULL on failure.
+ * @param path      file to read; not kept (cb_codeset_origin() has a copy).
+ * @return CB_OK; CB_ENOTFOUND when there is no such file; CB_EIO when it
+ *         cannot be read; CB_EPARSE when it is not a valid code set
+ *         (cb_errmsg() says "path:line:column: what"); CB_ETOOBIG past a
+ *         limit; CB_EINVAL for NULL arguments; CB_ENOMEM.
  */
 CB_EXTERN int cb_codeset_load_file(cb_codeset **out, const char *path);
 
 /**
  * Load a code set from memory.  @p origin names the buffer in error
  * messages (a file name, "request body"); it may be NULL.  The buffer is
- * not kept.
+ * not kept.  Returns as cb_codeset_load_file(), without CB_ENOTFOUND and
+ * CB_EIO.
  */
 CB_EXTERN int cb_codeset_load_buffer(cb_codeset **out, const char *buf,
     size_t len, const char *origin);
@@ -206,6 +209,8 @@ CB_EXTERN const char *cb_action_name(cb_action a);
  *
  * @param[out] out     on CB_OK, a NUL-terminated string; free with cb_free().
  * @param[out] outlen  its length (may be NULL).
+ * @return CB_OK; CB_EINVAL for NULL arguments; CB_ETOOBIG past twice
+ *         CB_MAX_CODESET_BYTES; CB_ENOMEM.
  */
 CB_EXTERN int cb_codeset_to_json(char **out, size_t *outlen, const cb_codeset *cs);
 

@@ -98,9 +98,10 @@ typedef struct cb_validator cb_validator;
  * @param field     dotted path of the code in each line; NULL for "reason_code".
  * @param ctx       @p nctx context dimensions taken from fields of each line
  *                  (NULL/0 for none); the strings are copied.
- * @return CB_OK; CB_EINVAL for an empty or malformed path, a dimension the
- *         set does not declare, or one given twice (cb_errmsg() says which);
- *         CB_ETOOBIG past CB_MAX_FIELD_KEYS/CB_MAX_FIELD_PATH; CB_ENOMEM.
+ * @return CB_OK; CB_EINVAL for an empty or malformed path or a dimension
+ *         given twice; CB_ENOTFOUND for a dimension the set does not
+ *         declare (cb_errmsg() says which); CB_ETOOBIG past
+ *         CB_MAX_FIELD_KEYS/CB_MAX_FIELD_PATH; CB_ENOMEM.
  */
 CB_EXTERN int cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
     const cb_ctx_field *ctx, size_t nctx);

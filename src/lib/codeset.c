@@ -42,6 +42,7 @@ index_probe(cb_codeset *cs)
 		struct cb_entry *e = &cs->cs_entries[i];
 		size_t s;
 
+		CB_ASSERT(e->e_set == cs && e->e_index == i);
 		if (e->e_code == NULL)
 			continue;
 		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
@@ -478,12 +479,14 @@ unsigned cb_entry_column(const cb_entry *e)         { return e->e_col; }
 const char *
 cb_entry_category(const cb_entry *e)
 {
+	CB_ASSERT(e->e_category < (int)e->e_set->cs_ncats);
 	return e->e_category >= 0 ? e->e_set->cs_cats[e->e_category].c_name : "";
 }
 
 const char *
 cb_entry_handling(const cb_entry *e)
 {
+	CB_ASSERT(e->e_handling < (int)e->e_set->cs_nhandling);
 	return e->e_handling >= 0 ? e->e_set->cs_handling[e->e_handling].h_name : "";
 }
 
@@ -499,6 +502,7 @@ cb_entry_action(const cb_entry *e)
 const cb_entry *
 cb_entry_next_same(const cb_entry *e)
 {
+	CB_ASSERT(e->e_next_same <= e->e_set->cs_nentries);
 	return e->e_next_same ? &e->e_set->cs_entries[e->e_next_same - 1] : NULL;
 }
 

@@ -101,7 +101,10 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 
 		for (i = 0; i < nctx && ok; i++) {
 			int d = cb_codeset_dim_index(cs, ctx[i].dim, ctx[i].dim_len);
-			int v = cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+			int v = d < 0 ? -1 : cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+			/* the check accepted the context: every pair names a value */
+			if (CB_NEVER(d < 0 || v < 0))
+				return cb__fail(CB_ERROR, "internal: context pair %zu does not resolve", i);
 			ok = ie->e_applies[d] == 0 || ((ie->e_applies[d] >> v) & 1);
 		}
 		if (!ok || ie->e_status == CB_STATUS_RETIRED)

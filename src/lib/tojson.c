@@ -162,6 +162,11 @@ cb_codeset_to_json(char **out, size_t *outlen, const cb_codeset *cs)
 	cb_jw_arr_end(&w);
 	cb_jw_obj_end(&w);
 	cb_buf_addc(&b, '\n');
+	if (b.failed && !b.nomem) {
+		cb_buf_reset(&b);
+		return cb__fail(CB_ETOOBIG, "serialising %s: larger than %zu bytes", cs->cs_name,
+		    (size_t)CB_MAX_CODESET_BYTES * 2);
+	}
 	if ((*out = cb_buf_detach(&b, outlen)) == NULL)
 		return cb__fail(CB_ENOMEM, "serialising %s: out of memory", cs->cs_name);
 	return CB_OK;

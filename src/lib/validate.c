@@ -174,7 +174,7 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 			cb__msg_init(&m, list, sizeof(list));
 			for (j = 0; j < cs->cs_ndims; j++)
 				cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_dims[j].d_name);
-			rc = cb__fail(CB_EINVAL, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
+			rc = cb__fail(CB_ENOTFOUND, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
 			    cs->cs_ndims ? "dimensions: " : "it takes no context", list);
 			goto out;
 		}
