@@ -101,13 +101,13 @@ fuzz_checks(const char *p, size_t n)
 static void
 fuzz_time(const char *p, size_t n)
 {
-	char out[SVC_TIME_MAX], again[SVC_TIME_MAX];
+	char out[CB_TIME_MAX], again[CB_TIME_MAX];
 	const char *why;
 	int64_t us, us2;
 
-	if (svc_time_normalize(p, n, out, &us, &why)) {
+	if (cb_time_parse(p, n, out, &us, &why)) {
 		/* normal form is a fixed point, and names the same instant */
-		if (!svc_time_normalize(out, strlen(out), again, &us2, &why) || strcmp(out, again) != 0 ||
+		if (!cb_time_parse(out, strlen(out), again, &us2, &why) || strcmp(out, again) != 0 ||
 		    us != us2)
 			abort();
 	}

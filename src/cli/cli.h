@@ -5,6 +5,7 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <codebook.h>
@@ -42,6 +43,11 @@ int cli_ctx_add(struct cli_ctx *ctx, const char *arg);
  * EXIT_OK or EXIT_USAGE after naming the bad pair and the choices. */
 int cli_ctx_resolve(const cb_codeset *cs, const struct cli_ctx *ctx, int *dims, int *vals);
 
+/* 1 when @path may be replaced by renaming a new file over it (absent, or a
+ * regular file); 0 for a device or a pipe, which must be written in place:
+ * renaming over /dev/null as root would replace the device with a file. */
+int cli_replaceable(const char *path);
+
 /* Write @b to stdout (or @path atomically); EXIT_OK or EXIT_USAGE. */
 int cli_write(const cb_buf *b, const char *path);
 
@@ -67,9 +73,23 @@ int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, o
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 
-/* "2s", "500ms", "0.2" (seconds), "1m" into milliseconds, at most @max_ms;
- * 0, or -1 when malformed or too long (src/cli/cmd_worker.c). */
-int cli_parse_duration_ms(const char *s, unsigned max_ms, unsigned *out);
+/* Option values (args.c): a whole number or a duration ("2s", "500ms",
+ * "0.2", "1m") within bounds; EXIT_OK, or EXIT_USAGE after naming --@opt,
+ * the value and the range. */
+int cli_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out);
+int cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
+/* --log-level LEVEL: sets the level of the log lines (util/logger.h). */
+int cli_opt_log_level(const char *arg);
+
+/*
+ * A command whose arguments are only positionals (--json is taken by main):
+ * between @min and @max of them into @out, *n set.  EXIT_OK; -1 after
+ * printing --help (the command returns EXIT_OK); EXIT_USAGE after naming
+ * the problem.
+ */
+int cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
+    size_t min, size_t max, size_t *n);
 
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);

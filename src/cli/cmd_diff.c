@@ -16,28 +16,14 @@ static const char usage[] =
 int
 cmd_diff(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
-	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	const char *arg, *names[2];
+	const char *names[2];
 	cb_codeset *sets[2] = { NULL, NULL };
 	cb_report *r = NULL;
-	size_t n = 0, i;
-	int k, rc;
+	size_t n, i;
+	int rc;
 
-	if (cli_wants_help(argc, argv, usage))
-		return EXIT_OK;
-	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		if (k == CLI_BAD)
-			return EXIT_USAGE;
-		if (k == 1)
-			c->json = 1;
-		else if (n < 2)
-			names[n++] = arg;
-		else
-			return cli_error("diff takes two sets, OLD and NEW; got \"%s\" too", arg);
-	}
-	if (n != 2)
-		return cli_error("diff: usage: codebook diff OLD NEW (see --help)");
+	if ((rc = cli_positionals(argc, argv, usage, "diff", names, 2, 2, &n)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
 	for (i = 0; i < 2; i++) {
 		const cb_codeset *cs = cli_set(c, names[i]);
 		if (cs == NULL) {

@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,18 +28,6 @@ seeded(void *state)
 	return z ^ (z >> 31);
 }
 
-static int
-parse_uint(const char *s, const char *what, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (s[0] == '-' || s[0] == '\0' || *end != '\0' || errno != 0 || *out > max)
-		return cli_error("--%s \"%s\": expected a whole number up to %lu", what, s, max);
-	return EXIT_OK;
-}
-
 int
 cmd_explain(struct cli *c, int argc, char **argv)
 {
@@ -51,7 +38,7 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	struct cli_ctx ctx = { .n = 0 };
 	const char *arg, *setname = NULL, *code = NULL;
-	unsigned long attempt = 1, seed = 0;
+	uint64_t attempt = 1, seed = 0;
 	uint64_t state;
 	cb_rng rng = { seeded, &state };
 	int k, rc, have_seed = 0;
@@ -70,13 +57,11 @@ cmd_explain(struct cli *c, int argc, char **argv)
 				return rc;
 			break;
 		case O_ATTEMPT:
-			if ((rc = parse_uint(arg, "attempt", 1000, &attempt)) != EXIT_OK)
+			if ((rc = cli_opt_u64("attempt", arg, 1, 1000, &attempt)) != EXIT_OK)
 				return rc;
-			if (attempt == 0)
-				return cli_error("--attempt counts from 1 (the first call)");
 			break;
 		case O_SEED:
-			if ((rc = parse_uint(arg, "seed", (unsigned long)-1, &seed)) != EXIT_OK)
+			if ((rc = cli_opt_u64("seed", arg, 0, UINT64_MAX, &seed)) != EXIT_OK)
 				return rc;
 			have_seed = 1;
 			break;

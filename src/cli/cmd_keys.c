@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: codebook keys add NAME [--db PATH]\n"
-    "       codebook keys list [--db PATH]\n"
+    "       codebook keys list [--db PATH] [--json]\n"
     "       codebook keys revoke NAME [--db PATH]\n\n"
     "API keys for the requests of `codebook serve` that change state (publishing,\n"
     "incidents, events). `add` prints the new key once on standard output: keep it; only\n"
@@ -26,6 +26,41 @@ print_key(void *arg, const cb_store_key *k)
 	return 0;
 }
 
+static int
+json_key(void *arg, const cb_store_key *k)
+{
+	cb_jw *w = arg;
+
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "name", k->name);
+	cb_jw_kstr(w, "key_id", k->key_id);
+	cb_jw_kstr(w, "created_at", k->created_at);
+	cb_jw_kstr(w, "revoked_at", k->revoked_at);
+	cb_jw_obj_end(w);
+	return 0;
+}
+
+/* keys list: a table, or with --json an array of {name, key_id, created_at,
+ * revoked_at} (never a secret: only hashes are stored). */
+static int
+list_keys(struct cli *c, cb_store *st)
+{
+	cb_buf b = CB_BUF_INIT(1u << 24);
+	cb_jw w;
+	int rc;
+
+	if (!c->json)
+		return cb_store_key_each(st, print_key, NULL) == CB_OK ? EXIT_OK : cli_error("%s", cb_errmsg());
+	cb_jw_init(&w, &b, 1);
+	cb_jw_arr_begin(&w);
+	rc = cb_store_key_each(st, json_key, &w);
+	cb_jw_arr_end(&w);
+	rc = rc == CB_OK ? cli_print_json(&b) : cli_error("%s", cb_errmsg());
+	cb_buf_reset(&b);
+	return rc;
+}
+
+
 int
 cmd_keys(struct cli *c, int argc, char **argv)
 {
@@ -37,7 +72,6 @@ cmd_keys(struct cli *c, int argc, char **argv)
 	cb_store *st = NULL;
 	int k, rc = EXIT_OK;
 
-	(void)c;
 	if (cli_wants_help(argc, argv, usage))
 		return EXIT_OK;
 	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
@@ -75,8 +109,8 @@ cmd_keys(struct cli *c, int argc, char **argv)
 			rc = cli_error("%s", cb_errmsg());
 		else
 			fprintf(stderr, "codebook: key \"%s\" revoked\n", name);
-	} else if (cb_store_key_each(st, print_key, NULL) != CB_OK)
-		rc = cli_error("%s", cb_errmsg());
+	} else
+		rc = list_keys(c, st);
 	cb_store_close(st);
 	return rc;
 }

@@ -17,28 +17,15 @@ static const char usage[] =
 int
 cmd_lint(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
-	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	const char *arg, *files[1024];
-	size_t nfiles = 0, i, errors = 0, warnings = 0;
-	int k, rc = EXIT_OK;
+	const char *files[1024];
+	size_t nfiles, i, errors = 0, warnings = 0;
+	int rc;
 	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
 	cb_jw w;
 
-	if (cli_wants_help(argc, argv, usage))
-		return EXIT_OK;
-	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		if (k == CLI_BAD)
-			return EXIT_USAGE;
-		if (k == 1)
-			c->json = 1;
-		else if (nfiles < sizeof(files) / sizeof(files[0]))
-			files[nfiles++] = arg;
-		else
-			return cli_error("lint: at most %zu files at once", sizeof(files) / sizeof(files[0]));
-	}
-	if (nfiles == 0)
-		return cli_error("lint: missing FILE (see --help)");
+	if ((rc = cli_positionals(argc, argv, usage, "lint", files, 1, sizeof(files) / sizeof(files[0]),
+	    &nfiles)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
 	cb_jw_init(&w, &b, 1);
 	if (c->json)
 		cb_jw_arr_begin(&w);

@@ -12,22 +12,11 @@ static const char usage[] =
 int
 cmd_list(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
-	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	const char *arg;
-	size_t i;
-	int k, rc;
+	size_t i, npos;
+	int rc;
 
-	if (cli_wants_help(argc, argv, usage))
-		return EXIT_OK;
-	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		if (k == CLI_BAD)
-			return EXIT_USAGE;
-		if (k == 1)
-			c->json = 1;
-		else
-			return cli_error("list takes no arguments, got \"%s\"", arg);
-	}
+	if ((rc = cli_positionals(argc, argv, usage, "list", NULL, 0, 0, &npos)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
 	if (cb_catalog_load_dir(&c->cat, c->catalogs) != CB_OK)
 		return cli_error("%s", cb_errmsg());
 	if (c->json) {

@@ -12,22 +12,11 @@ static const char rules_usage[] =
 int
 cmd_rules(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { "json", 0, 0, 1 }, { NULL, 0, 0, 0 } };
-	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	const char *arg;
-	size_t i;
-	int k, rc;
+	size_t i, npos;
+	int rc;
 
-	if (cli_wants_help(argc, argv, rules_usage))
-		return EXIT_OK;
-	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		if (k == CLI_BAD)
-			return EXIT_USAGE;
-		if (k == 1)
-			c->json = 1;
-		else
-			return cli_error("rules takes no arguments, got \"%s\"", arg);
-	}
+	if ((rc = cli_positionals(argc, argv, rules_usage, "rules", NULL, 0, 0, &npos)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
 	if (c->json) {
 		cb_buf b = CB_BUF_INIT(1u << 20);
 		cb_jw w;

@@ -3,17 +3,18 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "logger.h"
 #include "svc.h"
 
 static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
     "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME]\n"
-    "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n\n"
+    "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
+    "                      [--log-level LEVEL]\n\n"
     "Serve the code sets over HTTP (see docs/http.md): enumeration with ETags, checks,\n"
     "error explanations, publishing through the governance gate, incident reasons and\n"
     "outbound events, orders and their cancellations, stored in SQLite.\n\n"
@@ -34,7 +35,9 @@ static const char usage[] =
     "                            worker (default 2s; 0 disables it: run codebook worker);\n"
     "                            it starts only with a marketplace configuration\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 60s)\n"
-    "  --worker-verbose          log each marketplace exchange (secrets masked)\n\n"
+    "  --worker-verbose          log each marketplace exchange (secrets masked; implies\n"
+    "                            --log-level debug)\n"
+    "  --log-level LEVEL         debug, info (default), warn, error or off\n\n"
     "Logs are JSON lines on standard error. SIGHUP reloads the catalogs (and the worker's\n"
     "marketplace configuration); SIGTERM or SIGINT stop after the requests in flight and the\n"
     "refund in hand. API keys: codebook keys add NAME.\n";
@@ -43,19 +46,17 @@ int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 1, O_DB, O_CATALOGS, O_THREADS, O_REQKEY, O_NOLOG, O_ROUTES, O_MCONFIG, O_MSHOP,
-		O_WINTERVAL, O_WLEASE, O_WVERBOSE };
+		O_WINTERVAL, O_WLEASE, O_WVERBOSE, O_LOGLEVEL };
 	static const struct cli_opt opts[] = {
 		{ "listen", 'l', 1, O_LISTEN }, { "db", 0, 1, O_DB }, { "catalogs", 0, 1, O_CATALOGS },
 		{ "threads", 0, 1, O_THREADS }, { "require-key-for-reads", 0, 0, O_REQKEY },
 		{ "no-request-log", 0, 0, O_NOLOG }, { "routes", 0, 0, O_ROUTES },
 		{ "market-config", 0, 1, O_MCONFIG }, { "market-shop", 0, 1, O_MSHOP },
 		{ "worker-interval", 0, 1, O_WINTERVAL }, { "worker-lease", 0, 1, O_WLEASE },
-		{ "worker-verbose", 0, 0, O_WVERBOSE }, { NULL, 0, 0, 0 } };
+		{ "worker-verbose", 0, 0, O_WVERBOSE }, { "log-level", 0, 1, O_LOGLEVEL }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	cb_svc_opts o;
 	const char *arg;
-	unsigned long n;
-	char *end;
 	int k;
 
 	if (cli_wants_help(argc, argv, usage))
@@ -75,26 +76,29 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		case O_DB: o.db_path = arg; break;
 		case O_CATALOGS: o.catalogs = arg; break;
 		case O_THREADS:
-			errno = 0;
-			n = strtoul(arg, &end, 10);
-			if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 256)
-				return cli_error("--threads \"%s\": expected 1 to 256", arg);
-			o.threads = (unsigned)n;
+			if (cli_opt_uint("threads", arg, 1, 256, &o.threads) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case O_REQKEY: o.require_key_for_reads = 1; break;
 		case O_NOLOG: o.log_requests = 0; break;
 		case O_MCONFIG: o.market_config = arg; break;
 		case O_MSHOP: o.market_shop = arg; break;
 		case O_WINTERVAL:
-			if (cli_parse_duration_ms(arg, 86400000u, &o.worker_interval_ms) != 0)
-				return cli_error("--worker-interval \"%s\": expected a duration such as 2s, 500ms or 0.2 "
-				    "(0 disables the worker)", arg);
+			if (cli_opt_duration_ms("worker-interval", arg, 0, 86400000u, &o.worker_interval_ms) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case O_WLEASE:
-			if (cli_parse_duration_ms(arg, 86400000u, &o.worker_lease_ms) != 0 || o.worker_lease_ms < 100)
-				return cli_error("--worker-lease \"%s\": expected a duration from 100ms to a day", arg);
+			if (cli_opt_duration_ms("worker-lease", arg, 100, 86400000u, &o.worker_lease_ms) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
-		case O_WVERBOSE: o.worker_verbose = 1; break;
+		case O_WVERBOSE:
+			o.worker_verbose = 1;
+			cb_log_set_level(CB_LOG_DEBUG);
+			break;
+		case O_LOGLEVEL:
+			if (cli_opt_log_level(arg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
 		case O_ROUTES:
 			cb_svc_print_routes(stdout);
 			return EXIT_OK;

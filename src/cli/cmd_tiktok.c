@@ -7,7 +7,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +62,12 @@ log_stderr(void *payload, const char *line)
 static int
 parse_ulong(const char *s, const char *what, unsigned long max, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
+	int rc = cli_opt_u64(what, s, 0, max, &v);
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || *out > max)
-		return cli_error("--%s \"%s\": expected a whole number up to %lu", what, s, max);
-	return EXIT_OK;
+	if (rc == EXIT_OK)
+		*out = (unsigned long)v;
+	return rc;
 }
 
 static int

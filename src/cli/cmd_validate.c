@@ -112,6 +112,7 @@ struct sink {
 	cb_jw   w;
 	int     any;                 /* an error line was written (text) */
 	char    tmp[PATH_MAX];       /* the report's temporary file */
+	int     direct;              /* the report is a device or a pipe: no temporary file */
 	const char *path;
 };
 
@@ -686,16 +687,7 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
 static int
 parse_count(const char *arg, const char *opt, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (arg[0] < '0' || arg[0] > '9' || (v = strtoull(arg, &end, 10), errno != 0) || *end != '\0' ||
-	    v > max)
-		return cli_error("--%s expects a number from 0 to %llu, got \"%s\"", opt,
-		    (unsigned long long)max, arg);
-	*out = v;
-	return EXIT_OK;
+	return cli_opt_u64(opt, arg, 0, max, out);
 }
 
 int
@@ -826,14 +818,17 @@ cmd_validate(struct cli *c, int argc, char **argv)
 		struct sink *s = &sinks[nsinks];
 		s->fmt = FMT_JSON;
 		s->path = report;
+		s->direct = !cli_replaceable(report);	/* a device or a pipe: written in place */
 		if ((size_t)snprintf(s->tmp, sizeof(s->tmp), "%s.tmp.%ld", report, (long)getpid()) >= sizeof(s->tmp)) {
 			rc = cli_error("%s: path too long", report);
 			goto out;
 		}
-		if ((s->fp = fopen(s->tmp, "wb")) == NULL) {
-			rc = cli_error("%s: %s", s->tmp, strerror(errno));
+		if ((s->fp = fopen(s->direct ? report : s->tmp, "wb")) == NULL) {
+			rc = cli_error("%s: %s", s->direct ? report : s->tmp, strerror(errno));
 			goto out;
 		}
+		if (s->direct)
+			s->tmp[0] = '\0';
 		nsinks++;
 	}
 	for (i = 0; i < nsinks; i++) {
@@ -930,10 +925,10 @@ stop:
 	}
 	if (nsinks > 1) {
 		struct sink *s = &sinks[1];
-		int bad = fsync(fileno(s->fp)) != 0;
+		int bad = !s->direct && fsync(fileno(s->fp)) != 0;
 		bad |= fclose(s->fp) != 0;
 		s->fp = NULL;
-		if (bad || rename(s->tmp, s->path) != 0) {
+		if (bad || (!s->direct && rename(s->tmp, s->path) != 0)) {
 			rc = cli_error("%s: %s", s->path, strerror(errno));
 			goto out;
 		}

@@ -7,18 +7,18 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "logger.h"
 #include "orders.h"
 
 static const char usage[] =
     "usage: codebook worker [--db PATH] [--market-config FILE] [--once] [--interval DURATION]\n"
-    "                       [--lease DURATION] [--max N] [-v]\n\n"
+    "                       [--lease DURATION] [--max N] [-v] [--log-level LEVEL]\n\n"
     "Process the refunds waiting for the marketplace (seed 003's cron): check each\n"
     "Pending refund (order status, full refund, reason key), send the cancel, record\n"
     "the outcome; retry by the tiktok-shop-error policy; never send a cancel twice.\n"
@@ -31,7 +31,9 @@ static const char usage[] =
     "  --lease DURATION        how long a claimed refund is the worker's (default 60s;\n"
     "                          raised to cover the marketplace's timeout)\n"
     "  --max N                 refunds per pass (default 1000)\n"
-    "  -v                      log each marketplace exchange (secrets masked)\n\n"
+    "  -v, --verbose           log each marketplace exchange (secrets masked; implies\n"
+    "                          --log-level debug)\n"
+    "  --log-level LEVEL       debug, info (default), warn, error or off\n\n"
     "Logs are JSON lines on standard error. SIGTERM or SIGINT stop after the refund in\n"
     "hand; SIGHUP re-reads the marketplace configuration.\n";
 
@@ -45,41 +47,6 @@ on_signal(int sig)
 		atomic_store(&reload_flag, 1);
 	else
 		atomic_store(&stop_flag, 1);
-}
-
-int
-cli_parse_duration_ms(const char *s, unsigned max_ms, unsigned *out)
-{
-	unsigned long long whole = 0, frac = 0, scale = 1, unit = 1000, v;
-	const char *p = s;
-
-	if (s == NULL || *p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		whole = whole * 10 + (unsigned)(*p - '0');
-		if (whole > 100000000ull)
-			return -1;
-	}
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale < 1000000ull) {
-				frac = frac * 10 + (unsigned)(*p - '0');
-				scale *= 10;
-			}
-	}
-	if (strcmp(p, "ms") == 0)
-		unit = 1;
-	else if (strcmp(p, "s") == 0 || *p == '\0')
-		unit = 1000;
-	else if (strcmp(p, "m") == 0)
-		unit = 60000;
-	else
-		return -1;
-	v = whole * unit + frac * unit / scale;
-	if (v > max_ms)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
 }
 
 static void
@@ -106,11 +73,11 @@ print_stats(const cb_worker_stats *s)
 int
 cmd_worker(struct cli *c, int argc, char **argv)
 {
-	enum { O_DB = 1, O_CONFIG, O_ONCE, O_INTERVAL, O_LEASE, O_MAX, O_VERBOSE };
+	enum { O_DB = 1, O_CONFIG, O_ONCE, O_INTERVAL, O_LEASE, O_MAX, O_VERBOSE, O_LOGLEVEL };
 	static const struct cli_opt opts[] = {
 		{ "db", 0, 1, O_DB }, { "market-config", 0, 1, O_CONFIG }, { "once", 0, 0, O_ONCE },
 		{ "interval", 0, 1, O_INTERVAL }, { "lease", 0, 1, O_LEASE }, { "max", 0, 1, O_MAX },
-		{ "verbose", 'v', 0, O_VERBOSE }, { NULL, 0, 0, 0 } };
+		{ "verbose", 'v', 0, O_VERBOSE }, { "log-level", 0, 1, O_LOGLEVEL }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	cb_worker_opts wo;
 	cb_worker_stats st;
@@ -119,11 +86,7 @@ cmd_worker(struct cli *c, int argc, char **argv)
 	cb_worker *w = NULL;
 	const char *db = "./var/codebook.db", *arg;
 	unsigned interval = 2000, lease = 0;
-	unsigned long n;
-	char *end;
 	int k, once = 0, rc = EXIT_USAGE;
-	cb_buf b = CB_BUF_INIT(1 << 12);
-	cb_jw jw;
 
 	if (cli_wants_help(argc, argv, usage))
 		return EXIT_OK;
@@ -135,22 +98,25 @@ cmd_worker(struct cli *c, int argc, char **argv)
 		case O_CONFIG: wo.market_config = arg; break;
 		case O_ONCE: once = 1; break;
 		case O_INTERVAL:
-			if (cli_parse_duration_ms(arg, 86400000u, &interval) != 0)
-				return cli_error("--interval \"%s\": expected a duration such as 2s, 500ms or 0.2 "
-				    "(at most a day)", arg);
+			if (cli_opt_duration_ms("interval", arg, 0, 86400000u, &interval) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case O_LEASE:
-			if (cli_parse_duration_ms(arg, 86400000u, &lease) != 0 || lease < 100)
-				return cli_error("--lease \"%s\": expected a duration from 100ms to a day", arg);
+			if (cli_opt_duration_ms("lease", arg, 100, 86400000u, &lease) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case O_MAX:
-			errno = 0;
-			n = strtoul(arg, &end, 10);
-			if (arg[0] < '0' || arg[0] > '9' || *end || errno || n < 1 || n > 1000000)
-				return cli_error("--max \"%s\": expected 1 to 1000000", arg);
-			wo.max_per_pass = (unsigned)n;
+			if (cli_opt_uint("max", arg, 1, 1000000, &wo.max_per_pass) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
-		case O_VERBOSE: wo.verbose = 1; break;
+		case O_LOGLEVEL:
+			if (cli_opt_log_level(arg) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_VERBOSE:
+			wo.verbose = 1;
+			cb_log_set_level(CB_LOG_DEBUG);
+			break;
 		default:
 			return cli_error("worker takes no arguments, got \"%s\" (see --help)", arg);
 		}
@@ -178,36 +144,28 @@ cmd_worker(struct cli *c, int argc, char **argv)
 		print_stats(&st);
 		goto out;
 	}
-	cb_jw_init(&jw, &b, 0);
-	cb_jw_obj_begin(&jw);
-	cb_jw_kstr(&jw, "level", "info");
-	cb_jw_kstr(&jw, "msg", "worker started");
-	cb_jw_kstr(&jw, "component", "worker");
-	cb_jw_kstr(&jw, "worker", cb_worker_owner(w));
-	cb_jw_kstr(&jw, "db", db);
-	cb_jw_kint(&jw, "interval_ms", interval);
-	cb_jw_kint(&jw, "pid", (long long)getpid());
-	cb_jw_obj_end(&jw);
-	cb_buf_addc(&b, '\n');
-	if (!b.failed)
-		(void)fwrite(b.p, 1, b.len, stderr);
-	cb_buf_reset(&b);
+	{
+		cb_log_line l;
+		cb_log_begin(&l, CB_LOG_INFO, "worker started");
+		cb_jw_kstr(&l.w, "component", "worker");
+		cb_jw_kstr(&l.w, "worker", cb_worker_owner(w));
+		cb_jw_kstr(&l.w, "db", db);
+		cb_jw_kint(&l.w, "interval_ms", interval);
+		cb_jw_kint(&l.w, "pid", (long long)getpid());
+		cb_log_end(&l);
+	}
 	cb_worker_run(w, interval, &stop_flag, &reload_flag);
 	cb_worker_totals(w, &st);
-	cb_jw_init(&jw, &b, 0);
-	cb_jw_obj_begin(&jw);
-	cb_jw_kstr(&jw, "level", "info");
-	cb_jw_kstr(&jw, "msg", "worker stopped");
-	cb_jw_kstr(&jw, "component", "worker");
-	cb_jw_kint(&jw, "passes", (long long)st.passes);
-	cb_jw_kint(&jw, "completed", (long long)st.completed);
-	cb_jw_kint(&jw, "failed", (long long)st.failed);
-	cb_jw_kint(&jw, "cancels_sent", (long long)st.cancels_sent);
-	cb_jw_obj_end(&jw);
-	cb_buf_addc(&b, '\n');
-	if (!b.failed)
-		(void)fwrite(b.p, 1, b.len, stderr);
-	cb_buf_reset(&b);
+	{
+		cb_log_line l;
+		cb_log_begin(&l, CB_LOG_INFO, "worker stopped");
+		cb_jw_kstr(&l.w, "component", "worker");
+		cb_jw_kint(&l.w, "passes", (long long)st.passes);
+		cb_jw_kint(&l.w, "completed", (long long)st.completed);
+		cb_jw_kint(&l.w, "failed", (long long)st.failed);
+		cb_jw_kint(&l.w, "cancels_sent", (long long)st.cancels_sent);
+		cb_log_end(&l);
+	}
 	rc = EXIT_OK;
 out:
 	cb_worker_free(w);

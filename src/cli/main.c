@@ -62,22 +62,6 @@ cli_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int
-cli_wants_help(int argc, char **argv, const char *usage_text)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage_text, stdout);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static int
 is_dir(const char *p)
 {
@@ -175,6 +159,14 @@ cli_ctx_add(struct cli_ctx *ctx, const char *arg)
 }
 
 int
+cli_replaceable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
+int
 cli_write(const cb_buf *b, const char *path)
 {
 	char tmp[PATH_MAX];
@@ -186,6 +178,14 @@ cli_write(const cb_buf *b, const char *path)
 		if (b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len)
 			return cli_error("write to standard output: %s", strerror(errno));
 		return fflush(stdout) == 0 ? EXIT_OK : cli_error("write: %s", strerror(errno));
+	}
+	if (!cli_replaceable(path)) {
+		/* a device or a pipe (-o /dev/null): written in place, never replaced */
+		if ((fp = fopen(path, "wb")) == NULL)
+			return cli_error("%s: %s", path, strerror(errno));
+		if ((b->len > 0 && fwrite(b->p, 1, b->len, fp) != b->len) || fclose(fp) != 0)
+			return cli_error("%s: %s", path, strerror(errno));
+		return EXIT_OK;
 	}
 	/* write beside the target, then rename: readers never see half a file */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
@@ -212,6 +212,31 @@ cli_print_json(cb_buf *b)
 {
 	cb_buf_addc(b, '\n');
 	return cli_write(b, NULL);
+}
+
+/*
+ * --json anywhere among a command's arguments (before "--") means the same
+ * as before the command, so `codebook keys list --json` and `codebook
+ * --json keys list` agree: take it out of @argv and return the new count.
+ */
+static int
+take_json(struct cli *c, int argc, char **argv)
+{
+	int i, o = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = 1;
+		else
+			argv[o++] = argv[i];
+	}
+	argv[o] = NULL;
+	return o;
 }
 
 int
@@ -259,6 +284,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return cli_error("unknown command \"%s\"", argv[argi]);
 	}
+	argc = argi + take_json(&c, argc - argi, argv + argi);
 	rc = commands[i].fn(&c, argc - argi, argv + argi);
 	cb_catalog_free(c.cat);
 	cb_codeset_free(c.file_set);

@@ -1,65 +1,9 @@
 /*
- * out.c - argument iteration and text output shared by the subcommands.
+ * out.c - text output shared by the subcommands.
  */
 #include "cli.h"
 
 #include <string.h>
-
-int
-cli_next(struct cli_args *a, const struct cli_opt *opts, const char **arg)
-{
-	const char *s, *eq;
-	const struct cli_opt *o;
-	size_t nlen;
-
-	*arg = NULL;
-	if (a->i >= a->argc)
-		return CLI_END;
-	s = a->argv[a->i++];
-	if (!a->only_pos && strcmp(s, "--") == 0) {
-		a->only_pos = 1;
-		if (a->i >= a->argc)
-			return CLI_END;
-		s = a->argv[a->i++];
-	}
-	if (a->only_pos || s[0] != '-' || s[1] == '\0' || (s[1] >= '0' && s[1] <= '9')) {
-		*arg = s;
-		return CLI_POS;
-	}
-	if (s[1] == '-') {
-		eq = strchr(s + 2, '=');
-		nlen = eq ? (size_t)(eq - (s + 2)) : strlen(s + 2);
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == nlen && strncmp(o->name, s + 2, nlen) == 0)
-				break;
-	} else {
-		eq = NULL;
-		for (o = opts; o->name; o++)
-			if (o->shortc == s[1] && s[2] == '\0')
-				break;
-	}
-	if (o->name == NULL) {
-		cli_error("unknown option \"%s\" (see --help)", s);
-		return CLI_BAD;
-	}
-	if (!o->has_arg) {
-		if (eq != NULL) {
-			cli_error("option --%s takes no value", o->name);
-			return CLI_BAD;
-		}
-		return o->id;
-	}
-	if (eq != NULL) {
-		*arg = eq + 1;
-		return o->id;
-	}
-	if (a->i >= a->argc) {
-		cli_error("option --%s needs a value", o->name);
-		return CLI_BAD;
-	}
-	*arg = a->argv[a->i++];
-	return o->id;
-}
 
 void
 cli_print_entry_line(FILE *fp, const cb_entry *e)

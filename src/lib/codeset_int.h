@@ -16,6 +16,7 @@
 #include "../util/buf.h"
 #include "../util/cb_assert.h"
 #include "../util/cb_limits.h"
+#include "../util/err.h"
 
 struct cb_attr {
 	const char *key;
@@ -231,11 +232,6 @@ cb__find(const cb_codeset *cs, const char *code, size_t len)
 	e = &cs->cs_entries[s->ps_entry];
 	return cb__same_bytes(e->e_code, code, len) ? e : NULL;
 }
-
-/* Record the thread's error message and return @code. */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* As cb__fail, appending ": strerror(errno)". */
-int cb__fail_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A report under construction (report.c). */
 struct cb_report {

@@ -1,49 +1,19 @@
 /*
- * error.c - the per-thread error message (libgit2's git_error_last model):
- * a call that fails records why before returning its negative code, so even
- * a constructor that produced no object can explain itself.
+ * error.c - the public face of the per-thread error message (src/util/err.c
+ * keeps it: every module records failures there), error names, the
+ * version, and the message builder used by checks and reports.
  */
 #include "codeset_int.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static _Thread_local char errbuf[1024] = "no error";
-
-int
-cb__fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int
-cb__fail_errno(int code, const char *fmt, ...)
-{
-	int saved = errno;
-	size_t n;
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-	va_end(ap);
-	n = strlen(errbuf);
-	if (n < sizeof(errbuf))
-		(void)snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", strerror(saved));
-	return code;
-}
-
 const char *
 cb_errmsg(void)
 {
-	return errbuf;
+	return cb__errmsg();
 }
 
 const char *

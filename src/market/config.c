@@ -5,6 +5,7 @@
  * echoed in messages and are wiped when replaced or freed.
  */
 #include "market_int.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,8 +151,8 @@ check_url(const char *v, size_t n, char *why, size_t whylen)
 static int
 set_key(cb_mkt_config *cfg, const struct key *k, const char *v, size_t n, const char *where)
 {
-	char *base = (char *)cfg, **sp, *copy, *end, num[32], why[160];
-	unsigned long x;
+	char *base = (char *)cfg, **sp, *copy, why[160];
+	uint64_t x;
 
 	if (k->type != K_SECRET && !plain_value(v, n))
 		return cb__fail(CB_EPARSE, "%s: %s: expected a value without spaces or control characters",
@@ -171,16 +172,9 @@ set_key(cb_mkt_config *cfg, const struct key *k, const char *v, size_t n, const 
 		return CB_OK;
 	case K_MS:
 	case K_BYTES:
-		if (n >= sizeof(num))
-			return cb__fail(CB_EPARSE, "%s: %s: expected a whole number %lu..%lu",
-			    where, k->name, k->min, k->max);
-		memcpy(num, v, n);
-		num[n] = '\0';
-		errno = 0;
-		x = strtoul(num, &end, 10);
-		if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno != 0 || x < k->min || x > k->max)
-			return cb__fail(CB_EPARSE, "%s: %s: expected a whole number %lu..%lu, got \"%s\"",
-			    where, k->name, k->min, k->max, num);
+		if (cb_parse_u64n(v, n, k->min, k->max, &x) != CB_PARSE_OK)
+			return cb__fail(CB_EPARSE, "%s: %s: expected a whole number %lu..%lu, got \"%.*s\"",
+			    where, k->name, k->min, k->max, (int)(n > 40 ? 40 : n), v);
 		if (k->type == K_MS)
 			*(unsigned *)(void *)(base + k->off) = (unsigned)x;
 		else

@@ -8,11 +8,16 @@
 
 #include "market.h"
 
-/* cb__fail() and the allocation and buffer helpers: market failures are
- * reported through the library's per-thread message, so cb_errmsg()
- * explains them like any other codebook failure. */
-#include "../lib/codeset_int.h"
-#include "../shim/json_shim.h"
+#include <codebook.h>
+
+/* Market failures are reported through the one per-thread message
+ * (err.h), so cb_errmsg() explains them like any other failure. */
+#include "alloc.h"
+#include "arena.h"
+#include "buf.h"
+#include "cb_limits.h"
+#include "err.h"
+#include "json_shim.h"
 
 /* A parsed envelope {code, message, request_id, data}. */
 typedef struct {

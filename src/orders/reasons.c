@@ -10,6 +10,7 @@
  * publishes it): a mirror may retire keys but never delete them, and the
  * gate refuses what would break the set's users.
  */
+#include "err.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -20,8 +21,6 @@
 
 #define DIM "order_status"
 
-/* libcodebook's per-thread error message (src/lib/error.c). */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *
 cb_reason_text(const cb_codeset *rr, const char *key)

@@ -20,6 +20,9 @@
  * outcome is unknown, or give up with the marketplace's message as the
  * payment's error text.  docs/internals/orders.md has the states.
  */
+#include "err.h"
+#include "logger.h"
+#include "rfc3339.h"
 #include "orders.h"
 
 #include <errno.h>
@@ -35,7 +38,6 @@
 #include "buf.h"
 #include "jsonw.h"
 
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define DEFAULT_LEASE_MS   60000u
 #define DEFAULT_PER_PASS   1000u
@@ -70,66 +72,25 @@ struct cb_worker {
 
 /* ---- time and logs ------------------------------------------------------- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
+#define now_ms cb_time_now_ms
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* A line of the worker's log: every line names its component. */
 static void
-log_open(cb_jw *w, cb_buf *b, const char *level, const char *msg)
+log_begin(cb_log_line *l, cb_log_level lv, const char *msg)
 {
-	struct timespec ts;
-	struct tm tm;
-	char t[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		t[19] = '\0';
-	(void)snprintf(t + 19, sizeof(t) - 19, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
-	cb_jw_init(w, b, 0);
-	cb_jw_obj_begin(w);
-	cb_jw_kstr(w, "ts", t);
-	cb_jw_kstr(w, "level", level);
-	cb_jw_kstr(w, "msg", msg);
-	cb_jw_kstr(w, "component", "worker");
-}
-
-/* End the line and write it with one write(2): lines of several threads
- * and processes never interleave. */
-static void
-log_close(cb_jw *w, cb_buf *b)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	cb_jw_obj_end(w);
-	cb_buf_addc(b, '\n');
-	while (!b->failed && off < b->len) {
-		n = write(STDERR_FILENO, b->p + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	cb_buf_reset(b);
+	cb_log_begin(l, lv, msg);
+	cb_jw_kstr(&l->w, "component", "worker");
 }
 
 static void
 market_log(void *arg, const char *line)
 {
-	cb_buf b = CB_BUF_INIT(1 << 14);
-	cb_jw w;
+	cb_log_line l;
 
 	(void)arg;
-	log_open(&w, &b, "debug", "marketplace");
-	cb_jw_kstr(&w, "detail", line);	/* already masked by cb_mkt_redact() */
-	log_close(&w, &b);
+	log_begin(&l, CB_LOG_DEBUG, "marketplace");
+	cb_jw_kstr(&l.w, "detail", line);	/* already masked by cb_mkt_redact() */
+	cb_log_end(&l);
 }
 
 /* ---- the worker ------------------------------------------------------------ */
@@ -305,24 +266,23 @@ struct job {
 };
 
 static void
-log_job(struct job *j, const char *level, const char *msg, const char *k1, const char *v1,
+log_job(struct job *j, cb_log_level lv, const char *msg, const char *k1, const char *v1,
     const char *k2, const char *v2)
 {
-	cb_buf b = CB_BUF_INIT(1 << 14);
-	cb_jw w;
+	cb_log_line l;
 
-	log_open(&w, &b, level, msg);
-	cb_jw_kint(&w, "payment", j->pid);
+	log_begin(&l, lv, msg);
+	cb_jw_kint(&l.w, "payment", j->pid);
 	if (j->o != NULL) {
-		cb_jw_kstr(&w, "order_id", j->o->order_id);
-		cb_jw_kstr(&w, "shop", j->o->shop);
+		cb_jw_kstr(&l.w, "order_id", j->o->order_id);
+		cb_jw_kstr(&l.w, "shop", j->o->shop);
 	}
 	if (k1 != NULL && v1 != NULL)
-		cb_jw_kstr(&w, k1, v1);
+		cb_jw_kstr(&l.w, k1, v1);
 	if (k2 != NULL && v2 != NULL)
-		cb_jw_kstr(&w, k2, v2);
-	cb_jw_kstr(&w, "worker", j->w->owner);
-	log_close(&w, &b);
+		cb_jw_kstr(&l.w, k2, v2);
+	cb_jw_kstr(&l.w, "worker", j->w->owner);
+	cb_log_end(&l);
 }
 
 /* A transition refused because another worker took the lease over: the
@@ -332,11 +292,11 @@ transition_failed(struct job *j, int rc)
 {
 	if (rc == CB_ENOTFOUND) {
 		j->st->lost++;
-		log_job(j, "warn", "lease lost: another worker took this refund over", "detail", cb_errmsg(), NULL,
+		log_job(j, CB_LOG_WARN, "lease lost: another worker took this refund over", "detail", cb_errmsg(), NULL,
 		    NULL);
 		return CB_OK;
 	}
-	log_job(j, "error", "could not record the refund's progress", "error", cb_errmsg(), NULL, NULL);
+	log_job(j, CB_LOG_ERROR, "could not record the refund's progress", "error", cb_errmsg(), NULL, NULL);
 	return rc;
 }
 
@@ -348,7 +308,7 @@ job_fail(struct job *j, const char *text, const char *code, const char *rid)
 	if (rc != CB_OK)
 		return transition_failed(j, rc);
 	j->st->failed++;
-	log_job(j, "info", "refund failed", "error_text", text, "code", code);
+	log_job(j, CB_LOG_INFO, "refund failed", "error_text", text, "code", code);
 	return CB_OK;
 }
 
@@ -360,7 +320,7 @@ job_complete(struct job *j, const char *txid, const char *rid)
 	if (rc != CB_OK)
 		return transition_failed(j, rc);
 	j->st->completed++;
-	log_job(j, "info", "refund completed: order cancelled", "transaction_id", txid, "reason_key", j->key);
+	log_job(j, CB_LOG_INFO, "refund completed: order cancelled", "transaction_id", txid, "reason_key", j->key);
 	return CB_OK;
 }
 
@@ -377,12 +337,12 @@ job_later(struct job *j, cb_pay_status status, cb_cancel_state cs, unsigned dela
 		return transition_failed(j, rc);
 	if (cs == CB_CANCEL_PENDING && code == NULL) {
 		j->st->waiting++;
-		log_job(j, "info", "cancel pending at the marketplace; searching again later", "cancel_id", txid,
+		log_job(j, CB_LOG_INFO, "cancel pending at the marketplace; searching again later", "cancel_id", txid,
 		    NULL, NULL);
 	} else {
 		j->st->retrying++;
 		(void)snprintf(d, sizeof(d), "%u", delay_ms);
-		log_job(j, "info", cs == CB_CANCEL_SENDING ? "outcome unknown: will ask the marketplace before "
+		log_job(j, CB_LOG_INFO, cs == CB_CANCEL_SENDING ? "outcome unknown: will ask the marketplace before "
 		    "any new attempt" : "will try again", "error", msg, "delay_ms", d);
 	}
 	return CB_OK;
@@ -547,7 +507,7 @@ send_cancel(struct job *j)
 	    now_ms() + lease)) != CB_OK)
 		return transition_failed(j, rc);
 	j->st->cancels_sent++;
-	log_job(j, "info", "sending the cancel", "reason_key", j->key, "api", cb_mkt_api_name(cfg->api));
+	log_job(j, CB_LOG_INFO, "sending the cancel", "reason_key", j->key, "api", cb_mkt_api_name(cfg->api));
 	if (cb_mkt_cancel_order(&res, j->m, j->o->order_id, j->key, &err) == CB_OK) {
 		switch (res.state) {
 		case CB_MKT_CANCEL_DONE:
@@ -605,7 +565,7 @@ process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 	j.st = st;
 	j.pid = pid;
 	if ((rc = cb_store_order_get(w->o.store, NULL, seq, &j.rec)) != CB_OK) {
-		log_job(&j, "error", "cannot read the refund's order", "error", cb_errmsg(), NULL, NULL);
+		log_job(&j, CB_LOG_ERROR, "cannot read the refund's order", "error", cb_errmsg(), NULL, NULL);
 		return rc;
 	}
 	j.o = cb_order_rec_get(j.rec);
@@ -649,13 +609,13 @@ process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 		/* a cancel may be out: the marketplace says what became of it */
 		r = search(&j, NULL, &f, &err);
 		if (r > 0) {
-			log_job(&j, "info", "an earlier cancel landed", "cancel_id", f.id, "cancel_status", f.status);
+			log_job(&j, CB_LOG_INFO, "an earlier cancel landed", "cancel_id", f.id, "cancel_status", f.status);
 			rc = settle(&j, &f);
 		} else if (r < 0) {
 			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(&j, &err), err.error_code,
 			    err.message, NULL, err.request_id);
 		} else {
-			log_job(&j, "info", "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
+			log_job(&j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
 			if (validate(&j, &rc) != 0)	/* the order may have changed meanwhile */
 				break;
 			rc = send_cancel(&j);
@@ -709,11 +669,10 @@ cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 			break;
 		}
 		if (rc != CB_OK) {
-			cb_buf b = CB_BUF_INIT(1 << 12);
-			cb_jw jw;
-			log_open(&jw, &b, "error", "cannot claim refunds");
-			cb_jw_kstr(&jw, "error", cb_errmsg());
-			log_close(&jw, &b);
+			cb_log_line l;
+			log_begin(&l, CB_LOG_ERROR, "cannot claim refunds");
+			cb_jw_kstr(&l.w, "error", cb_errmsg());
+			cb_log_end(&l);
 			break;
 		}
 		st.claimed++;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "err.h"
 #include "store.h"
 
 /* Statements with fixed text, prepared once per connection (see stmt_sql
@@ -81,8 +82,6 @@ void store__rollback(cb_store *st, struct cb_conn *c);
 /* Compose the record statements (records.c). */
 int store__rec_prepare_sql(cb_store *st);
 
-/* libcodebook's internal error recorder (src/lib/error.c). */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* SHA-256 of @len bytes. */
 void store__sha256(unsigned char out[32], const void *p, size_t len);

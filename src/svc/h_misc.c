@@ -18,7 +18,7 @@ h_healthz(struct svc_req *r)
 	cb_jw_kstr(&w, "version", cb_version());
 	cb_jw_kint(&w, "code_sets", (long long)snap->n);
 	cb_jw_kint(&w, "schema_version", cb_store_schema_version(r->svc->store));
-	svc_jw_fixed(&w, "uptime_s", (double)(svc_now_ns() - r->svc->started_ns) / 1e9);
+	cb_jw_kfixed3(&w, "uptime_s", (double)(cb_time_mono_ns() - r->svc->started_ns) / 1e9);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json(r, 200);

@@ -22,6 +22,7 @@
 #include "cb_limits.h"
 #include "orders.h"
 #include "orders_parse.h"
+#include "query.h"
 #include "utf8.h"
 #include "view.h"
 
@@ -97,7 +98,7 @@ static void
 write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_codeset *rr)
 {
 	size_t i;
-	char when[40];
+	char when[CB_TIME_MAX];
 
 	cb_jw_obj_begin(w);
 	cb_jw_kint(w, "id", p->id);
@@ -124,14 +125,9 @@ write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_cod
 	if (p->type == CB_PAY_REFUND && p->by_marketplace) {
 		cb_jw_kint(w, "attempts", p->attempts);
 		cb_jw_kstr(w, "cancel_state", cb_cancel_state_name(p->cancel_state));
-		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING) && p->next_attempt_ms > 0) {
-			time_t t = (time_t)(p->next_attempt_ms / 1000);
-			struct tm tm;
-			if (gmtime_r(&t, &tm) != NULL && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm) == 19) {
-				(void)snprintf(when + 19, sizeof(when) - 19, ".%03dZ", (int)(p->next_attempt_ms % 1000));
-				cb_jw_kstr(w, "next_attempt_at", when);
-			}
-		}
+		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING) && p->next_attempt_ms > 0 &&
+		    cb_time_format(when, p->next_attempt_ms * 1000, 3) > 0)
+			cb_jw_kstr(w, "next_attempt_at", when);
 		if (p->last_error_code != NULL || p->last_error != NULL) {
 			cb_jw_key(w, "last_error");
 			cb_jw_obj_begin(w);
@@ -363,83 +359,45 @@ list_row(void *arg, const cb_order *o)
 	return 0;
 }
 
-static void bad_param(struct svc_req *r, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-bad_param(struct svc_req *r, const char *param, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-	cb_jw w;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	svc_problem_begin(r, &w, P_INVALID_REQUEST, "%s", detail);
-	cb_jw_kstr(&w, "parameter", param);
-	svc_problem_end(r, &w);
-}
-
 void
 h_orders_list(struct svc_req *r)
 {
+	static const struct svc_qparam spec[] = {
+		{ "status", SQ_STR, 0, 0, NULL }, { "shop", SQ_STR, 0, 0, NULL },
+		{ "marketplace_status", SQ_STR, 0, 0, NULL }, { "refund_status", SQ_STR, 0, 0, NULL },
+		SVC_Q_PAGE,
+	};
+	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR, Q_N };
+	struct svc_qval q[Q_N];
 	cb_ord_filter f;
 	struct list_ctx lc;
-	size_t i;
 	cb_jw w;
 
 	memset(&f, 0, sizeof(f));
 	f.limit = CB_SVC_DEFAULT_PAGE;
-	for (i = 0; i < r->nargs; i++) {
-		const char *k = r->args[i].k, *v = r->args[i].v;
-		char *end;
-		if (strcmp(k, "status") == 0) {
-			if (cb_ord_status_parse(v, strlen(v)) < 0) {
-				bad_param(r, k, "status=%.40s: one of Incomplete, Ready for Shipping, Shipped, Delivered, "
-				    "Cancelled", v);
-				return;
-			}
-			f.status = v;
-		} else if (strcmp(k, "shop") == 0) {
-			f.shop = v;
-		} else if (strcmp(k, "marketplace_status") == 0) {
-			const char *name;
-			if (svc_market_status(v, strlen(v), &name) < 0) {
-				bad_param(r, k, "marketplace_status=%.40s: not a TikTok Shop order status", v);
-				return;
-			}
-			f.marketplace_status = name;
-		} else if (strcmp(k, "refund_status") == 0) {
-			if (cb_pay_status_parse(v, strlen(v)) < 0) {
-				bad_param(r, k, "refund_status=%.40s: one of Pending, Processing, Completed, Error", v);
-				return;
-			}
-			f.refund_status = v;
-		} else if (strcmp(k, "limit") == 0) {
-			unsigned long n;
-			errno = 0;
-			n = strtoul(v, &end, 10);
-			if (v[0] < '0' || v[0] > '9' || *end || errno || n < 1 || n > CB_SVC_MAX_PAGE) {
-				bad_param(r, k, "limit=%.20s: a page holds 1 to %d orders", v, CB_SVC_MAX_PAGE);
-				return;
-			}
-			f.limit = (unsigned)n;
-		} else if (strcmp(k, "cursor") == 0) {
-			long long n;
-			errno = 0;
-			n = strtoll(v, &end, 10);
-			if (v[0] < '0' || v[0] > '9' || *end || errno || n < 0) {
-				bad_param(r, k, "cursor=%.20s: pass back the next_cursor of the previous page", v);
-				return;
-			}
-			f.after_seq = n;
-		} else {
-			bad_param(r, k, "unknown query parameter \"%.40s\" (status, shop, marketplace_status, "
-			    "refund_status, limit, cursor)", k);
-			return;
-		}
+	if (svc_query(r, spec, Q_N, q, NULL, NULL, NULL) != 0)
+		return;
+	if ((f.status = q[Q_STATUS].s) != NULL && cb_ord_status_parse(f.status, strlen(f.status)) < 0) {
+		svc_bad_param(r, "status", "status=%.40s: one of Incomplete, Ready for Shipping, Shipped, "
+		    "Delivered, Cancelled", f.status);
+		return;
 	}
+	f.shop = q[Q_SHOP].s;
+	if (q[Q_MSTATUS].s != NULL &&
+	    svc_market_status(q[Q_MSTATUS].s, strlen(q[Q_MSTATUS].s), &f.marketplace_status) < 0) {
+		svc_bad_param(r, "marketplace_status", "marketplace_status=%.40s: not a TikTok Shop order status",
+		    q[Q_MSTATUS].s);
+		return;
+	}
+	if ((f.refund_status = q[Q_RSTATUS].s) != NULL &&
+	    cb_pay_status_parse(f.refund_status, strlen(f.refund_status)) < 0) {
+		svc_bad_param(r, "refund_status", "refund_status=%.40s: one of Pending, Processing, Completed, "
+		    "Error", f.refund_status);
+		return;
+	}
+	if (q[Q_LIMIT].s != NULL)
+		f.limit = (unsigned)q[Q_LIMIT].u;
+	f.after_seq = q[Q_CURSOR].i;
 	memset(&lc, 0, sizeof(lc));
 	lc.w = &w;
 	lc.want = f.limit;

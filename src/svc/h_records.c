@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "items.h"
+#include "query.h"
 
 static struct svc_set *
 kind_set(struct svc_req *r, const cb_rec_desc *d)
@@ -117,79 +118,50 @@ struct filter_buf {
 	const char *group_by;
 };
 
-static void
-bad_param(struct svc_req *r, const char *param, const char *detail)
-{
-	cb_jw w;
-
-	svc_problem_begin(r, &w, P_INVALID_REQUEST, "%s", detail);
-	cb_jw_kstr(&w, "parameter", param);
-	svc_problem_end(r, &w);
-}
-
-/* Read the query into @fb; 0, or -1 after a 400 naming the parameter. */
+/* Read the query into @fb; 0, or -1 after a 400 naming the parameter.
+ * The table is built per kind: its filterable fields, then the filters
+ * every kind has, then paging (listings) or the grouping (reports). */
 static int
 read_filters(struct svc_req *r, const cb_rec_desc *d, struct filter_buf *fb, int report)
 {
-	char detail[600];
-	size_t i, o;
-	int f;
+	struct svc_qparam spec[CB_REC_MAX_FIELDS + 5];
+	struct svc_qval val[CB_REC_MAX_FIELDS + 5];
+	int field[CB_REC_MAX_FIELDS + 5];
+	size_t f, n = 0, first;
 
 	memset(fb, 0, sizeof(*fb));
 	fb->f.limit = CB_SVC_DEFAULT_PAGE;
-	for (i = 0; i < r->nargs; i++) {
-		const char *k = r->args[i].k, *v = r->args[i].v, *why;
-		char *end;
-
-		if ((f = cb_rec_field_index(d, k)) >= 0 && (d->filters & (1u << f))) {
-			fb->f.eq[f] = v;
-		} else if (strcmp(k, "category") == 0) {
-			fb->f.category = v;
-		} else if (strcmp(k, "since") == 0 || strcmp(k, "until") == 0) {
-			char norm[SVC_TIME_MAX];
-			int since = k[0] == 's';
-			if (!svc_time_normalize(v, strlen(v), norm, since ? &fb->f.since_us : &fb->f.until_us,
-			    &why)) {
-				(void)snprintf(detail, sizeof(detail), "%s=%.40s: %s", k, v, why);
-				bad_param(r, k, detail);
-				return -1;
-			}
-			*(since ? &fb->f.has_since : &fb->f.has_until) = 1;
-		} else if (!report && strcmp(k, "limit") == 0) {
-			unsigned long n;
-			errno = 0;
-			n = strtoul(v, &end, 10);
-			if (v[0] < '0' || v[0] > '9' || *end || errno || n < 1 || n > CB_SVC_MAX_PAGE) {
-				(void)snprintf(detail, sizeof(detail), "limit=%.20s: a page holds 1 to %d rows", v,
-				    CB_SVC_MAX_PAGE);
-				bad_param(r, k, detail);
-				return -1;
-			}
-			fb->f.limit = (unsigned)n;
-		} else if (!report && strcmp(k, "cursor") == 0) {
-			long long n;
-			errno = 0;
-			n = strtoll(v, &end, 10);
-			if (v[0] < '0' || v[0] > '9' || *end || errno || n < 0) {
-				(void)snprintf(detail, sizeof(detail), "cursor=%.20s: pass back the next_cursor of "
-				    "the previous page", v);
-				bad_param(r, k, detail);
-				return -1;
-			}
-			fb->f.after_seq = n;
-		} else if (report && strcmp(k, "group_by") == 0) {
-			fb->group_by = v;
-		} else {
-			o = (size_t)snprintf(detail, sizeof(detail), "unknown query parameter \"%.40s\" (%s:", k,
-			    report ? "group_by," : "limit, cursor,");
-			for (f = 0; (size_t)f < d->nfields && o < sizeof(detail); f++)
-				if (d->filters & (1u << f))
-					o += (size_t)snprintf(detail + o, sizeof(detail) - o, " %s,", d->fields[f]);
-			if (o < sizeof(detail))
-				(void)snprintf(detail + o, sizeof(detail) - o, " category, since, until)");
-			bad_param(r, k, detail);
-			return -1;
+	for (f = 0; f < d->nfields; f++)
+		if (d->filters & (1u << f)) {
+			field[n] = (int)f;
+			spec[n++] = (struct svc_qparam){ d->fields[f], SQ_STR, 0, 0, NULL };
 		}
+	first = n;
+	spec[n++] = (struct svc_qparam){ "category", SQ_STR, 0, 0, NULL };
+	spec[n++] = (struct svc_qparam){ "since", SQ_TIME, 0, 0, NULL };
+	spec[n++] = (struct svc_qparam){ "until", SQ_TIME, 0, 0, NULL };
+	if (report) {
+		spec[n++] = (struct svc_qparam){ "group_by", SQ_STR, 0, 0, NULL };
+	} else {
+		static const struct svc_qparam page[] = { SVC_Q_PAGE };
+		spec[n++] = page[0];
+		spec[n++] = page[1];
+	}
+	if (svc_query(r, spec, n, val, NULL, NULL, NULL) != 0)
+		return -1;
+	for (f = 0; f < first; f++)
+		fb->f.eq[field[f]] = val[f].s;
+	fb->f.category = val[first].s;
+	if ((fb->f.has_since = val[first + 1].s != NULL))
+		fb->f.since_us = val[first + 1].i;
+	if ((fb->f.has_until = val[first + 2].s != NULL))
+		fb->f.until_us = val[first + 2].i;
+	if (report) {
+		fb->group_by = val[first + 3].s;
+	} else {
+		if (val[first + 3].s != NULL)
+			fb->f.limit = (unsigned)val[first + 3].u;
+		fb->f.after_seq = val[first + 4].i;
 	}
 	return 0;
 }
@@ -370,10 +342,8 @@ report(struct svc_req *r, cb_rec_kind kind)
 		if (strcmp(d->group_by[g], fb.group_by) == 0)
 			break;
 	if (g == 4 || d->group_by[g] == NULL) {
-		char detail[256];
-		(void)snprintf(detail, sizeof(detail), "group_by=%.40s: %s reports group by %s, %s or %s",
+		svc_bad_param(r, "group_by", "group_by=%.40s: %s reports group by %s, %s or %s",
 		    fb.group_by, d->name, d->group_by[0], d->group_by[1], d->group_by[2]);
-		bad_param(r, "group_by", detail);
 		return;
 	}
 	fb.f.limit = 0;

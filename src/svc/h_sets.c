@@ -16,38 +16,9 @@
 #include "../shim/json_shim.h"
 #include "cb_limits.h"
 #include "items.h"
+#include "parse.h"
+#include "query.h"
 #include "view.h"
-
-/* Parse a decimal in [lo, hi]; 0 on success. */
-static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 10)
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (*end != '\0' || errno != 0 || *out < lo || *out > hi) ? -1 : 0;
-}
-
-static void bad_param(struct svc_req *r, const char *param, const char *choices, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-bad_param(struct svc_req *r, const char *param, const char *choices, const char *fmt, ...)
-{
-	cb_jw w;
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	svc_problem_begin(r, &w, P_INVALID_REQUEST, "%s%s%s", detail, choices ? " " : "", choices ? choices : "");
-	cb_jw_kstr(&w, "parameter", param);
-	svc_problem_end(r, &w);
-}
 
 void
 h_sets_list(struct svc_req *r)
@@ -102,105 +73,98 @@ h_set_get(struct svc_req *r)
 	r->status = 200;
 }
 
-/* Context dimension=value pairs from query arguments "PREFIXdim" (or
- * every argument but @skip when @prefix is NULL), validated against @cs.
- * Returns the number of pairs, or -1 after writing a 400. */
+/* Context pairs read from query arguments: "context.DIM=VALUE" (with
+ * @prefix "context.") or "DIM=VALUE" (no prefix), each checked against the
+ * set's dimensions and values. */
+struct qctx {
+	const cb_codeset *cs;
+	const char       *prefix;
+	cb_ctx            ctx[CB_SVC_MAX_CONTEXT];
+	int               dims[CB_SVC_MAX_CONTEXT], vals[CB_SVC_MAX_CONTEXT];
+	size_t            n;
+};
+
 static int
-query_context(struct svc_req *r, const cb_codeset *cs, const char *prefix, const char *const *skip,
-    cb_ctx *ctx, int *dims, int *vals)
+query_context(void *arg, struct svc_req *r, const char *key, const char *value)
 {
-	size_t i, j, k, plen = prefix ? strlen(prefix) : 0;
-	int n = 0;
+	struct qctx *q = arg;
+	const cb_codeset *cs = q->cs;
+	size_t j, o = 0, plen = q->prefix ? strlen(q->prefix) : 0;
+	char choices[1024];
+	const char *dim;
+	int d, v;
 
-	for (i = 0; i < r->nargs; i++) {
-		const char *key = r->args[i].k, *dim;
-		char choices[1024];
-		size_t o = 0;
-		int skipped = 0;
-
-		for (k = 0; skip && skip[k]; k++)
-			if (strcmp(key, skip[k]) == 0)
-				skipped = 1;
-		if (skipped)
-			continue;
-		if (prefix != NULL && strncmp(key, prefix, plen) != 0) {
-			bad_param(r, key, "(filters: category, status, context.DIMENSION)",
-			    "unknown query parameter \"%.64s\"", key);
-			return -1;
-		}
-		dim = key + plen;
-		if (n == CB_SVC_MAX_CONTEXT) {
-			bad_param(r, key, NULL, "more than %d context dimensions", CB_SVC_MAX_CONTEXT);
-			return -1;
-		}
-		dims[n] = cb_codeset_dim_index(cs, dim, strlen(dim));
-		if (dims[n] < 0) {
-			o += (size_t)snprintf(choices, sizeof(choices), "(%s takes %s", cb_codeset_name(cs),
-			    cb_codeset_dim_count(cs) ? "dimensions:" : "no context");
-			for (j = 0; j < cb_codeset_dim_count(cs) && o < sizeof(choices); j++)
-				o += (size_t)snprintf(choices + o, sizeof(choices) - o, " %s", cb_codeset_dim_name(cs, j));
-			if (o < sizeof(choices))
-				(void)snprintf(choices + o, sizeof(choices) - o, ")");
-			bad_param(r, key, choices, "unknown context dimension \"%.64s\"", dim);
-			return -1;
-		}
-		vals[n] = cb_codeset_dim_value_index(cs, (size_t)dims[n], r->args[i].v, strlen(r->args[i].v));
-		if (vals[n] < 0) {
-			o += (size_t)snprintf(choices, sizeof(choices), "(allowed:");
-			for (j = 0; j < cb_codeset_dim_value_count(cs, (size_t)dims[n]) && o < sizeof(choices); j++)
-				o += (size_t)snprintf(choices + o, sizeof(choices) - o, " %s",
-				    cb_codeset_dim_value(cs, (size_t)dims[n], j));
-			if (o < sizeof(choices))
-				(void)snprintf(choices + o, sizeof(choices) - o, ")");
-			bad_param(r, key, choices, "\"%.64s\" is not a value of %s", r->args[i].v, dim);
-			return -1;
-		}
-		ctx[n] = cb_ctx_make(cb_codeset_dim_name(cs, (size_t)dims[n]), r->args[i].v);
-		n++;
+	if (q->prefix != NULL && strncmp(key, q->prefix, plen) != 0)
+		return 0;
+	dim = key + plen;
+	if (q->n == CB_SVC_MAX_CONTEXT) {
+		svc_bad_param(r, key, "more than %d context dimensions", CB_SVC_MAX_CONTEXT);
+		return -1;
 	}
-	return n;
+	if ((d = cb_codeset_dim_index(cs, dim, strlen(dim))) < 0) {
+		for (j = 0; j < cb_codeset_dim_count(cs) && o < sizeof(choices); j++)
+			o += (size_t)snprintf(choices + o, sizeof(choices) - o, " %s", cb_codeset_dim_name(cs, j));
+		svc_bad_param(r, key, "unknown %s \"%.64s\" (%s takes %s%s)", q->prefix ? "context dimension" :
+		    "query parameter or context dimension", dim, cb_codeset_name(cs),
+		    j ? "dimensions:" : "no context", j ? choices : "");
+		return -1;
+	}
+	if ((v = cb_codeset_dim_value_index(cs, (size_t)d, value, strlen(value))) < 0) {
+		for (j = 0; j < cb_codeset_dim_value_count(cs, (size_t)d) && o < sizeof(choices); j++)
+			o += (size_t)snprintf(choices + o, sizeof(choices) - o, " %s",
+			    cb_codeset_dim_value(cs, (size_t)d, j));
+		svc_bad_param(r, key, "\"%.64s\" is not a value of %s (allowed:%s)", value, dim, choices);
+		return -1;
+	}
+	q->dims[q->n] = d;
+	q->vals[q->n] = v;
+	q->ctx[q->n++] = cb_ctx_make(cb_codeset_dim_name(cs, (size_t)d), value);
+	return 1;
 }
 
 void
 h_set_codes(struct svc_req *r)
 {
-	static const char *const own[] = { "category", "status", NULL };
+	static const struct svc_qparam spec[] = {
+		{ "category", SQ_STR, 0, 0, NULL }, { "status", SQ_STR, 0, 0, NULL },
+	};
 	struct svc_set *set = svc_req_set(r);
+	struct svc_qval q[2];
+	struct qctx qc;
 	const cb_codeset *cs;
-	const char *category, *status_s;
-	cb_ctx ctx[CB_SVC_MAX_CONTEXT];
-	int dims[CB_SVC_MAX_CONTEXT], vals[CB_SVC_MAX_CONTEXT], nctx, status = -1, j;
+	const char *category;
+	int status = -1, j;
 	size_t i, count = 0;
 	cb_jw w;
 
 	if (set == NULL)
 		return;
 	cs = set->cs;
-	category = svc_req_arg(r, "category");
-	status_s = svc_req_arg(r, "status");
+	memset(&qc, 0, sizeof(qc));
+	qc.cs = cs;
+	qc.prefix = "context.";
+	if (svc_query(r, spec, 2, q, query_context, &qc, "context.DIMENSION") != 0)
+		return;
+	category = q[0].s;
 	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
 		char choices[2048];
-		size_t o = (size_t)snprintf(choices, sizeof(choices), "(categories:");
+		size_t o = 0;
 		for (i = 0; i < cb_codeset_category_count(cs) && o < sizeof(choices); i++)
 			o += (size_t)snprintf(choices + o, sizeof(choices) - o, "%s %s", i ? "," : "",
 			    cb_codeset_category_name(cs, i));
-		if (o < sizeof(choices))
-			(void)snprintf(choices + o, sizeof(choices) - o, ")");
-		bad_param(r, "category", choices, "no category \"%.64s\" in this set", category);
+		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
 		return;
 	}
-	if (status_s != NULL) {
+	if (q[1].s != NULL) {
 		for (j = 0; j < 3; j++)
-			if (strcmp(status_s, cb_status_name((cb_status)j)) == 0)
+			if (strcmp(q[1].s, cb_status_name((cb_status)j)) == 0)
 				status = j;
 		if (status < 0) {
-			bad_param(r, "status", "active, deprecated, retired", "status \"%.64s\" is not one of",
-			    status_s);
+			svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired",
+			    q[1].s);
 			return;
 		}
 	}
-	if ((nctx = query_context(r, cs, "context.", own, ctx, dims, vals)) < 0)
-		return;
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "set", cb_codeset_name(cs));
@@ -213,10 +177,10 @@ h_set_codes(struct svc_req *r)
 			continue;
 		if (status >= 0 && (int)cb_entry_status(e) != status)
 			continue;
-		for (j = 0; j < nctx; j++)
-			if (!cb_entry_admits(e, (size_t)dims[j], (size_t)vals[j]))
+		for (j = 0; j < (int)qc.n; j++)
+			if (!cb_entry_admits(e, (size_t)qc.dims[j], (size_t)qc.vals[j]))
 				break;
-		if (j < nctx)
+		if (j < (int)qc.n)
 			continue;
 		cb_view_entry(&w, e);
 		count++;
@@ -350,12 +314,14 @@ out:
 void
 h_error_explain(struct svc_req *r)
 {
-	static const char *const own[] = { "attempt", NULL };
+	static const struct svc_qparam spec[] = {
+		{ "attempt", SQ_UINT, 1, 1000, "attempts count from 1 (the first call):" },
+	};
 	struct svc_set *set = svc_req_set(r);
-	cb_ctx ctx[CB_SVC_MAX_CONTEXT];
-	int dims[CB_SVC_MAX_CONTEXT], vals[CB_SVC_MAX_CONTEXT], nctx;
-	const char *code, *attempt_s;
-	unsigned long attempt = 1;
+	struct svc_qval q[1];
+	struct qctx qc;
+	const char *code;
+	unsigned attempt = 1;
 	cb_decision d = CB_DECISION_INIT;
 	size_t len;
 	cb_jw w;
@@ -363,14 +329,13 @@ h_error_explain(struct svc_req *r)
 	if (set == NULL)
 		return;
 	code = svc_match_get(&r->m, "code", &len);
-	if ((attempt_s = svc_req_arg(r, "attempt")) != NULL && parse_uint(attempt_s, 1, 1000, &attempt) != 0) {
-		bad_param(r, "attempt", NULL, "attempt \"%.32s\" must be a whole number from 1 (the first "
-		    "call) to 1000", attempt_s);
+	memset(&qc, 0, sizeof(qc));
+	qc.cs = set->cs;
+	if (svc_query(r, spec, 1, q, query_context, &qc, "DIMENSION=VALUE") != 0)
 		return;
-	}
-	if ((nctx = query_context(r, set->cs, NULL, own, ctx, dims, vals)) < 0)
-		return;
-	if (cb_decide(&d, set->cs, code, len, ctx, (size_t)nctx, (unsigned)attempt, NULL) != CB_OK) {
+	if (q[0].s != NULL)
+		attempt = (unsigned)q[0].u;
+	if (cb_decide(&d, set->cs, code, len, qc.ctx, qc.n, attempt, NULL) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "%s", cb_errmsg());
 		return;
 	}
@@ -391,7 +356,7 @@ h_error_explain(struct svc_req *r)
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_key(&w, "check");
-	cb_view_check(&w, &d.check, code, len, ctx, (size_t)nctx);
+	cb_view_check(&w, &d.check, code, len, qc.ctx, qc.n);
 	cb_jw_key(&w, "decision");
 	cb_view_decision(&w, &d);
 	cb_jw_obj_end(&w);
@@ -588,18 +553,19 @@ h_set_version(struct svc_req *r)
 	struct svc_set *set = svc_req_set(r);
 	cb_store_setver v;
 	char vs[16];
-	unsigned long n;
+	uint64_t n;
 	int rc;
 
 	if (set == NULL)
 		return;
-	if (svc_req_capture(r, "version", vs, sizeof(vs)) == NULL || parse_uint(vs, 1, 2147483647ul, &n) != 0) {
+	if (svc_req_capture(r, "version", vs, sizeof(vs)) == NULL || cb_parse_u64(vs, 1, INT32_MAX, &n) != 0) {
 		svc_problem(r, P_INVALID_REQUEST, "a version is a whole number from 1");
 		return;
 	}
 	rc = cb_store_set_get(r->svc->store, cb_codeset_name(set->cs), (int)n, &v);
 	if (rc == CB_ENOTFOUND) {
-		svc_problem(r, P_NOT_FOUND, "version %lu of %s was never published (the latest is %d)", n,
+		svc_problem(r, P_NOT_FOUND, "version %llu of %s was never published (the latest is %d)",
+		    (unsigned long long)n,
 		    cb_codeset_name(set->cs), cb_codeset_version(set->cs));
 		return;
 	}

@@ -36,132 +36,6 @@ svc_fault_set(struct svc_fault *f, enum svc_problem p, const char *body, size_t 
 		cb_text_position(body, len, (size_t)off, &f->line, &f->column);
 }
 
-/* ---- timestamps ------------------------------------------------------ */
-
-static int
-num(const char *s, size_t n, int *out)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(long y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, long *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	*y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y += *m <= 2;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dim[m - 1];
-}
-
-int
-svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], int64_t *us,
-    const char **why)
-{
-	int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0, d2, m2;
-	size_t p = 19, frac = 0, fracpos = 0;
-	long mins, days, y2;
-
-	*why = "expected an RFC 3339 date-time such as 2026-02-06T09:30:00Z";
-	if (len < 20 || len > 35)
-		return 0;
-	if (!num(s, 4, &Y) || s[4] != '-' || !num(s + 5, 2, &M) || s[7] != '-' ||
-	    !num(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    !num(s + 11, 2, &h) || s[13] != ':' || !num(s + 14, 2, &mi) || s[16] != ':' ||
-	    !num(s + 17, 2, &sec))
-		return 0;
-	if (s[p] == '.') {
-		fracpos = ++p;
-		while (p < len && s[p] >= '0' && s[p] <= '9')
-			p++;
-		frac = p - fracpos;
-		if (frac == 0 || frac > 9)
-			return 0;
-	}
-	if (p < len && (s[p] == 'Z' || s[p] == 'z'))
-		p++;
-	else if (p + 6 == len && (s[p] == '+' || s[p] == '-') && num(s + p + 1, 2, &oh) &&
-	    s[p + 3] == ':' && num(s + p + 4, 2, &om)) {
-		sign = s[p] == '-' ? -1 : 1;
-		p += 6;
-	} else {
-		*why = "a date-time needs a time zone: Z or an offset such as +02:00";
-		return 0;
-	}
-	if (p != len)
-		return 0;
-	if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || mi > 59 || sec > 59 ||
-	    oh > 23 || om > 59) {
-		*why = sec == 60 ? "leap seconds are not accepted" : "a date or time field is out of range";
-		return 0;
-	}
-	mins = days_from_civil(Y, M, D) * 1440 + h * 60 + mi - sign * (oh * 60 + om);
-	days = mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440);
-	mins -= days * 1440;
-	civil_from_days(days, &y2, &m2, &d2);
-	if (y2 < 0 || y2 > 9999) {
-		*why = "the date is out of range (years 0000 to 9999 in UTC)";
-		return 0;
-	}
-	{
-		char tmp[128];
-		int k = snprintf(tmp, sizeof(tmp), "%04ld-%02d-%02dT%02ld:%02ld:%02d%s%.*sZ", y2, m2, d2,
-		    mins / 60, mins % 60, sec, frac ? "." : "", (int)frac, s + fracpos);
-		if (k < 0 || (size_t)k >= SVC_TIME_MAX)
-			return 0;
-		memcpy(out, tmp, (size_t)k + 1);
-	}
-	if (us != NULL) {
-		int64_t v = ((int64_t)days * 86400 + mins * 60 + sec) * 1000000;
-		size_t i;
-		int64_t scale = 100000;
-		for (i = 0; i < frac && i < 6; i++, scale /= 10)
-			v += (s[fracpos + i] - '0') * scale;
-		*us = v;
-	}
-	return 1;
-}
-
 /* ---- record items ----------------------------------------------------- */
 
 struct ictx {
@@ -387,7 +261,7 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			item_error(c, index, d->fields[i], strlen(d->fields[i]), "missing", obj->offset,
 			    "field \"%s\" is required", d->fields[i]);
 	if (c->time_idx >= 0 && rec->v[c->time_idx] != NULL) {
-		if (svc_time_normalize(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
+		if (cb_time_parse(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
 		    &rec->time_us, &why)) {
 			rec->v[c->time_idx] = c->it->times[index];
 			rec->len[c->time_idx] = strlen(c->it->times[index]);

@@ -13,6 +13,7 @@
 #include "../store/store.h"
 #include "buf.h"
 #include "problem.h"
+#include "rfc3339.h"
 #include "svc_limits.h"
 
 /* A request-level fault: which problem, what, and where. */
@@ -24,7 +25,6 @@ struct svc_fault {
 	unsigned line, column;
 };
 
-#define SVC_TIME_MAX 40        /* normalised RFC 3339 timestamp, NUL included */
 
 struct svc_items {
 	cb_json_doc *doc;          /* the records point into it */
@@ -39,7 +39,7 @@ struct svc_items {
 	/* accepted with a warning (deprecated codes): a JSON array */
 	cb_buf       warnings;
 	size_t       nwarnings;
-	char       (*times)[SVC_TIME_MAX];
+	char       (*times)[CB_TIME_MAX];
 	cb_reason   *reasons;      /* per item: the check's verdict (metrics) */
 	unsigned char *checked;    /* per item: 1 when the check ran */
 };
@@ -81,15 +81,6 @@ struct svc_checks {
  */
 int svc_checks_parse(struct svc_checks *c, const char *body, size_t len);
 void svc_checks_free(struct svc_checks *c);
-
-/*
- * Normalise an RFC 3339 date-time to UTC ("2026-02-06T09:30:00.5Z") into
- * @out, and to microseconds since 1970 into *us (may be NULL): the text
- * keeps the client's precision, the number sorts.  Returns 1 when @s is
- * valid, else 0 with a reason in @why.
- */
-int svc_time_normalize(const char *s, size_t len, char out[SVC_TIME_MAX], int64_t *us,
-    const char **why);
 
 /* Record a fault, with @off the byte offset in @body (or -1). */
 void svc_fault_set(struct svc_fault *f, enum svc_problem p, const char *body, size_t len,

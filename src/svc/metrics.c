@@ -183,7 +183,7 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 	cb_buf_printf(b, "codebook_build_info{version=\"%s\"} 1\n", cb_version());
 	cb_buf_adds(b, "# HELP codebook_uptime_seconds Seconds since the server started.\n"
 	    "# TYPE codebook_uptime_seconds gauge\n");
-	cb_buf_printf(b, "codebook_uptime_seconds %.3f\n", (double)(svc_now_ns() - s->started_ns) / 1e9);
+	cb_buf_printf(b, "codebook_uptime_seconds %.3f\n", (double)(cb_time_mono_ns() - s->started_ns) / 1e9);
 	cb_buf_adds(b, "# HELP codebook_http_requests_in_flight Requests being handled.\n"
 	    "# TYPE codebook_http_requests_in_flight gauge\n");
 	cb_buf_printf(b, "codebook_http_requests_in_flight %ld\n", atomic_load(&s->inflight));

@@ -200,17 +200,16 @@ load_stored(void *arg, const cb_store_setver *v)
 	cb_codeset *cs = NULL;
 	struct svc_set *set;
 	char origin[128];
-	cb_buf b = CB_BUF_INIT(1 << 16);
-	cb_jw w;
+	cb_log_line l;
 
 	(void)snprintf(origin, sizeof(origin), "stored %s version %d", v->name, v->version);
 	if (cb_codeset_load_buffer(&cs, v->body, v->body_len, origin) != CB_OK ||
 	    set_new(s, cs, &set) != CB_OK || snap_replace(s, set) != CB_OK) {
-		svc_log_open(&w, &b, "error", "stored code set cannot be loaded; not served");
-		cb_jw_kstr(&w, "set", v->name);
-		cb_jw_kint(&w, "version", v->version);
-		cb_jw_kstr(&w, "error", cb_errmsg());
-		svc_log_close(&w, &b);
+		cb_log_begin(&l, CB_LOG_ERROR, "stored code set cannot be loaded; not served");
+		cb_jw_kstr(&l.w, "set", v->name);
+		cb_jw_kint(&l.w, "version", v->version);
+		cb_jw_kstr(&l.w, "error", cb_errmsg());
+		cb_log_end(&l);
 	}
 	return 0;
 }
@@ -265,8 +264,7 @@ sync_file(struct svc *s, const char *dir, const char *file)
 	struct svc_set *cur;
 	int old_version = 0, rc;
 	size_t flen = strlen(file);
-	cb_buf b = CB_BUF_INIT(1 << 16);
-	cb_jw w;
+	cb_log_line l;
 
 	memset(&older, 0, sizeof(older));
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path) || flen - 5 >= sizeof(stem))
@@ -274,16 +272,16 @@ sync_file(struct svc *s, const char *dir, const char *file)
 	memcpy(stem, file, flen - 5);
 	stem[flen - 5] = '\0';
 	if (cb_codeset_load_file(&cs, path) != CB_OK) {
-		svc_log_open(&w, &b, "warn", "catalog file refused: not a valid code set; the stored version "
+		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: not a valid code set; the stored version "
 		    "(if any) is still served");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "error", cb_errmsg());
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "error", cb_errmsg());
 		goto out;
 	}
 	if (strcmp(cb_codeset_name(cs), stem) != 0) {
-		svc_log_open(&w, &b, "warn", "catalog file refused: its name differs from the set it holds");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "set", cb_codeset_name(cs));
+		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: its name differs from the set it holds");
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "set", cb_codeset_name(cs));
 		goto out;
 	}
 	pthread_mutex_lock(&s->publish_mu);
@@ -299,55 +297,54 @@ sync_file(struct svc *s, const char *dir, const char *file)
 		    cb_codeset_to_json(&json, &len, cs) == CB_OK && len == older.body_len &&
 		    memcmp(json, older.body, len) == 0;
 		cb_free(json);
-		svc_log_open(&w, &b, same ? "info" : "warn", same ?
+		cb_log_begin(&l, same ? CB_LOG_INFO : CB_LOG_WARN, same ?
 		    "catalog file is an older published version; serving the latest" :
 		    "catalog file refused: its version is older than the published one and differs "
 		    "from what was published under it");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "set", stem);
-		cb_jw_kint(&w, "file_version", cb_codeset_version(cs));
-		cb_jw_kint(&w, "serving_version", old_version);
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "set", stem);
+		cb_jw_kint(&l.w, "file_version", cb_codeset_version(cs));
+		cb_jw_kint(&l.w, "serving_version", old_version);
 		goto out;
 	}
 	rc = svc_publish(s, cs, "catalog", file, &outcome, &rep, &old_version);
 	if (rc != CB_OK) {
-		svc_log_open(&w, &b, "error", "catalog file not published: storage failed");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "error", cb_errmsg());
+		cb_log_begin(&l, CB_LOG_ERROR, "catalog file not published: storage failed");
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "error", cb_errmsg());
 		goto out;
 	}
 	switch (outcome) {
 	case PUB_CREATED:
-		svc_log_open(&w, &b, "info", old_version ? "catalog file published as a new version" :
+		cb_log_begin(&l, CB_LOG_INFO, old_version ? "catalog file published as a new version" :
 		    "catalog file published");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "set", stem);
-		cb_jw_kint(&w, "version", cb_codeset_version(cs));
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "set", stem);
+		cb_jw_kint(&l.w, "version", cb_codeset_version(cs));
 		if (old_version)
-			cb_jw_kint(&w, "previous_version", old_version);
+			cb_jw_kint(&l.w, "previous_version", old_version);
 		break;
 	case PUB_UNCHANGED:
 		goto out_quiet;
 	case PUB_REFUSED:
-		svc_log_open(&w, &b, "warn", "catalog file refused by the governance gate: breaking "
+		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused by the governance gate: breaking "
 		    "changes; the stored version is still served");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kstr(&w, "set", stem);
-		cb_jw_kint(&w, "file_version", cb_codeset_version(cs));
-		cb_jw_kint(&w, "serving_version", old_version);
-		log_violations(&w, rep);
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kstr(&l.w, "set", stem);
+		cb_jw_kint(&l.w, "file_version", cb_codeset_version(cs));
+		cb_jw_kint(&l.w, "serving_version", old_version);
+		log_violations(&l.w, rep);
 		break;
 	case PUB_STALE:
-		svc_log_open(&w, &b, "warn", "catalog file refused: that version is already published "
+		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: that version is already published "
 		    "with other content");
-		cb_jw_kstr(&w, "file", path);
-		cb_jw_kint(&w, "file_version", cb_codeset_version(cs));
+		cb_jw_kstr(&l.w, "file", path);
+		cb_jw_kint(&l.w, "file_version", cb_codeset_version(cs));
 		break;
 	}
 out:
-	svc_log_close(&w, &b);
+	cb_log_end(&l);
 out_quiet:
-	cb_buf_reset(&b);
 	cb_store_setver_clear(&older);
 	cb_report_free(rep);
 	cb_codeset_free(cs);
@@ -367,7 +364,7 @@ svc_registry_sync_catalogs(struct svc *s)
 	if ((dp = opendir(dir)) == NULL) {
 		char why[256];
 		(void)snprintf(why, sizeof(why), "%s: %s", dir, strerror(errno));
-		svc_log("warn", "catalogs directory cannot be read; serving the stored sets", why);
+		cb_log(CB_LOG_WARN, "catalogs directory cannot be read; serving the stored sets", why);
 		return;
 	}
 	while ((de = readdir(dp)) != NULL && n < CB_SVC_MAX_SETS) {

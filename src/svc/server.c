@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "orders.h"
+#include "parse.h"
 
 /* A body up to this many times the route's limit is read and dropped
  * before the 413, so that clients which send it whole see the answer. */
@@ -224,6 +225,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	const union MHD_ConnectionInfo *ci;
 	const char *cl, *ct;
 	unsigned allow = 0;
+	uint64_t clen = 0;
 	int i;
 
 	request_id(s, conn, r->request_id);
@@ -281,14 +283,18 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		}
 		cb_buf_init(&r->body, rt->max_body);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* libmicrohttpd has already refused a Content-Length that is not a
+		 * number; a value past 2^64 reads as the largest */
+		if (cl != NULL && cb_parse_u64(cl, 0, UINT64_MAX, &clen) == CB_PARSE_RANGE)
+			clen = UINT64_MAX;
 		/* room for the announced body at once, rather than doubling up to it */
-		if (cl != NULL && strtoull(cl, NULL, 10) <= rt->max_body)
-			(void)cb_buf_grow(&r->body, (size_t)strtoull(cl, NULL, 10));
-		if (cl != NULL && strtoull(cl, NULL, 10) > rt->max_body) {
+		if (cl != NULL && clen <= rt->max_body)
+			(void)cb_buf_grow(&r->body, (size_t)clen);
+		if (cl != NULL && clen > rt->max_body) {
 			/* a body a little too large is read and dropped, so that the
 			 * client, still sending, gets to read the 413; a huge one is
 			 * cut off at once */
-			if (strtoull(cl, NULL, 10) / SVC_DRAIN_FACTOR <= rt->max_body) {
+			if (clen / SVC_DRAIN_FACTOR <= rt->max_body) {
 				cr->body_over = 1;
 				return 0;
 			}
@@ -313,7 +319,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	if (cr == NULL) {
 		if ((cr = cb__calloc(1, sizeof(*cr))) == NULL)
 			return MHD_NO;
-		cr->t0 = svc_now_ns();
+		cr->t0 = cb_time_mono_ns();
 		r = &cr->r;
 		r->svc = s;
 		r->route = -1;
@@ -360,35 +366,35 @@ log_request(struct svc *s, struct conn_req *cr, uint64_t ns, enum MHD_RequestTer
 {
 	struct svc_req *r = &cr->r;
 	char route[160];
-	cb_buf b = CB_BUF_INIT(1 << 14);
-	cb_jw w;
+	cb_log_line l;
 
 	(void)s;
+	if (!cb_log_enabled(r->status >= 500 ? CB_LOG_ERROR : CB_LOG_INFO))
+		return;
 	if (r->route >= 0)
 		(void)snprintf(route, sizeof(route), "%s %s", svc_method_name(svc_routes[r->route].method),
 		    svc_routes[r->route].pattern);
-	svc_log_open(&w, &b, r->status >= 500 ? "error" : "info", "request");
-	cb_jw_kstr(&w, "request_id", r->request_id);
-	cb_jw_kstr(&w, "method", svc_method_name(r->method));
-	cb_jw_kstr(&w, "path", cr->path);
+	cb_log_begin(&l, r->status >= 500 ? CB_LOG_ERROR : CB_LOG_INFO, "request");
+	cb_jw_kstr(&l.w, "request_id", r->request_id);
+	cb_jw_kstr(&l.w, "method", svc_method_name(r->method));
+	cb_jw_kstr(&l.w, "path", cr->path);
 	if (r->route >= 0)
-		cb_jw_kstr(&w, "route", route);
-	cb_jw_kint(&w, "status", r->status);
-	svc_jw_fixed(&w, "duration_ms", (double)ns / 1e6);
-	cb_jw_kint(&w, "bytes_in", (long long)cr->bytes_in);
-	cb_jw_kint(&w, "bytes_out", (long long)cr->bytes_out);
+		cb_jw_kstr(&l.w, "route", route);
+	cb_jw_kint(&l.w, "status", r->status);
+	cb_jw_kfixed3(&l.w, "duration_ms", (double)ns / 1e6);
+	cb_jw_kint(&l.w, "bytes_in", (long long)cr->bytes_in);
+	cb_jw_kint(&l.w, "bytes_out", (long long)cr->bytes_out);
 	if (cr->remote[0])
-		cb_jw_kstr(&w, "remote", cr->remote);
+		cb_jw_kstr(&l.w, "remote", cr->remote);
 	if (r->key_name[0])
-		cb_jw_kstr(&w, "key", r->key_name);
+		cb_jw_kstr(&l.w, "key", r->key_name);
 	if (r->problem != P_NONE)
-		cb_jw_kstr(&w, "problem", svc_problem_info(r->problem)->name);
+		cb_jw_kstr(&l.w, "problem", svc_problem_info(r->problem)->name);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		cb_jw_kstr(&w, "aborted", toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
+		cb_jw_kstr(&l.w, "aborted", toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
 		    toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed the connection" :
 		    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "server shut down" : "error");
-	svc_log_close_buffered(&w, &b);
-	cb_buf_reset(&b);
+	cb_log_end_buffered(&l);
 }
 
 static void
@@ -401,7 +407,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_Re
 	(void)conn;
 	if (cr == NULL)
 		return;
-	ns = svc_now_ns() - cr->t0;
+	ns = cb_time_mono_ns() - cr->t0;
 	svc_metrics_request(s->metrics, cr->r.route, cr->r.status, ns);
 	if (s->opts.log_requests)
 		log_request(s, cr, ns, toe);
@@ -427,7 +433,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	svc_log("warn", "http", msg);
+	cb_log(CB_LOG_WARN, "http", msg);
 }
 
 /* ---- start-up --------------------------------------------------------- */
@@ -499,7 +505,7 @@ cb_svc_print_routes(FILE *fp)
 static void
 fatal(const char *msg)
 {
-	svc_log("error", msg, cb_errmsg());
+	cb_log(CB_LOG_ERROR, msg, cb_errmsg());
 }
 
 /* ---- the in-process cancellation worker --------------------------------- */
@@ -537,7 +543,7 @@ worker_start(struct svc *s)
 	if (s->opts.market_config == NULL && getenv("CB_TIKTOK_CONFIG") == NULL) {
 		/* without shops there is nothing to cancel with: leave refunds Pending
 		 * rather than fail them for a missing flag */
-		svc_log("warn", "worker not started: no marketplace configuration (--market-config or "
+		cb_log(CB_LOG_WARN, "worker not started: no marketplace configuration (--market-config or "
 		    "CB_TIKTOK_CONFIG); cancellations stay Pending until a worker with one runs", NULL);
 		return CB_OK;
 	}
@@ -587,7 +593,7 @@ cb_svc_run(const cb_svc_opts *opts)
 
 	memset(&s, 0, sizeof(s));
 	s.opts = *opts;
-	s.started_ns = svc_now_ns();
+	s.started_ns = cb_time_mono_ns();
 	pthread_mutex_init(&s.snap_mu, NULL);
 	pthread_mutex_init(&s.publish_mu, NULL);
 	if (getrandom(&s.rid_seed, sizeof(s.rid_seed), 0) != (ssize_t)sizeof(s.rid_seed))
@@ -608,12 +614,11 @@ cb_svc_run(const cb_svc_opts *opts)
 	/* first line: the address, so that a test or a supervisor that asked
 	 * for port 0 learns the real one (connections queue until we serve) */
 	{
-		cb_buf b = CB_BUF_INIT(1 << 12);
-		cb_jw w;
-		svc_log_open(&w, &b, "info", "listening");
-		cb_jw_kstr(&w, "url", s.url);
-		cb_jw_kint(&w, "pid", getpid());
-		svc_log_close(&w, &b);
+		cb_log_line l;
+		cb_log_begin(&l, CB_LOG_INFO, "listening");
+		cb_jw_kstr(&l.w, "url", s.url);
+		cb_jw_kint(&l.w, "pid", getpid());
+		cb_log_end(&l);
 	}
 	if (svc_metrics_new(&s.metrics) != CB_OK) {
 		fatal("out of memory");
@@ -659,30 +664,29 @@ cb_svc_run(const cb_svc_opts *opts)
 		goto out;
 	}
 	{
-		cb_buf b = CB_BUF_INIT(1 << 12);
-		cb_jw w;
-		svc_log_open(&w, &b, "info", "ready");
-		cb_jw_kstr(&w, "url", s.url);
-		cb_jw_kstr(&w, "db", opts->db_path);
-		cb_jw_kstr(&w, "catalogs", opts->catalogs ? opts->catalogs : "");
-		cb_jw_kint(&w, "threads", threads);
-		cb_jw_kint(&w, "pid", getpid());
-		cb_jw_kbool(&w, "require_key_for_reads", opts->require_key_for_reads);
-		cb_jw_kint(&w, "worker_interval_ms", opts->worker_interval_ms);
+		cb_log_line l;
+		cb_log_begin(&l, CB_LOG_INFO, "ready");
+		cb_jw_kstr(&l.w, "url", s.url);
+		cb_jw_kstr(&l.w, "db", opts->db_path);
+		cb_jw_kstr(&l.w, "catalogs", opts->catalogs ? opts->catalogs : "");
+		cb_jw_kint(&l.w, "threads", threads);
+		cb_jw_kint(&l.w, "pid", getpid());
+		cb_jw_kbool(&l.w, "require_key_for_reads", opts->require_key_for_reads);
+		cb_jw_kint(&l.w, "worker_interval_ms", opts->worker_interval_ms);
 		if (s.worker != NULL)
-			cb_jw_kstr(&w, "worker", cb_worker_owner(s.worker));
-		cb_jw_kbool(&w, "market_config", opts->market_config != NULL || getenv("CB_TIKTOK_CONFIG") != NULL);
-		svc_log_close(&w, &b);
+			cb_jw_kstr(&l.w, "worker", cb_worker_owner(s.worker));
+		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL || getenv("CB_TIKTOK_CONFIG") != NULL);
+		cb_log_end(&l);
 	}
 
 	for (;;) {
-		struct timespec tick = { 0, SVC_LOG_FLUSH_MS * 1000000L };
+		struct timespec tick = { 0, CB_LOG_FLUSH_MS * 1000000L };
 		if ((sig = sigtimedwait(&set, NULL, &tick)) < 0) {
-			svc_log_flush();	/* timeout (EAGAIN) or EINTR */
+			cb_log_flush();	/* timeout (EAGAIN) or EINTR */
 			continue;
 		}
 		if (sig == SIGHUP) {
-			svc_log("info", "SIGHUP: reloading the catalogs through the governance gate",
+			cb_log(CB_LOG_INFO, "SIGHUP: reloading the catalogs through the governance gate",
 			    opts->catalogs);
 			svc_registry_sync_catalogs(&s);
 			atomic_store(&s.worker_reload, 1);	/* and the shops' configuration */
@@ -691,33 +695,33 @@ cb_svc_run(const cb_svc_opts *opts)
 		break;
 	}
 
-	svc_log("info", "stopping: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	cb_log(CB_LOG_INFO, "stopping: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	atomic_store(&s.stopping, 1);
 	{
 		MHD_socket lfd = MHD_quiesce_daemon(d);
 		if (lfd != MHD_INVALID_SOCKET)
 			close(lfd);
 	}
-	deadline = svc_now_ns() + (uint64_t)CB_SVC_SHUTDOWN_GRACE_MS * 1000000u;
-	while (atomic_load(&s.inflight) > 0 && svc_now_ns() < deadline) {
+	deadline = cb_time_mono_ns() + (uint64_t)CB_SVC_SHUTDOWN_GRACE_MS * 1000000u;
+	while (atomic_load(&s.inflight) > 0 && cb_time_mono_ns() < deadline) {
 		struct timespec ts = { 0, 5 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
 	if (atomic_load(&s.inflight) > 0)
-		svc_log("warn", "requests still in flight after the grace period are cut off", NULL);
+		cb_log(CB_LOG_WARN, "requests still in flight after the grace period are cut off", NULL);
 	MHD_stop_daemon(d);
 	d = NULL;
 	worker_stop(&s);
 	rc = 0;
-	svc_log_flush();
-	svc_log("info", "stopped", NULL);
+	cb_log_flush();
+	cb_log(CB_LOG_INFO, "stopped", NULL);
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	worker_stop(&s);
 	if (fd >= 0)
 		close(fd);
-	svc_log_free();
+	cb_log_flush();
 	svc_registry_free(&s);
 	cb_store_close(s.store);
 	svc_metrics_free(s.metrics);

@@ -14,18 +14,19 @@
 
 #include <codebook.h>
 
+#include "err.h"
 #include "../store/store.h"
 #include "buf.h"
 #include "jsonw.h"
+#include "logger.h"
 #include "problem.h"
+#include "rfc3339.h"
 #include "route.h"
 #include "svc.h"
 #include "svc_limits.h"
 
 struct svc;
 
-/* libcodebook's per-thread error message (src/lib/error.c). */
-int cb__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the code-set registry (registry.c) ------------------------------- */
 
@@ -85,27 +86,6 @@ void svc_metrics_request(struct svc_metrics *m, int route, unsigned status, uint
 int  svc_metrics_slot(struct svc_metrics *m, const char *name);
 void svc_metrics_check(struct svc_metrics *m, int slot, cb_reason reason);
 void svc_metrics_render(struct svc *s, cb_buf *b);
-
-/* ---- logging (log.c) -------------------------------------------------- */
-
-/* One JSON line: svc_log_open, then members with cb_jw, then
- * svc_log_close, which writes the line to standard error in one write. */
-void svc_log_open(cb_jw *w, cb_buf *b, const char *level, const char *msg);
-void svc_log_close(cb_jw *w, cb_buf *b);
-/* As svc_log_close, into this thread's buffer (request lines): written
- * when it fills or by svc_log_flush, which the main thread calls every
- * SVC_LOG_FLUSH_MS and at exit.  @b is reusable afterwards. */
-void svc_log_close_buffered(cb_jw *w, cb_buf *b);
-void svc_log_flush(void);
-void svc_log_free(void);      /* flush, then release the buffers */
-#define SVC_LOG_FLUSH_MS 100
-/* A line with a message and one "detail" member. */
-void svc_log(const char *level, const char *msg, const char *detail);
-/* "2026-02-06T09:30:00.123Z" */
-void svc_now_iso(char out[32]);
-uint64_t svc_now_ns(void);
-/* "key": v with three decimals (durations: not 0.12300000000000001). */
-void svc_jw_fixed(cb_jw *w, const char *key, double v);
 
 /* ---- the server ------------------------------------------------------- */
 

@@ -31,6 +31,9 @@
 #ifndef CB_SVC_MAX_QUERY_ARGS
 # define CB_SVC_MAX_QUERY_ARGS    32          /* query parameters in one request */
 #endif
+#ifndef CB_SVC_MAX_QUERY_VALUE
+# define CB_SVC_MAX_QUERY_VALUE   512         /* bytes of one query parameter's value */
+#endif
 #ifndef CB_SVC_MAX_SEGMENTS
 # define CB_SVC_MAX_SEGMENTS      8           /* path segments a route can have */
 #endif

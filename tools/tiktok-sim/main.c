@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "cb_limits.h"
 #include "market_int.h"
+#include "parse.h"
 
 extern const unsigned char sim_reasons_json[];
 extern const size_t sim_reasons_json_len;
@@ -135,11 +136,12 @@ read_file(const char *path, char **out, size_t *len)
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return s[0] >= '0' && s[0] <= '9' && *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
+	if (cb_parse_u64(s, 0, max, &v) != CB_PARSE_OK)
+		return -1;
+	*out = (unsigned long)v;
+	return 0;
 }
 
 int

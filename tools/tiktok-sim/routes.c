@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "cb_limits.h"
 #include "market_int.h"
+#include "parse.h"
 
 #define WINDOW_PAST_S   300	/* a timestamp may be 5 minutes old ... */
 #define WINDOW_FUTURE_S 30	/* ... or 30 seconds ahead */
@@ -209,8 +210,8 @@ authenticate(struct ctx *c, const struct route *r)
 	const cb_mkt_config *cfg = c->s->cfg;
 	const char *app_key = qget(c, "app_key"), *sign = qget(c, "sign"), *ts = qget(c, "timestamp");
 	const char *tok, *shop;
-	char want[CB_MKT_SIGN_HEX + 1], *end;
-	long long t;
+	char want[CB_MKT_SIGN_HEX + 1];
+	int64_t t;
 
 	if (c->too_many) {
 		fail(c, 400, 36009004, "invalid parameter: more than %d query parameters", MAX_QUERY);
@@ -224,9 +225,7 @@ authenticate(struct ctx *c, const struct route *r)
 		fail(c, 401, 36009004, "missing sign");
 		return -1;
 	}
-	errno = 0;
-	t = ts ? strtoll(ts, &end, 10) : 0;
-	if (ts == NULL || ts[0] < '0' || ts[0] > '9' || *end != '\0' || errno != 0) {
+	if (cb_parse_i64(ts, 0, INT64_MAX, &t) != CB_PARSE_OK) {
 		fail(c, 401, 36009004, "invalid timestamp: missing or not a number of seconds");
 		return -1;
 	}
@@ -237,7 +236,7 @@ authenticate(struct ctx *c, const struct route *r)
 		return -1;
 	}
 	if (t < c->now - WINDOW_PAST_S || t > c->now + WINDOW_FUTURE_S) {
-		fail(c, 401, 36009004, "invalid timestamp: %lld is %s the window (%d s old to %d s ahead of %" PRId64 ")",
+		fail(c, 401, 36009004, "invalid timestamp: %" PRId64 " is %s the window (%d s old to %d s ahead of %" PRId64 ")",
 		    t, t < c->now ? "before" : "after", WINDOW_PAST_S, WINDOW_FUTURE_S, c->now);
 		return -1;
 	}
@@ -486,20 +485,16 @@ h_search(struct ctx *c)
 	const char *ps = qget(c, "page_size"), *pt = qget(c, "page_token");
 	cb_json_doc *d = NULL;
 	cb_json_error jerr;
-	unsigned long size, from = 0, total = 0, shown = 0;
-	char *end;
+	uint64_t size, from = 0, total = 0, shown = 0;
 	size_t i;
 	cb_jw w;
 
-	errno = 0;
-	size = ps ? strtoul(ps, &end, 10) : 0;
-	if (ps == NULL || *end != '\0' || errno != 0 || size < 1 || size > 100) {
+	if (cb_parse_u64(ps, 1, 100, &size) != CB_PARSE_OK) {
 		fail(c, 400, 36009004, "invalid parameter: page_size is required (1..100)");
 		return;
 	}
 	if (pt != NULL && pt[0] != '\0') {
-		from = strtoul(pt, &end, 10);
-		if (*end != '\0' || errno != 0) {
+		if (cb_parse_u64(pt, 0, UINT64_MAX, &from) != CB_PARSE_OK) {
 			fail(c, 400, 36009004, "invalid parameter: page_token");
 			return;
 		}
@@ -529,7 +524,7 @@ h_search(struct ctx *c)
 	cb_jw_arr_end(&w);
 	if (from + shown < total) {
 		char next[32];
-		snprintf(next, sizeof(next), "%lu", from + shown);
+		snprintf(next, sizeof(next), "%" PRIu64, from + shown);
 		cb_jw_kstr(&w, "next_page_token", next);
 	} else {
 		cb_jw_kstr(&w, "next_page_token", "");

@@ -1,6 +1,6 @@
 /*
  * test_http.c - the pure parts of the service: the routing table and
- * matcher, RFC 3339 normalisation, validation of record and check bodies,
+ * matcher, validation of record and check bodies,
  * problem types, and If-None-Match.
  */
 #include <criterion/criterion.h>
@@ -77,69 +77,6 @@ Test(route, table_is_consistent)
 			cr_assert(svc_routes[i].method != svc_routes[j].method ||
 			    strcmp(svc_routes[i].pattern, svc_routes[j].pattern) != 0, "duplicate route");
 	}
-}
-
-static void
-norm(const char *in, const char *want)
-{
-	char out[SVC_TIME_MAX];
-	const char *why;
-
-	cr_assert(svc_time_normalize(in, strlen(in), out, NULL, &why), "%s: %s", in, why);
-	cr_assert_str_eq(out, want, "%s", in);
-}
-
-static void
-bad_time(const char *in)
-{
-	char out[SVC_TIME_MAX];
-	const char *why;
-
-	cr_assert_not(svc_time_normalize(in, strlen(in), out, NULL, &why), "%s accepted as %s", in, out);
-}
-
-Test(time, normalises_to_utc)
-{
-	norm("2026-02-06T09:30:00Z", "2026-02-06T09:30:00Z");
-	norm("2026-02-06t09:30:00z", "2026-02-06T09:30:00Z");
-	norm("2026-02-06T10:30:00+01:00", "2026-02-06T09:30:00Z");
-	norm("2026-02-06T09:30:00.123456-05:30", "2026-02-06T15:00:00.123456Z");
-	norm("2026-01-01T00:30:00+01:00", "2025-12-31T23:30:00Z");
-	norm("2024-02-29T23:00:00-02:00", "2024-03-01T01:00:00Z");
-	norm("2026-02-06 09:30:00Z", "2026-02-06T09:30:00Z");
-}
-
-Test(time, microseconds_sort)
-{
-	char out[SVC_TIME_MAX];
-	const char *why;
-	int64_t a, b, c;
-
-	cr_assert(svc_time_normalize("1970-01-01T00:00:01Z", 20, out, &a, &why));
-	cr_assert_eq(a, 1000000);
-	cr_assert(svc_time_normalize("2026-02-06T09:30:00Z", 20, out, &a, &why));
-	cr_assert(svc_time_normalize("2026-02-06T09:30:00.5Z", 22, out, &b, &why));
-	cr_assert(svc_time_normalize("2026-02-06T10:30:00.25+01:00", 28, out, &c, &why));
-	cr_assert_eq(b - a, 500000);
-	cr_assert_eq(c - a, 250000, "an offset and a fraction: %s", out);
-	cr_assert(svc_time_normalize("1969-12-31T23:59:59.9Z", 22, out, &a, &why));
-	cr_assert_eq(a, -100000);
-}
-
-Test(time, rejects)
-{
-	bad_time("2026-02-06T09:30:00");
-	bad_time("2026-02-30T09:30:00Z");
-	bad_time("2025-02-29T09:30:00Z");
-	bad_time("2026-13-01T09:30:00Z");
-	bad_time("2026-02-06T24:00:00Z");
-	bad_time("2026-02-06T09:30:60Z");
-	bad_time("2026-02-06T09:30:00.Z");
-	bad_time("2026-02-06T09:30:00.1234567890Z");
-	bad_time("2026-02-06T09:30:00+1:00");
-	bad_time("0000-01-01T00:00:00+01:00");
-	bad_time("yesterday");
-	bad_time("");
 }
 
 Test(items, valid_batch)
