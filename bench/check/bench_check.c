@@ -148,34 +148,58 @@ prepare(struct bcase *c, const cb_catalog *cat)
 	return 0;
 }
 
+static struct bcase cases[] = {
+	{ "valid, no context", "outbound",
+	  { "FRAUD.CHARGEBACK", "FULFILLMENT.SHORT_PICK", "FULFILLMENT.OUT_OF_STOCK", "FRAUD.CONFIRMED" },
+	  NULL, NULL, CB_VALID, 4000000, 0, NULL, { 0 }, { "" } },
+	{ "valid, no context", "tiktok-shop-error",
+	  { "36009002", "106001", "36009014", "105005" },
+	  NULL, NULL, CB_VALID, 4000000, 0, NULL, { 0 }, { "" } },
+	{ "valid, context rule=R1", "qe-reason",
+	  { "SELLER_TIKTOKSHOP_AUTHORIZATION_REVOKED", "SELLER_UNINSTALLED_DTC_APP",
+	    "SELLER_DTC_NO_SKU", "SELLER_APP_OWE_FEE" },
+	  "rule", "R1", CB_VALID, 2000000, 0, NULL, { 0 }, { "" } },
+	{ "not applicable, rule=A3", "qe-reason",
+	  { "APP_MISSED_WEBHOOK", "SELLER_DTC_NO_SKU", "SELLER_APP_OWE_FEE", "SELLER_DTC_STORE_UNAVAILABLE" },
+	  "rule", "A3", CB_NOT_APPLICABLE, 200000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "qe-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "tiktok-reverse-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "tiktok-shop-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "ttls-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown + message", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 50000, 1, NULL, { 0 }, { "" } },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* Case @i: the median of @runs timings of its checks, printed. */
+static void
+measure(size_t i, int runs, double scale)
+{
+	struct bcase *c = &cases[i];
+	long n = (long)((double)c->iterations * scale);
+	double t[64];
+	int k;
+
+	if (n < NIN)
+		n = NIN;
+	bench_loop(c, n / 10 + 1);	/* warm the caches and the branch predictors */
+	for (k = 0; k < runs; k++) {
+		double t0 = now_ns();
+		bench_loop(c, n);
+		t[k] = (now_ns() - t0) / (double)n;
+	}
+	qsort(t, (size_t)runs, sizeof(t[0]), by_value);
+	printf("%-2zu %-26s %-22s %10ld %10.1f  (%.1f .. %.1f)\n", i + 1, c->name, c->set, n,
+	    t[runs / 2], t[0], t[runs - 1]);
+}
+
 int
 main(int argc, char **argv)
 {
-	static struct bcase cases[] = {
-		{ "valid, no context", "outbound",
-		  { "FRAUD.CHARGEBACK", "FULFILLMENT.SHORT_PICK", "FULFILLMENT.OUT_OF_STOCK", "FRAUD.CONFIRMED" },
-		  NULL, NULL, CB_VALID, 4000000, 0, NULL, { 0 }, { "" } },
-		{ "valid, no context", "tiktok-shop-error",
-		  { "36009002", "106001", "36009014", "105005" },
-		  NULL, NULL, CB_VALID, 4000000, 0, NULL, { 0 }, { "" } },
-		{ "valid, context rule=R1", "qe-reason",
-		  { "SELLER_TIKTOKSHOP_AUTHORIZATION_REVOKED", "SELLER_UNINSTALLED_DTC_APP",
-		    "SELLER_DTC_NO_SKU", "SELLER_APP_OWE_FEE" },
-		  "rule", "R1", CB_VALID, 2000000, 0, NULL, { 0 }, { "" } },
-		{ "not applicable, rule=A3", "qe-reason",
-		  { "APP_MISSED_WEBHOOK", "SELLER_DTC_NO_SKU", "SELLER_APP_OWE_FEE", "SELLER_DTC_STORE_UNAVAILABLE" },
-		  "rule", "A3", CB_NOT_APPLICABLE, 200000, 0, NULL, { 0 }, { "" } },
-		{ "unknown, suggestions", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-		{ "unknown, suggestions", "qe-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-		{ "unknown, suggestions", "tiktok-reverse-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-		{ "unknown, suggestions", "tiktok-shop-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-		{ "unknown, suggestions", "ttls-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-		{ "unknown + message", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 50000, 1, NULL, { 0 }, { "" } },
-	};
-	const size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	const char *dir = CB_SOURCE_DIR "/catalogs", *only = NULL;
 	int runs = 9, k;
-	double scale = 1.0, t[64];
+	double scale = 1.0;
 	cb_catalog *cat = NULL;
 	size_t i;
 
@@ -205,14 +229,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_check: %s\n", cb_errmsg());
 		return 1;
 	}
-	for (i = 0; i < ncases; i++)
+	for (i = 0; i < NCASES; i++)
 		if (prepare(&cases[i], cat) != 0)
 			return 1;
 	if (only != NULL) {
 		/* one case, once: case numbers count from 1 as printed */
 		long n = strtol(only, NULL, 10);
-		if (n < 1 || (size_t)n > ncases) {
-			fprintf(stderr, "bench_check: --case 1..%zu\n", ncases);
+		if (n < 1 || (size_t)n > NCASES) {
+			fprintf(stderr, "bench_check: --case 1..%zu\n", NCASES);
 			return 2;
 		}
 		bench_loop(&cases[n - 1], (long)((double)cases[n - 1].iterations * scale));
@@ -224,21 +248,8 @@ main(int argc, char **argv)
 	printf("libcodebook %s, static; median of %d runs of a fixed number of checks, four inputs in rotation\n",
 	    cb_version(), runs);
 	printf("%-2s %-26s %-22s %10s %10s  %s\n", "", "case", "set", "checks", "ns/check", "(min .. max)");
-	for (i = 0; i < ncases; i++) {
-		struct bcase *c = &cases[i];
-		long n = (long)((double)c->iterations * scale);
-		if (n < NIN)
-			n = NIN;
-		bench_loop(c, n / 10 + 1);	/* warm the caches and the branch predictors */
-		for (k = 0; k < runs; k++) {
-			double t0 = now_ns();
-			bench_loop(c, n);
-			t[k] = (now_ns() - t0) / (double)n;
-		}
-		qsort(t, (size_t)runs, sizeof(t[0]), by_value);
-		printf("%-2zu %-26s %-22s %10ld %10.1f  (%.1f .. %.1f)\n", i + 1, c->name, c->set, n,
-		    t[runs / 2], t[0], t[runs - 1]);
-	}
+	for (i = 0; i < NCASES; i++)
+		measure(i, runs, scale);
 	cb_catalog_free(cat);
 	return 0;
 }

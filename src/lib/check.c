@@ -328,37 +328,19 @@ msg_alts(cb_msg *m, const cb_check_result *out)
 		cb__msg_add(m, " and %zu more", out->nalts_total - out->nalts);
 }
 
-/*
- * The whole check, every verdict.  @m collects the message (size 0: none);
- * @alts asks for alternatives.  cb_check_ex() comes here for everything
- * but the common verdict; cb_check_message() comes here with a buffer.
- */
-static void
-run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_len,
-    const cb_ctx *ctx, size_t nctx, int alts, cb_msg *m)
+/* The context pairs resolved into @dims and @vals; 0, or 1 with the
+ * verdict UNKNOWN_CONTEXT. */
+static int
+resolve_context(cb_check_result *out, const cb_codeset *cs, const cb_ctx *ctx, size_t nctx,
+    int *dims, int *vals, cb_msg *m)
 {
-	const int want = m->m_size > 0;
-	int dims[CB_MAX_DIMS], vals[CB_MAX_DIMS];
-	const struct cb_entry *e, *p, *best = NULL;
-	char q[96], why[200];
-	size_t i, j, nm = 0, off;
-
-	if (want)
-		cb__quote(q, sizeof(q), code, code_len);
-	e = cb__find(cs, code, code_len);
-	if ((e == NULL || !cs->cs_codes_ok) &&
-	    !cb__format_ok(&cs->cs_fmt, code, code_len, &off, why, sizeof(why))) {
-		out->reason = CB_INVALID_FORMAT;
-		out->error_offset = off;
-		cb__msg_add(m, "\"%s\" is not a valid %s code: %s", q, cs->cs_name, why);
-		return;
-	}
+	size_t i, j;
 
 	if (nctx > CB_MAX_DIMS) {
 		out->reason = CB_UNKNOWN_CONTEXT;
 		out->ctx_index = CB_MAX_DIMS;
 		cb__msg_add(m, "%zu context pairs given; %s has %zu dimensions", nctx, cs->cs_name, cs->cs_ndims);
-		return;
+		return 1;
 	}
 	for (i = 0; i < nctx; i++) {
 		int d = (ctx[i].dim == NULL) ? -1 : cb_codeset_dim_index(cs, ctx[i].dim, ctx[i].dim_len);
@@ -372,13 +354,13 @@ run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_le
 				cb__msg_add(m, "; it takes no context");
 			for (j = 0; j < cs->cs_ndims; j++)
 				cb__msg_add(m, "%s%s", j ? ", " : "; dimensions: ", cs->cs_dims[j].d_name);
-			return;
+			return 1;
 		}
 		for (j = 0; j < i; j++) {
 			if (dims[j] == d) {
 				out->reason = CB_UNKNOWN_CONTEXT;
 				cb__msg_add(m, "context dimension \"%s\" is given twice", cs->cs_dims[d].d_name);
-				return;
+				return 1;
 			}
 		}
 		dims[i] = d;
@@ -392,116 +374,127 @@ run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_le
 			    cs->cs_dims[d].d_name, cs->cs_name);
 			msg_values(m, cs, (size_t)d, cb__dim_all(cs, (size_t)d));
 			cb__msg_add(m, ")");
-			return;
+			return 1;
 		}
 	}
 	out->ctx_index = 0;
+	return 0;
+}
 
-	if (e == NULL) {
-		int cat = -1;
-		if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE) {
-			const char *dot = memchr(code, '.', code_len);
-			size_t plen;
-			/* the format test guarantees CATEGORY.CODE */
-			if (CB_NEVER(dot == NULL))
-				dot = code;
-			plen = (size_t)(dot - code);
-			cat = cb_codeset_category_index(cs, code, plen);
-			if (cat < 0) {
-				int near = 0;
-				for (j = 0; j < cs->cs_ncats && !near; j++)
-					near = strlen(cs->cs_cats[j].c_name) == plen &&
-					    strncasecmp(cs->cs_cats[j].c_name, code, plen) == 0;
-				if (!near) {
-					out->reason = CB_UNKNOWN_CATEGORY;
-					out->error_offset = 0;
-					cb__msg_add(m, "\"%s\": category \"%.*s\" is not declared in %s (categories: ",
-					    q, (int)(plen > 64 ? 64 : plen), code, cs->cs_name);
-					for (j = 0; j < cs->cs_ncats; j++)
-						cb__msg_add(m, "%s%s", j ? ", " : "", cs->cs_cats[j].c_name);
-					cb__msg_add(m, ")");
-					return;
-				}
+/* A well-formed code the set does not have: UNKNOWN_CATEGORY when its
+ * CATEGORY is not declared (nor one differing only in case), else
+ * UNKNOWN_CODE with suggestions (@q: the code, quoted for the message). */
+static void
+verdict_unknown(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_len,
+    int alts, cb_msg *m, const char *q)
+{
+	int cat = -1;
+	size_t j;
+
+	if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE) {
+		const char *dot = memchr(code, '.', code_len);
+		size_t plen;
+		/* the format test guarantees CATEGORY.CODE */
+		if (CB_NEVER(dot == NULL))
+			dot = code;
+		plen = (size_t)(dot - code);
+		cat = cb_codeset_category_index(cs, code, plen);
+		if (cat < 0) {
+			int near = 0;
+			for (j = 0; j < cs->cs_ncats && !near; j++)
+				near = strlen(cs->cs_cats[j].c_name) == plen &&
+				    strncasecmp(cs->cs_cats[j].c_name, code, plen) == 0;
+			if (!near) {
+				out->reason = CB_UNKNOWN_CATEGORY;
+				out->error_offset = 0;
+				cb__msg_add(m, "\"%s\": category \"%.*s\" is not declared in %s (categories: ",
+				    q, (int)(plen > 64 ? 64 : plen), code, cs->cs_name);
+				for (j = 0; j < cs->cs_ncats; j++)
+					cb__msg_add(m, "%s%s", j ? ", " : "", cs->cs_cats[j].c_name);
+				cb__msg_add(m, ")");
+				return;
 			}
 		}
-		out->reason = CB_UNKNOWN_CODE;
-		if (!alts)
-			return;
-		cb__msg_add(m, "\"%s\" is not a code of %s v%d", q, cs->cs_name, cs->cs_version);
-		suggest(out, cs, code, code_len);
-		if (out->nalts > 0) {
-			cb__msg_add(m, "; did you mean ");
-			msg_alts(m, out);
-			cb__msg_add(m, "?");
-		} else if (cat >= 0) {
-			collect(out, cs, NULL, NULL, 0, cat);
-			if (out->nalts_total <= CB_CHECK_MAX_ALTS && out->nalts > 0) {
-				cb__msg_add(m, "; codes of %s: ", cs->cs_cats[cat].c_name);
-				msg_alts(m, out);
-			}
-		}
+	}
+	out->reason = CB_UNKNOWN_CODE;
+	if (!alts)
 		return;
-	}
-
-	/* prefer an active matching entry, then a deprecated one, then a retired one */
-	for (p = e; p != NULL; p = cb_entry_next_same(p)) {
-		if (!admits(p, dims, vals, nctx))
-			continue;
-		nm++;
-		if (best == NULL || p->e_status < best->e_status)
-			best = p;
-	}
-	out->nmatches = nm;
-	if (best == NULL) {
-		uint64_t can;
-		size_t generic;
-		out->reason = CB_NOT_APPLICABLE;
-		out->entry = e;
-		for (i = 0; i < nctx; i++) {
-			if (!((cb__code_admits(e, (size_t)dims[i]) >> vals[i]) & 1)) {
-				out->ctx_index = i;
-				break;
-			}
+	cb__msg_add(m, "\"%s\" is not a code of %s v%d", q, cs->cs_name, cs->cs_version);
+	suggest(out, cs, code, code_len);
+	if (out->nalts > 0) {
+		cb__msg_add(m, "; did you mean ");
+		msg_alts(m, out);
+		cb__msg_add(m, "?");
+	} else if (cat >= 0) {
+		collect(out, cs, NULL, NULL, 0, cat);
+		if (out->nalts_total <= CB_CHECK_MAX_ALTS && out->nalts > 0) {
+			cb__msg_add(m, "; codes of %s: ", cs->cs_cats[cat].c_name);
+			msg_alts(m, out);
 		}
-		if (!alts)
-			return;
-		i = out->ctx_index;
-		can = cb__code_admits(e, (size_t)dims[i]);
-		cb__msg_add(m, "%s does not suit ", q);
+	}
+}
+
+/* A known code, first entry @e, that no entry suits in the context: the
+ * pair at fault and the codes that suit it. */
+static void
+verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *e,
+    const cb_ctx *ctx, size_t nctx, const int *dims, const int *vals, int alts, cb_msg *m,
+    const char *q)
+{
+	uint64_t can;
+	size_t i, generic;
+
+	out->reason = CB_NOT_APPLICABLE;
+	out->entry = e;
+	for (i = 0; i < nctx; i++) {
+		if (!((cb__code_admits(e, (size_t)dims[i]) >> vals[i]) & 1)) {
+			out->ctx_index = i;
+			break;
+		}
+	}
+	if (!alts)
+		return;
+	i = out->ctx_index;
+	can = cb__code_admits(e, (size_t)dims[i]);
+	cb__msg_add(m, "%s does not suit ", q);
+	msg_ctx(m, ctx, nctx);
+	cb__msg_add(m, " in %s v%d; it suits %s ", cs->cs_name, cs->cs_version, cs->cs_dims[dims[i]].d_name);
+	msg_values(m, cs, (size_t)dims[i], can);
+	generic = collect(out, cs, dims, vals, nctx, -1);
+	if (out->nalts_total == 0) {
+		cb__msg_add(m, ". No code suits ");
 		msg_ctx(m, ctx, nctx);
-		cb__msg_add(m, " in %s v%d; it suits %s ", cs->cs_name, cs->cs_version,
-		    cs->cs_dims[dims[i]].d_name);
-		msg_values(m, cs, (size_t)dims[i], can);
-		generic = collect(out, cs, dims, vals, nctx, -1);
-		if (out->nalts_total == 0) {
-			cb__msg_add(m, ". No code suits ");
-			msg_ctx(m, ctx, nctx);
-		} else if (generic < out->nalts_total) {
-			/* name the codes made for this context; count the catch-alls */
-			size_t specific = out->nalts_total - generic, k;
-			cb__msg_add(m, ". Codes for ");
-			msg_ctx(m, ctx, nctx);
-			cb__msg_add(m, ": ");
-			for (k = 0; k < specific && k < out->nalts; k++)
-				cb__msg_add(m, "%s%s", k ? ", " : "", out->alts[k]->e_code);
-			if (specific > out->nalts)
-				cb__msg_add(m, " and %zu more", specific - out->nalts);
-			if (generic > 0)
-				cb__msg_add(m, " (%zu more suit any %s)", generic, cs->cs_dims[dims[i]].d_name);
-		} else {
-			cb__msg_add(m, ". Codes for ");
-			msg_ctx(m, ctx, nctx);
-			cb__msg_add(m, ": ");
-			msg_alts(m, out);
-		}
-		return;
+	} else if (generic < out->nalts_total) {
+		/* name the codes made for this context; count the catch-alls */
+		size_t specific = out->nalts_total - generic, k;
+		cb__msg_add(m, ". Codes for ");
+		msg_ctx(m, ctx, nctx);
+		cb__msg_add(m, ": ");
+		for (k = 0; k < specific && k < out->nalts; k++)
+			cb__msg_add(m, "%s%s", k ? ", " : "", out->alts[k]->e_code);
+		if (specific > out->nalts)
+			cb__msg_add(m, " and %zu more", specific - out->nalts);
+		if (generic > 0)
+			cb__msg_add(m, " (%zu more suit any %s)", generic, cs->cs_dims[dims[i]].d_name);
+	} else {
+		cb__msg_add(m, ". Codes for ");
+		msg_ctx(m, ctx, nctx);
+		cb__msg_add(m, ": ");
+		msg_alts(m, out);
 	}
+}
+
+/* The verdict of @best, the preferred entry that suits the context: by its status. */
+static void
+verdict_known(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *best,
+    const cb_ctx *ctx, size_t nctx, cb_msg *m, const char *q)
+{
 	out->entry = best;
 	switch (best->e_status) {
 	case CB_STATUS_ACTIVE:
 		out->reason = CB_VALID;
 		out->accepted = 1;
-		if (!want)
+		if (m->m_size == 0)
 			break;
 		cb__msg_add(m, "%s is valid in %s v%d", q, cs->cs_name, cs->cs_version);
 		if (nctx > 0) {
@@ -533,6 +526,52 @@ run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_le
 			cb__msg_add(m, "; use %s instead", best->e_replaced_by);
 		break;
 	}
+}
+
+/*
+ * The whole check, every verdict.  @m collects the message (size 0: none);
+ * @alts asks for alternatives.  cb_check_ex() comes here for everything
+ * but the common verdict; cb_check_message() comes here with a buffer.
+ */
+static void
+run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx, int alts, cb_msg *m)
+{
+	int dims[CB_MAX_DIMS], vals[CB_MAX_DIMS];
+	const struct cb_entry *e, *p, *best = NULL;
+	char q[96], why[200];
+	size_t nm = 0, off;
+
+	q[0] = '\0';
+	if (m->m_size > 0)
+		cb__quote(q, sizeof(q), code, code_len);
+	e = cb__find(cs, code, code_len);
+	if ((e == NULL || !cs->cs_codes_ok) &&
+	    !cb__format_ok(&cs->cs_fmt, code, code_len, &off, why, sizeof(why))) {
+		out->reason = CB_INVALID_FORMAT;
+		out->error_offset = off;
+		cb__msg_add(m, "\"%s\" is not a valid %s code: %s", q, cs->cs_name, why);
+		return;
+	}
+	if (resolve_context(out, cs, ctx, nctx, dims, vals, m))
+		return;
+	if (e == NULL) {
+		verdict_unknown(out, cs, code, code_len, alts, m, q);
+		return;
+	}
+	/* prefer an active matching entry, then a deprecated one, then a retired one */
+	for (p = e; p != NULL; p = cb_entry_next_same(p)) {
+		if (!admits(p, dims, vals, nctx))
+			continue;
+		nm++;
+		if (best == NULL || p->e_status < best->e_status)
+			best = p;
+	}
+	out->nmatches = nm;
+	if (best == NULL)
+		verdict_not_applicable(out, cs, e, ctx, nctx, dims, vals, alts, m, q);
+	else
+		verdict_known(out, cs, best, ctx, nctx, m, q);
 }
 
 /* The fields every verdict sets, and the input kept for the message. */

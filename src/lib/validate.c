@@ -117,12 +117,40 @@ split_path(struct vpath *p, char *s, const char *what)
 	return (int)n;
 }
 
+/* The validator's context pairs: dimensions of @cs, each once. */
+static int
+resolve_dims(cb_validator *v, const cb_codeset *cs, const cb_ctx_field *ctx, size_t nctx)
+{
+	size_t i, j;
+
+	for (i = 0; i < nctx; i++) {
+		const char *dim = ctx[i].dim;
+		int d = cb_codeset_dim_index(cs, dim, strlen(dim));
+		if (d < 0) {
+			char list[512];
+			cb_msg m;
+			cb__msg_init(&m, list, sizeof(list));
+			for (j = 0; j < cs->cs_ndims; j++)
+				cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_dims[j].d_name);
+			return cb__fail(CB_ENOTFOUND, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
+			    cs->cs_ndims ? "dimensions: " : "it takes no context", list);
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(ctx[j].dim, dim) == 0)
+				return cb__fail(CB_EINVAL, "context dimension \"%s\" is given twice", dim);
+		/* the set outlives the validator: point at its copy of the name */
+		v->v_ctx[i].dim = cs->cs_dims[d].d_name;
+		v->v_ctx[i].dim_len = cs->cs_dims[d].d_name_len;
+	}
+	return CB_OK;
+}
+
 int
 cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
     const cb_ctx_field *ctx, size_t nctx)
 {
 	cb_validator *v = NULL;
-	size_t i, j, total = 0, len, at = 0;
+	size_t i, total = 0, len, at = 0;
 	int rc, n;
 	char *copy;
 
@@ -168,28 +196,8 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 		v->v_jpaths[i].lens = v->v_paths[i].vp_lens;
 		v->v_jpaths[i].n = (size_t)n;
 	}
-	for (i = 0; i < nctx; i++) {
-		const char *dim = ctx[i].dim;
-		if (cb_codeset_dim_index(cs, dim, strlen(dim)) < 0) {
-			char list[512];
-			cb_msg m;
-			cb__msg_init(&m, list, sizeof(list));
-			for (j = 0; j < cs->cs_ndims; j++)
-				cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_dims[j].d_name);
-			rc = cb__fail(CB_ENOTFOUND, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
-			    cs->cs_ndims ? "dimensions: " : "it takes no context", list);
-			goto out;
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(ctx[j].dim, dim) == 0) {
-				rc = cb__fail(CB_EINVAL, "context dimension \"%s\" is given twice", dim);
-				goto out;
-			}
-		}
-		/* the set outlives the validator: point at its copy of the name */
-		v->v_ctx[i].dim = cs->cs_dims[cb_codeset_dim_index(cs, dim, strlen(dim))].d_name;
-		v->v_ctx[i].dim_len = strlen(v->v_ctx[i].dim);
-	}
+	if ((rc = resolve_dims(v, cs, ctx, nctx)) != CB_OK)
+		goto out;
 	v->v_npaths = 1 + nctx;
 	if (cb_json_lines_new(&v->v_json, CB_MAX_EVENT_BYTES, CB_MAX_EVENT_DEPTH) != 0) {
 		rc = cb__fail(CB_ENOMEM, "out of memory");
@@ -296,6 +304,62 @@ explain_fault(cb_validator *v, const char *line, size_t len, cb_line_result *out
 	out->message = v->v_msg;
 }
 
+/* The context values of the line just parsed into v_ctx: 0, or -1 with a
+ * fault in @out (a field missing, or neither a string nor an integer). */
+static int
+context_values(cb_validator *v, cb_line_result *out)
+{
+	size_t i;
+
+	for (i = 1; i < v->v_npaths; i++) {
+		cb_ctx *c = &v->v_ctx[i - 1];
+		const cb_json_pick *pk = &v->v_picks[i];
+		if (!pk->found) {
+			out->why = CB_LINE_MISSING_FIELD;
+			out->field = v->v_paths[i].vp_name;
+			return -1;
+		}
+		if (pk->type == CB_JSON_STRING) {
+			c->value = pk->str;
+			c->value_len = pk->str_len;
+		} else if (pk->num == CB_JSON_NUM_INT || pk->num == CB_JSON_NUM_UINT) {
+			/* "order_status": 200 means the value "200" */
+			int neg = pk->num == CB_JSON_NUM_INT && pk->i < 0;
+			uint64_t u = pk->num == CB_JSON_NUM_UINT ? pk->u :
+			    neg ? (uint64_t)0 - (uint64_t)pk->i : (uint64_t)pk->i;
+			c->value = v->v_num[i - 1];
+			c->value_len = utoa(v->v_num[i - 1], u, neg);
+		} else {
+			out->why = CB_LINE_NOT_STRING;
+			out->field = v->v_paths[i].vp_name;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* @line copied into the validator's scratch buffer with padding after
+ * it; NULL (CB_ENOMEM recorded) without memory. */
+static const char *
+padded_copy(cb_validator *v, const char *line, size_t len)
+{
+	size_t need = len + CB_JSON_PADDING;
+
+	if (need > v->v_scratch_cap) {
+		char *p = cb__realloc(v->v_scratch, need);
+		if (p == NULL) {
+			(void)cb__fail(CB_ENOMEM, "out of memory for a line of %zu bytes", len);
+			return NULL;
+		}
+		v->v_scratch = p;
+		v->v_scratch_cap = need;
+	}
+	if (len > 0)
+		memcpy(v->v_scratch, line, len);
+	memset(v->v_scratch + len, ' ', CB_JSON_PADDING);
+	return v->v_scratch;
+}
+
 static int check_cached(cb_validator *v, cb_line_result *out);
 static int check_explained(cb_validator *v, cb_line_result *out);
 
@@ -330,21 +394,9 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 		line = "";
 		flags &= ~CB_LINE_PADDED;
 	}
-	if (!(flags & CB_LINE_PADDED)) {
-		/* simdjson reads up to CB_JSON_PADDING bytes past the end: copy */
-		size_t need = len + CB_JSON_PADDING;
-		if (need > v->v_scratch_cap) {
-			char *p = cb__realloc(v->v_scratch, need);
-			if (p == NULL)
-				return cb__fail(CB_ENOMEM, "out of memory for a line of %zu bytes", len);
-			v->v_scratch = p;
-			v->v_scratch_cap = need;
-		}
-		if (len > 0)
-			memcpy(v->v_scratch, line, len);
-		memset(v->v_scratch + len, ' ', CB_JSON_PADDING);
-		line = v->v_scratch;
-	}
+	/* simdjson reads up to CB_JSON_PADDING bytes past the end: copy */
+	if (!(flags & CB_LINE_PADDED) && (line = padded_copy(v, line, len)) == NULL)
+		return CB_ENOMEM;
 	rc = cb_json_lines_parse(v->v_json, line, len, &root, v->v_jpaths, v->v_npaths,
 	    v->v_picks, &why);
 	if (rc != 0) {
@@ -371,30 +423,8 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 	}
 	out->code = pk->str;
 	out->code_len = pk->str_len;
-	for (i = 1; i < v->v_npaths; i++) {
-		cb_ctx *c = &v->v_ctx[i - 1];
-		pk = &v->v_picks[i];
-		if (!pk->found) {
-			out->why = CB_LINE_MISSING_FIELD;
-			out->field = v->v_paths[i].vp_name;
-			goto fault;
-		}
-		if (pk->type == CB_JSON_STRING) {
-			c->value = pk->str;
-			c->value_len = pk->str_len;
-		} else if (pk->num == CB_JSON_NUM_INT || pk->num == CB_JSON_NUM_UINT) {
-			/* "order_status": 200 means the value "200" */
-			int neg = pk->num == CB_JSON_NUM_INT && pk->i < 0;
-			uint64_t u = pk->num == CB_JSON_NUM_UINT ? pk->u :
-			    neg ? (uint64_t)0 - (uint64_t)pk->i : (uint64_t)pk->i;
-			c->value = v->v_num[i - 1];
-			c->value_len = utoa(v->v_num[i - 1], u, neg);
-		} else {
-			out->why = CB_LINE_NOT_STRING;
-			out->field = v->v_paths[i].vp_name;
-			goto fault;
-		}
-	}
+	if (context_values(v, out) != 0)
+		goto fault;
 	return explain ? check_explained(v, out) : check_cached(v, out);
 fault:
 	if (explain) {
