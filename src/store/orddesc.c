@@ -57,62 +57,21 @@ name(const char *const *names, int n, int v)
 	return v >= 0 && v < n ? names[v] : "?";
 }
 
-const char *
-cb_ord_status_name(cb_ord_status s)
-{
-	return name(ord_status, CB_ORD_STATUS_COUNT, (int)s);
-}
+/* The name and the parse function of one table (names as above). */
+#define NAMED(type, prefix, table, count)                                  \
+	const char *                                                       \
+	prefix##_name(type v)                                              \
+	{                                                                  \
+		return name(table, count, (int)v);                         \
+	}                                                                  \
+	int                                                                \
+	prefix##_parse(const char *s, size_t len)                          \
+	{                                                                  \
+		return find(table, count, s, len);                         \
+	}
 
-int
-cb_ord_status_parse(const char *s, size_t len)
-{
-	return find(ord_status, CB_ORD_STATUS_COUNT, s, len);
-}
-
-const char *
-cb_pay_type_name(cb_pay_type t)
-{
-	return name(pay_type, CB_PAY_TYPE_COUNT, (int)t);
-}
-
-int
-cb_pay_type_parse(const char *s, size_t len)
-{
-	return find(pay_type, CB_PAY_TYPE_COUNT, s, len);
-}
-
-const char *
-cb_pay_status_name(cb_pay_status s)
-{
-	return name(pay_status, CB_PAY_STATUS_COUNT, (int)s);
-}
-
-int
-cb_pay_status_parse(const char *s, size_t len)
-{
-	return find(pay_status, CB_PAY_STATUS_COUNT, s, len);
-}
-
-const char *
-cb_row_kind_name(cb_row_kind k)
-{
-	return name(row_kind, CB_ROW_KIND_COUNT, (int)k);
-}
-
-int
-cb_row_kind_parse(const char *s, size_t len)
-{
-	return find(row_kind, CB_ROW_KIND_COUNT, s, len);
-}
-
-const char *
-cb_cancel_state_name(cb_cancel_state s)
-{
-	return name(cancel_state, CB_CANCEL_STATE_COUNT, (int)s);
-}
-
-int
-cb_cancel_state_parse(const char *s, size_t len)
-{
-	return find(cancel_state, CB_CANCEL_STATE_COUNT, s, len);
-}
+NAMED(cb_ord_status, cb_ord_status, ord_status, CB_ORD_STATUS_COUNT)
+NAMED(cb_pay_type, cb_pay_type, pay_type, CB_PAY_TYPE_COUNT)
+NAMED(cb_pay_status, cb_pay_status, pay_status, CB_PAY_STATUS_COUNT)
+NAMED(cb_row_kind, cb_row_kind, row_kind, CB_ROW_KIND_COUNT)
+NAMED(cb_cancel_state, cb_cancel_state, cancel_state, CB_CANCEL_STATE_COUNT)

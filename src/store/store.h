@@ -1,15 +1,26 @@
 /*
- * store.h - codebook's storage: one SQLite file (WAL) holding the published
- * versions of every code set, the API keys (hashes only), incident reasons
- * and outbound events.  It knows nothing of HTTP; the service and the CLI
- * (codebook keys) call it.  docs/internals/store.md explains the schema and
- * the locking.
+ * store.h - codebook's storage: the published versions of every code set,
+ * the API keys (hashes only), incident reasons, outbound events, orders and
+ * their refunds.  It knows nothing of HTTP; the service, the orders domain
+ * and the CLI (codebook keys, codebook worker) call it.
+ * docs/internals/store.md explains the interface, the backends and the
+ * schema.
+ *
+ * A cb_store is a thin dispatcher over a backend (struct cb_store_ops in
+ * store_int.h), chosen by the database named at open: a file path selects
+ * SQLite (src/store/sqlite), a postgresql:// URL PostgreSQL.  Every backend
+ * gives the guarantees this header states.
  *
  * Conventions as in libcodebook: functions return CB_OK or a negative
  * cb_err and explain failures through cb_errmsg(); outputs come first.  A
- * cb_store may be used from any number of threads: every call takes a
- * connection from a small pool, and every call that writes is one
- * transaction, committed durably (synchronous=FULL) before it returns.
+ * cb_store may be used from any number of threads.  Every call that writes
+ * is one transaction, durable when it returns CB_OK.  Failures are
+ * classed: CB_EUNAVAIL (the database is busy or unreachable; nothing was
+ * done, retry later), CB_ECONFLICT (the write conflicts with what is
+ * stored), CB_EIO (the write failed before its commit: nothing was stored),
+ * CB_EUNKNOWN (the commit itself failed: the write may or may not be
+ * stored; retry it with the same ids, every write is idempotent by them),
+ * CB_ENOMEM, and CB_EINVAL for bad arguments.
  */
 #ifndef CB_STORE_H
 #define CB_STORE_H
@@ -25,19 +36,29 @@ typedef struct cb_store cb_store;
 #define CB_STORE_SCHEMA_VERSION 2
 
 /**
- * Open (creating when absent) the database at @p path and migrate its
- * schema to CB_STORE_SCHEMA_VERSION.  @p nreaders read connections are
- * opened besides the one writer (0 is allowed: reads then share the writer).
+ * Open the database named by @p db and migrate its schema to
+ * CB_STORE_SCHEMA_VERSION.  @p db is a file path (its directory is
+ * created), sqlite:PATH, or a file: URI (SQLite's, query parameters
+ * included; busy_timeout=MS sets how long a write waits for another
+ * process's lock, 5000 by default): these select SQLite, which creates the
+ * file when absent.  postgresql:// and postgres:// URLs select PostgreSQL.
+ * Any other URL scheme is refused: a file whose name has a colon is
+ * written ./NAME.  @p nreaders read connections are opened besides the one
+ * writer (0 is allowed: reads then share the writer).
  *
  * @param[out] out on CB_OK, the store; close with cb_store_close().
- * @return CB_OK; CB_EIO when the file cannot be opened or is not a codebook
- *         database; CB_EINVAL when its schema is newer than this build.
+ * @return CB_OK; CB_EINVAL for a @p db that names no supported database
+ *         (cb_errmsg() quotes it, any password masked) or a schema newer
+ *         than this build; CB_EIO when the file cannot be opened or is not a
+ *         codebook database; CB_EUNAVAIL when it stays locked.
  */
-int cb_store_open(cb_store **out, const char *path, unsigned nreaders);
+int cb_store_open(cb_store **out, const char *db, unsigned nreaders);
 /** NULL is a no-op. */
 void cb_store_close(cb_store *st);
-/** The schema version found in the file after migration. */
+/** The schema version found in the database after migration. */
 int cb_store_schema_version(const cb_store *st);
+/** The backend's name: "sqlite" (or "postgresql"). */
+const char *cb_store_backend(const cb_store *st);
 
 /* ---- code-set versions ---------------------------------------------- */
 
@@ -63,7 +84,7 @@ int cb_store_set_get(cb_store *st, const char *name, int version, cb_store_setve
 
 /**
  * Store a new version.  @p body is the canonical JSON of the set; the ETag
- * is computed here.  CB_EINVAL (nothing stored) when that version exists.
+ * is computed here.  CB_ECONFLICT (nothing stored) when that version exists.
  */
 int cb_store_set_put(cb_store *st, const char *name, int version,
     const char *body, size_t len, const char *source, const char *by);
@@ -85,7 +106,8 @@ void cb_store_etag(char out[80], const void *p, size_t len);
 /**
  * Create key @p name and return the secret, once, in @p secret (NUL-
  * terminated, CB_KEY_SECRET_LEN chars).  Only its SHA-256 is stored.
- * CB_EINVAL when the name is taken or not [A-Za-z0-9_.-]{1,64}.
+ * CB_EINVAL when the name is not [A-Za-z0-9_.-]{1,64}, CB_ECONFLICT when an
+ * active key has it.
  */
 #define CB_KEY_SECRET_LEN 56
 int cb_store_key_add(cb_store *st, const char *name, char secret[CB_KEY_SECRET_LEN + 1]);
@@ -315,20 +337,38 @@ typedef enum {
 	CB_ORD_CREATED = 0,
 	CB_ORD_UPDATED,
 	CB_ORD_UNCHANGED,
-	CB_ORD_FROZEN        /* refused: refunds exist and the import changes money or status */
+	CB_ORD_FROZEN        /* refused by the guard (cb_store_order_guard) */
 } cb_ord_put_status;
+
+/**
+ * What a guard decides about an import (cb_store_order_put()): allow it, or
+ * refuse it with a reason.  A negative cb_err fails the import instead.
+ */
+enum { CB_GUARD_ALLOW = 0, CB_GUARD_REFUSE = 1 };
+
+/**
+ * A business rule on imports, run by cb_store_order_put() inside its write
+ * transaction, so that what it judges cannot change before the write:
+ * @p stored is the order as stored (items and payments with their refund
+ * rows, payments in id order), or NULL when the import creates it; @p in
+ * the import.  On CB_GUARD_REFUSE it writes the reason into @p why (size
+ * @p whylen, never NULL).  It runs while the store's write lock is held:
+ * it must not call the store.  src/orders/order_rules.c holds the rules.
+ */
+typedef int (*cb_store_order_guard)(void *arg, const cb_order *stored, const cb_order *in,
+    char *why, size_t whylen);
 
 /**
  * Create or update order @p in (items and imported payments of type
  * Payment included; its refunded amounts, seq and times are ignored) in one
- * transaction.  An update replaces the imported fields; once the order has
- * a refund that is not in Error, its currency, items and shipping cost may
- * no longer change, and once codebook cancelled it its status stays
- * Cancelled: such an import is CB_ORD_FROZEN, with the reason in @p why
- * (size @p whylen), and nothing is stored.
+ * transaction.  An update replaces the imported fields.  An import equal to
+ * what is stored is CB_ORD_UNCHANGED without asking @p guard; otherwise
+ * @p guard (NULL: none) is asked, and when it refuses the import is
+ * CB_ORD_FROZEN, with its reason in @p why (size @p whylen), and nothing is
+ * stored.
  */
-int cb_store_order_put(cb_store *st, const cb_order *in, const char *request_id,
-    cb_ord_put_status *status, char *why, size_t whylen);
+int cb_store_order_put(cb_store *st, const cb_order *in, cb_store_order_guard guard, void *guard_arg,
+    const char *request_id, cb_ord_put_status *status, char *why, size_t whylen);
 
 /** The order with marketplace id @p order_id (or internal @p seq when
  * @p order_id is NULL), with items, payments and refund rows.

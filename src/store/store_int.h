@@ -1,89 +1,184 @@
 /*
- * store_int.h - private to src/store: the connection pool and the table
- * of prepared statements shared by store.c, sets.c, keys.c and records.c.
+ * store_int.h - private to src/store: the operations table that a backend
+ * implements, the dispatcher's handle, and the backend-neutral helpers
+ * every backend shares (fingerprints, ETags, timestamps, the parsing of the
+ * database name).  docs/internals/store.md states the backend contract.
+ *
+ * Split of the work: the public functions (store.c, sets.c, keys.c,
+ * records.c, orders.c) check their arguments, compute whatever does not
+ * depend on the database (ETags, fingerprints, key secrets, the time of a
+ * write), write the texts of the errors that the API documents, and call
+ * the backend.  A backend (src/store/sqlite, later src/store/pg) only
+ * stores and reads: each of its write operations is one transaction.
  */
 #ifndef CB_STORE_INT_H
 #define CB_STORE_INT_H
 
-#include <pthread.h>
-#include <sqlite3.h>
-
-#include "err.h"
 #include "store.h"
 
-/* Statements with fixed text, prepared once per connection (see stmt_sql
- * in store.c).  Record statements are composed per kind (records.c). */
-enum {
-	ST_BEGIN_IMMEDIATE = 0,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_SET_LATEST,
-	ST_SET_GET,
-	ST_SET_PUT,
-	ST_SET_VERSIONS,
-	ST_SET_EACH_LATEST,
-	ST_KEY_ADD,
-	ST_KEY_REVOKE,
-	ST_KEY_FIND,
-	ST_KEY_EACH,
-	ST_FIXED_COUNT
+#include "arena.h"
+#include "err.h"
+
+/* ---- the name of a database (target.c) -------------------------------- */
+
+enum store_backend { STORE_BE_SQLITE = 0, STORE_BE_POSTGRES, STORE_BE_COUNT };
+
+#define STORE_PATH_MAX 4096
+
+struct store_target {
+	enum store_backend backend;
+	const char *conn;            /* for the backend: a path, a file: URI, a postgresql:// URL
+	                              * (borrowed from the string parsed, or points into path) */
+	int         uri;             /* SQLite: conn is a file: URI (open with SQLITE_OPEN_URI) */
+	char        path[STORE_PATH_MAX]; /* SQLite: the file, decoded: its directory is created */
+	char        shown[512];      /* the name for messages, any password masked */
 };
 
-/* Per kind of record: insert, fingerprint lookup, list, count, and one
- * report statement per grouping. */
-enum { RS_INSERT = 0, RS_FP, RS_LIST, RS_COUNT, RS_REPORT0, RS_PER_KIND = RS_REPORT0 + 4 };
+/*
+ * Parse the database name given to cb_store_open() (--db): a path,
+ * sqlite:PATH, a file: URI, or a postgresql:// / postgres:// URL.  CB_EINVAL
+ * with a message quoting it (password masked) for anything else.
+ */
+int store__target_parse(struct store_target *t, const char *db);
 
-/* Statements of orders, payments and refund rows (orders.c), after the
- * record statements. */
-#define ST_ORD_FIRST (ST_FIXED_COUNT + CB_REC_KIND_COUNT * RS_PER_KIND)
-enum {
-	SO_FIND = 0, SO_FIND_SEQ, SO_INSERT, SO_UPDATE, SO_ITEMS_DELETE, SO_ITEM_INSERT, SO_ITEMS_OF,
-	SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF, SO_ROW_INSERT, SO_REFUND_STATE,
-	SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS, SO_PAY_COMPLETE,
-	SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META, SO_ACTIVE_REFUND,
-	SO_PAY_ROWS, SO_BEGIN_READ,
-	SO_COUNT
+/* ---- the operations a backend implements ------------------------------ */
+
+/* An import, as the dispatcher prepared it for the backend. */
+struct store_order_put {
+	const cb_order      *in;
+	int64_t              items_total;   /* sum of quantity * unit_price */
+	unsigned char        fp[32];        /* all the import says: equal means a replay */
+	unsigned char        money[32];     /* cb_store_order_money_fp() of the import */
+	const char          *now;
+	const char          *request_id;
+	cb_store_order_guard guard;         /* may be NULL */
+	void                *guard_arg;
 };
-#define ST_COUNT (ST_ORD_FIRST + SO_COUNT)
 
-/* The SQL of statement ST_ORD_FIRST + i (orders.c). */
-extern const char *const store__ord_sql[SO_COUNT];
-
-struct cb_conn {
-	sqlite3         *db;
-	sqlite3_stmt    *stmts[ST_COUNT];
-	pthread_mutex_t  mu;
+/* A refund request, as the dispatcher prepared it. */
+struct store_refund {
+	int64_t              seq;
+	const unsigned char *money_fp;
+	int64_t              amount;
+	const char          *currency, *reason_key, *request_id, *now;
+	const cb_refund_row *rows;
+	size_t               nrows;
 };
+
+/* A batch of records, fingerprinted by the dispatcher. */
+struct store_rec_batch {
+	cb_rec_kind          kind;
+	const cb_rec        *recs;
+	const unsigned char (*fps)[32];     /* one per record */
+	size_t               n;
+	const char          *request_id;    /* may be NULL */
+	const char          *now;           /* received_at of the whole batch */
+};
+
+/*
+ * The backend contract (docs/internals/store.md): every function returns
+ * CB_OK or a negative cb_err with a message; a write is one transaction,
+ * durable when CB_OK returns; CB_EIO only when nothing was stored,
+ * CB_EUNKNOWN only when the commit itself failed; CB_EUNAVAIL when the
+ * database is busy or unreachable; CB_ENOTFOUND and CB_ECONFLICT where the
+ * operation says so (the dispatcher writes their texts).  Row callbacks
+ * (fn) are called with pointers valid for the call only; a non-zero return
+ * stops the listing, which then returns CB_OK.  Callbacks run with a
+ * connection held: they must not call the store.
+ */
+struct cb_store_ops {
+	const char *name;
+	int  (*open)(void **be, const struct store_target *t, unsigned nreaders, int *schema);
+	void (*close)(void *be);
+
+	/* code-set versions: @latest ignores @version; CB_ENOTFOUND when none */
+	int (*set_get)(void *be, const char *name, int version, int latest, cb_store_setver *out);
+	/* CB_ECONFLICT when the version exists */
+	int (*set_put)(void *be, const char *name, int version, const char *body, size_t len,
+	    const char *etag, const char *source, const char *by);
+	/* every version of @name, oldest first, no body */
+	int (*set_versions)(void *be, const char *name, cb_store_setver_fn fn, void *arg);
+	/* the latest version of every set, body included, by name */
+	int (*set_each_latest)(void *be, cb_store_setver_fn fn, void *arg);
+
+	/* API keys: CB_ECONFLICT when an active key has @name */
+	int (*key_add)(void *be, const char *name, const char *key_id, const unsigned char hash[32]);
+	/* CB_ENOTFOUND when no active key has @name */
+	int (*key_revoke)(void *be, const char *name);
+	/* the active key @key_id: its name and hash; CB_ENOTFOUND when none */
+	int (*key_find)(void *be, const char *key_id, char name[CB_KEY_NAME_MAX + 1],
+	    unsigned char hash[32]);
+	int (*key_each)(void *be, cb_store_key_fn fn, void *arg);
+
+	/* records: see cb_store_rec_insert(); @group indexes desc->group_by */
+	int (*rec_insert)(void *be, const struct store_rec_batch *b, cb_rec_status *status,
+	    size_t *nconflicts);
+	int (*rec_list)(void *be, cb_rec_kind k, const cb_rec_filter *f, cb_rec_fn fn, void *arg);
+	int (*rec_report)(void *be, cb_rec_kind k, int group, const cb_rec_filter *f,
+	    cb_rec_group_fn fn, void *arg);
+	int (*rec_count)(void *be, cb_rec_kind k, int64_t *out);
+
+	/* orders: the guard is called inside the transaction (see store.h) */
+	int (*order_put)(void *be, const struct store_order_put *p, cb_ord_put_status *status,
+	    char *why, size_t whylen);
+	/* fill @rec (empty, allocated by the caller) from one snapshot;
+	 * CB_ENOTFOUND when there is no such order */
+	int (*order_get)(void *be, const char *order_id, int64_t seq, cb_order_rec *rec);
+	int (*order_list)(void *be, const cb_ord_filter *f, cb_ord_fn fn, void *arg);
+	/* CB_ENOTFOUND when there is no order @seq */
+	int (*refund_create)(void *be, const struct store_refund *r, cb_refund_put_status *status,
+	    int64_t *payment_id);
+
+	/* the worker's claims and lease-guarded transitions: a claim must be
+	 * exclusive (two claimers never get one payment); CB_ENOTFOUND when
+	 * none is due / when @owner no longer holds the lease */
+	int (*pay_claim)(void *be, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
+	    int64_t *payment_id, int64_t *order_seq);
+	int (*pay_sending)(void *be, int64_t payment_id, const char *owner, const char *reason_key,
+	    int defaulted, int64_t lease_until_ms, const char *now);
+	int (*pay_later)(void *be, int64_t payment_id, const char *owner, const cb_pay_later *l,
+	    const char *now);
+	int (*pay_fail)(void *be, int64_t payment_id, const char *owner, const char *error_text,
+	    const char *error_code, const char *market_request_id, const char *reason_key,
+	    int defaulted, const char *now);
+	int (*pay_complete)(void *be, int64_t payment_id, const char *owner, const char *transaction_id,
+	    const char *market_request_id, const char *now);
+	int (*pay_counts)(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
+};
+
+/* The backends this build has (NULL: not built).  sqlite/sq_store.c */
+extern const struct cb_store_ops store__sqlite_ops;
 
 struct cb_store {
-	struct cb_conn *conns;    /* [0] writes; the rest read */
-	size_t          nconns;
-	int             schema;
-	char           *rec_sql[CB_REC_KIND_COUNT][RS_PER_KIND];
+	const struct cb_store_ops *ops;
+	void                      *be;
+	int                        schema;
 };
 
-/* Take a connection: the writer for @write, else a free reader.  Always
- * succeeds (blocks until one is free); release with store__release. */
-struct cb_conn *store__acquire(cb_store *st, int write);
-void store__release(struct cb_conn *c);
+/* An order read from the store: everything it points to lives in its arena. */
+struct cb_order_rec {
+	cb_arena a;
+	cb_order o;
+};
 
-/* The prepared statement @id of @c, reset and unbound; NULL after
- * recording the error. */
-sqlite3_stmt *store__stmt(cb_store *st, struct cb_conn *c, int id);
-
-/* Record a SQLite failure as the thread's message; returns CB_EIO. */
-int store__fail(sqlite3 *db, const char *what);
-
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on @c. */
-int store__begin(cb_store *st, struct cb_conn *c);
-int store__commit(cb_store *st, struct cb_conn *c);
-void store__rollback(cb_store *st, struct cb_conn *c);
-
-/* Compose the record statements (records.c). */
-int store__rec_prepare_sql(cb_store *st);
-
+/* ---- backend-neutral helpers (digest.c, orders.c, schema.c) ----------- */
 
 /* SHA-256 of @len bytes. */
 void store__sha256(unsigned char out[32], const void *p, size_t len);
+
+/* Fingerprints of an order: its money (what refunds depend on) and all
+ * that an import says (@all may be NULL).  CB_OK or CB_ENOMEM. */
+int store__order_fps(const cb_order *o, unsigned char money[32], unsigned char all[32]);
+
+/* The fingerprints of @n records of kind @k (every client field,
+ * length-prefixed, absent told from empty), into @out. */
+int store__rec_fps(const cb_rec_desc *d, const cb_rec *recs, size_t n, unsigned char (*out)[32]);
+
+/* Hand each payment of @o (in id order) its run of @rows, which are in
+ * payment order; @owner[i] is the payment id of rows[i]. */
+void store__order_attach_rows(cb_order *o, cb_refund_row *rows, const int64_t *owner, size_t nrows);
+
+/* The schema every backend carries (schema.c): what step i + 1 brings. */
+extern const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION];
 
 #endif

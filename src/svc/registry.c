@@ -177,7 +177,7 @@ svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
 		}
 	}
 	rc = cb_store_set_put(s->store, name, cb_codeset_version(cs), json, json_len, source, by);
-	if (rc == CB_EINVAL) {
+	if (rc == CB_ECONFLICT) {
 		*outcome = PUB_STALE;
 		rc = CB_OK;
 		goto out;

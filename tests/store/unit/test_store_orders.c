@@ -1,9 +1,10 @@
 /*
- * test_store.c - the order tables of the store (src/store/orders.c):
- * imports created, replayed, updated and frozen; refunds recorded one at a
- * time; claims that two workers never share; transitions that a worker
- * whose lease was taken over cannot make; and the effects of completing
- * and failing a refund.
+ * test_store_orders.c - the order tables of the store (src/store/orders.c
+ * and its SQLite backend): imports created, replayed, updated and frozen
+ * by the import guard (src/orders/order_rules.c, run inside the import's
+ * transaction); refunds recorded one at a time; claims that two workers
+ * never share; transitions that a worker whose lease was taken over cannot
+ * make; and the effects of completing and failing a refund.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "orders/order_rules.h"
 #include "store/store.h"
 
 static char dir[] = "/tmp/cb-ostore-XXXXXX";
@@ -59,7 +61,7 @@ put(void)
 	cb_ord_put_status s;
 	char why[256];
 
-	cr_assert_eq(cb_store_order_put(st, &in, "req-1", &s, why, sizeof(why)), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_order_put(st, &in, cb_order_rules_import_guard, NULL, "req-1", &s, why, sizeof(why)), CB_OK, "%s", cb_errmsg());
 	return s;
 }
 
@@ -131,7 +133,7 @@ Test(orders, money_freezes_once_refunded)
 	put();
 	refund(2898);
 	in.shipping_cost = 0;
-	cr_assert_eq(cb_store_order_put(st, &in, NULL, &s, why, sizeof(why)), CB_OK);
+	cr_assert_eq(cb_store_order_put(st, &in, cb_order_rules_import_guard, NULL, NULL, &s, why, sizeof(why)), CB_OK);
 	cr_assert_eq(s, CB_ORD_FROZEN);
 	cr_assert(strstr(why, "can no longer change") != NULL, "%s", why);
 	in.shipping_cost = 399;
@@ -253,7 +255,7 @@ Test(orders, complete_cancels_and_refunds_everything)
 		cb_ord_put_status s;
 		char why[256];
 		in.marketplace_status = "ON_HOLD";
-		cr_assert_eq(cb_store_order_put(st, &in, NULL, &s, why, sizeof(why)), CB_OK);
+		cr_assert_eq(cb_store_order_put(st, &in, cb_order_rules_import_guard, NULL, NULL, &s, why, sizeof(why)), CB_OK);
 		cr_assert_eq(s, CB_ORD_FROZEN);
 		cr_assert(strstr(why, "stays Cancelled") != NULL, "%s", why);
 	}
@@ -323,4 +325,94 @@ Test(orders, listing_filters_and_pages)
 	ids[0] = '\0';
 	cr_assert_eq(cb_store_order_list(st, &f, collect, ids), CB_OK);
 	cr_assert_str_eq(ids, "753- ");
+}
+
+Test(orders, a_refund_in_error_does_not_freeze)
+{
+	int64_t pid, got, seq;
+
+	put();
+	pid = refund(499);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(cb_store_pay_fail(st, pid, "A", "refused", NULL, NULL, NULL, 0), CB_OK);
+	in.shipping_cost = 0;
+	cr_assert_eq(put(), CB_ORD_UPDATED);
+}
+
+/* A guard that records what it was shown and answers as told. */
+struct seen {
+	int      calls, stored_null, answer;
+	int64_t  stored_shipping, in_shipping;
+	size_t   stored_payments;
+};
+
+static int
+recording_guard(void *arg, const cb_order *stored, const cb_order *imp, char *why, size_t whylen)
+{
+	struct seen *g = arg;
+
+	g->calls++;
+	g->stored_null = stored == NULL;
+	g->stored_shipping = stored ? stored->shipping_cost : -1;
+	g->stored_payments = stored ? stored->npayments : 0;
+	g->in_shipping = imp->shipping_cost;
+	if (g->answer == CB_GUARD_REFUSE)
+		snprintf(why, whylen, "refused by the test");
+	return g->answer;
+}
+
+static cb_ord_put_status
+put_with(struct seen *g, int *rc)
+{
+	cb_ord_put_status s = CB_ORD_CREATED;
+	char why[256] = "";
+
+	*rc = cb_store_order_put(st, &in, recording_guard, g, NULL, &s, why, sizeof(why));
+	if (*rc == CB_OK && s == CB_ORD_FROZEN)
+		cr_assert_str_eq(why, "refused by the test");
+	return s;
+}
+
+Test(orders, the_guard_sees_the_stored_order_inside_the_write)
+{
+	struct seen g = { 0 };
+	int rc;
+
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_CREATED);
+	cr_assert_eq(rc, CB_OK);
+	cr_assert_eq(g.calls, 1);
+	cr_assert(g.stored_null, "a new order has no stored side");
+	/* a replay is settled before the guard: it is not asked */
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_UNCHANGED);
+	cr_assert_eq(g.calls, 1);
+	refund(2898);
+	in.shipping_cost = 499;
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_UPDATED);
+	cr_assert_eq(g.calls, 2);
+	cr_assert(!g.stored_null);
+	cr_assert_eq(g.stored_shipping, 399, "the guard sees what is stored");
+	cr_assert_eq(g.in_shipping, 499, "and the import");
+	cr_assert_eq(g.stored_payments, 1, "with the payments (the refund)");
+}
+
+Test(orders, a_refusal_or_a_failing_guard_stores_nothing)
+{
+	struct seen g = { .answer = CB_GUARD_REFUSE };
+	cb_order_rec *rec;
+	int rc;
+
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_FROZEN);
+	cr_assert_eq(rc, CB_OK);
+	cr_assert_eq(cb_store_order_get(st, in.order_id, 0, &rec), CB_ENOTFOUND, "a refused creation");
+	g.answer = CB_GUARD_ALLOW;
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_CREATED);
+	in.shipping_cost = 0;
+	g.answer = CB_GUARD_REFUSE;
+	cr_assert_eq(put_with(&g, &rc), CB_ORD_FROZEN);
+	g.answer = CB_ENOMEM;
+	put_with(&g, &rc);
+	cr_assert_eq(rc, CB_ENOMEM, "the guard's failure is the import's");
+	rec = get();
+	cr_assert_eq(cb_order_rec_get(rec)->shipping_cost, 399, "neither update was stored");
+	cb_order_rec_free(rec);
 }

@@ -66,7 +66,8 @@ Test(store, set_versions)
 	cr_assert_eq(cb_store_set_latest(st, "s", &v), CB_ENOTFOUND);
 	cr_assert_eq(cb_store_set_put(st, "s", 1, "{\"v\":1}", 7, "catalog", "s.json"), CB_OK);
 	cr_assert_eq(cb_store_set_put(st, "s", 2, "{\"v\":2}", 7, "api", "ci"), CB_OK);
-	cr_assert_eq(cb_store_set_put(st, "s", 2, "{\"v\":3}", 7, "api", "ci"), CB_EINVAL);
+	cr_assert_eq(cb_store_set_put(st, "s", 2, "{\"v\":3}", 7, "api", "ci"), CB_ECONFLICT);
+	cr_assert(strstr(cb_errmsg(), "already published") != NULL, "%s", cb_errmsg());
 	cr_assert_eq(cb_store_set_latest(st, "s", &v), CB_OK);
 	cr_assert_eq(v.version, 2);
 	cr_assert_str_eq(v.body, "{\"v\":2}");
@@ -118,7 +119,8 @@ Test(store, keys)
 	cr_assert_eq(cb_store_key_verify(st, secret, 20, name), CB_ENOTFOUND);
 	cr_assert_eq(cb_store_key_verify(st, "Bearer", 6, name), CB_ENOTFOUND);
 	/* names are unique among active keys, and checked */
-	cr_assert_eq(cb_store_key_add(st, "ci", other), CB_EINVAL);
+	cr_assert_eq(cb_store_key_add(st, "ci", other), CB_ECONFLICT);
+	cr_assert(strstr(cb_errmsg(), "already an active key") != NULL, "%s", cb_errmsg());
 	cr_assert_eq(cb_store_key_add(st, "bad name", other), CB_EINVAL);
 	cr_assert_eq(cb_store_key_revoke(st, "ci"), CB_OK);
 	cr_assert_eq(cb_store_key_verify(st, secret, strlen(secret), name), CB_ENOTFOUND);

@@ -1,0 +1,15 @@
+/*
+ * schema.c - the schema versions every backend carries.  Version N means
+ * the same tables, columns and rules on every backend: each backend keeps
+ * its own SQL for step N in one numbered table (sqlite/sq_schema.c, later
+ * pg/), records every step it applied in a table schema_migrations
+ * (version, applied_at), and refuses a database whose version is newer
+ * than CB_STORE_SCHEMA_VERSION.  A released step is never edited: a change
+ * is a new step, written for every backend at once.
+ */
+#include "store_int.h"
+
+const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
+	/* 1 */ "code-set versions, API keys, incidents, events",
+	/* 2 */ "orders, their payments and the refund rows of each refund (seed 003)",
+};

@@ -1,0 +1,87 @@
+/*
+ * sq_store.c - the SQLite backend: one database file in WAL mode, opened
+ * as one writer connection and a few readers, and the operations table
+ * that the dispatcher (../store.c) calls.  The operations themselves live
+ * in the module files (sq_sets.c, sq_keys.c, sq_records.c, sq_orders.c),
+ * each over the transaction helpers of sq_tx.c.
+ */
+#include "sq_int.h"
+
+#include <stdlib.h>
+
+#include "alloc.h"
+
+static void
+sq_close(void *be)
+{
+	struct sq_store *st = be;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nconns; i++) {
+		sq__conn_close(&st->conns[i]);
+		pthread_mutex_destroy(&st->conns[i].mu);
+	}
+	free(st->conns);
+	free(st);
+}
+
+static int
+sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema)
+{
+	struct sq_store *st;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sq__rec_prepare()) != CB_OK)
+		return rc;
+	if ((st = cb__calloc(1, sizeof(*st))) == NULL ||
+	    (st->conns = cb__calloc((size_t)nreaders + 1, sizeof(*st->conns))) == NULL) {
+		free(st);
+		return cb__fail(CB_ENOMEM, "out of memory");
+	}
+	for (i = 0; i <= nreaders; i++)
+		pthread_mutex_init(&st->conns[i].mu, NULL);
+	st->nconns = (size_t)nreaders + 1;
+	if ((rc = sq__conn_open(&st->conns[0], t, 1)) != CB_OK ||
+	    (rc = sq__migrate(st->conns[0].db, schema)) != CB_OK)
+		goto fail;
+	for (i = 1; i < st->nconns; i++)
+		if ((rc = sq__conn_open(&st->conns[i], t, 0)) != CB_OK)
+			goto fail;
+	*out = st;
+	return CB_OK;
+fail:
+	sq_close(st);
+	return rc;
+}
+
+const struct cb_store_ops store__sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.set_get = sq__set_get,
+	.set_put = sq__set_put,
+	.set_versions = sq__set_versions,
+	.set_each_latest = sq__set_each_latest,
+	.key_add = sq__key_add,
+	.key_revoke = sq__key_revoke,
+	.key_find = sq__key_find,
+	.key_each = sq__key_each,
+	.rec_insert = sq__rec_insert,
+	.rec_list = sq__rec_list,
+	.rec_report = sq__rec_report,
+	.rec_count = sq__rec_count,
+	.order_put = sq__order_put,
+	.order_get = sq__order_get,
+	.order_list = sq__order_list,
+	.refund_create = sq__refund_create,
+	.pay_claim = sq__pay_claim,
+	.pay_sending = sq__pay_sending,
+	.pay_later = sq__pay_later,
+	.pay_fail = sq__pay_fail,
+	.pay_complete = sq__pay_complete,
+	.pay_counts = sq__pay_counts,
+};
