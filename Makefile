@@ -13,13 +13,14 @@
 #   make install  install binary, library, header, pkg-config file, catalogs,
 #                 man pages, completions, systemd units (PREFIX=/usr/local,
 #                 DESTDIR=; see docs/install.md)
+#   make bench-check  ns per code check on the bundled catalogs (bench/check)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install deb man clean
+.PHONY: all deps build run demo test install deb man bench-check clean
 
 all: build
 
@@ -53,6 +54,9 @@ deb: deps $(BUILD)/build.ninja
 # The man pages (scdoc), in $(BUILD)/man; `man -l $(BUILD)/man/codebook.1`.
 man: deps $(BUILD)/build.ninja
 	$(CMAKE) --build $(BUILD) --target man
+
+bench-check: build
+	$(CMAKE) --build $(BUILD) --target bench-check
 
 clean:
 	rm -rf $(BUILD) build-clang build-san build-fuzz build-deb

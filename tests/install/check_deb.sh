@@ -55,15 +55,17 @@ cat >/tmp/prog.c <<'EOC'
 int main(void)
 {
 	cb_codeset *cs;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	const char *code = "FRAUD.CHARGEBACK";
+	char msg[CB_CHECK_MESSAGE_MAX];
 
 	if (cb_codeset_load_file(&cs, "/usr/share/codebook/catalogs/outbound.json") != CB_OK) {
 		fprintf(stderr, "%s\n", cb_errmsg());
 		return 2;
 	}
 	cb_check(&r, cs, code, strlen(code), NULL, 0);
-	printf("libcodebook %s: %s: %s\n", cb_version(), cb_reason_name(r.reason), r.message);
+	cb_check_message(msg, sizeof(msg), &r);
+	printf("libcodebook %s: %s: %s\n", cb_version(), cb_reason_name(r.reason), msg);
 	cb_codeset_free(cs);
 	return r.accepted ? 0 : 1;
 }

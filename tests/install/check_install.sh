@@ -81,15 +81,21 @@ cat >"$tmp/demo.c" <<'EOC'
 int main(int argc, char **argv)
 {
 	cb_codeset *cs;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	cb_ctx rule = cb_ctx_make("rule", "A3");
+	char msg[CB_CHECK_MESSAGE_MAX];
 
+	if (!CB_VERSION_CHECK()) {
+		fprintf(stderr, "libcodebook %s does not implement %s\n", cb_version(), CB_VERSION_STRING);
+		return 2;
+	}
 	if (argc < 2 || cb_codeset_load_file(&cs, argv[1]) != CB_OK) {
 		fprintf(stderr, "%s\n", cb_errmsg());
 		return 2;
 	}
 	cb_check(&r, cs, "APP_MISSED_WEBHOOK", strlen("APP_MISSED_WEBHOOK"), &rule, 1);
-	printf("%s: %s\n", cb_reason_name(r.reason), r.message);
+	cb_check_message(msg, sizeof(msg), &r);
+	printf("%s: %s\n", cb_reason_name(r.reason), msg);
 	cb_codeset_free(cs);
 	return r.accepted ? 0 : 1;
 }
@@ -127,6 +133,18 @@ if readelf -d "$tmp/demo-static" | grep -q 'NEEDED.*libcodebook'; then
 	fail "demo-static needs libcodebook.so"
 fi
 run_demo "$tmp/demo-static"
+
+# the example of libcodebook(3), as printed there, builds and runs
+if [ -f "$src/packaging/man/libcodebook.3.scd" ]; then
+	sed -n '/^# EXAMPLES/,/^# FILES/p' "$src/packaging/man/libcodebook.3.scd" |
+		sed -n '/^```$/,/^```$/p' | sed '/^```$/d; s/\\\\n/\\n/g' |
+		sed "s|/usr/share/codebook/|$prefix/share/codebook/|" >"$tmp/man3.c"
+	grep -q 'int main' "$tmp/man3.c" || fail "no example in libcodebook.3.scd"
+	# shellcheck disable=SC2086
+	$cc $extra -std=c17 -Wall -Wextra -Werror "$tmp/man3.c" -o "$tmp/man3" $flags ||
+		fail "the example of libcodebook(3) does not build"
+	run_demo env LD_LIBRARY_PATH="$prefix/lib" "$tmp/man3"
+fi
 
 # DESTDIR: a staged tree whose files name the final prefix; nothing outside it
 stage=$tmp/stage

@@ -96,11 +96,15 @@ def check(name, help_text, allowed=None):
     for flag in sorted(help_flags):
         if not has_flag(text, flag):
             failures.append(f"{name}: {flag} is in --help but not in the page")
-    known = help_flags | {"-h"} | (allowed or set())
+    known = help_flags | {"-h"} | (allowed or set()) | global_flags
     for flag in sorted(documented_flags(text)):
         if flag not in known:
             failures.append(f"{name}: the page documents {flag}, which the program does not know")
 
+
+# --json is taken in any position by main (src/cli/main.c), so every page may list it
+with open(os.path.join(src, "src", "cli", "main.c"), encoding="utf-8") as f:
+    global_flags = {"--json"} if '"--json"' in f.read() else set()
 
 top = run(codebook, "--help")
 commands = re.findall(r"^  ([a-z][a-z-]*) ", top.split("commands:", 1)[1].split("\n\n", 1)[0], re.M)
