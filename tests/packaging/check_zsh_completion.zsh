@@ -8,12 +8,16 @@ zmodload zsh/zpty || { print "zsh/zpty is not available"; exit 77 }
 compdir=${1:A}
 codebook=${2:A}
 integer failed=0
+# compinit's dump file lives here: named /dev/null, it made zsh replace the
+# device with a regular file (as root, for the whole machine)
+scratch=$(mktemp -d)
+trap 'rm -rf $scratch' EXIT
 
 # The matches zsh offers for the line $1 (typed, then TAB), one a line.
 offered() {
   zpty cbz zsh -f -i
   zpty -w cbz "PROMPT= RPROMPT= ; path=(${(q)codebook:h} \$path); fpath=(${(q)compdir} \$fpath)"
-  zpty -w cbz "autoload -Uz compinit; compinit -u -D -d /dev/null"
+  zpty -w cbz "unset HISTFILE; autoload -Uz compinit; compinit -u -D -d ${(q)scratch}/zcompdump"
   zpty -w cbz 'compadd () {
     if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi
     typeset -a __hits
