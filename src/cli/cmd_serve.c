@@ -25,7 +25,7 @@ static const char usage[] =
     "error explanations, publishing through the governance gate, incident reasons and\n"
     "outbound events, orders and their cancellations, stored in SQLite.\n\n"
     "  --listen HOST:PORT        address to bind (default 127.0.0.1:8080; port 0 picks a\n"
-    "                            free one: the first log line has the URL)\n"
+    "                            free one: the \"listening\" log line has the URL)\n"
     "  --db PATH                 SQLite database, created when missing (default ./var/codebook.db)\n"
     "  --catalogs DIR            code-set files passed through the governance gate at start\n"
     "                            and on SIGHUP (default: the bundled catalogs)\n"
