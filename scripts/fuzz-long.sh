@@ -50,7 +50,7 @@ for t in $targets; do
 	t1=$(date +%s.%N)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log" | tail -1)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%d", s > 0 ? n / s : 0 }')
+	rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
 	if [ "$rc" -eq 0 ]; then
 		result="no crash"
 		"$bin" -merge=1 "fuzz/corpus/$t" "$work" >"$out/$t.merge.log" 2>&1 || result="no crash (merge failed)"
