@@ -48,9 +48,9 @@ the page is rendered):
 Matching: "..." alone on a line stands for any lines (none included);
 "..." inside a line for any text.  Values that differ from run to run are
 masked on both sides: timestamps, request ids (the service's, and the date
-and time in the marketplace simulator's), durations, the signed timestamp
-and signature of a marketplace request, a worker's id, and the speed line of
-`codebook validate`.  A block preceded by
+and time in the marketplace simulator's), durations, Unix times (ten
+digits), the signature of a marketplace request, a worker's id, and the
+speed line of `codebook validate`.  A block preceded by
     <!-- doctest: skip REASON -->
 is not run (the reason is printed); such blocks are counted in the summary.
 
@@ -87,9 +87,9 @@ MASKS = [
     (re.compile(r"[0-9.]+ MB in [0-9.]+ s: [0-9]+ MB/s, [0-9]+ lines/s \([0-9]+ threads?\)"), "<SPEED>"),
     # the marketplace simulator's request ids: its clock, then a sequence number
     (re.compile(r"\b20\d{12}(0101[0-9A-F]{16})\b"), r"<STAMP>\1"),
-    # a signed marketplace request: its timestamp and signature; the time it took
-    (re.compile(r"([?&]timestamp=)\d+"), r"\1<T>"),
+    # a signed marketplace request: its signature; the time it took
     (re.compile(r"([?&]sign=)[0-9a-f]{64}"), r"\1<SIGN>"),
+    (re.compile(r"(?<![\d.])1[6-9]\d{8}(?![\d.])"), "<UNIX-TIME>"),
     (re.compile(r"^(tiktok: .*)\(\d+ ms\)$"), r"\1(<N> ms)"),
     # a cancellation worker's id: host, pid, random
     (re.compile(r'("worker":")[^"]*(")'), r"\1<WORKER>\2"),
@@ -204,6 +204,7 @@ set +e
 __doctest_status=0
 doctest_bg() {
 	local name=$1; shift
+	: >".doctest/$name.out"
 	"$@" </dev/null >".doctest/$name.out" 2>".doctest/$name.log" &
 	echo $! >>.doctest/pids
 	eval "__doctest_pid_$name=$!"
@@ -281,9 +282,9 @@ class Session:
         if BACKGROUND.search(cmd):
             self.nbg += 1
             out = ".doctest/bg-%d.out" % self.nbg
-            return self.run("( exit $__doctest_status )\n%s </dev/null >%s 2>&1 &\n"
+            return self.run(": >%s\n( exit $__doctest_status )\n%s </dev/null >%s 2>&1 &\n"
                             "echo $! >>.doctest/pids\n__doctest_wait_lines %s %d $!\ncat %s"
-                            % (BACKGROUND.sub("", cmd), out, out, nexpected, out))
+                            % (out, BACKGROUND.sub("", cmd), out, out, nexpected, out))
         return self.run("( exit $__doctest_status )\n{\n%s\n} </dev/null" % cmd)
 
     def close(self):
@@ -391,13 +392,13 @@ def run_file(path, bindir, src, update):
             for page, real in addrs:
                 cmd = re.sub(re.escape(page) + r"(?!\d)", real, cmd)
             out, why = session.command(cmd, len([x for x in expected if x.strip() != "..."]))
+            out = out.rstrip("\n")
+            learn_addresses(expected, out.split("\n"), addrs)
             for page, real in addrs:
                 out = re.sub(re.escape(real) + r"(?!\d)", page, out)
-            out = out.rstrip("\n")
             if why is not None:
                 out += "\n<%s>" % why
             outs.append(out)
-            learn_addresses(expected, out.split("\n"), addrs)
     finally:
         if session is not None:
             session.close()
