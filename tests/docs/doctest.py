@@ -375,7 +375,7 @@ def run_file(path, bindir, src, update):
         for m in SETUP.finditer(text):
             out, why = session.run("set -e\n%s\nset +e\n__doctest_status=0" % m.group(1).strip())
             if why is not None:
-                raise RuntimeError("%s: the setup failed (%s):\n%s" % (path, why, out))
+                raise RuntimeError("the setup failed (%s):\n%s" % (why, out.rstrip("\n")))
         addrs = []              # (the page's address, the real one)
         if any(SERVER_ADDR.search(c[1]) for _, c in cmds):
             envfile = os.path.join(work, ".doctest", "env")
@@ -392,7 +392,7 @@ def run_file(path, bindir, src, update):
             for page, real in addrs:
                 cmd = re.sub(re.escape(page) + r"(?!\d)", real, cmd)
             out, why = session.command(cmd, len([x for x in expected if x.strip() != "..."]))
-            out = out.rstrip("\n")
+            out = out.replace("\r\n", "\n").rstrip("\n")   # HTTP headers, as a terminal shows them
             learn_addresses(expected, out.split("\n"), addrs)
             for page, real in addrs:
                 out = re.sub(re.escape(real) + r"(?!\d)", page, out)
@@ -440,9 +440,15 @@ def main(argv):
     total = failed = skipped = 0
     for f in files:
         path = os.path.abspath(f)
-        n, nf, ns, failures = run_file(path, bindir, src, update)
-        total, failed, skipped = total + n, failed + nf, skipped + ns
         rel = os.path.relpath(path, src)
+        try:
+            n, nf, ns, failures = run_file(path, bindir, src, update)
+        except RuntimeError as e:
+            # the setup or the service did not start: none of the file's commands ran
+            print("--- %s: %s" % (rel, e))
+            n = nf = sum(len(b.cmds) for b in parse(path) if b.skip is None)
+            ns, failures = 0, []
+        total, failed, skipped = total + n, failed + nf, skipped + ns
         print("%s: %d commands, %d failed, %d skipped" % (rel, n, nf, ns))
         for b, lineno, cmd, expected, actual in failures:
             print("--- %s:%d: $ %s" % (rel, lineno, cmd))
