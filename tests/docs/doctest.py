@@ -41,7 +41,8 @@ the page is rendered):
           doctest_url NAME              wait (at most 20 s) for the first line
                                         NAME printed, e.g. a server's URL, and
                                         print it
-        and what they export is seen by the sessions and the service.
+        What they set is seen by the sessions; what they export, by the
+        service too.
     <!-- doctest: serve FLAGS -->
         more flags for the `codebook serve` above (started after the setup).
 
