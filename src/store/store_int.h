@@ -16,6 +16,8 @@
 
 #include "store.h"
 
+#include <pthread.h>
+
 #include "arena.h"
 #include "err.h"
 
@@ -96,6 +98,14 @@ struct cb_store_ops {
 	/* CB_ECONFLICT when the version exists */
 	int (*set_put)(void *be, const char *name, int version, const char *body, size_t len,
 	    const char *etag, const char *source, const char *by);
+	/* one transaction: read the latest version of @p->name, check the
+	 * set-count limit when there is none (store__setpub_full), ask the gate,
+	 * insert when it says CB_GATE_PUBLISH; CB_ECONFLICT when the version's
+	 * key is taken (the dispatcher tries again) */
+	int (*set_publish)(void *be, const cb_store_setpub *p, const char *etag,
+	    cb_store_setpub_status *status);
+	/* wait for *serial to change, at most @timeout_ms (cb_store_set_watch) */
+	int (*set_watch)(void *be, int64_t *serial, unsigned timeout_ms);
 	/* every version of @name, oldest first, no body */
 	int (*set_versions)(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 	/* the latest version of every set, body included, by name */
@@ -136,6 +146,7 @@ struct cb_store_ops {
 	    int64_t *payment_id, int64_t *order_seq);
 	int (*pay_sending)(void *be, int64_t payment_id, const char *owner, const char *reason_key,
 	    int defaulted, int64_t lease_until_ms, const char *now);
+	int (*pay_extend)(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 	int (*pay_later)(void *be, int64_t payment_id, const char *owner, const cb_pay_later *l,
 	    const char *now);
 	int (*pay_fail)(void *be, int64_t payment_id, const char *owner, const char *error_text,
@@ -153,7 +164,18 @@ struct cb_store {
 	const struct cb_store_ops *ops;
 	void                      *be;
 	int                        schema;
+	pthread_mutex_t            health_mu;
+	cb_store_health            health;
 };
+
+/* Note the outcome @rc of a write in st->health (store.c); returns @rc. */
+int store__note(cb_store *st, int rc);
+
+/* The set-count rule of a publish (sets.c), for backends: given that
+ * @p->name has no stored version, that @nstored sets are stored, and
+ * @is_stored(@arg, name) for each reserved name, is there no room? */
+int store__setpub_full(const cb_store_setpub *p, int64_t nstored,
+    int (*is_stored)(void *arg, const char *name), void *arg);
 
 /* An order read from the store: everything it points to lives in its arena. */
 struct cb_order_rec {

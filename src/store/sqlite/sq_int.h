@@ -33,6 +33,13 @@ struct sq_conn {
 struct sq_store {
 	struct sq_conn *conns;      /* [0] writes; the rest read */
 	size_t          nconns;
+	/* the follower's connection (cb_store_set_watch), opened on first use:
+	 * PRAGMA data_version counts other connections' commits on it alone */
+	struct sq_conn  watch;
+	struct store_target target;    /* to open it (conn points into it or at conn_copy) */
+	char           *conn_copy;
+	int64_t         watch_dv;      /* data_version when the serial was last read */
+	int64_t         watch_serial;
 };
 
 /* ---- sq_tx.c ------------------------------------------------------------ */
@@ -98,6 +105,8 @@ int sq__migrate(sqlite3 *db, int *schema);
 int sq__set_get(void *be, const char *name, int version, int latest, cb_store_setver *out);
 int sq__set_put(void *be, const char *name, int version, const char *body, size_t len,
     const char *etag, const char *source, const char *by);
+int sq__set_publish(void *be, const cb_store_setpub *p, const char *etag, cb_store_setpub_status *status);
+int sq__set_watch(void *be, int64_t *serial, unsigned timeout_ms);
 int sq__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 int sq__set_each_latest(void *be, cb_store_setver_fn fn, void *arg);
 
@@ -123,6 +132,7 @@ int sq__pay_claim(void *be, const char *owner, int64_t now_ms, int64_t due_ms, i
     int64_t *payment_id, int64_t *order_seq);
 int sq__pay_sending(void *be, int64_t payment_id, const char *owner, const char *reason_key,
     int defaulted, int64_t lease_until_ms, const char *now);
+int sq__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 int sq__pay_later(void *be, int64_t payment_id, const char *owner, const cb_pay_later *l,
     const char *now);
 int sq__pay_fail(void *be, int64_t payment_id, const char *owner, const char *error_text,

@@ -22,7 +22,7 @@ enum {
 	SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF, SO_ROW_INSERT,
 	SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS, SO_PAY_COMPLETE,
 	SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META, SO_ACTIVE_REFUND,
-	SO_PAY_ROWS,
+	SO_PAY_ROWS, SO_PAY_EXTEND,
 	SO_COUNT
 };
 
@@ -96,6 +96,9 @@ static const char *const sql[SO_COUNT] = {
 	[SO_ACTIVE_REFUND] = "SELECT id FROM order_payments WHERE order_seq = ?1 AND type = 'Refund'"
 	    " AND status IN ('Pending', 'Processing') ORDER BY id LIMIT 1",
 	[SO_PAY_ROWS] = "SELECT row, kind, item_line, amount FROM refund_rows WHERE payment_id = ?1 ORDER BY row",
+	/* a heartbeat never shortens a lease */
+	[SO_PAY_EXTEND] = "UPDATE order_payments SET lease_expires_ms = MAX(lease_expires_ms, ?3)"
+	    " WHERE id = ?1 AND lease_owner = ?2",
 };
 
 /* ---- reading ---------------------------------------------------------- */
@@ -784,6 +787,29 @@ sq__pay_sending(void *be, int64_t payment_id, const char *owner, const char *rea
 		.defaulted = defaulted, .lease_until_ms = lease_until_ms };
 
 	return sq__write(be, "record the cancel", sending_tx, &p);
+}
+
+static int
+extend_tx(struct sq_conn *c, void *arg)
+{
+	struct pay *p = arg;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sq__stmt(c, sql[SO_PAY_EXTEND], &s)) != CB_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, p->id);
+	sq__bind_str(s, 2, p->owner);
+	sqlite3_bind_int64(s, 3, p->lease_until_ms);
+	return guarded(c, s, "extend the lease");
+}
+
+int
+sq__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms)
+{
+	struct pay p = { .id = payment_id, .owner = owner, .lease_until_ms = lease_until_ms };
+
+	return sq__write(be, "extend the lease", extend_tx, &p);
 }
 
 static int

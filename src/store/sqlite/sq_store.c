@@ -23,6 +23,10 @@ sq_close(void *be)
 		sq__conn_close(&st->conns[i]);
 		pthread_mutex_destroy(&st->conns[i].mu);
 	}
+	if (st->watch.db != NULL)
+		sq__conn_close(&st->watch);
+	pthread_mutex_destroy(&st->watch.mu);
+	free(st->conn_copy);
 	free(st->conns);
 	free(st);
 }
@@ -45,6 +49,15 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	for (i = 0; i <= nreaders; i++)
 		pthread_mutex_init(&st->conns[i].mu, NULL);
 	st->nconns = (size_t)nreaders + 1;
+	pthread_mutex_init(&st->watch.mu, NULL);
+	st->target = *t;
+	if (t->conn == t->path)
+		st->target.conn = st->target.path;
+	else if ((st->conn_copy = cb__strdup(t->conn)) == NULL) {
+		rc = cb__fail(CB_ENOMEM, "out of memory");
+		goto fail;
+	} else
+		st->target.conn = st->conn_copy;
 	if ((rc = sq__conn_open(&st->conns[0], t, 1)) != CB_OK ||
 	    (rc = sq__migrate(st->conns[0].db, schema)) != CB_OK)
 		goto fail;
@@ -64,6 +77,8 @@ const struct cb_store_ops store__sqlite_ops = {
 	.close = sq_close,
 	.set_get = sq__set_get,
 	.set_put = sq__set_put,
+	.set_publish = sq__set_publish,
+	.set_watch = sq__set_watch,
 	.set_versions = sq__set_versions,
 	.set_each_latest = sq__set_each_latest,
 	.key_add = sq__key_add,
@@ -80,6 +95,7 @@ const struct cb_store_ops store__sqlite_ops = {
 	.refund_create = sq__refund_create,
 	.pay_claim = sq__pay_claim,
 	.pay_sending = sq__pay_sending,
+	.pay_extend = sq__pay_extend,
 	.pay_later = sq__pay_later,
 	.pay_fail = sq__pay_fail,
 	.pay_complete = sq__pay_complete,
