@@ -487,8 +487,8 @@ h_set_put(struct svc_req *r)
 		svc_problem_end(r, &w);
 		break;
 	case PUB_TOO_HIGH:
-		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "version %d of %s is above the highest version a "
-		    "set may have (%d): nothing was stored", v, name, CB_SVC_MAX_SET_VERSION);
+		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "a new set starts at version %d at most (each next "
+		    "version is the previous plus one), not %d: nothing was stored", CB_SVC_MAX_SET_VERSION, v);
 		cb_jw_kstr(&w, "limit", "set_version");
 		cb_jw_kint(&w, "max", CB_SVC_MAX_SET_VERSION);
 		svc_problem_end(r, &w);

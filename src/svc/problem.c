@@ -87,7 +87,7 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	[P_LIMIT_EXCEEDED] = { 422, "limit-exceeded", "Limit exceeded",
 	    "The request would pass one of the server's limits (docs/http.md, Limits): \"limit\" names "
 	    "it (code_sets: the number of code sets stored, with room always kept for the bundled ones; "
-	    "set_version: the highest version number) and \"max\" gives its value. Limits are checked "
+	    "set_version: the highest first version of a new set) and \"max\" gives its value. Limits are checked "
 	    "before anything is written: nothing was stored." },
 	[P_OUTCOME_UNKNOWN] = { 503, "outcome-unknown", "Outcome unknown",
 	    "The database failed while committing this write (an I/O error during the commit, or the "

@@ -28,6 +28,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,10 +234,13 @@ gate(void *arg, const cb_store_setver *latest)
 	cb_report_free(o->report);
 	o->report = NULL;
 	o->current_version = latest ? latest->version : 0;
-	o->expected_version = latest ? latest->version + 1 : 0;
+	/* a set stored at INT_MAX (before versions were checked) has no next */
+	o->expected_version = latest ? latest->version + (latest->version < INT_MAX) : 0;
 	if (latest == NULL) {
-		o->outcome = PUB_CREATED;
-		return CB_GATE_PUBLISH;
+		/* a new set may start anywhere below the ceiling, so that it always
+		 * has room for successors (each exactly the previous plus one) */
+		o->outcome = v > CB_SVC_MAX_SET_VERSION ? PUB_TOO_HIGH : PUB_CREATED;
+		return o->outcome == PUB_CREATED ? CB_GATE_PUBLISH : CB_GATE_REFUSE;
 	}
 	if (latest->body_len == g->set->json_len && memcmp(latest->body, g->set->json, latest->body_len) == 0) {
 		o->outcome = PUB_UNCHANGED;
@@ -283,10 +287,6 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (cb_codeset_version(cs) > CB_SVC_MAX_SET_VERSION) {
-		out->outcome = PUB_TOO_HIGH;
-		return CB_OK;
-	}
 	pthread_mutex_lock(&s->publish_mu);
 	/* everything that can fail is done before the write: a version that is
 	 * stored can always be served */

@@ -183,6 +183,26 @@ Test(orders, claims_are_exclusive_and_leases_expire)
 	cr_assert_eq(cb_store_pay_sending(st, pid, "B", "seller_cancel_reason_out_of_stock_uk", 1, 99999), CB_OK);
 }
 
+Test(orders, heartbeats_extend_only_the_holders_lease)
+{
+	int64_t pid, got, seq;
+
+	put();
+	pid = refund(2898);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
+	/* A's heartbeat keeps the lease past its first expiry (6000) */
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 9000), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 7000, 7000, 5000, &got, &seq), CB_ENOTFOUND);
+	/* a late heartbeat never shortens it */
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 8000), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 8500, 8500, 5000, &got, &seq), CB_ENOTFOUND);
+	/* the heartbeats stop (A died): B takes over once it runs out */
+	cr_assert_eq(cb_store_pay_claim(st, "B", 9000, 9000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(got, pid);
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 99999), CB_ENOTFOUND, "A's lease is lost");
+	cr_assert_eq(cb_store_pay_extend(st, pid, "B", 20000), CB_OK);
+}
+
 Test(orders, later_waits_for_its_time)
 {
 	cb_pay_later l = { CB_PAY_PENDING, CB_CANCEL_NONE, 50000, "36009002", "Too many requests", NULL, "rid" };
