@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "jsonw.h"
+#include "logger.h"
 
 enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
@@ -19,6 +20,7 @@ enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
 struct cli {
 	const char *catalogs;   /* resolved directory */
+	const char *catalogs_from; /* "--catalogs", "CODEBOOK_CATALOGS" or NULL (the bundled default) */
 	int         json;       /* --json given before the command */
 	cb_catalog *cat;        /* loaded on first use */
 	cb_codeset *file_set;   /* a set loaded from a path argument */
@@ -81,6 +83,12 @@ int cli_opt_uint(const char *opt, const char *arg, unsigned min, unsigned max, u
 int cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
 /* --log-level LEVEL: sets the level of the log lines (util/logger.h). */
 int cli_opt_log_level(const char *arg);
+/* The same checks for a value from anywhere (a flag, the environment, a
+ * configuration file): @what names it in the message ("--threads",
+ * "environment CODEBOOK_THREADS", "codebook.conf:3: threads"). */
+int cli_value_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+int cli_value_duration_ms(const char *what, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
+int cli_value_log_level(const char *what, const char *arg, cb_log_level *out);
 
 /*
  * A command whose arguments are only positionals (--json is taken by main):

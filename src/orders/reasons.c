@@ -11,6 +11,7 @@
  * them, and the gate refuses what would break the set's users.
  */
 #include "err.h"
+#include "market.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -73,13 +74,99 @@ article(cb_ord_status st)
 	return st == CB_ORD_INCOMPLETE ? "an" : "a";
 }
 
+/* Where a status the reasons are judged in is. */
+struct pick {
+	const cb_codeset *rr;
+	cb_ord_status     st;
+	const char       *status_value;
+	size_t            d, v;        /* the dimension and its value */
+	cb_ctx            ctx;
+	char              avail[2048]; /* the keys usable there */
+};
+
+/* No key asked for: the default, or where it does not suit the status the
+ * "Out of stock" seller-cancel reason that does (seed 003: the unpaid key
+ * for status 0). */
+static int
+pick_default(const struct pick *pk, const char **key, int *defaulted, char *err, size_t errlen)
+{
+	const cb_codeset *rr = pk->rr;
+	cb_check_result r;
+	size_t i;
+
+	cb_check(&r, rr, CB_REASON_DEFAULT, strlen(CB_REASON_DEFAULT), &pk->ctx, 1);
+	if (r.accepted && r.entry != NULL && usable(rr, r.entry, pk->d, pk->v)) {
+		*key = cb_entry_code(r.entry);
+		*defaulted = 1;
+		return 0;
+	}
+	for (i = 0; i < cb_codeset_entry_count(rr); i++) {
+		const cb_entry *e = cb_codeset_entry(rr, i);
+		const char *t = cb_reason_text(rr, cb_entry_code(e));
+		if (usable(rr, e, pk->d, pk->v) && t != NULL && strcasecmp(t, CB_REASON_DEFAULT_TEXT) == 0) {
+			*key = cb_entry_code(e);
+			*defaulted = 1;
+			return 0;
+		}
+	}
+	(void)snprintf(err, errlen, "No reason key was given and there is no default for %s %s order "
+	    "(order status %s): neither %s nor another \"%s\" reason is available. Keys available: %s.",
+	    article(pk->st), cb_ord_status_name(pk->st), pk->status_value, CB_REASON_DEFAULT,
+	    CB_REASON_DEFAULT_TEXT, pk->avail);
+	return 1;
+}
+
+/* The key asked for, checked in the order's status. */
+static int
+pick_requested(const struct pick *pk, const char *requested, const char **key, char *err, size_t errlen)
+{
+	const cb_codeset *rr = pk->rr;
+	const char *st = cb_ord_status_name(pk->st), *sv = pk->status_value, *art = article(pk->st);
+	cb_check_result r;
+
+	cb_check(&r, rr, requested, strlen(requested), &pk->ctx, 1);
+	switch (r.reason) {
+	case CB_VALID:
+	case CB_DEPRECATED:
+		if (!r.accepted) {
+			(void)snprintf(err, errlen, "Reason key \"%s\" is deprecated and no longer accepted. Keys "
+			    "available for %s %s order (order status %s): %s.", requested, art, st, sv, pk->avail);
+			return 1;
+		}
+		/* FALLTHROUGH */
+	case CB_NOT_APPLICABLE:
+		if (r.entry != NULL && strcmp(cb_entry_category(r.entry), CB_REASON_CATEGORY) != 0) {
+			(void)snprintf(err, errlen, "Reason key \"%s\" is a %s reason, not a seller's cancel "
+			    "reason. Keys available for %s %s order (order status %s): %s.", requested,
+			    cb_entry_category(r.entry), art, st, sv, pk->avail);
+			return 1;
+		}
+		if (r.reason == CB_NOT_APPLICABLE) {
+			(void)snprintf(err, errlen, "Reason key \"%s\" is not available for %s %s order (order "
+			    "status %s). Keys available: %s.", requested, art, st, sv, pk->avail);
+			return 1;
+		}
+		*key = requested;
+		return 0;
+	case CB_RETIRED:
+		(void)snprintf(err, errlen, "Reason key \"%s\" was retired: TikTok Shop no longer lists it (%s "
+		    "v%d). Keys available for %s %s order (order status %s): %s.", requested, cb_codeset_name(rr),
+		    cb_codeset_version(rr), art, st, sv, pk->avail);
+		return 1;
+	default:
+		(void)snprintf(err, errlen, "Reason key \"%s\" is not a TikTok Shop reverse reason (%s v%d). Keys "
+		    "available for %s %s order (order status %s): %s.", requested, cb_codeset_name(rr),
+		    cb_codeset_version(rr), art, st, sv, pk->avail);
+		return 1;
+	}
+}
+
 int
 cb_reason_pick(const cb_codeset *rr, cb_ord_status st, const char *status_value,
     const char *requested, const char **key, int *defaulted, char *err, size_t errlen)
 {
-	char avail[2048], values[256];
-	cb_check_result r;
-	cb_ctx ctx;
+	struct pick pk;
+	char values[256];
 	int d, v;
 	size_t i, o = 0;
 
@@ -100,69 +187,16 @@ cb_reason_pick(const cb_codeset *rr, cb_ord_status st, const char *status_value,
 		    status_value, cb_ord_status_name(st), cb_codeset_name(rr), cb_codeset_version(rr), values);
 		return 1;
 	}
-	available(rr, (size_t)d, (size_t)v, avail, sizeof(avail));
-	ctx = cb_ctx_make(DIM, status_value);
-	if (requested == NULL) {
-		cb_check(&r, rr, CB_REASON_DEFAULT, strlen(CB_REASON_DEFAULT), &ctx, 1);
-		if (r.accepted && r.entry != NULL && usable(rr, r.entry, (size_t)d, (size_t)v)) {
-			*key = cb_entry_code(r.entry);
-			*defaulted = 1;
-			return 0;
-		}
-		/* where the default does not suit the status, the "Out of stock"
-		 * reason that does (seed 003: the unpaid key for status 0) */
-		for (i = 0; i < cb_codeset_entry_count(rr); i++) {
-			const cb_entry *e = cb_codeset_entry(rr, i);
-			const char *t = cb_reason_text(rr, cb_entry_code(e));
-			if (usable(rr, e, (size_t)d, (size_t)v) && t != NULL && strcasecmp(t, CB_REASON_DEFAULT_TEXT) == 0) {
-				*key = cb_entry_code(e);
-				*defaulted = 1;
-				return 0;
-			}
-		}
-		(void)snprintf(err, errlen, "No reason key was given and there is no default for %s %s order "
-		    "(order status %s): neither %s nor another \"%s\" reason is available. Keys available: %s.",
-		    article(st), cb_ord_status_name(st), status_value, CB_REASON_DEFAULT, CB_REASON_DEFAULT_TEXT,
-		    avail);
-		return 1;
-	}
-	cb_check(&r, rr, requested, strlen(requested), &ctx, 1);
-	switch (r.reason) {
-	case CB_VALID:
-	case CB_DEPRECATED:
-		if (!r.accepted) {
-			(void)snprintf(err, errlen, "Reason key \"%s\" is deprecated and no longer accepted. Keys "
-			    "available for %s %s order (order status %s): %s.", requested, article(st),
-			    cb_ord_status_name(st), status_value, avail);
-			return 1;
-		}
-		/* FALLTHROUGH */
-	case CB_NOT_APPLICABLE:
-		if (r.entry != NULL && strcmp(cb_entry_category(r.entry), CB_REASON_CATEGORY) != 0) {
-			(void)snprintf(err, errlen, "Reason key \"%s\" is a %s reason, not a seller's cancel "
-			    "reason. Keys available for %s %s order (order status %s): %s.", requested,
-			    cb_entry_category(r.entry), article(st), cb_ord_status_name(st), status_value, avail);
-			return 1;
-		}
-		if (r.reason == CB_NOT_APPLICABLE) {
-			(void)snprintf(err, errlen, "Reason key \"%s\" is not available for %s %s order (order "
-			    "status %s). Keys available: %s.", requested, article(st), cb_ord_status_name(st),
-			    status_value, avail);
-			return 1;
-		}
-		*key = requested;
-		return 0;
-	case CB_RETIRED:
-		(void)snprintf(err, errlen, "Reason key \"%s\" was retired: TikTok Shop no longer lists it (%s "
-		    "v%d). Keys available for %s %s order (order status %s): %s.", requested, cb_codeset_name(rr),
-		    cb_codeset_version(rr), article(st), cb_ord_status_name(st), status_value, avail);
-		return 1;
-	default:
-		(void)snprintf(err, errlen, "Reason key \"%s\" is not a TikTok Shop reverse reason (%s v%d). Keys "
-		    "available for %s %s order (order status %s): %s.", requested, cb_codeset_name(rr),
-		    cb_codeset_version(rr), article(st), cb_ord_status_name(st), status_value, avail);
-		return 1;
-	}
+	pk.rr = rr;
+	pk.st = st;
+	pk.status_value = status_value;
+	pk.d = (size_t)d;
+	pk.v = (size_t)v;
+	pk.ctx = cb_ctx_make(DIM, status_value);
+	available(rr, pk.d, pk.v, pk.avail, sizeof(pk.avail));
+	if (requested == NULL)
+		return pick_default(&pk, key, defaulted, err, errlen);
+	return pick_requested(&pk, requested, key, err, errlen);
 }
 
 /* ---- the sync: the next version of the mirror ---------------------------- */

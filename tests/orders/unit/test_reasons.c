@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "market/market.h"
 #include "orders/orders.h"
 
 static cb_codeset *rr;
