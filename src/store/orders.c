@@ -131,6 +131,7 @@ int
 cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[32],
     int64_t amount, const char *currency, const char *reason_key,
     const cb_refund_row *rows, size_t nrows, const char *request_id,
+    const char *idem_key, const unsigned char *idem_fp,
     cb_refund_put_status *status, int64_t *payment_id)
 {
 	struct store_refund r;
@@ -138,14 +139,36 @@ cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[3
 	int rc;
 
 	if (st == NULL || money_fp == NULL || currency == NULL || (rows == NULL && nrows > 0) ||
-	    status == NULL || payment_id == NULL || amount <= 0)
+	    status == NULL || payment_id == NULL || amount <= 0 ||
+	    (idem_key != NULL && (idem_fp == NULL || idem_key[0] == '\0' ||
+	    strlen(idem_key) > CB_IDEM_KEY_MAX)))
 		return cb__fail(CB_EINVAL, "cb_store_refund_create: bad argument");
 	*payment_id = 0;
 	cb_time_now_iso(now);
-	r = (struct store_refund){ seq, money_fp, amount, currency, reason_key, request_id, now, rows, nrows };
+	r = (struct store_refund){ seq, money_fp, amount, currency, reason_key, request_id, now, rows, nrows,
+		idem_key, idem_fp };
 	if ((rc = store__note(st, st->ops->refund_create(st->be, &r, status, payment_id))) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no order #%lld", (long long)seq);
 	return rc;
+}
+
+int
+cb_store_refund_by_key(cb_store *st, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32])
+{
+	int rc;
+
+	if (st == NULL || key == NULL || payment_id == NULL || order_seq == NULL || fp == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_refund_by_key: NULL argument");
+	if ((rc = st->ops->refund_by_key(st->be, key, payment_id, order_seq, fp)) == CB_ENOTFOUND)
+		rc = cb__fail(CB_ENOTFOUND, "no refund was made with idempotency key %.64s", key);
+	return rc;
+}
+
+void
+cb_store_fingerprint(unsigned char out[32], const void *p, size_t len)
+{
+	store__sha256(out, p, len);
 }
 
 /* ---- the worker's transitions ------------------------------------------- */

@@ -33,7 +33,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 2
+#define CB_STORE_SCHEMA_VERSION 3
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -481,19 +481,46 @@ int cb_store_order_list(cb_store *st, const cb_ord_filter *f, cb_ord_fn fn, void
 typedef enum {
 	CB_REFUND_CREATED = 0,
 	CB_REFUND_BUSY,      /* a refund of the order is Pending or Processing: *payment_id */
-	CB_REFUND_STALE      /* the order's money changed since it was read: read and check again */
+	CB_REFUND_STALE,     /* the order's money changed since it was read: read and check again */
+	CB_REFUND_REPLAYED,  /* the idempotency key made this very request before: *payment_id is its refund */
+	CB_REFUND_KEY_REUSED /* the idempotency key made another request (*payment_id): nothing stored */
 } cb_refund_put_status;
+
+/** An idempotency key: what a client sends as Idempotency-Key. */
+#define CB_IDEM_KEY_MAX 255
 
 /**
  * Record a Pending refund processed by the marketplace for order @p seq:
  * @p amount (the sum of @p rows, which the caller checked against the
  * order it read, whose money fingerprint was @p money_fp), an optional
  * reason key.  On CB_REFUND_CREATED *payment_id is the new payment.
+ *
+ * @p idem_key (NULL: none; at most CB_IDEM_KEY_MAX bytes) with @p idem_fp,
+ * a fingerprint of the whole request, makes the call idempotent: the key
+ * is kept with the refund, in the same transaction, and a later call with
+ * the key is CB_REFUND_REPLAYED (same fingerprint: *payment_id is the
+ * refund it made) or CB_REFUND_KEY_REUSED (another request), and stores
+ * nothing.  Keys are unique across orders.  This is what makes a retry
+ * after CB_EUNKNOWN safe: it finds the refund if the commit reached the
+ * disk, or stores it once.
  */
 int cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[32],
     int64_t amount, const char *currency, const char *reason_key,
     const cb_refund_row *rows, size_t nrows, const char *request_id,
+    const char *idem_key, const unsigned char *idem_fp,
     cb_refund_put_status *status, int64_t *payment_id);
+
+/**
+ * The refund made by the request that carried idempotency key @p key: its
+ * payment, its order and the fingerprint of that request (to tell a replay
+ * from another request reusing the key).  CB_ENOTFOUND when no refund has
+ * the key.
+ */
+int cb_store_refund_by_key(cb_store *st, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32]);
+
+/** SHA-256 of @p len bytes at @p p: the fingerprint of a request. */
+void cb_store_fingerprint(unsigned char out[32], const void *p, size_t len);
 
 /** The fingerprint of an order's money (currency, shipping, items), as
  * cb_store_refund_create() compares it. */

@@ -65,6 +65,8 @@ struct store_refund {
 	const char          *currency, *reason_key, *request_id, *now;
 	const cb_refund_row *rows;
 	size_t               nrows;
+	const char          *idem_key;      /* NULL: none; checked first, inside the transaction */
+	const unsigned char *idem_fp;       /* 32 bytes when idem_key is set */
 };
 
 /* A batch of records, fingerprinted by the dispatcher. */
@@ -138,6 +140,9 @@ struct cb_store_ops {
 	/* CB_ENOTFOUND when there is no order @seq */
 	int (*refund_create)(void *be, const struct store_refund *r, cb_refund_put_status *status,
 	    int64_t *payment_id);
+	/* the refund whose request carried @key; CB_ENOTFOUND when none */
+	int (*refund_by_key)(void *be, const char *key, int64_t *payment_id, int64_t *order_seq,
+	    unsigned char fp[32]);
 
 	/* the worker's claims and lease-guarded transitions: a claim must be
 	 * exclusive (two claimers never get one payment); CB_ENOTFOUND when

@@ -272,6 +272,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		return 1;
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN))) &&
 	    authenticate(r, conn) != 0)
 		return 1;

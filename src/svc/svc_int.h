@@ -182,6 +182,7 @@ struct svc_req {
 	struct { const char *k, *v; } args[CB_SVC_MAX_QUERY_ARGS];
 	size_t           nargs;
 	const char      *if_none_match;
+	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;

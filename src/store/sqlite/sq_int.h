@@ -128,6 +128,8 @@ int sq__order_get(void *be, const char *order_id, int64_t seq, cb_order_rec *rec
 int sq__order_list(void *be, const cb_ord_filter *f, cb_ord_fn fn, void *arg);
 int sq__refund_create(void *be, const struct store_refund *r, cb_refund_put_status *status,
     int64_t *payment_id);
+int sq__refund_by_key(void *be, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32]);
 int sq__pay_claim(void *be, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
     int64_t *payment_id, int64_t *order_seq);
 int sq__pay_sending(void *be, int64_t payment_id, const char *owner, const char *reason_key,

@@ -93,6 +93,7 @@ const struct cb_store_ops store__sqlite_ops = {
 	.order_get = sq__order_get,
 	.order_list = sq__order_list,
 	.refund_create = sq__refund_create,
+	.refund_by_key = sq__refund_by_key,
 	.pay_claim = sq__pay_claim,
 	.pay_sending = sq__pay_sending,
 	.pay_extend = sq__pay_extend,

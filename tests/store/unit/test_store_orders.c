@@ -84,7 +84,7 @@ refund(int64_t amount)
 	o = cb_order_rec_get(rec);
 	cb_store_order_money_fp(o, fp);
 	cr_assert_eq(cb_store_refund_create(st, o->seq, fp, amount, "GBP", NULL, rows, amount == 2898 ? 3 : 1, "r",
-	    &s, &pid), CB_OK, "%s", cb_errmsg());
+	    NULL, NULL, &s, &pid), CB_OK, "%s", cb_errmsg());
 	cr_assert_eq(s, CB_REFUND_CREATED);
 	cb_order_rec_free(rec);
 	return pid;
@@ -153,12 +153,12 @@ Test(orders, one_refund_at_a_time_and_stale_reads)
 	pid = refund(2898);
 	rec = get();
 	cb_store_order_money_fp(cb_order_rec_get(rec), fp);
-	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, &s,
+	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, NULL, NULL, &s,
 	    &other), CB_OK);
 	cr_assert_eq(s, CB_REFUND_BUSY);
 	cr_assert_eq(other, pid);
 	fp[0] ^= 1;
-	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, &s,
+	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, NULL, NULL, &s,
 	    &other), CB_OK);
 	cr_assert_eq(s, CB_REFUND_STALE);
 	cb_order_rec_free(rec);
