@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: every test, the way CI runs it.
-#   1. gcc build with -Werror; ctest (unit, CLI, end-to-end, exporters, corpora)
+#   1. gcc build with -Werror; ctest (unit, CLI, end-to-end, exporters, corpora); both test
+#      builds have CB_FAULT_INJECTION (the disk of the real binary failed from outside)
 #   2. clang build with -Werror, ASan and UBSan; the same ctest suite again
 #   3. the libFuzzer targets, each for FUZZ_SECONDS (default 15) from its corpus
 # Ends with one line: "N passed, M failed".
@@ -45,7 +46,7 @@ build() {
 }
 
 stage "gcc, -Werror"
-if build build -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++; then
+if build build -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DCB_FAULT_INJECTION=ON; then
 	run_ctest build gcc
 else
 	failed=$((failed + 1)); failures+=("gcc build failed")
@@ -55,7 +56,7 @@ stage "clang, -Werror, AddressSanitizer + UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build build-san -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCB_SANITIZE=ON \
-	-DCMAKE_BUILD_TYPE=Debug; then
+	-DCMAKE_BUILD_TYPE=Debug -DCB_FAULT_INJECTION=ON; then
 	run_ctest build-san "asan+ubsan"
 else
 	failed=$((failed + 1)); failures+=("sanitizer build failed")

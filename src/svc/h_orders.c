@@ -585,7 +585,7 @@ h_order_cancel(struct svc_req *r)
 		goto out;
 	}
 	if ((rc = cb_cancel_request(res, r->svc->store, id, &b.req, r->request_id, &idem)) != CB_OK)
-		svc_store_problem(r, rc, "the cancellation");
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the cancellation" : "nothing was stored");
 	else
 		respond_cancel(r, id, res, &b.body);
 out:

@@ -444,7 +444,7 @@ h_set_put(struct svc_req *r)
 	}
 	v = cb_codeset_version(cs);
 	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, &pub)) != CB_OK) {
-		svc_store_problem(r, rc, "the new version");
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 		goto out;
 	}
 	switch (pub.outcome) {

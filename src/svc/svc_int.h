@@ -226,10 +226,11 @@ void svc_problem_end(struct svc_req *r, cb_jw *w);
 void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
 
 /*
- * Answer a storage failure @rc of a write (@what: "the batch", "the
- * refund"...): CB_EUNKNOWN (the commit failed: it may be stored) is 503
+ * Answer a storage failure @rc of a write: CB_EUNKNOWN (the commit failed:
+ * it may be stored; @what names the write, "the batch") is 503
  * outcome-unknown with Connection: close, telling the client to retry with
- * the same ids; anything else (known: nothing was stored) 500.
+ * the same ids; anything else is known to have stored nothing (@what:
+ * "nothing was stored") and is 500.
  */
 void svc_store_problem(struct svc_req *r, int rc, const char *what);
 

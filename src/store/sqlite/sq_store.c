@@ -10,6 +10,10 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#ifdef CB_FAULT_INJECTION
+#include "logger.h"
+#include "sq_fault.h"
+#endif
 
 static void
 sq_close(void *be)
@@ -41,6 +45,13 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	*out = NULL;
 	if ((rc = sq__rec_prepare()) != CB_OK)
 		return rc;
+#ifdef CB_FAULT_INJECTION
+	if ((rc = sq__fault_from_env()) < 0)
+		return cb__fail(CB_ERROR, "CB_FAULT_CTL: the fault-injecting VFS cannot be registered");
+	if (rc == 1)
+		cb_log(CB_LOG_WARN, "test build: SQLite faults are injected as CB_FAULT_CTL says",
+		    getenv("CB_FAULT_CTL"));
+#endif
 	if ((st = cb__calloc(1, sizeof(*st))) == NULL ||
 	    (st->conns = cb__calloc((size_t)nreaders + 1, sizeof(*st->conns))) == NULL) {
 		free(st);
