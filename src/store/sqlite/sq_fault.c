@@ -11,7 +11,6 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,7 +28,8 @@ static int armed_skip, armed_count, armed_err, armed_main_only, hits;
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs fault_vfs;
 static int registered;
-static const char *ctl_path;	/* CB_FAULT_CTL (test builds) */
+static const char *ctl_path;	/* cbfault_ctl (test builds) */
+static char ctl_buf[4096];
 
 static void arm_locked(enum sq_fault_op op, int skip, int count, int err, int main_only);
 static void read_ctl_locked(void);
@@ -378,16 +378,27 @@ out:
 
 #ifdef CB_FAULT_INJECTION
 int
-sq__fault_from_env(void)
+sq__fault_from_uri(const char *conn)
 {
-	const char *path = getenv("CB_FAULT_CTL");
+	const char *q = strchr(conn, '?'), *p;
+	size_t n;
 
-	if (path == NULL || path[0] == '\0')
+	if (strncmp(conn, "file:", 5) != 0 || q == NULL)
 		return 0;
-	if (sq__fault_register() != CB_OK || sqlite3_vfs_register(&fault_vfs, 1) != SQLITE_OK)
+	for (p = q; (p = strstr(p + 1, "cbfault_ctl=")) != NULL;)
+		if (p[-1] == '?' || p[-1] == '&')
+			break;
+	if (p == NULL)
+		return 0;
+	p += strlen("cbfault_ctl=");
+	if ((n = strcspn(p, "&#")) == 0 || n >= sizeof(ctl_buf))
+		return CB_ERROR;
+	if (sq__fault_register() != CB_OK)
 		return CB_ERROR;
 	pthread_mutex_lock(&mu);
-	ctl_path = path;
+	memcpy(ctl_buf, p, n);
+	ctl_buf[n] = '\0';
+	ctl_path = ctl_buf;
 	pthread_mutex_unlock(&mu);
 	return 1;
 }

@@ -46,11 +46,11 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	if ((rc = sq__rec_prepare()) != CB_OK)
 		return rc;
 #ifdef CB_FAULT_INJECTION
-	if ((rc = sq__fault_from_env()) < 0)
-		return cb__fail(CB_ERROR, "CB_FAULT_CTL: the fault-injecting VFS cannot be registered");
+	if ((rc = sq__fault_from_uri(t->conn)) < 0)
+		return cb__fail(CB_ERROR, "database %s: bad cbfault_ctl, or the fault-injecting VFS cannot be "
+		    "registered", t->shown);
 	if (rc == 1)
-		cb_log(CB_LOG_WARN, "test build: SQLite faults are injected as CB_FAULT_CTL says",
-		    getenv("CB_FAULT_CTL"));
+		cb_log(CB_LOG_WARN, "test build: SQLite faults are injected as cbfault_ctl says", t->shown);
 #endif
 	if ((st = cb__calloc(1, sizeof(*st))) == NULL ||
 	    (st->conns = cb__calloc((size_t)nreaders + 1, sizeof(*st->conns))) == NULL) {
