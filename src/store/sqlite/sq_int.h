@@ -18,6 +18,16 @@
 
 #include "../store_int.h"
 
+/* Page cache per connection (PRAGMA cache_size, KiB): it holds the pages an
+ * ingest batch keeps coming back to (the right edges of the events table
+ * and its id index, their parents) many times over; more only costs
+ * memory (docs/http.md, "Ingest and memory").  The process's SQLite heap
+ * is capped at SQ_HEAP_LIMIT bytes (soft: clean pages are recycled). */
+#define SQ_CACHE_KIB   8192
+#define SQ_STR_(x)     #x
+#define SQ_STR(x)      SQ_STR_(x)
+#define SQ_HEAP_LIMIT  (16 << 20)
+
 struct sq_slot {
 	const char   *sql;          /* the key: the address of a module's SQL text */
 	sqlite3_stmt *stmt;

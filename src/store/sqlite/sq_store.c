@@ -45,6 +45,10 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	*out = NULL;
 	if ((rc = sq__rec_prepare()) != CB_OK)
 		return rc;
+	/* SQLite's memory, page caches above all, is bounded for the whole
+	 * process, whatever the number of connections (one per server thread):
+	 * past the limit SQLite recycles clean cache pages before it allocates */
+	(void)sqlite3_soft_heap_limit64(SQ_HEAP_LIMIT);
 #ifdef CB_FAULT_INJECTION
 	if ((rc = sq__fault_from_uri(t->conn)) < 0)
 		return cb__fail(CB_ERROR, "database %s: bad cbfault_ctl, or the fault-injecting VFS cannot be "
