@@ -154,7 +154,7 @@ svc_store_problem(struct svc_req *r, int rc, const char *what)
 		 * connection to the database is reset by the backend) */
 		svc_req_header(r, "Connection", "close");
 		svc_req_header(r, "Retry-After", "1");
-		svc_problem(r, P_OUTCOME_UNKNOWN, "%s may or may not be stored: %s", what, cb_errmsg());
+		svc_problem(r, P_OUTCOME_UNKNOWN, "%s: %s", what, cb_errmsg());	/* the store says it all */
 	} else
 		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
 }
