@@ -305,9 +305,9 @@ h_orders_post(struct svc_req *r)
 		respond_faults(r, &b.body, &b.faults, r->body.p, r->body.len);
 		goto out;
 	}
-	if (cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st, why,
-	    sizeof(why)) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	if ((rc = cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st,
+	    why, sizeof(why))) != CB_OK) {
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the order" : "nothing was stored");
 		goto out;
 	}
 	if (st == CB_ORD_FROZEN) {
@@ -786,6 +786,7 @@ h_reasons_sync(struct svc_req *r)
 	cb_sync_opts o;
 	cb_sync_result res;
 	char shop[80];
+	int rc;
 
 	if (sync_shop(r, shop, sizeof(shop)) != 0)
 		return;
@@ -798,8 +799,8 @@ h_reasons_sync(struct svc_req *r)
 	o.current = sync_current;
 	o.publish = sync_publish;
 	o.arg = r;
-	if (cb_reasons_sync(&res, &o) != CB_OK)
-		svc_problem(r, P_INTERNAL, "the new version could not be stored: %s", cb_errmsg());
+	if ((rc = cb_reasons_sync(&res, &o)) != CB_OK)
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 	else
 		sync_respond(r, &res, shop, shop[0] != '\0');
 	cb_sync_result_clear(&res);
