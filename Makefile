@@ -8,13 +8,14 @@
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
 #   make install  install binary, library, header, pkg-config file, catalogs
+#   make bench-check  ns per code check on the bundled catalogs (bench/check)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install clean
+.PHONY: all deps build run demo test install bench-check clean
 
 all: build
 
@@ -38,6 +39,9 @@ test: deps
 
 install: build
 	$(CMAKE) --install $(BUILD)
+
+bench-check: build
+	$(CMAKE) --build $(BUILD) --target bench-check
 
 clean:
 	rm -rf $(BUILD) build-clang build-san build-fuzz

@@ -152,7 +152,7 @@ static int
 print_failure(struct cli *c, const cb_mkt_error *err)
 {
 	const cb_codeset *cs = NULL;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	int have = 0;
 
 	if (err->kind == CB_MKT_E_LOCAL) {

@@ -386,6 +386,7 @@ decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d,
 	if (attempt == 0)
 		attempt = 1;
 	memset(d, 0, sizeof(*d));
+	d->version = CB_DECISION_VERSION;
 	if (cb_decide(d, j->errs, err->error_code, strlen(err->error_code), NULL, 0, attempt, NULL) != CB_OK)
 		d->action = CB_ACTION_FAIL;
 	if (d->nentries > 0)
@@ -398,8 +399,8 @@ decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d,
 static unsigned
 recheck_delay(struct job *j, const cb_mkt_error *err)
 {
-	cb_decision d;
-	cb_policy pol;
+	cb_decision d = CB_DECISION_INIT;
+	cb_policy pol = CB_POLICY_INIT;
 	int unknown;
 
 	decide(j, err, (unsigned)(j->p->attempts > 0 ? j->p->attempts : 1), &d, &unknown);
@@ -496,10 +497,10 @@ static int
 send_cancel(struct job *j)
 {
 	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
-	cb_policy pol;
+	cb_policy pol = CB_POLICY_INIT;
 	cb_mkt_cancel_result res;
 	cb_mkt_error err;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	struct found f;
 	char text[1024];
 	unsigned attempt = (unsigned)j->p->attempts + 1;

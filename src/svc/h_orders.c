@@ -671,7 +671,7 @@ static void
 sync_market_problem(struct svc_req *r, const cb_market_failure *f, const char *shop)
 {
 	struct svc_set *es = svc_snap_find(svc_req_snap(r), CB_ERROR_SET, strlen(CB_ERROR_SET));
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	cb_jw w;
 
 	svc_problem_begin(r, &w, P_MARKETPLACE_ERROR, "the marketplace's reverse reason list could not be read "

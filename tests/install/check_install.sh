@@ -22,15 +22,21 @@ cat >"$prefix/demo.c" <<'EOC'
 int main(int argc, char **argv)
 {
 	cb_codeset *cs;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	cb_ctx rule = cb_ctx_make("rule", "A3");
+	char msg[CB_CHECK_MESSAGE_MAX];
 
+	if (!CB_VERSION_CHECK()) {
+		fprintf(stderr, "libcodebook %s does not implement %s\n", cb_version(), CB_VERSION_STRING);
+		return 2;
+	}
 	if (argc < 2 || cb_codeset_load_file(&cs, argv[1]) != CB_OK) {
 		fprintf(stderr, "%s\n", cb_errmsg());
 		return 2;
 	}
 	cb_check(&r, cs, "APP_MISSED_WEBHOOK", strlen("APP_MISSED_WEBHOOK"), &rule, 1);
-	printf("%s: %s\n", cb_reason_name(r.reason), r.message);
+	cb_check_message(msg, sizeof(msg), &r);
+	printf("%s: %s\n", cb_reason_name(r.reason), msg);
 	cb_codeset_free(cs);
 	return r.accepted ? 0 : 1;
 }
