@@ -400,6 +400,79 @@ findings(cb_jw *w, const char *key, const cb_report *rep, int breaking)
 	cb_jw_arr_end(w);
 }
 
+/* Answer what a publish of version @v of set @name did. */
+static void
+respond_publish(struct svc_req *r, const char *name, int v, const struct svc_pub *pub)
+{
+	cb_jw w;
+
+	switch (pub->outcome) {
+	case PUB_REFUSED:
+		svc_problem_begin(r, &w, P_GOVERNANCE, "version %d of %s breaks its users (%zu breaking "
+		    "change%s); version %d is still served", v, name,
+		    cb_report_count_severity(pub->report, CB_SEV_BREAKING),
+		    cb_report_count_severity(pub->report, CB_SEV_BREAKING) == 1 ? "" : "s", pub->current_version);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "current_version", pub->current_version);
+		cb_jw_kint(&w, "proposed_version", v);
+		findings(&w, "violations", pub->report, 1);
+		findings(&w, "warnings", pub->report, 0);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_STALE:
+	case PUB_SKIPS:
+		if (pub->outcome == PUB_SKIPS)
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s skips versions: the latest is "
+			    "%d, so the next must be %d", v, name, pub->current_version, pub->expected_version);
+		else if (v == pub->current_version)
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is already published with "
+			    "other content; the next version is %d", v, name, pub->expected_version);
+		else
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is not above the latest "
+			    "published version %d; the next version is %d", v, name, pub->current_version,
+			    pub->expected_version);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "current_version", pub->current_version);
+		cb_jw_kint(&w, "proposed_version", v);
+		cb_jw_kint(&w, "expected_version", pub->expected_version);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_FULL:
+		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "%s would be code set number %d; at most %d are "
+		    "kept (room is kept for the bundled ones): nothing was stored", name, CB_SVC_MAX_SETS + 1,
+		    CB_SVC_MAX_SETS);
+		cb_jw_kstr(&w, "limit", "code_sets");
+		cb_jw_kint(&w, "max", CB_SVC_MAX_SETS);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_TOO_HIGH:
+		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "a new set starts at version %d at most (each next "
+		    "version is the previous plus one), not %d: nothing was stored", CB_SVC_MAX_SET_VERSION, v);
+		cb_jw_kstr(&w, "limit", "set_version");
+		cb_jw_kint(&w, "max", CB_SVC_MAX_SET_VERSION);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_UNCHANGED:
+	case PUB_CREATED: {
+		const char *etag = pub->etag;
+		svc_req_header(r, "ETag", "%s", etag);
+		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", name, v);
+		svc_json_begin(r, &w);
+		cb_jw_obj_begin(&w);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "version", v);
+		cb_jw_kbool(&w, "published", pub->outcome == PUB_CREATED);
+		if (pub->current_version && pub->outcome == PUB_CREATED)
+			cb_jw_kint(&w, "previous_version", pub->current_version);
+		cb_jw_kstr(&w, "etag", etag);
+		findings(&w, "warnings", pub->report, 0);
+		cb_jw_obj_end(&w);
+		svc_json(r, pub->outcome == PUB_CREATED ? 201 : 200);
+		break;
+	}
+	}
+}
+
 void
 h_set_put(struct svc_req *r)
 {
@@ -412,7 +485,6 @@ h_set_put(struct svc_req *r)
 	int rc, v;
 	size_t nlen;
 	const char *np = svc_match_get(&r->m, "set", &nlen);
-	cb_jw w;
 
 	memset(&pub, 0, sizeof(pub));
 	if (!valid_set_name(np, nlen)) {
@@ -451,71 +523,7 @@ h_set_put(struct svc_req *r)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 		goto out;
 	}
-	switch (pub.outcome) {
-	case PUB_REFUSED:
-		svc_problem_begin(r, &w, P_GOVERNANCE, "version %d of %s breaks its users (%zu breaking "
-		    "change%s); version %d is still served", v, name,
-		    cb_report_count_severity(pub.report, CB_SEV_BREAKING),
-		    cb_report_count_severity(pub.report, CB_SEV_BREAKING) == 1 ? "" : "s", pub.current_version);
-		cb_jw_kstr(&w, "set", name);
-		cb_jw_kint(&w, "current_version", pub.current_version);
-		cb_jw_kint(&w, "proposed_version", v);
-		findings(&w, "violations", pub.report, 1);
-		findings(&w, "warnings", pub.report, 0);
-		svc_problem_end(r, &w);
-		break;
-	case PUB_STALE:
-	case PUB_SKIPS:
-		if (pub.outcome == PUB_SKIPS)
-			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s skips versions: the latest is "
-			    "%d, so the next must be %d", v, name, pub.current_version, pub.expected_version);
-		else if (v == pub.current_version)
-			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is already published with "
-			    "other content; the next version is %d", v, name, pub.expected_version);
-		else
-			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is not above the latest "
-			    "published version %d; the next version is %d", v, name, pub.current_version,
-			    pub.expected_version);
-		cb_jw_kstr(&w, "set", name);
-		cb_jw_kint(&w, "current_version", pub.current_version);
-		cb_jw_kint(&w, "proposed_version", v);
-		cb_jw_kint(&w, "expected_version", pub.expected_version);
-		svc_problem_end(r, &w);
-		break;
-	case PUB_FULL:
-		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "%s would be code set number %d; at most %d are "
-		    "kept (room is kept for the bundled ones): nothing was stored", name, CB_SVC_MAX_SETS + 1,
-		    CB_SVC_MAX_SETS);
-		cb_jw_kstr(&w, "limit", "code_sets");
-		cb_jw_kint(&w, "max", CB_SVC_MAX_SETS);
-		svc_problem_end(r, &w);
-		break;
-	case PUB_TOO_HIGH:
-		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "a new set starts at version %d at most (each next "
-		    "version is the previous plus one), not %d: nothing was stored", CB_SVC_MAX_SET_VERSION, v);
-		cb_jw_kstr(&w, "limit", "set_version");
-		cb_jw_kint(&w, "max", CB_SVC_MAX_SET_VERSION);
-		svc_problem_end(r, &w);
-		break;
-	case PUB_UNCHANGED:
-	case PUB_CREATED: {
-		const char *etag = pub.etag;
-		svc_req_header(r, "ETag", "%s", etag);
-		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", name, v);
-		svc_json_begin(r, &w);
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "set", name);
-		cb_jw_kint(&w, "version", v);
-		cb_jw_kbool(&w, "published", pub.outcome == PUB_CREATED);
-		if (pub.current_version && pub.outcome == PUB_CREATED)
-			cb_jw_kint(&w, "previous_version", pub.current_version);
-		cb_jw_kstr(&w, "etag", etag);
-		findings(&w, "warnings", pub.report, 0);
-		cb_jw_obj_end(&w);
-		svc_json(r, pub.outcome == PUB_CREATED ? 201 : 200);
-		break;
-	}
-	}
+	respond_publish(r, name, v, &pub);
 out:
 	svc_pub_clear(&pub);
 	cb_codeset_free(cs);
