@@ -17,11 +17,13 @@ Exits 77 (skipped) when the binary was built without CB_FAULT_INJECTION.
 """
 import os
 import signal
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oharness import Server, order  # noqa: E402
+from oharness import BINARY, Server, order  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "svc", "e2e"))
 from harness import event  # noqa: E402
@@ -138,6 +140,27 @@ class OutcomeUnknown(unittest.TestCase):
         self.assertEqual(self.s.counts()["events"], before)
         r = self.s.get("/readyz")
         self.assertEqual(r.status, 200, "a restart with a good disk is ready: %r" % r)
+
+    def test_a_database_that_cannot_be_read_is_not_ready(self):
+        self.assertEqual(self.s.get("/readyz").status, 200)
+        # every read fails from now on; a commit elsewhere makes the follower read
+        self.arm("read 0 1000000")
+        subprocess.run([BINARY, "keys", "add", "another", "--db", self.s.db], capture_output=True, check=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = self.s.get("/readyz")
+            if r.status == 503:
+                break
+            time.sleep(0.05)
+        self.assertEqual(r.status, 503, r)
+        self.assertIn("database", [x["check"] for x in r.json["reasons"]], r)
+        self.assertEqual(self.s.get("/healthz").status, 200, "alive all the same")
+        self.arm("none 0 0")    # the disk is back
+        deadline = time.time() + 10
+        while time.time() < deadline and self.s.get("/readyz").status != 200:
+            time.sleep(0.05)
+        r = self.s.get("/readyz")
+        self.assertEqual((r.status, r.json["reasons"]), (200, []), r)
 
 
 if __name__ == "__main__":
