@@ -160,6 +160,7 @@ cb_store_refund_by_key(cb_store *st, const char *key, int64_t *payment_id, int64
 
 	if (st == NULL || key == NULL || payment_id == NULL || order_seq == NULL || fp == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_refund_by_key: NULL argument");
+	STORE_NEED_OP(st, refund_by_key);
 	if ((rc = st->ops->refund_by_key(st->be, key, payment_id, order_seq, fp)) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no refund was made with idempotency key %.64s", key);
 	return rc;
@@ -215,6 +216,7 @@ cb_store_pay_extend(cb_store *st, int64_t payment_id, const char *owner, int64_t
 {
 	if (st == NULL || owner == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_extend: NULL argument");
+	STORE_NEED_OP(st, pay_extend);
 	return lease_lost(store__note(st, st->ops->pay_extend(st->be, payment_id, owner, lease_until_ms)),
 	    payment_id);
 }

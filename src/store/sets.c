@@ -74,6 +74,7 @@ cb_store_set_publish(cb_store *st, const cb_store_setpub *p, cb_store_setpub_sta
 	    p->source == NULL || p->len > (size_t)INT32_MAX || p->version < 1 ||
 	    (p->reserved == NULL && p->nreserved > 0))
 		return cb__fail(CB_EINVAL, "cb_store_set_publish: bad argument");
+	STORE_NEED_OP(st, set_publish);
 	cb_store_etag(etag, p->body, p->len);
 	for (i = 0; i < PUBLISH_TRIES && rc == CB_ECONFLICT; i++)
 		rc = store__note(st, st->ops->set_publish(st->be, p, etag, status));
@@ -109,6 +110,7 @@ cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms)
 {
 	if (st == NULL || serial == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_set_watch: NULL argument");
+	STORE_NEED_OP(st, set_watch);
 	return st->ops->set_watch(st->be, serial, timeout_ms);
 }
 

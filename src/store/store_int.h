@@ -173,6 +173,15 @@ struct cb_store {
 	cb_store_health            health;
 };
 
+/* The operations issue 9 added (set_publish, set_watch, pay_extend,
+ * refund_by_key) may be missing from a backend written before them: the
+ * dispatcher says so instead of calling NULL. */
+#define STORE_NEED_OP(st, op) \
+	do { \
+		if ((st)->ops->op == NULL) \
+			return cb__fail(CB_ERROR, "the %s backend does not implement %s yet", (st)->ops->name, #op); \
+	} while (0)
+
 /* Note the outcome @rc of a write in st->health (store.c); returns @rc. */
 int store__note(cb_store *st, int rc);
 
