@@ -83,9 +83,12 @@ store__note(cb_store *st, int rc)
 {
 	cb_store_health *h = &st->health;
 
-	if (rc == CB_OK || (rc != CB_EIO && rc != CB_EUNKNOWN && rc != CB_EUNAVAIL)) {
-		if (rc != CB_OK && rc != CB_ECONFLICT && rc != CB_ENOTFOUND)
-			return rc;	/* CB_ENOMEM, CB_EINVAL...: says nothing of the database */
+	if (rc != CB_EIO && rc != CB_EUNKNOWN && rc != CB_EUNAVAIL) {
+		/* only a commit proves that writes work again: a refusal (conflict,
+		 * nothing due, lease lost) may have written nothing at all, and
+		 * CB_ENOMEM or CB_EINVAL say nothing of the database */
+		if (rc != CB_OK)
+			return rc;
 		pthread_mutex_lock(&st->health_mu);
 		h->last_ok_ms = cb_time_now_ms();
 		h->fails_since_ok = 0;

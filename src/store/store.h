@@ -63,8 +63,9 @@ const char *cb_store_backend(const cb_store *st);
 /**
  * How the writes of this process have fared, for a readiness probe: the
  * dispatcher notes the outcome of every write.  A failure is counted when
- * the database is at fault (CB_EIO, CB_EUNKNOWN, CB_EUNAVAIL); a refusal
- * (a conflict, a stale refund, a lost lease) is a success for this purpose.
+ * the database is at fault (CB_EIO, CB_EUNKNOWN, CB_EUNAVAIL), a success
+ * when a write returned CB_OK; a refusal (a conflict, nothing due, a lost
+ * lease) is neither, since it may have written nothing.
  */
 typedef struct {
 	int64_t  last_ok_ms;       /**< Unix ms of the last write that committed; 0: none yet */
