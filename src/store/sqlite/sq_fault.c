@@ -29,7 +29,9 @@ static sqlite3_vfs *real_vfs;
 static sqlite3_vfs fault_vfs;
 static int registered;
 static const char *ctl_path;	/* cbfault_ctl (test builds) */
+#ifdef CB_FAULT_INJECTION
 static char ctl_buf[4096];
+#endif
 
 static void arm_locked(enum sq_fault_op op, int skip, int count, int err, int main_only);
 static void read_ctl_locked(void);
