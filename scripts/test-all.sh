@@ -41,6 +41,12 @@ build() {
 	if ! cmake -S . -B "$dir" -G Ninja -DCB_WERROR=ON "$@" >"$dir.configure.log" 2>&1; then
 		cat "$dir.configure.log"; return 1
 	fi
+	# a build directory made with another compiler has its cache deleted and
+	# the -D options of that run dropped: give them again
+	if grep -q "require your cache to be deleted" "$dir.configure.log" &&
+		! cmake -S . -B "$dir" -G Ninja -DCB_WERROR=ON "$@" >>"$dir.configure.log" 2>&1; then
+		cat "$dir.configure.log"; return 1
+	fi
 	cmake --build "$dir" -j"$JOBS" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tail -n 40
 	return "${PIPESTATUS[0]}"
 }
