@@ -67,7 +67,7 @@ post(struct svc_req *r, cb_rec_kind kind)
 		goto out;
 	}
 	if ((rc = cb_store_rec_insert(r->svc->store, kind, it.recs, it.n, r->request_id, status, &nconf)) != CB_OK) {
-		svc_store_problem(r, rc);
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the batch" : "nothing was stored");
 		goto out;
 	}
 	if (nconf > 0) {

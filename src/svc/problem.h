@@ -44,6 +44,9 @@ enum svc_problem {
 	P_RESPONSE_TOO_LARGE,
 	P_UNKNOWN_SHOP,
 	P_STORAGE_UNAVAILABLE,
+	/* one truth (issue 9): limits checked before writing, commits of unknown outcome */
+	P_LIMIT_EXCEEDED,
+	P_OUTCOME_UNKNOWN,
 	P_COUNT
 };
 

@@ -146,14 +146,20 @@ svc_req_set(struct svc_req *r)
 }
 
 void
-svc_store_problem(struct svc_req *r, int rc)
+svc_store_problem(struct svc_req *r, int rc, const char *what)
 {
-	if (rc == CB_EIO || rc == CB_EUNAVAIL) {
-		svc_req_header(r, "Retry-After", "%d", 1);
-		svc_problem(r, P_STORAGE_UNAVAILABLE, "nothing was stored: the database cannot take writes now (%s); "
-		    "retry with the same ids", cb_errmsg());
-	} else if (rc == CB_EUNKNOWN)
-		svc_problem(r, P_INTERNAL, "%s; replay the request with the same ids: that is safe", cb_errmsg());
-	else
-		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	if (rc == CB_EUNKNOWN) {
+		/* the connection is closed: whatever state it was in, the client
+		 * starts its retry afresh (on PostgreSQL the server's own
+		 * connection to the database is reset by the backend) */
+		svc_req_header(r, "Connection", "close");
+		svc_req_header(r, "Retry-After", "1");
+		svc_problem(r, P_OUTCOME_UNKNOWN, "%s: %s", what, cb_errmsg());	/* the store says it all */
+	} else if (rc == CB_EIO || rc == CB_EUNAVAIL) {
+		/* full, read-only or locked: nothing was done, reads still work */
+		svc_req_header(r, "Retry-After", "1");
+		svc_problem(r, P_STORAGE_UNAVAILABLE, "%s: the database cannot take writes now (%s); retry with "
+		    "the same ids", what, cb_errmsg());
+	} else
+		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
 }

@@ -70,6 +70,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
+	[H_READYZ] = h_readyz,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -408,6 +409,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		return 1;
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	/* a key is needed for writes (and reads when so configured); on a route
 	 * whose limits a key lifts, one that is offered is checked too */
 	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
@@ -976,6 +978,10 @@ cb_svc_run(const cb_svc_opts *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (svc_registry_follow(&s) != CB_OK) {
+		fatal("cannot follow the database");
+		goto out;
+	}
 
 	/* libmicrohttpd listens on nothing: the door hands it the connections
 	 * whose first head it has read and passed; the door keeps the limits,
@@ -1061,6 +1067,7 @@ cb_svc_run(const cb_svc_opts *opts)
 			cb_log(CB_LOG_INFO, "SIGHUP: reloading the catalogs through the governance gate",
 			    opts->catalogs);
 			svc_registry_sync_catalogs(&s);
+			svc_registry_kick(&s);	/* and whatever the database holds */
 			atomic_store(&s.worker_reload, 1);	/* and the shops' configuration */
 			continue;
 		}

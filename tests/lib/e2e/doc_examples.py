@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The C examples of docs/library.md compile and print what the page says.
+"""The C examples of docs/library.md and README.md compile and print what
+the page says.
 
 Each ```c block that opens with /* example: NAME */ is compiled against the
 headers and the shared library of the build (-Wall -Wextra -Werror), run with
@@ -31,12 +32,14 @@ def examples(text):
 def main():
     cc, build, src = sys.argv[1:4]
     extra = shlex.split(sys.argv[4]) if len(sys.argv) > 4 else []
-    doc = os.path.join(src, "docs", "library.md")
-    with open(doc, encoding="utf-8") as f:
-        found = examples(f.read())
-    if not found:
-        print(f"{doc}: no examples found")
-        return 1
+    found = []
+    for doc in (os.path.join(src, "docs", "library.md"), os.path.join(src, "README.md")):
+        with open(doc, encoding="utf-8") as f:
+            mine = examples(f.read())
+        if not mine:
+            print(f"{doc}: no examples found")
+            return 1
+        found += mine
     failed = 0
     libdir = os.path.join(build, "lib")
     with tempfile.TemporaryDirectory() as tmp:
