@@ -166,6 +166,17 @@ authenticate(struct svc_req *r, struct MHD_Connection *conn)
 
 /* ---- responses ------------------------------------------------------- */
 
+/* The body of a 304: none. */
+static ssize_t
+no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 static void
 release_borrowed(void *cls)
 {
@@ -208,7 +219,10 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 		if (cost > CB_SVC_ANON_FREE_BYTES)
 			svc_door_charge(r->svc->door, cr->conn, (size_t)(cost - CB_SVC_ANON_FREE_BYTES));
 	}
-	if (r->borrowed != NULL) {
+	if (r->status == 304) {
+		resp = MHD_create_response_from_callback(r->len_if_200, 64, no_body, NULL, NULL);
+		cr->bytes_out = 0;
+	} else if (r->borrowed != NULL) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->borrowed_len,
 		    (void *)(uintptr_t)r->borrowed, release_borrowed, r->borrowed_owner);
 		if (resp != NULL)
@@ -225,7 +239,7 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	if (r->ctype != NULL && (cr->bytes_out > 0 || r->status != 304))
+	if (r->status != 304 && r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
 	for (i = 0; i < r->nhdrs; i++)
