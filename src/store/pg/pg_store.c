@@ -7,6 +7,7 @@
  */
 #include "pg_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,9 @@ pg_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 		return cb__fail(CB_ENOMEM, "out of memory");
 	}
 	memcpy(st->shown, t->shown, sizeof(st->shown));
+	/* libpq knows its schemes in lower case only */
+	for (i = 0; st->url[i] != '\0' && st->url[i] != ':'; i++)
+		st->url[i] = (char)tolower((unsigned char)st->url[i]);
 	pthread_mutex_init(&st->known_mu, NULL);
 	/* as many connections as SQLite's writer and readers: one per thread
 	 * that may use the store at a time */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "logger.h"
 #include "parse.h"
 
 static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE";
@@ -467,6 +468,19 @@ setup_exec(struct pg_conn *c, const char *sql, PGresult **out)
 	return CB_OK;
 }
 
+/* The server's notices and warnings, as log lines (libpq would print
+ * them raw on standard error, between the JSON lines). */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	cb_log(sev != NULL && strcmp(sev, "WARNING") == 0 ? CB_LOG_WARN : CB_LOG_DEBUG, "database notice",
+	    m ? m : "");
+}
+
 int
 pg__conn_open(struct pg_conn *c, struct pg_store *st)
 {
@@ -486,6 +500,7 @@ pg__conn_open(struct pg_conn *c, struct pg_store *st)
 		rc = cb__fail(CB_EUNAVAIL, "database \"%s\": cannot connect: %s", st->shown, msg);
 		goto fail;
 	}
+	PQsetNoticeReceiver(c->pc, on_notice, NULL);
 	if (PQserverVersion(c->pc) < 130000) {
 		rc = cb__fail(CB_EINVAL, "database \"%s\": PostgreSQL %d.%d is too old: codebook needs 13 or "
 		    "later (partitioned tables with row triggers)", st->shown, PQserverVersion(c->pc) / 10000,
