@@ -121,8 +121,13 @@ cmd_worker(struct cli *c, int argc, char **argv)
 			return cli_error("worker takes no arguments, got \"%s\" (see --help)", arg);
 		}
 	}
-	if (access(db, F_OK) != 0)
-		return cli_error("%s: no such database (codebook serve --db %s creates it)", db, db);
+	/* a SQLite file must exist (serve creates it); a URL names a database
+	 * whose server says whether it exists */
+	if (strspn(db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == 0 ||
+	    db[strspn(db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")] != ':') {
+		if (access(db, F_OK) != 0)
+			return cli_error("%s: no such database (codebook serve --db %s creates it)", db, db);
+	}
 	if (cb_store_open(&store, db, 1) != CB_OK)
 		return cli_error("%s", cb_errmsg());
 	wo.store = store;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Workers as separate processes on one database: two `codebook worker`
-over 200 cancellations (each processed exactly once, one cancel per order
-at the simulator), and a worker killed with SIGKILL while its cancel is in
-flight, then restarted (every payment ends Completed, still one cancel per
-order: the restarted worker asks the simulator before sending again)."""
+over 200 cancellations and three over 1,000 (each processed exactly once,
+one cancel per order at the simulator, every refund ending Completed or
+Error; on PostgreSQL the claims skip one another's rows), and a worker
+killed with SIGKILL while its cancel is in flight, then restarted (every
+payment ends Completed, still one cancel per order: the restarted worker
+asks the simulator before sending again)."""
 import json
 import os
 import signal
@@ -65,6 +67,51 @@ class Workers(unittest.TestCase):
             self.assertEqual(len(owners), 2, "both workers should have taken refunds")
             print("200 cancellations by 2 workers in %.2f s (%s)" % (elapsed, ", ".join(
                 "%d" % list(done.values()).count(o) for o in sorted(owners))), file=sys.stderr)
+
+    def test_three_workers_1000_cancellations(self):
+        n = 1000
+        ids = ["5764614133%08d" % i for i in range(n)]
+        with Env(worker_interval="0") as env:
+            for k in range(0, n, 500):
+                env.sim_orders([sim_order(oid, "UNPAID" if i % 5 == 0 else "AWAITING_SHIPMENT")
+                                for i, oid in enumerate(ids[k:k + 500], k)])
+            for i, oid in enumerate(ids):
+                env.create_order(order(oid, "Incomplete" if i % 5 == 0 else "Ready for Shipping"))
+            pids = [env.cancel(oid)["payment"]["id"] for oid in ids]
+            self.assertEqual(len(set(pids)), n)
+            # 5 ms per cancel at the simulator: 5 s for one worker alone, so
+            # the three started together all take a share
+            env.sim.fault(CANCEL_PATH, "slow", delay_ms=5, count=n)
+            t0 = time.time()
+            ws = [Worker(env) for _ in range(3)]
+            wait_until(lambda: final_counts(env).get("Completed", 0) + final_counts(env).get("Error", 0) == n,
+                       240, "1,000 refunds to end")
+            elapsed = time.time() - t0
+            counts = final_counts(env)
+            self.assertEqual(set(counts) - {"Completed", "Error"}, set(), counts)
+            self.assertEqual(counts.get("Completed"), n, counts)
+            rows = env.db("SELECT attempts, transaction_id, lease_owner FROM order_payments WHERE type = 'Refund'")
+            self.assertEqual({r[0] for r in rows}, {1})
+            self.assertEqual(len({r[1] for r in rows}), n)
+            self.assertEqual({r[2] for r in rows}, {None})
+            calls = env.sim.calls()
+            self.assertEqual(calls["requests"][CANCEL_PATH], n)
+            for oid in ids:
+                c = calls["orders"][oid]
+                self.assertEqual((c["cancel_calls"], c["cancels_applied"], c["status"]), (1, 1, "CANCELLED"), oid)
+            self.assertEqual(env.db("SELECT COUNT(*) FROM orders WHERE status = 'Cancelled' AND refunded = total"),
+                             [(n,)])
+            done = {}
+            for w in ws:
+                for line in w.log_lines():
+                    if line.get("msg") == "refund completed: order cancelled":
+                        self.assertNotIn(line["payment"], done, "payment completed twice")
+                        done[line["payment"]] = line["worker"]
+            self.assertEqual(set(done), set(pids))
+            shares = sorted(list(done.values()).count(o) for o in set(done.values()))
+            self.assertEqual(len(shares), 3, "each of the three workers should have taken refunds: %s" % shares)
+            print("1,000 cancellations by 3 workers in %.2f s (%s)" % (elapsed, ", ".join(map(str, shares))),
+                  file=sys.stderr)
 
     def test_once(self):
         ids = ["5764614132%08d" % i for i in range(3)]
