@@ -33,7 +33,7 @@
 #define PG_LOCK_NS        0x6362
 #define PG_LOCK_MIGRATE   1
 #define PG_LOCK_PARTITION 2
-#define PG_LOCK_SEQ0      10     /* + the record kind: seq order = commit order */
+#define PG_LOCK_SEQ0      10     /* + the record kind: seqs and transaction ids taken together */
 #define PG_LOCK_ORDERS    20
 
 struct pg_slot {

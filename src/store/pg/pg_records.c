@@ -13,10 +13,12 @@
  *      event_ids), sorted so that two batches sharing ids lock them in the
  *      same order; an id already there is a replay (same fingerprint) or
  *      a conflict, and any conflict rolls the batch back, as on SQLite;
- *   3. the new rows are inserted under an advisory lock per kind held
- *      until the commit, so that seq order is commit order: a client
- *      paging with ?after= never skips a row committed late with a lower
- *      seq, which concurrent writers would otherwise allow.
+ *   3. first of all, the transaction takes the seqs of its rows and its
+ *      transaction id together (cb_take_seqs(), a lock held for just
+ *      that), and a listing shows only the rows of transactions older than
+ *      every one still running: a client paging with ?after= never skips a
+ *      row committed late with a lower seq, which concurrent writers would
+ *      otherwise allow, and batches are written side by side.
  */
 #include "pg_int.h"
 
@@ -29,12 +31,15 @@
 
 #define B(i) (1u << (i))
 
-enum { RS_KEYS = 0, RS_KEYS_FP, RS_INSERT, RS_LIST, RS_COUNT, RS_REPORT0, RS_PER_KIND = RS_REPORT0 + 4 };
+enum {
+	RS_KEYS_NEW = 0, RS_KEYS, RS_KEYS_FP, RS_INSERT, RS_LIST, RS_COUNT, RS_REPORT0,
+	RS_PER_KIND = RS_REPORT0 + 4
+};
 
 /* Parameters of the filter clause shared by list and report. */
 enum { P_AFTER = 1, P_LIMIT = 2, P_CATEGORY = 3, P_SINCE = 4, P_UNTIL = 5, P_FIELD0 = 6 };
 
-static const char SQL_LOCK[] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)";
+static const char SQL_SEQS[] = "SELECT cb_take_seqs($1, $2)";
 static const char SQL_ENSURE[] = "SELECT cb_ensure_month($1, $2)";
 
 static char *rec_sql[CB_REC_KIND_COUNT][RS_PER_KIND];
@@ -68,20 +73,26 @@ compose(void)
 
 		for (i = 0; i < RS_PER_KIND; i++)
 			cb_buf_init(&b[i], 1 << 16);
+		/* new ids only (a plain insert: a quarter of the cost of ON CONFLICT) */
+		cb_buf_printf(&b[RS_KEYS_NEW], "INSERT INTO %s_ids (%s, fp) SELECT u.id, u.fp"
+		    " FROM unnest($1::text[], $2::bytea[]) AS u(id, fp) ORDER BY u.id COLLATE \"C\"",
+		    d->name, d->fields[0]);
 		cb_buf_printf(&b[RS_KEYS], "INSERT INTO %s_ids (%s, fp) SELECT u.id, u.fp"
 		    " FROM unnest($1::text[], $2::bytea[]) AS u(id, fp) ORDER BY u.id COLLATE \"C\""
 		    " ON CONFLICT DO NOTHING RETURNING %s", d->name, d->fields[0], d->fields[0]);
 		cb_buf_printf(&b[RS_KEYS_FP], "SELECT %s, fp FROM %s_ids WHERE %s = ANY($1::text[])",
 		    d->fields[0], d->name, d->fields[0]);
 
-		/* one array per column, unnested side by side, in batch order */
-		cb_buf_printf(&b[RS_INSERT], "INSERT INTO %s (", d->plural);
+		/* one array per column, unnested side by side; the seqs follow
+		 * batch order from the first of the run ($np+7) */
+		cb_buf_printf(&b[RS_INSERT], "INSERT INTO %s (seq, ", d->plural);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "%s, ", d->fields[i]);
 		cb_buf_adds(&b[RS_INSERT], "category, set_version, fp, occurred_us, request_id, received_at) SELECT ");
+		np = d->nfields;
+		cb_buf_printf(&b[RS_INSERT], "$%zu + u.ord - 1, ", np + 7);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "u.c%zu, ", i);
-		np = d->nfields;
 		cb_buf_printf(&b[RS_INSERT], "u.cat, u.sv, u.fp, u.us, $%zu, $%zu FROM unnest(", np + 5, np + 6);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "$%zu::text[], ", i + 1);
@@ -89,14 +100,16 @@ compose(void)
 		    " WITH ORDINALITY AS u(", np + 1, np + 2, np + 3, np + 4);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "c%zu, ", i);
-		cb_buf_adds(&b[RS_INSERT], "cat, sv, fp, us, ord) ORDER BY u.ord");
+		cb_buf_adds(&b[RS_INSERT], "cat, sv, fp, us, ord)");
 
 		cb_buf_adds(&b[RS_LIST], "SELECT seq");
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_LIST], ", %s", d->fields[i]);
 		cb_buf_printf(&b[RS_LIST], ", category, set_version, received_at FROM %s", d->plural);
 		add_where(&b[RS_LIST], d);
-		cb_buf_printf(&b[RS_LIST], " ORDER BY seq LIMIT $%d", P_LIMIT);
+		/* only what no running transaction can precede (cb_take_seqs) */
+		cb_buf_printf(&b[RS_LIST], " AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $%d",
+		    P_LIMIT);
 
 		cb_buf_printf(&b[RS_COUNT], "SELECT count(*) FROM %s", d->plural);
 
@@ -278,6 +291,8 @@ ids_find(struct ids *x, const char *s, size_t len, size_t add_i, int add)
 
 struct insert {
 	struct pg_store              *st;
+	int                           fast;      /* assume every id is new (insert_new_keys) */
+	size_t                        nuniq;     /* distinct ids in the batch */
 	const struct store_rec_batch *b;
 	cb_rec_status                *status;
 	size_t                       *nconflicts;
@@ -287,6 +302,38 @@ struct insert {
 	unsigned char               (*stored)[32];
 	struct ids                    ids;
 };
+
+/* The common case: every id of the batch is new.  Insert them all with a
+ * plain INSERT; one that exists fails it (CB_ECONFLICT, unique_violation),
+ * and the caller runs the batch again the careful way. */
+static int
+insert_new_keys(struct pg_conn *c, struct insert *x, size_t *nnew)
+{
+	const struct store_rec_batch *b = x->b;
+	struct pg_array ids, fps;
+	struct pg_params p = { 0 };
+	size_t i;
+	int rc;
+
+	*nnew = 0;
+	pg__arr_init(&ids, PG_OID_TEXT);
+	pg__arr_init(&fps, PG_OID_BYTEA);
+	for (i = 0; i < b->n; i++)
+		if (x->first[i] == i) {
+			pg__arr_add(&ids, b->recs[i].v[0], b->recs[i].len[0]);
+			pg__arr_add(&fps, b->fps[i], 32);
+			x->isnew[i] = 1;
+			(*nnew)++;
+		}
+	if ((rc = pg__arr_done(&ids)) == CB_OK && (rc = pg__arr_done(&fps)) == CB_OK) {
+		pg__p_raw(&p, ids.b.p, ids.b.len, PG_OID_TEXT_ARRAY);
+		pg__p_raw(&p, fps.b.p, fps.b.len, PG_OID_BYTEA_ARRAY);
+		rc = pg__run(c, rec_sql[b->kind][RS_KEYS_NEW], &p, "insert", NULL);
+	}
+	pg__arr_free(&ids);
+	pg__arr_free(&fps);
+	return rc;
+}
 
 /* Send the ids of the batch (first occurrences) to the key table; mark
  * the new ones, and fetch the fingerprints of the others. */
@@ -350,9 +397,9 @@ out:
 	return rc;
 }
 
-/* Insert the new records, in batch order. */
+/* Insert the new records, in batch order, with seqs from @seq0 on. */
 static int
-insert_rows(struct pg_conn *c, struct insert *x)
+insert_rows(struct pg_conn *c, struct insert *x, int64_t seq0)
 {
 	const struct store_rec_batch *b = x->b;
 	const cb_rec_desc *d = cb_rec_describe(b->kind);
@@ -384,6 +431,7 @@ insert_rows(struct pg_conn *c, struct insert *x)
 			    j == d->nfields + 2 ? PG_OID_BYTEA_ARRAY : PG_OID_INT8_ARRAY);
 	pg__p_text(&p, b->request_id);
 	pg__p_text(&p, b->now);
+	pg__p_i64(&p, seq0);
 	if (rc == CB_OK)
 		rc = pg__run(c, rec_sql[b->kind][RS_INSERT], &p, "insert", NULL);
 	for (j = 0; j < ncol; j++)
@@ -398,10 +446,19 @@ insert_tx(struct pg_conn *c, void *arg)
 	const struct store_rec_batch *b = x->b;
 	struct pg_params p = { 0 };
 	size_t i, nnew, conflicts = 0;
+	PGresult *r;
+	int64_t last;
 	int rc;
 
+	/* the seqs of every id that may be new, and the transaction's id, first */
+	pg__p_text(&p, cb_rec_describe(b->kind)->plural);
+	pg__p_i64(&p, (int64_t)x->nuniq);
+	if ((rc = pg__exec(c, SQL_SEQS, &p, "insert", &r)) != CB_OK)
+		return rc;
+	last = pg__i64(r, 0, 0);
+	PQclear(r);
 	memset(x->isnew, 0, b->n);
-	if ((rc = insert_keys(c, x, &nnew)) != CB_OK)
+	if ((rc = (x->fast ? insert_new_keys : insert_keys)(c, x, &nnew)) != CB_OK)
 		return rc;
 	for (i = 0; i < b->n; i++) {
 		size_t f = x->first[i];
@@ -419,18 +476,14 @@ insert_tx(struct pg_conn *c, void *arg)
 	*x->nconflicts = conflicts;
 	if (conflicts > 0 || nnew == 0)
 		return PG_ROLLBACK;	/* all or nothing; or nothing to write */
-	pg__p_i64(&p, PG_LOCK_NS);
-	pg__p_i64(&p, PG_LOCK_SEQ0 + (int64_t)b->kind);
-	if ((rc = pg__run(c, SQL_LOCK, &p, "insert", NULL)) != CB_OK)
-		return rc;
-	return insert_rows(c, x);
+	return insert_rows(c, x, last - (int64_t)x->nuniq + 1);
 }
 
 int
 pg__rec_insert(void *be, const struct store_rec_batch *b, cb_rec_status *status, size_t *nconflicts)
 {
 	struct pg_store *st = be;
-	struct insert x = { st, b, status, nconflicts, NULL, NULL, NULL, { NULL, 0, b->recs } };
+	struct insert x = { st, 1, 0, b, status, nconflicts, NULL, NULL, NULL, { NULL, 0, b->recs } };
 	size_t i, nslots = 16;
 	int rc;
 
@@ -447,12 +500,22 @@ pg__rec_insert(void *be, const struct store_rec_batch *b, cb_rec_status *status,
 		goto out;
 	}
 	x.ids.mask = nslots - 1;
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		x.first[i] = ids_find(&x.ids, b->recs[i].v[0] ? b->recs[i].v[0] : "", b->recs[i].len[0], i, 1);
+		x.nuniq += x.first[i] == i;
+		/* an id twice with two contents: judged against what is stored */
+		if (x.first[i] != i && memcmp(b->fps[i], b->fps[x.first[i]], 32) != 0)
+			x.fast = 0;
+	}
 	/* a failure here is no reason to refuse the batch: its rows then go
 	 * to the default partition */
 	(void)ensure_partitions(st, b);
 	rc = pg__write(st, "insert", insert_tx, &x);
+	if (rc == CB_ECONFLICT && x.fast) {
+		/* an id was there already (a replay): again, comparing fingerprints */
+		x.fast = 0;
+		rc = pg__write(st, "insert", insert_tx, &x);
+	}
 out:
 	free(x.first);
 	free(x.isnew);
