@@ -33,8 +33,8 @@
 #define PG_LOCK_NS        0x6362
 #define PG_LOCK_MIGRATE   1
 #define PG_LOCK_PARTITION 2
-#define PG_LOCK_SEQ0      10     /* + the record kind: seqs and transaction ids taken together */
-#define PG_LOCK_ORDERS    20
+#define PG_LOCK_SEQ0      10     /* + the record kind: writers share it, a listing takes it alone */
+#define PG_LOCK_ORDERS    20     /* the same for orders */
 
 struct pg_slot {
 	const char *sql;            /* the key: the address of a module's SQL text */
@@ -144,10 +144,17 @@ typedef int (*pg_fn)(struct pg_conn *c, void *arg);
  * record may have been written.
  */
 int pg__write(struct pg_store *st, const char *what, pg_fn fn, void *arg);
-/* Run @fn on a connection; @snapshot: inside one REPEATABLE READ READ ONLY
- * transaction, so that several statements see one moment.  A positive
- * return of @fn is a stop: CB_OK. */
-int pg__read(struct pg_store *st, const char *what, int snapshot, pg_fn fn, void *arg);
+/* How pg__read() runs its statements. */
+enum {
+	PG_READ_PLAIN = 0,     /* each on its own (autocommit) */
+	PG_READ_SNAPSHOT,      /* in one REPEATABLE READ READ ONLY transaction: one moment for all */
+	PG_READ_LOCKED         /* in one READ COMMITTED READ ONLY transaction: a lock taken by the
+	                        * first statement is held while the next ones take their snapshots */
+};
+
+/* Run @fn on a connection, as @mode says.  A positive return of @fn is a
+ * stop: CB_OK. */
+int pg__read(struct pg_store *st, const char *what, int mode, pg_fn fn, void *arg);
 
 /*
  * The cb_err class of a failure: @sqlstate of the error (NULL when libpq

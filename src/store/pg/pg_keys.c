@@ -101,7 +101,7 @@ pg__key_find(void *be, const char *key_id, char name[CB_KEY_NAME_MAX + 1], unsig
 {
 	struct key k = { .key_id = key_id, .name_out = name, .hash_out = hash };
 
-	return pg__read(be, "look up key", 0, find_tx, &k);
+	return pg__read(be, "look up key", PG_READ_PLAIN, find_tx, &k);
 }
 
 static int
@@ -131,5 +131,5 @@ pg__key_each(void *be, cb_store_key_fn fn, void *arg)
 {
 	struct key k = { .fn = fn, .arg = arg };
 
-	return pg__read(be, "list keys", 0, each_tx, &k);
+	return pg__read(be, "list keys", PG_READ_PLAIN, each_tx, &k);
 }

@@ -27,7 +27,7 @@ enum {
 	SO_ITEM_INSERT, SO_ITEMS_OF, SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF,
 	SO_ROW_INSERT, SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS,
 	SO_PAY_COMPLETE, SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META,
-	SO_ACTIVE_REFUND, SO_PAY_ROWS, SO_LOCK,
+	SO_ACTIVE_REFUND, SO_PAY_ROWS, SO_LOCK, SO_LOCK_SHARED,
 	SO_COUNT
 };
 
@@ -111,6 +111,7 @@ static const char *const sql[SO_COUNT] = {
 	    " AND status IN ('Pending', 'Processing') ORDER BY id LIMIT 1",
 	[SO_PAY_ROWS] = "SELECT row, kind, item_line, amount FROM refund_rows WHERE payment_id = $1 ORDER BY row",
 	[SO_LOCK] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
+	[SO_LOCK_SHARED] = "SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)",
 };
 
 /* ---- reading ---------------------------------------------------------- */
@@ -344,7 +345,20 @@ pg__order_get(void *be, const char *order_id, int64_t seq, cb_order_rec *rec)
 	struct get g = { order_id, seq, rec };
 
 	/* one snapshot: the order, its items and payments as of one moment */
-	return pg__read(be, "read order", 1, get_tx, &g);
+	return pg__read(be, "read order", PG_READ_SNAPSHOT, get_tx, &g);
+}
+
+/* For clients paging with ?after=: an import that creates an order holds
+ * the lock shared from before it draws the seq to its end, and a listing
+ * takes it alone, so it never reads while a lower seq is uncommitted. */
+static int
+lock_seq_order(struct pg_conn *c, int shared)
+{
+	struct pg_params p = { 0 };
+
+	pg__p_i64(&p, PG_LOCK_NS);
+	pg__p_i64(&p, PG_LOCK_ORDERS);
+	return pg__run(c, sql[shared ? SO_LOCK_SHARED : SO_LOCK], &p, shared ? "store order" : "list orders", NULL);
 }
 
 struct list { const cb_ord_filter *f; cb_ord_fn fn; void *arg; };
@@ -360,6 +374,9 @@ list_tx(struct pg_conn *c, void *arg)
 	cb_order o;
 	int rc, i;
 
+	/* alone: no import is between drawing an order's seq and its end */
+	if ((rc = lock_seq_order(c, 0)) != CB_OK)
+		return rc;
 	pg__p_i64(&p, l->f->after_seq);
 	pg__p_i64(&p, l->f->limit);
 	pg__p_text(&p, l->f->status);
@@ -393,7 +410,7 @@ pg__order_list(void *be, const cb_ord_filter *f, cb_ord_fn fn, void *arg)
 {
 	struct list l = { f, fn, arg };
 
-	return pg__read(be, "list orders", 0, list_tx, &l);
+	return pg__read(be, "list orders", PG_READ_LOCKED, list_tx, &l);
 }
 
 /* ---- import ------------------------------------------------------------ */
@@ -503,16 +520,6 @@ struct put {
 	size_t                        whylen;
 };
 
-static int
-lock_seq_order(struct pg_conn *c)
-{
-	struct pg_params p = { 0 };
-
-	/* seq order = commit order, for clients paging with ?after= */
-	pg__p_i64(&p, PG_LOCK_NS);
-	pg__p_i64(&p, PG_LOCK_ORDERS);
-	return pg__run(c, sql[SO_LOCK], &p, "store order", NULL);
-}
 
 /* Create the order; *raced when another transaction created it first
  * (nothing done here: the caller reads it and goes on as an update). */
@@ -533,7 +540,7 @@ create_order(struct pg_conn *c, struct put *x, int *raced)
 			return PG_ROLLBACK;
 		}
 	}
-	if ((rc = lock_seq_order(c)) != CB_OK)
+	if ((rc = lock_seq_order(c, 1)) != CB_OK)
 		return rc;
 	pg__p_text(&p, x->p->in->order_id);
 	bind_order(&p, x->p);
@@ -990,5 +997,5 @@ pg__pay_counts(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT])
 {
 	struct pay x = { .counts = counts };
 
-	return pg__read(be, "count payments", 0, counts_tx, &x);
+	return pg__read(be, "count payments", PG_READ_PLAIN, counts_tx, &x);
 }

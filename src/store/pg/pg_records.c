@@ -13,12 +13,13 @@
  *      event_ids), sorted so that two batches sharing ids lock them in the
  *      same order; an id already there is a replay (same fingerprint) or
  *      a conflict, and any conflict rolls the batch back, as on SQLite;
- *   3. first of all, the transaction takes the seqs of its rows and its
- *      transaction id together (cb_take_seqs(), a lock held for just
- *      that), and a listing shows only the rows of transactions older than
- *      every one still running: a client paging with ?after= never skips a
- *      row committed late with a lower seq, which concurrent writers would
- *      otherwise allow, and batches are written side by side.
+ *   3. first of all, the transaction takes the kind's advisory lock in
+ *      shared mode, which batches hold side by side until they end; a
+ *      listing takes it alone before it reads, so that it never looks while
+ *      a batch that drew its seqs is still uncommitted: a client paging
+ *      with ?after= never skips a row committed late with a lower seq,
+ *      which concurrent writers would otherwise allow.  SQLite needs none
+ *      of this: its one writer commits in seq order.
  */
 #include "pg_int.h"
 
@@ -39,7 +40,8 @@ enum {
 /* Parameters of the filter clause shared by list and report. */
 enum { P_AFTER = 1, P_LIMIT = 2, P_CATEGORY = 3, P_SINCE = 4, P_UNTIL = 5, P_FIELD0 = 6 };
 
-static const char SQL_SEQS[] = "SELECT cb_take_seqs($1, $2)";
+static const char SQL_SHARE[] = "SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)";
+static const char SQL_ALONE[] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)";
 static const char SQL_ENSURE[] = "SELECT cb_ensure_month($1, $2)";
 
 static char *rec_sql[CB_REC_KIND_COUNT][RS_PER_KIND];
@@ -83,14 +85,13 @@ compose(void)
 		cb_buf_printf(&b[RS_KEYS_FP], "SELECT %s, fp FROM %s_ids WHERE %s = ANY($1::text[])",
 		    d->fields[0], d->name, d->fields[0]);
 
-		/* one array per column, unnested side by side; the seqs follow
-		 * batch order from the first of the run ($np+7) */
-		cb_buf_printf(&b[RS_INSERT], "INSERT INTO %s (seq, ", d->plural);
+		/* one array per column, unnested side by side, in batch order (the
+		 * seqs too: drawn as the rows come) */
+		cb_buf_printf(&b[RS_INSERT], "INSERT INTO %s (", d->plural);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "%s, ", d->fields[i]);
 		cb_buf_adds(&b[RS_INSERT], "category, set_version, fp, occurred_us, request_id, received_at) SELECT ");
 		np = d->nfields;
-		cb_buf_printf(&b[RS_INSERT], "$%zu + u.ord - 1, ", np + 7);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "u.c%zu, ", i);
 		cb_buf_printf(&b[RS_INSERT], "u.cat, u.sv, u.fp, u.us, $%zu, $%zu FROM unnest(", np + 5, np + 6);
@@ -100,16 +101,14 @@ compose(void)
 		    " WITH ORDINALITY AS u(", np + 1, np + 2, np + 3, np + 4);
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_INSERT], "c%zu, ", i);
-		cb_buf_adds(&b[RS_INSERT], "cat, sv, fp, us, ord)");
+		cb_buf_adds(&b[RS_INSERT], "cat, sv, fp, us, ord) ORDER BY u.ord");
 
 		cb_buf_adds(&b[RS_LIST], "SELECT seq");
 		for (i = 0; i < d->nfields; i++)
 			cb_buf_printf(&b[RS_LIST], ", %s", d->fields[i]);
 		cb_buf_printf(&b[RS_LIST], ", category, set_version, received_at FROM %s", d->plural);
 		add_where(&b[RS_LIST], d);
-		/* only what no running transaction can precede (cb_take_seqs) */
-		cb_buf_printf(&b[RS_LIST], " AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $%d",
-		    P_LIMIT);
+		cb_buf_printf(&b[RS_LIST], " ORDER BY seq LIMIT $%d", P_LIMIT);
 
 		cb_buf_printf(&b[RS_COUNT], "SELECT count(*) FROM %s", d->plural);
 
@@ -234,7 +233,7 @@ ensure_partitions(struct pg_store *st, const struct store_rec_batch *b)
 	if (n == 0)
 		return CB_OK;
 	e = (struct ensure){ st, b->kind, want, n };
-	return pg__read(st, "create a partition", 0, ensure_tx, &e);
+	return pg__read(st, "create a partition", PG_READ_PLAIN, ensure_tx, &e);
 }
 
 int
@@ -247,7 +246,7 @@ pg__rec_partitions_now(struct pg_store *st)
 
 	for (k = 0; k < CB_REC_KIND_COUNT && rc == CB_OK; k++) {
 		e = (struct ensure){ st, (cb_rec_kind)k, months, 2 };
-		rc = pg__read(st, "create a partition", 0, ensure_tx, &e);
+		rc = pg__read(st, "create a partition", PG_READ_PLAIN, ensure_tx, &e);
 	}
 	return rc;
 }
@@ -292,7 +291,6 @@ ids_find(struct ids *x, const char *s, size_t len, size_t add_i, int add)
 struct insert {
 	struct pg_store              *st;
 	int                           fast;      /* assume every id is new (insert_new_keys) */
-	size_t                        nuniq;     /* distinct ids in the batch */
 	const struct store_rec_batch *b;
 	cb_rec_status                *status;
 	size_t                       *nconflicts;
@@ -397,9 +395,9 @@ out:
 	return rc;
 }
 
-/* Insert the new records, in batch order, with seqs from @seq0 on. */
+/* Insert the new records, in batch order. */
 static int
-insert_rows(struct pg_conn *c, struct insert *x, int64_t seq0)
+insert_rows(struct pg_conn *c, struct insert *x)
 {
 	const struct store_rec_batch *b = x->b;
 	const cb_rec_desc *d = cb_rec_describe(b->kind);
@@ -431,7 +429,6 @@ insert_rows(struct pg_conn *c, struct insert *x, int64_t seq0)
 			    j == d->nfields + 2 ? PG_OID_BYTEA_ARRAY : PG_OID_INT8_ARRAY);
 	pg__p_text(&p, b->request_id);
 	pg__p_text(&p, b->now);
-	pg__p_i64(&p, seq0);
 	if (rc == CB_OK)
 		rc = pg__run(c, rec_sql[b->kind][RS_INSERT], &p, "insert", NULL);
 	for (j = 0; j < ncol; j++)
@@ -446,17 +443,13 @@ insert_tx(struct pg_conn *c, void *arg)
 	const struct store_rec_batch *b = x->b;
 	struct pg_params p = { 0 };
 	size_t i, nnew, conflicts = 0;
-	PGresult *r;
-	int64_t last;
 	int rc;
 
-	/* the seqs of every id that may be new, and the transaction's id, first */
-	pg__p_text(&p, cb_rec_describe(b->kind)->plural);
-	pg__p_i64(&p, (int64_t)x->nuniq);
-	if ((rc = pg__exec(c, SQL_SEQS, &p, "insert", &r)) != CB_OK)
+	/* before any seq is drawn: a listing waits for the batch to end */
+	pg__p_i64(&p, PG_LOCK_NS);
+	pg__p_i64(&p, PG_LOCK_SEQ0 + (int64_t)b->kind);
+	if ((rc = pg__run(c, SQL_SHARE, &p, "insert", NULL)) != CB_OK)
 		return rc;
-	last = pg__i64(r, 0, 0);
-	PQclear(r);
 	memset(x->isnew, 0, b->n);
 	if ((rc = (x->fast ? insert_new_keys : insert_keys)(c, x, &nnew)) != CB_OK)
 		return rc;
@@ -476,14 +469,14 @@ insert_tx(struct pg_conn *c, void *arg)
 	*x->nconflicts = conflicts;
 	if (conflicts > 0 || nnew == 0)
 		return PG_ROLLBACK;	/* all or nothing; or nothing to write */
-	return insert_rows(c, x, last - (int64_t)x->nuniq + 1);
+	return insert_rows(c, x);
 }
 
 int
 pg__rec_insert(void *be, const struct store_rec_batch *b, cb_rec_status *status, size_t *nconflicts)
 {
 	struct pg_store *st = be;
-	struct insert x = { st, 1, 0, b, status, nconflicts, NULL, NULL, NULL, { NULL, 0, b->recs } };
+	struct insert x = { st, 1, b, status, nconflicts, NULL, NULL, NULL, { NULL, 0, b->recs } };
 	size_t i, nslots = 16;
 	int rc;
 
@@ -502,7 +495,6 @@ pg__rec_insert(void *be, const struct store_rec_batch *b, cb_rec_status *status,
 	x.ids.mask = nslots - 1;
 	for (i = 0; i < b->n; i++) {
 		x.first[i] = ids_find(&x.ids, b->recs[i].v[0] ? b->recs[i].v[0] : "", b->recs[i].len[0], i, 1);
-		x.nuniq += x.first[i] == i;
 		/* an id twice with two contents: judged against what is stored */
 		if (x.first[i] != i && memcmp(b->fps[i], b->fps[x.first[i]], 32) != 0)
 			x.fast = 0;
@@ -561,12 +553,17 @@ list_tx(struct pg_conn *c, void *arg)
 {
 	struct query *q = arg;
 	const cb_rec_desc *d = cb_rec_describe(q->k);
-	struct pg_params p = { 0 };
+	struct pg_params p = { 0 }, lock = { 0 };
 	PGresult *res;
 	cb_rec r;
 	size_t i;
 	int rc, row;
 
+	/* alone: no batch is between drawing its seqs and its end */
+	pg__p_i64(&lock, PG_LOCK_NS);
+	pg__p_i64(&lock, PG_LOCK_SEQ0 + (int64_t)q->k);
+	if ((rc = pg__run(c, SQL_ALONE, &lock, "list", NULL)) != CB_OK)
+		return rc;
 	bind_filter(&p, d, q->f);
 	if ((rc = pg__exec(c, rec_sql[q->k][RS_LIST], &p, "list", &res)) != CB_OK)
 		return rc;
@@ -592,7 +589,7 @@ pg__rec_list(void *be, cb_rec_kind k, const cb_rec_filter *f, cb_rec_fn fn, void
 {
 	struct query q = { .k = k, .f = f, .fn = fn, .arg = arg };
 
-	return pg__read(be, "list", 0, list_tx, &q);
+	return pg__read(be, "list", PG_READ_LOCKED, list_tx, &q);
 }
 
 static int
@@ -622,7 +619,7 @@ pg__rec_report(void *be, cb_rec_kind k, int group, const cb_rec_filter *f, cb_re
 {
 	struct query q = { .k = k, .group = group, .f = f, .gfn = fn, .arg = arg };
 
-	return pg__read(be, "report", 0, report_tx, &q);
+	return pg__read(be, "report", PG_READ_PLAIN, report_tx, &q);
 }
 
 static int
@@ -644,5 +641,5 @@ pg__rec_count(void *be, cb_rec_kind k, int64_t *out)
 {
 	struct query q = { .k = k, .count = out };
 
-	return pg__read(be, "count", 0, count_tx, &q);
+	return pg__read(be, "count", PG_READ_PLAIN, count_tx, &q);
 }

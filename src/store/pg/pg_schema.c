@@ -15,12 +15,7 @@
  *     table cannot enforce across partitions, is kept exactly by an
  *     unpartitioned key table (incident_ids, event_ids) holding each id
  *     and its fingerprint.  cb_ensure_month() creates a month's partition;
- *     pg_records.c calls it before a batch needs it;
- *   - a record also keeps the id of the transaction that wrote it (txid),
- *     taken with its seqs under a short lock (cb_take_seqs()), so that a
- *     listing can leave out what transactions still running may precede:
- *     paging by seq then never skips a row committed late.  SQLite needs
- *     none of this: its one writer commits in seq order.
+ *     pg_records.c calls it before a batch needs it.
  *
  * The runner applies the missing steps in one transaction under an
  * advisory lock, so that instances started together migrate once, and
@@ -41,12 +36,11 @@
 	"  fp          bytea NOT NULL," \
 	"  request_id  text," \
 	"  received_at text NOT NULL," \
-	"  occurred_us bigint NOT NULL," \
-	"  txid        xid8 NOT NULL DEFAULT pg_current_xact_id(),"
+	"  occurred_us bigint NOT NULL,"
 
 /* A step is a few texts, run in order in the migration's transaction
  * (ISO C caps a string literal at 4095 bytes). */
-#define STEP_PARTS 5
+#define STEP_PARTS 4
 
 static const struct {
 	int         version;
@@ -161,33 +155,6 @@ static const struct {
 	"  IF busy THEN RETURN false; END IF;"
 	"  EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)', part, kind, lo, hi);"
 	"  RETURN true;"
-	"END $$;",
-	/*
-	 * @n seqs for a batch of @kind, the last of them returned, and the
-	 * transaction's id assigned at the same moment, under a lock held for
-	 * just that: seq order is then the order of transaction ids, and a
-	 * listing that shows only rows of transactions older than every one
-	 * still running (pg_snapshot_xmin) never shows a seq before a lower
-	 * one that is yet to commit.  It must be the transaction's first write.
-	 */
-	"CREATE FUNCTION cb_take_seqs(kind text, n bigint) RETURNS bigint LANGUAGE plpgsql AS $$"
-	"DECLARE"
-	"  k int := CASE kind WHEN 'incidents' THEN 10 WHEN 'events' THEN 11 END;"
-	"  last bigint;"
-	"BEGIN"
-	"  IF k IS NULL THEN"
-	"    RAISE EXCEPTION 'no record table %', kind USING ERRCODE = 'invalid_parameter_value';"
-	"  END IF;"
-	"  PERFORM pg_advisory_lock(25442, k);"
-	"  BEGIN"
-	"    PERFORM pg_current_xact_id();"
-	"    last := setval((kind || '_seq')::regclass, nextval((kind || '_seq')::regclass) + n - 1);"
-	"  EXCEPTION WHEN OTHERS THEN"
-	"    PERFORM pg_advisory_unlock(25442, k);"
-	"    RAISE;"
-	"  END;"
-	"  PERFORM pg_advisory_unlock(25442, k);"
-	"  RETURN last;"
 	"END $$;" } },
 	{ 2, {
 	/* orders as imported from the marketplace, their payments and the
@@ -279,8 +246,7 @@ static const struct {
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");
-_Static_assert(PG_LOCK_NS == 25442 && PG_LOCK_PARTITION == 2 && PG_LOCK_SEQ0 == 10 && CB_REC_INCIDENT == 0 &&
-    CB_REC_EVENT == 1, "cb_ensure_month() and cb_take_seqs() take these advisory locks");
+_Static_assert(PG_LOCK_NS == 25442 && PG_LOCK_PARTITION == 2, "cb_ensure_month() takes this advisory lock");
 
 static const char SQL_LOCK[] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)";
 static const char SQL_HAS_TABLE[] = "SELECT to_regclass('schema_migrations') IS NOT NULL";

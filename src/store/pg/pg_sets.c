@@ -87,7 +87,7 @@ pg__set_get(void *be, const char *name, int version, int latest, cb_store_setver
 {
 	struct get g = { name, version, latest, out };
 
-	return pg__read(be, "read code set", 0, get_tx, &g);
+	return pg__read(be, "read code set", PG_READ_PLAIN, get_tx, &g);
 }
 
 struct put { const char *name; int version; const char *body; size_t len; const char *etag, *source, *by; };
@@ -149,7 +149,7 @@ pg__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg)
 {
 	struct each e = { name, fn, arg };
 
-	return pg__read(be, "list code sets", 0, each_tx, &e);
+	return pg__read(be, "list code sets", PG_READ_PLAIN, each_tx, &e);
 }
 
 int
@@ -157,5 +157,5 @@ pg__set_each_latest(void *be, cb_store_setver_fn fn, void *arg)
 {
 	struct each e = { NULL, fn, arg };
 
-	return pg__read(be, "list code sets", 0, each_tx, &e);
+	return pg__read(be, "list code sets", PG_READ_PLAIN, each_tx, &e);
 }

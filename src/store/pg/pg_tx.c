@@ -22,6 +22,7 @@
 
 static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE";
 static const char SQL_BEGIN_SNAPSHOT[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+static const char SQL_BEGIN_LOCKED[] = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
@@ -636,14 +637,15 @@ out:
 }
 
 int
-pg__read(struct pg_store *st, const char *what, int snapshot, pg_fn fn, void *arg)
+pg__read(struct pg_store *st, const char *what, int mode, pg_fn fn, void *arg)
 {
 	struct pg_conn *c;
 	int rc;
 
 	if ((rc = acquire(st, &c)) != CB_OK)
 		return rc;
-	if (snapshot && (rc = pg__run(c, SQL_BEGIN_SNAPSHOT, NULL, what, NULL)) != CB_OK)
+	if (mode != PG_READ_PLAIN && (rc = pg__run(c, mode == PG_READ_SNAPSHOT ? SQL_BEGIN_SNAPSHOT :
+	    SQL_BEGIN_LOCKED, NULL, what, NULL)) != CB_OK)
 		goto out;
 	rc = fn(c, arg);
 	if (rc > 0)

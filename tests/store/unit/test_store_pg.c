@@ -17,7 +17,7 @@
  *   - concurrency that SQLite's single writer never shows: claims skip
  *     the rows other claimers hold (FOR UPDATE SKIP LOCKED) and never share
  *     a refund; batches sharing ids neither deadlock nor double-insert;
- *     a listing never shows a seq before a lower one still uncommitted;
+ *     a listing never reads while a lower seq is still uncommitted;
  *     imports of one new order race safely.
  *
  * Registered for PostgreSQL only (tests/CMakeLists.txt).
@@ -570,27 +570,35 @@ collect_ids(void *arg, const cb_rec *r)
 	return 0;
 }
 
-static const char *
-listed(void)
+struct lister {
+	char ids[64];
+	int  rc, done;
+};
+
+static void *
+list_events(void *arg)
 {
-	static char ids[64];
+	struct lister *l = arg;
 	cb_rec_filter f;
 
 	memset(&f, 0, sizeof(f));
 	f.limit = 10;
-	ids[0] = '\0';
-	cr_assert_eq(cb_store_rec_list(st, CB_REC_EVENT, &f, collect_ids, ids), CB_OK, "%s", cb_errmsg());
-	return ids;
+	l->ids[0] = '\0';
+	l->rc = cb_store_rec_list(st, CB_REC_EVENT, &f, collect_ids, l->ids);
+	l->done = 1;
+	return NULL;
 }
 
-Test(pg, a_listing_never_shows_a_seq_before_a_lower_one_still_uncommitted)
+Test(pg, a_listing_never_reads_while_a_lower_seq_is_uncommitted)
 {
 	static struct batch a, b;
+	static struct lister l;
 	PGconn *holder = connect_db();
-	pthread_t ta, tb;
+	pthread_t ta, tb, tl;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	memset(&l, 0, sizeof(l));
 	a.n = b.n = 1;
 	a.recs[0] = ev("a", "2026-02-06T09:30:00Z", FEB_2026);
 	b.recs[0] = ev("b", "2026-02-06T09:30:00Z", FEB_2026);
@@ -606,19 +614,24 @@ Test(pg, a_listing_never_shows_a_seq_before_a_lower_one_still_uncommitted)
 	must(holder, "SELECT pg_advisory_lock(4243)");
 	cr_assert_eq(pthread_create(&ta, NULL, insert_batch, &a), 0);
 	sleep_ms(300);
-	/* B, started later, takes a higher seq and commits first: batches do
+	/* B, started later, draws a higher seq and commits first: batches do
 	 * not wait for one another */
 	cr_assert_eq(pthread_create(&tb, NULL, insert_batch, &b), 0);
 	pthread_join(tb, NULL);
 	cr_assert_eq(b.rc, CB_OK, "%d", b.rc);
 	cr_assert_eq(tb_int("SELECT count(*) FROM events"), 1, "B is committed, A is not");
-	/* but a client paging by seq must not see B yet: it would page past A */
-	cr_assert_str_eq(listed(), "");
+	/* a client paging by seq now would see B and page past A: the listing
+	 * waits for A to end */
+	cr_assert_eq(pthread_create(&tl, NULL, list_events, &l), 0);
+	sleep_ms(300);
+	cr_assert_eq(l.done, 0, "the listing read while A was uncommitted: %s", l.ids);
 	must(holder, "SELECT pg_advisory_unlock(4243)");
 	pthread_join(ta, NULL);
+	pthread_join(tl, NULL);
 	PQfinish(holder);
 	cr_assert_eq(a.rc, CB_OK);
-	cr_assert_str_eq(listed(), "a b ", "in seq order, once A is committed");
+	cr_assert_eq(l.rc, CB_OK, "%s", cb_errmsg());
+	cr_assert_str_eq(l.ids, "a b ", "in seq order, A included");
 	cr_assert_eq(tb_int("SELECT ((SELECT seq FROM events WHERE event_id = 'a') <"
 	    " (SELECT seq FROM events WHERE event_id = 'b'))::int"), 1);
 	cb_store_close(a.store);
