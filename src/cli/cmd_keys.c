@@ -15,7 +15,8 @@ static const char usage[] =
     "API keys for the requests of `codebook serve` that change state (publishing,\n"
     "incidents, events). `add` prints the new key once on standard output: keep it; only\n"
     "its SHA-256 is stored. The server sees new and revoked keys at once.\n"
-    "Default database: ./var/codebook.db (created when missing).\n";
+    "Default database: ./var/codebook.db (created when missing); --db also takes a\n"
+    "PostgreSQL database: postgresql://USER@HOST:PORT/DB.\n";
 
 static int
 print_key(void *arg, const cb_store_key *k)

@@ -62,9 +62,11 @@ pg_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	}
 	st->nconns = (size_t)nreaders + 1;
 	if ((rc = pg__conn_open(&st->conns[0], st)) != CB_OK ||
-	    (rc = pg__migrate(&st->conns[0], schema)) != CB_OK ||
-	    (rc = pg__rec_partitions_now(st)) != CB_OK)
+	    (rc = pg__migrate(&st->conns[0], schema)) != CB_OK)
 		goto fail;
+	/* this month's and the next: made ahead of the first batch; a failure
+	 * (a read-only standby, a lock held too long) waits for that batch */
+	(void)pg__rec_partitions_now(st);
 	for (i = 1; i < st->nconns; i++)
 		if ((rc = pg__conn_open(&st->conns[i], st)) != CB_OK)
 			goto fail;
