@@ -7,14 +7,20 @@
 #                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
-#   make install  install binary, library, header, pkg-config file, catalogs
+#   make deb      Debian packages in build-deb/ (codebook, libcodebookN,
+#                 libcodebook-dev, codebook-tools)
+#   make man      the man pages, in build/man
+#   make install  install binary, library, header, pkg-config file, catalogs,
+#                 man pages, completions, systemd units (PREFIX=/usr/local,
+#                 DESTDIR=; see docs/install.md)
+#   make bench-check  ns per code check on the bundled catalogs (bench/check)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install clean
+.PHONY: all deps build run demo test install deb man bench-check clean
 
 all: build
 
@@ -36,8 +42,21 @@ demo: build
 test: deps
 	@./scripts/test-all.sh
 
+# PREFIX is given to every install (the build directory would otherwise keep
+# the prefix of its first configuration); DESTDIR stages the installation.
 install: build
-	$(CMAKE) --install $(BUILD)
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
+
+# The Debian packages, in build-deb/ (packaging/build-deb.sh; docs/install.md).
+deb: deps $(BUILD)/build.ninja
+	@./packaging/build-deb.sh $(BUILD)
+
+# The man pages (scdoc), in $(BUILD)/man; `man -l $(BUILD)/man/codebook.1`.
+man: deps $(BUILD)/build.ninja
+	$(CMAKE) --build $(BUILD) --target man
+
+bench-check: build
+	$(CMAKE) --build $(BUILD) --target bench-check
 
 clean:
-	rm -rf $(BUILD) build-clang build-san build-fuzz
+	rm -rf $(BUILD) build-clang build-san build-fuzz build-deb

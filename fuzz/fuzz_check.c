@@ -27,8 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nctx = 0, off, n;
 	const char *p = (const char *)data;
 	const cb_codeset *cs;
-	cb_check_result r;
-	cb_decision d;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
+	cb_decision d = CB_DECISION_INIT;
+	char msg[CB_CHECK_MESSAGE_MAX];
 	cb_rng rng = { fixed_rng, (void *)(uintptr_t)size };
 	const char *code;
 	size_t code_len;
@@ -68,7 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if ((r.reason == CB_VALID) != (r.entry != NULL && r.accepted && cb_entry_status(r.entry) == CB_STATUS_ACTIVE))
 		abort();
-	if (r.nalts > CB_CHECK_MAX_ALTS || strlen(r.message) >= sizeof(r.message))
+	if (r.nalts > CB_CHECK_MAX_ALTS || cb_check_message(msg, sizeof(msg), &r) != CB_OK ||
+	    strlen(msg) >= sizeof(msg) || msg[0] == '\0')
 		abort();
 	n = cb_format_accepts(cs, code, code_len, NULL);
 	if (!n && r.reason != CB_INVALID_FORMAT)

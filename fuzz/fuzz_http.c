@@ -67,7 +67,7 @@ fuzz_items(cb_rec_kind k, const char *p, size_t n)
 	}
 	if (it.fault.problem == P_NONE) {
 		for (i = 0; i < it.n; i++) {
-			cb_check_result r;
+			cb_check_result r = CB_CHECK_RESULT_INIT;
 			for (f = 0; f < d->nfields; f++)
 				if ((d->required & (1u << f)) && it.recs[i].v[f] == NULL)
 					abort();
@@ -89,7 +89,7 @@ fuzz_checks(const char *p, size_t n)
 {
 	struct svc_checks c;
 	const cb_codeset *cs = cb_catalog_get(cat, n % cb_catalog_count(cat));
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	size_t i;
 
 	if (svc_checks_parse(&c, p, n) == CB_OK && c.fault.problem == P_NONE)

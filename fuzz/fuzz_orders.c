@@ -8,7 +8,7 @@
  * and stay within what the order has; a rejected one names a fault; a
  * built set keeps every code of the one before.
  *
- * It links the service's core (cb_svc_core) and the orders domain.
+ * It links the orders domain (cb_orders), which owns these documents.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,11 +17,11 @@
 
 #include <codebook.h>
 
+#include "market/market.h"
+#include "orders/cancel.h"
+#include "orders/doc.h"
 #include "orders/orders.h"
 #include "store/store.h"
-#include "svc/items.h"
-#include "svc/orders_parse.h"
-#include "svc/problem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,15 +30,15 @@ static cb_codeset *reasons;
 static void
 fuzz_order(const char *p, size_t n)
 {
-	struct svc_order_body b;
+	cb_order_doc b;
 	int64_t sum = 0;
 	size_t i;
 
-	if (svc_order_parse(&b, p, n) != CB_OK) {
-		svc_order_body_free(&b);
+	if (cb_order_doc_parse(&b, p, n) != CB_OK) {
+		cb_order_doc_free(&b);
 		return;
 	}
-	if (b.fault.problem == P_NONE && b.errs.total == 0) {
+	if (!CB_DOC_FAILED(&b)) {
 		if (b.o.order_id == NULL || b.o.shop == NULL || b.o.currency == NULL || b.o.nitems == 0 ||
 		    b.o.status >= CB_ORD_STATUS_COUNT)
 			abort();
@@ -48,12 +48,12 @@ fuzz_order(const char *p, size_t n)
 				abort();
 			sum += b.o.items[i].amount;
 		}
-		if (sum != b.o.items_total || b.o.total != sum + b.o.shipping_cost || b.o.total > CB_SVC_MAX_AMOUNT ||
+		if (sum != b.o.items_total || b.o.total != sum + b.o.shipping_cost || b.o.total > CB_ORD_MAX_AMOUNT ||
 		    (b.has_total && b.total != b.o.total))
 			abort();
-	} else if (b.fault.problem == P_NONE && (b.errs.n == 0 || b.errs.v[0].message[0] == '\0'))
+	} else if (b.body.cls == CB_OFAULT_NONE && (b.faults.n == 0 || b.faults.v[0].message[0] == '\0'))
 		abort();
-	svc_order_body_free(&b);
+	cb_order_doc_free(&b);
 }
 
 static void
@@ -64,7 +64,8 @@ fuzz_refund(const char *p, size_t n)
 		{ 2, "MUG", NULL, NULL, 1, 499, 499, 0, "Paid" },
 	};
 	cb_order o;
-	struct svc_refund_body b;
+	cb_cancel_doc b;
+	cb_refund_plan plan;
 	int64_t sum = 0, per[2] = { 0, 0 }, ship = 0;
 	size_t i;
 
@@ -76,13 +77,15 @@ fuzz_refund(const char *p, size_t n)
 	o.shipping_cost = 399;
 	o.total = 2898;
 	o.refunded = 500;
-	if (svc_refund_parse(&b, p, n) != CB_OK || b.fault.problem != P_NONE || b.errs.total > 0 ||
-	    svc_refund_check(&b, &o) != CB_OK || b.errs.total > 0) {
-		svc_refund_body_free(&b);
+	memset(&plan, 0, sizeof(plan));
+	if (cb_cancel_doc_parse(&b, p, n) != CB_OK || CB_DOC_FAILED(&b) ||
+	    cb_cancel_check(&plan, &b.faults, &b.req, &o) != CB_OK || b.faults.total > 0) {
+		cb_refund_plan_free(&plan);
+		cb_cancel_doc_free(&b);
 		return;
 	}
-	for (i = 0; i < b.nrows; i++) {
-		const cb_refund_row *r = &b.rows[i];
+	for (i = 0; i < plan.nrows; i++) {
+		const cb_refund_row *r = &plan.rows[i];
 		if (r->amount <= 0)
 			abort();
 		sum += r->amount;
@@ -93,9 +96,10 @@ fuzz_refund(const char *p, size_t n)
 		else
 			per[r->item_line - 1] += r->amount;
 	}
-	if (sum != b.amount || sum <= 0 || ship > 399 || per[0] > 1500 || per[1] > 499)
+	if (sum != plan.amount || sum <= 0 || ship > 399 || per[0] > 1500 || per[1] > 499)
 		abort();
-	svc_refund_body_free(&b);
+	cb_refund_plan_free(&plan);
+	cb_cancel_doc_free(&b);
 }
 
 /* Lines "key<TAB>text<TAB>status,status" (no third field: no list). */

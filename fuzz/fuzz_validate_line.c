@@ -59,7 +59,7 @@ setup(void)
 static void
 check_line(cb_validator *v, const char *line, size_t len)
 {
-	cb_line_result fast, slow;
+	cb_line_result fast = CB_LINE_RESULT_INIT, slow = CB_LINE_RESULT_INIT;
 	unsigned why;
 	int valid;
 
@@ -67,7 +67,8 @@ check_line(cb_validator *v, const char *line, size_t len)
 		abort();
 	why = fast.why;
 	valid = fast.valid;
-	if (why >= CB_LINE_WHY_COUNT || (valid && why != CB_VALID && why != CB_DEPRECATED))
+	if (why >= CB_LINE_WHY_MAX || strcmp(cb_line_why_name(why), "?") == 0 ||
+	    (valid && why != CB_VALID && why != CB_DEPRECATED))
 		abort();
 	if ((why == CB_VALID) != (valid && fast.entry != NULL && cb_entry_status(fast.entry) == CB_STATUS_ACTIVE))
 		abort();
@@ -86,7 +87,7 @@ static void
 alone(cb_validator *v, const char *p, size_t n, cb_validate_counts *c)
 {
 	const char *end = p + n;
-	cb_line_result r;
+	cb_line_result r = CB_LINE_RESULT_INIT;
 
 	memset(c, 0, sizeof(*c));
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -151,6 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the whole input as one line, and as a block of lines */
 	check_line(v, (const char *)data, size);
 	memset(&whole, 0, sizeof(whole));
+	whole.version = CB_VALIDATE_COUNTS_VERSION;
 	memset(&tw, 0, sizeof(tw));
 	if (cb_validator_block(v, (const char *)data, size, CB_BLOCK_FIRST, &whole, note, &tw) != CB_OK)
 		abort();
@@ -171,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.at = 0;
 	f.step = 1 + (data[-1] >> 5);
 	memset(&framed, 0, sizeof(framed));
+	framed.version = CB_VALIDATE_COUNTS_VERSION;
 	memset(&tf, 0, sizeof(tf));
 	memset(&b, 0, sizeof(b));
 	cb_lines_init(&lc, 1 + ((data[-1] >> 1) & 15), 1 << 20, CB_VALIDATE_PADDING);

@@ -12,6 +12,7 @@
 
 #include "codebook/common.h"
 #include "codebook/codeset.h"
+#include "codebook/builder.h"
 #include "codebook/catalog.h"
 #include "codebook/check.h"
 #include "codebook/report.h"

@@ -15,8 +15,10 @@ typedef struct cb_catalog cb_catalog;
  * must be named after the set it holds (outbound.json holds "outbound").
  *
  * @param[out] out on CB_OK, a new catalog; free with cb_catalog_free().
- * @return CB_OK, CB_EIO (unreadable directory), CB_EPARSE (a file is not a
- *         valid set: cb_errmsg() names it), CB_ENOMEM.
+ * @return CB_OK; CB_ENOTFOUND (no such directory); CB_EIO (unreadable
+ *         directory or file); CB_EPARSE (a file is not a valid set, or holds
+ *         a set of another name: cb_errmsg() names it); CB_ETOOBIG (more than
+ *         CB_MAX_SETS files, or a file past a limit); CB_EINVAL; CB_ENOMEM.
  */
 CB_EXTERN int cb_catalog_load_dir(cb_catalog **out, const char *dir);
 

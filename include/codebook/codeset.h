@@ -41,37 +41,51 @@ typedef enum {
 	CB_ACTION_AMBIGUOUS          /**< matching entries disagree (cb_decide only) */
 } cb_action;
 
-/** Format rules of a set (borrowed strings, valid while the set lives). */
+#define CB_FORMAT_VERSION 1
+
+/** Format rules of a set.  Filled by cb_codeset_format(), read by
+ * cb_builder_set_format(); initialise with CB_FORMAT_INIT. */
 typedef struct {
+	unsigned    version;    /**< CB_FORMAT_VERSION */
 	const char *charset;    /**< character-class body, e.g. "A-Za-z0-9_.-" */
 	cb_shape    shape;
 	cb_case     letter_case;
 	int         case_enforced;
-	unsigned    min_length, max_length;
+	unsigned    min_length, max_length;  /**< 0 in a builder's input: the defaults, 1 and 256 */
 } cb_format;
 
-/** Retry policy of an error set. */
+#define CB_FORMAT_INIT CB__VERSIONED(cb_format, CB_FORMAT_VERSION)
+
+#define CB_POLICY_VERSION 1
+
+/** Retry policy of an error set; initialise with CB_POLICY_INIT. */
 typedef struct {
+	unsigned version;       /**< CB_POLICY_VERSION */
 	unsigned max_attempts;  /**< attempts in all, the first included */
 	unsigned base_delay_ms;
 	unsigned max_delay_ms;
 } cb_policy;
 
+#define CB_POLICY_INIT CB__VERSIONED(cb_policy, CB_POLICY_VERSION)
+
 /**
  * Load a code set from a JSON file.
  *
- * @param[out] out  on CB_OK, a new set; release it with cb_codeset_free().
- * @param path      file to read.
- * @return CB_OK; CB_EIO when the file cannot be read; CB_EPARSE when it is
- *         not a valid code set (cb_errmsg() says "path:line:column: what");
- *         CB_ETOOBIG past a limit; CB_ENOMEM.
+ * @param[out] out  on CB_OK, a new set (reference count 1); release it with
+ *                  cb_codeset_free().  NULL on failure.
+ * @param path      file to read; not kept (cb_codeset_origin() has a copy).
+ * @return CB_OK; CB_ENOTFOUND when there is no such file; CB_EIO when it
+ *         cannot be read; CB_EPARSE when it is not a valid code set
+ *         (cb_errmsg() says "path:line:column: what"); CB_ETOOBIG past a
+ *         limit; CB_EINVAL for NULL arguments; CB_ENOMEM.
  */
 CB_EXTERN int cb_codeset_load_file(cb_codeset **out, const char *path);
 
 /**
  * Load a code set from memory.  @p origin names the buffer in error
  * messages (a file name, "request body"); it may be NULL.  The buffer is
- * not kept.
+ * not kept.  Returns as cb_codeset_load_file(), without CB_ENOTFOUND and
+ * CB_EIO.
  */
 CB_EXTERN int cb_codeset_load_buffer(cb_codeset **out, const char *buf,
     size_t len, const char *origin);
@@ -94,8 +108,21 @@ CB_EXTERN int         cb_codeset_is_mirror(const cb_codeset *cs);
 CB_EXTERN int         cb_codeset_repeated_codes(const cb_codeset *cs);
 /** 1 when the set rejects deprecated codes instead of warning. */
 CB_EXTERN int         cb_codeset_rejects_deprecated(const cb_codeset *cs);
-CB_EXTERN void        cb_codeset_format(const cb_codeset *cs, cb_format *out);
-CB_EXTERN void        cb_codeset_policy(const cb_codeset *cs, cb_policy *out);
+/**
+ * The set's format rules.
+ * @param[out] out  @p out->version must be CB_FORMAT_VERSION; the charset
+ *                  is borrowed from @p cs.
+ * @return CB_OK; CB_EINVAL for NULL arguments or an unknown version.
+ */
+CB_EXTERN int         cb_codeset_format(const cb_codeset *cs, cb_format *out);
+/**
+ * The set's retry policy (the defaults 5, 200, 30000 when it gives none).
+ * @param[out] out  @p out->version must be CB_POLICY_VERSION.
+ * @return CB_OK; CB_EINVAL for NULL arguments or an unknown version.
+ */
+CB_EXTERN int         cb_codeset_policy(const cb_codeset *cs, cb_policy *out);
+/** 1 when the set states a policy (cb_codeset_to_json() writes it), else 0. */
+CB_EXTERN int         cb_codeset_has_policy(const cb_codeset *cs);
 
 /* Entries, in file order. */
 CB_EXTERN size_t          cb_codeset_entry_count(const cb_codeset *cs);
@@ -182,6 +209,8 @@ CB_EXTERN const char *cb_action_name(cb_action a);
  *
  * @param[out] out     on CB_OK, a NUL-terminated string; free with cb_free().
  * @param[out] outlen  its length (may be NULL).
+ * @return CB_OK; CB_EINVAL for NULL arguments; CB_ETOOBIG past twice
+ *         CB_MAX_CODESET_BYTES; CB_ENOMEM.
  */
 CB_EXTERN int cb_codeset_to_json(char **out, size_t *outlen, const cb_codeset *cs);
 

@@ -23,6 +23,8 @@ CB_EXTERN const char *cb_export_format_name(cb_export_format f);
 /**
  * @param[out] out     on CB_OK, the document, NUL-terminated; free with cb_free().
  * @param[out] outlen  its length (may be NULL).
+ * @return CB_OK; CB_EINVAL for NULL arguments or an unknown format;
+ *         CB_ETOOBIG past four times CB_MAX_CODESET_BYTES; CB_ENOMEM.
  */
 CB_EXTERN int cb_export(char **out, size_t *outlen, const cb_codeset *cs,
     cb_export_format fmt);

@@ -22,7 +22,8 @@ CB_BEGIN_DECLS
 CB_EXTERN int cb_lint_buffer(cb_report **out, const char *buf, size_t len,
     const char *origin);
 
-/** As cb_lint_buffer() on a file; CB_EIO when it cannot be read. */
+/** As cb_lint_buffer() on a file; CB_ENOTFOUND when there is none, CB_EIO
+ * when it cannot be read. */
 CB_EXTERN int cb_lint_file(cb_report **out, const char *path);
 
 CB_END_DECLS

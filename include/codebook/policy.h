@@ -14,15 +14,22 @@
 
 CB_BEGIN_DECLS
 
-/** A source of uniformly distributed 64-bit values. */
+/** A source of uniformly distributed 64-bit values.  A callback and its
+ * state: this pair never grows, so it carries no version. */
 typedef struct {
 	uint64_t (*next)(void *state);
 	void *state;
 } cb_rng;
 
 #define CB_DECIDE_MAX_ENTRIES 16
+/** A decision's message: always NUL-terminated within this size. */
+#define CB_DECISION_MESSAGE_MAX 1024
 
+#define CB_DECISION_VERSION 1
+
+/** A decision; the caller allocates it, initialised with CB_DECISION_INIT. */
 typedef struct {
+	unsigned version;       /**< CB_DECISION_VERSION */
 	/** The kind of error: RETRY, RECHECK_RETRY, FAIL, IGNORE or AMBIGUOUS. */
 	cb_action action;
 	/** 1: make another attempt after delay_ms.  0: stop (success for IGNORE). */
@@ -36,19 +43,26 @@ typedef struct {
 	const cb_entry *entries[CB_DECIDE_MAX_ENTRIES];
 	size_t nentries;
 	size_t nentries_total;
-	/** The check of the code in its context, for callers that report it. */
+	/** The check of the code in its context, for callers that report it
+	 * (cb_check_message() gives its message).  Part of this struct's version. */
 	cb_check_result check;
-	char message[CB_CHECK_MESSAGE_MAX];
+	/** What to do, in words (a decision is not a hot path: it is always made). */
+	char message[CB_DECISION_MESSAGE_MAX];
 } cb_decision;
+
+#define CB_DECISION_INIT CB__VERSIONED(cb_decision, CB_DECISION_VERSION)
 
 /**
  * Decide what to do after attempt number @p attempt (1 = the first call)
  * failed with @p code.
  *
- * @param[out] out the decision.
+ * @param[out] out the decision; @p out->version must be CB_DECISION_VERSION.
+ *             Its entries are borrowed from @p cs; its check keeps @p code
+ *             and @p ctx, as cb_check() does.
  * @param rng  random source for the jitter; NULL uses the system's
  *             (arc4random), which is thread-safe.
- * @return CB_OK; CB_EINVAL for NULL arguments or attempt 0.
+ * @return CB_OK; CB_EINVAL for NULL arguments, attempt 0 or an unknown
+ *         decision version.
  */
 CB_EXTERN int cb_decide(cb_decision *out, const cb_codeset *cs,
     const char *code, size_t code_len, const cb_ctx *ctx, size_t nctx,

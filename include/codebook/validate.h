@@ -27,10 +27,11 @@ CB_BEGIN_DECLS
 
 /**
  * Faults found before the check.  A line's verdict ("why") is either a
- * cb_reason (values below CB_REASON_COUNT: the check ran) or one of these.
+ * cb_reason (below CB_REASON_MAX: the check ran) or one of these, which
+ * keep their values when reasons are added.
  */
 typedef enum {
-	CB_LINE_NOT_JSON = CB_REASON_COUNT, /**< not one JSON text */
+	CB_LINE_NOT_JSON = CB_REASON_MAX,   /**< not one JSON text */
 	CB_LINE_NOT_OBJECT,                 /**< JSON, but not an object */
 	CB_LINE_MISSING_FIELD,              /**< the code or a context field is absent */
 	CB_LINE_NOT_STRING,                 /**< the code is not a string (a context value: not a string or integer) */
@@ -38,20 +39,29 @@ typedef enum {
 	CB_LINE_TOO_DEEP                    /**< nested deeper than the limit */
 } cb_line_fault;
 
-/** Number of distinct verdicts: reasons and faults. */
-#define CB_LINE_WHY_COUNT (CB_REASON_COUNT + 6)
+/** The faults of this version are CB_LINE_NOT_JSON .. + CB_LINE_FAULT_COUNT - 1. */
+#define CB_LINE_FAULT_COUNT 6
+/** Every verdict of major version 1 is below this: the size of tables
+ * indexed by verdict, such as cb_validate_counts.by_why. */
+#define CB_LINE_WHY_MAX 32
 
-/** "valid", "unknown-code", ..., "not-json", "missing-field", ... Never NULL. */
+/** "valid", "unknown-code", ..., "not-json", "missing-field", ...; "?" for
+ * a value that is no verdict of this version.  Never NULL. */
 CB_EXTERN const char *cb_line_why_name(unsigned why);
 
-/** A context dimension whose value comes from a field of each line. */
+/** A context dimension whose value comes from a field of each line.  A
+ * pair passed in arrays: it never grows, so it carries no version. */
 typedef struct {
 	const char *dim;    /**< a dimension of the set, e.g. "rule" */
 	const char *field;  /**< dotted path in the line, e.g. "rule" or "incident.rule" */
 } cb_ctx_field;
 
-/** The verdict on one line. */
+#define CB_LINE_RESULT_VERSION 1
+
+/** The verdict on one line; the caller allocates it, initialised with
+ * CB_LINE_RESULT_INIT. */
 typedef struct {
+	unsigned    version;   /**< CB_LINE_RESULT_VERSION */
 	unsigned    why;       /**< a cb_reason or a cb_line_fault */
 	int         valid;     /**< 1 when accepted: valid, or deprecated in a set that warns */
 	/** The code seen, when the field held a string (not NUL-terminated);
@@ -65,11 +75,13 @@ typedef struct {
 	 * in the line.  INVALID_FORMAT: byte offset of the fault in the code. */
 	size_t      offset;
 	/** With CB_LINE_EXPLAIN: a human message (for rejected codes, the one of
-	 * cb_check(), naming alternatives); else "".  Valid until the next call. */
+	 * cb_check_message(), naming alternatives); else "".  Valid until the next call. */
 	const char *message;
 	/** The matched entry, as cb_check_result.entry; NULL when the check did not run. */
 	const cb_entry *entry;
 } cb_line_result;
+
+#define CB_LINE_RESULT_INIT CB__VERSIONED(cb_line_result, CB_LINE_RESULT_VERSION)
 
 /** Flags of cb_validator_line() and cb_validator_block(). */
 #define CB_LINE_PADDED  0x1u  /**< CB_VALIDATE_PADDING readable bytes follow the input */
@@ -86,9 +98,10 @@ typedef struct cb_validator cb_validator;
  * @param field     dotted path of the code in each line; NULL for "reason_code".
  * @param ctx       @p nctx context dimensions taken from fields of each line
  *                  (NULL/0 for none); the strings are copied.
- * @return CB_OK; CB_EINVAL for an empty or malformed path, a dimension the
- *         set does not declare, or one given twice (cb_errmsg() says which);
- *         CB_ETOOBIG past CB_MAX_FIELD_KEYS/CB_MAX_FIELD_PATH; CB_ENOMEM.
+ * @return CB_OK; CB_EINVAL for an empty or malformed path or a dimension
+ *         given twice; CB_ENOTFOUND for a dimension the set does not
+ *         declare (cb_errmsg() says which); CB_ETOOBIG past
+ *         CB_MAX_FIELD_KEYS/CB_MAX_FIELD_PATH; CB_ENOMEM.
  */
 CB_EXTERN int cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
     const cb_ctx_field *ctx, size_t nctx);
@@ -99,21 +112,29 @@ CB_EXTERN void cb_validator_free(cb_validator *v);
 /**
  * Judge one line: @p len bytes at @p line, without its line terminator.
  *
- * @param[out] out  the verdict; its pointers are valid until the next call on @p v.
+ * @param[out] out  the verdict; @p out->version must be CB_LINE_RESULT_VERSION.
+ *                  Its pointers are valid until the next call on @p v.
  * @param flags     CB_LINE_PADDED, CB_LINE_EXPLAIN.
- * @return CB_OK whatever the verdict; CB_EINVAL for NULL arguments;
+ * @return CB_OK whatever the verdict; CB_EINVAL for NULL arguments or an
+ *         unknown result version;
  *         CB_ENOMEM when a longer line than before needed memory.
  */
 CB_EXTERN int cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
     cb_line_result *out);
 
-/** What cb_validator_block() saw; it adds to these counters. */
+#define CB_VALIDATE_COUNTS_VERSION 1
+
+/** What cb_validator_block() saw; it adds to these counters.  The caller
+ * allocates them, initialised with CB_VALIDATE_COUNTS_INIT (all zero). */
 typedef struct {
+	unsigned version;   /**< CB_VALIDATE_COUNTS_VERSION */
 	uint64_t physical;  /**< lines in the block, blank ones included */
 	uint64_t lines;     /**< lines validated (blank lines are skipped, not counted) */
 	uint64_t valid;     /**< lines accepted */
-	uint64_t by_why[CB_LINE_WHY_COUNT];  /**< lines validated, by verdict */
+	uint64_t by_why[CB_LINE_WHY_MAX];  /**< lines validated, by verdict */
 } cb_validate_counts;
+
+#define CB_VALIDATE_COUNTS_INIT CB__VERSIONED(cb_validate_counts, CB_VALIDATE_COUNTS_VERSION)
 
 /**
  * Called for each line that is not accepted: @p line is its index among
@@ -130,8 +151,11 @@ typedef int (*cb_invalid_fn)(void *payload, uint64_t line, size_t offset, size_t
  * only spaces, tabs and CRs are skipped and not counted.
  *
  * @param flags  CB_LINE_PADDED (for the block), CB_BLOCK_FIRST.
+ * @param[in,out] counts  added to; @p counts->version must be
+ *               CB_VALIDATE_COUNTS_VERSION.
  * @param fn     called for lines that are not accepted; may be NULL.
- * @return CB_OK; what @p fn returned; CB_EINVAL; CB_ENOMEM.
+ * @return CB_OK; what @p fn returned; CB_EINVAL (NULL arguments, an unknown
+ *         counts version); CB_ENOMEM.
  */
 CB_EXTERN int cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
     cb_validate_counts *counts, cb_invalid_fn fn, void *payload);

@@ -86,12 +86,21 @@ cli_wants_help(int argc, char **argv, const char *usage_text)
 }
 
 int
-cli_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+cli_value_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (cb_parse_u64(arg, min, max, out) != CB_PARSE_OK)
-		return cli_error("--%s \"%s\": expected a whole number from %" PRIu64 " to %" PRIu64,
-		    opt, arg, min, max);
+		return cli_error("%s \"%s\": expected a whole number from %" PRIu64 " to %" PRIu64,
+		    what, arg, min, max);
 	return EXIT_OK;
+}
+
+int
+cli_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char what[80];
+
+	(void)snprintf(what, sizeof(what), "--%s", opt);
+	return cli_value_u64(what, arg, min, max, out);
 }
 
 int
@@ -121,15 +130,32 @@ human_ms(char *buf, size_t size, unsigned ms)
 }
 
 int
-cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out)
+cli_value_duration_ms(const char *what, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out)
 {
 	char lo[24], hi[24];
 	uint64_t v;
 
 	if (cb_parse_duration_ms(arg, max_ms, &v) != CB_PARSE_OK || v < min_ms)
-		return cli_error("--%s \"%s\": expected a duration such as 2s, 500ms, 0.2 or 1m, from %s to %s",
-		    opt, arg, human_ms(lo, sizeof(lo), min_ms), human_ms(hi, sizeof(hi), max_ms));
+		return cli_error("%s \"%s\": expected a duration such as 2s, 500ms, 0.2 or 1m, from %s to %s",
+		    what, arg, human_ms(lo, sizeof(lo), min_ms), human_ms(hi, sizeof(hi), max_ms));
 	*out = (unsigned)v;
+	return EXIT_OK;
+}
+
+int
+cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out)
+{
+	char what[80];
+
+	(void)snprintf(what, sizeof(what), "--%s", opt);
+	return cli_value_duration_ms(what, arg, min_ms, max_ms, out);
+}
+
+int
+cli_value_log_level(const char *what, const char *arg, cb_log_level *out)
+{
+	if (cb_log_level_parse(arg, out) != 0)
+		return cli_error("%s \"%s\": expected debug, info, warn, error or off", what, arg);
 	return EXIT_OK;
 }
 
@@ -138,8 +164,8 @@ cli_opt_log_level(const char *arg)
 {
 	cb_log_level lv;
 
-	if (cb_log_level_parse(arg, &lv) != 0)
-		return cli_error("--log-level \"%s\": expected debug, info, warn, error or off", arg);
+	if (cli_value_log_level("--log-level", arg, &lv) != EXIT_OK)
+		return EXIT_USAGE;
 	cb_log_set_level(lv);
 	return EXIT_OK;
 }

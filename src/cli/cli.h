@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "jsonw.h"
+#include "logger.h"
 
 enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
@@ -19,6 +20,7 @@ enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
 struct cli {
 	const char *catalogs;   /* resolved directory */
+	const char *catalogs_from; /* "--catalogs", "CODEBOOK_CATALOGS" or NULL (the bundled default) */
 	int         json;       /* --json given before the command */
 	cb_catalog *cat;        /* loaded on first use */
 	cb_codeset *file_set;   /* a set loaded from a path argument */
@@ -81,6 +83,12 @@ int cli_opt_uint(const char *opt, const char *arg, unsigned min, unsigned max, u
 int cli_opt_duration_ms(const char *opt, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
 /* --log-level LEVEL: sets the level of the log lines (util/logger.h). */
 int cli_opt_log_level(const char *arg);
+/* The same checks for a value from anywhere (a flag, the environment, a
+ * configuration file): @what names it in the message ("--threads",
+ * "environment CODEBOOK_THREADS", "codebook.conf:3: threads"). */
+int cli_value_u64(const char *what, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+int cli_value_duration_ms(const char *what, const char *arg, unsigned min_ms, unsigned max_ms, unsigned *out);
+int cli_value_log_level(const char *what, const char *arg, cb_log_level *out);
 
 /*
  * A command whose arguments are only positionals (--json is taken by main):
@@ -90,6 +98,14 @@ int cli_opt_log_level(const char *arg);
  */
 int cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
     size_t min, size_t max, size_t *n);
+
+/* The governance gate in CI (gate.c, cmd_diff.c): output formats, the
+ * diff of an old set with a file, GitHub annotations of a report, and
+ * `diff --against REV [FILE...]`. */
+enum { CLI_GATE_TEXT = 0, CLI_GATE_JSON, CLI_GATE_GITHUB };
+int cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt);
+void cli_gate_print_github(const cb_report *r, const char *file);
+int cli_gate(struct cli *c, const char *rev, const char *const *files, size_t nfiles, int fmt);
 
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);

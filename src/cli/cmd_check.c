@@ -57,7 +57,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 	if (c->json && ncodes > 1)
 		cb_jw_arr_begin(&w);
 	for (i = 0; i < ncodes; i++) {
-		cb_check_result r;
+		cb_check_result r = CB_CHECK_RESULT_INIT;
+		char msg[CB_CHECK_MESSAGE_MAX];
 		cb_check(&r, cs, codes[i], strlen(codes[i]), ctx.pairs, ctx.n);
 		if (!r.accepted)
 			rc = EXIT_REJECTED;
@@ -65,12 +66,13 @@ cmd_check(struct cli *c, int argc, char **argv)
 			cb_view_check(&w, &r, codes[i], strlen(codes[i]), ctx.pairs, ctx.n);
 			continue;
 		}
+		(void)cb_check_message(msg, sizeof(msg), &r);
 		if (r.reason == CB_VALID)
-			printf("valid: %s\n", r.message);
+			printf("valid: %s\n", msg);
 		else if (r.accepted)
-			printf("warning: %s: %s\n", cb_reason_name(r.reason), r.message);
+			printf("warning: %s: %s\n", cb_reason_name(r.reason), msg);
 		else
-			printf("rejected: %s: %s\n", cb_reason_name(r.reason), r.message);
+			printf("rejected: %s: %s\n", cb_reason_name(r.reason), msg);
 	}
 	if (c->json) {
 		if (ncodes > 1)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "market.h"
 #include "view.h"
 
@@ -29,8 +30,9 @@ static const char usage[] =
     "        search cancellations (POST /return_refund/202309/cancellations/search)\n"
     "  orders ID...\n"
     "        order detail (GET /order/202309/orders?ids=...)\n\n"
-    "Configuration: --config FILE, else $CB_TIKTOK_CONFIG; --shop NAME, else $CB_TIKTOK_SHOP;\n"
-    "CB_TIKTOK_* environment variables override the file (docs/marketplace.md).\n"
+    "Configuration: --config FILE, else $CODEBOOK_MARKET_CONFIG (or the deprecated\n"
+    "$CB_TIKTOK_CONFIG); --shop NAME, else $CODEBOOK_MARKET_SHOP (or $CB_TIKTOK_SHOP);\n"
+    "CB_TIKTOK_<KEY> environment variables override the file (docs/marketplace.md).\n"
     "-v logs each HTTP exchange to stderr, with the access token masked.\n"
     "Exit status: 0 ok; 1 the marketplace answered with an error; 2 usage or configuration;\n"
     "3 no usable answer (timeout, connection, HTTP error, malformed reply): see 'outcome'.\n";
@@ -150,7 +152,7 @@ static int
 print_failure(struct cli *c, const cb_mkt_error *err)
 {
 	const cb_codeset *cs = NULL;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	int have = 0;
 
 	if (err->kind == CB_MKT_E_LOCAL) {
@@ -422,7 +424,7 @@ cmd_tiktok(struct cli *c, int argc, char **argv)
 	struct targs *t;
 	cb_mkt_config *cfg = NULL;
 	cb_mkt *m = NULL;
-	const char *env;
+	const char **env = NULL;
 	size_t i;
 	int rc;
 
@@ -440,11 +442,9 @@ cmd_tiktok(struct cli *c, int argc, char **argv)
 		    t->op ? "unknown operation \"" : "no operation", t->op ? t->op : "", t->op ? "\"" : "");
 		goto out;
 	}
-	if (t->config == NULL && (env = getenv("CB_TIKTOK_CONFIG")) != NULL && *env)
-		t->config = env;
-	if (t->shop == NULL && (env = getenv("CB_TIKTOK_SHOP")) != NULL && *env)
-		t->shop = env;
-	if (cb_mkt_config_load(&cfg, t->config, t->shop, NULL) != CB_OK ||
+	if ((rc = cli_market_env(&t->config, &t->shop, &env)) != EXIT_OK)
+		goto out;
+	if (cb_mkt_config_load(&cfg, t->config, t->shop, env) != CB_OK ||
 	    cb_mkt_new(&m, cfg) != CB_OK) {
 		rc = cli_error("%s", cb_errmsg());
 		goto out;
@@ -455,6 +455,7 @@ cmd_tiktok(struct cli *c, int argc, char **argv)
 out:
 	cb_mkt_free(m);
 	cb_mkt_config_free(cfg);
+	free(env);
 	free(t);
 	return rc;
 }

@@ -138,6 +138,7 @@ struct job {
 	uint64_t          shown;
 	struct tally      tally;
 	uint64_t          bytes;      /* uncompressed bytes validated */
+	double            seconds;    /* from the first block read to the last merged */
 };
 
 static double
@@ -216,6 +217,7 @@ static void
 run_chunk(cb_validator *v, struct chunk *ch)
 {
 	memset(&ch->counts, 0, sizeof(ch->counts));
+	ch->counts.version = CB_VALIDATE_COUNTS_VERSION;
 	ch->nrecs = ch->nplain = ch->codes_len = 0;
 	ch->rc = cb_validator_block(v, ch->data, ch->len, ch->flags, &ch->counts, record, ch);
 	if (ch->rc != CB_OK)
@@ -488,57 +490,113 @@ fmt_thousands(char *dst, size_t size, uint64_t v)
 }
 
 static void
-emit_summary(struct sink *s, const struct job *j, const struct summary *sm, const char *input)
+summary_text(struct sink *s, const struct job *j, const struct summary *sm)
 {
-	double mbs = sm->seconds > 0 ? (double)j->bytes / 1e6 / sm->seconds : 0;
-	double lps = sm->seconds > 0 ? (double)j->total.lines / sm->seconds : 0;
+	char a[32], b[32], c[32], q[160];
 	unsigned w;
 	size_t i;
 
-	if (s->fmt == FMT_TEXT) {
-		char a[32], b[32], c[32], q[160];
-		fmt_thousands(a, sizeof(a), j->total.lines);
-		fmt_thousands(b, sizeof(b), j->total.valid);
-		fmt_thousands(c, sizeof(c), sm->invalid);
-		if (sm->not_shown > 0) {
-			fmt_thousands(q, sizeof(q), sm->not_shown);
-			cb_buf_printf(&s->b, "... and %s more invalid line%s (--max-errors)\n", q,
-			    sm->not_shown == 1 ? "" : "s");
-		}
-		if (s->any || sm->not_shown > 0)
-			cb_buf_addc(&s->b, '\n');
-		cb_buf_printf(&s->b, "%s v%d: %s lines, %s valid, %s invalid", cb_codeset_name(j->cs),
-		    cb_codeset_version(j->cs), a, b, c);
-		if (sm->warnings > 0) {
-			fmt_thousands(a, sizeof(a), sm->warnings);
-			cb_buf_printf(&s->b, " (%s deprecated, accepted with a warning)", a);
-		}
+	fmt_thousands(a, sizeof(a), j->total.lines);
+	fmt_thousands(b, sizeof(b), j->total.valid);
+	fmt_thousands(c, sizeof(c), sm->invalid);
+	if (sm->not_shown > 0) {
+		fmt_thousands(q, sizeof(q), sm->not_shown);
+		cb_buf_printf(&s->b, "... and %s more invalid line%s (--max-errors)\n", q, sm->not_shown == 1 ? "" : "s");
+	}
+	if (s->any || sm->not_shown > 0)
 		cb_buf_addc(&s->b, '\n');
-		if (sm->invalid > 0) {
-			cb_buf_adds(&s->b, "invalid by reason:\n");
-			for (w = 0; w < CB_LINE_WHY_COUNT; w++) {
-				unsigned why = (w + CB_REASON_COUNT) % CB_LINE_WHY_COUNT; /* faults first */
-				uint64_t n = invalid_count(j, why);
-				if (n == 0)
-					continue;
-				fmt_thousands(a, sizeof(a), n);
-				cb_buf_printf(&s->b, "  %-17s %12s\n", cb_line_why_name(why), a);
-			}
-		}
-		if (sm->ntop > 0) {
-			cb_buf_adds(&s->b, "top invalid codes:\n");
-			for (i = 0; i < sm->ntop; i++) {
-				fmt_thousands(a, sizeof(a), sm->top[i].count);
-				cb_buf_printf(&s->b, "  %12s  \"%s\"\n", a,
-				    quote(q, sizeof(q), sm->top[i].key, sm->top[i].len));
-			}
-			if (j->tally.other > 0) {
-				fmt_thousands(a, sizeof(a), j->tally.other);
-				cb_buf_printf(&s->b, "  %12s  (other codes, beyond %d distinct)\n", a, CB_MAX_TOP_CODES);
-			}
-		}
-		cb_buf_printf(&s->b, "%.1f MB in %.3f s: %.0f MB/s, %.0f lines/s (%d thread%s)\n",
-		    (double)j->bytes / 1e6, sm->seconds, mbs, lps, j->nthreads, j->nthreads == 1 ? "" : "s");
+	cb_buf_printf(&s->b, "%s v%d: %s lines, %s valid, %s invalid", cb_codeset_name(j->cs),
+	    cb_codeset_version(j->cs), a, b, c);
+	if (sm->warnings > 0) {
+		fmt_thousands(a, sizeof(a), sm->warnings);
+		cb_buf_printf(&s->b, " (%s deprecated, accepted with a warning)", a);
+	}
+	cb_buf_addc(&s->b, '\n');
+	if (sm->invalid > 0)
+		cb_buf_adds(&s->b, "invalid by reason:\n");
+	for (w = 0; sm->invalid > 0 && w < CB_LINE_WHY_MAX; w++) {
+		unsigned why = (w + CB_LINE_NOT_JSON) % CB_LINE_WHY_MAX; /* faults first */
+		uint64_t n = invalid_count(j, why);
+		if (n == 0)
+			continue;
+		fmt_thousands(a, sizeof(a), n);
+		cb_buf_printf(&s->b, "  %-17s %12s\n", cb_line_why_name(why), a);
+	}
+	if (sm->ntop > 0)
+		cb_buf_adds(&s->b, "top invalid codes:\n");
+	for (i = 0; i < sm->ntop; i++) {
+		fmt_thousands(a, sizeof(a), sm->top[i].count);
+		cb_buf_printf(&s->b, "  %12s  \"%s\"\n", a, quote(q, sizeof(q), sm->top[i].key, sm->top[i].len));
+	}
+	if (sm->ntop > 0 && j->tally.other > 0) {
+		fmt_thousands(a, sizeof(a), j->tally.other);
+		cb_buf_printf(&s->b, "  %12s  (other codes, beyond %d distinct)\n", a, CB_MAX_TOP_CODES);
+	}
+	cb_buf_printf(&s->b, "%.1f MB in %.3f s: %.0f MB/s, %.0f lines/s (%d thread%s)\n",
+	    (double)j->bytes / 1e6, sm->seconds, sm->seconds > 0 ? (double)j->bytes / 1e6 / sm->seconds : 0,
+	    sm->seconds > 0 ? (double)j->total.lines / sm->seconds : 0, j->nthreads, j->nthreads == 1 ? "" : "s");
+}
+
+/* "key": @v with @decimals digits after the point. */
+static void
+kfmt(cb_jw *w, const char *key, int decimals, double v)
+{
+	char num[64];
+	int n = snprintf(num, sizeof(num), "%.*f", decimals, v);
+
+	cb_jw_key(w, key);
+	cb_jw_raw(w, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
+}
+
+static void
+kuint(cb_jw *w, const char *key, uint64_t v)
+{
+	cb_jw_key(w, key);
+	cb_jw_uint(w, v);
+}
+
+static void
+summary_json(struct sink *s, const struct job *j, const struct summary *sm)
+{
+	unsigned w;
+	size_t i;
+
+	kuint(&s->w, "errors_not_shown", sm->not_shown);
+	kuint(&s->w, "lines", j->total.lines);
+	kuint(&s->w, "valid", j->total.valid);
+	kuint(&s->w, "invalid", sm->invalid);
+	kuint(&s->w, "warnings", sm->warnings);
+	cb_jw_key(&s->w, "by_reason");
+	cb_jw_obj_begin(&s->w);
+	for (w = 0; w < CB_LINE_WHY_MAX; w++) {
+		unsigned why = (w + CB_LINE_NOT_JSON) % CB_LINE_WHY_MAX;
+		uint64_t n = invalid_count(j, why);
+		if (n != 0)
+			kuint(&s->w, cb_line_why_name(why), n);
+	}
+	cb_jw_obj_end(&s->w);
+	cb_jw_key(&s->w, "top_invalid_codes");
+	cb_jw_arr_begin(&s->w);
+	for (i = 0; i < sm->ntop; i++) {
+		cb_jw_obj_begin(&s->w);
+		cb_jw_kstrn(&s->w, "code", sm->top[i].key, sm->top[i].len);
+		kuint(&s->w, "count", sm->top[i].count);
+		cb_jw_obj_end(&s->w);
+	}
+	cb_jw_arr_end(&s->w);
+	kuint(&s->w, "other_invalid_codes", j->tally.other);
+	kuint(&s->w, "bytes", j->bytes);
+	kfmt(&s->w, "seconds", 3, sm->seconds);
+	kfmt(&s->w, "mb_per_s", 1, sm->seconds > 0 ? (double)j->bytes / 1e6 / sm->seconds : 0);
+	kfmt(&s->w, "lines_per_s", 0, sm->seconds > 0 ? (double)j->total.lines / sm->seconds : 0);
+	cb_jw_kint(&s->w, "threads", j->nthreads);
+}
+
+static void
+emit_summary(struct sink *s, const struct job *j, const struct summary *sm, const char *input)
+{
+	if (s->fmt == FMT_TEXT) {
+		summary_text(s, j, sm);
 		return;
 	}
 	if (s->fmt == FMT_JSON) {
@@ -549,54 +607,7 @@ emit_summary(struct sink *s, const struct job *j, const struct summary *sm, cons
 		cb_jw_obj_begin(&s->w);
 		emit_header(s, j, input);
 	}
-	cb_jw_key(&s->w, "errors_not_shown");
-	cb_jw_uint(&s->w, sm->not_shown);
-	cb_jw_key(&s->w, "lines");
-	cb_jw_uint(&s->w, j->total.lines);
-	cb_jw_key(&s->w, "valid");
-	cb_jw_uint(&s->w, j->total.valid);
-	cb_jw_key(&s->w, "invalid");
-	cb_jw_uint(&s->w, sm->invalid);
-	cb_jw_key(&s->w, "warnings");
-	cb_jw_uint(&s->w, sm->warnings);
-	cb_jw_key(&s->w, "by_reason");
-	cb_jw_obj_begin(&s->w);
-	for (w = 0; w < CB_LINE_WHY_COUNT; w++) {
-		unsigned why = (w + CB_REASON_COUNT) % CB_LINE_WHY_COUNT;
-		uint64_t n = invalid_count(j, why);
-		if (n == 0)
-			continue;
-		cb_jw_key(&s->w, cb_line_why_name(why));
-		cb_jw_uint(&s->w, n);
-	}
-	cb_jw_obj_end(&s->w);
-	cb_jw_key(&s->w, "top_invalid_codes");
-	cb_jw_arr_begin(&s->w);
-	for (i = 0; i < sm->ntop; i++) {
-		cb_jw_obj_begin(&s->w);
-		cb_jw_kstrn(&s->w, "code", sm->top[i].key, sm->top[i].len);
-		cb_jw_key(&s->w, "count");
-		cb_jw_uint(&s->w, sm->top[i].count);
-		cb_jw_obj_end(&s->w);
-	}
-	cb_jw_arr_end(&s->w);
-	cb_jw_key(&s->w, "other_invalid_codes");
-	cb_jw_uint(&s->w, j->tally.other);
-	cb_jw_key(&s->w, "bytes");
-	cb_jw_uint(&s->w, j->bytes);
-	{
-		char num[64];
-		cb_jw_key(&s->w, "seconds");
-		snprintf(num, sizeof(num), "%.3f", sm->seconds);
-		cb_jw_raw(&s->w, num, strlen(num));
-		cb_jw_key(&s->w, "mb_per_s");
-		snprintf(num, sizeof(num), "%.1f", mbs);
-		cb_jw_raw(&s->w, num, strlen(num));
-		cb_jw_key(&s->w, "lines_per_s");
-		snprintf(num, sizeof(num), "%.0f", lps);
-		cb_jw_raw(&s->w, num, strlen(num));
-	}
-	cb_jw_kint(&s->w, "threads", j->nthreads);
+	summary_json(s, j, sm);
 	cb_jw_obj_end(&s->w);
 	if (s->fmt == FMT_NDJSON)
 		cb_jw_obj_end(&s->w);
@@ -653,9 +664,9 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
     const char *input)
 {
 	size_t i, k, w;
-	cb_line_result r;
+	cb_line_result r = CB_LINE_RESULT_INIT;
 
-	for (w = 0; w < CB_LINE_WHY_COUNT; w++)
+	for (w = 0; w < CB_LINE_WHY_MAX; w++)
 		j->total.by_why[w] += ch->counts.by_why[w];
 	j->total.lines += ch->counts.lines;
 	j->total.valid += ch->counts.valid;
@@ -683,258 +694,249 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
 	return EXIT_OK;
 }
 
+/* What the command line asks for besides the job's own settings. */
+struct vargs {
+	const char *setname, *path, *report;
+	int         fmt;
+};
+
+/* One option or positional into @j or @va; EXIT_OK or EXIT_USAGE (said). */
 static int
-parse_count(const char *arg, const char *opt, uint64_t max, uint64_t *out)
+take_arg(struct job *j, struct vargs *va, int k, const char *arg)
 {
-	return cli_opt_u64(opt, arg, 0, max, out);
+	static const char *const fmts[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_NDJSON] = "ndjson" };
+	enum { O_FIELD = 1, O_CTX, O_REPORT, O_FORMAT, O_THREADS, O_MAXERR, O_BLOCK };
+	const char *eq;
+	uint64_t v;
+	int f;
+
+	switch (k) {
+	case O_FIELD: j->field = arg; return EXIT_OK;
+	case O_REPORT: va->report = arg; return EXIT_OK;
+	case O_CTX:
+		if ((eq = strchr(arg, '=')) == NULL || eq == arg || eq[1] == '\0')
+			return cli_error("--context expects DIMENSION=FIELD, got \"%s\"", arg);
+		if (j->nctx == CB_MAX_DIMS)
+			return cli_error("too many --context options (at most %d)", CB_MAX_DIMS);
+		*(char *)(uintptr_t)eq = '\0';	/* split in place: argv strings are ours to modify */
+		j->ctx[j->nctx].dim = arg;
+		j->ctx[j->nctx++].field = eq + 1;
+		return EXIT_OK;
+	case O_FORMAT:
+		for (f = 0; f < 3; f++)
+			if (strcmp(arg, fmts[f]) == 0) {
+				va->fmt = f;
+				return EXIT_OK;
+			}
+		return cli_error("--format expects text, json or ndjson, got \"%s\"", arg);
+	case O_THREADS:
+		if (cli_opt_u64("threads", arg, 1, CB_MAX_VALIDATE_THREADS, &v) != EXIT_OK)
+			return EXIT_USAGE;
+		j->nthreads = (int)v;
+		return EXIT_OK;
+	case O_MAXERR:
+		if (strcmp(arg, "all") == 0) {
+			j->max_errors = UINT64_MAX;
+			return EXIT_OK;
+		}
+		return cli_opt_u64("max-errors", arg, 0, UINT64_MAX - 1, &j->max_errors);
+	case O_BLOCK:
+		if (cli_opt_u64("block-size", arg, 1, (uint64_t)1 << 30, &v) != EXIT_OK)
+			return EXIT_USAGE;
+		j->block = (size_t)v;
+		return EXIT_OK;
+	default:
+		if (va->setname == NULL)
+			va->setname = arg;
+		else if (va->path == NULL)
+			va->path = arg;
+		else
+			return cli_error("validate: unexpected argument \"%s\" (one input at a time)", arg);
+		return EXIT_OK;
+	}
 }
 
-int
-cmd_validate(struct cli *c, int argc, char **argv)
+static int
+parse_args(struct cli *c, int argc, char **argv, struct job *j, struct vargs *va)
 {
-	enum { O_FIELD = 1, O_CTX, O_REPORT, O_FORMAT, O_THREADS, O_MAXERR, O_BLOCK, O_JSON };
 	static const struct cli_opt opts[] = {
-		{ "field", 'f', 1, O_FIELD }, { "context", 'c', 1, O_CTX }, { "report", 'r', 1, O_REPORT },
-		{ "format", 0, 1, O_FORMAT }, { "threads", 'j', 1, O_THREADS },
-		{ "max-errors", 'n', 1, O_MAXERR }, { "block-size", 0, 1, O_BLOCK }, { "json", 0, 0, O_JSON },
-		{ NULL, 0, 0, 0 } };
+		{ "field", 'f', 1, 1 }, { "context", 'c', 1, 2 }, { "report", 'r', 1, 3 },
+		{ "format", 0, 1, 4 }, { "threads", 'j', 1, 5 }, { "max-errors", 'n', 1, 6 },
+		{ "block-size", 0, 1, 7 }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	const char *arg, *setname = NULL, *path = NULL, *report = NULL, *input;
-	struct job j;
-	struct vsrc src;
-	struct sink sinks[2];
-	size_t nsinks = 0, i;
-	pthread_t *tids = NULL;
-	int nstarted = 0, fmt = c->json ? FMT_JSON : FMT_TEXT, rc = EXIT_OK, k, eof = 0;
-	uint64_t v64;
-	cb_lines lines;
-	cb_validator *mv = NULL;
-	struct summary sm;
-	struct progress prog;
-	double t0;
+	const char *arg;
+	int k;
 
-	memset(&j, 0, sizeof(j));
-	pthread_mutex_init(&j.mu, NULL);
-	pthread_cond_init(&j.work, NULL);
-	pthread_cond_init(&j.done, NULL);
-	memset(&src, 0, sizeof(src));
-	memset(sinks, 0, sizeof(sinks));
-	memset(&sm, 0, sizeof(sm));
-	src.fd = -1;
-	j.field = "reason_code";
-	j.nthreads = cores();
-	j.max_errors = 100;
-	j.block = (size_t)512 << 10;
-	cb_lines_init(&lines, j.block, CB_MAX_EVENT_BYTES, CB_VALIDATE_PADDING);	/* so that out: may free it */
-
-	if (cli_wants_help(argc, argv, usage))
-		return EXIT_OK;
+	va->fmt = c->json ? FMT_JSON : FMT_TEXT;
 	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		switch (k) {
-		case CLI_BAD:
+		if (k == CLI_BAD || take_arg(j, va, k, arg) != EXIT_OK)
 			return EXIT_USAGE;
-		case O_FIELD:
-			j.field = arg;
-			break;
-		case O_CTX: {
-			const char *eq = strchr(arg, '=');
-			if (eq == NULL || eq == arg || eq[1] == '\0')
-				return cli_error("--context expects DIMENSION=FIELD, got \"%s\"", arg);
-			if (j.nctx == CB_MAX_DIMS)
-				return cli_error("too many --context options (at most %d)", CB_MAX_DIMS);
-			/* split in place: argv strings are ours to modify */
-			*(char *)(uintptr_t)eq = '\0';
-			j.ctx[j.nctx].dim = arg;
-			j.ctx[j.nctx].field = eq + 1;
-			j.nctx++;
-			break;
-		}
-		case O_REPORT:
-			report = arg;
-			break;
-		case O_FORMAT:
-			if (strcmp(arg, "text") == 0)
-				fmt = FMT_TEXT;
-			else if (strcmp(arg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(arg, "ndjson") == 0)
-				fmt = FMT_NDJSON;
-			else
-				return cli_error("--format expects text, json or ndjson, got \"%s\"", arg);
-			break;
-		case O_JSON:
-			fmt = FMT_JSON;
-			break;
-		case O_THREADS:
-			if (parse_count(arg, "threads", CB_MAX_VALIDATE_THREADS, &v64) != EXIT_OK)
-				return EXIT_USAGE;
-			if (v64 == 0)
-				return cli_error("--threads must be at least 1");
-			j.nthreads = (int)v64;
-			break;
-		case O_MAXERR:
-			if (strcmp(arg, "all") == 0)
-				j.max_errors = UINT64_MAX;
-			else if (parse_count(arg, "max-errors", UINT64_MAX - 1, &j.max_errors) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case O_BLOCK:
-			if (parse_count(arg, "block-size", (uint64_t)1 << 30, &v64) != EXIT_OK)
-				return EXIT_USAGE;
-			if (v64 == 0)
-				return cli_error("--block-size must be at least 1");
-			j.block = (size_t)v64;
-			break;
-		default:
-			if (setname == NULL)
-				setname = arg;
-			else if (path == NULL)
-				path = arg;
-			else
-				return cli_error("validate: unexpected argument \"%s\" (one input at a time)", arg);
-		}
 	}
-	if (setname == NULL)
+	if (va->setname == NULL)
 		return cli_error("validate: usage: codebook validate SET [FILE|-] (see --help)");
-	if ((j.cs = cli_set(c, setname)) == NULL)
-		return EXIT_USAGE;
-	/* the main thread's validator explains the lines shown; it also checks
-	 * the options before any thread starts */
-	if (cb_validator_new(&mv, j.cs, j.field, j.ctx, j.nctx) != CB_OK)
-		return cli_error("%s", cb_errmsg());
-	if (path == NULL)
-		path = "-";
-	if ((rc = vsrc_open(&src, path)) != EXIT_OK)
-		goto out;
-	input = src.name;
-	cb_lines_init(&lines, j.block, CB_MAX_EVENT_BYTES, CB_VALIDATE_PADDING);
+	if (va->path == NULL)
+		va->path = "-";
+	return EXIT_OK;
+}
 
-	/* outputs */
-	sinks[0].fp = stdout;
-	sinks[0].fmt = fmt;
-	nsinks = 1;
-	if (report != NULL) {
-		struct sink *s = &sinks[nsinks];
-		s->fmt = FMT_JSON;
-		s->path = report;
-		s->direct = !cli_replaceable(report);	/* a device or a pipe: written in place */
-		if ((size_t)snprintf(s->tmp, sizeof(s->tmp), "%s.tmp.%ld", report, (long)getpid()) >= sizeof(s->tmp)) {
-			rc = cli_error("%s: path too long", report);
-			goto out;
-		}
-		if ((s->fp = fopen(s->direct ? report : s->tmp, "wb")) == NULL) {
-			rc = cli_error("%s: %s", s->direct ? report : s->tmp, strerror(errno));
-			goto out;
-		}
-		if (s->direct)
-			s->tmp[0] = '\0';
-		nsinks++;
-	}
-	for (i = 0; i < nsinks; i++) {
-		cb_buf_init(&sinks[i].b, (size_t)1 << 30);
-		cb_jw_init(&sinks[i].w, &sinks[i].b, 0);
-		emit_begin(&sinks[i], &j, input);
-	}
+/* The --report file: written beside its path and renamed at the end, or in
+ * place when it is a device or a pipe. */
+static int
+report_open(struct sink *s, const char *report)
+{
+	s->fmt = FMT_JSON;
+	s->path = report;
+	s->direct = !cli_replaceable(report);
+	if ((size_t)snprintf(s->tmp, sizeof(s->tmp), "%s.tmp.%ld", report, (long)getpid()) >= sizeof(s->tmp))
+		return cli_error("%s: path too long", report);
+	if ((s->fp = fopen(s->direct ? report : s->tmp, "wb")) == NULL)
+		return cli_error("%s: %s", s->direct ? report : s->tmp, strerror(errno));
+	if (s->direct)
+		s->tmp[0] = '\0';
+	return EXIT_OK;
+}
 
-	/* the ring: every thread busy, and as many chunks again read ahead */
-	j.nring = (size_t)j.nthreads * 2 + 2;
-	if ((j.ring = calloc(j.nring, sizeof(*j.ring))) == NULL ||
-	    (tids = calloc((size_t)j.nthreads, sizeof(*tids))) == NULL) {
-		rc = cli_error("out of memory");
-		goto out;
-	}
-	for (i = 0; i < j.nring; i++)
-		j.ring[i].keep_plain = j.max_errors > SIZE_MAX ? SIZE_MAX : (size_t)j.max_errors;
-	for (k = 0; k < j.nthreads; k++) {
-		if (pthread_create(&tids[k], NULL, worker, &j) != 0) {
-			rc = cli_error("cannot start a thread: %s", strerror(errno));
-			goto stop;
-		}
-		nstarted++;
-	}
+static int
+report_close(struct sink *s)
+{
+	int bad = !s->direct && fsync(fileno(s->fp)) != 0;
 
-	prog.on = isatty(STDERR_FILENO);
-	t0 = prog.start = prog.last = now();
-	for (;;) {
-		struct chunk *ch;
-		/* read ahead while there is room in the ring */
-		while (!eof && j.filled - j.merged < j.nring) {
-			int got;
-			ch = &j.ring[j.filled % j.nring];
-			got = cb_lines_next(&lines, &ch->blk, vsrc_read, &src);
-			if (got < 0) {
-				rc = cli_error("%s", got == -1 ? src.err : "out of memory");
-				goto stop;
-			}
-			if (got == 0) {
-				eof = 1;
-				break;
-			}
-			ch->data = ch->blk.data;
-			ch->len = ch->blk.len;
-			ch->flags = CB_LINE_PADDED | (ch->blk.first ? CB_BLOCK_FIRST : 0);
-			pthread_mutex_lock(&j.mu);
-			ch->state = CH_QUEUED;
-			j.filled++;
-			pthread_cond_signal(&j.work);
-			pthread_mutex_unlock(&j.mu);
-		}
-		if (j.merged == j.filled)
-			break;
-		ch = &j.ring[j.merged % j.nring];
-		pthread_mutex_lock(&j.mu);
-		while (ch->state != CH_DONE)
-			pthread_cond_wait(&j.done, &j.mu);
-		pthread_mutex_unlock(&j.mu);
-		if (ch->rc != CB_OK) {
-			rc = cli_error("%s", ch->err);
-			goto stop;
-		}
-		if ((rc = merge(&j, ch, mv, sinks, nsinks, input)) != EXIT_OK)
-			goto stop;
-		ch->state = CH_FREE;
-		j.merged++;
-		progress_draw(&prog, &j, &src, 0);
-	}
-	sm.seconds = now() - t0;
-	progress_draw(&prog, &j, &src, 1);
+	bad |= fclose(s->fp) != 0;
+	s->fp = NULL;
+	if (bad || (!s->direct && rename(s->tmp, s->path) != 0))
+		return cli_error("%s: %s", s->path, strerror(errno));
+	s->tmp[0] = '\0';
+	return EXIT_OK;
+}
 
-stop:
-	pthread_mutex_lock(&j.mu);
-	j.stop = 1;
-	pthread_cond_broadcast(&j.work);
-	pthread_mutex_unlock(&j.mu);
+/* The ring (every thread busy, and as many chunks again read ahead) and
+ * the threads; *nstarted says how many to join. */
+static int
+threads_start(struct job *j, pthread_t **tids, int *nstarted)
+{
+	size_t i;
+	int k;
+
+	j->nring = (size_t)j->nthreads * 2 + 2;
+	if ((j->ring = calloc(j->nring, sizeof(*j->ring))) == NULL ||
+	    (*tids = calloc((size_t)j->nthreads, sizeof(**tids))) == NULL)
+		return cli_error("out of memory");
+	for (i = 0; i < j->nring; i++)
+		j->ring[i].keep_plain = j->max_errors > SIZE_MAX ? SIZE_MAX : (size_t)j->max_errors;
+	for (k = 0; k < j->nthreads; k++) {
+		if (pthread_create(&(*tids)[k], NULL, worker, j) != 0)
+			return cli_error("cannot start a thread: %s", strerror(errno));
+		(*nstarted)++;
+	}
+	return EXIT_OK;
+}
+
+static void
+threads_stop(struct job *j, pthread_t *tids, int nstarted)
+{
+	int k;
+
+	pthread_mutex_lock(&j->mu);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->work);
+	pthread_mutex_unlock(&j->mu);
 	for (k = 0; k < nstarted; k++)
 		pthread_join(tids[k], NULL);
-	if (rc != EXIT_OK)
-		goto out;
+}
 
-	for (i = 0; i < CB_LINE_WHY_COUNT; i++)
-		sm.invalid += invalid_count(&j, (unsigned)i);
-	if (!cb_codeset_rejects_deprecated(j.cs))
-		sm.warnings = j.total.by_why[CB_DEPRECATED];
-	sm.not_shown = sm.invalid > j.shown ? sm.invalid - j.shown : 0;
-	sm.ntop = tally_top(&j.tally, sm.top);
+/* Queue blocks of lines while the ring has room; *eof at the end. */
+static int
+read_ahead(struct job *j, cb_lines *lines, struct vsrc *src, int *eof)
+{
+	while (!*eof && j->filled - j->merged < j->nring) {
+		struct chunk *ch = &j->ring[j->filled % j->nring];
+		int got = cb_lines_next(lines, &ch->blk, vsrc_read, src);
+		if (got < 0)
+			return cli_error("%s", got == -1 ? src->err : "out of memory");
+		if (got == 0) {
+			*eof = 1;
+			break;
+		}
+		ch->data = ch->blk.data;
+		ch->len = ch->blk.len;
+		ch->flags = CB_LINE_PADDED | (ch->blk.first ? CB_BLOCK_FIRST : 0);
+		pthread_mutex_lock(&j->mu);
+		ch->state = CH_QUEUED;
+		j->filled++;
+		pthread_cond_signal(&j->work);
+		pthread_mutex_unlock(&j->mu);
+	}
+	return EXIT_OK;
+}
+
+/* Read, validate on the threads, merge in order, until the input ends. */
+static int
+run(struct job *j, struct vsrc *src, cb_validator *mv, struct sink *sinks, size_t nsinks)
+{
+	struct progress prog;
+	cb_lines lines;
+	int eof = 0, rc = EXIT_OK;
+
+	cb_lines_init(&lines, j->block, CB_MAX_EVENT_BYTES, CB_VALIDATE_PADDING);
+	prog.on = isatty(STDERR_FILENO);
+	prog.start = prog.last = now();
+	for (;;) {
+		struct chunk *ch;
+		if ((rc = read_ahead(j, &lines, src, &eof)) != EXIT_OK)
+			break;
+		if (j->merged == j->filled)
+			break;
+		ch = &j->ring[j->merged % j->nring];
+		pthread_mutex_lock(&j->mu);
+		while (ch->state != CH_DONE)
+			pthread_cond_wait(&j->done, &j->mu);
+		pthread_mutex_unlock(&j->mu);
+		if (ch->rc != CB_OK) {
+			rc = cli_error("%s", ch->err);
+			break;
+		}
+		if ((rc = merge(j, ch, mv, sinks, nsinks, src->name)) != EXIT_OK)
+			break;
+		ch->state = CH_FREE;
+		j->merged++;
+		progress_draw(&prog, j, src, 0);
+	}
+	j->seconds = now() - prog.start;
+	progress_draw(&prog, j, src, 1);
+	cb_lines_free(&lines);
+	return rc;
+}
+
+/* The summary into every sink; the report renamed into place. */
+static int
+finish(struct job *j, struct sink *sinks, size_t nsinks, const char *input)
+{
+	struct summary sm;
+	size_t i;
+
+	memset(&sm, 0, sizeof(sm));
+	sm.seconds = j->seconds;
+	for (i = 0; i < CB_LINE_WHY_MAX; i++)
+		sm.invalid += invalid_count(j, (unsigned)i);
+	if (!cb_codeset_rejects_deprecated(j->cs))
+		sm.warnings = j->total.by_why[CB_DEPRECATED];
+	sm.not_shown = sm.invalid > j->shown ? sm.invalid - j->shown : 0;
+	sm.ntop = tally_top(&j->tally, sm.top);
 	for (i = 0; i < nsinks; i++) {
-		emit_summary(&sinks[i], &j, &sm, input);
-		if (sink_flush(&sinks[i], 1) != 0 || fflush(sinks[i].fp) != 0) {
-			rc = cli_error("write %s: %s", i == 0 ? "standard output" : sinks[i].tmp, strerror(errno));
-			goto out;
-		}
+		emit_summary(&sinks[i], j, &sm, input);
+		if (sink_flush(&sinks[i], 1) != 0 || fflush(sinks[i].fp) != 0)
+			return cli_error("write %s: %s", i == 0 ? "standard output" : sinks[i].tmp, strerror(errno));
 	}
-	if (nsinks > 1) {
-		struct sink *s = &sinks[1];
-		int bad = !s->direct && fsync(fileno(s->fp)) != 0;
-		bad |= fclose(s->fp) != 0;
-		s->fp = NULL;
-		if (bad || (!s->direct && rename(s->tmp, s->path) != 0)) {
-			rc = cli_error("%s: %s", s->path, strerror(errno));
-			goto out;
-		}
-		s->tmp[0] = '\0';
-	}
-	rc = sm.invalid > 0 ? EXIT_REJECTED : EXIT_OK;
-out:
+	if (nsinks > 1 && report_close(&sinks[1]) != EXIT_OK)
+		return EXIT_USAGE;
+	return sm.invalid > 0 ? EXIT_REJECTED : EXIT_OK;
+}
+
+static void
+job_free(struct job *j, struct sink *sinks, size_t nsinks)
+{
+	size_t i;
+
 	for (i = 0; i < nsinks; i++) {
 		if (i > 0 && sinks[i].fp != NULL) {
 			fclose(sinks[i].fp);
@@ -943,20 +945,76 @@ out:
 		}
 		cb_buf_reset(&sinks[i].b);
 	}
-	pthread_mutex_destroy(&j.mu);
-	pthread_cond_destroy(&j.work);
-	pthread_cond_destroy(&j.done);
-	if (j.ring != NULL) {
-		for (i = 0; i < j.nring; i++) {
-			cb_lines_block_free(&j.ring[i].blk);
-			free(j.ring[i].recs);
-			free(j.ring[i].codes);
-		}
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->work);
+	pthread_cond_destroy(&j->done);
+	for (i = 0; j->ring != NULL && i < j->nring; i++) {
+		cb_lines_block_free(&j->ring[i].blk);
+		free(j->ring[i].recs);
+		free(j->ring[i].codes);
 	}
-	free(j.ring);
+	free(j->ring);
+	tally_free(&j->tally);
+}
+
+int
+cmd_validate(struct cli *c, int argc, char **argv)
+{
+	struct job j;
+	struct vargs va;
+	struct vsrc src;
+	struct sink sinks[2];
+	size_t nsinks = 0, i;
+	pthread_t *tids = NULL;
+	int nstarted = 0, rc;
+	cb_validator *mv = NULL;
+
+	memset(&j, 0, sizeof(j));
+	memset(&va, 0, sizeof(va));
+	memset(&src, 0, sizeof(src));
+	memset(sinks, 0, sizeof(sinks));
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.work, NULL);
+	pthread_cond_init(&j.done, NULL);
+	src.fd = -1;
+	j.field = "reason_code";
+	j.nthreads = cores();
+	j.max_errors = 100;
+	j.block = (size_t)512 << 10;
+	if (cli_wants_help(argc, argv, usage)) {
+		rc = EXIT_OK;
+		goto out;
+	}
+	if ((rc = parse_args(c, argc, argv, &j, &va)) != EXIT_OK)
+		goto out;
+	rc = EXIT_USAGE;
+	if ((j.cs = cli_set(c, va.setname)) == NULL)
+		goto out;
+	/* the main thread's validator explains the lines shown; it also checks
+	 * the options before any thread starts */
+	if (cb_validator_new(&mv, j.cs, j.field, j.ctx, j.nctx) != CB_OK) {
+		rc = cli_error("%s", cb_errmsg());
+		goto out;
+	}
+	if ((rc = vsrc_open(&src, va.path)) != EXIT_OK)
+		goto out;
+	sinks[nsinks].fp = stdout;
+	sinks[nsinks++].fmt = va.fmt;
+	if (va.report != NULL && (rc = report_open(&sinks[nsinks++], va.report)) != EXIT_OK)
+		goto out;
+	for (i = 0; i < nsinks; i++) {
+		cb_buf_init(&sinks[i].b, (size_t)1 << 30);
+		cb_jw_init(&sinks[i].w, &sinks[i].b, 0);
+		emit_begin(&sinks[i], &j, src.name);
+	}
+	if ((rc = threads_start(&j, &tids, &nstarted)) == EXIT_OK)
+		rc = run(&j, &src, mv, sinks, nsinks);
+	threads_stop(&j, tids, nstarted);
+	if (rc == EXIT_OK)
+		rc = finish(&j, sinks, nsinks, src.name);
+out:
+	job_free(&j, sinks, nsinks);
 	free(tids);
-	tally_free(&j.tally);
-	cb_lines_free(&lines);
 	vsrc_close(&src);
 	cb_validator_free(mv);
 	return rc;

@@ -13,28 +13,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "logger.h"
 #include "orders.h"
 
 static const char usage[] =
     "usage: codebook worker [--db PATH] [--market-config FILE] [--once] [--interval DURATION]\n"
-    "                       [--lease DURATION] [--max N] [-v] [--log-level LEVEL]\n\n"
+    "                       [--lease DURATION] [--max N] [-v] [--log-level LEVEL]\n"
+    "                       [--catalogs DIR] [--config FILE] [--print-config]\n\n"
     "Process the refunds waiting for the marketplace (seed 003's cron): check each\n"
     "Pending refund (order status, full refund, reason key), send the cancel, record\n"
     "the outcome; retry by the tiktok-shop-error policy; never send a cancel twice.\n"
     "Several workers (and codebook serve's own) may share one database.\n\n"
     "  --db PATH               SQLite database (default ./var/codebook.db), or a PostgreSQL\n"
     "                          database: postgresql://USER@HOST:PORT/DB\n"
-    "  --market-config FILE    shops' marketplace configuration (default $CB_TIKTOK_CONFIG);\n"
-    "                          an order's shop names its [shop NAME] section\n"
+    "  --market-config FILE    shops' marketplace configuration: an order's shop names its\n"
+    "                          [shop NAME] section\n"
     "  --once                  one pass, print its counts as JSON, exit\n"
     "  --interval DURATION     pause between passes (default 2s; 500ms, 0.2, 1m)\n"
     "  --lease DURATION        how long a claimed refund is the worker's (default 60s;\n"
     "                          raised to cover the marketplace's timeout)\n"
     "  --max N                 refunds per pass (default 1000)\n"
-    "  -v, --verbose           log each marketplace exchange (secrets masked; implies\n"
-    "                          --log-level debug)\n"
-    "  --log-level LEVEL       debug, info (default), warn, error or off\n\n"
+    "  -v, --verbose           log each marketplace exchange (secrets masked; the log level\n"
+    "                          is then debug unless --log-level says otherwise)\n"
+    "  --log-level LEVEL       debug, info (default), warn, error or off\n"
+    "  --catalogs DIR          sets not stored in the database yet (default: the bundled ones)\n"
+    "  --config FILE           a configuration file: KEY = VALUE lines (default $CODEBOOK_CONFIG)\n"
+    "  --print-config          print the settings in effect, and where each came from, and exit\n\n"
+    "Every setting has a CODEBOOK_* variable too (CODEBOOK_DB, CODEBOOK_WORKER_INTERVAL ...):\n"
+    "flags win over the environment, which wins over the file (docs/configuration.md).\n"
     "Logs are JSON lines on standard error. SIGTERM or SIGINT stop after the refund in\n"
     "hand; SIGHUP re-reads the marketplace configuration.\n";
 
@@ -71,73 +78,11 @@ print_stats(const cb_worker_stats *s)
 	cb_buf_reset(&b);
 }
 
-int
-cmd_worker(struct cli *c, int argc, char **argv)
+static void
+on_signals(void)
 {
-	enum { O_DB = 1, O_CONFIG, O_ONCE, O_INTERVAL, O_LEASE, O_MAX, O_VERBOSE, O_LOGLEVEL };
-	static const struct cli_opt opts[] = {
-		{ "db", 0, 1, O_DB }, { "market-config", 0, 1, O_CONFIG }, { "once", 0, 0, O_ONCE },
-		{ "interval", 0, 1, O_INTERVAL }, { "lease", 0, 1, O_LEASE }, { "max", 0, 1, O_MAX },
-		{ "verbose", 'v', 0, O_VERBOSE }, { "log-level", 0, 1, O_LOGLEVEL }, { NULL, 0, 0, 0 } };
-	struct cli_args a = CLI_ARGS_INIT(argc, argv);
-	cb_worker_opts wo;
-	cb_worker_stats st;
 	struct sigaction sa;
-	cb_store *store = NULL;
-	cb_worker *w = NULL;
-	const char *db = "./var/codebook.db", *arg;
-	unsigned interval = 2000, lease = 0;
-	int k, once = 0, rc = EXIT_USAGE;
 
-	if (cli_wants_help(argc, argv, usage))
-		return EXIT_OK;
-	memset(&wo, 0, sizeof(wo));
-	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
-		switch (k) {
-		case CLI_BAD: return EXIT_USAGE;
-		case O_DB: db = arg; break;
-		case O_CONFIG: wo.market_config = arg; break;
-		case O_ONCE: once = 1; break;
-		case O_INTERVAL:
-			if (cli_opt_duration_ms("interval", arg, 0, 86400000u, &interval) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case O_LEASE:
-			if (cli_opt_duration_ms("lease", arg, 100, 86400000u, &lease) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case O_MAX:
-			if (cli_opt_uint("max", arg, 1, 1000000, &wo.max_per_pass) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case O_LOGLEVEL:
-			if (cli_opt_log_level(arg) != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case O_VERBOSE:
-			wo.verbose = 1;
-			cb_log_set_level(CB_LOG_DEBUG);
-			break;
-		default:
-			return cli_error("worker takes no arguments, got \"%s\" (see --help)", arg);
-		}
-	}
-	/* a SQLite file must exist (serve creates it); a URL names a database
-	 * whose server says whether it exists */
-	if (strspn(db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == 0 ||
-	    db[strspn(db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")] != ':') {
-		if (access(db, F_OK) != 0)
-			return cli_error("%s: no such database (codebook serve --db %s creates it)", db, db);
-	}
-	if (cb_store_open(&store, db, 1) != CB_OK)
-		return cli_error("%s", cb_errmsg());
-	wo.store = store;
-	wo.catalogs = c->catalogs;
-	wo.lease_ms = lease;
-	if (cb_worker_new(&w, &wo) != CB_OK) {
-		rc = cli_error("%s", cb_errmsg());
-		goto out;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -145,36 +90,91 @@ cmd_worker(struct cli *c, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Passes until a signal stops them, with a log line before and after. */
+static void
+run(cb_worker *w, const struct cli_config *cfg)
+{
+	cb_worker_stats st;
+	cb_log_line l;
+
+	cb_log_begin(&l, CB_LOG_INFO, "worker started");
+	cb_jw_kstr(&l.w, "component", "worker");
+	cb_jw_kstr(&l.w, "worker", cb_worker_owner(w));
+	cb_jw_kstr(&l.w, "db", cfg->db);
+	cb_jw_kint(&l.w, "interval_ms", cfg->worker_interval_ms);
+	cb_jw_kint(&l.w, "pid", (long long)getpid());
+	cb_log_end(&l);
+	cb_worker_run(w, cfg->worker_interval_ms, &stop_flag, &reload_flag);
+	cb_worker_totals(w, &st);
+	cb_log_begin(&l, CB_LOG_INFO, "worker stopped");
+	cb_jw_kstr(&l.w, "component", "worker");
+	cb_jw_kint(&l.w, "passes", (long long)st.passes);
+	cb_jw_kint(&l.w, "completed", (long long)st.completed);
+	cb_jw_kint(&l.w, "failed", (long long)st.failed);
+	cb_jw_kint(&l.w, "cancels_sent", (long long)st.cancels_sent);
+	cb_log_end(&l);
+}
+
+/* The worker over the database of @cfg; EXIT_* */
+static int
+work(const struct cli_config *cfg, int once)
+{
+	cb_worker_opts wo;
+	cb_worker_stats st;
+	cb_store *store = NULL;
+	cb_worker *w = NULL;
+	int rc = EXIT_OK;
+
+	/* a SQLite file must exist (serve creates it); a URL names a database
+	 * whose server says whether it exists */
+	if (strspn(cfg->db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == 0 ||
+	    cfg->db[strspn(cfg->db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")] != ':') {
+		if (access(cfg->db, F_OK) != 0)
+			return cli_error("%s: no such database (codebook serve --db %s creates it)", cfg->db, cfg->db);
+	}
+	if (cb_store_open(&store, cfg->db, 1) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	memset(&wo, 0, sizeof(wo));
+	wo.store = store;
+	wo.market_config = cfg->market_config;
+	wo.market_env = cfg->market_env;
+	wo.catalogs = cfg->catalogs;
+	wo.lease_ms = cfg->worker_lease_ms;
+	wo.max_per_pass = cfg->worker_max;
+	wo.verbose = cfg->worker_verbose;
+	if (cb_worker_new(&w, &wo) != CB_OK) {
+		rc = cli_error("%s", cb_errmsg());
+		goto out;
+	}
+	on_signals();
 	if (once) {
 		rc = cb_worker_pass(w, &stop_flag, &st) == CB_OK ? EXIT_OK : EXIT_REJECTED;
 		print_stats(&st);
-		goto out;
-	}
-	{
-		cb_log_line l;
-		cb_log_begin(&l, CB_LOG_INFO, "worker started");
-		cb_jw_kstr(&l.w, "component", "worker");
-		cb_jw_kstr(&l.w, "worker", cb_worker_owner(w));
-		cb_jw_kstr(&l.w, "db", db);
-		cb_jw_kint(&l.w, "interval_ms", interval);
-		cb_jw_kint(&l.w, "pid", (long long)getpid());
-		cb_log_end(&l);
-	}
-	cb_worker_run(w, interval, &stop_flag, &reload_flag);
-	cb_worker_totals(w, &st);
-	{
-		cb_log_line l;
-		cb_log_begin(&l, CB_LOG_INFO, "worker stopped");
-		cb_jw_kstr(&l.w, "component", "worker");
-		cb_jw_kint(&l.w, "passes", (long long)st.passes);
-		cb_jw_kint(&l.w, "completed", (long long)st.completed);
-		cb_jw_kint(&l.w, "failed", (long long)st.failed);
-		cb_jw_kint(&l.w, "cancels_sent", (long long)st.cancels_sent);
-		cb_log_end(&l);
-	}
-	rc = EXIT_OK;
+	} else
+		run(w, cfg);
 out:
 	cb_worker_free(w);
 	cb_store_close(store);
+	return rc;
+}
+
+int
+cmd_worker(struct cli *c, int argc, char **argv)
+{
+	int once = 0, rc;
+	const struct cli_action actions[] = { { "once", 0, &once }, { NULL, 0, NULL } };
+	struct cli_config cfg;
+
+	if (cli_wants_help(argc, argv, usage))
+		return EXIT_OK;
+	if ((rc = cli_config_read(&cfg, CFG_WORKER, c, argc, argv, actions)) == EXIT_OK) {
+		if (cfg.print)
+			cli_config_print(&cfg, stdout);
+		else
+			rc = work(&cfg, once);
+	}
+	cli_config_free(&cfg);
 	return rc;
 }

@@ -249,13 +249,16 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.catalogs = (env = getenv("CODEBOOK_CATALOGS")) != NULL && *env ? env : NULL;
+	c.catalogs_from = c.catalogs != NULL ? "CODEBOOK_CATALOGS" : NULL;
 	while (argi < argc && argv[argi][0] == '-') {
 		const char *a = argv[argi];
 		if (strcmp(a, "--catalogs") == 0 && argi + 1 < argc) {
 			c.catalogs = argv[argi + 1];
+			c.catalogs_from = "--catalogs";
 			argi += 2;
 		} else if (strncmp(a, "--catalogs=", 11) == 0) {
 			c.catalogs = a + 11;
+			c.catalogs_from = "--catalogs";
 			argi++;
 		} else if (strcmp(a, "--json") == 0) {
 			c.json = 1;

@@ -20,8 +20,11 @@ cb__hash(const char *s, size_t n)
 	return h;
 }
 
-int
-cb__codeset_index(cb_codeset *cs)
+/* Open addressing over the codes' first entries.  It links each code's
+ * entries into a chain, and is the lookup of a set whose codes defeat the
+ * perfect hash. */
+static int
+index_probe(cb_codeset *cs)
 {
 	size_t i, nslots = 16, mask;
 
@@ -39,6 +42,7 @@ cb__codeset_index(cb_codeset *cs)
 		struct cb_entry *e = &cs->cs_entries[i];
 		size_t s;
 
+		CB_ASSERT(e->e_set == cs && e->e_index == i);
 		if (e->e_code == NULL)
 			continue;
 		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
@@ -58,12 +62,185 @@ cb__codeset_index(cb_codeset *cs)
 	return CB_OK;
 }
 
-const cb_entry *
-cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
+/*
+ * The perfect hash ("hash and displace", as CHD): the codes are hashed once
+ * with a seed; the high half of the hash picks a bucket of about three
+ * codes, and each bucket gets the smallest displacement d that sends all
+ * its codes to free slots, biggest buckets first.  A lookup is then one
+ * hash, one displacement, one slot and one comparison, whatever the set.
+ * Seeds are tried in turn; a set whose codes still collide keeps open
+ * addressing (correct, a little slower).
+ */
+#define PHF_SEEDS    8
+#define PHF_MAX_DISP 4096   /* tries per bucket before the next seed */
+
+struct phf_work {
+	uint64_t *w_hash;       /* per code */
+	uint32_t *w_entry;      /* per code: index of its first entry */
+	uint32_t *w_bucket_at;  /* nbuckets + 1: codes of bucket b are w_sorted[at[b] .. at[b+1]) */
+	uint32_t *w_sorted;     /* codes grouped by bucket */
+	uint32_t *w_order;      /* buckets, biggest first */
+	uint32_t *w_slot;       /* per code: its slot */
+	uint8_t  *w_taken;      /* per slot */
+};
+
+static uint32_t
+phf_bucket(uint64_t h, uint32_t nbuckets)
+{
+	return (uint32_t)(((h >> 32) * nbuckets) >> 32);
+}
+
+/* Place every bucket for one seed; 1 when all found slots. */
+static int
+phf_place(cb_codeset *cs, struct phf_work *w, uint32_t n, uint32_t nbuckets, uint32_t mask)
+{
+	uint32_t i, b, k, j, d, *count = w->w_slot;	/* borrowed until the placing */
+
+	memset(w->w_bucket_at, 0, (nbuckets + 1) * sizeof(uint32_t));
+	for (i = 0; i < n; i++)
+		w->w_bucket_at[phf_bucket(w->w_hash[i], nbuckets) + 1]++;
+	for (b = 0; b < nbuckets; b++)
+		w->w_bucket_at[b + 1] += w->w_bucket_at[b];
+	memset(count, 0, n * sizeof(uint32_t));
+	for (i = 0; i < n; i++) {
+		b = phf_bucket(w->w_hash[i], nbuckets);
+		w->w_sorted[w->w_bucket_at[b] + count[b]++] = i;
+	}
+	/* buckets by size, biggest first: a counting sort over the sizes */
+	memset(count, 0, n * sizeof(uint32_t));
+	for (b = 0; b < nbuckets; b++)
+		count[w->w_bucket_at[b + 1] - w->w_bucket_at[b]]++;
+	for (k = n + 1, i = 0; k-- > 0; ) {
+		uint32_t c = count[k];
+		count[k] = i;
+		i += c;
+	}
+	for (b = 0; b < nbuckets; b++)
+		w->w_order[count[w->w_bucket_at[b + 1] - w->w_bucket_at[b]]++] = b;
+
+	memset(w->w_taken, 0, (size_t)mask + 1);
+	for (k = 0; k < nbuckets; k++) {
+		uint32_t lo, hi;
+		b = w->w_order[k];
+		lo = w->w_bucket_at[b];
+		hi = w->w_bucket_at[b + 1];
+		if (lo == hi)
+			break;	/* the rest are empty */
+		for (d = 0; d < PHF_MAX_DISP; d++) {
+			for (i = lo; i < hi; i++) {
+				uint32_t s = cb__phf_slot(w->w_hash[w->w_sorted[i]], d) & mask;
+				if (w->w_taken[s])
+					break;
+				w->w_taken[s] = 1;
+				w->w_slot[w->w_sorted[i]] = s;
+			}
+			if (i == hi)
+				break;
+			for (j = lo; j < i; j++)	/* undo this try */
+				w->w_taken[w->w_slot[w->w_sorted[j]]] = 0;
+		}
+		if (d == PHF_MAX_DISP)
+			return 0;
+		cs->cs_disp[b] = d;
+	}
+	return 1;
+}
+
+static int
+index_phf(cb_codeset *cs)
+{
+	struct phf_work w;
+	uint32_t n = 0, nslots = 8, nbuckets, i, seed;
+	int rc = CB_OK;
+
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < cs->cs_nentries; i++)
+		n += cs->cs_entries[i].e_first;
+	if (n == 0)
+		return CB_OK;
+	while (nslots < n + n / 4)
+		nslots *= 2;
+	nbuckets = (n + 2) / 3;
+	if ((w.w_hash = cb__calloc(n, sizeof(*w.w_hash))) == NULL ||
+	    (w.w_entry = cb__calloc(n, sizeof(*w.w_entry))) == NULL ||
+	    (w.w_bucket_at = cb__calloc((size_t)nbuckets + 1, sizeof(uint32_t))) == NULL ||
+	    (w.w_sorted = cb__calloc(n, sizeof(uint32_t))) == NULL ||
+	    (w.w_order = cb__calloc(nbuckets, sizeof(uint32_t))) == NULL ||
+	    (w.w_slot = cb__calloc(n + 1, sizeof(uint32_t))) == NULL ||
+	    (w.w_taken = cb__calloc(nslots, 1)) == NULL ||
+	    (cs->cs_disp = cb_arena_calloc(&cs->cs_arena, nbuckets, sizeof(uint32_t))) == NULL ||
+	    (cs->cs_phf = cb_arena_calloc(&cs->cs_arena, nslots, sizeof(*cs->cs_phf))) == NULL) {
+		cs->cs_phf = NULL;
+		rc = cb__fail(CB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0, n = 0; i < cs->cs_nentries; i++)
+		if (cs->cs_entries[i].e_first)
+			w.w_entry[n++] = i;
+	for (seed = 1; seed <= PHF_SEEDS; seed++) {
+		cs->cs_seed = seed * 0x9e3779b97f4a7c15ull;
+		for (i = 0; i < n; i++) {
+			const struct cb_entry *e = &cs->cs_entries[w.w_entry[i]];
+			w.w_hash[i] = cb__code_hash(e->e_code, e->e_code_len, cs->cs_seed);
+		}
+		if (phf_place(cs, &w, n, nbuckets, nslots - 1))
+			break;
+	}
+	if (seed > PHF_SEEDS) {
+		cs->cs_phf = NULL;	/* keep open addressing */
+		goto out;
+	}
+	for (i = 0; i < nslots; i++)
+		cs->cs_phf[i].ps_len = UINT32_MAX;
+	for (i = 0; i < n; i++) {
+		struct cb_phf_slot *s = &cs->cs_phf[w.w_slot[i]];
+		CB_ASSERT(s->ps_len == UINT32_MAX);
+		s->ps_hash = w.w_hash[i];
+		s->ps_entry = w.w_entry[i];
+		s->ps_len = cs->cs_entries[w.w_entry[i]].e_code_len;
+	}
+	cs->cs_nbuckets = nbuckets;
+	cs->cs_phf_mask = nslots - 1;
+out:
+	free(w.w_hash);
+	free(w.w_entry);
+	free(w.w_bucket_at);
+	free(w.w_sorted);
+	free(w.w_order);
+	free(w.w_slot);
+	free(w.w_taken);
+	return rc;
+}
+
+int
+cb__codeset_index(cb_codeset *cs)
+{
+	char why[8];
+	size_t i, off;
+	int rc;
+
+	CB_ASSERT(cs->cs_slots == NULL && cs->cs_phf == NULL);
+	if ((rc = index_probe(cs)) != CB_OK || (rc = index_phf(cs)) != CB_OK ||
+	    (rc = cb__suggest_index(cs)) != CB_OK)
+		return rc;
+	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT);
+	 * a linted set may hold some, and then every check tests the format */
+	cs->cs_codes_ok = true;
+	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok; i++) {
+		const struct cb_entry *e = &cs->cs_entries[i];
+		if (e->e_code != NULL && !cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off,
+		    why, sizeof(why)))
+			cs->cs_codes_ok = false;
+	}
+	return CB_OK;
+}
+
+const struct cb_entry *
+cb__find_probe(const cb_codeset *cs, const char *code, size_t len)
 {
 	size_t s, mask;
 
-	if (cs == NULL || cs->cs_nslots == 0 || (code == NULL && len > 0))
+	if (cs->cs_nslots == 0)
 		return NULL;
 	mask = cs->cs_nslots - 1;
 	for (s = cb__hash(code, len) & mask;; s = (s + 1) & mask) {
@@ -75,6 +252,14 @@ cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
 		if (e->e_code_len == len && memcmp(e->e_code, code, len) == 0)
 			return e;
 	}
+}
+
+const cb_entry *
+cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
+{
+	if (cs == NULL || (code == NULL && len > 0))
+		return NULL;
+	return cb__find(cs, code ? code : "", len);
 }
 
 uint64_t
@@ -130,22 +315,38 @@ int cb_codeset_is_mirror(const cb_codeset *cs)           { return cs->cs_mirror;
 int cb_codeset_repeated_codes(const cb_codeset *cs)      { return cs->cs_repeated; }
 int cb_codeset_rejects_deprecated(const cb_codeset *cs)  { return cs->cs_reject_deprecated; }
 
-void
+int
 cb_codeset_format(const cb_codeset *cs, cb_format *out)
 {
+	if (cs == NULL || out == NULL)
+		return cb__fail(CB_EINVAL, "cb_codeset_format: NULL argument");
+	if (out->version != CB_FORMAT_VERSION)
+		return cb__fail(CB_EINVAL, "cb_codeset_format: cb_format version %u unknown (initialise it with CB_FORMAT_INIT)",
+		    out->version);
 	out->charset = cs->cs_fmt.f_charset;
 	out->shape = cs->cs_fmt.f_shape;
 	out->letter_case = cs->cs_fmt.f_case;
 	out->case_enforced = cs->cs_fmt.f_case_enforced;
 	out->min_length = cs->cs_fmt.f_min;
 	out->max_length = cs->cs_fmt.f_max;
+	return CB_OK;
 }
 
-void
+int
 cb_codeset_policy(const cb_codeset *cs, cb_policy *out)
 {
-	*out = cs->cs_policy;
+	if (cs == NULL || out == NULL)
+		return cb__fail(CB_EINVAL, "cb_codeset_policy: NULL argument");
+	if (out->version != CB_POLICY_VERSION)
+		return cb__fail(CB_EINVAL, "cb_codeset_policy: cb_policy version %u unknown (initialise it with CB_POLICY_INIT)",
+		    out->version);
+	out->max_attempts = cs->cs_policy.max_attempts;
+	out->base_delay_ms = cs->cs_policy.base_delay_ms;
+	out->max_delay_ms = cs->cs_policy.max_delay_ms;
+	return CB_OK;
 }
+
+int cb_codeset_has_policy(const cb_codeset *cs) { return cs->cs_has_policy; }
 
 size_t cb_codeset_entry_count(const cb_codeset *cs) { return cs->cs_nentries; }
 
@@ -215,8 +416,7 @@ cb_codeset_dim_index(const cb_codeset *cs, const char *name, size_t len)
 	size_t d;
 
 	for (d = 0; d < cs->cs_ndims; d++)
-		if (strlen(cs->cs_dims[d].d_name) == len &&
-		    memcmp(cs->cs_dims[d].d_name, name, len) == 0)
+		if (cs->cs_dims[d].d_name_len == len && cb__same_bytes(cs->cs_dims[d].d_name, name, len))
 			return (int)d;
 	return -1;
 }
@@ -229,8 +429,8 @@ cb_codeset_dim_value_index(const cb_codeset *cs, size_t d, const char *value, si
 	if (d >= cs->cs_ndims)
 		return -1;
 	for (v = 0; v < cs->cs_dims[d].d_nvalues; v++) {
-		const char *s = cs->cs_dims[d].d_values[v];
-		if (strlen(s) == len && memcmp(s, value, len) == 0)
+		const struct cb_dim *dim = &cs->cs_dims[d];
+		if (dim->d_value_lens[v] == len && cb__same_bytes(dim->d_values[v], value, len))
 			return (int)v;
 	}
 	return -1;
@@ -279,12 +479,14 @@ unsigned cb_entry_column(const cb_entry *e)         { return e->e_col; }
 const char *
 cb_entry_category(const cb_entry *e)
 {
+	CB_ASSERT(e->e_category < (int)e->e_set->cs_ncats);
 	return e->e_category >= 0 ? e->e_set->cs_cats[e->e_category].c_name : "";
 }
 
 const char *
 cb_entry_handling(const cb_entry *e)
 {
+	CB_ASSERT(e->e_handling < (int)e->e_set->cs_nhandling);
 	return e->e_handling >= 0 ? e->e_set->cs_handling[e->e_handling].h_name : "";
 }
 
@@ -300,6 +502,7 @@ cb_entry_action(const cb_entry *e)
 const cb_entry *
 cb_entry_next_same(const cb_entry *e)
 {
+	CB_ASSERT(e->e_next_same <= e->e_set->cs_nentries);
 	return e->e_next_same ? &e->e_set->cs_entries[e->e_next_same - 1] : NULL;
 }
 

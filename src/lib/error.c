@@ -41,6 +41,20 @@ cb_version(void)
 	return CB_VERSION_STRING;
 }
 
+unsigned
+cb_version_number(void)
+{
+	return CB_VERSION_NUMBER;
+}
+
+/* Within a major version the API only grows: a program built against
+ * major.minor runs on major.minor and every later minor. */
+int
+cb_version_check(unsigned major, unsigned minor)
+{
+	return major == CB_VERSION_MAJOR && minor <= CB_VERSION_MINOR;
+}
+
 void
 cb__msg_init(cb_msg *m, char *dst, size_t size)
 {

@@ -125,8 +125,10 @@ export_jsonschema(cb_buf *b, const cb_codeset *cs)
 	cb_buf_printf(&tmp, "urn:codebook:%s:v%d", cs->cs_name, cs->cs_version);
 	cb_jw_kstr(&w, "$id", tmp.p ? tmp.p : "");
 	cb_jw_kstr(&w, "title", cs->cs_title);
-	if (tmp.failed)
-		b->failed = 1;	/* clear forgets it */
+	if (tmp.failed) {	/* clear forgets it */
+		b->failed = 1;
+		b->nomem |= tmp.nomem;
+	}
 	cb_buf_clear(&tmp);
 	cb_buf_printf(&tmp, "%s%sA code of the codebook set \"%s\", version %d. The enum lists every "
 	    "accepted code; the pattern states the format (%s, characters %s).",
@@ -149,8 +151,10 @@ export_jsonschema(cb_buf *b, const cb_codeset *cs)
 	cb_jw_arr_end(&w);
 	cb_jw_obj_end(&w);
 	cb_buf_addc(b, '\n');
-	if (pat.failed || tmp.failed)
+	if (pat.failed || tmp.failed) {
 		b->failed = 1;
+		b->nomem |= pat.nomem | tmp.nomem;
+	}
 	cb_buf_reset(&pat);
 	cb_buf_reset(&tmp);
 }
@@ -223,8 +227,10 @@ md_entries(cb_buf *b, const cb_codeset *cs, int cat)
 		if (cs->cs_ndims) {
 			cb_buf add = CB_BUF_INIT((size_t)CB_MAX_CODESET_BYTES);
 			applies_text(&add, cs, e, "; ", "/", cs->cs_ndims > 1);
-			if (add.failed)
-				b->failed = 1;	/* not "any": out of memory */
+			if (add.failed) {	/* not "any": out of memory */
+				b->failed = 1;
+				b->nomem |= add.nomem;
+			}
 			cb_buf_addc(b, ' ');
 			md_cell(b, add.p ? add.p : "any");
 			cb_buf_adds(b, " |");
@@ -362,6 +368,7 @@ export_c_header(cb_buf *b, const cb_codeset *cs)
 	cb_buf_addc(&prefix, '_');
 	if (prefix.failed) {	/* out of memory: prefix.p may be NULL */
 		b->failed = 1;
+		b->nomem |= prefix.nomem;
 		cb_buf_reset(&prefix);
 		return;
 	}
@@ -415,8 +422,10 @@ export_c_header(cb_buf *b, const cb_codeset *cs)
 	if (n == 0)
 		cb_buf_adds(b, "\t\"\"\n");
 	cb_buf_printf(b, "};\n\n#endif /* %sCODES_H */\n", prefix.p);
-	if (prefix.failed || ids.failed)
+	if (prefix.failed || ids.failed) {
 		b->failed = 1;
+		b->nomem |= prefix.nomem | ids.nomem;
+	}
 	cb_buf_reset(&prefix);
 	cb_buf_reset(&ids);
 }
@@ -455,8 +464,10 @@ export_csv(cb_buf *b, const cb_codeset *cs)
 		cb_buf_printf(b, ",%s,", cb_status_name(e->e_status));
 		cb_buf_clear(&f);
 		applies_text(&f, cs, e, ";", "|", 1);
-		if (f.failed)
-			b->failed = 1;	/* the next clear forgets it */
+		if (f.failed) {	/* the next clear forgets it */
+			b->failed = 1;
+			b->nomem |= f.nomem;
+		}
 		csv_field(b, f.p ? f.p : "");
 		cb_buf_addc(b, ',');
 		csv_field(b, cb_entry_handling(e));
@@ -473,8 +484,10 @@ export_csv(cb_buf *b, const cb_codeset *cs)
 		csv_field(b, e->e_replaced_by);
 		cb_buf_adds(b, "\r\n");
 	}
-	if (f.failed)
+	if (f.failed) {
 		b->failed = 1;
+		b->nomem |= f.nomem;
+	}
 	cb_buf_reset(&f);
 }
 
@@ -494,6 +507,11 @@ cb_export(char **out, size_t *outlen, const cb_codeset *cs, cb_export_format fmt
 	case CB_EXPORT_JSON:       return cb_codeset_to_json(out, outlen, cs);
 	default:
 		return cb__fail(CB_EINVAL, "cb_export: unknown format %d", (int)fmt);
+	}
+	if (b.failed && !b.nomem) {
+		cb_buf_reset(&b);
+		return cb__fail(CB_ETOOBIG, "exporting %s: larger than %zu bytes", cs->cs_name,
+		    (size_t)CB_MAX_CODESET_BYTES * 4);
 	}
 	if ((*out = cb_buf_detach(&b, outlen)) == NULL)
 		return cb__fail(CB_ENOMEM, "exporting %s: out of memory", cs->cs_name);

@@ -50,6 +50,7 @@ cb__format_ok(const struct cb_fmt *f, const char *code, size_t len,
 	const unsigned char *p = (const unsigned char *)code;
 	size_t i, dot = len;
 
+	CB_ASSERT(f->f_min >= 1 && f->f_min <= f->f_max && f->f_charset != NULL);
 	if (offset)
 		*offset = 0;
 	if (len == 0) {

@@ -55,39 +55,15 @@ msg_actions(cb_msg *m, const cb_decision *d)
 			cb__msg_add(m, "%s%s x%zu", k++ ? ", " : "", cb_action_name((cb_action)a), count[a]);
 }
 
-int
-cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_len,
-    const cb_ctx *ctx, size_t nctx, unsigned attempt, const cb_rng *rng)
+/* The entries of @code that suit the context (not retired) into @out, and
+ * the action they agree on: AMBIGUOUS when they do not. */
+static int
+matching_entries(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx, cb_action *action)
 {
-	static const cb_rng sys = { system_random, NULL };
-	const cb_entry *e;
+	const cb_entry *e = cb__find(cs, code, code_len);
 	cb_action act = CB_ACTION_NONE;
-	cb_msg m;
-	int rc;
 
-	if (out == NULL || cs == NULL || attempt == 0)
-		return cb__fail(CB_EINVAL, "cb_decide: %s", attempt == 0 ? "attempt counts from 1" : "NULL argument");
-	if (rng == NULL || rng->next == NULL)
-		rng = &sys;
-	if ((rc = cb_check(&out->check, cs, code, code_len, ctx, nctx)) != CB_OK)
-		return rc;
-	out->action = CB_ACTION_FAIL;
-	out->retry = 0;
-	out->delay_ms = 0;
-	out->attempt = attempt;
-	out->max_attempts = cs->cs_policy.max_attempts;
-	out->known = 0;
-	out->contact_support = 0;
-	out->nentries = out->nentries_total = 0;
-	cb__msg_init(&m, out->message, sizeof(out->message));
-
-	if (out->check.reason != CB_VALID && out->check.reason != CB_DEPRECATED) {
-		/* an error code we do not know: retrying blindly could repeat a side effect */
-		cb__msg_add(&m, "%s; not retried", out->check.message);
-		return CB_OK;
-	}
-	out->known = 1;
-	e = cb_codeset_find(cs, code, code_len);
 	for (; e != NULL; e = cb_entry_next_same(e)) {
 		const struct cb_entry *ie = e;
 		size_t i;
@@ -96,7 +72,10 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 
 		for (i = 0; i < nctx && ok; i++) {
 			int d = cb_codeset_dim_index(cs, ctx[i].dim, ctx[i].dim_len);
-			int v = cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+			int v = d < 0 ? -1 : cb_codeset_dim_value_index(cs, (size_t)d, ctx[i].value, ctx[i].value_len);
+			/* the check accepted the context: every pair names a value */
+			if (CB_NEVER(d < 0 || v < 0))
+				return cb__fail(CB_ERROR, "internal: context pair %zu does not resolve", i);
 			ok = ie->e_applies[d] == 0 || ((ie->e_applies[d] >> v) & 1);
 		}
 		if (!ok || ie->e_status == CB_STATUS_RETIRED)
@@ -115,15 +94,21 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 		else if (act != a)
 			act = CB_ACTION_AMBIGUOUS;
 	}
-	out->action = act == CB_ACTION_NONE ? CB_ACTION_FAIL : act;
+	*action = act == CB_ACTION_NONE ? CB_ACTION_FAIL : act;
+	return CB_OK;
+}
 
+/* Retry or not, after how long, and why, for a known code whose action is set. */
+static void
+decide_retry(cb_decision *out, const cb_codeset *cs, unsigned attempt, const cb_rng *rng, cb_msg *m)
+{
 	switch (out->action) {
 	case CB_ACTION_IGNORE:
 		out->contact_support = 0;
-		cb__msg_add(&m, "%s is not an error: carry on", out->check.entry ? cb_entry_code(out->check.entry) : "the code");
-		return CB_OK;
+		cb__msg_add(m, "%s is not an error: carry on", out->check.entry ? cb_entry_code(out->check.entry) : "the code");
+		return;
 	case CB_ACTION_FAIL:
-		cb__msg_add(&m, "do not retry");
+		cb__msg_add(m, "do not retry");
 		break;
 	case CB_ACTION_AMBIGUOUS:
 		/* the source disagrees with itself: one retry, then give up */
@@ -137,26 +122,66 @@ cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_
 			unsigned cap = backoff_cap(&cs->cs_policy, attempt);
 			out->delay_ms = cap == 0 ? 0 : scale(rng->next(rng->state), (uint64_t)cap + 1);
 			if (out->action == CB_ACTION_AMBIGUOUS) {
-				cb__msg_add(&m, "the %zu matching entries disagree on handling (", out->nentries_total);
-				msg_actions(&m, out);
-				cb__msg_add(&m, "); retry once after %u ms", out->delay_ms);
+				cb__msg_add(m, "the %zu matching entries disagree on handling (", out->nentries_total);
+				msg_actions(m, out);
+				cb__msg_add(m, "); retry once after %u ms", out->delay_ms);
 			}
 			else
-				cb__msg_add(&m, "%s after %u ms (attempt %u of %u)",
+				cb__msg_add(m, "%s after %u ms (attempt %u of %u)",
 				    out->action == CB_ACTION_RECHECK_RETRY ? "re-check, then retry" : "retry",
 				    out->delay_ms, attempt + 1, out->max_attempts);
 		} else if (out->action == CB_ACTION_AMBIGUOUS) {
-			cb__msg_add(&m, "the matching entries disagree on handling (");
-			msg_actions(&m, out);
-			cb__msg_add(&m, "); gave up after %u attempts", attempt);
+			cb__msg_add(m, "the matching entries disagree on handling (");
+			msg_actions(m, out);
+			cb__msg_add(m, "); gave up after %u attempts", attempt);
 		} else {
-			cb__msg_add(&m, "retryable; gave up after %u attempts", attempt);
+			cb__msg_add(m, "retryable; gave up after %u attempts", attempt);
 		}
 		break;
 	default:
 		break;
 	}
 	if (out->contact_support && !out->retry)
-		cb__msg_add(&m, "; contact support with the request's log ID");
+		cb__msg_add(m, "; contact support with the request's log ID");
+}
+
+int
+cb_decide(cb_decision *out, const cb_codeset *cs, const char *code, size_t code_len,
+    const cb_ctx *ctx, size_t nctx, unsigned attempt, const cb_rng *rng)
+{
+	static const cb_rng sys = { system_random, NULL };
+	cb_msg m;
+	int rc;
+
+	if (out == NULL || cs == NULL || attempt == 0)
+		return cb__fail(CB_EINVAL, "cb_decide: %s", attempt == 0 ? "attempt counts from 1" : "NULL argument");
+	if (out->version != CB_DECISION_VERSION)
+		return cb__fail(CB_EINVAL, "cb_decide: cb_decision version %u unknown (initialise it with CB_DECISION_INIT)",
+		    out->version);
+	if (rng == NULL || rng->next == NULL)
+		rng = &sys;
+	out->check.version = CB_CHECK_RESULT_VERSION;	/* part of the decision's version */
+	if ((rc = cb_check(&out->check, cs, code, code_len, ctx, nctx)) != CB_OK)
+		return rc;
+	out->action = CB_ACTION_FAIL;
+	out->retry = 0;
+	out->delay_ms = 0;
+	out->attempt = attempt;
+	out->max_attempts = cs->cs_policy.max_attempts;
+	out->known = 0;
+	out->contact_support = 0;
+	out->nentries = out->nentries_total = 0;
+	cb__msg_init(&m, out->message, sizeof(out->message));
+
+	if (out->check.reason != CB_VALID && out->check.reason != CB_DEPRECATED) {
+		/* an error code we do not know: retrying blindly could repeat a side effect */
+		(void)cb__check_message(&m, &out->check);
+		cb__msg_add(&m, "; not retried");
+		return CB_OK;
+	}
+	out->known = 1;
+	if ((rc = matching_entries(out, cs, code, code_len, ctx, nctx, &out->action)) != CB_OK)
+		return rc;
+	decide_retry(out, cs, attempt, rng, &m);
 	return CB_OK;
 }

@@ -24,8 +24,8 @@ cb__report_add(cb_report *r, const char *rule, const char *subject,
 	cb_finding *f;
 	va_list ap;
 
-	if (info == NULL)
-		return cb__fail(CB_EINVAL, "internal: unknown rule %s", rule);
+	if (CB_NEVER(info == NULL))	/* rules come from the table in rules.c */
+		return cb__fail(CB_ERROR, "internal: unknown rule %s", rule);
 	if (r->r_n == r->r_cap) {
 		size_t ncap = r->r_cap ? r->r_cap * 2 : 16;
 		cb_finding *ni = cb__reallocarray(r->r_items, ncap, sizeof(*ni));

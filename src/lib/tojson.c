@@ -64,97 +64,113 @@ write_entry(cb_jw *w, const cb_codeset *cs, const struct cb_entry *e)
 	cb_jw_obj_end(w);
 }
 
+/* The set's attributes and format rules. */
+static void
+write_header(cb_jw *w, const cb_codeset *cs)
+{
+	cb_jw_kstr(w, "name", cs->cs_name);
+	cb_jw_kstr(w, "title", cs->cs_title);
+	cb_jw_kint(w, "version", cs->cs_version);
+	if (cs->cs_description)
+		cb_jw_kstr(w, "description", cs->cs_description);
+	if (cs->cs_source)
+		cb_jw_kstr(w, "source", cs->cs_source);
+	if (cs->cs_mirror)
+		cb_jw_kbool(w, "mirror", 1);
+	if (cs->cs_repeated)
+		cb_jw_kbool(w, "repeated_codes", 1);
+	if (cs->cs_reject_deprecated)
+		cb_jw_kstr(w, "deprecated", "reject");
+	cb_jw_key(w, "format");
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "charset", cs->cs_fmt.f_charset);
+	cb_jw_kstr(w, "shape", cb_shape_name(cs->cs_fmt.f_shape));
+	if (cs->cs_fmt.f_case != CB_CASE_ANY)
+		cb_jw_kstr(w, "case", cb_case_name(cs->cs_fmt.f_case));
+	if (cs->cs_fmt.f_case_enforced)
+		cb_jw_kbool(w, "case_enforced", 1);
+	if (cs->cs_fmt.f_min != 1)
+		cb_jw_kint(w, "min_length", cs->cs_fmt.f_min);
+	if (cs->cs_fmt.f_max != CB_MAX_CODE_LEN)
+		cb_jw_kint(w, "max_length", cs->cs_fmt.f_max);
+	cb_jw_obj_end(w);
+}
+
+/* Contexts, categories, handling classes and policy, those the set has. */
+static void
+write_declarations(cb_jw *w, const cb_codeset *cs)
+{
+	size_t i, v;
+
+	if (cs->cs_ndims > 0) {
+		cb_jw_key(w, "contexts");
+		cb_jw_obj_begin(w);
+		for (i = 0; i < cs->cs_ndims; i++) {
+			cb_jw_key(w, cs->cs_dims[i].d_name);
+			cb_jw_obj_begin(w);
+			if (cs->cs_dims[i].d_description)
+				cb_jw_kstr(w, "description", cs->cs_dims[i].d_description);
+			cb_jw_key(w, "values");
+			cb_jw_arr_begin(w);
+			for (v = 0; v < cs->cs_dims[i].d_nvalues; v++)
+				cb_jw_str(w, cs->cs_dims[i].d_values[v]);
+			cb_jw_arr_end(w);
+			cb_jw_obj_end(w);
+		}
+		cb_jw_obj_end(w);
+	}
+	if (cs->cs_ncats > 0) {
+		cb_jw_key(w, "categories");
+		cb_jw_arr_begin(w);
+		for (i = 0; i < cs->cs_ncats; i++) {
+			cb_jw_obj_begin(w);
+			cb_jw_kstr(w, "name", cs->cs_cats[i].c_name);
+			if (cs->cs_cats[i].c_description)
+				cb_jw_kstr(w, "description", cs->cs_cats[i].c_description);
+			cb_jw_obj_end(w);
+		}
+		cb_jw_arr_end(w);
+	}
+	if (cs->cs_nhandling > 0) {
+		cb_jw_key(w, "handling");
+		cb_jw_arr_begin(w);
+		for (i = 0; i < cs->cs_nhandling; i++) {
+			const struct cb_handling *h = &cs->cs_handling[i];
+			cb_jw_obj_begin(w);
+			cb_jw_kstr(w, "name", h->h_name);
+			cb_jw_kstr(w, "action", cb_action_name(h->h_action));
+			if (h->h_contact_support)
+				cb_jw_kbool(w, "contact_support", 1);
+			if (h->h_description)
+				cb_jw_kstr(w, "description", h->h_description);
+			cb_jw_obj_end(w);
+		}
+		cb_jw_arr_end(w);
+	}
+	if (cs->cs_has_policy) {
+		cb_jw_key(w, "policy");
+		cb_jw_obj_begin(w);
+		cb_jw_kint(w, "max_attempts", cs->cs_policy.max_attempts);
+		cb_jw_kint(w, "base_delay_ms", cs->cs_policy.base_delay_ms);
+		cb_jw_kint(w, "max_delay_ms", cs->cs_policy.max_delay_ms);
+		cb_jw_obj_end(w);
+	}
+}
+
 int
 cb_codeset_to_json(char **out, size_t *outlen, const cb_codeset *cs)
 {
 	cb_buf b = CB_BUF_INIT((size_t)CB_MAX_CODESET_BYTES * 2);
 	cb_jw w;
-	size_t i, v;
+	size_t i;
 
 	if (out == NULL || cs == NULL)
 		return cb__fail(CB_EINVAL, "cb_codeset_to_json: NULL argument");
 	*out = NULL;
 	cb_jw_init(&w, &b, 1);
 	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "name", cs->cs_name);
-	cb_jw_kstr(&w, "title", cs->cs_title);
-	cb_jw_kint(&w, "version", cs->cs_version);
-	if (cs->cs_description)
-		cb_jw_kstr(&w, "description", cs->cs_description);
-	if (cs->cs_source)
-		cb_jw_kstr(&w, "source", cs->cs_source);
-	if (cs->cs_mirror)
-		cb_jw_kbool(&w, "mirror", 1);
-	if (cs->cs_repeated)
-		cb_jw_kbool(&w, "repeated_codes", 1);
-	if (cs->cs_reject_deprecated)
-		cb_jw_kstr(&w, "deprecated", "reject");
-	cb_jw_key(&w, "format");
-	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "charset", cs->cs_fmt.f_charset);
-	cb_jw_kstr(&w, "shape", cb_shape_name(cs->cs_fmt.f_shape));
-	if (cs->cs_fmt.f_case != CB_CASE_ANY)
-		cb_jw_kstr(&w, "case", cb_case_name(cs->cs_fmt.f_case));
-	if (cs->cs_fmt.f_case_enforced)
-		cb_jw_kbool(&w, "case_enforced", 1);
-	if (cs->cs_fmt.f_min != 1)
-		cb_jw_kint(&w, "min_length", cs->cs_fmt.f_min);
-	if (cs->cs_fmt.f_max != CB_MAX_CODE_LEN)
-		cb_jw_kint(&w, "max_length", cs->cs_fmt.f_max);
-	cb_jw_obj_end(&w);
-	if (cs->cs_ndims > 0) {
-		cb_jw_key(&w, "contexts");
-		cb_jw_obj_begin(&w);
-		for (i = 0; i < cs->cs_ndims; i++) {
-			cb_jw_key(&w, cs->cs_dims[i].d_name);
-			cb_jw_obj_begin(&w);
-			if (cs->cs_dims[i].d_description)
-				cb_jw_kstr(&w, "description", cs->cs_dims[i].d_description);
-			cb_jw_key(&w, "values");
-			cb_jw_arr_begin(&w);
-			for (v = 0; v < cs->cs_dims[i].d_nvalues; v++)
-				cb_jw_str(&w, cs->cs_dims[i].d_values[v]);
-			cb_jw_arr_end(&w);
-			cb_jw_obj_end(&w);
-		}
-		cb_jw_obj_end(&w);
-	}
-	if (cs->cs_ncats > 0) {
-		cb_jw_key(&w, "categories");
-		cb_jw_arr_begin(&w);
-		for (i = 0; i < cs->cs_ncats; i++) {
-			cb_jw_obj_begin(&w);
-			cb_jw_kstr(&w, "name", cs->cs_cats[i].c_name);
-			if (cs->cs_cats[i].c_description)
-				cb_jw_kstr(&w, "description", cs->cs_cats[i].c_description);
-			cb_jw_obj_end(&w);
-		}
-		cb_jw_arr_end(&w);
-	}
-	if (cs->cs_nhandling > 0) {
-		cb_jw_key(&w, "handling");
-		cb_jw_arr_begin(&w);
-		for (i = 0; i < cs->cs_nhandling; i++) {
-			const struct cb_handling *h = &cs->cs_handling[i];
-			cb_jw_obj_begin(&w);
-			cb_jw_kstr(&w, "name", h->h_name);
-			cb_jw_kstr(&w, "action", cb_action_name(h->h_action));
-			if (h->h_contact_support)
-				cb_jw_kbool(&w, "contact_support", 1);
-			if (h->h_description)
-				cb_jw_kstr(&w, "description", h->h_description);
-			cb_jw_obj_end(&w);
-		}
-		cb_jw_arr_end(&w);
-	}
-	if (cs->cs_has_policy) {
-		cb_jw_key(&w, "policy");
-		cb_jw_obj_begin(&w);
-		cb_jw_kint(&w, "max_attempts", cs->cs_policy.max_attempts);
-		cb_jw_kint(&w, "base_delay_ms", cs->cs_policy.base_delay_ms);
-		cb_jw_kint(&w, "max_delay_ms", cs->cs_policy.max_delay_ms);
-		cb_jw_obj_end(&w);
-	}
+	write_header(&w, cs);
+	write_declarations(&w, cs);
 	cb_jw_key(&w, "entries");
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < cs->cs_nentries; i++)
@@ -162,6 +178,11 @@ cb_codeset_to_json(char **out, size_t *outlen, const cb_codeset *cs)
 	cb_jw_arr_end(&w);
 	cb_jw_obj_end(&w);
 	cb_buf_addc(&b, '\n');
+	if (b.failed && !b.nomem) {
+		cb_buf_reset(&b);
+		return cb__fail(CB_ETOOBIG, "serialising %s: larger than %zu bytes", cs->cs_name,
+		    (size_t)CB_MAX_CODESET_BYTES * 2);
+	}
 	if ((*out = cb_buf_detach(&b, outlen)) == NULL)
 		return cb__fail(CB_ENOMEM, "serialising %s: out of memory", cs->cs_name);
 	return CB_OK;

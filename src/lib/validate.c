@@ -27,9 +27,11 @@ struct vpath {
 /*
  * Verdicts of recent codes.  A set is immutable, so a check is a pure
  * function of the code and the context values: a stream that repeats a
- * few dozen codes a million times need not check each one again.  This
- * saves the format scan and the FNV hash of the set's lookup, about a
- * fifth of the time per line (docs/validate.md).  Direct-mapped: a
+ * few dozen codes a million times need not check each one again.  When it
+ * was measured, it saved the format scan and the FNV hash of the set's
+ * lookup, about a fifth of the time per line (docs/validate.md); a check of
+ * a valid code is now one perfect-hash probe, so the cache mostly spares
+ * the codes with context and the rejected ones.  Direct-mapped: a
  * collision costs one check.  Keys longer than VC_KEY are not cached.
  */
 #define VC_SLOTS 512
@@ -76,16 +78,18 @@ struct cb_validator {
 	struct vmsg   *v_msgs;                 /* on the first explained check */
 };
 
-static const char *const fault_names[CB_LINE_WHY_COUNT - CB_REASON_COUNT] = {
+static const char *const fault_names[CB_LINE_FAULT_COUNT] = {
 	"not-json", "not-object", "missing-field", "not-string", "too-long", "too-deep"
 };
 
 const char *
 cb_line_why_name(unsigned why)
 {
-	if (why < CB_REASON_COUNT)
+	if (why < CB_REASON_MAX)
 		return cb_reason_name((cb_reason)why);
-	return why < CB_LINE_WHY_COUNT ? fault_names[why - CB_REASON_COUNT] : "?";
+	if (why >= CB_LINE_NOT_JSON && why - CB_LINE_NOT_JSON < CB_LINE_FAULT_COUNT)
+		return fault_names[why - CB_LINE_NOT_JSON];
+	return "?";
 }
 
 /* Split the dotted path at @s (already copied into v_pathmem) in place. */
@@ -113,12 +117,40 @@ split_path(struct vpath *p, char *s, const char *what)
 	return (int)n;
 }
 
+/* The validator's context pairs: dimensions of @cs, each once. */
+static int
+resolve_dims(cb_validator *v, const cb_codeset *cs, const cb_ctx_field *ctx, size_t nctx)
+{
+	size_t i, j;
+
+	for (i = 0; i < nctx; i++) {
+		const char *dim = ctx[i].dim;
+		int d = cb_codeset_dim_index(cs, dim, strlen(dim));
+		if (d < 0) {
+			char list[512];
+			cb_msg m;
+			cb__msg_init(&m, list, sizeof(list));
+			for (j = 0; j < cs->cs_ndims; j++)
+				cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_dims[j].d_name);
+			return cb__fail(CB_ENOTFOUND, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
+			    cs->cs_ndims ? "dimensions: " : "it takes no context", list);
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(ctx[j].dim, dim) == 0)
+				return cb__fail(CB_EINVAL, "context dimension \"%s\" is given twice", dim);
+		/* the set outlives the validator: point at its copy of the name */
+		v->v_ctx[i].dim = cs->cs_dims[d].d_name;
+		v->v_ctx[i].dim_len = cs->cs_dims[d].d_name_len;
+	}
+	return CB_OK;
+}
+
 int
 cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
     const cb_ctx_field *ctx, size_t nctx)
 {
 	cb_validator *v = NULL;
-	size_t i, j, total = 0, len, at = 0;
+	size_t i, total = 0, len, at = 0;
 	int rc, n;
 	char *copy;
 
@@ -149,6 +181,7 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 		rc = cb__fail(CB_ENOMEM, "out of memory");
 		goto out;
 	}
+	v->v_check.version = CB_CHECK_RESULT_VERSION;
 	for (i = 0; i <= nctx; i++) {
 		const char *s = i == 0 ? field : ctx[i - 1].field;
 		len = strlen(s);
@@ -163,28 +196,8 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 		v->v_jpaths[i].lens = v->v_paths[i].vp_lens;
 		v->v_jpaths[i].n = (size_t)n;
 	}
-	for (i = 0; i < nctx; i++) {
-		const char *dim = ctx[i].dim;
-		if (cb_codeset_dim_index(cs, dim, strlen(dim)) < 0) {
-			char list[512];
-			cb_msg m;
-			cb__msg_init(&m, list, sizeof(list));
-			for (j = 0; j < cs->cs_ndims; j++)
-				cb__msg_add(&m, "%s%s", j ? ", " : "", cs->cs_dims[j].d_name);
-			rc = cb__fail(CB_EINVAL, "%s has no context dimension \"%s\" (%s%s)", cs->cs_name, dim,
-			    cs->cs_ndims ? "dimensions: " : "it takes no context", list);
-			goto out;
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(ctx[j].dim, dim) == 0) {
-				rc = cb__fail(CB_EINVAL, "context dimension \"%s\" is given twice", dim);
-				goto out;
-			}
-		}
-		/* the set outlives the validator: point at its copy of the name */
-		v->v_ctx[i].dim = cs->cs_dims[cb_codeset_dim_index(cs, dim, strlen(dim))].d_name;
-		v->v_ctx[i].dim_len = strlen(v->v_ctx[i].dim);
-	}
+	if ((rc = resolve_dims(v, cs, ctx, nctx)) != CB_OK)
+		goto out;
 	v->v_npaths = 1 + nctx;
 	if (cb_json_lines_new(&v->v_json, CB_MAX_EVENT_BYTES, CB_MAX_EVENT_DEPTH) != 0) {
 		rc = cb__fail(CB_ENOMEM, "out of memory");
@@ -291,6 +304,62 @@ explain_fault(cb_validator *v, const char *line, size_t len, cb_line_result *out
 	out->message = v->v_msg;
 }
 
+/* The context values of the line just parsed into v_ctx: 0, or -1 with a
+ * fault in @out (a field missing, or neither a string nor an integer). */
+static int
+context_values(cb_validator *v, cb_line_result *out)
+{
+	size_t i;
+
+	for (i = 1; i < v->v_npaths; i++) {
+		cb_ctx *c = &v->v_ctx[i - 1];
+		const cb_json_pick *pk = &v->v_picks[i];
+		if (!pk->found) {
+			out->why = CB_LINE_MISSING_FIELD;
+			out->field = v->v_paths[i].vp_name;
+			return -1;
+		}
+		if (pk->type == CB_JSON_STRING) {
+			c->value = pk->str;
+			c->value_len = pk->str_len;
+		} else if (pk->num == CB_JSON_NUM_INT || pk->num == CB_JSON_NUM_UINT) {
+			/* "order_status": 200 means the value "200" */
+			int neg = pk->num == CB_JSON_NUM_INT && pk->i < 0;
+			uint64_t u = pk->num == CB_JSON_NUM_UINT ? pk->u :
+			    neg ? (uint64_t)0 - (uint64_t)pk->i : (uint64_t)pk->i;
+			c->value = v->v_num[i - 1];
+			c->value_len = utoa(v->v_num[i - 1], u, neg);
+		} else {
+			out->why = CB_LINE_NOT_STRING;
+			out->field = v->v_paths[i].vp_name;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* @line copied into the validator's scratch buffer with padding after
+ * it; NULL (CB_ENOMEM recorded) without memory. */
+static const char *
+padded_copy(cb_validator *v, const char *line, size_t len)
+{
+	size_t need = len + CB_JSON_PADDING;
+
+	if (need > v->v_scratch_cap) {
+		char *p = cb__realloc(v->v_scratch, need);
+		if (p == NULL) {
+			(void)cb__fail(CB_ENOMEM, "out of memory for a line of %zu bytes", len);
+			return NULL;
+		}
+		v->v_scratch = p;
+		v->v_scratch_cap = need;
+	}
+	if (len > 0)
+		memcpy(v->v_scratch, line, len);
+	memset(v->v_scratch + len, ' ', CB_JSON_PADDING);
+	return v->v_scratch;
+}
+
 static int check_cached(cb_validator *v, cb_line_result *out);
 static int check_explained(cb_validator *v, cb_line_result *out);
 
@@ -307,6 +376,9 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 
 	if (v == NULL || out == NULL || (line == NULL && len > 0))
 		return cb__fail(CB_EINVAL, "cb_validator_line: NULL argument");
+	if (out->version != CB_LINE_RESULT_VERSION)
+		return cb__fail(CB_EINVAL, "cb_validator_line: cb_line_result version %u unknown "
+		    "(initialise it with CB_LINE_RESULT_INIT)", out->version);
 	out->valid = 0;
 	out->code = NULL;
 	out->code_len = 0;
@@ -322,21 +394,9 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 		line = "";
 		flags &= ~CB_LINE_PADDED;
 	}
-	if (!(flags & CB_LINE_PADDED)) {
-		/* simdjson reads up to CB_JSON_PADDING bytes past the end: copy */
-		size_t need = len + CB_JSON_PADDING;
-		if (need > v->v_scratch_cap) {
-			char *p = cb__realloc(v->v_scratch, need);
-			if (p == NULL)
-				return cb__fail(CB_ENOMEM, "out of memory for a line of %zu bytes", len);
-			v->v_scratch = p;
-			v->v_scratch_cap = need;
-		}
-		if (len > 0)
-			memcpy(v->v_scratch, line, len);
-		memset(v->v_scratch + len, ' ', CB_JSON_PADDING);
-		line = v->v_scratch;
-	}
+	/* simdjson reads up to CB_JSON_PADDING bytes past the end: copy */
+	if (!(flags & CB_LINE_PADDED) && (line = padded_copy(v, line, len)) == NULL)
+		return CB_ENOMEM;
 	rc = cb_json_lines_parse(v->v_json, line, len, &root, v->v_jpaths, v->v_npaths,
 	    v->v_picks, &why);
 	if (rc != 0) {
@@ -363,30 +423,8 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 	}
 	out->code = pk->str;
 	out->code_len = pk->str_len;
-	for (i = 1; i < v->v_npaths; i++) {
-		cb_ctx *c = &v->v_ctx[i - 1];
-		pk = &v->v_picks[i];
-		if (!pk->found) {
-			out->why = CB_LINE_MISSING_FIELD;
-			out->field = v->v_paths[i].vp_name;
-			goto fault;
-		}
-		if (pk->type == CB_JSON_STRING) {
-			c->value = pk->str;
-			c->value_len = pk->str_len;
-		} else if (pk->num == CB_JSON_NUM_INT || pk->num == CB_JSON_NUM_UINT) {
-			/* "order_status": 200 means the value "200" */
-			int neg = pk->num == CB_JSON_NUM_INT && pk->i < 0;
-			uint64_t u = pk->num == CB_JSON_NUM_UINT ? pk->u :
-			    neg ? (uint64_t)0 - (uint64_t)pk->i : (uint64_t)pk->i;
-			c->value = v->v_num[i - 1];
-			c->value_len = utoa(v->v_num[i - 1], u, neg);
-		} else {
-			out->why = CB_LINE_NOT_STRING;
-			out->field = v->v_paths[i].vp_name;
-			goto fault;
-		}
-	}
+	if (context_values(v, out) != 0)
+		goto fault;
 	return explain ? check_explained(v, out) : check_cached(v, out);
 fault:
 	if (explain) {
@@ -552,9 +590,11 @@ check_explained(cb_validator *v, cb_line_result *out)
 	out->entry = v->v_check.entry;
 	if (v->v_check.reason == CB_INVALID_FORMAT)
 		out->offset = v->v_check.error_offset;
-	out->message = v->v_check.message;
+	if ((rc = cb_check_message(v->v_msg, sizeof(v->v_msg), &v->v_check)) != CB_OK)
+		return rc;
+	out->message = v->v_msg;
 	/* without memory for the copy, the message is simply not kept */
-	if (m != NULL && (copy = cb__strdup(v->v_check.message)) != NULL) {
+	if (m != NULL && (copy = cb__strdup(v->v_msg)) != NULL) {
 		free(m->vm_msg);
 		m->vm_msg = copy;
 		m->vm_hash = h;
@@ -587,12 +627,15 @@ cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
 {
 	const char *p = buf, *end = buf + len, *ls[VB_LINES], *le[VB_LINES], *readable;
 	uint64_t line = 0;
-	cb_line_result r;
+	cb_line_result r = CB_LINE_RESULT_INIT;
 	size_t n, i;
 	int rc = CB_OK;
 
 	if (v == NULL || counts == NULL || (buf == NULL && len > 0))
 		return cb__fail(CB_EINVAL, "cb_validator_block: NULL argument");
+	if (counts->version != CB_VALIDATE_COUNTS_VERSION)
+		return cb__fail(CB_EINVAL, "cb_validator_block: cb_validate_counts version %u unknown "
+		    "(initialise it with CB_VALIDATE_COUNTS_INIT)", counts->version);
 	if (len == 0)
 		return CB_OK;
 	/* how far the parser may read: a window's newline needs padding after it */
@@ -629,6 +672,7 @@ cb_validator_block(cb_validator *v, const char *buf, size_t len, unsigned flags,
 			if (rc != CB_OK)
 				goto out;
 			counts->lines++;
+			CB_ASSERT(r.why < CB_LINE_WHY_MAX);
 			counts->by_why[r.why]++;
 			if (r.valid) {
 				counts->valid++;

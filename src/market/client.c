@@ -39,22 +39,20 @@ struct cb_mkt {
 	char            curl_err[CURL_ERROR_SIZE];
 };
 
-/* One operation's request. */
+/* One operation's request.  How it is sent (method, path, where the
+ * shop and the token go, whether it may ride a reused connection) is the
+ * endpoint's, from the one table in facts.c. */
 struct call {
-	const char   *op;          /* for messages: "cancel order 578..." */
-	int           post;
-	const char   *path;
-	cb_mkt_param  params[MAX_CALL_PARAMS];
-	size_t        nparams;
-	int           shop_scoped; /* current API: add shop_cipher */
-	const char   *body;
-	size_t        body_len;
-	/* Not idempotent (a cancel): sent on a fresh connection, never reused.
-	 * libcurl silently sends a request again when a reused connection
-	 * closes before any reply (it takes that for an idle connection the
-	 * server dropped); for a cancel that repeat could land twice. */
-	int           once;
+	const char            *op;      /* for messages: "cancel order 578..." */
+	const cb_mkt_endpoint *ep;
+	cb_mkt_param           params[MAX_CALL_PARAMS];
+	size_t                 nparams;
+	const char            *body;
+	size_t                 body_len;
 };
+
+/* POST, or GET: the only two methods the marketplace's operations use. */
+#define POST(c) (strcmp((c)->ep->method, "POST") == 0)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_OK;
@@ -275,7 +273,7 @@ build_url(cb_mkt *m, const struct call *c, cb_buf *url, cb_mkt_error *err)
 	cb_mkt_param p[MAX_CALL_PARAMS + 6];
 	char ts[32], sign[CB_MKT_SIGN_HEX + 1];
 	const cb_mkt_config *cfg = m->cfg;
-	int legacy = strncmp(c->path, "/api/", 5) == 0;
+	int legacy = c->ep->legacy;
 	size_t n = 0, i;
 	char sep;
 	int rc;
@@ -289,16 +287,16 @@ build_url(cb_mkt *m, const struct call *c, cb_buf *url, cb_mkt_error *err)
 		/* legacy: token and shop in the query, body not signed */
 		p[n++] = (cb_mkt_param){ "shop_id", cfg->shop_id };
 		p[n++] = (cb_mkt_param){ "access_token", cfg->access_token };
-	} else if (c->shop_scoped) {
+	} else if (c->ep->shop_scoped) {
 		p[n++] = (cb_mkt_param){ "shop_cipher", cfg->shop_cipher };
 	}
-	if ((rc = cb_mkt_sign(sign, cfg->app_secret, c->path, p, n,
-	    legacy || !c->post ? NULL : (c->body ? c->body : ""), legacy || !c->post ? 0 : c->body_len)) != CB_OK)
+	if ((rc = cb_mkt_sign(sign, cfg->app_secret, c->ep->path, p, n,
+	    legacy || !POST(c) ? NULL : (c->body ? c->body : ""), legacy || !POST(c) ? 0 : c->body_len)) != CB_OK)
 		return set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "signing failed: %s", cb_errmsg());
 	p[n++] = (cb_mkt_param){ "sign", sign };
 
 	cb_buf_adds(url, cfg->base_url);
-	cb_buf_adds(url, c->path);
+	cb_buf_adds(url, c->ep->path);
 	for (i = 0, sep = '?'; i < n; i++) {
 		char *esc;
 		if (p[i].value == NULL || p[i].value[0] == '\0')
@@ -401,46 +399,55 @@ classify_reply(cb_mkt *m, long status, cb_mkt_envelope *env, cb_mkt_error *err)
 	return CB_OK;
 }
 
-static int
-exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *err)
+static void
+free_headers(struct curl_slist *hdrs)
 {
-	cb_buf url = CB_BUF_INIT(16384);
-	struct curl_slist *hdrs = NULL, *h;
-	char tok[512];
-	const char *q;
-	long status = 0, sent = 0;
-	curl_off_t us = 0;
-	CURLcode cc;
-	int rc, legacy = strncmp(c->path, "/api/", 5) == 0;
+	struct curl_slist *h;
 
-	cb_buf_clear(&m->resp);
-	m->curl_err[0] = '\0';
-	err->attempts++;
-	if ((rc = build_url(m, c, &url, err)) != CB_OK)
-		goto out;
-	curl_easy_reset(m->curl);
+	for (h = hdrs; h != NULL; h = h->next)
+		cb_mkt__wipe(h->data, strlen(h->data));
+	curl_slist_free_all(hdrs);
+}
+
+/* The request headers of @c; NULL with @err filled when they cannot be made. */
+static struct curl_slist *
+headers(cb_mkt *m, const struct call *c, cb_mkt_error *err)
+{
+	struct curl_slist *hdrs, *h;
+	char tok[512];
+
 	hdrs = curl_slist_append(NULL, "Accept: application/json");
 	if (hdrs != NULL && (h = curl_slist_append(hdrs, "Expect:")) != NULL)
 		hdrs = h;
-	if (hdrs != NULL && c->post && (h = curl_slist_append(hdrs, "Content-Type: application/json")) != NULL)
+	if (hdrs != NULL && POST(c) && (h = curl_slist_append(hdrs, "Content-Type: application/json")) != NULL)
 		hdrs = h;
-	if (hdrs != NULL && !legacy) {
+	if (hdrs != NULL && !c->ep->legacy) {
+		/* the current API takes the token in a header, never in the URL */
 		if ((size_t)snprintf(tok, sizeof(tok), "x-tts-access-token: %s", m->cfg->access_token) >= sizeof(tok))
 			h = NULL;
 		else
 			h = curl_slist_append(hdrs, tok);
 		cb_mkt__wipe(tok, sizeof(tok));
 		if (h == NULL) {
-			rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "access token too long or out of memory");
-			goto out;
+			free_headers(hdrs);
+			set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "access token too long or out of memory");
+			return NULL;
 		}
 		hdrs = h;
 	}
-	if (hdrs == NULL) {
-		rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "out of memory");
-		goto out;
-	}
-	if (curl_easy_setopt(m->curl, CURLOPT_URL, url.p) != CURLE_OK ||
+	if (hdrs == NULL)
+		set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "out of memory");
+	return hdrs;
+}
+
+/* Point the handle at @url with @hdrs and @c's body; CB_OK or a local fault in @err. */
+static int
+set_options(cb_mkt *m, const struct call *c, const char *url, struct curl_slist *hdrs, cb_mkt_error *err)
+{
+	int post = POST(c);
+
+	curl_easy_reset(m->curl);
+	if (curl_easy_setopt(m->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_TIMEOUT_MS, (long)m->cfg->timeout_ms) != CURLE_OK ||
@@ -450,38 +457,70 @@ exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *er
 	    curl_easy_setopt(m->curl, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_WRITEDATA, &m->resp) != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_ERRORBUFFER, m->curl_err) != CURLE_OK ||
-	    (c->post && (curl_easy_setopt(m->curl, CURLOPT_POSTFIELDS, c->body ? c->body : "") != CURLE_OK ||
+	    (post && (curl_easy_setopt(m->curl, CURLOPT_POSTFIELDS, c->body ? c->body : "") != CURLE_OK ||
 	    curl_easy_setopt(m->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len) != CURLE_OK)) ||
-	    (!c->post && curl_easy_setopt(m->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK) ||
-	    (c->once && (curl_easy_setopt(m->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
-	    curl_easy_setopt(m->curl, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK))) {
-		rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "libcurl refused an option");
-		goto out;
-	}
+	    (!post && curl_easy_setopt(m->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK) ||
+	    (c->ep->once && (curl_easy_setopt(m->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(m->curl, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK)))
+		return set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "libcurl refused an option");
+	return CB_OK;
+}
+
+/* Send the request the handle is set up for and classify what came back;
+ * one log line either way. */
+static int
+perform(cb_mkt *m, const struct call *c, const char *url, cb_mkt_envelope *env, cb_mkt_error *err)
+{
+	const char *q = strchr(url, '?');
+	long status = 0, sent = 0, ms;
+	curl_off_t us = 0;
+	CURLcode cc;
+	int rc;
+
 	cc = curl_easy_perform(m->curl);
 	(void)curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &status);
 	(void)curl_easy_getinfo(m->curl, CURLINFO_REQUEST_SIZE, &sent);
 	(void)curl_easy_getinfo(m->curl, CURLINFO_TOTAL_TIME_T, &us);
-	q = strchr(url.p, '?');
+	ms = (long)(us / 1000);
 	if (cc != CURLE_OK) {
-		rc = transport_error(m, cc, sent, (long)(us / 1000), err);
-		mlog(m, "%s %s%s -> %s: %s (%ld ms)", c->post ? "POST" : "GET", c->path, q ? q : "",
-		    cb_mkt_kind_name(err->kind), err->message, (long)(us / 1000));
-		goto out;
+		rc = transport_error(m, cc, sent, ms, err);
+		mlog(m, "%s %s%s -> %s: %s (%ld ms)", c->ep->method, c->ep->path, q ? q : "",
+		    cb_mkt_kind_name(err->kind), err->message, ms);
+		return rc;
 	}
 	if ((rc = classify_reply(m, status, env, err)) == CB_OK)
-		mlog(m, "%s %s%s -> HTTP %ld, code 0, request_id %s (%ld ms)", c->post ? "POST" : "GET",
-		    c->path, q ? q : "", status, env->request_id[0] ? env->request_id : "-", (long)(us / 1000));
+		mlog(m, "%s %s%s -> HTTP %ld, code 0, request_id %s (%ld ms)", c->ep->method, c->ep->path,
+		    q ? q : "", status, env->request_id[0] ? env->request_id : "-", ms);
 	else
-		mlog(m, "%s %s%s -> HTTP %ld, %s %s: %s, request_id %s (%ld ms)", c->post ? "POST" : "GET",
-		    c->path, q ? q : "", status, cb_mkt_kind_name(err->kind), err->error_code, err->message,
-		    err->request_id[0] ? err->request_id : "-", (long)(us / 1000));
-out:
-	if (hdrs != NULL) {
-		for (h = hdrs; h != NULL; h = h->next)
-			cb_mkt__wipe(h->data, strlen(h->data));
-		curl_slist_free_all(hdrs);
+		mlog(m, "%s %s%s -> HTTP %ld, %s %s: %s, request_id %s (%ld ms)", c->ep->method, c->ep->path,
+		    q ? q : "", status, cb_mkt_kind_name(err->kind), err->error_code, err->message,
+		    err->request_id[0] ? err->request_id : "-", ms);
+	return rc;
+}
+
+/* One HTTP exchange of @c; the URL and headers, which hold secrets, are
+ * wiped before they are freed. */
+static int
+exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *err)
+{
+	cb_buf url = CB_BUF_INIT(16384);
+	struct curl_slist *hdrs = NULL;
+	int rc;
+
+	cb_buf_clear(&m->resp);
+	m->curl_err[0] = '\0';
+	err->attempts++;
+	if ((rc = build_url(m, c, &url, err)) != CB_OK)
+		goto out;
+	if ((hdrs = headers(m, c, err)) == NULL) {
+		rc = err->kind == CB_MKT_E_LOCAL ? CB_EINVAL : CB_ERROR;
+		goto out;
 	}
+	if ((rc = set_options(m, c, url.p, hdrs, err)) != CB_OK)
+		goto out;
+	rc = perform(m, c, url.p, env, err);
+out:
+	free_headers(hdrs);
 	if (url.p != NULL)
 		cb_mkt__wipe(url.p, url.len);
 	cb_buf_reset(&url);
@@ -561,7 +600,7 @@ cb_mkt_reverse_reasons(cb_mkt_reasons **out, cb_mkt *m, int action_type, int rea
 {
 	cb_mkt_error local;
 	cb_mkt_envelope env;
-	struct call c = { .op = "reverse reasons", .path = "/api/reverse/reverse_reason/list" };
+	struct call c = { .op = "reverse reasons", .ep = cb_mkt_endpoint_get(CB_MKT_EP_REASONS) };
 	char at[8], rt[8], why[256];
 	int rc;
 
@@ -596,7 +635,7 @@ cb_mkt_cancel_legacy(cb_mkt_cancel_result *out, cb_mkt *m, const char *order_id,
 	cb_buf body = CB_BUF_INIT(CB_MAX_MARKET_REQUEST);
 	cb_jw w;
 	char op[192], why[256];
-	struct call c = { .post = 1, .path = "/api/reverse/order/cancel", .once = 1 };
+	struct call c = { .ep = cb_mkt_endpoint_get(CB_MKT_EP_CANCEL_LEGACY) };
 	int rc;
 
 	err = err_init(err, &local);
@@ -638,7 +677,7 @@ cb_mkt_cancel_current(cb_mkt_cancel_result *out, cb_mkt *m, const cb_mkt_cancel_
 	cb_buf body = CB_BUF_INIT(CB_MAX_MARKET_REQUEST);
 	cb_jw w;
 	char op[192], why[256];
-	struct call c = { .post = 1, .path = "/return_refund/202309/cancellations", .shop_scoped = 1, .once = 1 };
+	struct call c = { .ep = cb_mkt_endpoint_get(CB_MKT_EP_CANCEL) };
 	size_t i;
 	int rc;
 
@@ -756,8 +795,7 @@ cb_mkt_search_cancellations(cb_mkt_cancellations **out, cb_mkt *m,
 	cb_buf body = CB_BUF_INIT(CB_MAX_MARKET_REQUEST);
 	cb_jw w;
 	char ps[16], why[256];
-	struct call c = { .op = "search cancellations", .post = 1,
-	    .path = "/return_refund/202309/cancellations/search", .shop_scoped = 1 };
+	struct call c = { .op = "search cancellations", .ep = cb_mkt_endpoint_get(CB_MKT_EP_SEARCH) };
 	int rc;
 
 	err = err_init(err, &local);
@@ -805,7 +843,7 @@ cb_mkt_get_orders(cb_mkt_orders **out, cb_mkt *m, const char *const *ids, size_t
 	cb_mkt_error local;
 	cb_mkt_envelope env;
 	cb_buf joined = CB_BUF_INIT(CB_MKT_MAX_ORDER_IDS * 130);
-	struct call c = { .op = "order detail", .path = "/order/202309/orders", .shop_scoped = 1 };
+	struct call c = { .op = "order detail", .ep = cb_mkt_endpoint_get(CB_MKT_EP_ORDERS) };
 	char why[256];
 	size_t i;
 	int rc;

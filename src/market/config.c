@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 enum ktype { K_STR, K_SECRET, K_URL, K_API, K_MS, K_BYTES };
 
 static const struct key {
@@ -378,7 +376,7 @@ cb_mkt_config_parse(cb_mkt_config **out, const char *text, size_t len, const cha
 		rc = cb__fail(CB_ENOTFOUND, "%s: no [shop %s] section", origin, shop);
 		goto out;
 	}
-	if ((rc = apply_env(cfg, env != NULL ? env : (const char *const *)environ)) != CB_OK)
+	if (env != NULL && (rc = apply_env(cfg, env)) != CB_OK)
 		goto out;
 	if (cfg->connect_timeout_ms > cfg->timeout_ms)
 		cfg->connect_timeout_ms = cfg->timeout_ms;

@@ -378,35 +378,6 @@ cb_mkt_reasons_free(cb_mkt_reasons *r)
 /* ------------------------------------------------------------------ */
 /* cancel */
 
-static const struct {
-	const char         *name;
-	cb_mkt_cancel_state state;
-} cancel_states[] = {
-	{ "CANCELLATION_REQUEST_PENDING", CB_MKT_CANCEL_PENDING },
-	{ "CANCELLATION_REQUEST_SUCCESS", CB_MKT_CANCEL_SUCCESS },
-	{ "CANCELLATION_REQUEST_CANCEL", CB_MKT_CANCEL_REFUSED },
-	{ "CANCELLATION_REQUEST_COMPLETE", CB_MKT_CANCEL_COMPLETE },
-};
-
-cb_mkt_cancel_state
-cb_mkt_cancel_state_parse(const char *status)
-{
-	size_t i;
-
-	for (i = 0; status != NULL && i < sizeof(cancel_states) / sizeof(cancel_states[0]); i++)
-		if (strcmp(status, cancel_states[i].name) == 0)
-			return cancel_states[i].state;
-	return CB_MKT_CANCEL_UNKNOWN;
-}
-
-const char *
-cb_mkt_cancel_state_name(cb_mkt_cancel_state s)
-{
-	static const char *const names[] = { "unknown", "done", "pending", "success", "refused", "complete" };
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
-}
-
 /* Copy a string field into a fixed array; too long is malformed, not truncated. */
 static int
 rd_fixed(struct rd *r, const cb_json_node *obj, const char *key, int id, char *dst, size_t size)
@@ -639,38 +610,4 @@ cb_mkt_orders_find(const cb_mkt_orders *o, const char *id)
 		if (strcmp(o->items[i].id, id) == 0)
 			return &o->items[i];
 	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* order statuses */
-
-static const struct {
-	int         legacy;
-	const char *name;
-} statuses[] = {
-	{ 100, "UNPAID" }, { 105, "ON_HOLD" }, { 111, "AWAITING_SHIPMENT" },
-	{ 112, "AWAITING_COLLECTION" }, { 114, "PARTIALLY_SHIPPING" }, { 121, "IN_TRANSIT" },
-	{ 122, "DELIVERED" }, { 130, "COMPLETED" }, { 140, "CANCELLED" },
-};
-
-const char *
-cb_mkt_status_from_legacy(int legacy)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (statuses[i].legacy == legacy)
-			return statuses[i].name;
-	return NULL;
-}
-
-int
-cb_mkt_status_to_legacy(const char *status)
-{
-	size_t i;
-
-	for (i = 0; status != NULL && i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i].name, status) == 0)
-			return statuses[i].legacy;
-	return -1;
 }

@@ -78,9 +78,10 @@ typedef struct cb_mkt_config {
 /**
  * Read a shop's configuration.  Sources, later ones winning: the top of
  * file @p path (NULL: no file), its section "[shop @p shop]" (NULL: none;
- * an absent section is an error), then environment variables
- * CB_TIKTOK_<KEY> (CB_TIKTOK_APP_SECRET ...) from @p env (NULL: the
- * process environment; an array ending in NULL otherwise).
+ * an absent section is an error), then the variables CB_TIKTOK_<KEY>
+ * (CB_TIKTOK_APP_SECRET ...) of @p env, an array of "NAME=value" ending in
+ * NULL (NULL: none).  The library never reads the process environment
+ * itself: the command line captures it once and passes it down.
  *
  * File syntax: "key = value" lines, "# comment" lines, "[shop NAME]"
  * section headers.  Keys: base_url, app_key, app_secret, access_token,
@@ -335,11 +336,67 @@ void cb_mkt_orders_free(cb_mkt_orders *o);
 /** The order with @p id in @p o, or NULL. */
 const cb_mkt_order *cb_mkt_orders_find(const cb_mkt_orders *o, const char *id);
 
-/* ---- order statuses */
+/* ------------------------------------------------------------------ */
+/* Marketplace facts, tabled once (facts.c) */
 
+/** What a marketplace order status is in codebook's terms: codebook's own
+ * order statuses (src/store's cb_ord_status, in the same order). */
+typedef enum {
+	CB_MKT_CLASS_INCOMPLETE = 0, /**< unpaid */
+	CB_MKT_CLASS_READY,          /**< paid, not shipped: the seller may still cancel */
+	CB_MKT_CLASS_SHIPPED,        /**< the parcel has left, or is about to */
+	CB_MKT_CLASS_DELIVERED,
+	CB_MKT_CLASS_CANCELLED
+} cb_mkt_class;
+
+/** One TikTok Shop order status. */
+typedef struct {
+	const char  *name;    /**< the current API's name: "AWAITING_SHIPMENT" */
+	int          legacy;  /**< the legacy API's number: 111 */
+	cb_mkt_class cls;     /**< what it is in codebook's terms */
+} cb_mkt_status;
+
+/** The @p i-th status (in the order of their legacy numbers), or NULL past the last. */
+const cb_mkt_status *cb_mkt_status_at(size_t i);
+/** How many statuses there are. */
+size_t cb_mkt_status_count(void);
+/** "UNPAID, ON_HOLD, ..., CANCELLED" into @p out (truncated to @p size, NUL-terminated). */
+void cb_mkt_status_names(char *out, size_t size);
+/** The status named @p s[0..len) ("AWAITING_SHIPMENT") or numbered so ("111"), or NULL. */
+const cb_mkt_status *cb_mkt_status_find(const char *s, size_t len);
 /** The current status name of a legacy numeric status (100 -> "UNPAID"), or NULL. */
 const char *cb_mkt_status_from_legacy(int legacy);
 /** The legacy number of a current status name, or -1. */
 int cb_mkt_status_to_legacy(const char *status);
+/** The value of available_order_status_list that applies to an order of
+ * class @p cls in the shop of @p cfg (status_incomplete, status_ready_for_shipping),
+ * or NULL when the seller cannot cancel such an order. */
+const char *cb_mkt_reason_status(const cb_mkt_config *cfg, cb_mkt_class cls);
+
+/** The cancel_status string of @p s ("CANCELLATION_REQUEST_PENDING"), or
+ * NULL for a state that has none (done, unknown). */
+const char *cb_mkt_cancel_status(cb_mkt_cancel_state s);
+
+/** The marketplace operations. */
+typedef enum {
+	CB_MKT_EP_REASONS = 0,    /**< GET the reverse reason list (legacy) */
+	CB_MKT_EP_CANCEL_LEGACY,  /**< POST a cancel (legacy) */
+	CB_MKT_EP_CANCEL,         /**< POST a cancellation request (current) */
+	CB_MKT_EP_SEARCH,         /**< POST a cancellation search (current) */
+	CB_MKT_EP_ORDERS,         /**< GET order detail (current) */
+	CB_MKT_EP_COUNT
+} cb_mkt_ep;
+
+/** How an operation is reached. */
+typedef struct {
+	const char *path;        /**< "/api/reverse/order/cancel" */
+	const char *method;      /**< "GET" or "POST" */
+	int         legacy;      /**< shop_id and access_token in the query; the body is not signed */
+	int         shop_scoped; /**< current API: shop_cipher in the query */
+	int         once;        /**< not idempotent: never sent on a reused connection */
+} cb_mkt_endpoint;
+
+/** The endpoint of @p ep, or NULL. */
+const cb_mkt_endpoint *cb_mkt_endpoint_get(cb_mkt_ep ep);
 
 #endif

@@ -2,10 +2,13 @@
  * orders.h - seller cancellations of marketplace orders (seed 003): the
  * worker (the "cron") that takes Pending refunds, checks them, calls the
  * marketplace's cancel and records the outcome; the choice and check of
- * the reverse reason; and the sync of the mirrored reverse-reason set.
- * Built on the store (src/store), the marketplace client (src/market) and
- * libcodebook; it knows nothing of HTTP.  docs/orders.md describes the
- * flow, docs/internals/orders.md the design.
+ * the reverse reason; and the next version of the mirrored reverse-reason
+ * set.  The documents the domain reads are in doc.h, the rules of a
+ * cancellation in cancel.h, the sync in sync.h.  Built on the store
+ * (src/store), the marketplace client (src/market) and libcodebook; it
+ * knows nothing of HTTP, and its callers need not know the marketplace
+ * client.  docs/orders.md describes the flow, docs/internals/orders.md the
+ * design.
  */
 #ifndef CB_ORDERS_H
 #define CB_ORDERS_H
@@ -16,8 +19,9 @@
 
 #include <codebook.h>
 
-#include "../market/market.h"
 #include "../store/store.h"
+
+struct cb_mkt_reasons;
 
 /* ---- the reverse reason of a cancellation ---------------------------- */
 
@@ -61,7 +65,7 @@ const char *cb_reason_text(const cb_codeset *rr, const char *key);
  * @return CB_OK; CB_EPARSE with @why naming the key the set cannot hold
  *         (a key its format refuses); CB_ENOMEM.
  */
-int cb_reason_sync_build(cb_codeset **out, const cb_codeset *cur, const cb_mkt_reasons *rs,
+int cb_reason_sync_build(cb_codeset **out, const cb_codeset *cur, const struct cb_mkt_reasons *rs,
     int version, char *why, size_t whylen);
 
 /* ---- the worker ----------------------------------------------------------- */
@@ -73,7 +77,8 @@ typedef cb_codeset *(*cb_worker_set_fn)(void *arg, const char *name);
 
 typedef struct {
 	cb_store        *store;
-	const char      *market_config;  /* file of shop sections; NULL: $CB_TIKTOK_CONFIG */
+	const char      *market_config;  /* file of shop sections; NULL: none (refunds fail, or wait if a cancel may be out) */
+	const char *const *market_env;   /* CB_TIKTOK_<KEY> overrides of every shop, NULL-terminated; NULL: none */
 	const char      *catalogs;       /* sets not stored yet come from here (NULL: none) */
 	cb_worker_set_fn sets;           /* NULL: the latest stored version, else @catalogs */
 	void            *sets_arg;

@@ -23,6 +23,8 @@
 #include "err.h"
 #include "logger.h"
 #include "rfc3339.h"
+#include "cancel.h"
+#include "market.h"
 #include "orders.h"
 
 #include <errno.h>
@@ -225,14 +227,12 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 	for (i = 0; i < w->nshops; i++)
 		if (strcmp(w->shops[i].name, name) == 0)
 			return w->shops[i].m;
-	if (path == NULL && (path = getenv("CB_TIKTOK_CONFIG")) != NULL && path[0] == '\0')
-		path = NULL;
 	if (path == NULL) {
 		(void)snprintf(why, whylen, "no marketplace configuration: the worker runs without "
-		    "--market-config FILE (or CB_TIKTOK_CONFIG)");
+		    "--market-config FILE (or CODEBOOK_MARKET_CONFIG)");
 		return NULL;
 	}
-	if (cb_mkt_config_load(&cfg, path, name, NULL) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
+	if (cb_mkt_config_load(&cfg, path, name, w->o.market_env) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
 		(void)snprintf(why, whylen, "%s", cb_errmsg());
 		cb_mkt_config_free(cfg);
 		return NULL;
@@ -357,6 +357,7 @@ decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d,
 	if (attempt == 0)
 		attempt = 1;
 	memset(d, 0, sizeof(*d));
+	d->version = CB_DECISION_VERSION;
 	if (cb_decide(d, j->errs, err->error_code, strlen(err->error_code), NULL, 0, attempt, NULL) != CB_OK)
 		d->action = CB_ACTION_FAIL;
 	if (d->nentries > 0)
@@ -369,8 +370,8 @@ decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d,
 static unsigned
 recheck_delay(struct job *j, const cb_mkt_error *err)
 {
-	cb_decision d;
-	cb_policy pol;
+	cb_decision d = CB_DECISION_INIT;
+	cb_policy pol = CB_POLICY_INIT;
 	int unknown;
 
 	decide(j, err, (unsigned)(j->p->attempts > 0 ? j->p->attempts : 1), &d, &unknown);
@@ -446,45 +447,31 @@ settle(struct job *j, const struct found *f)
 	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, f->id, f->request_id);
 }
 
-/* Seed 003's rules, checked here and not at the API ("the validation will
- * be handled only in the cron"); 0, or 1 after failing the refund. */
+/* Seed 003's rules (cancel.c), judged here and not at the API ("the
+ * validation will be handled only in the cron"); 0, or 1 after failing
+ * the refund. */
 static int
 validate(struct job *j, int *rc)
 {
-	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
-	const cb_order *o = j->o;
 	char text[2048];
 
-	*rc = CB_OK;
-	if (o->status != CB_ORD_READY && o->status != CB_ORD_INCOMPLETE) {
-		(void)snprintf(text, sizeof(text), "The order is %s: only orders that are Ready for Shipping or "
-		    "Incomplete can be cancelled.", cb_ord_status_name(o->status));
-		*rc = job_fail(j, text, NULL, NULL);
-		return 1;
+	if (cb_cancel_rules(&j->key, &j->defaulted, text, sizeof(text), j->o, j->p, j->rr,
+	    cb_mkt_config_get(j->m)) == 0) {
+		*rc = CB_OK;
+		return 0;
 	}
-	if (j->p->amount != o->total || o->refunded != 0) {
-		*rc = job_fail(j, "Only full order refund is allowed.", NULL, NULL);
-		return 1;
-	}
-	/* a default chosen before (then the cancel did not land) is chosen afresh */
-	if (cb_reason_pick(j->rr, o->status, o->status == CB_ORD_INCOMPLETE ? cfg->status_incomplete
-	    : cfg->status_ready_for_shipping, j->p->reason_defaulted ? NULL : j->p->reason_key, &j->key,
-	    &j->defaulted, text, sizeof(text)) != 0) {
-		j->key = j->p->reason_key;
-		*rc = job_fail(j, text, NULL, NULL);
-		return 1;
-	}
-	return 0;
+	*rc = job_fail(j, text, NULL, NULL);
+	return 1;
 }
 
 static int
 send_cancel(struct job *j)
 {
 	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
-	cb_policy pol;
+	cb_policy pol = CB_POLICY_INIT;
 	cb_mkt_cancel_result res;
 	cb_mkt_error err;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	struct found f;
 	char text[1024];
 	int64_t lease;
@@ -549,15 +536,98 @@ send_cancel(struct job *j)
 	return job_fail(j, err.message, err.error_code, err.request_id);
 }
 
+/* A pending cancel (current API): ask by its cancel_id until it is settled. */
+static int
+step_pending(struct job *j)
+{
+	struct found f;
+	cb_mkt_error err;
+	int r = search(j, j->p->transaction_id, &f, &err);
+
+	if (r > 0)
+		return settle(j, &f);
+	if (r == 0)	/* not listed (yet): keep the id, look again */
+		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, NULL, NULL);
+	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, recheck_delay(j, &err), err.error_code,
+	    err.message, NULL, err.request_id);
+}
+
+/* A cancel may be out: the marketplace says what became of it before
+ * anything is sent again. */
+static int
+step_sending(struct job *j)
+{
+	struct found f;
+	cb_mkt_error err;
+	int r = search(j, NULL, &f, &err), rc;
+
+	if (r > 0) {
+		log_job(j, CB_LOG_INFO, "an earlier cancel landed", "cancel_id", f.id, "cancel_status", f.status);
+		return settle(j, &f);
+	}
+	if (r < 0)
+		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err), err.error_code,
+		    err.message, NULL, err.request_id);
+	log_job(j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
+	if (validate(j, &rc) != 0)	/* the order may have changed meanwhile */
+		return rc;
+	return send_cancel(j);
+}
+
+/* Take the next step of the refund by where its cancel stands. */
+static int
+step(struct job *j)
+{
+	int rc;
+
+	switch (j->p->cancel_state) {
+	case CB_CANCEL_PENDING:
+		return step_pending(j);
+	case CB_CANCEL_SENDING:
+		return step_sending(j);
+	case CB_CANCEL_NONE:
+		if (validate(j, &rc) != 0)
+			return rc;
+		return send_cancel(j);
+	case CB_CANCEL_DONE:
+	case CB_CANCEL_STATE_COUNT:
+		break;
+	}
+	return job_fail(j, "The refund's cancel is recorded as done but the refund is still open.", NULL, NULL);
+}
+
+/* What the job needs beyond the order: the sets and the shop's client.
+ * 0, or 1 after putting the refund back or failing it (*rc). */
+static int
+prepare(cb_worker *w, struct job *j, int *rc)
+{
+	char why[1024], text[1200];
+
+	j->rr = get_set(w, CB_REASON_SET);
+	j->errs = get_set(w, CB_ERROR_SET);
+	if (j->rr == NULL || j->errs == NULL) {
+		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker",
+		    j->rr == NULL ? CB_REASON_SET : CB_ERROR_SET);
+		*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "WORKER", text, NULL, NULL);
+		return 1;
+	}
+	if ((j->m = client(w, j->o->shop, why, sizeof(why))) == NULL) {
+		(void)snprintf(text, sizeof(text), "No marketplace configuration for shop \"%s\": %s", j->o->shop, why);
+		if (j->p->cancel_state == CB_CANCEL_NONE)
+			*rc = job_fail(j, text, NULL, NULL);
+		else	/* a cancel may be out: keep asking once the configuration is back */
+			*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 {
 	struct job j;
-	struct found f;
-	cb_mkt_error err;
-	char why[1024], text[1200];
 	size_t i;
-	int rc = CB_OK, r;
+	int rc = CB_OK;
 
 	memset(&j, 0, sizeof(j));
 	j.w = w;
@@ -577,59 +647,8 @@ process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 	}
 	j.key = j.p->reason_key;
 	j.defaulted = j.p->reason_defaulted;
-	j.rr = get_set(w, CB_REASON_SET);
-	j.errs = get_set(w, CB_ERROR_SET);
-	if (j.rr == NULL || j.errs == NULL) {
-		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker",
-		    j.rr == NULL ? CB_REASON_SET : CB_ERROR_SET);
-		rc = job_later(&j, j.p->status, j.p->cancel_state, 60000, "WORKER", text, NULL, NULL);
-		goto out;
-	}
-	if ((j.m = client(w, j.o->shop, why, sizeof(why))) == NULL) {
-		(void)snprintf(text, sizeof(text), "No marketplace configuration for shop \"%s\": %s", j.o->shop, why);
-		if (j.p->cancel_state == CB_CANCEL_NONE)
-			rc = job_fail(&j, text, NULL, NULL);
-		else	/* a cancel may be out: keep asking once the configuration is back */
-			rc = job_later(&j, j.p->status, j.p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
-		goto out;
-	}
-	switch (j.p->cancel_state) {
-	case CB_CANCEL_PENDING:
-		r = search(&j, j.p->transaction_id, &f, &err);
-		if (r > 0)
-			rc = settle(&j, &f);
-		else if (r == 0)	/* not listed (yet): keep the id, look again */
-			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, NULL, NULL);
-		else
-			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, recheck_delay(&j, &err),
-			    err.error_code, err.message, NULL, err.request_id);
-		break;
-	case CB_CANCEL_SENDING:
-		/* a cancel may be out: the marketplace says what became of it */
-		r = search(&j, NULL, &f, &err);
-		if (r > 0) {
-			log_job(&j, CB_LOG_INFO, "an earlier cancel landed", "cancel_id", f.id, "cancel_status", f.status);
-			rc = settle(&j, &f);
-		} else if (r < 0) {
-			rc = job_later(&j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(&j, &err), err.error_code,
-			    err.message, NULL, err.request_id);
-		} else {
-			log_job(&j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
-			if (validate(&j, &rc) != 0)	/* the order may have changed meanwhile */
-				break;
-			rc = send_cancel(&j);
-		}
-		break;
-	case CB_CANCEL_NONE:
-		if (validate(&j, &rc) != 0)
-			break;
-		rc = send_cancel(&j);
-		break;
-	case CB_CANCEL_DONE:
-	case CB_CANCEL_STATE_COUNT:
-		rc = job_fail(&j, "The refund's cancel is recorded as done but the refund is still open.", NULL, NULL);
-		break;
-	}
+	if (prepare(w, &j, &rc) == 0)
+		rc = step(&j);
 out:
 	cb_codeset_free(j.rr);
 	cb_codeset_free(j.errs);

@@ -5,10 +5,11 @@
  * processes), and mirror the marketplace's reverse reasons as a new
  * version of tiktok-reverse-reason through the governance gate.
  *
- * Requests are checked for shape and money here (orders_parse.c): a body
- * that does not add up gets a problem and nothing is stored.  The business
- * rules of a cancellation are the worker's (src/orders), which records
- * their outcome on the payment, as the seed asks.
+ * Each handler is an adapter: it reads the request, calls the orders
+ * domain (src/orders: the documents, the cancellation's rules, the sync)
+ * and renders what came back as JSON or a problem.  The rules are the
+ * domain's; what is HTTP (status codes, problem types, where in the body a
+ * fault is, the governance gate of the sets served) is here.
  */
 #include "svc_int.h"
 
@@ -19,44 +20,81 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cancel.h"
 #include "cb_limits.h"
+#include "doc.h"
+#include "items.h"
 #include "order_rules.h"
 #include "orders.h"
-#include "orders_parse.h"
 #include "query.h"
+#include "sync.h"
 #include "utf8.h"
 #include "view.h"
-
-#define STALE_RETRIES 3
 
 /* ---- responses ------------------------------------------------------------ */
 
 static int
 by_offset(const void *a, const void *b)
 {
-	const struct svc_oerr *x = a, *y = b;
+	const cb_ofault *x = a, *y = b;
 
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-/* Answer the faults of an order or refund body, in the order they appear
- * in it (the first one is named in "detail" and "pointer"). */
+/* The problem a fault of the domain's documents is. */
+static enum svc_problem
+fault_problem(cb_ofault_class cls)
+{
+	switch (cls) {
+	case CB_OFAULT_SYNTAX: return P_MALFORMED_JSON;
+	case CB_OFAULT_SHAPE: return P_INVALID_REQUEST;
+	case CB_OFAULT_VALUE:
+	case CB_OFAULT_NONE:
+		break;
+	}
+	return P_INVALID_ORDER;
+}
+
+/* One entry of a problem's "errors". */
 static void
-respond_faults(struct svc_req *r, const struct svc_fault *f, struct svc_oerrs *e, const char *body,
-    size_t len)
+write_fault(cb_jw *w, const cb_ofault *f, const char *body, size_t len)
+{
+	unsigned line, col;
+
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "pointer", f->pointer);
+	cb_jw_kstr(w, "problem", svc_problem_info(fault_problem(f->cls))->name);
+	cb_jw_kstr(w, "message", f->message);
+	if (f->offset >= 0 && body != NULL && (size_t)f->offset <= len) {
+		cb_text_position(body, len, (size_t)f->offset, &line, &col);
+		cb_jw_kint(w, "offset", f->offset);
+		cb_jw_kint(w, "line", line);
+		cb_jw_kint(w, "column", col);
+	}
+	cb_jw_obj_end(w);
+}
+
+/* Answer the faults of an order or refund document, in the order they
+ * appear in it (the first one is named in "detail" and "pointer"); a
+ * document unusable as a whole gets that one fault's problem. */
+static void
+respond_faults(struct svc_req *r, const cb_ofault *whole, cb_ofaults *e, const char *body, size_t len)
 {
 	enum svc_problem p = P_INVALID_ORDER;
-	unsigned line, col;
+	struct svc_fault f;
 	size_t i;
 	cb_jw w;
 
-	if (f->problem != P_NONE) {
-		svc_fault_respond(r, f, 0);
+	if (whole->cls != CB_OFAULT_NONE) {
+		memset(&f, 0, sizeof(f));
+		svc_fault_set(&f, fault_problem(whole->cls), body, len, whole->offset, whole->pointer, "%s",
+		    whole->message);
+		svc_fault_respond(r, &f, 0);
 		return;
 	}
 	qsort(e->v, e->n, sizeof(e->v[0]), by_offset);
 	for (i = 0; i < e->n; i++)
-		if (e->v[i].problem == P_INVALID_REQUEST)
+		if (e->v[i].cls == CB_OFAULT_SHAPE)
 			p = P_INVALID_REQUEST;
 	if (e->total > 1)
 		svc_problem_begin(r, &w, p, "%s (at %s; %zu faults in all, listed in errors)", e->v[0].message,
@@ -68,19 +106,8 @@ respond_faults(struct svc_req *r, const struct svc_fault *f, struct svc_oerrs *e
 	cb_jw_kint(&w, "error_count", (long long)e->total);
 	cb_jw_key(&w, "errors");
 	cb_jw_arr_begin(&w);
-	for (i = 0; i < e->n; i++) {
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "pointer", e->v[i].pointer);
-		cb_jw_kstr(&w, "problem", svc_problem_info(e->v[i].problem)->name);
-		cb_jw_kstr(&w, "message", e->v[i].message);
-		if (e->v[i].offset >= 0 && body != NULL && (size_t)e->v[i].offset <= len) {
-			cb_text_position(body, len, (size_t)e->v[i].offset, &line, &col);
-			cb_jw_kint(&w, "offset", e->v[i].offset);
-			cb_jw_kint(&w, "line", line);
-			cb_jw_kint(&w, "column", col);
-		}
-		cb_jw_obj_end(&w);
-	}
+	for (i = 0; i < e->n; i++)
+		write_fault(&w, &e->v[i], body, len);
 	cb_jw_arr_end(&w);
 	svc_problem_end(r, &w);
 }
@@ -171,7 +198,7 @@ write_order_head(cb_jw *w, const cb_order *o)
 	cb_jw_kstr(w, "status", cb_ord_status_name(o->status));
 	kstr_or_null(w, "marketplace_status", o->marketplace_status);
 	cb_jw_kstr(w, "currency", o->currency);
-	cb_jw_kint(w, "minor_units", svc_currency_minor_units(o->currency, strlen(o->currency)));
+	cb_jw_kint(w, "minor_units", cb_currency_minor_units(o->currency, strlen(o->currency)));
 	cb_jw_kint(w, "items_total", o->items_total);
 	cb_jw_kint(w, "shipping_cost", o->shipping_cost);
 	cb_jw_kint(w, "total", o->total);
@@ -238,9 +265,9 @@ order_id_arg(struct svc_req *r, char *buf, size_t n)
 	size_t len;
 	const char *v = svc_match_get(&r->m, "id", &len);
 
-	if (v == NULL || len >= n || len > CB_SVC_MAX_ID) {
+	if (v == NULL || len >= n || len > CB_ORD_MAX_ID) {
 		svc_problem(r, P_NOT_FOUND, "no order with an id of %zu bytes (order ids have at most %d)", len,
-		    CB_SVC_MAX_ID);
+		    CB_ORD_MAX_ID);
 		return NULL;
 	}
 	memcpy(buf, v, len);
@@ -263,19 +290,19 @@ order_not_found(struct svc_req *r, const char *id)
 void
 h_orders_post(struct svc_req *r)
 {
-	struct svc_order_body b;
+	cb_order_doc b;
 	cb_ord_put_status st;
 	cb_order_rec *rec = NULL;
 	char why[512];
 	cb_jw w;
 	int rc;
 
-	if ((rc = svc_order_parse(&b, r->body.p, r->body.len)) != CB_OK) {
+	if ((rc = cb_order_doc_parse(&b, r->body.p, r->body.len)) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (b.fault.problem != P_NONE || b.errs.total > 0) {
-		respond_faults(r, &b.fault, &b.errs, r->body.p, r->body.len);
+	if (CB_DOC_FAILED(&b)) {
+		respond_faults(r, &b.body, &b.faults, r->body.p, r->body.len);
 		goto out;
 	}
 	if (cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st, why,
@@ -303,7 +330,7 @@ h_orders_post(struct svc_req *r)
 	svc_json(r, st == CB_ORD_CREATED ? 201 : 200);
 out:
 	cb_order_rec_free(rec);
-	svc_order_body_free(&b);
+	cb_order_doc_free(&b);
 }
 
 /* ---- GET /v1/orders/{id} --------------------------------------------------- */
@@ -311,7 +338,7 @@ out:
 void
 h_order_get(struct svc_req *r)
 {
-	char idbuf[CB_SVC_MAX_ID + 1];
+	char idbuf[CB_ORD_MAX_ID + 1];
 	const char *id = order_id_arg(r, idbuf, sizeof(idbuf));
 	cb_order_rec *rec = NULL;
 	cb_jw w;
@@ -386,7 +413,7 @@ h_orders_list(struct svc_req *r)
 	}
 	f.shop = q[Q_SHOP].s;
 	if (q[Q_MSTATUS].s != NULL &&
-	    svc_market_status(q[Q_MSTATUS].s, strlen(q[Q_MSTATUS].s), &f.marketplace_status) < 0) {
+	    cb_order_market_status(q[Q_MSTATUS].s, strlen(q[Q_MSTATUS].s), &f.marketplace_status) < 0) {
 		svc_bad_param(r, "marketplace_status", "marketplace_status=%.40s: not a TikTok Shop order status",
 		    q[Q_MSTATUS].s);
 		return;
@@ -427,86 +454,18 @@ h_orders_list(struct svc_req *r)
 
 /* ---- POST /v1/orders/{id}/cancellations ------------------------------------- */
 
-void
-h_order_cancel(struct svc_req *r)
+/* 202: the Pending refund just recorded, read back with its order. */
+static void
+respond_accepted(struct svc_req *r, const char *id, int64_t pid)
 {
-	char idbuf[CB_SVC_MAX_ID + 1];
-	const char *id = order_id_arg(r, idbuf, sizeof(idbuf));
-	struct svc_refund_body b;
-	cb_refund_put_status st = CB_REFUND_STALE;
 	cb_order_rec *rec = NULL;
 	const cb_order *o;
-	unsigned char money[32];
-	int64_t pid = 0;
 	size_t i;
-	int rc, tries;
 	cb_jw w;
 
-	if (id == NULL)
-		return;
-	if (svc_refund_parse(&b, r->body.p, r->body.len) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (b.fault.problem != P_NONE || b.errs.total > 0) {
-		respond_faults(r, &b.fault, &b.errs, r->body.p, r->body.len);
-		goto out;
-	}
-	/* the refund is checked against the order as read, and stored only if
-	 * the order's money is still what was read (else read and check again) */
-	for (tries = 0; tries < STALE_RETRIES && st == CB_REFUND_STALE; tries++) {
-		cb_order_rec_free(rec);
-		rec = NULL;
-		if ((rc = cb_store_order_get(r->svc->store, id, 0, &rec)) == CB_ENOTFOUND) {
-			order_not_found(r, id);
-			goto out;
-		}
-		if (rc != CB_OK) {
-			svc_problem(r, P_INTERNAL, "%s", cb_errmsg());
-			goto out;
-		}
-		o = cb_order_rec_get(rec);
-		if (tries > 0) {	/* the rows made from the order last time go */
-			struct svc_refund_body again;
-			svc_refund_body_free(&b);
-			if (svc_refund_parse(&again, r->body.p, r->body.len) != CB_OK) {
-				svc_problem(r, P_INTERNAL, "out of memory");
-				goto out;
-			}
-			b = again;
-		}
-		if (svc_refund_check(&b, o) != CB_OK) {
-			svc_problem(r, P_INTERNAL, "out of memory");
-			goto out;
-		}
-		if (b.errs.total > 0) {
-			respond_faults(r, &b.fault, &b.errs, r->body.p, r->body.len);
-			goto out;
-		}
-		cb_store_order_money_fp(o, money);
-		if (cb_store_refund_create(r->svc->store, o->seq, money, b.amount, o->currency, b.reason_key, b.rows,
-		    b.nrows, r->request_id, &st, &pid) != CB_OK) {
-			svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
-			goto out;
-		}
-	}
-	if (st == CB_REFUND_STALE) {
-		svc_problem(r, P_ORDER_CONFLICT, "order %s kept changing while the refund was checked; retry", id);
-		goto out;
-	}
-	if (st == CB_REFUND_BUSY) {
-		svc_problem_begin(r, &w, P_ORDER_CONFLICT, "a cancellation of order %s is already in progress "
-		    "(payment %lld); nothing was stored", id, (long long)pid);
-		cb_jw_kstr(&w, "order_id", id);
-		cb_jw_kint(&w, "payment_id", pid);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	cb_order_rec_free(rec);
-	rec = NULL;
 	if (cb_store_order_get(r->svc->store, id, 0, &rec) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "stored, but could not be read back: %s", cb_errmsg());
-		goto out;
+		return;
 	}
 	o = cb_order_rec_get(rec);
 	svc_req_header(r, "Location", "/v1/orders/%s", id);
@@ -522,14 +481,69 @@ h_order_cancel(struct svc_req *r)
 			cb_jw_obj_end(&w);
 		}
 	svc_json(r, 202);
-out:
 	cb_order_rec_free(rec);
-	svc_refund_body_free(&b);
+}
+
+static void
+respond_cancel(struct svc_req *r, const char *id, cb_creq_result *res, cb_ofault *none)
+{
+	cb_jw w;
+
+	switch (res->outcome) {
+	case CB_CREQ_ACCEPTED:
+		respond_accepted(r, id, res->payment_id);
+		break;
+	case CB_CREQ_NO_ORDER:
+		order_not_found(r, id);
+		break;
+	case CB_CREQ_REFUSED:
+		respond_faults(r, none, &res->faults, r->body.p, r->body.len);
+		break;
+	case CB_CREQ_STALE:
+		svc_problem(r, P_ORDER_CONFLICT, "order %s kept changing while the refund was checked; retry", id);
+		break;
+	case CB_CREQ_BUSY:
+		svc_problem_begin(r, &w, P_ORDER_CONFLICT, "a cancellation of order %s is already in progress "
+		    "(payment %lld); nothing was stored", id, (long long)res->payment_id);
+		cb_jw_kstr(&w, "order_id", id);
+		cb_jw_kint(&w, "payment_id", res->payment_id);
+		svc_problem_end(r, &w);
+		break;
+	}
+}
+
+void
+h_order_cancel(struct svc_req *r)
+{
+	char idbuf[CB_ORD_MAX_ID + 1];
+	const char *id = order_id_arg(r, idbuf, sizeof(idbuf));
+	cb_cancel_doc b;
+	cb_creq_result *res = NULL;
+
+	if (id == NULL)
+		return;
+	if (cb_cancel_doc_parse(&b, r->body.p, r->body.len) != CB_OK) {
+		svc_problem(r, P_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (CB_DOC_FAILED(&b)) {
+		respond_faults(r, &b.body, &b.faults, r->body.p, r->body.len);
+		goto out;
+	}
+	if ((res = cb__calloc(1, sizeof(*res))) == NULL) {
+		svc_problem(r, P_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (cb_cancel_request(res, r->svc->store, id, &b.req, r->request_id) != CB_OK)
+		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	else
+		respond_cancel(r, id, res, &b.body);
+out:
+	free(res);
+	cb_cancel_doc_free(&b);
 }
 
 /* ---- POST /v1/marketplaces/tiktok/reverse-reasons/sync ------------------------ */
-
-static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* The "shop" member of an optional body {"shop": NAME}; 0, or -1 after a problem. */
 static int
@@ -573,168 +587,170 @@ out:
 	return rc;
 }
 
+/* The sync's view of the sets served: the latest, not the request's snapshot. */
+static cb_codeset *
+sync_current(void *arg, const char *name)
+{
+	struct svc_req *r = arg;
+	struct svc_snap *now = svc_snap_get(r->svc);
+	struct svc_set *set = svc_snap_find(now, name, strlen(name));
+	cb_codeset *cs = set != NULL ? cb_codeset_ref(set->cs) : NULL;
+
+	svc_snap_put(now);
+	return cs;
+}
+
+/* The sync's publish: the governance gate, as for PUT. */
+static int
+sync_publish(void *arg, cb_codeset *cs, cb_publish_outcome *outcome, cb_report **report, int *old_version)
+{
+	static const cb_publish_outcome map[] = {
+		[PUB_CREATED] = CB_PUBLISH_CREATED, [PUB_UNCHANGED] = CB_PUBLISH_UNCHANGED,
+		[PUB_REFUSED] = CB_PUBLISH_REFUSED, [PUB_STALE] = CB_PUBLISH_STALE,
+	};
+	struct svc_req *r = arg;
+	enum svc_publish_outcome o;
+	int rc = svc_publish(r->svc, cs, "marketplace", r->key_name, &o, report, old_version);
+
+	if (rc == CB_OK)
+		*outcome = map[o];
+	return rc;
+}
+
 static void
-market_problem(struct svc_req *r, const cb_mkt_error *err, const char *shop)
+sync_market_problem(struct svc_req *r, const cb_market_failure *f, const char *shop)
 {
 	struct svc_set *es = svc_snap_find(svc_req_snap(r), CB_ERROR_SET, strlen(CB_ERROR_SET));
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	cb_jw w;
 
 	svc_problem_begin(r, &w, P_MARKETPLACE_ERROR, "the marketplace's reverse reason list could not be read "
-	    "(%s: %s); the mirrored set is unchanged", err->error_code[0] ? err->error_code : cb_mkt_kind_name(err->kind),
-	    err->message);
+	    "(%s: %s); the mirrored set is unchanged", f->code[0] ? f->code : f->kind, f->message);
 	cb_jw_kstr(&w, "shop", shop);
 	cb_jw_key(&w, "marketplace");
 	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "code", err->error_code);
-	cb_jw_kstr(&w, "kind", cb_mkt_kind_name(err->kind));
-	cb_jw_kstr(&w, "message", err->message);
-	cb_jw_kstr(&w, "request_id", err->request_id);
-	cb_jw_kint(&w, "http_status", err->http_status);
-	cb_jw_kstr(&w, "outcome", cb_mkt_outcome_name(err->outcome));
+	cb_jw_kstr(&w, "code", f->code);
+	cb_jw_kstr(&w, "kind", f->kind);
+	cb_jw_kstr(&w, "message", f->message);
+	cb_jw_kstr(&w, "request_id", f->request_id);
+	cb_jw_kint(&w, "http_status", f->http_status);
+	cb_jw_kstr(&w, "outcome", f->outcome);
 	cb_jw_obj_end(&w);
-	if (es != NULL && err->error_code[0] != '\0' &&
-	    cb_decide(&d, es->cs, err->error_code, strlen(err->error_code), NULL, 0, 1, NULL) == CB_OK) {
+	if (es != NULL && f->code[0] != '\0' &&
+	    cb_decide(&d, es->cs, f->code, strlen(f->code), NULL, 0, 1, NULL) == CB_OK) {
 		cb_jw_key(&w, "decision");
 		cb_view_decision(&w, &d);
 	}
 	svc_problem_end(r, &w);
 }
 
+/* 200 or 201: what the sync did. */
+static void
+sync_respond_done(struct svc_req *r, const cb_sync_result *res, const char *shop)
+{
+	cb_jw w;
+
+	if (res->published)
+		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", CB_REASON_SET, res->version);
+	svc_json_begin(r, &w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "set", CB_REASON_SET);
+	cb_jw_kbool(&w, "changed", res->changed);
+	if (res->published)
+		cb_jw_kint(&w, "previous_version", res->previous_version);
+	cb_jw_kint(&w, "version", res->version);
+	cb_jw_kint(&w, "reasons", (long long)res->nreasons);
+	cb_jw_kstr(&w, "shop", shop);
+	cb_jw_kstr(&w, "marketplace_request_id", res->request_id);
+	cb_jw_key(&w, "findings");
+	if (res->published)
+		cb_view_findings(&w, res->report);
+	else {
+		cb_jw_arr_begin(&w);
+		cb_jw_arr_end(&w);
+	}
+	cb_jw_obj_end(&w);
+	svc_json(r, res->changed ? 201 : 200);
+}
+
+static void
+sync_respond_refused(struct svc_req *r, const cb_sync_result *res)
+{
+	size_t nb = cb_report_count_severity(res->report, CB_SEV_BREAKING);
+	cb_jw w;
+
+	svc_problem_begin(r, &w, P_GOVERNANCE, "the marketplace's list would break %s (%zu breaking "
+	    "change%s); version %d is still served", CB_REASON_SET, nb, nb == 1 ? "" : "s", res->previous_version);
+	cb_jw_kstr(&w, "set", CB_REASON_SET);
+	cb_jw_kint(&w, "current_version", res->previous_version);
+	cb_jw_kint(&w, "proposed_version", res->version);
+	cb_jw_key(&w, "violations");
+	cb_view_findings(&w, res->report);
+	svc_problem_end(r, &w);
+}
+
+static void
+sync_respond(struct svc_req *r, const cb_sync_result *res, const char *shop, int shop_named)
+{
+	cb_jw w;
+
+	switch (res->outcome) {
+	case CB_SYNC_DONE:
+		sync_respond_done(r, res, shop);
+		break;
+	case CB_SYNC_NO_CONFIG:
+		svc_problem(r, P_MARKETPLACE_UNCONFIGURED, "the server runs without a marketplace configuration: "
+		    "start it with --market-config FILE (or CODEBOOK_MARKET_CONFIG)");
+		break;
+	case CB_SYNC_BAD_CONFIG:
+		svc_problem_begin(r, &w, P_MARKETPLACE_UNCONFIGURED, "%s%s", res->why, shop_named ? "" :
+		    " (name the shop whose credentials read the list: {\"shop\": NAME}, or serve --market-shop NAME)");
+		cb_jw_kstr(&w, "shop", shop);
+		svc_problem_end(r, &w);
+		break;
+	case CB_SYNC_MARKET_FAILED:
+		sync_market_problem(r, &res->market, shop);
+		break;
+	case CB_SYNC_UNMIRRORABLE:
+		svc_problem_begin(r, &w, P_MARKETPLACE_ERROR, "the marketplace's list cannot be mirrored: %s", res->why);
+		cb_jw_kstr(&w, "shop", shop);
+		svc_problem_end(r, &w);
+		break;
+	case CB_SYNC_NOT_SERVED:
+		svc_problem(r, P_INTERNAL, "the code set %s is not served: add catalogs/%s.json", CB_REASON_SET,
+		    CB_REASON_SET);
+		break;
+	case CB_SYNC_REFUSED:
+		sync_respond_refused(r, res);
+		break;
+	case CB_SYNC_STALE:
+		svc_problem(r, P_VERSION_CONFLICT, "version %d of %s was published concurrently; sync again",
+		    res->version, CB_REASON_SET);
+		break;
+	}
+}
+
 void
 h_reasons_sync(struct svc_req *r)
 {
-	const char *path = r->svc->opts.market_config;
+	cb_sync_opts o;
+	cb_sync_result res;
 	char shop[80];
-	cb_mkt_config *cfg = NULL;
-	cb_mkt *m = NULL;
-	cb_mkt_reasons *rs = NULL;
-	cb_mkt_error err;
-	cb_codeset *next = NULL, *same = NULL;
-	cb_report *rep = NULL;
-	char *a = NULL, why[512];
-	size_t alen = 0;
-	struct svc_set *cur;
-	enum svc_publish_outcome outcome;
-	int old_version = 0, version, changed;
-	cb_jw w;
 
 	if (sync_shop(r, shop, sizeof(shop)) != 0)
 		return;
 	if (shop[0] == '\0' && r->svc->opts.market_shop != NULL)
 		(void)snprintf(shop, sizeof(shop), "%s", r->svc->opts.market_shop);
-	if (path == NULL && (path = getenv("CB_TIKTOK_CONFIG")) != NULL && path[0] == '\0')
-		path = NULL;
-	if (path == NULL) {
-		svc_problem(r, P_MARKETPLACE_UNCONFIGURED, "the server runs without a marketplace configuration: "
-		    "start it with --market-config FILE (or CB_TIKTOK_CONFIG)");
-		return;
-	}
-	if (cb_mkt_config_load(&cfg, path, shop[0] ? shop : NULL, NULL) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
-		svc_problem_begin(r, &w, P_MARKETPLACE_UNCONFIGURED, "%s%s%s", cb_errmsg(), shop[0] ? "" :
-		    " (name the shop whose credentials read the list: {\"shop\": NAME}, or serve --market-shop NAME)", "");
-		cb_jw_kstr(&w, "shop", shop);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	pthread_mutex_lock(&sync_mu);	/* one sync at a time: each builds on the version before */
-	if (cb_mkt_reverse_reasons(&rs, m, 0, 0, &err) != CB_OK) {
-		pthread_mutex_unlock(&sync_mu);
-		market_problem(r, &err, shop);
-		goto out;
-	}
-	cur = svc_snap_find(svc_req_snap(r), CB_REASON_SET, strlen(CB_REASON_SET));
-	if (cur == NULL) {
-		pthread_mutex_unlock(&sync_mu);
-		svc_problem(r, P_INTERNAL, "the code set %s is not served: add catalogs/%s.json", CB_REASON_SET,
-		    CB_REASON_SET);
-		goto out;
-	}
-	/* the snapshot of this request may predate a sync that finished while
-	 * this one waited for the lock: build on the set served now */
-	{
-		struct svc_snap *now = svc_snap_get(r->svc);
-		struct svc_set *latest = svc_snap_find(now, CB_REASON_SET, strlen(CB_REASON_SET));
-		if (latest != NULL && latest != cur) {
-			svc_snap_put(r->snap);
-			r->snap = now;
-			cur = latest;
-		} else
-			svc_snap_put(now);
-	}
-	version = cb_codeset_version(cur->cs);
-	/* the same version number first: equal bytes mean nothing changed */
-	if (cb_reason_sync_build(&same, cur->cs, rs, version, why, sizeof(why)) != CB_OK) {
-		pthread_mutex_unlock(&sync_mu);
-		svc_problem_begin(r, &w, P_MARKETPLACE_ERROR, "the marketplace's list cannot be mirrored: %s", why);
-		cb_jw_kstr(&w, "shop", shop);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	changed = cb_codeset_to_json(&a, &alen, same) != CB_OK || alen != cur->json_len ||
-	    memcmp(a, cur->json, alen) != 0;
-	if (!changed) {
-		pthread_mutex_unlock(&sync_mu);
-		svc_json_begin(r, &w);
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "set", CB_REASON_SET);
-		cb_jw_kbool(&w, "changed", 0);
-		cb_jw_kint(&w, "version", version);
-		cb_jw_kint(&w, "reasons", (long long)rs->n);
-		cb_jw_kstr(&w, "shop", shop);
-		cb_jw_kstr(&w, "marketplace_request_id", rs->request_id ? rs->request_id : "");
-		cb_jw_key(&w, "findings");
-		cb_jw_arr_begin(&w);
-		cb_jw_arr_end(&w);
-		cb_jw_obj_end(&w);
-		svc_json(r, 200);
-		goto out;
-	}
-	if (cb_reason_sync_build(&next, cur->cs, rs, version + 1, why, sizeof(why)) != CB_OK ||
-	    svc_publish(r->svc, next, "marketplace", r->key_name, &outcome, &rep, &old_version) != CB_OK) {
-		pthread_mutex_unlock(&sync_mu);
-		svc_problem(r, P_INTERNAL, "the new version could not be stored: %s", next ? cb_errmsg() : why);
-		goto out;
-	}
-	pthread_mutex_unlock(&sync_mu);
-	if (outcome == PUB_REFUSED) {
-		svc_problem_begin(r, &w, P_GOVERNANCE, "the marketplace's list would break %s (%zu breaking "
-		    "change%s); version %d is still served", CB_REASON_SET,
-		    cb_report_count_severity(rep, CB_SEV_BREAKING),
-		    cb_report_count_severity(rep, CB_SEV_BREAKING) == 1 ? "" : "s", old_version);
-		cb_jw_kstr(&w, "set", CB_REASON_SET);
-		cb_jw_kint(&w, "current_version", old_version);
-		cb_jw_kint(&w, "proposed_version", version + 1);
-		cb_jw_key(&w, "violations");
-		cb_view_findings(&w, rep);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	if (outcome == PUB_STALE) {
-		svc_problem(r, P_VERSION_CONFLICT, "version %d of %s was published concurrently; sync again",
-		    version + 1, CB_REASON_SET);
-		goto out;
-	}
-	svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", CB_REASON_SET, version + 1);
-	svc_json_begin(r, &w);
-	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "set", CB_REASON_SET);
-	cb_jw_kbool(&w, "changed", outcome == PUB_CREATED);
-	cb_jw_kint(&w, "previous_version", old_version);
-	cb_jw_kint(&w, "version", version + 1);
-	cb_jw_kint(&w, "reasons", (long long)rs->n);
-	cb_jw_kstr(&w, "shop", shop);
-	cb_jw_kstr(&w, "marketplace_request_id", rs->request_id ? rs->request_id : "");
-	cb_jw_key(&w, "findings");
-	cb_view_findings(&w, rep);
-	cb_jw_obj_end(&w);
-	svc_json(r, outcome == PUB_CREATED ? 201 : 200);
-out:
-	cb_free(a);
-	cb_report_free(rep);
-	cb_codeset_free(same);
-	cb_codeset_free(next);
-	cb_mkt_reasons_free(rs);
-	cb_mkt_free(m);
-	cb_mkt_config_free(cfg);
+	memset(&o, 0, sizeof(o));
+	o.market_config = r->svc->opts.market_config;
+	o.market_env = r->svc->opts.market_env;
+	o.shop = shop;
+	o.current = sync_current;
+	o.publish = sync_publish;
+	o.arg = r;
+	if (cb_reasons_sync(&res, &o) != CB_OK)
+		svc_problem(r, P_INTERNAL, "the new version could not be stored: %s", cb_errmsg());
+	else
+		sync_respond(r, &res, shop, shop[0] != '\0');
+	cb_sync_result_clear(&res);
 }

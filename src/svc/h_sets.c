@@ -216,9 +216,11 @@ h_set_code(struct svc_req *r)
 		return;
 	code = svc_match_get(&r->m, "code", &len);
 	if ((e = cb_codeset_find(set->cs, code, len)) == NULL) {
-		cb_check_result c;
+		cb_check_result c = CB_CHECK_RESULT_INIT;
+		char msg[CB_CHECK_MESSAGE_MAX];
 		cb_check(&c, set->cs, code, len, NULL, 0);
-		svc_problem_begin(r, &w, P_UNKNOWN_CODE, "%s", c.message);
+		(void)cb_check_message(msg, sizeof(msg), &c);
+		svc_problem_begin(r, &w, P_UNKNOWN_CODE, "%s", msg);
 		cb_jw_kstr(&w, "set", cb_codeset_name(set->cs));
 		cb_jw_kint(&w, "version", cb_codeset_version(set->cs));
 		cb_jw_kstrn(&w, "code", code, len);
@@ -264,7 +266,7 @@ h_set_check(struct svc_req *r)
 {
 	struct svc_set *set = svc_req_set(r);
 	struct svc_checks c;
-	cb_check_result res;
+	cb_check_result res = CB_CHECK_RESULT_INIT;
 	size_t i, accepted = 0;
 	cb_jw w;
 
@@ -320,7 +322,7 @@ h_error_explain(struct svc_req *r)
 	struct qctx qc;
 	const char *code;
 	unsigned attempt = 1;
-	cb_decision d;
+	cb_decision d = CB_DECISION_INIT;
 	size_t len;
 	cb_jw w;
 
@@ -339,7 +341,9 @@ h_error_explain(struct svc_req *r)
 	}
 	svc_metrics_check(r->svc->metrics, set->mslot, d.check.reason);
 	if (!d.known) {
-		svc_problem_begin(r, &w, P_UNKNOWN_CODE, "%s", d.check.message);
+		char msg[CB_CHECK_MESSAGE_MAX];
+		(void)cb_check_message(msg, sizeof(msg), &d.check);
+		svc_problem_begin(r, &w, P_UNKNOWN_CODE, "%s", msg);
 		cb_jw_kstr(&w, "set", cb_codeset_name(set->cs));
 		cb_jw_kstrn(&w, "code", code, len);
 		cb_jw_kstr(&w, "reason", cb_reason_name(d.check.reason));

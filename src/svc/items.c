@@ -140,7 +140,8 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
     const cb_json_node *ctx_node)
 {
 	const cb_rec_desc *d = c->d;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
+	char msg[CB_CHECK_MESSAGE_MAX] = "";
 	cb_ctx ctx;
 	size_t nctx = 0;
 	const char *field;
@@ -155,8 +156,10 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 	}
 	cb_check_ex(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx,
 	    CB_CHECK_NO_MESSAGE);
-	if (!r.accepted || r.reason != CB_VALID)	/* the message is only needed now */
+	if (!r.accepted || r.reason != CB_VALID) {	/* the message is only needed now */
 		cb_check(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx);
+		(void)cb_check_message(msg, sizeof(msg), &r);
+	}
 	c->it->reasons[index] = r.reason;
 	c->it->checked[index] = 1;
 	if (r.accepted) {
@@ -167,7 +170,7 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 			cb_jw_kint(&c->ww, "index", (long long)index);
 			cb_jw_kstrn(&c->ww, "code", rec->v[c->reason_idx], rec->len[c->reason_idx]);
 			cb_jw_kstr(&c->ww, "reason", cb_reason_name(r.reason));
-			cb_jw_kstr(&c->ww, "message", r.message);
+			cb_jw_kstr(&c->ww, "message", msg);
 			write_alts(&c->ww, &r);
 			cb_jw_obj_end(&c->ww);
 			c->it->nwarnings++;
@@ -181,7 +184,7 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 		field = d->fields[c->reason_idx];
 		off = code_node->offset;
 	}
-	item_error_begin(c, index, field, strlen(field), cb_reason_name(r.reason), off, r.message);
+	item_error_begin(c, index, field, strlen(field), cb_reason_name(r.reason), off, msg);
 	if (r.reason == CB_INVALID_FORMAT)
 		cb_jw_kint(&c->ew, "position", (long long)r.error_offset);
 	write_alts(&c->ew, &r);

@@ -78,8 +78,8 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	    "what the tiktok-shop-error set says to do. Nothing was stored." },
 	[P_MARKETPLACE_UNCONFIGURED] = { 503, "marketplace-not-configured", "Marketplace not configured",
 	    "The server has no usable marketplace configuration for this: start it with "
-	    "--market-config FILE (or CB_TIKTOK_CONFIG) naming the shop's section "
-	    "(docs/marketplace.md). Nothing was stored." },
+	    "--market-config FILE (or CODEBOOK_MARKET_CONFIG) naming the shop's section "
+	    "(docs/configuration.md). Nothing was stored." },
 };
 
 const struct svc_problem_info *

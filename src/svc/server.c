@@ -540,16 +540,17 @@ worker_start(struct svc *s)
 
 	if (s->opts.worker_interval_ms == 0)
 		return CB_OK;
-	if (s->opts.market_config == NULL && getenv("CB_TIKTOK_CONFIG") == NULL) {
+	if (s->opts.market_config == NULL) {
 		/* without shops there is nothing to cancel with: leave refunds Pending
 		 * rather than fail them for a missing flag */
 		cb_log(CB_LOG_WARN, "worker not started: no marketplace configuration (--market-config or "
-		    "CB_TIKTOK_CONFIG); cancellations stay Pending until a worker with one runs", NULL);
+		    "CODEBOOK_MARKET_CONFIG); cancellations stay Pending until a worker with one runs", NULL);
 		return CB_OK;
 	}
 	memset(&wo, 0, sizeof(wo));
 	wo.store = s->store;
 	wo.market_config = s->opts.market_config;
+	wo.market_env = s->opts.market_env;
 	wo.sets = worker_set;
 	wo.sets_arg = s;
 	wo.lease_ms = s->opts.worker_lease_ms;
@@ -675,7 +676,7 @@ cb_svc_run(const cb_svc_opts *opts)
 		cb_jw_kint(&l.w, "worker_interval_ms", opts->worker_interval_ms);
 		if (s.worker != NULL)
 			cb_jw_kstr(&l.w, "worker", cb_worker_owner(s.worker));
-		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL || getenv("CB_TIKTOK_CONFIG") != NULL);
+		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL);
 		cb_log_end(&l);
 	}
 

@@ -1,7 +1,9 @@
 /*
  * svc.h - `codebook serve`: the HTTP service (libmicrohttpd) over the
- * store (SQLite).  The CLI calls cb_svc_run(); docs/http.md describes the
- * routes.
+ * store (SQLite).  The CLI reads the configuration (flags, environment,
+ * file: src/cli/config.c) and calls cb_svc_run() with it; nothing below
+ * reads the environment.  docs/http.md describes the routes,
+ * docs/configuration.md the settings.
  */
 #ifndef CB_SVC_H
 #define CB_SVC_H
@@ -19,8 +21,9 @@ typedef struct {
 	unsigned    worker_interval_ms; /* the in-process cancellation worker's pause; 0: no worker */
 	unsigned    worker_lease_ms;    /* 0: the worker's default */
 	int         worker_verbose;     /* log each marketplace exchange (secrets masked) */
-	const char *market_config;      /* shops' marketplace configuration; NULL: $CB_TIKTOK_CONFIG */
-	const char *market_shop;        /* the shop whose credentials sync the reverse reasons */
+	const char *market_config;      /* shops' marketplace configuration file; NULL: none */
+	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
+	const char *market_shop;        /* the shop whose credentials sync the reverse reasons; NULL: none */
 } cb_svc_opts;
 
 /*

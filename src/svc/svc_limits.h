@@ -54,35 +54,10 @@
 #endif
 #define CB_SVC_REQUEST_ID_MAX     64          /* a client's X-Request-Id is kept when shorter */
 
-/* orders and refunds (POST /v1/orders, /v1/orders/{id}/cancellations) */
-#ifndef CB_SVC_MAX_ORDER_ITEMS
-# define CB_SVC_MAX_ORDER_ITEMS   1000        /* items of one order */
-#endif
-#ifndef CB_SVC_MAX_ORDER_PAYMENTS
-# define CB_SVC_MAX_ORDER_PAYMENTS 100        /* imported payments of one order */
-#endif
-#ifndef CB_SVC_MAX_REFUND_ROWS
-# define CB_SVC_MAX_REFUND_ROWS   1000        /* refund rows of one cancellation */
-#endif
-#ifndef CB_SVC_MAX_AMOUNT
-# define CB_SVC_MAX_AMOUNT        1000000000000LL /* minor units in one amount or total (10^12) */
-#endif
-#ifndef CB_SVC_MAX_QUANTITY
-# define CB_SVC_MAX_QUANTITY      1000000     /* units of one item */
-#endif
-#ifndef CB_SVC_MAX_ID
-# define CB_SVC_MAX_ID            127         /* bytes in an order id, SKU, line item or transaction id */
-#endif
-#ifndef CB_SVC_MAX_TITLE
-# define CB_SVC_MAX_TITLE         512         /* bytes in an item's title */
-#endif
-#define CB_SVC_MAX_ORDER_ERRORS   50          /* faults listed in one problem (the count is exact) */
+/* the limits of orders and refunds are the orders domain's: src/orders/orders_limits.h */
 
 #if CB_SVC_MAX_BODY > (64u << 20) || CB_SVC_MAX_CODESET_BODY > (64u << 20)
 # error "request body limits are unreasonably large"
-#endif
-#if CB_SVC_MAX_AMOUNT > 1000000000000000LL || CB_SVC_MAX_QUANTITY > 1000000000
-# error "order limits are unreasonably large (sums must stay far from INT64_MAX)"
 #endif
 #if CB_SVC_MAX_BATCH > 100000
 # error "CB_SVC_MAX_BATCH is unreasonably large"

@@ -84,10 +84,10 @@ cb_view_set_summary(cb_jw *w, const cb_codeset *cs)
 void
 cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
 {
-	cb_format f;
+	cb_format f = CB_FORMAT_INIT;
 	size_t i, v;
 
-	cb_codeset_format(cs, &f);
+	(void)cb_codeset_format(cs, &f);
 	cb_jw_kstr(w, "name", cb_codeset_name(cs));
 	cb_jw_kstr(w, "title", cb_codeset_title(cs));
 	cb_jw_kint(w, "version", cb_codeset_version(cs));
@@ -142,8 +142,11 @@ void
 cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_len,
     const cb_ctx *ctx, size_t nctx)
 {
+	char msg[CB_CHECK_MESSAGE_MAX];
 	size_t i;
 
+	if (cb_check_message(msg, sizeof(msg), r) != CB_OK)
+		msg[0] = '\0';
 	cb_jw_obj_begin(w);
 	cb_jw_kstr(w, "set", r->set_name);
 	cb_jw_kint(w, "version", r->set_version);
@@ -151,7 +154,7 @@ cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_
 	context_object(w, ctx, nctx);
 	cb_jw_kbool(w, "valid", r->accepted);
 	cb_jw_kstr(w, "reason", cb_reason_name(r->reason));
-	cb_jw_kstr(w, "message", r->message);
+	cb_jw_kstr(w, "message", msg);
 	if (r->reason == CB_INVALID_FORMAT)
 		cb_jw_kint(w, "offset", (long long)r->error_offset);
 	if (r->entry != NULL) {

@@ -2,7 +2,8 @@
 """Run every command shown in the documentation and compare its output.
 
 A fenced block whose first line starts with "$ " is a console session:
-each "$ " line is a command (a line ending in a backslash continues it), and
+each "$ " line is a command (continued by the lines after it that start
+with "> ", as a shell prompts for them, or after a trailing backslash), and
 the lines up to the next command are its expected output (standard output
 and standard error, as a terminal shows them).  The commands of one file run
 in order in one bash process, in a scratch directory that sees the
@@ -15,8 +16,8 @@ scratch directory's var/codebook.db, the default of every command) and the
 address is rewritten both ways.
 
 Matching: "..." alone on a line stands for any lines (none included);
-"..." inside a line for any text.  Timestamps, request ids and durations
-are masked on both sides.  A block preceded by
+"..." inside a line for any text.  Timestamps, request ids, durations and
+the speed line of `codebook validate` are masked on both sides.  A block preceded by
     <!-- doctest: skip REASON -->
 is not run (the reason is printed); such blocks are counted in the summary.
 
@@ -42,6 +43,8 @@ MASKS = [
     (re.compile(r"((?i:x-request-id):\s*)\S+"), r"\1<ID>"),
     (re.compile(r'("(?:duration_ms|uptime_s)":\s*)[0-9.]+'), r"\1<N>"),
     (re.compile(r"(?i)^(date:\s*).*$"), r"\1<DATE>"),
+    # codebook validate's speed line: the figures vary from run to run
+    (re.compile(r"[0-9.]+ MB in [0-9.]+ s: [0-9]+ MB/s, [0-9]+ lines/s \([0-9]+ threads?\)"), "<SPEED>"),
 ]
 
 
@@ -73,9 +76,9 @@ def parse(path):
                     k += 1
                     continue
                 lineno, cmd = i + 2 + k, body[k][2:]
-                while cmd.endswith("\\") and k + 1 < len(body):
+                while k + 1 < len(body) and (cmd.endswith("\\") or body[k + 1].startswith("> ")):
                     k += 1
-                    cmd += "\n" + body[k]
+                    cmd += "\n" + (body[k][2:] if body[k].startswith("> ") else body[k])
                 k += 1
                 out = []
                 while k < len(body) and not body[k].startswith("$ "):
@@ -167,11 +170,15 @@ def run_file(path, bindir, src, update):
         if any(SERVER_ADDR.search(c[1]) for _, c in cmds):
             server = Server(bindir, work)
         script = ["exec 2>&1", "set +e"]
+        # $? after each marker is the status of the command before it, so a
+        # session may show `echo $?`
+        script.append("__doctest_status=0")
         for i, (_, (_, cmd, _)) in enumerate(cmds):
             if server is not None:
                 cmd = SERVER_ADDR.sub(server.addr, cmd)
-            script.append("echo '%s'" % (MARK % i))
+            script.append("echo '%s'; ( exit $__doctest_status )" % (MARK % i))
             script.append(cmd)
+            script.append("__doctest_status=$?")
         script.append("echo '%s'" % (MARK % len(cmds)))
         env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), HOME=work,
                    LC_ALL="C.UTF-8", COLUMNS="100", NO_COLOR="1")

@@ -24,6 +24,7 @@
 #include "market_int.h"
 #include "parse.h"
 
+extern char **environ;
 extern const unsigned char sim_reasons_json[];
 extern const size_t sim_reasons_json_len;
 
@@ -33,7 +34,8 @@ static const char usage[] =
     "A TikTok Shop simulator on 127.0.0.1 (port 0, the default, picks a free one).\n"
     "The first line of output is its base URL.  Credentials (app_key, app_secret,\n"
     "access_token, shop_id, shop_cipher) come from the marketplace configuration:\n"
-    "--config FILE [--shop NAME] and CB_TIKTOK_* variables, as for `codebook tiktok`.\n"
+    "--config FILE [--shop NAME] (else $CODEBOOK_MARKET_CONFIG, $CODEBOOK_MARKET_SHOP) and\n"
+    "CB_TIKTOK_* variables, as for `codebook tiktok`.\n"
     "--orders seeds orders ({\"orders\": [...]}); --reasons replaces the seed's reverse\n"
     "reason list; --pending-reads N makes current-API cancels PENDING until N reads.\n"
     "Admin API: /__admin/{health,orders,calls,faults,reasons,cancellations,config,reset}.\n";
@@ -144,30 +146,34 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *config = NULL, *shop = NULL, *orders = NULL, *reasons = NULL, *env;
-	unsigned long port = 0, pending = 0;
-	struct sim s;
-	struct MHD_Daemon *d = NULL;
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_in addr;
-	sigset_t sigs;
-	char *text = NULL, why[512];
-	size_t len = 0;
-	int i, sig, rc = 1, n;
+/* What the command line (and, for the configuration, the environment) says. */
+struct opts {
+	const char   *config, *shop, *orders, *reasons;
+	unsigned long port, pending;
+};
 
-	memset(&s, 0, sizeof(s));
-	pthread_mutex_init(&s.mu, NULL);
-	pthread_cond_init(&s.stop_cv, NULL);
+/* An environment variable; an empty one counts as unset. */
+static const char *
+env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* 0, 1 after --help, or 2 after a usage error. */
+static int
+parse_args(struct opts *o, struct sim *s, int argc, char **argv)
+{
+	int i;
+
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
-			return 0;
+			return 1;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			s.verbose = 1;
+			s->verbose = 1;
 			continue;
 		}
 		if (v == NULL) {
@@ -175,90 +181,136 @@ main(int argc, char **argv)
 			return 2;
 		}
 		i++;
-		if (strcmp(a, "--port") == 0 && parse_uint(v, 65535, &port) == 0)
-			continue;
-		if (strcmp(a, "--pending-reads") == 0 && parse_uint(v, 1000, &pending) == 0)
+		if ((strcmp(a, "--port") == 0 && parse_uint(v, 65535, &o->port) == 0) ||
+		    (strcmp(a, "--pending-reads") == 0 && parse_uint(v, 1000, &o->pending) == 0))
 			continue;
 		if (strcmp(a, "--config") == 0)
-			config = v;
+			o->config = v;
 		else if (strcmp(a, "--shop") == 0)
-			shop = v;
+			o->shop = v;
 		else if (strcmp(a, "--orders") == 0)
-			orders = v;
+			o->orders = v;
 		else if (strcmp(a, "--reasons") == 0)
-			reasons = v;
+			o->reasons = v;
 		else {
 			fprintf(stderr, "codebook-tiktok-sim: bad option or value: %s %s (see --help)\n", a, v);
 			return 2;
 		}
 	}
-	if (config == NULL && (env = getenv("CB_TIKTOK_CONFIG")) != NULL && *env)
-		config = env;
-	if (shop == NULL && (env = getenv("CB_TIKTOK_SHOP")) != NULL && *env)
-		shop = env;
-	if (cb_mkt_config_load(&s.cfg, config, shop, NULL) != 0) {
-		fprintf(stderr, "codebook-tiktok-sim: %s\n", cb_errmsg());
-		return 2;
-	}
-	if (s.cfg->app_key == NULL || s.cfg->app_secret == NULL || s.cfg->access_token == NULL) {
-		fprintf(stderr, "codebook-tiktok-sim: the configuration needs app_key, app_secret and access_token\n");
-		goto out;
-	}
-	s.pending_reads = (unsigned)pending;
-	if ((s.reasons = cb__malloc(sim_reasons_json_len + 1)) == NULL)
-		goto out;
-	memcpy(s.reasons, sim_reasons_json, sim_reasons_json_len + 1);
-	s.reasons_len = sim_reasons_json_len;
-	if (reasons != NULL) {
-		if (read_file(reasons, &text, &len) != 0)
-			goto out;
-		if (sim_reasons_set(&s, text, len, why, sizeof(why)) < 0) {
-			fprintf(stderr, "codebook-tiktok-sim: %s: %s\n", reasons, why);
-			goto out;
-		}
-		free(text);
-		text = NULL;
-	}
-	if (orders != NULL) {
-		if (read_file(orders, &text, &len) != 0)
-			goto out;
-		if ((n = sim_orders_load(&s, text, len, why, sizeof(why))) < 0) {
-			fprintf(stderr, "codebook-tiktok-sim: %s: %s\n", orders, why);
-			goto out;
-		}
-	}
+	/* the environment is read here, once, as codebook's own commands do
+	 * (docs/configuration.md): the new names first, then the old ones */
+	if (o->config == NULL && (o->config = env_value("CODEBOOK_MARKET_CONFIG")) == NULL)
+		o->config = env_value("CB_TIKTOK_CONFIG");
+	if (o->shop == NULL && (o->shop = env_value("CODEBOOK_MARKET_SHOP")) == NULL)
+		o->shop = env_value("CB_TIKTOK_SHOP");
+	return 0;
+}
 
-	/* the serving threads inherit this mask: only main takes the signals */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+/* The credentials, the reverse-reason reply and the seeded orders; 0 or -1 (reported). */
+static int
+load(struct sim *s, const struct opts *o)
+{
+	char *text = NULL, why[512];
+	size_t len = 0;
+	int rc = -1;
+
+	if (cb_mkt_config_load(&s->cfg, o->config, o->shop, (const char *const *)environ) != 0) {
+		fprintf(stderr, "codebook-tiktok-sim: %s\n", cb_errmsg());
+		return -1;
+	}
+	if (s->cfg->app_key == NULL || s->cfg->app_secret == NULL || s->cfg->access_token == NULL) {
+		fprintf(stderr, "codebook-tiktok-sim: the configuration needs app_key, app_secret and access_token\n");
+		return -1;
+	}
+	s->pending_reads = (unsigned)o->pending;
+	if ((s->reasons = cb__malloc(sim_reasons_json_len + 1)) == NULL)
+		return -1;
+	memcpy(s->reasons, sim_reasons_json, sim_reasons_json_len + 1);
+	s->reasons_len = sim_reasons_json_len;
+	if (o->reasons != NULL && (read_file(o->reasons, &text, &len) != 0 ||
+	    sim_reasons_set(s, text, len, why, sizeof(why)) < 0)) {
+		if (text != NULL)
+			fprintf(stderr, "codebook-tiktok-sim: %s: %s\n", o->reasons, why);
+		goto out;
+	}
+	free(text);
+	text = NULL;
+	if (o->orders != NULL && (read_file(o->orders, &text, &len) != 0 ||
+	    sim_orders_load(s, text, len, why, sizeof(why)) < 0)) {
+		if (text != NULL)
+			fprintf(stderr, "codebook-tiktok-sim: %s: %s\n", o->orders, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* Listen on 127.0.0.1:@port and print the URL; the daemon or NULL (reported). */
+static struct MHD_Daemon *
+start(struct sim *s, unsigned long port)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_in addr;
+	struct MHD_Daemon *d;
 
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, on_request, &s,
+	    0, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, &s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "codebook-tiktok-sim: cannot listen on 127.0.0.1:%lu\n", port);
-		goto out;
+		return NULL;
 	}
 	if ((info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL || info->port == 0) {
 		fprintf(stderr, "codebook-tiktok-sim: cannot read the bound port\n");
-		goto out;
+		MHD_stop_daemon(d);
+		return NULL;
 	}
 	printf("http://127.0.0.1:%u\n", (unsigned)info->port);
 	fflush(stdout);
 	fprintf(stderr, "codebook-tiktok-sim: listening on http://127.0.0.1:%u, %zu orders, "
-	    "pending reads %u, app_key %s\n", (unsigned)info->port, s.norders, s.pending_reads,
-	    s.cfg->app_key);
+	    "pending reads %u, app_key %s\n", (unsigned)info->port, s->norders, s->pending_reads,
+	    s->cfg->app_key);
+	return d;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct sim s;
+	struct MHD_Daemon *d = NULL;
+	sigset_t sigs;
+	int sig, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.stop_cv, NULL);
+	if ((rc = parse_args(&o, &s, argc, argv)) != 0)
+		return rc == 1 ? 0 : rc;
+	rc = 1;
+	if (load(&s, &o) != 0) {
+		rc = s.cfg == NULL ? 2 : 1;
+		goto out;
+	}
+	/* the serving threads inherit this mask: only main takes the signals */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d = start(&s, o.port)) == NULL)
+		goto out;
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	rc = 0;
@@ -269,7 +321,6 @@ out:
 	pthread_mutex_unlock(&s.mu);
 	if (d != NULL)
 		MHD_stop_daemon(d);
-	free(text);
 	sim_free(&s);
 	return rc;
 }

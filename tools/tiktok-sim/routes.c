@@ -54,19 +54,15 @@ static void h_cancel_current(struct ctx *c);
 static void h_search(struct ctx *c);
 static void h_orders(struct ctx *c);
 
-static const struct route {
-	const char *path;
-	const char *method;
-	int         legacy;       /* /api/: token and shop_id in the query, body not signed */
-	handler_fn  fn;
-} routes[] = {
-	{ "/api/reverse/reverse_reason/list", "GET", 1, h_reasons },
-	{ "/api/reverse/order/cancel", "POST", 1, h_cancel_legacy },
-	{ "/return_refund/202309/cancellations", "POST", 0, h_cancel_current },
-	{ "/return_refund/202309/cancellations/search", "POST", 0, h_search },
-	{ "/order/202309/orders", "GET", 0, h_orders },
+/* The handler of each marketplace operation; paths, methods and how each is
+ * authenticated come from the marketplace's table (cb_mkt_endpoint_get). */
+static const handler_fn handlers[CB_MKT_EP_COUNT] = {
+	[CB_MKT_EP_REASONS] = h_reasons,
+	[CB_MKT_EP_CANCEL_LEGACY] = h_cancel_legacy,
+	[CB_MKT_EP_CANCEL] = h_cancel_current,
+	[CB_MKT_EP_SEARCH] = h_search,
+	[CB_MKT_EP_ORDERS] = h_orders,
 };
-#define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 /* ------------------------------------------------------------------ */
 /* replies */
@@ -205,7 +201,7 @@ body_str(struct ctx *c, cb_json_doc *d, const char *key, size_t max)
 
 /* A check the marketplace makes before anything else; 0 when passed. */
 static int
-authenticate(struct ctx *c, const struct route *r)
+authenticate(struct ctx *c, const cb_mkt_endpoint *r)
 {
 	const cb_mkt_config *cfg = c->s->cfg;
 	const char *app_key = qget(c, "app_key"), *sign = qget(c, "sign"), *ts = qget(c, "timestamp");
@@ -291,11 +287,13 @@ cancellable(struct ctx *c, const struct sim_order *o)
 {
 	const struct sim_cancel *x;
 
-	if (strcmp(o->status, "CANCELLED") == 0) {
+	cb_mkt_class cls = sim_status(o->status)->cls;
+
+	if (cls == CB_MKT_CLASS_CANCELLED) {
 		fail(c, 200, 25001011, "The order has already been cancelled");
 		return -1;
 	}
-	if (sim_status_shipped(o->status)) {
+	if (cls == CB_MKT_CLASS_SHIPPED || cls == CB_MKT_CLASS_DELIVERED) {
 		fail(c, 200, 25001045, "The order has been shipped and cannot be cancelled");
 		return -1;
 	}
@@ -312,9 +310,7 @@ static int
 reason_available(struct ctx *c, const struct sim_order *o, const char *key, char *text, size_t textlen)
 {
 	const cb_mkt_config *cfg = c->s->cfg;
-	const char *want = strcmp(o->status, "UNPAID") == 0 ? cfg->status_incomplete
-	    : (strcmp(o->status, "AWAITING_SHIPMENT") == 0 || strcmp(o->status, "ON_HOLD") == 0)
-	    ? cfg->status_ready_for_shipping : NULL;
+	const char *want = cb_mkt_reason_status(cfg, sim_status(o->status)->cls);
 	cb_mkt_envelope env;
 	cb_mkt_reasons *rs = NULL;
 	char why[256];
@@ -370,16 +366,15 @@ h_cancel_legacy(struct ctx *c)
 	}
 	if (cancellable(c, o) != 0 || reason_available(c, o, key, text, sizeof(text)) != 0)
 		goto out;
-	if ((x = sim_cancel_add(c->s, o->id, "CANCELLATION_REQUEST_SUCCESS", key, 1, c->now)) == NULL) {
+	if ((x = sim_cancel_add(c->s, o->id, CB_MKT_CANCEL_SUCCESS, key, 1, c->now)) == NULL) {
 		fail(c, 500, 36009003, "internal error: out of memory");
 		goto out;
 	}
-	snprintf(o->status, sizeof(o->status), "CANCELLED");
+	sim_order_cancelled(o, c->now);
 	free(o->cancel_reason);
 	o->cancel_reason = cb__strdup(text);
 	if (o->cancel_reason == NULL)
 		o->cancel_reason = cb__strdup("");
-	o->update_time = c->now;
 	o->cancels_applied++;
 	ok_begin(c, &w);
 	cb_jw_kstr(&w, "reverse_main_order_id", x->cancel_id);
@@ -441,24 +436,21 @@ h_cancel_current(struct ctx *c)
 	}
 	if (cancellable(c, o) != 0)
 		goto out;
-	x = sim_cancel_add(c->s, o->id, pending ? "CANCELLATION_REQUEST_PENDING" : "CANCELLATION_REQUEST_SUCCESS",
-	    reason, 0, c->now);
+	x = sim_cancel_add(c->s, o->id, pending ? CB_MKT_CANCEL_PENDING : CB_MKT_CANCEL_SUCCESS, reason, 0, c->now);
 	if (x == NULL) {
 		fail(c, 500, 36009003, "internal error: out of memory");
 		goto out;
 	}
 	x->reads_left = pending ? pending - 1 : 0;
-	if (!pending) {
-		snprintf(o->status, sizeof(o->status), "CANCELLED");
-		o->update_time = c->now;
-	}
+	if (!pending)
+		sim_order_cancelled(o, c->now);
 	free(o->cancel_reason);
 	if ((o->cancel_reason = cb__strdup(reason)) == NULL)
 		o->cancel_reason = cb__strdup("");
 	o->cancels_applied++;
 	ok_begin(c, &w);
 	cb_jw_kstr(&w, "cancel_id", x->cancel_id);
-	cb_jw_kstr(&w, "cancel_status", x->status);
+	cb_jw_kstr(&w, "cancel_status", cb_mkt_cancel_status(x->state));
 	ok_end(c, &w);
 out:
 	cb_json_free(d);
@@ -514,7 +506,7 @@ h_search(struct ctx *c)
 		if (d != NULL && (!filter_has(d, "order_ids", x->order_id) || !filter_has(d, "cancel_ids", x->cancel_id)))
 			continue;
 		sim_cancel_read(c->s, x, c->now);
-		if (d != NULL && !filter_has(d, "cancel_status", x->status))
+		if (d != NULL && !filter_has(d, "cancel_status", cb_mkt_cancel_status(x->state)))
 			continue;
 		if (total++ < from || shown >= size)
 			continue;
@@ -620,8 +612,8 @@ admin_calls(struct ctx *c)
 	cb_jw_obj_begin(&w);
 	cb_jw_key(&w, "requests");
 	cb_jw_obj_begin(&w);
-	for (i = 0; i < NROUTES; i++)
-		cb_jw_kint(&w, routes[i].path, (long long)s->counts[i].n);
+	for (i = 0; i < CB_MKT_EP_COUNT; i++)
+		cb_jw_kint(&w, cb_mkt_endpoint_get((cb_mkt_ep)i)->path, (long long)s->counts[i]);
 	cb_jw_obj_end(&w);
 	cb_jw_key(&w, "orders");
 	cb_jw_obj_begin(&w);
@@ -682,16 +674,16 @@ out:
 static void
 admin_resolve(struct ctx *c)
 {
-	static const char *const allowed[] = {
-		"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_CANCEL", "CANCELLATION_REQUEST_COMPLETE",
+	static const cb_mkt_cancel_state allowed[] = {
+		CB_MKT_CANCEL_SUCCESS, CB_MKT_CANCEL_REFUSED, CB_MKT_CANCEL_COMPLETE,
 	};
 	cb_json_doc *d = NULL;
 	cb_json_error jerr;
 	const cb_json_node *id, *st;
 	struct sim_cancel *x;
 	struct sim_order *o;
+	cb_mkt_cancel_state to = CB_MKT_CANCEL_UNKNOWN;
 	size_t i;
-	int ok = 0;
 
 	if (cb_json_parse(&d, c->body, c->body_len, CB_MAX_JSON_DEPTH, &jerr) != 0 ||
 	    cb_json_root(d)->type != CB_JSON_OBJECT ||
@@ -701,8 +693,9 @@ admin_resolve(struct ctx *c)
 		goto out;
 	}
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		ok |= strcmp(st->str, allowed[i]) == 0;
-	if (!ok) {
+		if (cb_mkt_cancel_state_parse(st->str) == allowed[i])
+			to = allowed[i];
+	if (to == CB_MKT_CANCEL_UNKNOWN) {
 		admin_fail(c, 400, "cancel_status: CANCELLATION_REQUEST_SUCCESS, _CANCEL or _COMPLETE");
 		goto out;
 	}
@@ -710,13 +703,11 @@ admin_resolve(struct ctx *c)
 		admin_fail(c, 404, "no such cancel_id");
 		goto out;
 	}
-	snprintf(x->status, sizeof(x->status), "%s", st->str);
+	x->state = to;
 	x->update_time = c->now;
 	x->reads_left = 0;
-	if (strcmp(st->str, "CANCELLATION_REQUEST_CANCEL") != 0 && (o = sim_order_find(c->s, x->order_id)) != NULL) {
-		snprintf(o->status, sizeof(o->status), "CANCELLED");
-		o->update_time = c->now;
-	}
+	if (to != CB_MKT_CANCEL_REFUSED && (o = sim_order_find(c->s, x->order_id)) != NULL)
+		sim_order_cancelled(o, c->now);
 	admin_ok(c, NULL, 0);
 out:
 	cb_json_free(d);
@@ -817,118 +808,158 @@ sim_sleep(struct sim *s, unsigned ms)
 static const char html_5xx[] = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n";
 static const char malformed_default[] = "{\"code\":0,\"message\":\"Success\",\"data\":{\"reverse_main";
 
+/* The endpoint at @c->path for @method, counted; NULL after a 404 or 405. */
+static const cb_mkt_endpoint *
+route(struct ctx *c, const char *method, cb_mkt_ep *ep)
+{
+	const cb_mkt_endpoint *e, *found = NULL;
+	int path_known = 0;
+	size_t i;
+
+	for (i = 0; i < CB_MKT_EP_COUNT; i++) {
+		e = cb_mkt_endpoint_get((cb_mkt_ep)i);
+		if (strcmp(e->path, c->path) != 0)
+			continue;
+		path_known = 1;
+		c->s->counts[i]++;
+		if (strcmp(e->method, method) == 0) {
+			found = e;
+			*ep = (cb_mkt_ep)i;
+		}
+	}
+	if (found == NULL && path_known)
+		fail(c, 405, 36009010, "Invalid method %s for %s", method, c->path);
+	else if (found == NULL)
+		fail(c, 404, 36009009, "Invalid path %s", c->path);
+	return found;
+}
+
+/* Count an authenticated cancel naming a known order, whatever happens next. */
+static void
+count_cancel(struct ctx *c)
+{
+	cb_json_doc *d = NULL;
+	cb_json_error jerr;
+	const cb_json_node *n;
+	struct sim_order *o;
+
+	if (cb_json_parse(&d, c->body, c->body_len, CB_MAX_JSON_DEPTH, &jerr) == 0 &&
+	    (n = cb_json_get(d, cb_json_root(d), "order_id")) != NULL && n->type == CB_JSON_STRING &&
+	    (o = sim_order_find(c->s, n->str)) != NULL)
+		o->cancel_calls++;
+	cb_json_free(d);
+}
+
+/* Everything done under the lock: the admin API, or a marketplace route
+ * checked, counted and (unless a queued fault says otherwise) carried out.
+ * 1 when @f holds a fault to inject. */
+static int
+dispatch(struct ctx *c, const char *method, struct sim_fault *f)
+{
+	const cb_mkt_endpoint *e;
+	cb_mkt_ep ep = CB_MKT_EP_REASONS;
+	int have_fault = 0;
+
+	pthread_mutex_lock(&c->s->mu);
+	c->now = (int64_t)time(NULL) + c->s->clock_offset_s;
+	sim_request_id(c->s, c->rid, sizeof(c->rid), c->now);
+	if (strncmp(c->path, "/__admin/", 9) == 0) {
+		admin(c, method);
+		goto out;
+	}
+	if ((e = route(c, method, &ep)) == NULL)
+		goto out;
+	(void)MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, on_arg, c);
+	if (authenticate(c, e) != 0)
+		goto out;
+	if (ep == CB_MKT_EP_CANCEL_LEGACY || ep == CB_MKT_EP_CANCEL)
+		count_cancel(c);
+	have_fault = sim_fault_take(c->s, e->path, f);
+	if (!have_fault || f->apply)
+		handlers[ep](c);
+out:
+	pthread_mutex_unlock(&c->s->mu);
+	return have_fault;
+}
+
+/* Carry out fault @f (the lock is not held: a slow reply holds only its
+ * own connection).  1 when the fault answered (or hung up) itself, with
+ * the libmicrohttpd result in *rc; 0 when the reply in @c is to be sent. */
+static int
+inject(struct ctx *c, const struct sim_fault *f, const char *method, int *rc)
+{
+	const char *what = NULL;
+
+	switch (f->kind) {
+	case F_SLOW:
+		(void)sim_sleep(c->s, f->delay_ms);
+		return 0;
+	case F_ERROR:
+	case F_RATE_LIMIT:
+		fail(c, f->http_status, f->code, "%s", f->message[0] ? f->message : "Injected error");
+		return 0;
+	case F_TIMEOUT:
+		what = "injected timeout (then hang up)";
+		/* hold the connection past the client's timeout, then hang up */
+		(void)sim_sleep(c->s, f->delay_ms);
+		*rc = MHD_NO;
+		break;
+	case F_DROP:
+		what = "injected dropped connection";
+		*rc = MHD_NO;
+		break;
+	case F_HTTP_5XX:
+		what = "injected HTTP error";
+		*rc = send_bytes(c->conn, f->http_status, "text/html", html_5xx, sizeof(html_5xx) - 1);
+		break;
+	case F_MALFORMED:
+		what = "injected malformed body";
+		*rc = send_bytes(c->conn, f->http_status, "application/json", f->body ? f->body : malformed_default,
+		    f->body ? strlen(f->body) : sizeof(malformed_default) - 1);
+		break;
+	}
+	if (c->s->verbose)
+		fprintf(stderr, "sim: %s %s -> %s (HTTP %d, %u ms)\n", method, c->path, what, f->http_status,
+		    f->delay_ms);
+	return 1;
+}
+
+/* Send the reply built in @c. */
+static int
+reply(struct ctx *c, const char *method)
+{
+	if (c->s->verbose && c->raw != NULL)
+		fprintf(stderr, "sim: %s %s -> HTTP %d (stored reply, %zu bytes)\n", method, c->path, c->status,
+		    c->raw_len);
+	else if (c->s->verbose)
+		fprintf(stderr, "sim: %s %s -> HTTP %d %.*s\n", method, c->path, c->status,
+		    (int)(c->out.len > 200 ? 200 : c->out.len), c->out.p ? c->out.p : "");
+	if (c->out.failed)
+		return send_bytes(c->conn, 500, "application/json", "{\"code\":36009003,\"message\":\"internal error\"}", 44);
+	if (c->raw != NULL)
+		return send_bytes(c->conn, c->status, "application/json", c->raw, c->raw_len);
+	return send_bytes(c->conn, c->status ? c->status : 500, "application/json", c->out.p ? c->out.p : "",
+	    c->out.len);
+}
+
 int
 sim_serve(struct sim *s, struct MHD_Connection *conn, const char *method, const char *url,
     const char *body, size_t body_len)
 {
 	struct ctx c;
-	const struct route *r = NULL;
 	struct sim_fault f;
-	int have_fault = 0, rc, path_known = 0;
-	size_t i;
+	int rc = MHD_NO;
 
 	memset(&c, 0, sizeof(c));
+	memset(&f, 0, sizeof(f));
 	c.s = s;
 	c.conn = conn;
 	c.path = url;
 	c.body = body;
 	c.body_len = body_len;
 	cb_buf_init(&c.out, CB_MAX_MARKET_RESPONSE);
-	memset(&f, 0, sizeof(f));
-
-	pthread_mutex_lock(&s->mu);
-	c.now = (int64_t)time(NULL) + s->clock_offset_s;
-	sim_request_id(s, c.rid, sizeof(c.rid), c.now);
-	if (strncmp(url, "/__admin/", 9) == 0) {
-		admin(&c, method);
-		pthread_mutex_unlock(&s->mu);
-		goto reply;
-	}
-	for (i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, url) != 0)
-			continue;
-		path_known = 1;
-		s->counts[i].n++;
-		if (strcmp(routes[i].method, method) == 0)
-			r = &routes[i];
-	}
-	if (r == NULL) {
-		if (path_known)
-			fail(&c, 405, 36009010, "Invalid method %s for %s", method, url);
-		else
-			fail(&c, 404, 36009009, "Invalid path %s", url);
-		pthread_mutex_unlock(&s->mu);
-		goto reply;
-	}
-	(void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_arg, &c);
-	if (authenticate(&c, r) != 0) {
-		pthread_mutex_unlock(&s->mu);
-		goto reply;
-	}
-	/* count every authenticated cancel naming an order, whatever happens next */
-	if (r->fn == h_cancel_legacy || r->fn == h_cancel_current) {
-		cb_json_doc *d = NULL;
-		cb_json_error jerr;
-		const cb_json_node *n;
-		struct sim_order *o;
-		if (cb_json_parse(&d, body, body_len, CB_MAX_JSON_DEPTH, &jerr) == 0 &&
-		    (n = cb_json_get(d, cb_json_root(d), "order_id")) != NULL && n->type == CB_JSON_STRING &&
-		    (o = sim_order_find(s, n->str)) != NULL)
-			o->cancel_calls++;
-		cb_json_free(d);
-	}
-	have_fault = sim_fault_take(s, r->path, &f);
-	if (!have_fault || f.apply)
-		r->fn(&c);
-	pthread_mutex_unlock(&s->mu);
-
-	if (have_fault) {
-		switch (f.kind) {
-		case F_SLOW:
-			(void)sim_sleep(s, f.delay_ms);
-			break;
-		case F_TIMEOUT:
-			if (s->verbose)
-				fprintf(stderr, "sim: %s %s -> injected timeout (%u ms, then hang up)\n", method, url, f.delay_ms);
-			/* hold the connection past the client's timeout, then hang up */
-			(void)sim_sleep(s, f.delay_ms);
-			rc = MHD_NO;
-			goto done;
-		case F_DROP:
-			if (s->verbose)
-				fprintf(stderr, "sim: %s %s -> injected dropped connection\n", method, url);
-			rc = MHD_NO;
-			goto done;
-		case F_ERROR:
-		case F_RATE_LIMIT:
-			fail(&c, f.http_status, f.code, "%s", f.message[0] ? f.message : "Injected error");
-			break;
-		case F_HTTP_5XX:
-			if (s->verbose)
-				fprintf(stderr, "sim: %s %s -> injected HTTP %d\n", method, url, f.http_status);
-			rc = send_bytes(conn, f.http_status, "text/html", html_5xx, sizeof(html_5xx) - 1);
-			goto done;
-		case F_MALFORMED:
-			if (s->verbose)
-				fprintf(stderr, "sim: %s %s -> injected malformed body\n", method, url);
-			rc = send_bytes(conn, f.http_status, "application/json",
-			    f.body ? f.body : malformed_default, f.body ? strlen(f.body) : sizeof(malformed_default) - 1);
-			goto done;
-		}
-	}
-reply:
-	if (s->verbose && c.raw != NULL)
-		fprintf(stderr, "sim: %s %s -> HTTP %d (stored reply, %zu bytes)\n", method, url, c.status, c.raw_len);
-	else if (s->verbose)
-		fprintf(stderr, "sim: %s %s -> HTTP %d %.*s\n", method, url, c.status,
-		    (int)(c.out.len > 200 ? 200 : c.out.len), c.out.p ? c.out.p : "");
-	if (c.out.failed)
-		rc = send_bytes(conn, 500, "application/json", "{\"code\":36009003,\"message\":\"internal error\"}", 44);
-	else if (c.raw != NULL)
-		rc = send_bytes(conn, c.status, "application/json", c.raw, c.raw_len);
-	else
-		rc = send_bytes(conn, c.status ? c.status : 500, "application/json", c.out.p ? c.out.p : "", c.out.len);
-done:
+	if (!dispatch(&c, method, &f) || !inject(&c, &f, method, &rc))
+		rc = reply(&c, method);
 	free(f.body);
 	cb_buf_reset(&c.out);
 	return rc;

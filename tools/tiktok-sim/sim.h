@@ -39,7 +39,7 @@ struct sim_order {
 struct sim_cancel {
 	char     cancel_id[32];
 	char     order_id[SIM_ID_MAX];
-	char     status[SIM_STATUS_MAX];
+	cb_mkt_cancel_state state;  /* its cancel_status: cb_mkt_cancel_status() */
 	char     reason[256];
 	int      legacy;           /* made by /api/reverse/order/cancel */
 	unsigned reads_left;       /* PENDING for this many more reads */
@@ -76,7 +76,7 @@ struct sim {
 	unsigned           pending_reads;  /* current cancels: PENDING for this many reads */
 	int64_t            clock_offset_s; /* the simulator's clock = now + offset */
 	uint64_t           seq;            /* request ids, cancel ids */
-	struct { const char *path; unsigned long n; } counts[8];
+	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
 };
 
 /* state.c (callers hold s->mu) */
@@ -84,7 +84,7 @@ struct sim_order *sim_order_find(struct sim *s, const char *id);
 /* Add or replace orders from {"orders":[...]} (or a bare array); 0 or -1 with @why. */
 int sim_orders_load(struct sim *s, const char *json, size_t len, char *why, size_t whylen);
 void sim_order_json(cb_jw *w, const struct sim_order *o, int admin);
-struct sim_cancel *sim_cancel_add(struct sim *s, const char *order_id, const char *status,
+struct sim_cancel *sim_cancel_add(struct sim *s, const char *order_id, cb_mkt_cancel_state state,
     const char *reason, int legacy, int64_t now);
 struct sim_cancel *sim_cancel_find(struct sim *s, const char *cancel_id);
 /* The cancellation of @order_id that is PENDING or succeeded, or NULL. */
@@ -101,8 +101,11 @@ void sim_reset(struct sim *s);
 void sim_free(struct sim *s);
 /* "20240101120000" + sequence: a request id in the marketplace's shape. */
 void sim_request_id(struct sim *s, char *out, size_t size, int64_t now);
-int sim_status_valid(const char *status);
-int sim_status_shipped(const char *status);
+/* The marketplace's entry for an order's status (orders are loaded with
+ * valid statuses only; an unknown one reads as cancelled). */
+const cb_mkt_status *sim_status(const char *status);
+/* Mark @o cancelled at time @now. */
+void sim_order_cancelled(struct sim_order *o, int64_t now);
 
 /* routes.c */
 struct MHD_Connection;

@@ -16,37 +16,20 @@
 #include "cb_limits.h"
 #include "shim/json_shim.h"
 
-static const char *const statuses[] = {
-	"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION",
-	"IN_TRANSIT", "DELIVERED", "COMPLETED", "CANCELLED",
-};
-
-/* Statuses in which the parcel has left, or is about to: the seller can no
- * longer cancel (a simulator choice; the marketplace's rule is not documented). */
-static const char *const shipped[] = {
-	"PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED",
-};
-
-int
-sim_status_valid(const char *status)
+const cb_mkt_status *
+sim_status(const char *status)
 {
-	size_t i;
+	static const cb_mkt_status unknown = { "", 0, CB_MKT_CLASS_CANCELLED };
+	const cb_mkt_status *st = cb_mkt_status_find(status, strlen(status));
 
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i], status) == 0)
-			return 1;
-	return 0;
+	return st != NULL ? st : &unknown;
 }
 
-int
-sim_status_shipped(const char *status)
+void
+sim_order_cancelled(struct sim_order *o, int64_t now)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++)
-		if (strcmp(shipped[i], status) == 0)
-			return 1;
-	return 0;
+	snprintf(o->status, sizeof(o->status), "CANCELLED");
+	o->update_time = now;
 }
 
 void
@@ -143,15 +126,16 @@ order_parse(const cb_json_doc *d, const cb_json_node *it, size_t idx, struct sim
 	memcpy(o->id, id, strlen(id) + 1);
 	free(id);
 	st = cb_json_get(d, it, "status");
-	if (st != NULL && st->type == CB_JSON_NUMBER && st->is_int &&
-	    cb_mkt_status_from_legacy((int)st->i) != NULL && st->i < 1000) {
+	if (st != NULL && st->type == CB_JSON_NUMBER && st->is_int && st->i >= 0 && st->i < 1000 &&
+	    cb_mkt_status_from_legacy((int)st->i) != NULL) {
 		snprintf(o->status, sizeof(o->status), "%s", cb_mkt_status_from_legacy((int)st->i));
-	} else if (st != NULL && st->type == CB_JSON_STRING && sim_status_valid(st->str)) {
+	} else if (st != NULL && st->type == CB_JSON_STRING && cb_mkt_status_to_legacy(st->str) >= 0) {
 		snprintf(o->status, sizeof(o->status), "%s", st->str);
 	} else {
-		snprintf(why, whylen, "%s.status: expected UNPAID, ON_HOLD, AWAITING_SHIPMENT, "
-		    "PARTIALLY_SHIPPING, AWAITING_COLLECTION, IN_TRANSIT, DELIVERED, COMPLETED, "
-		    "CANCELLED or a legacy number (100 ... 140)", where);
+		char names[256];
+		cb_mkt_status_names(names, sizeof(names));
+		snprintf(why, whylen, "%s.status: expected %s or a legacy number (%d ... %d)", where, names,
+		    cb_mkt_status_at(0)->legacy, cb_mkt_status_at(cb_mkt_status_count() - 1)->legacy);
 		return -1;
 	}
 	if ((o->currency = field(d, it, "currency", "GBP", where, why, whylen)) == NULL ||
@@ -293,7 +277,7 @@ sim_order_json(cb_jw *w, const struct sim_order *o, int admin)
 /* cancellations */
 
 struct sim_cancel *
-sim_cancel_add(struct sim *s, const char *order_id, const char *status, const char *reason,
+sim_cancel_add(struct sim *s, const char *order_id, cb_mkt_cancel_state state, const char *reason,
     int legacy, int64_t now)
 {
 	struct sim_cancel *c;
@@ -311,7 +295,7 @@ sim_cancel_add(struct sim *s, const char *order_id, const char *status, const ch
 	/* the marketplace's ids are long decimal strings */
 	snprintf(c->cancel_id, sizeof(c->cancel_id), "%s%014" PRIu64, legacy ? "5780" : "4035", ++s->seq);
 	snprintf(c->order_id, sizeof(c->order_id), "%s", order_id);
-	snprintf(c->status, sizeof(c->status), "%s", status);
+	c->state = state;
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	c->legacy = legacy;
 	c->create_time = c->update_time = now;
@@ -335,10 +319,7 @@ sim_cancel_of_order(struct sim *s, const char *order_id)
 	size_t i;
 
 	for (i = 0; i < s->ncancels; i++)
-		if (strcmp(s->cancels[i].order_id, order_id) == 0 &&
-		    (strcmp(s->cancels[i].status, "CANCELLATION_REQUEST_PENDING") == 0 ||
-		    strcmp(s->cancels[i].status, "CANCELLATION_REQUEST_SUCCESS") == 0 ||
-		    strcmp(s->cancels[i].status, "CANCELLATION_REQUEST_COMPLETE") == 0))
+		if (strcmp(s->cancels[i].order_id, order_id) == 0 && s->cancels[i].state != CB_MKT_CANCEL_REFUSED)
 			return &s->cancels[i];
 	return NULL;
 }
@@ -348,18 +329,16 @@ sim_cancel_read(struct sim *s, struct sim_cancel *c, int64_t now)
 {
 	struct sim_order *o;
 
-	if (strcmp(c->status, "CANCELLATION_REQUEST_PENDING") != 0)
+	if (c->state != CB_MKT_CANCEL_PENDING)
 		return;
 	if (c->reads_left > 0) {
 		c->reads_left--;
 		return;
 	}
-	snprintf(c->status, sizeof(c->status), "CANCELLATION_REQUEST_SUCCESS");
+	c->state = CB_MKT_CANCEL_SUCCESS;
 	c->update_time = now;
-	if ((o = sim_order_find(s, c->order_id)) != NULL) {
-		snprintf(o->status, sizeof(o->status), "CANCELLED");
-		o->update_time = now;
-	}
+	if ((o = sim_order_find(s, c->order_id)) != NULL)
+		sim_order_cancelled(o, now);
 }
 
 void
@@ -368,7 +347,7 @@ sim_cancel_json(cb_jw *w, const struct sim_cancel *c)
 	cb_jw_obj_begin(w);
 	cb_jw_kstr(w, "cancel_id", c->cancel_id);
 	cb_jw_kstr(w, "order_id", c->order_id);
-	cb_jw_kstr(w, "cancel_status", c->status);
+	cb_jw_kstr(w, "cancel_status", cb_mkt_cancel_status(c->state));
 	cb_jw_kstr(w, "cancel_reason", c->reason);
 	cb_jw_kstr(w, "role", "SELLER");
 	cb_jw_kint(w, "create_time", c->create_time);
@@ -396,61 +375,85 @@ static const struct {
 	{ "malformed", F_MALFORMED, 0, 200, 0 },
 };
 
-static const char *const fault_paths[] = {
-	"*", "/api/reverse/reverse_reason/list", "/api/reverse/order/cancel",
-	"/return_refund/202309/cancellations", "/return_refund/202309/cancellations/search",
-	"/order/202309/orders",
-};
-
+/* Is @path "*" or the path of a marketplace endpoint? */
 static int
-fault_parse(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_fault *out,
-    unsigned *count, char *why, size_t whylen)
+fault_path_ok(const char *path)
 {
-	const cb_json_node *n;
 	size_t i;
-	int found = 0;
 
-	memset(out, 0, sizeof(*out));
-	*count = 1;
-	if (f->type != CB_JSON_OBJECT) {
-		snprintf(why, whylen, "faults[%zu]: expected an object", idx);
+	if (strcmp(path, "*") == 0)
+		return 1;
+	for (i = 0; i < CB_MKT_EP_COUNT; i++)
+		if (strcmp(path, cb_mkt_endpoint_get((cb_mkt_ep)i)->path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Integer member @key of fault @f within [min, max]: 1 with *out, 0 when
+ * absent, -1 with @why. */
+static int
+fault_int(const cb_json_doc *d, const cb_json_node *f, const char *key, int64_t min, int64_t max,
+    int64_t *out, size_t idx, char *why, size_t whylen)
+{
+	const cb_json_node *n = cb_json_get(d, f, key);
+
+	if (n == NULL)
+		return 0;
+	if (n->type != CB_JSON_NUMBER || !n->is_int || n->i < min || n->i > max) {
+		if (min == INT64_MIN)
+			snprintf(why, whylen, "faults[%zu].%s: expected an integer", idx, key);
+		else
+			snprintf(why, whylen, "faults[%zu].%s: %" PRId64 "..%" PRId64, idx, key, min, max);
 		return -1;
 	}
-	n = cb_json_get(d, f, "path");
-	for (i = 0; n && n->type == CB_JSON_STRING && i < sizeof(fault_paths) / sizeof(fault_paths[0]); i++)
-		if (strcmp(n->str, fault_paths[i]) == 0)
-			found = 1;
-	if (!found) {
-		snprintf(why, whylen, "faults[%zu].path: one of * /api/reverse/reverse_reason/list "
-		    "/api/reverse/order/cancel /return_refund/202309/cancellations "
-		    "/return_refund/202309/cancellations/search /order/202309/orders", idx);
+	*out = n->i;
+	return 1;
+}
+
+/* The path and kind of a fault, with the kind's defaults; 0 or -1 with @why. */
+static int
+fault_what(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_fault *out, char *why,
+    size_t whylen)
+{
+	const cb_json_node *n = cb_json_get(d, f, "path");
+	size_t i, o;
+
+	if (n == NULL || n->type != CB_JSON_STRING || !fault_path_ok(n->str)) {
+		o = (size_t)snprintf(why, whylen, "faults[%zu].path: one of *", idx);
+		for (i = 0; i < CB_MKT_EP_COUNT && o < whylen; i++)
+			o += (size_t)snprintf(why + o, whylen - o, " %s", cb_mkt_endpoint_get((cb_mkt_ep)i)->path);
 		return -1;
 	}
 	snprintf(out->path, sizeof(out->path), "%s", n->str);
 	n = cb_json_get(d, f, "kind");
-	for (i = 0, found = 0; n && n->type == CB_JSON_STRING && i < sizeof(fault_kinds) / sizeof(fault_kinds[0]); i++)
-		if (strcmp(n->str, fault_kinds[i].name) == 0) {
-			out->kind = fault_kinds[i].kind;
-			out->apply = fault_kinds[i].apply;
-			out->http_status = fault_kinds[i].status;
-			out->delay_ms = fault_kinds[i].delay_ms;
-			found = 1;
-		}
-	if (!found) {
+	for (i = 0; n && n->type == CB_JSON_STRING && i < sizeof(fault_kinds) / sizeof(fault_kinds[0]); i++)
+		if (strcmp(n->str, fault_kinds[i].name) == 0)
+			break;
+	if (n == NULL || n->type != CB_JSON_STRING || i == sizeof(fault_kinds) / sizeof(fault_kinds[0])) {
 		snprintf(why, whylen, "faults[%zu].kind: one of error rate_limit http_5xx slow timeout drop malformed", idx);
 		return -1;
 	}
+	out->kind = fault_kinds[i].kind;
+	out->apply = fault_kinds[i].apply;
+	out->http_status = fault_kinds[i].status;
+	out->delay_ms = fault_kinds[i].delay_ms;
 	if (out->kind == F_RATE_LIMIT) {
 		out->code = 36009002;
 		snprintf(out->message, sizeof(out->message), "Too many requests");
 	}
-	if ((n = cb_json_get(d, f, "code")) != NULL) {
-		if (n->type != CB_JSON_NUMBER || !n->is_int) {
-			snprintf(why, whylen, "faults[%zu].code: expected an integer", idx);
-			return -1;
-		}
-		out->code = n->i;
-	}
+	return 0;
+}
+
+/* The members that say how it fails (code, message, http_status, body). */
+static int
+fault_how(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_fault *out, char *why,
+    size_t whylen)
+{
+	const cb_json_node *n;
+	int64_t v;
+
+	if (fault_int(d, f, "code", INT64_MIN, INT64_MAX, &out->code, idx, why, whylen) < 0)
+		return -1;
 	if (out->kind == F_ERROR && out->code == 0) {
 		snprintf(why, whylen, "faults[%zu]: kind error needs a non-zero code", idx);
 		return -1;
@@ -462,33 +465,9 @@ fault_parse(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_
 		}
 		snprintf(out->message, sizeof(out->message), "%s", n->str);
 	}
-	if ((n = cb_json_get(d, f, "http_status")) != NULL) {
-		if (n->type != CB_JSON_NUMBER || !n->is_int || n->i < 100 || n->i > 599) {
-			snprintf(why, whylen, "faults[%zu].http_status: 100..599", idx);
-			return -1;
-		}
-		out->http_status = (int)n->i;
-	}
-	if ((n = cb_json_get(d, f, "delay_ms")) != NULL) {
-		if (n->type != CB_JSON_NUMBER || !n->is_int || n->i < 0 || n->i > 600000) {
-			snprintf(why, whylen, "faults[%zu].delay_ms: 0..600000", idx);
-			return -1;
-		}
-		out->delay_ms = (unsigned)n->i;
-	}
-	if ((n = cb_json_get(d, f, "apply")) != NULL) {
-		if (n->type != CB_JSON_BOOL) {
-			snprintf(why, whylen, "faults[%zu].apply: expected true or false", idx);
-			return -1;
-		}
-		out->apply = n->b;
-	}
-	if ((n = cb_json_get(d, f, "count")) != NULL) {
-		if (n->type != CB_JSON_NUMBER || !n->is_int || n->i < 1 || n->i > 1000) {
-			snprintf(why, whylen, "faults[%zu].count: 1..1000", idx);
-			return -1;
-		}
-		*count = (unsigned)n->i;
+	switch (fault_int(d, f, "http_status", 100, 599, &v, idx, why, whylen)) {
+	case -1: return -1;
+	case 1: out->http_status = (int)v; break;
 	}
 	if ((n = cb_json_get(d, f, "body")) != NULL) {
 		if (out->kind != F_MALFORMED || n->type != CB_JSON_STRING || n->str_len > 65536) {
@@ -499,6 +478,51 @@ fault_parse(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_
 			snprintf(why, whylen, "out of memory");
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* The members that say when (delay_ms, apply, count). */
+static int
+fault_when(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_fault *out, unsigned *count,
+    char *why, size_t whylen)
+{
+	const cb_json_node *n;
+	int64_t v;
+
+	switch (fault_int(d, f, "delay_ms", 0, 600000, &v, idx, why, whylen)) {
+	case -1: return -1;
+	case 1: out->delay_ms = (unsigned)v; break;
+	}
+	if ((n = cb_json_get(d, f, "apply")) != NULL) {
+		if (n->type != CB_JSON_BOOL) {
+			snprintf(why, whylen, "faults[%zu].apply: expected true or false", idx);
+			return -1;
+		}
+		out->apply = n->b;
+	}
+	switch (fault_int(d, f, "count", 1, 1000, &v, idx, why, whylen)) {
+	case -1: return -1;
+	case 1: *count = (unsigned)v; break;
+	}
+	return 0;
+}
+
+static int
+fault_parse(const cb_json_doc *d, const cb_json_node *f, size_t idx, struct sim_fault *out,
+    unsigned *count, char *why, size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	*count = 1;
+	if (f->type != CB_JSON_OBJECT) {
+		snprintf(why, whylen, "faults[%zu]: expected an object", idx);
+		return -1;
+	}
+	if (fault_what(d, f, idx, out, why, whylen) != 0 || fault_when(d, f, idx, out, count, why, whylen) != 0 ||
+	    fault_how(d, f, idx, out, why, whylen) != 0) {
+		free(out->body);
+		out->body = NULL;
+		return -1;
 	}
 	return 0;
 }
@@ -705,8 +729,7 @@ sim_reset(struct sim *s)
 	for (i = 0; i < s->nfaults; i++)
 		free(s->faults[i].body);
 	s->nfaults = 0;
-	for (i = 0; i < sizeof(s->counts) / sizeof(s->counts[0]); i++)
-		s->counts[i].n = 0;
+	memset(s->counts, 0, sizeof(s->counts));
 }
 
 void

@@ -12,6 +12,8 @@ A case file holds one or more cases separated by lines of '---'.  Fields:
   stderr-contains: text       a substring of stderr
   json: {...}                 stdout is JSON and contains this (subset match)
   file-contains: PATH text    after the run, file PATH contains text
+  env: NAME=value             an environment variable for the run (repeatable)
+  file: NAME text             write {TMP}/NAME before the run (\\n escapes allowed)
 Placeholders: {CATALOGS} bundled catalogs, {FIXTURES} tests/fixtures,
 {TMP} a fresh directory per case, {SRC} the source tree.
 """
@@ -74,9 +76,16 @@ def run_case(binary, fields, default_name):
         return s
 
     name = default_name
-    args, stdin, want_exit, checks = None, None, 0, []
+    args, stdin, want_exit, checks, extra_env = None, None, 0, [], {}
     for key, val in fields:
-        if key == "name":
+        if key == "env":
+            k, _, v = val.partition("=")
+            extra_env[k] = fill(v)
+        elif key == "file":
+            fname, _, text = val.partition(" ")
+            with open(os.path.join(tmp, fname), "w", encoding="utf-8") as f:
+                f.write(fill(text).encode().decode("unicode_escape"))
+        elif key == "name":
             name = f"{default_name}: {val}"
         elif key == "args":
             args = [fill(a) for a in shlex.split(val)]
@@ -88,9 +97,14 @@ def run_case(binary, fields, default_name):
             checks.append((key, fill(val)))
     if args is None:
         return name, ["no args: line"]
-    env = dict(os.environ)
-    env.pop("CODEBOOK_CATALOGS", None)
-    p = subprocess.run([binary] + args, input=stdin, capture_output=True, env=env, timeout=60)
+    # the cases set what they need: nothing of the caller's configuration leaks in
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEBOOK_", "CB_TIKTOK_"))}
+    env.update(extra_env)
+    try:
+        p = subprocess.run([binary] + args, input=stdin, capture_output=True, env=env, timeout=60)
+    except subprocess.TimeoutExpired:
+        return name, ["timed out after 60 s (a server that should have refused to start?)",
+                      "command: codebook " + " ".join(shlex.quote(a) for a in args)]
     out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
     problems = []
     if p.returncode != want_exit:

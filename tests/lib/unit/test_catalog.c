@@ -124,7 +124,7 @@ Test(catalog, sets_outlive_their_catalog_when_referenced)
 {
 	cb_catalog *cat = NULL;
 	cb_codeset *cs;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 
 	cr_assert_eq(cb_catalog_load_dir(&cat, BUNDLED_DIR), CB_OK);
 	cs = cb_codeset_ref((cb_codeset *)(uintptr_t)cb_catalog_find(cat, "outbound"));

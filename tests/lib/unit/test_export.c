@@ -63,7 +63,7 @@ check_schema(const cb_codeset *cs)
 	const cb_json_node *root, *n, *en, *c, *d;
 	cb_json_doc *doc = NULL;
 	cb_json_error err;
-	cb_check_result r;
+	cb_check_result r = CB_CHECK_RESULT_INIT;
 	size_t len, i, accepted = 0;
 	char *s = export(cs, CB_EXPORT_JSONSCHEMA, &len);
 

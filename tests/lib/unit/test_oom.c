@@ -238,6 +238,99 @@ do_catalog(const void *arg, char **result)
 	return CB_OK;
 }
 
+/* The set a builder makes of @cs, as JSON. */
+static int
+do_build_from(const void *arg, char **result)
+{
+	cb_builder *b = NULL;
+	cb_codeset *cs = NULL;
+	char *json;
+	size_t len;
+	int rc;
+
+	if ((rc = cb_builder_from(&b, arg)) != CB_OK) {
+		cr_assert_null(b);
+		return rc;
+	}
+	rc = cb_builder_finish(&cs, b, NULL);
+	cb_builder_free(b);
+	if (rc != CB_OK) {
+		cr_assert_null(cs);
+		return rc;
+	}
+	cb_alloc_fail_after(-1);
+	cr_assert_eq(cb_codeset_to_json(&json, &len, cs), CB_OK);
+	*result = own(json, len);
+	cb_codeset_free(cs);
+	return CB_OK;
+}
+
+/* Every call of the builder API; with @fault, a content the finish refuses
+ * (then the result is its message). */
+static int
+do_build_calls(const void *arg, char **result)
+{
+	const int fault = arg != NULL;
+	cb_builder *b = NULL;
+	cb_codeset *cs = NULL;
+	cb_format f = CB_FORMAT_INIT;
+	cb_policy p = CB_POLICY_INIT;
+	cb_entry_spec e = CB_ENTRY_SPEC_INIT;
+	size_t i;
+	char *json;
+	size_t len;
+	int rc;
+
+	f.charset = "A-Z_.";
+	f.shape = CB_SHAPE_CATEGORY_CODE;
+	p.max_attempts = 3;
+	if ((rc = cb_builder_new(&b, "built", "Built", 2)) != CB_OK)
+		return rc;
+	if ((rc = cb_builder_set_description(b, "made by calls")) != CB_OK ||
+	    (rc = cb_builder_set_source(b, "test_oom.c")) != CB_OK ||
+	    (rc = cb_builder_set_format(b, &f)) != CB_OK ||
+	    (rc = cb_builder_set_policy(b, &p)) != CB_OK ||
+	    (rc = cb_builder_add_dim(b, "rule", "the rule")) != CB_OK ||
+	    (rc = cb_builder_add_dim_value(b, "rule", "R1")) != CB_OK ||
+	    (rc = cb_builder_add_dim_value(b, "rule", "R2")) != CB_OK ||
+	    (rc = cb_builder_add_category(b, "FRAUD", "fraud")) != CB_OK ||
+	    (rc = cb_builder_add_handling(b, "again", CB_ACTION_RETRY, 1, "retry")) != CB_OK)
+		goto out;
+	e.code = "FRAUD.A";
+	e.description = "a";
+	e.handling = "again";
+	if ((rc = cb_builder_add_entry(b, &e, &i)) != CB_OK ||
+	    (rc = cb_builder_entry_applies(b, i, "rule", "R1")) != CB_OK ||
+	    (rc = cb_builder_entry_set_attribute(b, i, "k", "v")) != CB_OK ||
+	    (rc = cb_builder_entry_set_attribute(b, i, "k", "w")) != CB_OK)
+		goto out;
+	e.code = fault ? "FRAUD.A" : "FRAUD.B";
+	e.status = CB_STATUS_DEPRECATED;
+	e.deprecated_since = 2;
+	e.replaced_by = "FRAUD.A";
+	if ((rc = cb_builder_add_entry(b, &e, &i)) != CB_OK ||
+	    (rc = cb_builder_set_entry(b, i, &e)) != CB_OK)
+		goto out;
+	rc = cb_builder_finish(&cs, b, "calls");
+	if (fault && rc == CB_EPARSE) {
+		cr_assert_null(cs);
+		*result = strdup(cb_errmsg());
+		cr_assert_not_null(*result);
+		rc = CB_OK;
+		goto out;
+	}
+	if (rc != CB_OK)
+		goto out;
+	cr_assert_not(fault, "the duplicate was not refused");
+	cb_alloc_fail_after(-1);
+	cr_assert_eq(cb_codeset_to_json(&json, &len, cs), CB_OK);
+	*result = own(json, len);
+out:
+	cb_codeset_free(cs);
+	cb_builder_free(b);
+	return rc;
+}
+
 /* ---- tests ------------------------------------------------------------------------- */
 
 Test(oom, loading_each_bundled_catalog_from_memory, .fini = reset_faults)
@@ -370,6 +463,23 @@ Test(oom, exporting_each_bundled_catalog_in_each_format, .fini = reset_faults)
 		}
 		cb_codeset_free(cs);
 	}
+}
+
+Test(oom, building_each_bundled_catalog_again, .fini = reset_faults)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		cb_codeset *cs = load_bundled(bundled_names[i]);
+		sweep(bundled_names[i], do_build_from, cs);
+		cb_codeset_free(cs);
+	}
+}
+
+Test(oom, building_a_set_call_by_call, .fini = reset_faults)
+{
+	sweep("built", do_build_calls, NULL);
+	sweep("built with a duplicate", do_build_calls, "fault");
 }
 
 Test(oom, loading_the_catalog_directory, .fini = reset_faults)

@@ -78,7 +78,7 @@ counting(void *state)
 static const cb_rng rng_zero = { always_zero, NULL };
 static const cb_rng rng_max = { always_max, NULL };
 
-static cb_decision d;
+static cb_decision d = CB_DECISION_INIT;
 
 static void
 decide(const cb_codeset *cs, const char *code, const char *dim, const char *value,

@@ -14,7 +14,7 @@
 #include "alloc.h"
 #include "cb_limits.h"
 
-static cb_line_result r;
+static cb_line_result r = CB_LINE_RESULT_INIT;
 
 /* Validate one NUL-terminated line, with messages; the verdict is in r. */
 static unsigned
@@ -244,7 +244,7 @@ Test(validate, verdicts_without_explain_match_with_explain)
 	};
 	cb_codeset *cs = load_bundled("outbound");
 	cb_validator *v = validator(cs, NULL, NULL, 0);
-	cb_line_result fast;
+	cb_line_result fast = CB_LINE_RESULT_INIT;
 	size_t i;
 	int pass;
 
@@ -338,7 +338,7 @@ Test(validate, bad_options)
 	cr_assert(strstr(cb_errmsg(), "empty key") != NULL, "%s", cb_errmsg());
 	cr_assert_eq(cb_validator_new(&v, qe, "", NULL, 0), CB_EINVAL);
 	cr_assert_eq(cb_validator_new(&v, qe, "a.", NULL, 0), CB_EINVAL);
-	cr_assert_eq(cb_validator_new(&v, qe, NULL, &bad, 1), CB_EINVAL);
+	cr_assert_eq(cb_validator_new(&v, qe, NULL, &bad, 1), CB_ENOTFOUND);
 	cr_assert(strstr(cb_errmsg(), "no context dimension \"country\"") != NULL, "%s", cb_errmsg());
 	cr_assert(strstr(cb_errmsg(), "rule") != NULL, "%s", cb_errmsg());
 	cr_assert_eq(cb_validator_new(&v, qe, NULL, twice, 2), CB_EINVAL);
@@ -410,7 +410,7 @@ Test(validate, block_of_lines)
 	cb_validate_counts c;
 	struct seen s;
 
-	memset(&c, 0, sizeof(c));
+	c = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	memset(&s, 0, sizeof(s));
 	/* not padded: the validator copies the lines near the end */
 	cr_assert_eq(cb_validator_block(v, stream, sizeof(stream) - 1, CB_BLOCK_FIRST, &c, collect, &s), CB_OK);
@@ -427,7 +427,7 @@ Test(validate, block_of_lines)
 	cr_assert_eq(s.why[1], CB_LINE_NOT_JSON);
 
 	/* without CB_BLOCK_FIRST the BOM is not skipped: the first line is not JSON */
-	memset(&c, 0, sizeof(c));
+	c = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	cr_assert_eq(cb_validator_block(v, stream, sizeof(stream) - 1, 0, &c, NULL, NULL), CB_OK);
 	cr_assert_eq(c.by_why[CB_LINE_NOT_JSON], 2);
 
@@ -435,7 +435,7 @@ Test(validate, block_of_lines)
 	cr_assert_eq(cb_validator_block(v, "{}\n", 3, 0, &c, NULL, NULL), CB_OK);
 	cr_assert_eq(c.physical, 8);
 	cr_assert_eq(c.lines, 6);
-	memset(&c, 0, sizeof(c));
+	c = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	cr_assert_eq(cb_validator_block(v, "", 0, CB_BLOCK_FIRST, &c, NULL, NULL), CB_OK);
 	cr_assert_eq(c.physical, 0);
 	cb_validator_free(v);
@@ -459,7 +459,7 @@ Test(validate, callback_stops_the_block)
 	cb_validator *v = validator(cs, NULL, NULL, 0);
 	cb_validate_counts c;
 
-	memset(&c, 0, sizeof(c));
+	c = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	cr_assert_eq(cb_validator_block(v, stream, sizeof(stream) - 1, CB_BLOCK_FIRST, &c, stop_at_first, NULL), 42);
 	cr_assert_eq(c.physical, 4);
 	cb_validator_free(v);
@@ -472,7 +472,7 @@ alone(cb_validator *v, const char *text, size_t n, cb_validate_counts *c)
 {
 	const char *p = text, *end = text + n;
 
-	memset(c, 0, sizeof(*c));
+	*c = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (p < end) {
@@ -532,7 +532,7 @@ Test(validate, windows_of_lines_judge_as_lines_alone)
 		for (padded = 0; padded < 2; padded++) {
 			memcpy(pad, tricky, cut);
 			memset(pad + cut, padded ? '[' : ' ', CB_VALIDATE_PADDING);
-			memset(&blk, 0, sizeof(blk));
+			blk = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 			cr_assert_eq(cb_validator_block(v, pad, cut, padded ? CB_LINE_PADDED : 0, &blk, NULL, NULL), CB_OK);
 			alone(v, pad, cut, &one);
 			cr_assert_eq(blk.physical, one.physical, "cut %zu", cut);
@@ -541,7 +541,7 @@ Test(validate, windows_of_lines_judge_as_lines_alone)
 			cr_assert(memcmp(blk.by_why, one.by_why, sizeof(one.by_why)) == 0, "cut %zu", cut);
 		}
 	}
-	memset(&blk, 0, sizeof(blk));
+	blk = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	cb_validator_block(v, tricky, sizeof(tricky) - 1, 0, &blk, NULL, NULL);
 	cr_assert_eq(blk.valid, 5, "valid lines: %llu", (unsigned long long)blk.valid);
 	free(pad);
@@ -586,7 +586,7 @@ frame_and_check(cb_validator *v, const char *text, size_t n, size_t block, size_
 	uint64_t base = 0;
 	int got;
 
-	memset(out, 0, sizeof(*out));
+	*out = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	memset(s, 0, sizeof(*s));
 	cb_lines_init(&lc, block, max, CB_VALIDATE_PADDING);
 	while ((got = cb_lines_next(&lc, &b, feed_read, &f)) == 1) {
@@ -618,7 +618,7 @@ Test(lines, split_across_reads_of_every_size)
 	struct seen ws, fs;
 	size_t block, step, i;
 
-	memset(&whole, 0, sizeof(whole));
+	whole = (cb_validate_counts)CB_VALIDATE_COUNTS_INIT;
 	memset(&ws, 0, sizeof(ws));
 	cb_validator_block(v, stream, sizeof(stream) - 1, CB_BLOCK_FIRST, &whole, collect, &ws);
 	for (block = 1; block <= 80; block += (block < 12 ? 1 : 17)) {

@@ -9,7 +9,7 @@
 #include "helpers.h"
 
 static cb_codeset *cs;
-static cb_decision d;
+static cb_decision d = CB_DECISION_INIT;
 
 static void
 setup(void)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "market/market.h"
 #include "orders/orders.h"
 
 static cb_codeset *rr;
@@ -226,5 +227,20 @@ Test(sync, a_key_the_format_refuses)
 	items[0] = reason("Seller Cancel", "x", NULL, 0);
 	cr_assert_eq(cb_reason_sync_build(&next, rr, &rs, 2, why, sizeof(why)), CB_EPARSE);
 	cr_assert(strstr(why, "\"Seller Cancel\"") != NULL, "%s", why);
+	cr_assert_null(next);
+}
+
+Test(sync, a_key_available_in_no_status)
+{
+	cb_mkt_reason items[40];
+	cb_mkt_reasons rs = { items, 0, "", NULL };
+	cb_codeset *next = NULL;
+	char why[256];
+
+	rs.n = seed_list(items, 40, NULL);
+	items[rs.n++] = reason("seller_cancel_reason_nowhere_uk", "Nowhere", s0, 0);
+	cr_assert_eq(cb_reason_sync_build(&next, rr, &rs, 2, why, sizeof(why)), CB_EPARSE);
+	cr_assert(strstr(why, "\"seller_cancel_reason_nowhere_uk\" with an empty available_order_status_list") != NULL,
+	    "%s", why);
 	cr_assert_null(next);
 }

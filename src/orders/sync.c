@@ -1,0 +1,148 @@
+/*
+ * sync.c - the reverse-reason sync (sync.h): the marketplace's list in, the
+ * next version of the mirror out through the caller's gate.  The next
+ * version is built twice: first with the current version number, where
+ * equal bytes mean the list changed nothing and nothing is published; then
+ * with the next number, for the gate.  One sync at a time (a mutex), so
+ * each builds on the version before; the lock is taken after the shop's
+ * configuration is read and released on the one way out.
+ */
+#include "sync.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "err.h"
+#include "market.h"
+#include "orders.h"
+
+static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void
+cb_sync_result_clear(cb_sync_result *r)
+{
+	if (r == NULL)
+		return;
+	cb_report_free(r->report);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The client of the configured shop; NULL with out->outcome set. */
+static cb_mkt *
+sync_client(cb_sync_result *out, const cb_sync_opts *o)
+{
+	cb_mkt_config *cfg = NULL;
+	cb_mkt *m = NULL;
+
+	if (o->market_config == NULL) {
+		out->outcome = CB_SYNC_NO_CONFIG;
+		return NULL;
+	}
+	if (cb_mkt_config_load(&cfg, o->market_config, o->shop != NULL && o->shop[0] ? o->shop : NULL,
+	    o->market_env) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
+		out->outcome = CB_SYNC_BAD_CONFIG;
+		(void)snprintf(out->why, sizeof(out->why), "%s", cb_errmsg());
+	}
+	cb_mkt_config_free(cfg);
+	return m;
+}
+
+static void
+market_failure(cb_market_failure *f, const cb_mkt_error *err)
+{
+	(void)snprintf(f->code, sizeof(f->code), "%s", err->error_code);
+	f->kind = cb_mkt_kind_name(err->kind);
+	f->outcome = cb_mkt_outcome_name(err->outcome);
+	(void)snprintf(f->message, sizeof(f->message), "%s", err->message);
+	(void)snprintf(f->request_id, sizeof(f->request_id), "%s", err->request_id);
+	f->http_status = err->http_status;
+}
+
+/* Does @next hold exactly what @cur holds?  Compared as canonical JSON, as
+ * the sets are served. */
+static int
+same_set(const cb_codeset *next, const cb_codeset *cur)
+{
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	int same;
+
+	same = cb_codeset_to_json(&a, &alen, next) == CB_OK && cb_codeset_to_json(&b, &blen, cur) == CB_OK &&
+	    alen == blen && memcmp(a, b, alen) == 0;
+	cb_free(a);
+	cb_free(b);
+	return same;
+}
+
+/* The next version of @cur from @rs, through the gate; under the lock. */
+static int
+sync_publish(cb_sync_result *out, const cb_sync_opts *o, const cb_codeset *cur, const cb_mkt_reasons *rs)
+{
+	cb_codeset *next = NULL;
+	cb_publish_outcome pub;
+	int version = cb_codeset_version(cur), rc;
+
+	/* the same version number first: equal bytes mean nothing changed */
+	if (cb_reason_sync_build(&next, cur, rs, version, out->why, sizeof(out->why)) != CB_OK) {
+		out->outcome = CB_SYNC_UNMIRRORABLE;
+		return CB_OK;
+	}
+	if (same_set(next, cur)) {
+		cb_codeset_free(next);
+		out->outcome = CB_SYNC_DONE;
+		out->version = version;
+		return CB_OK;
+	}
+	cb_codeset_free(next);
+	next = NULL;
+	if (cb_reason_sync_build(&next, cur, rs, version + 1, out->why, sizeof(out->why)) != CB_OK)
+		return cb__fail(CB_ERROR, "%s", out->why);
+	rc = o->publish(o->arg, next, &pub, &out->report, &out->previous_version);
+	cb_codeset_free(next);
+	if (rc != CB_OK)
+		return rc;
+	out->version = version + 1;
+	out->published = 1;
+	out->outcome = pub == CB_PUBLISH_REFUSED ? CB_SYNC_REFUSED : pub == CB_PUBLISH_STALE ? CB_SYNC_STALE
+	    : CB_SYNC_DONE;
+	out->changed = pub == CB_PUBLISH_CREATED;
+	return CB_OK;
+}
+
+int
+cb_reasons_sync(cb_sync_result *out, const cb_sync_opts *o)
+{
+	cb_mkt_reasons *rs = NULL;
+	cb_codeset *cur = NULL;
+	cb_mkt_error err;
+	cb_mkt *m;
+	int rc = CB_OK;
+
+	memset(out, 0, sizeof(*out));
+	if ((m = sync_client(out, o)) == NULL)
+		return CB_OK;
+	pthread_mutex_lock(&sync_mu);
+	if (cb_mkt_reverse_reasons(&rs, m, 0, 0, &err) != CB_OK) {
+		out->outcome = CB_SYNC_MARKET_FAILED;
+		market_failure(&out->market, &err);
+		goto out;
+	}
+	out->nreasons = rs->n;
+	(void)snprintf(out->request_id, sizeof(out->request_id), "%s", rs->request_id ? rs->request_id : "");
+	/* the set served now: a sync that finished while this one waited for
+	 * the lock is built upon, not overwritten */
+	if ((cur = o->current(o->arg, CB_REASON_SET)) == NULL) {
+		out->outcome = CB_SYNC_NOT_SERVED;
+		goto out;
+	}
+	rc = sync_publish(out, o, cur, rs);
+out:
+	pthread_mutex_unlock(&sync_mu);
+	cb_codeset_free(cur);
+	cb_mkt_reasons_free(rs);
+	cb_mkt_free(m);
+	return rc;
+}
