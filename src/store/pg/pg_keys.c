@@ -14,8 +14,8 @@ static const char *const sql[K_COUNT] = {
 	[K_ADD] = "INSERT INTO api_keys (name, key_id, hash, created_at) VALUES ($1, $2, $3, " NOW_SQL ")",
 	[K_REVOKE] = "UPDATE api_keys SET revoked_at = " NOW_SQL " WHERE name = $1 AND revoked_at IS NULL",
 	[K_FIND] = "SELECT name, hash FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL",
-	[K_EACH] = "SELECT name, key_id, created_at, revoked_at FROM api_keys"
-	    " ORDER BY created_at COLLATE \"C\", name COLLATE \"C\"",
+	[K_EACH] = ("SELECT name, key_id, created_at, revoked_at FROM api_keys"
+	    " ORDER BY created_at COLLATE \"C\", name COLLATE \"C\""),
 };
 
 struct key {

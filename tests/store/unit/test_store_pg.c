@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "helpers.h"
 #include "orders/order_rules.h"
 #include "store/pg/pg_int.h"
 #include "store/store.h"
@@ -691,4 +692,39 @@ Test(pg, imports_of_one_new_order_race_safely)
 		cb_store_close(x[i].store);
 	cr_assert_eq(tb_int("SELECT count(*) FROM orders"), 20);
 	cr_assert_eq(tb_int("SELECT count(*) FROM order_items"), 20);
+}
+
+Test(pg, nothing_leaks)
+{
+	cb_rec recs[2] = { ev("l1", "2026-02-06T09:30:00Z", FEB_2026), ev("l1", "2026-02-06T09:30:00Z", FEB_2026) };
+	cb_rec_status status[2];
+	cb_order_rec *rec;
+	cb_store_setver v;
+	char sql[200], ids[64] = "";
+	cb_rec_filter f;
+	cb_store *other;
+
+	cr_assert_eq(cb_store_open(&other, db, 2), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_set_put(other, "s", 1, "{}", 2, "api", "t"), CB_OK);
+	cr_assert_eq(cb_store_set_latest(other, "s", &v), CB_OK);
+	cb_store_setver_clear(&v);
+	cr_assert_eq(cb_store_rec_insert(other, CB_REC_EVENT, recs, 2, "r", status, &(size_t){ 0 }), CB_OK);
+	cr_assert_eq(cb_store_rec_insert(other, CB_REC_EVENT, recs, 2, "r", status, &(size_t){ 0 }), CB_OK);
+	memset(&f, 0, sizeof(f));
+	f.limit = 5;
+	cr_assert_eq(cb_store_rec_list(other, CB_REC_EVENT, &f, collect_ids, ids), CB_OK);
+	order_with_refund("576461413038789999");
+	cr_assert_eq(cb_store_order_get(other, "576461413038789999", 0, &rec), CB_OK);
+	cb_order_rec_free(rec);
+	/* connections lost and made again */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'"
+	    " AND pid <> pg_backend_pid()", tb_pg_dbname());
+	cr_assert_eq(tb_exec(sql), 0, "%s", tb_error());
+	sleep_ms(100);
+	cr_assert_eq(cb_store_set_latest(other, "s", &v), CB_OK, "%s", cb_errmsg());
+	cb_store_setver_clear(&v);
+	cb_store_close(other);
+	cb_store_close(st);
+	st = NULL;
+	no_leaks();
 }
