@@ -88,6 +88,8 @@ class PgCluster:
             con.close()
 
     def close(self):
+        if not self.made and self.server is None:
+            return
         try:
             con = self.connect()
             for name in self.made:
