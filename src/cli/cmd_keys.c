@@ -101,8 +101,10 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		else {
 			printf("%s\n", secret);
 			fflush(stdout);
+			char shown[512];
+			cb_store_db_shown(shown, sizeof(shown), db);	/* never a URL's password */
 			fprintf(stderr, "codebook: key \"%s\" added to %s; it is shown only this once.\n"
-			    "Use it as: Authorization: Bearer %.8s...\n", name, db, secret);
+			    "Use it as: Authorization: Bearer %.8s...\n", name, shown, secret);
 			memset(secret, 0, sizeof(secret));
 		}
 	} else if (strcmp(verb, "revoke") == 0) {

@@ -98,11 +98,13 @@ run(cb_worker *w, const struct cli_config *cfg)
 {
 	cb_worker_stats st;
 	cb_log_line l;
+	char shown[512];
 
 	cb_log_begin(&l, CB_LOG_INFO, "worker started");
 	cb_jw_kstr(&l.w, "component", "worker");
 	cb_jw_kstr(&l.w, "worker", cb_worker_owner(w));
-	cb_jw_kstr(&l.w, "db", cfg->db);
+	cb_store_db_shown(shown, sizeof(shown), cfg->db);	/* never a URL's password */
+	cb_jw_kstr(&l.w, "db", shown);
 	cb_jw_kint(&l.w, "interval_ms", cfg->worker_interval_ms);
 	cb_jw_kint(&l.w, "pid", (long long)getpid());
 	cb_log_end(&l);

@@ -93,6 +93,13 @@ Test(target, passwords_are_masked)
 	cr_assert_eq(store__target_parse(&t, "postgres://db/codebook?user=cb&password=s3cret&sslmode=require"),
 	    CB_OK);
 	cr_assert_str_eq(t.shown, "postgres://db/codebook?user=cb&password=***&sslmode=require");
+	{
+		char shown[128];
+		cb_store_db_shown(shown, sizeof(shown), "postgresql://cb:s3cret@db:5432/codebook?sslmode=require");
+		cr_assert_str_eq(shown, "postgresql://cb:***@db:5432/codebook?sslmode=require");
+		cb_store_db_shown(shown, sizeof(shown), "var/codebook.db");
+		cr_assert_str_eq(shown, "var/codebook.db");
+	}
 	cr_assert_eq(store__target_parse(&t, "mysql://root:s3cret@db/x"), CB_EINVAL);
 	cr_assert(strstr(cb_errmsg(), "s3cret") == NULL, "%s", cb_errmsg());
 	cr_assert(strstr(cb_errmsg(), "mysql://root:***@db/x") != NULL, "%s", cb_errmsg());
