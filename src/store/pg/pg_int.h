@@ -35,6 +35,10 @@
 #define PG_LOCK_PARTITION 2
 #define PG_LOCK_SEQ0      10     /* + the record kind: writers share it, a listing takes it alone */
 #define PG_LOCK_ORDERS    20     /* the same for orders */
+#define PG_LOCK_NEW_SET   30     /* a publish that adds a set: the count of sets */
+/* First keys of locks whose second is a hash (hashtext()) of a name. */
+#define PG_LOCK_NS_SET    0x6363 /* a set's name: its publishes one at a time */
+#define PG_LOCK_NS_IDEM   0x6364 /* an idempotency key: its requests one at a time */
 
 struct pg_slot {
 	const char *sql;            /* the key: the address of a module's SQL text */
@@ -57,6 +61,10 @@ struct pg_conn {
 struct pg_store {
 	struct pg_conn *conns;
 	size_t          nconns;
+	/* the follower's connection (cb_store_set_watch): LISTENs for the
+	 * notification every publish sends; opened on first use */
+	struct pg_conn  watch;
+	int64_t         watch_serial;
 	char           *url;        /* as given to cb_store_open() */
 	char            shown[512]; /* for messages, password masked */
 	pthread_mutex_t known_mu;
@@ -178,6 +186,8 @@ int pg__migrate(struct pg_conn *c, int *schema);
 int pg__set_get(void *be, const char *name, int version, int latest, cb_store_setver *out);
 int pg__set_put(void *be, const char *name, int version, const char *body, size_t len,
     const char *etag, const char *source, const char *by);
+int pg__set_publish(void *be, const cb_store_setpub *p, const char *etag, cb_store_setpub_status *status);
+int pg__set_watch(void *be, int64_t *serial, unsigned timeout_ms);
 int pg__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 int pg__set_each_latest(void *be, cb_store_setver_fn fn, void *arg);
 
@@ -201,6 +211,9 @@ int pg__order_get(void *be, const char *order_id, int64_t seq, cb_order_rec *rec
 int pg__order_list(void *be, const cb_ord_filter *f, cb_ord_fn fn, void *arg);
 int pg__refund_create(void *be, const struct store_refund *r, cb_refund_put_status *status,
     int64_t *payment_id);
+int pg__refund_by_key(void *be, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32]);
+int pg__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 int pg__pay_claim(void *be, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
     int64_t *payment_id, int64_t *order_seq);
 int pg__pay_sending(void *be, int64_t payment_id, const char *owner, const char *reason_key,

@@ -27,7 +27,8 @@ enum {
 	SO_ITEM_INSERT, SO_ITEMS_OF, SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF,
 	SO_ROW_INSERT, SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS,
 	SO_PAY_COMPLETE, SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META,
-	SO_ACTIVE_REFUND, SO_PAY_ROWS, SO_LOCK, SO_LOCK_SHARED,
+	SO_ACTIVE_REFUND, SO_PAY_ROWS, SO_LOCK, SO_LOCK_SHARED, SO_PAY_EXTEND, SO_IDEM_LOCK, SO_IDEM_FIND,
+	SO_IDEM_SET, SO_IDEM_GET,
 	SO_COUNT
 };
 
@@ -112,6 +113,14 @@ static const char *const sql[SO_COUNT] = {
 	[SO_PAY_ROWS] = "SELECT row, kind, item_line, amount FROM refund_rows WHERE payment_id = $1 ORDER BY row",
 	[SO_LOCK] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
 	[SO_LOCK_SHARED] = "SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)",
+	/* a heartbeat never shortens a lease */
+	[SO_PAY_EXTEND] = "UPDATE order_payments SET lease_expires_ms = GREATEST(lease_expires_ms, $3)"
+	    " WHERE id = $1 AND lease_owner = $2",
+	/* requests with one idempotency key, one at a time: the second finds the first's refund */
+	[SO_IDEM_LOCK] = "SELECT pg_advisory_xact_lock($1::int4, hashtext($2))",
+	[SO_IDEM_FIND] = "SELECT id, request_fp FROM order_payments WHERE idempotency_key = $1",
+	[SO_IDEM_SET] = "UPDATE order_payments SET idempotency_key = $2, request_fp = $3 WHERE id = $1",
+	[SO_IDEM_GET] = "SELECT id, order_seq, request_fp FROM order_payments WHERE idempotency_key = $1",
 };
 
 /* ---- reading ---------------------------------------------------------- */
@@ -683,11 +692,35 @@ refund_tx(struct pg_conn *c, void *arg)
 	int64_t pid;
 	int rc, stale;
 
-	/* the order locked: two requests for one order are judged one after the other */
+	/* the key first (the one lock every request with it takes first),
+	 * then the order: two requests for one order are judged one after the
+	 * other */
+	if (r->idem_key != NULL) {
+		pg__p_i64(&p, PG_LOCK_NS_IDEM);
+		pg__p_text(&p, r->idem_key);
+		if ((rc = pg__run(c, sql[SO_IDEM_LOCK], &p, "store refund", NULL)) != CB_OK)
+			return rc;
+	}
 	if ((rc = find_order(c, NULL, r->seq, 1, &res)) != CB_OK)
 		return rc;
 	stale = !pg__bytea_eq(res, 0, 15, r->money_fp);
 	PQclear(res);
+	if (r->idem_key != NULL) {
+		/* a replay must find its refund even when that is what keeps
+		 * the order busy, or has changed its money */
+		memset(&p, 0, sizeof(p));
+		pg__p_text(&p, r->idem_key);
+		if ((rc = pg__exec(c, sql[SO_IDEM_FIND], &p, "read refunds", &res)) != CB_OK)
+			return rc;
+		if (PQntuples(res) > 0) {
+			*x->payment_id = pg__i64(res, 0, 0);
+			*x->status = pg__bytea_eq(res, 0, 1, r->idem_fp) ? CB_REFUND_REPLAYED : CB_REFUND_KEY_REUSED;
+			PQclear(res);
+			return PG_ROLLBACK;
+		}
+		PQclear(res);
+		memset(&p, 0, sizeof(p));
+	}
 	if (stale) {
 		*x->status = CB_REFUND_STALE;	/* the compare-and-swap on the order's money */
 		return PG_ROLLBACK;
@@ -720,9 +753,50 @@ refund_tx(struct pg_conn *c, void *arg)
 	PQclear(res);
 	if ((rc = insert_refund_rows(c, pid, r)) != CB_OK)
 		return rc;
+	if (r->idem_key != NULL) {
+		memset(&p, 0, sizeof(p));
+		pg__p_i64(&p, pid);
+		pg__p_text(&p, r->idem_key);
+		pg__p_bytea(&p, r->idem_fp, 32);
+		if ((rc = pg__run(c, sql[SO_IDEM_SET], &p, "store refund", NULL)) != CB_OK)
+			return rc;
+	}
 	*x->payment_id = pid;
 	*x->status = CB_REFUND_CREATED;
 	return CB_OK;
+}
+
+struct by_key { const char *key; int64_t *payment_id, *order_seq; unsigned char *fp; };
+
+static int
+by_key_tx(struct pg_conn *c, void *arg)
+{
+	struct by_key *k = arg;
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int rc;
+
+	pg__p_text(&p, k->key);
+	if ((rc = pg__exec(c, sql[SO_IDEM_GET], &p, "read refunds", &r)) != CB_OK)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = CB_ENOTFOUND;
+	else {
+		*k->payment_id = pg__i64(r, 0, 0);
+		*k->order_seq = pg__i64(r, 0, 1);
+		if (!pg__bytea(r, 0, 2, k->fp, 32))
+			memset(k->fp, 0, 32);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+pg__refund_by_key(void *be, const char *key, int64_t *payment_id, int64_t *order_seq, unsigned char fp[32])
+{
+	struct by_key k = { key, payment_id, order_seq, fp };
+
+	return pg__read(be, "read refunds", PG_READ_PLAIN, by_key_tx, &k);
 }
 
 int
@@ -834,6 +908,26 @@ pg__pay_sending(void *be, int64_t payment_id, const char *owner, const char *rea
 		.defaulted = defaulted, .lease_until_ms = lease_until_ms };
 
 	return pg__write(be, "record the cancel", sending_tx, &x);
+}
+
+static int
+extend_tx(struct pg_conn *c, void *arg)
+{
+	struct pay *x = arg;
+	struct pg_params p = { 0 };
+
+	pg__p_i64(&p, x->id);
+	pg__p_text(&p, x->owner);
+	pg__p_i64(&p, x->lease_until_ms);
+	return guarded(c, SO_PAY_EXTEND, &p, "extend the lease");
+}
+
+int
+pg__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms)
+{
+	struct pay x = { .id = payment_id, .owner = owner, .lease_until_ms = lease_until_ms };
+
+	return pg__write(be, "extend the lease", extend_tx, &x);
 }
 
 static int

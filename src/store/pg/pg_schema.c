@@ -68,6 +68,12 @@ static const struct {
 	"  FOR EACH ROW EXECUTE FUNCTION cb_refuse('published versions are kept forever');"
 	"CREATE TRIGGER code_set_versions_no_truncate BEFORE TRUNCATE ON code_set_versions"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cb_refuse('published versions are kept forever');"
+	/* every instance follows the versions: a publish notifies the
+	 * listeners (cb_store_set_watch) when it commits, whoever wrote it */
+	"CREATE FUNCTION cb_notify_sets() RETURNS trigger LANGUAGE plpgsql AS $$"
+	"  BEGIN PERFORM pg_notify('codebook_sets', ''); RETURN NULL; END $$;"
+	"CREATE TRIGGER code_set_versions_notify AFTER INSERT ON code_set_versions"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cb_notify_sets();"
 	"CREATE TABLE api_keys ("
 	"  name       text NOT NULL,"
 	"  key_id     text NOT NULL UNIQUE,"
@@ -243,6 +249,14 @@ static const struct {
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cb_refuse('refunds are kept');"
 	"CREATE TRIGGER refund_rows_no_truncate BEFORE TRUNCATE ON refund_rows"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cb_refuse('refund rows are kept');" } },
+	{ 3, {
+	/* a cancellation request's Idempotency-Key and the fingerprint of the
+	 * request, written in the transaction that records its refund: a retry
+	 * after an unknown outcome finds it (unique across orders) */
+	"ALTER TABLE order_payments ADD COLUMN idempotency_key text;"
+	"ALTER TABLE order_payments ADD COLUMN request_fp bytea;"
+	"CREATE UNIQUE INDEX order_payments_idempotency ON order_payments(idempotency_key)"
+	"  WHERE idempotency_key IS NOT NULL;" } },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");

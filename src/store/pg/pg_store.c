@@ -25,6 +25,8 @@ pg_close(void *be)
 		pg__conn_close(&st->conns[i]);
 		pthread_mutex_destroy(&st->conns[i].mu);
 	}
+	pg__conn_close(&st->watch);
+	pthread_mutex_destroy(&st->watch.mu);
 	pthread_mutex_destroy(&st->known_mu);
 	free(st->conns);
 	free(st->url);
@@ -54,6 +56,8 @@ pg_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	for (i = 0; st->url[i] != '\0' && st->url[i] != ':'; i++)
 		st->url[i] = (char)tolower((unsigned char)st->url[i]);
 	pthread_mutex_init(&st->known_mu, NULL);
+	pthread_mutex_init(&st->watch.mu, NULL);
+	st->watch.st = st;
 	/* as many connections as SQLite's writer and readers: one per thread
 	 * that may use the store at a time */
 	for (i = 0; i <= nreaders; i++) {
@@ -83,6 +87,8 @@ const struct cb_store_ops store__pg_ops = {
 	.close = pg_close,
 	.set_get = pg__set_get,
 	.set_put = pg__set_put,
+	.set_publish = pg__set_publish,
+	.set_watch = pg__set_watch,
 	.set_versions = pg__set_versions,
 	.set_each_latest = pg__set_each_latest,
 	.key_add = pg__key_add,
@@ -97,8 +103,10 @@ const struct cb_store_ops store__pg_ops = {
 	.order_get = pg__order_get,
 	.order_list = pg__order_list,
 	.refund_create = pg__refund_create,
+	.refund_by_key = pg__refund_by_key,
 	.pay_claim = pg__pay_claim,
 	.pay_sending = pg__pay_sending,
+	.pay_extend = pg__pay_extend,
 	.pay_later = pg__pay_later,
 	.pay_fail = pg__pay_fail,
 	.pay_complete = pg__pay_complete,

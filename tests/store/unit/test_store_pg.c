@@ -404,7 +404,7 @@ order_with_refund(const char *oid)
 	cr_assert_eq(cb_store_order_get(st, oid, 0, &rec), CB_OK);
 	cb_store_order_money_fp(cb_order_rec_get(rec), fp);
 	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 1000, "GBP", NULL, &row, 1, NULL,
-	    &s, &pid), CB_OK, "%s", cb_errmsg());
+	    NULL, NULL, &s, &pid), CB_OK, "%s", cb_errmsg());
 	cb_order_rec_free(rec);
 	return pid;
 }

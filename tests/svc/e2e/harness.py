@@ -82,7 +82,8 @@ class PgCluster:
         con = self.connect(url)
         try:
             cur = con.cursor()
-            cur.execute(sql.replace("?", "%s"), tuple(args))
+            # SQLite's placeholders; a literal % stays one
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
             return [tuple(r) for r in cur.fetchall()]
         finally:
             con.close()
