@@ -35,6 +35,7 @@
 #include "helpers.h"
 #include "orders/order_rules.h"
 #include "store/pg/pg_int.h"
+#include "rfc3339.h"
 #include "store/store.h"
 
 static const char *db;
@@ -727,4 +728,112 @@ Test(pg, nothing_leaks)
 	cb_store_close(st);
 	st = NULL;
 	no_leaks();
+}
+
+struct keyed {
+	cb_store            *store;
+	int64_t              seq, pid;
+	unsigned char        money[32], fp[32];
+	cb_refund_put_status s;
+	int                  rc;
+};
+
+static void *
+refund_with_key(void *arg)
+{
+	struct keyed *k = arg;
+	cb_refund_row row = { 1, "SKU", CB_ROW_ITEM_COST, 1, 1000, CB_PAY_PENDING };
+
+	k->rc = cb_store_refund_create(k->store, k->seq, k->money, 1000, "GBP", NULL, &row, 1, NULL, "key-7f3a",
+	    k->fp, &k->s, &k->pid);
+	return NULL;
+}
+
+Test(pg, requests_racing_with_one_idempotency_key_make_one_refund)
+{
+	static struct keyed k[4];
+	cb_ord_put_status ps;
+	cb_order_rec *rec;
+	pthread_t t[4];
+	char why[128];
+	int i, created = 0, replayed = 0;
+
+	items[0] = (cb_ord_item){ 1, "SKU", NULL, NULL, 1, 1000, 1000, 0, NULL };
+	memset(&in, 0, sizeof(in));
+	in.order_id = "576461413038787777";
+	in.marketplace = "tiktok";
+	in.shop = "uk-legacy";
+	in.status = CB_ORD_READY;
+	in.currency = "GBP";
+	in.items = items;
+	in.nitems = 1;
+	cr_assert_eq(cb_store_order_put(st, &in, NULL, NULL, NULL, &ps, why, sizeof(why)), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_order_get(st, in.order_id, 0, &rec), CB_OK);
+	for (i = 0; i < 4; i++) {
+		memset(&k[i], 0, sizeof(k[i]));
+		k[i].seq = cb_order_rec_get(rec)->seq;
+		cb_store_order_money_fp(cb_order_rec_get(rec), k[i].money);
+		cb_store_fingerprint(k[i].fp, "the same request", 16);
+		cr_assert_eq(cb_store_open(&k[i].store, db, 0), CB_OK, "%s", cb_errmsg());
+	}
+	cb_order_rec_free(rec);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, refund_with_key, &k[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(k[i].rc, CB_OK, "%d", k[i].rc);
+		created += k[i].s == CB_REFUND_CREATED;
+		replayed += k[i].s == CB_REFUND_REPLAYED;
+		cr_assert_eq(k[i].pid, k[0].pid, "every request answered with the one refund");
+		cb_store_close(k[i].store);
+	}
+	cr_assert_eq(created, 1);
+	cr_assert_eq(replayed, 3, "the others replay it (not busy: the key is judged first)");
+	cr_assert_eq(tb_int("SELECT count(*) FROM order_payments WHERE type = 'Refund'"), 1);
+}
+
+Test(pg, the_follower_hears_publishes_and_comes_back_after_a_lost_connection)
+{
+	cb_store_setpub p;
+	cb_store_setpub_status s;
+	char sql[200];
+	int64_t serial = -1, before;
+	int rc, i;
+
+	memset(&p, 0, sizeof(p));
+	p.name = "s";
+	p.body = "{}";
+	p.len = 2;
+	p.source = "api";
+	cr_assert_eq(cb_store_set_watch(st, &serial, 0), CB_OK, "%s", cb_errmsg());
+	before = serial;
+	/* the listening connection is cut: the next wait says so or sees through it */
+	snprintf(sql, sizeof(sql), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	    " WHERE datname = '%s' AND pid <> pg_backend_pid()", tb_pg_dbname());
+	cr_assert_geq(tb_int(sql), 2, "the pool's connection and the follower's");
+	p.version = 1;
+	cr_assert_eq(tb_exec("SELECT pg_sleep(0.1)"), 0);
+	cr_assert_eq(cb_store_set_publish(st, &p, &s), CB_OK, "%s", cb_errmsg());
+	/* within two waits the change is seen (the first may report the loss) */
+	for (i = 0; i < 2 && serial == before; i++) {
+		rc = cb_store_set_watch(st, &serial, 2000);
+		cr_assert(rc == CB_OK || rc == CB_EUNAVAIL, "%d", rc);
+	}
+	cr_assert_neq(serial, before, "the publish made while the follower was cut off is seen");
+	before = serial;
+	/* and it listens again: a publish from another handle ends a long wait early */
+	{
+		cb_store *other;
+		uint64_t t0;
+		cr_assert_eq(cb_store_open(&other, db, 0), CB_OK, "%s", cb_errmsg());
+		p.version = 2;
+		p.body = "{\"v\":2}";
+		p.len = strlen(p.body);
+		cr_assert_eq(cb_store_set_publish(other, &p, &s), CB_OK, "%s", cb_errmsg());
+		t0 = cb_time_mono_ns();
+		cr_assert_eq(cb_store_set_watch(st, &serial, 10000), CB_OK, "%s", cb_errmsg());
+		cr_assert_neq(serial, before);
+		cr_assert_lt(cb_time_mono_ns() - t0, 2000000000u);
+		cb_store_close(other);
+	}
 }
