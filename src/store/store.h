@@ -50,7 +50,8 @@ typedef struct cb_store cb_store;
  * @return CB_OK; CB_EINVAL for a @p db that names no supported database
  *         (cb_errmsg() quotes it, any password masked) or a schema newer
  *         than this build; CB_EIO when the file cannot be opened or is not a
- *         codebook database; CB_EUNAVAIL when it stays locked.
+ *         codebook database; CB_EUNAVAIL when it stays locked, or when the
+ *         PostgreSQL server cannot be reached or has no such database.
  */
 int cb_store_open(cb_store **out, const char *db, unsigned nreaders);
 /** NULL is a no-op. */
