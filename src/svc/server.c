@@ -1054,7 +1054,9 @@ cb_svc_run(const cb_svc_opts *opts)
 		cb_log_line l;
 		cb_log_begin(&l, CB_LOG_INFO, "ready");
 		cb_jw_kstr(&l.w, "url", s.url);
-		cb_jw_kstr(&l.w, "db", opts->db_path);
+		char shown[512];
+		cb_store_db_shown(shown, sizeof(shown), opts->db_path);	/* never a URL's password */
+		cb_jw_kstr(&l.w, "db", shown);
 		cb_jw_kstr(&l.w, "catalogs", opts->catalogs ? opts->catalogs : "");
 		cb_jw_kint(&l.w, "threads", threads);
 		cb_jw_kint(&l.w, "pid", getpid());
