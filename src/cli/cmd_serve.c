@@ -95,6 +95,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;
 	o.market_shop = cfg.market_shop;
+	o.sync_interval_ms = cfg.sync_interval_ms;
 	o.max_connections = cfg.max_connections;
 	o.max_per_client = cfg.max_per_client == 0 ? UINT_MAX : cfg.max_per_client;
 	o.header_timeout_ms = cfg.header_timeout_ms;

@@ -368,20 +368,6 @@ h_error_explain(struct svc_req *r)
 
 /* ---- publishing and history ------------------------------------------- */
 
-static int
-valid_set_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_' || s[i] == '.'))
-			return 0;
-	return 1;
-}
-
 static void
 findings(cb_jw *w, const char *key, const cb_report *rep, int breaking)
 {
@@ -492,8 +478,9 @@ h_set_put(struct svc_req *r)
 	const char *np = svc_match_get(&r->m, "set", &nlen);
 
 	memset(&pub, 0, sizeof(pub));
-	if (!valid_set_name(np, nlen)) {
-		svc_problem(r, P_INVALID_REQUEST, "set names are 1 to 64 of a-z 0-9 - _ .");
+	if (!cb_set_name_check(np, nlen, NULL)) {
+		svc_problem(r, P_INVALID_REQUEST, "a set name is 1 to 63 of a-z 0-9 - (not starting with -), "
+		    "optionally followed by @ and a market code of two letters A-Z: tiktok-reverse-reason@GB");
 		return;
 	}
 	memcpy(name, np, nlen);
@@ -524,7 +511,7 @@ h_set_put(struct svc_req *r)
 		goto out;
 	}
 	v = cb_codeset_version(cs);
-	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, &pub)) != CB_OK) {
+	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, SVC_PUB_GATE, &pub)) != CB_OK) {
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 		goto out;
 	}
@@ -551,6 +538,15 @@ version_row(void *arg, const cb_store_setver *v)
 	cb_jw_kstr(vc->w, "published_at", v->published_at);
 	cb_jw_kstr(vc->w, "source", v->source);
 	cb_jw_kstr(vc->w, "published_by", v->published_by);
+	/* the changes from the version before, as the gate listed them (kept
+	 * since schema 4; earlier versions have none) */
+	cb_jw_key(vc->w, "changes");
+	if (v->changes != NULL)
+		cb_jw_raw(vc->w, v->changes, strlen(v->changes));
+	else {
+		cb_jw_arr_begin(vc->w);
+		cb_jw_arr_end(vc->w);
+	}
 	(void)cb_path_segment(seg, sizeof(seg), v->name, strlen(v->name));
 	(void)snprintf(href, sizeof(href), "/v1/code-sets/%s/versions/%d", seg, v->version);
 	cb_jw_kstr(vc->w, "href", href);

@@ -1023,6 +1023,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		fatal("cannot start the cancellation worker");
 		goto out;
 	}
+	if (svc_sync_start(&s) != CB_OK) {
+		fatal("cannot start the scheduled syncs");
+		goto out;
+	}
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.listen_fd = fd;
 	dopts.max_connections = maxconn;
@@ -1065,6 +1069,7 @@ cb_svc_run(const cb_svc_opts *opts)
 		if (s.worker != NULL)
 			cb_jw_kstr(&l.w, "worker", cb_worker_owner(s.worker));
 		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL);
+		cb_jw_kint(&l.w, "sync_interval_ms", s.sync_running ? opts->sync_interval_ms : 0);
 		cb_jw_kint(&l.w, "max_connections", dopts.max_connections);
 		cb_jw_kint(&l.w, "max_connections_per_client", dopts.max_per_client);
 		cb_jw_kint(&l.w, "header_timeout_ms", dopts.header_timeout_ms);
@@ -1104,6 +1109,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	d = NULL;
 	svc_door_free(s.door);
 	s.door = NULL;
+	svc_sync_stop(&s);
 	worker_stop(&s);
 	rc = 0;
 	cb_log_flush();
@@ -1113,6 +1119,7 @@ out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	svc_door_free(s.door);
+	svc_sync_stop(&s);
 	worker_stop(&s);
 	if (fd >= 0)
 		close(fd);
@@ -1122,5 +1129,7 @@ out:
 	svc_metrics_free(s.metrics);
 	pthread_mutex_destroy(&s.snap_mu);
 	pthread_mutex_destroy(&s.publish_mu);
+	if (s.sync_started_ms != 0)
+		pthread_mutex_destroy(&s.sync_mu);
 	return rc;
 }

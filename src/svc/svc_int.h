@@ -24,6 +24,7 @@
 #include "route.h"
 #include "svc.h"
 #include "svc_limits.h"
+#include "sync.h"
 
 struct svc;
 
@@ -88,11 +89,16 @@ void svc_pub_clear(struct svc_pub *p);
  * within a second (the follower).  Returns CB_OK with @out, or a storage
  * error (CB_EUNKNOWN: the commit failed, the version may be stored).
  */
+enum svc_pub_mode {
+	SVC_PUB_GATE = 0,   /* the refusing gate: PUT, catalog files (the sets codebook owns) */
+	SVC_PUB_FOLLOW,     /* a mirror's sync: breaking changes are recorded, not refused */
+	SVC_PUB_DRY_RUN     /* the gate's verdict and findings, nothing stored (compatibility) */
+};
 int svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *by,
-    struct svc_pub *out);
+    enum svc_pub_mode mode, struct svc_pub *out);
 
-/* The same, with the outcomes the marketplace sync knows: PUB_SKIPS and
- * PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
+/* The marketplace sync's publish (SVC_PUB_FOLLOW), with the outcomes the
+ * sync knows: PUB_SKIPS and PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
 int svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
     enum svc_publish_outcome *outcome, cb_report **report, int *old_version);
 
@@ -110,14 +116,46 @@ int svc_registry_follow(struct svc *s);
 void svc_registry_kick(struct svc *s);
 void svc_registry_free(struct svc *s);
 
+
+/* ---- the markets' reverse-reason mirrors (mirrors.c) ------------------ */
+
+#define SVC_MAX_MARKETS 64
+
+/* What the syncs of one market did (this instance's, on demand or scheduled). */
+struct svc_market {
+	char          market[3];
+	int64_t       last_ok_ms;       /* Unix ms of the last good sync; 0: none yet */
+	int64_t       last_fail_ms;     /* of the last failed one; 0: none */
+	unsigned      fails_since_ok;
+	unsigned long failures, changed, unchanged;   /* since start */
+	int           version;          /* the mirror's version after the last good sync */
+	char          last_error[256];
+};
+
+/* Sync the reverse reasons with shop @shop's credentials (""/NULL: the
+ * file's top), published in follow mode by @by; the market's state noted.
+ * As cb_reasons_sync(). */
+int svc_sync_run(struct svc *s, const char *shop, const char *by, cb_sync_result *res);
+/* Start the scheduled syncs (opts.sync_interval_ms; none when 0 or without
+ * a marketplace configuration), and stop them. */
+int svc_sync_start(struct svc *s);
+void svc_sync_stop(struct svc *s);
+/* A copy of every market's state (at most SVC_MAX_MARKETS). */
+void svc_sync_markets(struct svc *s, struct svc_market *out, size_t *n);
+/* Is @mk's mirror stale: scheduled syncs have failed since its last good
+ * one, which is older than 3 intervals (or none since start)? */
+int svc_sync_stale(const struct svc *s, const struct svc_market *mk, int64_t now_ms);
+
 /* Readiness (GET /readyz): why the instance should not take traffic now
- * (n == 0: it is ready). */
+ * (n == 0: it is ready), and the state of each market's mirror. */
 #define SVC_READY_MAX_REASONS 12
 struct svc_readiness {
 	size_t n;
-	struct { const char *check; char detail[320]; } reasons[SVC_READY_MAX_REASONS];
+	struct { const char *check; char detail[512]; } reasons[SVC_READY_MAX_REASONS];
 	size_t  code_sets, bundled_sets;
 	int64_t db_serial, loaded_serial;
+	struct svc_market markets[SVC_MAX_MARKETS];
+	size_t  nmarkets;
 };
 void svc_registry_ready(struct svc *s, struct svc_readiness *out);
 
@@ -169,6 +207,14 @@ struct svc {
 	int              worker_running;
 	atomic_int       worker_stop;
 	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
+	/* the markets' mirrors (mirrors.c): scheduled syncs and each market's state */
+	pthread_t        sync_thread;
+	int              sync_running;
+	atomic_int       sync_stop;
+	pthread_mutex_t  sync_mu;        /* guards markets */
+	struct svc_market markets[SVC_MAX_MARKETS];
+	size_t           nmarkets;
+	int64_t          sync_started_ms;
 	/* the front door (door.c) and the HTTP layer it hands connections to */
 	struct svc_door *door;
 	void            *http;           /* server.c's daemon */
