@@ -116,10 +116,8 @@ h_schema(struct svc_req *r)
 		name = "outbound";
 		len = 8;
 	}
-	if ((set = svc_snap_find(svc_req_snap(r), name, len)) == NULL) {
-		svc_problem_unknown_set(r, name, len);
+	if ((set = svc_req_set_named(r, name, len)) == NULL)
 		return;
-	}
 	svc_req_header(r, "ETag", "%s", set->schema_etag);
 	svc_req_header(r, "Cache-Control", "no-cache");
 	if (svc_etag_match(r->if_none_match, set->schema_etag)) {

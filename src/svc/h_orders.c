@@ -27,7 +27,6 @@
 #include "items.h"
 #include "order_rules.h"
 #include "orders.h"
-#include "query.h"
 #include "sync.h"
 #include "utf8.h"
 #include "view.h"
@@ -406,21 +405,15 @@ list_row(void *arg, const cb_order *o)
 void
 h_orders_list(struct svc_req *r)
 {
-	static const struct svc_qparam spec[] = {
-		{ "status", SQ_STR, 0, 0, NULL }, { "shop", SQ_STR, 0, 0, NULL },
-		{ "marketplace_status", SQ_STR, 0, 0, NULL }, { "refund_status", SQ_STR, 0, 0, NULL },
-		SVC_Q_PAGE,
-	};
-	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR, Q_N };
-	struct svc_qval q[Q_N];
+	/* the route's table (route.c) */
+	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR };
+	const struct svc_qval *q = r->q;
 	cb_ord_filter f;
 	struct list_ctx lc;
 	cb_jw w;
 
 	memset(&f, 0, sizeof(f));
 	f.limit = CB_SVC_DEFAULT_PAGE;
-	if (svc_query(r, spec, Q_N, q, NULL, NULL, NULL) != 0)
-		return;
 	if ((f.status = q[Q_STATUS].s) != NULL && cb_ord_status_parse(f.status, strlen(f.status)) < 0) {
 		svc_bad_param(r, "status", "status=%.40s: one of Incomplete, Ready for Shipping, Shipped, "
 		    "Delivered, Cancelled", f.status);

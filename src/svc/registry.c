@@ -618,6 +618,7 @@ svc_registry_load(struct svc *s)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	atomic_init(&empty->refs, 1);
 	pthread_mutex_init(&s->ready_mu, NULL);	/* destroyed by svc_registry_free when snap is set */
+	pthread_mutex_init(&s->pin_mu, NULL);
 	s->snap = empty;
 	if ((rc = reserve(s)) != CB_OK)
 		return rc;
@@ -969,5 +970,115 @@ svc_registry_free(struct svc *s)
 	free(s->reserved);
 	s->reserved = NULL;
 	s->nreserved = 0;
+	for (i = 0; i < SVC_PIN_CACHE; i++) {
+		svc_set_put(s->pins[i]);
+		s->pins[i] = NULL;
+	}
 	pthread_mutex_destroy(&s->ready_mu);
+	pthread_mutex_destroy(&s->pin_mu);
+}
+
+/* ---- pinned versions ---------------------------------------------------------- */
+
+/* The cached version @version of @name (+1 reference), or NULL. */
+static struct svc_set *
+pin_find(struct svc *s, const char *name, int version)
+{
+	struct svc_set *set = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&s->pin_mu);
+	for (i = 0; i < SVC_PIN_CACHE && set == NULL; i++)
+		if (s->pins[i] != NULL && cb_codeset_version(s->pins[i]->cs) == version &&
+		    strcmp(cb_codeset_name(s->pins[i]->cs), name) == 0) {
+			set = s->pins[i];
+			atomic_fetch_add(&set->refs, 1);
+			s->pin_used[i] = ++s->pin_tick;
+		}
+	pthread_mutex_unlock(&s->pin_mu);
+	return set;
+}
+
+/* Keep @set (the cache takes a reference of its own) in place of the
+ * least recently used. */
+static void
+pin_keep(struct svc *s, struct svc_set *set)
+{
+	struct svc_set *old;
+	size_t i, lru = 0;
+
+	pthread_mutex_lock(&s->pin_mu);
+	for (i = 0; i < SVC_PIN_CACHE && s->pins[lru] != NULL; i++)
+		if (s->pins[i] == NULL || s->pin_used[i] < s->pin_used[lru])
+			lru = i;
+	old = s->pins[lru];
+	atomic_fetch_add(&set->refs, 1);
+	s->pins[lru] = set;
+	s->pin_used[lru] = ++s->pin_tick;
+	pthread_mutex_unlock(&s->pin_mu);
+	svc_set_put(old);
+}
+
+struct at_time {
+	int64_t at_us;
+	int     version, first;
+	char    first_at[32];
+};
+
+static int
+at_row(void *arg, const cb_store_setver *v)
+{
+	struct at_time *a = arg;
+	const char *why;
+	int64_t us;
+
+	if (a->first == 0) {
+		a->first = v->version;
+		(void)snprintf(a->first_at, sizeof(a->first_at), "%s", v->published_at);
+	}
+	if (!cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why) || us > a->at_us)
+		return 1;	/* oldest first: none after this one was in force then */
+	a->version = v->version;
+	return 0;
+}
+
+int
+svc_registry_version(struct svc *s, const char *name, int version, int64_t at_us, struct svc_set **out)
+{
+	cb_store_setver v;
+	cb_codeset *cs = NULL;
+	char origin[128], at[CB_TIME_MAX];
+	int rc;
+
+	*out = NULL;
+	if (version == 0) {
+		struct at_time a = { at_us, 0, 0, "" };
+		if ((rc = cb_store_set_versions(s->store, name, at_row, &a)) != CB_OK)
+			return rc;
+		if (a.version == 0) {
+			(void)cb_time_format(at, at_us, 6);
+			if (a.first == 0)
+				return cb__fail(CB_ENOTFOUND, "%s has no stored version", name);
+			return cb__fail(CB_ENOTFOUND, "no version of %s was in force at %s: version %d was "
+			    "published at %s", name, at, a.first, a.first_at);
+		}
+		version = a.version;
+	}
+	if ((*out = pin_find(s, name, version)) != NULL)
+		return CB_OK;
+	if ((rc = cb_store_set_get(s->store, name, version, &v)) != CB_OK) {
+		cb_store_setver latest;
+		if (rc == CB_ENOTFOUND && cb_store_set_latest(s->store, name, &latest) == CB_OK) {
+			rc = cb__fail(CB_ENOTFOUND, "version %d of %s was never published (the latest is %d)", version,
+			    name, latest.version);
+			cb_store_setver_clear(&latest);
+		}
+		return rc;
+	}
+	(void)snprintf(origin, sizeof(origin), "stored %s version %d", name, version);
+	if ((rc = cb_codeset_load_buffer(&cs, v.body, v.body_len, origin)) == CB_OK &&
+	    (rc = set_new(s, cs, v.body, v.body_len, out)) == CB_OK)
+		pin_keep(s, *out);
+	cb_store_setver_clear(&v);
+	return rc;
 }

@@ -45,7 +45,9 @@ typedef struct {
  */
 int cb_svc_run(const cb_svc_opts *opts);
 
-/* Print "METHOD PATTERN" for every route, one a line (for tests/docs). */
+/* Print "METHOD PATTERN" for every route, one a line, followed by
+ * " ?a&b&context.DIMENSION" for a route that takes query parameters (for
+ * tests/docs). */
 void cb_svc_print_routes(FILE *fp);
 
 #endif

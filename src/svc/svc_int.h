@@ -20,6 +20,7 @@
 #include "jsonw.h"
 #include "logger.h"
 #include "problem.h"
+#include "query.h"
 #include "rfc3339.h"
 #include "route.h"
 #include "svc.h"
@@ -28,6 +29,7 @@
 
 struct svc;
 
+#define SVC_PIN_CACHE 8	/* stored versions kept loaded for pinned requests */
 
 /* ---- the code-set registry (registry.c) ------------------------------- */
 
@@ -101,6 +103,16 @@ int svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const cha
  * sync knows: PUB_SKIPS and PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
 int svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
     enum svc_publish_outcome *outcome, cb_report **report, int *old_version);
+
+/*
+ * A stored version of set @name as a set to serve (a new reference, to
+ * svc_set_put()): version @version, or when @version is 0 the version in
+ * force at @at_us (microseconds since 1970: the latest published at or
+ * before it).  Versions never change, so the last few loaded are kept.
+ * CB_ENOTFOUND when there is none (cb_errmsg() says which versions there
+ * are); a storage error otherwise.
+ */
+int svc_registry_version(struct svc *s, const char *name, int version, int64_t at_us, struct svc_set **out);
 
 /*
  * Start-up, in order: svc_registry_load() (the bundled names found in the
@@ -194,6 +206,12 @@ struct svc {
 	char             watch_error[256];
 	char             unloaded[4][72];/* stored sets that could not be loaded (the first few) */
 	size_t           nunloaded;
+	/* stored versions loaded for ?version= and ?as_of= (registry.c), the
+	 * least recently used replaced */
+	pthread_mutex_t  pin_mu;
+	struct svc_set  *pins[SVC_PIN_CACHE];
+	uint64_t         pin_used[SVC_PIN_CACHE];
+	uint64_t         pin_tick;
 	struct svc_metrics *metrics;
 	atomic_int       stopping;
 	atomic_long      inflight;
@@ -220,7 +238,7 @@ struct svc {
 	void            *http;           /* server.c's daemon */
 };
 
-#define SVC_MAX_HEADERS 6
+#define SVC_MAX_HEADERS 8
 
 struct svc_req {
 	struct svc      *svc;
@@ -230,6 +248,13 @@ struct svc_req {
 	struct svc_match m;
 	struct { const char *k, *v; } args[CB_SVC_MAX_QUERY_ARGS];
 	size_t           nargs;
+	/* the query read against the route's table (query.h): its parameters
+	 * in the table's order, and those left to the handler (contexts) */
+	struct svc_qval  q[SVC_MAX_QPARAMS];
+	struct { const char *k, *v; } qother[CB_SVC_MAX_QUERY_ARGS];
+	size_t           nqother;
+	struct svc_set  *pinned;         /* a stored version loaded for ?version= / ?as_of= (released at
+	                                  * the end) */
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
@@ -290,8 +315,15 @@ void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
  */
 void svc_store_problem(struct svc_req *r, int rc, const char *what);
 
-/* The set named by the {set} capture, or NULL after answering 404. */
+/*
+ * The set named by the {set} capture, or NULL after answering 404.  On an
+ * R_PINNED route, the version its ?version= or ?as_of= names (a stored
+ * version, held until the request ends), and a Codebook-Set-Version
+ * header naming the version answered from.
+ */
 struct svc_set *svc_req_set(struct svc_req *r);
+/* The same for set @name (@len bytes). */
+struct svc_set *svc_req_set_named(struct svc_req *r, const char *name, size_t len);
 
 /* Answer a request-level fault of body parsing (items.h) as a problem;
  * @limit is reported for batch-too-large. */
@@ -329,6 +361,16 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+void h_set_compat(struct svc_req *r);
+void h_set_observed(struct svc_req *r);
+
+/* The proposed version in the body of a PUT or compatibility request, for
+ * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a
+ * 400 or 422. */
+int svc_req_proposed(struct svc_req *r, cb_codeset **out);
+/* Answer the dry run of publishing @cs (borrowed): the gate's verdict
+ * against the latest stored version, its findings and impact (h_compat.c). */
+void svc_dry_run(struct svc_req *r, cb_codeset *cs);
 
 /* The OpenAPI document (generated from src/svc/openapi.json at build time). */
 extern const unsigned char svc_openapi_json[];
