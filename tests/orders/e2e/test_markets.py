@@ -189,6 +189,76 @@ class Markets(unittest.TestCase):
         self.assertEqual(env.sim.cancel_calls("576461413038785813"), 1)
 
 
+class Drift(unittest.TestCase):
+    def test_codes_met_in_traffic_are_observed(self):
+        """An error code the marketplace answers that tiktok-shop-error does not hold, and a
+        reason on an order's cancellation that the market's mirror does not hold, are noted
+        with a count, when first and last seen and a request id; the route lists them."""
+        with Env() as env:
+            s = env.server
+            env.sim_orders([sim_order("576461413038785821"), sim_order("576461413038785822")])
+            env.create_order(order("576461413038785821"))
+            env.create_order(order("576461413038785822", shop="uk-current"))
+            env.sim.fault("/api/reverse/order/cancel", "error", code=99999123, message="A code no one documented")
+            pid = env.cancel("576461413038785821")["payment"]["id"]
+            p = env.wait_payment("576461413038785821", pid)
+            self.assertEqual(p["status"], "Error", p)      # an unknown code: not retried
+            r = s.get("/v1/code-sets/tiktok-shop-error/observed")
+            self.assertEqual(r.status, 200, r)
+            got = {o["code"]: o for o in r.json["observed"]}
+            self.assertIn("99999123", got)
+            o = got["99999123"]
+            self.assertEqual((o["count"], o["seen_in"], o["in_set"]), (1, "POST /api/reverse/order/cancel", False))
+            self.assertTrue(o["request_id"])
+            self.assertLessEqual(o["first_seen"], o["last_seen"])
+            self.assertEqual(r.json["candidates"], 1)
+            # the current API settles a pending cancel with a reason of its own
+            env.sim.admin("POST", "/config", {"pending_reads": 1000})
+            try:
+                pid = env.cancel("576461413038785822")["payment"]["id"]
+                p = env.wait_payment("576461413038785822", pid, ("Processing",), cancel_state="pending")
+                env.sim.admin("POST", "/cancellations", {"cancel_id": p["transaction_id"],
+                                                         "cancel_status": "CANCELLATION_REQUEST_SUCCESS",
+                                                         "cancel_reason": "ecom_cancel_reason_buyer_moved_uk"})
+                p = env.wait_payment("576461413038785822", pid)
+                self.assertEqual(p["status"], "Completed", p)
+            finally:
+                env.sim.admin("POST", "/config", {"pending_reads": 0})
+            r = s.get("/v1/code-sets/%s/observed" % GB)
+            self.assertEqual([(o["code"], o["seen_in"]) for o in r.json["observed"]],
+                             [("ecom_cancel_reason_buyer_moved_uk", "POST /return_refund/202309/cancellations/search")])
+            self.assertEqual(s.get("/v1/code-sets/%s/observed?limit=0" % GB).status, 400)
+            self.assertEqual(s.get("/v1/code-sets/outbound/observed").json["observed"], [])
+
+    def test_dry_run_of_a_mirror_judges_the_open_refunds(self):
+        """The compatibility route on a market's mirror: the open refunds the worker would
+        judge otherwise under the proposed version, with examples; nothing stored."""
+        with Env(worker_interval="0") as env:
+            s = env.server
+            for oid in ("576461413038785831", "576461413038785832", "576461413038785833"):
+                env.create_order(order(oid))
+            env.cancel("576461413038785831", {"reason_key": OOS})
+            env.cancel("576461413038785832")                       # the default: OOS
+            env.cancel("576461413038785833", {"reason_key": "seller_cancel_reason_wrong_price_uk"})
+            doc = s.get("/v1/code-sets/" + GB).json
+            doc["version"] += 1
+            for e in doc["entries"]:
+                if e["code"] == OOS:
+                    e["applies"] = {"order_status": ["0"]}         # narrowed away from 200
+            before = env.db("SELECT COUNT(*) FROM code_set_versions")[0][0]
+            r = s.post("/v1/code-sets/%s/compatibility" % GB, doc, key=env.key)
+            self.assertEqual((r.status, r.json["verdict"]), (200, "refused"), r)
+            rf = r.json["impact"]["refunds"]
+            self.assertEqual((rf["checked"], rf["open"], rf["records"]), (True, 3, 2), rf)
+            ex = {e["order_id"]: e for e in rf["examples"]}
+            self.assertEqual(set(ex), {"576461413038785831", "576461413038785832"})
+            self.assertEqual((ex["576461413038785831"]["now"], ex["576461413038785831"]["proposed"]), (OOS, None))
+            self.assertIn("is not available for a Ready for Shipping order",
+                          ex["576461413038785831"]["proposed_error"])
+            self.assertEqual(env.db("SELECT COUNT(*) FROM code_set_versions")[0][0], before)
+            self.assertEqual(env.db("SELECT COUNT(*) FROM order_payments WHERE status = 'Pending'")[0][0], 3)
+
+
 class Schedule(unittest.TestCase):
     def test_scheduled_sync(self):
         """--sync-interval: every market of the configuration synced without a request; the
