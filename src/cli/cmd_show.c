@@ -8,10 +8,12 @@
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook show SET [--category C] [--status S] [--context DIM=VALUE]... [--json]\n\n"
+    "usage: codebook show SET [--category C] [--status S] [--context DIM=VALUE]... [--json]\n"
+    "                     [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Show the entries of SET (a catalog name or a file). Filters: --category keeps one\n"
     "category; --status keeps active, deprecated or retired entries; --context keeps the\n"
-    "entries that suit the context (repeatable).\n";
+    "entries that suit the context (repeatable). --set-version N shows that published\n"
+    "version, --as-of TIME the version in force then, from the service's database (--db).\n";
 
 /* Does @e pass the filters?  Context pairs were validated beforehand. */
 static int
@@ -35,9 +37,10 @@ cmd_show(struct cli *c, int argc, char **argv)
 	enum { O_JSON = 1, O_CAT, O_STATUS, O_CTX };
 	static const struct cli_opt opts[] = {
 		{ "json", 0, 0, O_JSON }, { "category", 0, 1, O_CAT }, { "status", 0, 1, O_STATUS },
-		{ "context", 'c', 1, O_CTX }, { NULL, 0, 0, 0 } };
+		{ "context", 'c', 1, O_CTX }, CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	struct cli_ctx ctx = { .n = 0 };
+	struct cli_pin pin = { NULL, NULL, 0, 0 };
 	const char *arg, *setname = NULL, *category = NULL;
 	const cb_codeset *cs;
 	int dims[CLI_MAX_CTX], vals[CLI_MAX_CTX], status = -1, k, rc;
@@ -57,6 +60,12 @@ cmd_show(struct cli *c, int argc, char **argv)
 			if (status == 3)
 				return cli_error("--status \"%s\": expected active, deprecated or retired", arg);
 			break;
+		case CLI_O_SET_VERSION:
+		case CLI_O_AS_OF:
+		case CLI_O_DB:
+			if (cli_pin_arg(&pin, k, arg) < 0)
+				return EXIT_USAGE;
+			break;
 		case O_CTX:
 			if ((rc = cli_ctx_add(&ctx, arg)) != EXIT_OK)
 				return rc;
@@ -69,7 +78,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	}
 	if (setname == NULL)
 		return cli_error("show: missing SET (see codebook list)");
-	if ((cs = cli_set(c, setname)) == NULL)
+	if ((cs = cli_set_pinned(c, setname, &pin)) == NULL)
 		return EXIT_USAGE;
 	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
 		fprintf(stderr, "codebook: %s has no category \"%s\" (categories:", cb_codeset_name(cs), category);

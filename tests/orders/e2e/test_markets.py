@@ -12,7 +12,9 @@ through codebook serve and two simulators, one per market.
   findings and all, where it used to be refused with 409), and the next
   cancel uses what the marketplace now allows.
 - The scheduled sync brings a change without a request."""
+import json
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -229,6 +231,39 @@ class Drift(unittest.TestCase):
                              [("ecom_cancel_reason_buyer_moved_uk", "POST /return_refund/202309/cancellations/search")])
             self.assertEqual(s.get("/v1/code-sets/%s/observed?limit=0" % GB).status, 400)
             self.assertEqual(s.get("/v1/code-sets/outbound/observed").json["observed"], [])
+
+            # the command line: codebook observed SET, and lint --db names them as candidates
+            cli = os.environ.get("CODEBOOK") or os.path.join(SRC, "build", "bin", "codebook")
+            r = subprocess.run([cli, "observed", "tiktok-shop-error", "--db", s.db], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, r)       # there are candidates
+            self.assertIn("99999123: seen 1 time, ", r.stdout)
+            self.assertIn("last in POST /api/reverse/order/cancel (request ", r.stdout)
+            self.assertIn("a candidate for the next version", r.stdout)
+            self.assertTrue(r.stdout.endswith("tiktok-shop-error: 1 code met in marketplace traffic, 1 not in the set\n"),
+                            r.stdout)
+            r = subprocess.run([cli, "--json", "observed", GB, "--db", s.db], capture_output=True, text=True)
+            doc = json.loads(r.stdout)
+            self.assertEqual((doc["set"], doc["version"], doc["count"], doc["candidates"]), (GB, 1, 1, 1))
+            catalog = os.path.join(SRC, "catalogs", "tiktok-shop-error.json")
+            r = subprocess.run([cli, "lint", catalog, "--db", s.db], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r)
+            self.assertIn("%s: info: OBSERVED_CODE: 99999123 was met 1 time in marketplace traffic" % catalog,
+                          r.stdout)
+            self.assertIn("; 1 observed code to consider", r.stdout)
+            # a next version that holds the code: no longer a candidate
+            nxt = os.path.join(env.dir, "tiktok-shop-error.json")
+            with open(catalog) as f:
+                d = json.load(f)
+            e = dict(d["entries"][0])
+            for k in ("id", "editorial"):
+                e.pop(k, None)
+            e["code"] = "99999123"
+            d["entries"].append(e)
+            d["version"] += 1
+            with open(nxt, "w") as f:
+                json.dump(d, f)
+            r = subprocess.run([cli, "--json", "lint", nxt, "--db", s.db], capture_output=True, text=True)
+            self.assertEqual(json.loads(r.stdout)[0]["observed"], [], r.stdout)
 
     def test_dry_run_of_a_mirror_judges_the_open_refunds(self):
         """The compatibility route on a market's mirror: the open refunds the worker would

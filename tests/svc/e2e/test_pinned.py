@@ -120,6 +120,44 @@ class Pinned(unittest.TestCase):
         self.assertEqual((r.status, r.json["check"]["version"], r.headers["codebook-set-version"]), (200, 1, "1"), r)
         self.assertEqual(s.get("/v1/errors/ttls-error/-9990001?version=2").status, 404)
 
+    def cli(self, *args):
+        return subprocess.run([BINARY] + list(args), capture_output=True, text=True)
+
+    def test_the_command_line_reads_a_version_from_the_database(self):
+        db = self.s.db
+        r = self.cli("check", "outbound", NEW, "--set-version", "1", "--db", db)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("is not a code of outbound v1", r.stdout)
+        r = self.cli("check", "outbound", NEW, "--set-version", "2", "--db", db)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "valid: %s is valid in outbound v2" % NEW), r)
+        t1 = self.versions[0]["published_at"]
+        r = self.cli("--json", "check", "outbound", NEW, "--as-of", t1, "--db", db)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn('"version": 1', r.stdout)
+        r = self.cli("show", "outbound", "--category", "FRAUD", "--set-version", "2", "--db", db)
+        self.assertIn(NEW, r.stdout)
+        r = self.cli("explain", "ttls-error", "-9990001", "--set-version", "1", "--db", db)
+        self.assertEqual(r.returncode, 0, r)
+        r = subprocess.run([BINARY, "validate", "outbound", "--set-version", "1", "--db", db],
+                           input='{"reason_code":"%s"}\n' % NEW, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("outbound v1: 1 lines, 0 valid, 1 invalid", r.stdout)
+        # faults: a version never published, nothing in force, no database, the catalogs' version only
+        r = self.cli("check", "outbound", NEW, "--set-version", "9", "--db", db)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("version 9 of outbound was never published", r.stderr)
+        r = self.cli("check", "outbound", NEW, "--as-of", "2000-01-01T00:00:00Z", "--db", db)
+        self.assertIn("no version of outbound was in force at 2000-01-01T00:00:00Z", r.stderr)
+        r = self.cli("check", "outbound", NEW, "--set-version", "2")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the catalogs hold version 1", r.stderr)
+        r = self.cli("check", "outbound", "FRAUD.CHARGEBACK", "--set-version", "1")
+        self.assertEqual(r.returncode, 0, r)
+        if not db.startswith("postgres"):
+            r = self.cli("check", "outbound", NEW, "--set-version", "1", "--db", db + ".typo")
+            self.assertIn("no such database", r.stderr)
+            self.assertFalse(os.path.exists(db + ".typo"))
+
     def test_records_name_the_version_that_checked_them(self):
         v = self.s.get("/v1/code-sets/outbound").json["version"]
         r = self.s.post("/v1/events", event("pinned-1"), key=self.key)
