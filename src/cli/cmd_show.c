@@ -31,6 +31,34 @@ keep(const cb_entry *e, const char *category, int status, const int *dims, const
 	return 1;
 }
 
+/* Does @cs declare @category?  Else say which it does. */
+static int
+has_category(const cb_codeset *cs, const char *category)
+{
+	size_t i;
+
+	if (cb_codeset_category_index(cs, category, strlen(category)) >= 0)
+		return 1;
+	fprintf(stderr, "codebook: %s has no category \"%s\" (categories:", cb_codeset_name(cs), category);
+	for (i = 0; i < cb_codeset_category_count(cs); i++)
+		fprintf(stderr, "%s %s", i ? "," : "", cb_codeset_category_name(cs, i));
+	fprintf(stderr, ")\n");
+	return 0;
+}
+
+/* The status --status names; -1 after saying it is none. */
+static int
+status_arg(const char *arg)
+{
+	int status;
+
+	for (status = 0; status < 3; status++)
+		if (strcmp(arg, cb_status_name((cb_status)status)) == 0)
+			return status;
+	cli_error("--status \"%s\": expected active, deprecated or retired", arg);
+	return -1;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -54,11 +82,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 		case O_JSON: c->json = 1; break;
 		case O_CAT: category = arg; break;
 		case O_STATUS:
-			for (status = 0; status < 3; status++)
-				if (strcmp(arg, cb_status_name((cb_status)status)) == 0)
-					break;
-			if (status == 3)
-				return cli_error("--status \"%s\": expected active, deprecated or retired", arg);
+			if ((status = status_arg(arg)) < 0)
+				return EXIT_USAGE;
 			break;
 		case CLI_O_SET_VERSION:
 		case CLI_O_AS_OF:
@@ -80,13 +105,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return cli_error("show: missing SET (see codebook list)");
 	if ((cs = cli_set_pinned(c, setname, &pin)) == NULL)
 		return EXIT_USAGE;
-	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
-		fprintf(stderr, "codebook: %s has no category \"%s\" (categories:", cb_codeset_name(cs), category);
-		for (i = 0; i < cb_codeset_category_count(cs); i++)
-			fprintf(stderr, "%s %s", i ? "," : "", cb_codeset_category_name(cs, i));
-		fprintf(stderr, ")\n");
+	if (category != NULL && !has_category(cs, category))
 		return EXIT_USAGE;
-	}
 	if ((rc = cli_ctx_resolve(cs, &ctx, dims, vals)) != EXIT_OK)
 		return rc;
 	if (c->json) {
