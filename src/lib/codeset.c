@@ -262,6 +262,62 @@ cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
 	return cb__find(cs, code ? code : "", len);
 }
 
+uint32_t *
+cb__id_slot(const cb_codeset *cs, int id)
+{
+	uint32_t s = (uint32_t)(((uint64_t)(uint32_t)id * 0x9e3779b97f4a7c15ull) >> 32) & cs->cs_id_mask;
+
+	for (;; s = (s + 1) & cs->cs_id_mask) {
+		uint32_t at = cs->cs_id_slots[s];
+		if (at == 0 || cs->cs_entries[at - 1].e_id == id)
+			return &cs->cs_id_slots[s];
+	}
+}
+
+const cb_entry *
+cb_codeset_find_id(const cb_codeset *cs, int id)
+{
+	uint32_t at;
+
+	if (cs == NULL || id <= 0 || cs->cs_id_slots == NULL)
+		return NULL;
+	at = *cb__id_slot(cs, id);
+	return at ? &cs->cs_entries[at - 1] : NULL;
+}
+
+int cb_codeset_max_id(const cb_codeset *cs) { return cs->cs_max_id; }
+
+size_t
+cb_codeset_rule_count(const cb_codeset *cs)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		n += (cs->cs_rules >> k) & 1;
+	return n;
+}
+
+const char *
+cb_codeset_rule(const cb_codeset *cs, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		if (((cs->cs_rules >> k) & 1) && i-- == 0)
+			return cb__rule_opt_in_name(k);
+	return "";
+}
+
+int
+cb_codeset_enforces(const cb_codeset *cs, const char *rule)
+{
+	int known;
+
+	if (cs == NULL || rule == NULL)
+		return 0;
+	return (cs->cs_rules & cb__rule_opt_in_bit(rule, strlen(rule), &known)) != 0;
+}
+
 uint64_t
 cb__dim_all(const cb_codeset *cs, size_t d)
 {
@@ -396,6 +452,12 @@ cb_codeset_dim_description(const cb_codeset *cs, size_t d)
 	return d < cs->cs_ndims ? S(cs->cs_dims[d].d_description) : "";
 }
 
+int
+cb_codeset_dim_descriptive(const cb_codeset *cs, size_t d)
+{
+	return d < cs->cs_ndims && cs->cs_dims[d].d_descriptive;
+}
+
 size_t
 cb_codeset_dim_value_count(const cb_codeset *cs, size_t d)
 {
@@ -475,6 +537,10 @@ size_t cb_entry_index(const cb_entry *e)            { return e->e_index; }
 const cb_codeset *cb_entry_set(const cb_entry *e)   { return e->e_set; }
 unsigned cb_entry_line(const cb_entry *e)           { return e->e_line; }
 unsigned cb_entry_column(const cb_entry *e)         { return e->e_col; }
+int cb_entry_id(const cb_entry *e)                  { return e->e_id; }
+int cb_entry_id_given(const cb_entry *e)            { return e->e_id_given; }
+int cb_entry_editorial_version(const cb_entry *e)   { return e->e_editorial_version; }
+const char *cb_entry_editorial_note(const cb_entry *e) { return S(e->e_editorial_note); }
 
 const char *
 cb_entry_category(const cb_entry *e)

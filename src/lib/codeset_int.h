@@ -46,6 +46,10 @@ struct cb_entry {
 	uint32_t     e_index;
 	uint32_t     e_line, e_col;
 	uint32_t     e_offset;      /* byte offset in the source */
+	int          e_id;          /* the code's stable id (every entry of the code), 0 none */
+	bool         e_id_given;    /* the source gave it (else assigned by cb__mk_finish) */
+	int          e_editorial_version;	/* 0: no editorial mark */
+	const char  *e_editorial_note;
 };
 
 struct cb_dim {
@@ -55,6 +59,7 @@ struct cb_dim {
 	const char **d_values;
 	uint32_t    *d_value_lens;  /* strlen of each value: no strlen per check */
 	size_t       d_nvalues;
+	bool         d_descriptive; /* describes the call; an unknown value need not change a decision */
 };
 
 struct cb_category {
@@ -94,6 +99,22 @@ struct cb_sugg {
 	uint32_t    sg_len;
 };
 
+/* A code of a CATEGORY.CODE set by the part after its category, case-
+ * folded, for bare codes (check.c): ordered by hash. */
+struct cb_tail {
+	uint64_t    t_hash;
+	uint32_t    t_entry;
+};
+
+/* Opt-in governance rules a set may enforce (rules.c): one bit each. */
+#define CB__RULE_NO_REPURPOSE 0x1u
+#define CB__RULES_OPT_IN      1     /* how many */
+/* The bit of opt-in rule @name (length @len); 0 when it is none.  *@known
+ * tells whether @name is a rule at all (default rules are not opt-in). */
+uint32_t cb__rule_opt_in_bit(const char *name, size_t len, int *known);
+/* The name of opt-in rule number @k (0 .. CB__RULES_OPT_IN - 1). */
+const char *cb__rule_opt_in_name(size_t k);
+
 struct cb_codeset {
 	atomic_int   cs_refs;
 	cb_arena     cs_arena;
@@ -101,6 +122,7 @@ struct cb_codeset {
 	int          cs_version;
 	bool         cs_mirror, cs_repeated, cs_reject_deprecated;
 	bool         cs_has_policy;
+	uint32_t     cs_rules;      /* CB__RULE_* the set enforces beyond the defaults */
 	struct cb_fmt cs_fmt;
 	cb_policy    cs_policy;
 	struct cb_dim cs_dims[CB_MAX_DIMS];
@@ -126,6 +148,13 @@ struct cb_codeset {
 	 * of length n, cs_sugg_at[n + 1] the end */
 	struct cb_sugg *cs_sugg;
 	uint32_t    *cs_sugg_at;    /* CB_MAX_CODE_LEN + 2 entries */
+	/* CATEGORY.CODE sets: the codes by their part after the category */
+	struct cb_tail *cs_tails;
+	size_t       cs_ntails;
+	/* stable ids: open addressing, entry index + 1 of a code's first entry */
+	uint32_t    *cs_id_slots;
+	uint32_t     cs_id_mask;    /* slots - 1 */
+	int          cs_max_id;
 };
 
 /*
@@ -189,6 +218,10 @@ cb__phf_slot(uint64_t h, uint32_t d)
 }
 
 const struct cb_entry *cb__find_probe(const cb_codeset *cs, const char *code, size_t len);
+
+/* The slot of id @id in the set's table of ids: the one that holds it, or
+ * the empty one where it goes (codeset.c).  The table has room. */
+uint32_t *cb__id_slot(const cb_codeset *cs, int id);
 
 /* Are the @n bytes at @a and @b equal?  memcmp() for short strings,
  * without the call: words compared as the hash reads them. */
@@ -264,6 +297,7 @@ struct cb_make {
 /* What the rules of an entry need besides the entry itself. */
 struct cb_mk_entry {
 	bool        code_missing;
+	size_t      id_off, editorial_off;
 	const char *category;      /* as given, or NULL */
 	const char *handling;      /* as given, or NULL */
 	size_t      off, code_off, category_off, handling_off;
@@ -287,6 +321,7 @@ int  cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key
     long long min, long long max, int *out);
 /* The parts of a set, in the order of the file format. */
 int  cb__mk_name(struct cb_make *M, size_t off);
+int  cb__mk_rule(struct cb_make *M, size_t off, const char *path, const char *name, size_t len);
 int  cb__mk_format(struct cb_make *M, size_t off, size_t charset_off, int shape, int lcase,
     int min, int max);
 int  cb__mk_dims(struct cb_make *M, size_t off, size_t n);

@@ -177,6 +177,31 @@ cb__mk_name(struct cb_make *M, size_t off)
 	return CB_OK;
 }
 
+/* An opt-in governance rule the set enforces ("governance": {"rules"}). */
+int
+cb__mk_rule(struct cb_make *M, size_t off, const char *path, const char *name, size_t len)
+{
+	cb_codeset *cs = M->mk_cs;
+	char q[80], list[160] = "";
+	uint32_t bit;
+	size_t k;
+	int known;
+
+	cb__quote(q, sizeof(q), name, len);
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+		    cb__rule_opt_in_name(k));
+	bit = memchr(name, '\0', len) ? 0 : cb__rule_opt_in_bit(name, len, &known);
+	if (bit == 0 && known)
+		return cb__mk_fatal(M, off, "%s: %s applies to every set; list only opt-in rules (%s)", path, q, list);
+	if (bit == 0)
+		return cb__mk_fatal(M, off, "%s: \"%s\" is not an opt-in rule (%s)", path, q, list);
+	if (cs->cs_rules & bit)
+		return cb__mk_fatal(M, off, "%s: %s is listed twice", path, q);
+	cs->cs_rules |= bit;
+	return CB_OK;
+}
+
 int
 cb__mk_format(struct cb_make *M, size_t off, size_t charset_off, int shape, int lcase,
     int min, int max)
@@ -498,6 +523,16 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		    in->category_off, "%s.category: \"%s\" is not a declared category", path, in->category)) != CB_OK)
 			return rc;
 	}
+	if (e->e_code == NULL && e->e_id_given)
+		return cb__mk_fatal(M, in->id_off, "%s.id: an id belongs to a code, and this row has none", path);
+	if (e->e_editorial_version != 0 || e->e_editorial_note != NULL) {
+		if (e->e_editorial_version == 0 || e->e_editorial_note == NULL || e->e_editorial_note[0] == '\0')
+			return cb__mk_fatal(M, in->editorial_off, "%s.editorial: needs a version and a note saying why the meaning stays", path);
+		if (e->e_editorial_version > cs->cs_version && (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION",
+		    e->e_code ? q : "", in->editorial_off, "%s.editorial.version %d is later than the set's version %d",
+		    path, e->e_editorial_version, cs->cs_version)) != CB_OK)
+			return rc;
+	}
 	if (in->handling != NULL) {
 		size_t h;
 		for (h = 0; h < cs->cs_nhandling; h++)
@@ -609,13 +644,115 @@ check_entries(struct cb_make *M)
 	return CB_OK;
 }
 
+/* The id of each code: the one its entries give, which must agree and be
+ * no other code's. */
+static int
+given_ids(struct cb_make *M, size_t *ngiven)
+{
+	cb_codeset *cs = M->mk_cs;
+	char q[80];
+	size_t i;
+	int rc;
+
+	*ngiven = 0;
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i];
+		const struct cb_entry *p, *src = NULL;
+		uint32_t *slot;
+		if (!e->e_first)
+			continue;
+		for (p = e; p != NULL; p = cb_entry_next_same(p)) {
+			if (!p->e_id_given)
+				continue;
+			if (src == NULL) {
+				src = p;
+				continue;
+			}
+			if (p->e_id != src->e_id && (rc = cb__mk_semantic(M, "ID_MISMATCH",
+			    cb__quote(q, sizeof(q), p->e_code, p->e_code_len), p->e_offset,
+			    "entries[%u].id: %d, but entries[%u] of the same code says %d: an id belongs to the code",
+			    p->e_index, p->e_id, src->e_index, src->e_id)) != CB_OK)
+				return rc;
+		}
+		e->e_id = src ? src->e_id : 0;
+		if (src == NULL)
+			continue;
+		++*ngiven;
+		if (e->e_id > cs->cs_max_id)
+			cs->cs_max_id = e->e_id;
+		slot = cb__id_slot(cs, e->e_id);
+		if (*slot == 0) {
+			*slot = (uint32_t)i + 1;
+			continue;
+		}
+		p = &cs->cs_entries[*slot - 1];
+		if ((rc = cb__mk_semantic(M, "ID_DUPLICATE", cb__quote(q, sizeof(q), e->e_code, e->e_code_len),
+		    src->e_offset, "entries[%u].id: %d is already the id of %.*s (entries[%u])", src->e_index,
+		    e->e_id, (int)(p->e_code_len > 64 ? 64 : p->e_code_len), p->e_code, p->e_index)) != CB_OK)
+			return rc;
+	}
+	return CB_OK;
+}
+
+/*
+ * Stable ids (docs/codeset-format.md): a code keeps the id its entries
+ * give; a code without one gets the next free id, one above the highest,
+ * in entry order, which lint reports (ID_ASSIGNED) so that the author
+ * writes it down.  Every entry of a code carries the code's id.
+ */
+static int
+assign_ids(struct cb_make *M)
+{
+	cb_codeset *cs = M->mk_cs;
+	size_t i, ncodes = 0, nslots = 16, ngiven;
+	char q[80];
+	int rc;
+
+	for (i = 0; i < cs->cs_nentries; i++)
+		ncodes += cs->cs_entries[i].e_first;
+	while (nslots < ncodes * 2)
+		nslots *= 2;
+	if ((cs->cs_id_slots = cb_arena_calloc(&cs->cs_arena, nslots, sizeof(uint32_t))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	cs->cs_id_mask = (uint32_t)(nslots - 1);
+	if ((rc = given_ids(M, &ngiven)) != CB_OK)
+		return rc;
+	if (M->mk_lint != NULL && ngiven == 0 && ncodes > 0 && (rc = cb__mk_semantic(M, "ID_ASSIGNED", "",
+	    cs->cs_entries[0].e_offset, "no code has an id: they get 1 to %zu in entry order; write them "
+	    "into the file (\"id\") so that adding a code cannot move them", ncodes)) != CB_OK)
+		return rc;
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i], *p;
+		bool given = e->e_id != 0;
+		if (!e->e_first)
+			continue;
+		if (!given) {
+			if (cs->cs_max_id == INT_MAX)
+				return cb__mk_fatal(M, e->e_offset, "entries[%u]: no id is left above %d", e->e_index, INT_MAX);
+			e->e_id = ++cs->cs_max_id;
+			*cb__id_slot(cs, e->e_id) = (uint32_t)i + 1;
+			if (M->mk_lint != NULL && ngiven > 0 && (rc = cb__mk_semantic(M, "ID_ASSIGNED",
+			    cb__quote(q, sizeof(q), e->e_code, e->e_code_len), e->e_offset,
+			    "entries[%u]: \"%s\" has no id: it gets %d, one above the highest; write \"id\": %d "
+			    "into the file so that it stays", e->e_index, q, e->e_id, e->e_id)) != CB_OK)
+				return rc;
+		}
+		for (p = e; p != NULL; p = p->e_next_same ? &cs->cs_entries[p->e_next_same - 1] : NULL) {
+			p->e_id = e->e_id;
+			p->e_id_given = given;
+		}
+	}
+	return CB_OK;
+}
+
 int
 cb__mk_finish(struct cb_make *M, cb_codeset **out)
 {
 	int rc;
 
 	*out = NULL;
-	if ((rc = cb__codeset_index(M->mk_cs)) != CB_OK || (rc = check_entries(M)) != CB_OK)
+	if ((rc = cb__codeset_index(M->mk_cs)) != CB_OK || (rc = check_entries(M)) != CB_OK ||
+	    (rc = assign_ids(M)) != CB_OK)
 		return rc;
 	if (M->mk_lint != NULL && (rc = cb__lint_set(M->mk_cs, M->mk_lint)) != CB_OK)
 		return rc;
