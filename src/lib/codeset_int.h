@@ -91,19 +91,11 @@ struct cb_phf_slot {
 };
 
 /* A candidate for suggestions: a code (its first entry, not retired),
- * case-folded, with the classes of characters it holds (check.c). */
+ * case-folded (check.c). */
 struct cb_sugg {
 	const char *sg_fold;
-	uint64_t    sg_mask;
 	uint32_t    sg_entry;
 	uint32_t    sg_len;
-};
-
-/* A code of a CATEGORY.CODE set by the part after its category, case-
- * folded, for bare codes (check.c): ordered by hash. */
-struct cb_tail {
-	uint64_t    t_hash;
-	uint32_t    t_entry;
 };
 
 /* Opt-in governance rules a set may enforce (rules.c): one bit each. */
@@ -144,13 +136,21 @@ struct cb_codeset {
 	uint32_t    *cs_slots;      /* open addressing: entry index + 1 of a code's first entry */
 	size_t       cs_nslots;     /* power of two */
 	bool         cs_codes_ok;   /* every code passes the format: a code found needs no format test */
-	/* suggestion candidates ordered by length; cs_sugg_at[n] is the first
-	 * of length n, cs_sugg_at[n + 1] the end */
+	/* suggestion candidates in the byte order of their folded codes, an
+	 * implicit trie: cs_sugg_lcp[i] is the length of the prefix candidate
+	 * i shares with candidate i - 1 (check.c) */
 	struct cb_sugg *cs_sugg;
-	uint32_t    *cs_sugg_at;    /* CB_MAX_CODE_LEN + 2 entries */
-	/* CATEGORY.CODE sets: the codes by their part after the category */
-	struct cb_tail *cs_tails;
-	size_t       cs_ntails;
+	uint16_t    *cs_sugg_lcp;
+	uint32_t    *cs_sugg_next;  /* the first after i that shares less with its predecessor */
+	size_t       cs_nsugg;
+	/* per category: how many codes (up to CB_CHECK_MAX_ALTS + 1: more),
+	 * and the first CB_CHECK_MAX_ALTS, entry indexes */
+	uint32_t    *cs_cat_count;
+	uint32_t    *cs_cat_codes;
+	/* CATEGORY.CODE sets: open addressing over the folded part after the
+	 * category, candidate index + 1, for bare codes */
+	uint32_t    *cs_tails;
+	uint32_t     cs_tail_mask;
 	/* stable ids: open addressing, entry index + 1 of a code's first entry */
 	uint32_t    *cs_id_slots;
 	uint32_t     cs_id_mask;    /* slots - 1 */
