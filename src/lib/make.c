@@ -697,8 +697,11 @@ given_ids(struct cb_make *M, size_t *ngiven)
 /*
  * Stable ids (docs/codeset-format.md): a code keeps the id its entries
  * give; a code without one gets the next free id, one above the highest,
- * in entry order, which lint reports (ID_ASSIGNED) so that the author
- * writes it down.  Every entry of a code carries the code's id.
+ * in entry order.  In a set that numbers some of its codes, lint reports
+ * each code without an id (ID_ASSIGNED) so that the author writes it down;
+ * a set that numbers none gets 1, 2, ... in entry order, quietly, and diff
+ * refuses a version that would move one (ID_NO_CHANGE).  Every entry of a
+ * code carries the code's id.
  */
 static int
 assign_ids(struct cb_make *M)
@@ -716,10 +719,6 @@ assign_ids(struct cb_make *M)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	cs->cs_id_mask = (uint32_t)(nslots - 1);
 	if ((rc = given_ids(M, &ngiven)) != CB_OK)
-		return rc;
-	if (M->mk_lint != NULL && ngiven == 0 && ncodes > 0 && (rc = cb__mk_semantic(M, "ID_ASSIGNED", "",
-	    cs->cs_entries[0].e_offset, "no code has an id: they get 1 to %zu in entry order; write them "
-	    "into the file (\"id\") so that adding a code cannot move them", ncodes)) != CB_OK)
 		return rc;
 	for (i = 0; i < cs->cs_nentries; i++) {
 		struct cb_entry *e = &cs->cs_entries[i], *p;
