@@ -683,44 +683,57 @@ collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *
 	return generic;
 }
 
-/* Of the codes that suit the context, the one nearest to @code (edit
- * distance, case-insensitive; those that name the context first among
- * equals, then the earlier entry), moved to the front of the alternatives.
- * Returns 1 when it is one that suits any value of the context. */
+/* How many bytes @a and @b (lengths @na, @nb) share at their start and at
+ * their end, case-insensitively, without counting one byte twice. */
+static size_t
+shared_ends(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t n = na < nb ? na : nb, p = 0, s = 0;
+
+	while (p < n && fold((unsigned char)a[p]) == fold((unsigned char)b[p]))
+		p++;
+	while (s < n - p && fold((unsigned char)a[na - 1 - s]) == fold((unsigned char)b[nb - 1 - s]))
+		s++;
+	return p + s;
+}
+
+/*
+ * Of the codes that suit the context, the one nearest to @code, moved to
+ * the front of the alternatives.  Near means sharing the longest start and
+ * end with it (seller_cancel_unpaid_reason_out_of_stock_uk for
+ * seller_cancel_reason_out_of_stock_uk): the same code for another context
+ * is the usual fix, and the measure costs one pass over each code, where an
+ * edit distance to every suitable code would cost a table each.  At least
+ * half of the code must be shared, or the order stays; among equals, the
+ * codes that name the context first, then the earlier entry.  Returns 1
+ * when the nearest is one that suits any value of the context, 0 when it
+ * names the context, -1 when no code is near (or only one suits it).
+ */
 static int
 closest_first(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *vals,
     size_t n, const char *code, size_t len)
 {
-	char q[CB_MAX_CODE_LEN], f[CB_MAX_CODE_LEN];
 	const struct cb_entry *best = NULL;
-	unsigned bestd = CB_MAX_CODE_LEN + 1;
+	size_t bests = (len + 1) / 2, i, k, sh;
 	int bestpass = 0, pass;
-	size_t i, k;
 
-	if (len == 0 || len > CB_MAX_CODE_LEN || out->nalts_total < 2)
-		return out->nalts_total == 1 && suits(out->alts[0], dims, vals, n) == 1;
-	for (i = 0; i < len; i++)
-		q[i] = (char)fold((unsigned char)code[i]);
-	for (i = 0; i < cs->cs_nentries && bestd > 0; i++) {
+	if (len == 0 || out->nalts_total < 2)
+		return -1;
+	for (i = 0; i < cs->cs_nentries; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
-		unsigned d, lim;
-		if (!e->e_first || e->e_status == CB_STATUS_RETIRED || (pass = suits(e, dims, vals, n)) == 0)
+		if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
 			continue;
-		/* only a nearer code, or as near and naming the context where the best does not */
-		lim = pass > bestpass ? bestd : bestd - 1;
-		if ((e->e_code_len > len ? e->e_code_len - len : len - e->e_code_len) > lim)
+		sh = shared_ends(code, len, e->e_code, e->e_code_len);
+		if (sh < bests || (pass = suits(e, dims, vals, n)) == 0)
 			continue;
-		for (k = 0; k < e->e_code_len; k++)
-			f[k] = (char)fold((unsigned char)e->e_code[k]);
-		d = distance(q, len, f, e->e_code_len, lim);
-		if (d > lim || (d == bestd && pass <= bestpass))
+		if (best != NULL && sh == bests && pass <= bestpass)
 			continue;
 		best = e;
-		bestd = d;
+		bests = sh;
 		bestpass = pass;
 	}
-	if (CB_NEVER(best == NULL))	/* nalts_total counted codes that suit */
-		return 0;
+	if (best == NULL)
+		return -1;	/* none is near: the order stays */
 	for (k = 0; k < out->nalts && out->alts[k] != best; k++)
 		;
 	if (k == out->nalts && k == CB_CHECK_MAX_ALTS)
@@ -913,7 +926,7 @@ verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct 
 {
 	uint64_t can;
 	size_t i, generic, specific, shown, k;
-	int cg;
+	int cg, near;
 
 	out->reason = CB_NOT_APPLICABLE;
 	out->entry = e;
@@ -937,7 +950,8 @@ verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct 
 		msg_ctx(m, ctx, nctx);
 		return;
 	}
-	cg = closest_first(out, cs, dims, vals, nctx, e->e_code, e->e_code_len);
+	near = closest_first(out, cs, dims, vals, nctx, e->e_code, e->e_code_len);
+	cg = near > 0;
 	cb__msg_add(m, ". Codes for ");
 	msg_ctx(m, ctx, nctx);
 	cb__msg_add(m, ": ");
@@ -948,7 +962,7 @@ verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct 
 	shown = specific < out->nalts ? specific : out->nalts;
 	for (k = 0; k < shown; k++)
 		cb__msg_add(m, "%s%s%s", k ? ", " : "", out->alts[k]->e_code,
-		    k == 0 && out->nalts_total > 1 ? " (the nearest)" : "");
+		    k == 0 && near >= 0 ? " (the nearest)" : "");
 	if (specific > shown)
 		cb__msg_add(m, " and %zu more", specific - shown);
 	if (generic > (size_t)cg)

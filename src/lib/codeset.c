@@ -10,14 +10,7 @@
 uint64_t
 cb__hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return cb__code_hash(s, n, 0xcbf29ce484222325ull);	/* 8 bytes at a time */
 }
 
 /* Open addressing over the codes' first entries.  It links each code's
@@ -213,7 +206,7 @@ out:
 }
 
 int
-cb__codeset_index(cb_codeset *cs)
+cb__codeset_index(cb_codeset *cs, bool codes_pass)
 {
 	char why[8];
 	size_t i, off;
@@ -223,10 +216,11 @@ cb__codeset_index(cb_codeset *cs)
 	if ((rc = index_probe(cs)) != CB_OK || (rc = index_phf(cs)) != CB_OK ||
 	    (rc = cb__suggest_index(cs)) != CB_OK)
 		return rc;
-	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT);
-	 * a linted set may hold some, and then every check tests the format */
+	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT),
+	 * so its caller says they pass; a linted set may hold some, and then
+	 * every check tests the format */
 	cs->cs_codes_ok = true;
-	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok; i++) {
+	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok && !codes_pass; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
 		if (e->e_code != NULL && !cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off,
 		    why, sizeof(why)))
@@ -431,9 +425,19 @@ cb_codeset_category_index(const cb_codeset *cs, const char *name, size_t len)
 {
 	size_t i;
 
+	if (cs->cs_cat_slots != NULL) {
+		uint32_t s;
+		for (s = cb__hash(name, len) & cs->cs_cat_mask; cs->cs_cat_slots[s] != 0; s = (s + 1) & cs->cs_cat_mask) {
+			const char *c = cs->cs_cats[cs->cs_cat_slots[s] - 1].c_name;
+			if (strncmp(c, name, len) == 0 && c[len] == '\0' && memchr(name, '\0', len) == NULL)
+				return (int)cs->cs_cat_slots[s] - 1;
+		}
+		return -1;
+	}
+	/* no strlen: a name that matches len bytes ends there */
 	for (i = 0; i < cs->cs_ncats; i++)
-		if (strlen(cs->cs_cats[i].c_name) == len &&
-		    memcmp(cs->cs_cats[i].c_name, name, len) == 0)
+		if (strncmp(cs->cs_cats[i].c_name, name, len) == 0 && cs->cs_cats[i].c_name[len] == '\0' &&
+		    memchr(name, '\0', len) == NULL)
 			return (int)i;
 	return -1;
 }

@@ -121,6 +121,8 @@ struct cb_codeset {
 	size_t       cs_ndims;
 	struct cb_category *cs_cats;
 	size_t       cs_ncats;
+	uint32_t    *cs_cat_slots;  /* open addressing by name: index + 1 (NULL: none) */
+	uint32_t     cs_cat_mask;
 	struct cb_handling *cs_handling;
 	size_t       cs_nhandling;
 	struct cb_entry *cs_entries;
@@ -367,8 +369,9 @@ int cb__charset_compile(struct cb_fmt *f, const char *charset, char *why, size_t
 /* Lookups (codeset.c). */
 uint64_t cb__hash(const char *s, size_t n);
 /* Build the lookups of a set whose entries are complete: chains of equal
- * codes, the perfect hash, suggestion candidates.  CB_OK or CB_ENOMEM. */
-int cb__codeset_index(cb_codeset *cs);
+ * codes, the perfect hash, suggestion candidates.  @codes_pass: every code
+ * is known to pass the set's format (a strict load).  CB_OK or CB_ENOMEM. */
+int cb__codeset_index(cb_codeset *cs, bool codes_pass);
 /* Suggestion candidates (check.c), called by cb__codeset_index(). */
 int cb__suggest_index(cb_codeset *cs);
 /* Union of the values the entries with @e's code admit on dimension @d,

@@ -48,8 +48,10 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 
 	for (c = cb_json_child(L->L_doc, obj); c; c = cb_json_next(L->L_doc, c)) {
 		const char *const *a;
+		/* no strlen per key: most differ in their first byte */
 		for (a = allowed; *a; a++)
-			if (strlen(*a) == c->key_len && memcmp(*a, c->key, c->key_len) == 0)
+			if (c->key_len > 0 && (*a)[0] == c->key[0] && strncmp(*a, c->key, c->key_len) == 0 &&
+			    (*a)[c->key_len] == '\0')
 				break;
 		if (*a == NULL) {
 			char q[80];
@@ -57,7 +59,7 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 			return cb__mk_fatal(MK(L), c->key_offset, "%s: unknown field \"%s\"", path, q);
 		}
 		for (d = cb_json_next(L->L_doc, c); d; d = cb_json_next(L->L_doc, d))
-			if (d->key_len == c->key_len && memcmp(d->key, c->key, c->key_len) == 0)
+			if (d->key_len == c->key_len && d->key[0] == c->key[0] && memcmp(d->key, c->key, c->key_len) == 0)
 				return cb__mk_fatal(MK(L), d->key_offset, "%s: duplicate field \"%s\"", path, *a);
 	}
 	return CB_OK;
@@ -418,6 +420,26 @@ load_attributes(struct loader *L, struct cb_entry *e, const cb_json_node *n, con
 	return CB_OK;
 }
 
+/* "@name[@i]" into @dst: the path of every entry, without printf. */
+static void
+index_path(char *dst, size_t size, const char *name, size_t i)
+{
+	char digits[24];
+	size_t n = strlen(name), k = 0;
+
+	do
+		digits[k++] = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	CB_ASSERT(n + k + 3 <= size);
+	memcpy(dst, name, n);
+	dst[n++] = '[';
+	while (k > 0)
+		dst[n++] = digits[--k];
+	dst[n++] = ']';
+	dst[n] = '\0';
+	(void)size;
+}
+
 static int
 load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 {
@@ -432,7 +454,7 @@ load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 	int status = 0, rc;
 
 	memset(&in, 0, sizeof(in));
-	snprintf(path, sizeof(path), "entries[%zu]", idx);
+	index_path(path, sizeof(path), "entries", idx);
 	if ((rc = expect_type(L, n, CB_JSON_OBJECT, path)) != CB_OK ||
 	    (rc = check_keys(L, n, keys, path)) != CB_OK ||
 	    (rc = get_str(L, n, "code", 0, path, &cn, &e->e_code)) != CB_OK ||

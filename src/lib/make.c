@@ -36,13 +36,41 @@ cb__mk_init(struct cb_make *M, const char *origin, const char *buf, size_t len, 
 	return CB_OK;
 }
 
-/* Line and column of byte @off.  Entries come in file order, so go on from
+/* In the @n bytes at @s: the newlines, and the characters (UTF-8 lead
+ * bytes) after the last one, or in all of it when there is none.  Eight
+ * bytes at a time: a load of many entries spans the whole file. */
+static void
+span_lines(const char *s, size_t n, unsigned *newlines, size_t *chars)
+{
+	const char *p = s, *end = s + n, *nl;
+	size_t k = 0;
+
+	*newlines = 0;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		++*newlines;
+		p = nl + 1;
+	}
+	*chars = 0;
+	for (; p + 8 <= end; p += 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		/* continuation bytes are 10xxxxxx */
+		x = (x & ~(x << 1) & 0x8080808080808080ull) >> 7;	/* 1 per continuation byte */
+		*chars += 8 - (size_t)((x * 0x0101010101010101ull) >> 56);
+	}
+	for (; p + k < end; k++)
+		*chars += ((unsigned char)p[k] & 0xc0) != 0x80;
+}
+
+/* Line and column of byte @off, counting characters, not bytes, as
+ * cb_text_position() does.  Entries come in file order, so go on from
  * the last position asked for instead of the start: n entries would
  * otherwise cost n times the file size.  0, 0 without a source text. */
 void
 cb__mk_position(struct cb_make *M, size_t off, unsigned *line, unsigned *col)
 {
-	unsigned l, c;
+	unsigned nl;
+	size_t chars;
 
 	if (M->mk_buf == NULL) {
 		*line = *col = 0;
@@ -54,9 +82,9 @@ cb__mk_position(struct cb_make *M, size_t off, unsigned *line, unsigned *col)
 	}
 	if (off > M->mk_len)
 		off = M->mk_len;
-	cb_text_position(M->mk_buf + M->mk_pos_off, M->mk_len - M->mk_pos_off, off - M->mk_pos_off, &l, &c);
-	M->mk_pos_col = l == 1 ? M->mk_pos_col + c - 1 : c;
-	M->mk_pos_line += l - 1;
+	span_lines(M->mk_buf + M->mk_pos_off, off - M->mk_pos_off, &nl, &chars);
+	M->mk_pos_col = nl == 0 ? M->mk_pos_col + (unsigned)chars : 1 + (unsigned)chars;
+	M->mk_pos_line += nl;
 	M->mk_pos_off = off;
 	*line = M->mk_pos_line;
 	*col = M->mk_pos_col;
@@ -300,11 +328,18 @@ int
 cb__mk_categories(struct cb_make *M, size_t off, size_t n)
 {
 	cb_codeset *cs = M->mk_cs;
+	size_t slots;
 
 	if (n > CB_MAX_CATEGORIES)
 		return cb__mk_too_big(M, off, "categories: %zu, at most %d allowed", n, CB_MAX_CATEGORIES);
 	if ((cs->cs_cats = cb_arena_calloc(&cs->cs_arena, n ? n : 1, sizeof(*cs->cs_cats))) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
+	/* every entry looks its category up: by hash, not by a walk */
+	for (slots = 16; slots < 2 * n; slots *= 2)
+		;
+	if ((cs->cs_cat_slots = cb_arena_calloc(&cs->cs_arena, slots, sizeof(uint32_t))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	cs->cs_cat_mask = (uint32_t)(slots - 1);
 	return CB_OK;
 }
 
@@ -314,6 +349,7 @@ cb__mk_category(struct cb_make *M, size_t name_off, const char *path, const char
 {
 	cb_codeset *cs = M->mk_cs;
 	struct cb_category *cat = &cs->cs_cats[cs->cs_ncats];
+	size_t s;
 	int rc;
 
 	if (name[0] == '\0')
@@ -326,7 +362,9 @@ cb__mk_category(struct cb_make *M, size_t name_off, const char *path, const char
 	}
 	cat->c_name = name;
 	cat->c_description = description;
-	cs->cs_ncats++;
+	for (s = cb__hash(name, strlen(name)) & cs->cs_cat_mask; cs->cs_cat_slots[s] != 0; s = (s + 1) & cs->cs_cat_mask)
+		;
+	cs->cs_cat_slots[s] = (uint32_t)++cs->cs_ncats;
 	return CB_OK;
 }
 
@@ -475,9 +513,12 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 {
 	cb_codeset *cs = M->mk_cs;
 	char q[80], why[200];
+/* the code, quoted for a message: only when one is made */
+#define QCODE (q[0] ? q : cb__quote(q, sizeof(q), e->e_code, e->e_code_len))
 	size_t off;
 	int rc;
 
+	q[0] = '\0';	/* quoted when a message needs it: QCODE */
 	if (e->e_code == NULL) {
 		if (!in->code_missing)
 			return cb__mk_fatal(M, in->off, "%s: missing required field \"code\" (a row whose source gives no code needs \"code_missing\": true)", path);
@@ -489,12 +530,11 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		if (in->code_missing)
 			return cb__mk_fatal(M, in->code_off, "%s: \"code_missing\": true, but a code is given", path);
 		e->e_code_len = (uint32_t)strlen(e->e_code);
-		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
 		if (e->e_code_len > CB_MAX_CODE_LEN)
 			return cb__mk_too_big(M, in->code_off, "%s.code: longer than %d bytes", path, CB_MAX_CODE_LEN);
 		if (!cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off, why, sizeof(why)) &&
-		    (rc = cb__mk_semantic(M, "CODE_BAD_FORMAT", q, in->code_off + 1 + off,
-		    "%s.code: \"%s\" fails the set's format: %s", path, q, why)) != CB_OK)
+		    (rc = cb__mk_semantic(M, "CODE_BAD_FORMAT", QCODE, in->code_off + 1 + off,
+		    "%s.code: \"%s\" fails the set's format: %s", path, QCODE, why)) != CB_OK)
 			return rc;
 	}
 
@@ -506,14 +546,14 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		size_t plen = (size_t)(dot - e->e_code);
 		if (in->category != NULL && (strlen(in->category) != plen ||
 		    memcmp(in->category, e->e_code, plen) != 0)) {
-			if ((rc = cb__mk_semantic(M, "CATEGORY_MISMATCH", q, in->category_off,
-			    "%s.category: \"%s\" differs from the code's prefix in \"%s\"", path, in->category, q)) != CB_OK)
+			if ((rc = cb__mk_semantic(M, "CATEGORY_MISMATCH", QCODE, in->category_off,
+			    "%s.category: \"%s\" differs from the code's prefix in \"%s\"", path, in->category, QCODE)) != CB_OK)
 				return rc;
 		} else if (in->category == NULL) {
 			e->e_category = cb_codeset_category_index(cs, e->e_code, plen);
-			if (e->e_category < 0 && (rc = cb__mk_semantic(M, "CATEGORY_UNDECLARED", q, in->code_off,
+			if (e->e_category < 0 && (rc = cb__mk_semantic(M, "CATEGORY_UNDECLARED", QCODE, in->code_off,
 			    "%s.code: \"%s\" is in category \"%.*s\", which the set does not declare",
-			    path, q, (int)plen, e->e_code)) != CB_OK)
+			    path, QCODE, (int)plen, e->e_code)) != CB_OK)
 				return rc;
 		}
 	}
@@ -529,7 +569,7 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		if (e->e_editorial_version == 0 || e->e_editorial_note == NULL || e->e_editorial_note[0] == '\0')
 			return cb__mk_fatal(M, in->editorial_off, "%s.editorial: needs a version and a note saying why the meaning stays", path);
 		if (e->e_editorial_version > cs->cs_version && (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION",
-		    e->e_code ? q : "", in->editorial_off, "%s.editorial.version %d is later than the set's version %d",
+		    e->e_code ? QCODE : "", in->editorial_off, "%s.editorial.version %d is later than the set's version %d",
 		    path, e->e_editorial_version, cs->cs_version)) != CB_OK)
 			return rc;
 	}
@@ -545,12 +585,13 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 			return rc;
 	}
 	if ((e->e_since > cs->cs_version || e->e_deprecated_since > cs->cs_version) &&
-	    (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION", e->e_code ? q : "", in->off,
+	    (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION", e->e_code ? QCODE : "", in->off,
 	    "%s: since/deprecated_since %d is later than the set's version %d", path,
 	    e->e_since > cs->cs_version ? e->e_since : e->e_deprecated_since, cs->cs_version)) != CB_OK)
 		return rc;
 	cs->cs_nentries++;
 	return CB_OK;
+#undef QCODE
 }
 
 /* In sets with repeated codes, two entries are one row when code,
@@ -750,7 +791,7 @@ cb__mk_finish(struct cb_make *M, cb_codeset **out)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cb__codeset_index(M->mk_cs)) != CB_OK || (rc = check_entries(M)) != CB_OK ||
+	if ((rc = cb__codeset_index(M->mk_cs, M->mk_lint == NULL)) != CB_OK || (rc = check_entries(M)) != CB_OK ||
 	    (rc = assign_ids(M)) != CB_OK)
 		return rc;
 	if (M->mk_lint != NULL && (rc = cb__lint_set(M->mk_cs, M->mk_lint)) != CB_OK)
