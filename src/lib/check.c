@@ -7,8 +7,10 @@
  * a code found needs no format test.  The hot path (a valid code without
  * context) is one perfect-hash probe, one comparison and a few stores
  * (docs/internals/codeset.md).  Alternatives are searched only for
- * rejected codes; messages are built only by cb_check_message(), which
- * runs the check again with a message buffer.  Nothing allocates.
+ * rejected codes, every near miss included (a wrong case, a misspelt or
+ * missing category, a code for another context); messages are built only
+ * by cb_check_message(), which runs the check again with a message buffer.
+ * Nothing allocates.
  */
 #include "codeset_int.h"
 
@@ -655,11 +657,9 @@ suits(const struct cb_entry *e, const int *dims, const int *vals, size_t n)
 }
 
 /* Codes (first entries, not retired) admitted in the context, those that
- * name the context first; for CATEGORY.CODE lists with cat >= 0, only that
- * category's.  Returns how many suit it without naming it. */
+ * name the context first.  Returns how many suit it without naming it. */
 static size_t
-collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *vals,
-    size_t n, int cat)
+collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *vals, size_t n)
 {
 	size_t i, generic = 0;
 	int pass;
@@ -668,8 +668,6 @@ collect(cb_check_result *out, const cb_codeset *cs, const int *dims, const int *
 		for (i = 0; i < cs->cs_nentries; i++) {
 			const struct cb_entry *e = &cs->cs_entries[i];
 			if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
-				continue;
-			if (cat >= 0 && e->e_category != cat)
 				continue;
 			if (suits(e, dims, vals, n) != pass)
 				continue;
@@ -944,7 +942,7 @@ verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct 
 	msg_ctx(m, ctx, nctx);
 	cb__msg_add(m, " in %s v%d; it suits %s ", cs->cs_name, cs->cs_version, cs->cs_dims[dims[i]].d_name);
 	msg_values(m, cs, (size_t)dims[i], can);
-	generic = collect(out, cs, dims, vals, nctx, -1);
+	generic = collect(out, cs, dims, vals, nctx);
 	if (out->nalts_total == 0) {
 		cb__msg_add(m, ". No code suits ");
 		msg_ctx(m, ctx, nctx);
