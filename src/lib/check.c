@@ -187,27 +187,24 @@ int
 cb__suggest_index(cb_codeset *cs)
 {
 	struct cb_sugg *sg, *tmp;
-	size_t n = 0, bytes = 0, i, k;
+	size_t n = cs->cs_nentries, bytes = cs->cs_code_bytes + cs->cs_nentries, i, k;
 	uint32_t *stack;
 	char *f;
 
-	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i];
-		if (e->e_first && e->e_status != CB_STATUS_RETIRED) {
-			CB_ASSERT(e->e_code_len <= CB_MAX_CODE_LEN);
-			n++;
-			bytes += e->e_code_len + 1;
-		}
-	}
+	/* room for every entry's code: no pass to count them first */
 	sg = cb_arena_calloc(&cs->cs_arena, n ? n : 1, sizeof(*sg));
 	cs->cs_sugg_lcp = cb_arena_calloc(&cs->cs_arena, n ? n : 1, sizeof(*cs->cs_sugg_lcp));
 	cs->cs_sugg_next = cb_arena_calloc(&cs->cs_arena, n ? n : 1, sizeof(*cs->cs_sugg_next));
 	f = cb_arena_alloc(&cs->cs_arena, bytes ? bytes : 1);
+	/* each category's codes while there are few (CB_CHECK_MAX_ALTS) */
+	cs->cs_cat_count = cb_arena_calloc(&cs->cs_arena, cs->cs_ncats ? cs->cs_ncats : 1, sizeof(uint32_t));
+	cs->cs_cat_codes = cb_arena_calloc(&cs->cs_arena, (cs->cs_ncats ? cs->cs_ncats : 1) * CB_CHECK_MAX_ALTS,
+	    sizeof(uint32_t));
 	tmp = cb__calloc(n ? n : 1, sizeof(*tmp));
 	/* the stack of next[] holds at most one candidate per prefix length */
 	stack = cb__calloc(CB_MAX_CODE_LEN + 2, sizeof(*stack));
 	if (sg == NULL || cs->cs_sugg_lcp == NULL || cs->cs_sugg_next == NULL || f == NULL || tmp == NULL ||
-	    stack == NULL) {
+	    stack == NULL || cs->cs_cat_count == NULL || cs->cs_cat_codes == NULL) {
 		free(tmp);
 		free(stack);
 		return cb__fail(CB_ENOMEM, "out of memory");
@@ -216,6 +213,7 @@ cb__suggest_index(cb_codeset *cs)
 		const struct cb_entry *e = &cs->cs_entries[i];
 		if (!e->e_first || e->e_status == CB_STATUS_RETIRED)
 			continue;
+		CB_ASSERT(e->e_code_len <= CB_MAX_CODE_LEN);
 		for (k = 0; k < e->e_code_len; k++)
 			f[k] = (char)fold((unsigned char)e->e_code[k]);
 		f[k] = '\0';
@@ -223,6 +221,13 @@ cb__suggest_index(cb_codeset *cs)
 		sg[n].sg_entry = (uint32_t)i;
 		sg[n++].sg_len = e->e_code_len;
 		f += k + 1;
+		if (e->e_category >= 0) {
+			uint32_t *cnt = &cs->cs_cat_count[e->e_category];
+			if (*cnt < CB_CHECK_MAX_ALTS)
+				cs->cs_cat_codes[(size_t)e->e_category * CB_CHECK_MAX_ALTS + *cnt] = (uint32_t)i;
+			if (*cnt <= CB_CHECK_MAX_ALTS)
+				++*cnt;	/* stops one past the room: "too many" */
+		}
 	}
 	sort_folded(sg, tmp, n, 0);
 	free(tmp);
@@ -243,23 +248,6 @@ cb__suggest_index(cb_codeset *cs)
 	free(stack);
 	cs->cs_sugg = sg;
 	cs->cs_nsugg = n;
-	/* each category's codes while there are few (CB_CHECK_MAX_ALTS) */
-	cs->cs_cat_count = cb_arena_calloc(&cs->cs_arena, cs->cs_ncats ? cs->cs_ncats : 1, sizeof(uint32_t));
-	cs->cs_cat_codes = cb_arena_calloc(&cs->cs_arena, (cs->cs_ncats ? cs->cs_ncats : 1) * CB_CHECK_MAX_ALTS,
-	    sizeof(uint32_t));
-	if (cs->cs_cat_count == NULL || cs->cs_cat_codes == NULL)
-		return cb__fail(CB_ENOMEM, "out of memory");
-	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i];
-		uint32_t *cnt;
-		if (!e->e_first || e->e_status == CB_STATUS_RETIRED || e->e_category < 0)
-			continue;
-		cnt = &cs->cs_cat_count[e->e_category];
-		if (*cnt < CB_CHECK_MAX_ALTS)
-			cs->cs_cat_codes[(size_t)e->e_category * CB_CHECK_MAX_ALTS + *cnt] = (uint32_t)i;
-		if (*cnt <= CB_CHECK_MAX_ALTS)
-			++*cnt;	/* stops one past the room: "too many" */
-	}
 	if (cs->cs_fmt.f_shape == CB_SHAPE_CATEGORY_CODE)
 		return index_tails(cs);
 	return CB_OK;

@@ -40,18 +40,19 @@ index_probe(cb_codeset *cs)
 			continue;
 		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
 			uint32_t at = cs->cs_slots[s];
-			const struct cb_entry *head = at ? &cs->cs_entries[at - 1] : NULL;
+			struct cb_entry *head = at ? &cs->cs_entries[at - 1] : NULL;
 			if (head == NULL || (head->e_code_len == e->e_code_len &&
 			    memcmp(head->e_code, e->e_code, e->e_code_len) == 0)) {
+				/* the new head is the first entry so far; the old one no longer */
+				if (head != NULL)
+					head->e_first = false;
+				e->e_first = true;
 				e->e_next_same = at;
 				cs->cs_slots[s] = (uint32_t)i + 1;
 				break;
 			}
 		}
 	}
-	for (i = 0; i < nslots; i++)
-		if (cs->cs_slots[i] != 0)
-			cs->cs_entries[cs->cs_slots[i] - 1].e_first = true;
 	return CB_OK;
 }
 

@@ -127,6 +127,7 @@ struct cb_codeset {
 	size_t       cs_nhandling;
 	struct cb_entry *cs_entries;
 	size_t       cs_nentries;
+	size_t       cs_code_bytes; /* the lengths of the entries' codes, added up */
 	/* Lookup of a code: a perfect hash (displacement table over a seeded
 	 * hash, docs/internals/codeset.md) when one was found, else open
 	 * addressing.  Both are built by cb__codeset_index(). */

@@ -532,6 +532,7 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		e->e_code_len = (uint32_t)strlen(e->e_code);
 		if (e->e_code_len > CB_MAX_CODE_LEN)
 			return cb__mk_too_big(M, in->code_off, "%s.code: longer than %d bytes", path, CB_MAX_CODE_LEN);
+		cs->cs_code_bytes += e->e_code_len;
 		if (!cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off, why, sizeof(why)) &&
 		    (rc = cb__mk_semantic(M, "CODE_BAD_FORMAT", QCODE, in->code_off + 1 + off,
 		    "%s.code: \"%s\" fails the set's format: %s", path, QCODE, why)) != CB_OK)
