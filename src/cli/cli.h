@@ -99,6 +99,14 @@ int cli_value_log_level(const char *what, const char *arg, cb_log_level *out);
 int cli_positionals(int argc, char **argv, const char *usage, const char *cmd, const char **out,
     size_t min, size_t max, size_t *n);
 
+/* The governance gate in CI (gate.c, cmd_diff.c): output formats, the
+ * diff of an old set with a file, GitHub annotations of a report, and
+ * `diff --against REV [FILE...]`. */
+enum { CLI_GATE_TEXT = 0, CLI_GATE_JSON, CLI_GATE_GITHUB };
+int cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt);
+void cli_gate_print_github(const cb_report *r, const char *file);
+int cli_gate(struct cli *c, const char *rev, const char *const *files, size_t nfiles, int fmt);
+
 /* 1 when argv holds -h/--help for the subcommand (then usage was printed). */
 int cli_wants_help(int argc, char **argv, const char *usage);
 

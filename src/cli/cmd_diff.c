@@ -3,27 +3,139 @@
  */
 #include "cli.h"
 
+#include <string.h>
+
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook diff OLD NEW [--json]\n\n"
+    "usage: codebook diff OLD NEW [--format text|json|github]\n"
+    "       codebook diff --against REV [FILE...] [--format text|json|github]\n\n"
     "Compare NEW with the published OLD version of a code set (files or catalog names)\n"
     "and list every change under its rule: breaking (CODE_NO_DELETE, CODE_SAME_CATEGORY,\n"
     "APPLIES_NO_NARROW, CATEGORY_NO_DELETE, FORMAT_KEEPS_CODES, VERSION_INCREASES, ...),\n"
     "warning (DESCRIPTION_CHANGED, CATEGORY_ADDED, ...) or info (CODE_ADDED, ...).\n"
-    "Exit 1 when a change is breaking. 'codebook rules' lists the rules.\n";
+    "With --against REV, each FILE is compared with the same file at the git revision REV\n"
+    "(default: every code-set file that changed since REV; a deleted one is breaking).\n"
+    "--format github prints GitHub Actions annotations. Exit 1 when a change is breaking.\n"
+    "'codebook rules' lists the rules.\n";
+
+static void
+print_json(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, int breaking, int *rc)
+{
+	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
+	cb_jw w;
+
+	cb_jw_init(&w, &b, 1);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "set", cb_codeset_name(new_));
+	cb_jw_kint(&w, "old_version", cb_codeset_version(old));
+	cb_jw_kint(&w, "new_version", cb_codeset_version(new_));
+	cb_jw_kbool(&w, "breaking", breaking);
+	cb_jw_key(&w, "findings");
+	cb_view_findings(&w, r);
+	cb_jw_obj_end(&w);
+	if (cli_print_json(&b) != EXIT_OK)
+		*rc = EXIT_USAGE;
+	cb_buf_reset(&b);
+}
+
+static void
+print_text(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, int breaking)
+{
+	size_t i, nw = cb_report_count_severity(r, CB_SEV_WARNING);
+
+	for (i = 0; i < cb_report_count(r); i++) {
+		const cb_finding *f = cb_report_get(r, i);
+		printf("%s: %s: %s\n", cb_severity_name(f->severity), f->rule, f->message);
+	}
+	printf("%s v%d -> v%d: %zu breaking, %zu warning%s, %zu info: %s\n", cb_codeset_name(new_),
+	    cb_codeset_version(old), cb_codeset_version(new_), cb_report_count_severity(r, CB_SEV_BREAKING),
+	    nw, nw == 1 ? "" : "s", cb_report_count_severity(r, CB_SEV_INFO), breaking ? "refused" : "allowed");
+}
+
+/* Diff @old against @new_ and print the findings in @fmt; @file names NEW
+ * in annotations.  EXIT_OK, EXIT_REJECTED (breaking) or EXIT_USAGE. */
+static int
+diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const char *file, int fmt)
+{
+	cb_report *r = NULL;
+	int rc;
+
+	if (cb_diff(&r, old, new_) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	rc = cb_report_is_breaking(r) ? EXIT_REJECTED : EXIT_OK;
+	if (fmt == CLI_GATE_GITHUB)
+		cli_gate_print_github(r, file);
+	else if (fmt == CLI_GATE_JSON || c->json)
+		print_json(r, old, new_, rc == EXIT_REJECTED, &rc);
+	else
+		print_text(r, old, new_, rc == EXIT_REJECTED);
+	cb_report_free(r);
+	return rc;
+}
+
+/* 1 when @a and @b serialise to the same bytes (no change at all). */
+static int
+same_set(const cb_codeset *a, const cb_codeset *b)
+{
+	char *ja = NULL, *jb = NULL;
+	size_t la = 0, lb = 0;
+	int same = cb_codeset_to_json(&ja, &la, a) == CB_OK && cb_codeset_to_json(&jb, &lb, b) == CB_OK &&
+	    la == lb && memcmp(ja, jb, la) == 0;
+
+	cb_free(ja);
+	cb_free(jb);
+	return same;
+}
+
+int
+cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt)
+{
+	cb_codeset *new_ = NULL;
+	int rc = EXIT_OK;
+
+	if (cb_codeset_load_file(&new_, newfile) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	/* a file the revision already had, unchanged, is not a new version */
+	if (!same_set(old, new_))
+		rc = diff_sets(c, old, new_, newfile, fmt);
+	cb_codeset_free(new_);
+	return rc;
+}
 
 int
 cmd_diff(struct cli *c, int argc, char **argv)
 {
-	const char *names[2];
+	static const struct cli_opt opts[] = { { "against", 0, 1, 1 }, { "format", 0, 1, 2 }, { NULL, 0, 0, 0 } };
+	static const char *const fmts[] = { [CLI_GATE_TEXT] = "text", [CLI_GATE_JSON] = "json",
+		[CLI_GATE_GITHUB] = "github" };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	const char *names[1024], *arg, *rev = NULL;
 	cb_codeset *sets[2] = { NULL, NULL };
-	cb_report *r = NULL;
-	size_t n, i;
-	int rc;
+	size_t n = 0, i;
+	int k, rc = EXIT_OK, fmt = c->json ? CLI_GATE_JSON : CLI_GATE_TEXT;
 
-	if ((rc = cli_positionals(argc, argv, usage, "diff", names, 2, 2, &n)) != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
+	if (cli_wants_help(argc, argv, usage))
+		return EXIT_OK;
+	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
+		if (k == CLI_BAD)
+			return EXIT_USAGE;
+		if (k == 1)
+			rev = arg;
+		else if (k == 2) {
+			for (fmt = 0; fmt < 3 && strcmp(arg, fmts[fmt]) != 0; fmt++)
+				;
+			if (fmt == 3)
+				return cli_error("--format expects text, json or github, got \"%s\"", arg);
+		} else if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = arg;
+		else
+			return cli_error("diff: at most %zu files at once", sizeof(names) / sizeof(names[0]));
+	}
+	if (rev != NULL)
+		return cli_gate(c, rev, names, n, fmt);
+	if (n != 2)
+		return cli_error("diff: expected OLD and NEW (or --against REV); usage: codebook diff OLD NEW");
 	for (i = 0; i < 2; i++) {
 		const cb_codeset *cs = cli_set(c, names[i]);
 		if (cs == NULL) {
@@ -32,41 +144,8 @@ cmd_diff(struct cli *c, int argc, char **argv)
 		}
 		sets[i] = cb_codeset_ref((cb_codeset *)(uintptr_t)cs);
 	}
-	if (cb_diff(&r, sets[0], sets[1]) != CB_OK) {
-		rc = cli_error("%s", cb_errmsg());
-		goto out;
-	}
-	rc = cb_report_is_breaking(r) ? EXIT_REJECTED : EXIT_OK;
-	if (c->json) {
-		cb_buf b = CB_BUF_INIT((size_t)1 << 26);
-		cb_jw w;
-		cb_jw_init(&w, &b, 1);
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "set", cb_codeset_name(sets[1]));
-		cb_jw_kint(&w, "old_version", cb_codeset_version(sets[0]));
-		cb_jw_kint(&w, "new_version", cb_codeset_version(sets[1]));
-		cb_jw_kbool(&w, "breaking", rc == EXIT_REJECTED);
-		cb_jw_key(&w, "findings");
-		cb_view_findings(&w, r);
-		cb_jw_obj_end(&w);
-		if (cli_print_json(&b) != EXIT_OK)
-			rc = EXIT_USAGE;
-		cb_buf_reset(&b);
-	} else {
-		for (i = 0; i < cb_report_count(r); i++) {
-			const cb_finding *f = cb_report_get(r, i);
-			printf("%s: %s: %s\n", cb_severity_name(f->severity), f->rule, f->message);
-		}
-		printf("%s v%d -> v%d: %zu breaking, %zu warning%s, %zu info: %s\n",
-		    cb_codeset_name(sets[1]), cb_codeset_version(sets[0]), cb_codeset_version(sets[1]),
-		    cb_report_count_severity(r, CB_SEV_BREAKING),
-		    cb_report_count_severity(r, CB_SEV_WARNING),
-		    cb_report_count_severity(r, CB_SEV_WARNING) == 1 ? "" : "s",
-		    cb_report_count_severity(r, CB_SEV_INFO),
-		    rc == EXIT_REJECTED ? "refused" : "allowed");
-	}
+	rc = diff_sets(c, sets[0], sets[1], names[1], fmt);
 out:
-	cb_report_free(r);
 	cb_codeset_free(sets[0]);
 	cb_codeset_free(sets[1]);
 	return rc;

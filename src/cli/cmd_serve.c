@@ -37,7 +37,7 @@ static const char usage[] =
     "  --worker-interval DURATION  pause between passes of the in-process cancellation\n"
     "                            worker (default 2s; 0 disables it: run codebook worker);\n"
     "                            it starts only with a marketplace configuration\n"
-    "  --worker-lease DURATION   how long the worker holds a claimed refund (default 60s)\n"
+    "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"

@@ -64,8 +64,9 @@ static const struct setting settings[] = {
 	{ "worker-interval", "CODEBOOK_WORKER_INTERVAL", NULL, BOTH, "interval", 0, 0, S_DURATION, 0, 86400000u,
 	    "2s", NULL, "pause between the cancellation worker's passes (serve: 0 runs no worker in the "
 	    "process)", F(worker_interval_ms) },
-	{ "worker-lease", "CODEBOOK_WORKER_LEASE", NULL, BOTH, "lease", 0, 0, S_DURATION, 100, 86400000u, "60s",
-	    NULL, "how long a claimed refund is the worker's (raised to cover the marketplace's timeout)",
+	{ "worker-lease", "CODEBOOK_WORKER_LEASE", NULL, BOTH, "lease", 0, 0, S_DURATION, 100, 86400000u, "15s",
+	    NULL, "how long a claimed refund is the worker's without a heartbeat (extended every third of "
+	    "it while the worker holds the refund)",
 	    F(worker_lease_ms) },
 	{ "worker-max", "CODEBOOK_WORKER_MAX", NULL, CFG_WORKER, "max", 0, 0, S_UINT, 1, 1000000, "1000", NULL,
 	    "refunds per pass", F(worker_max) },

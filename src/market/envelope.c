@@ -8,6 +8,8 @@
  */
 #include "market_int.h"
 
+#include <stddef.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -294,6 +296,50 @@ rd_list(struct rd *r, cb_arena *a, const cb_mkt_envelope *env, const char *key, 
 	return CB_OK;
 }
 
+/* Where a list reply's struct (cb_mkt_reasons, cb_mkt_orders) keeps its
+ * items, their count, the request id and the arena that owns them. */
+struct reply_layout {
+	size_t size, items, n, request_id, priv;
+};
+#define REPLY_LAYOUT(T) { sizeof(T), offsetof(T, items), offsetof(T, n), offsetof(T, request_id), \
+	offsetof(T, priv) }
+
+/* Read the list @key of @env's data, each item (@itemsize bytes) with @fn,
+ * into a new reply struct laid out as @l; on failure *out is NULL. */
+static int
+rd_reply(void *out, const struct reply_layout *l, const cb_mkt_envelope *env, const char *key,
+    size_t itemsize, rd_item_fn fn, char *why, size_t whylen)
+{
+	struct rd r;
+	cb_arena *a = NULL;
+	unsigned char *head = NULL;
+	const char *rid;
+	void *items = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(void *));
+	if ((rc = rd_begin(&r, &a, env, why, whylen)) != CB_OK)
+		goto out;
+	if ((head = cb_arena_calloc(a, 1, l->size)) == NULL ||
+	    (rid = cb_arena_strndup(a, env->request_id, strlen(env->request_id))) == NULL) {
+		rc = rd_nomem(&r);
+		goto out;
+	}
+	if ((rc = rd_list(&r, a, env, key, itemsize, fn, &items, &n)) != CB_OK)
+		goto out;
+	/* object pointers share one representation: store them field by field */
+	memcpy(head + l->items, &items, sizeof(items));
+	memcpy(head + l->n, &n, sizeof(n));
+	memcpy(head + l->request_id, &rid, sizeof(rid));
+	memcpy(head + l->priv, &a, sizeof(a));
+	memcpy(out, &head, sizeof(head));
+	a = NULL;
+out:
+	arena_release(a);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* reverse reasons */
 
@@ -342,30 +388,10 @@ reason_item(struct rd *r, const cb_json_node *it, const char *path, void *item)
 int
 cb_mkt__parse_reasons(cb_mkt_reasons **out, const cb_mkt_envelope *env, char *why, size_t whylen)
 {
-	struct rd r;
-	cb_arena *a = NULL;
-	cb_mkt_reasons *res;
-	void *items = NULL;
-	int rc;
+	static const struct reply_layout layout = REPLY_LAYOUT(cb_mkt_reasons);
 
-	*out = NULL;
-	if ((rc = rd_begin(&r, &a, env, why, whylen)) != CB_OK)
-		goto out;
-	if ((res = cb_arena_calloc(a, 1, sizeof(*res))) == NULL ||
-	    (res->request_id = cb_arena_strndup(a, env->request_id, strlen(env->request_id))) == NULL) {
-		rc = rd_nomem(&r);
-		goto out;
-	}
-	/* a missing list would retire every key of the mirror */
-	if ((rc = rd_list(&r, a, env, "reverse_reason_list", sizeof(*res->items), reason_item, &items, &res->n)) != CB_OK)
-		goto out;
-	res->items = items;
-	res->priv = a;
-	*out = res;
-	a = NULL;
-out:
-	arena_release(a);
-	return rc;
+	/* the list is required: a missing one would retire every key of the mirror */
+	return rd_reply(out, &layout, env, "reverse_reason_list", sizeof(cb_mkt_reason), reason_item, why, whylen);
 }
 
 void
@@ -568,30 +594,10 @@ order_item(struct rd *r, const cb_json_node *it, const char *path, void *item)
 int
 cb_mkt__parse_orders(cb_mkt_orders **out, const cb_mkt_envelope *env, char *why, size_t whylen)
 {
-	struct rd r;
-	cb_arena *a = NULL;
-	cb_mkt_orders *res;
-	void *items = NULL;
-	int rc;
+	static const struct reply_layout layout = REPLY_LAYOUT(cb_mkt_orders);
 
-	*out = NULL;
-	if ((rc = rd_begin(&r, &a, env, why, whylen)) != CB_OK)
-		goto out;
-	if ((res = cb_arena_calloc(a, 1, sizeof(*res))) == NULL ||
-	    (res->request_id = cb_arena_strndup(a, env->request_id, strlen(env->request_id))) == NULL) {
-		rc = rd_nomem(&r);
-		goto out;
-	}
-	/* an order read after an unknown outcome must not look absent by accident */
-	if ((rc = rd_list(&r, a, env, "orders", sizeof(*res->items), order_item, &items, &res->n)) != CB_OK)
-		goto out;
-	res->items = items;
-	res->priv = a;
-	*out = res;
-	a = NULL;
-out:
-	arena_release(a);
-	return rc;
+	/* required too: an order read after an unknown outcome must not look absent by accident */
+	return rd_reply(out, &layout, env, "orders", sizeof(cb_mkt_order), order_item, why, whylen);
 }
 
 void

@@ -148,7 +148,7 @@ cb_cancel_check(cb_refund_plan *plan, cb_ofaults *faults, const cb_cancel_req *r
 /* One try: read the order, check, record unless its money moved. */
 static int
 cancel_try(cb_creq_result *out, cb_store *st, const char *order_id, const cb_cancel_req *req,
-    const char *request_id, cb_refund_put_status *put)
+    const char *request_id, const cb_creq_idem *idem, cb_refund_put_status *put)
 {
 	cb_order_rec *rec = NULL;
 	cb_refund_plan plan;
@@ -173,7 +173,7 @@ cancel_try(cb_creq_result *out, cb_store *st, const char *order_id, const cb_can
 	}
 	cb_store_order_money_fp(o, money);
 	rc = cb_store_refund_create(st, o->seq, money, plan.amount, o->currency, req->reason_key, plan.rows,
-	    plan.nrows, request_id, put, &out->payment_id);
+	    plan.nrows, request_id, idem ? idem->key : NULL, idem ? idem->fp : NULL, put, &out->payment_id);
 out:
 	cb_refund_plan_free(&plan);
 	cb_order_rec_free(rec);
@@ -182,16 +182,32 @@ out:
 
 int
 cb_cancel_request(cb_creq_result *out, cb_store *st, const char *order_id, const cb_cancel_req *req,
-    const char *request_id)
+    const char *request_id, const cb_creq_idem *idem)
 {
 	cb_refund_put_status put = CB_REFUND_STALE;
+	unsigned char fp[32];
+	int64_t seq;
 	int tries, rc;
 
 	memset(out, 0, sizeof(*out));
+	if (idem != NULL && idem->key == NULL)
+		idem = NULL;
+	if (idem != NULL) {
+		/* before the rules: a replay answers what the request did, even if
+		 * the order has moved on since (refunded: nothing left to refund) */
+		rc = cb_store_refund_by_key(st, idem->key, &out->payment_id, &seq, fp);
+		if (rc == CB_OK) {
+			out->outcome = memcmp(fp, idem->fp, sizeof(fp)) == 0 ? CB_CREQ_REPLAYED : CB_CREQ_KEY_REUSED;
+			return CB_OK;
+		}
+		if (rc != CB_ENOTFOUND)
+			return rc;
+		out->payment_id = 0;
+	}
 	out->outcome = CB_CREQ_STALE;
 	for (tries = 0; tries < CB_CANCEL_STALE_RETRIES && put == CB_REFUND_STALE; tries++) {
 		out->outcome = CB_CREQ_STALE;
-		if ((rc = cancel_try(out, st, order_id, req, request_id, &put)) != CB_OK)
+		if ((rc = cancel_try(out, st, order_id, req, request_id, idem, &put)) != CB_OK)
 			return rc;
 		if (out->outcome != CB_CREQ_STALE)
 			return CB_OK;	/* no order, or refused: nothing to retry */
@@ -200,6 +216,10 @@ cb_cancel_request(cb_creq_result *out, cb_store *st, const char *order_id, const
 		out->outcome = CB_CREQ_ACCEPTED;
 	else if (put == CB_REFUND_BUSY)
 		out->outcome = CB_CREQ_BUSY;
+	else if (put == CB_REFUND_REPLAYED)	/* the same key, committed meanwhile */
+		out->outcome = CB_CREQ_REPLAYED;
+	else if (put == CB_REFUND_KEY_REUSED)
+		out->outcome = CB_CREQ_KEY_REUSED;
 	return CB_OK;
 }
 

@@ -50,8 +50,17 @@ typedef enum {
 	CB_CREQ_NO_ORDER,     /* there is no such order */
 	CB_CREQ_REFUSED,      /* the request does not fit the order: faults */
 	CB_CREQ_BUSY,         /* a cancellation of the order is in progress: payment_id */
-	CB_CREQ_STALE         /* the order kept changing while it was checked */
+	CB_CREQ_STALE,        /* the order kept changing while it was checked */
+	CB_CREQ_REPLAYED,     /* the idempotency key made this very request: payment_id is its refund */
+	CB_CREQ_KEY_REUSED    /* the idempotency key made another request (payment_id): nothing stored */
 } cb_creq_outcome;
+
+/* An Idempotency-Key and the fingerprint of the request that carries it
+ * (the service's: SHA-256 of the order id and the body as sent). */
+typedef struct {
+	const char   *key;       /* NULL: none */
+	unsigned char fp[32];
+} cb_creq_idem;
 
 typedef struct {
 	cb_creq_outcome outcome;
@@ -67,11 +76,20 @@ typedef struct {
  * times, so rows are never checked against one version of an order and
  * stored against another.
  *
- * @return CB_OK with out->outcome; a storage error or CB_ENOMEM (nothing
- *         stored; cb_errmsg() says why).
+ * With an idempotency key (@idem may be NULL), the key is looked up first:
+ * the refund a request with the same key and fingerprint made is
+ * CB_CREQ_REPLAYED (whatever the order is now: a replay is never judged
+ * again), another request's CB_CREQ_KEY_REUSED.  Otherwise the key is
+ * stored with the new refund, in its transaction.  A retry after
+ * CB_EUNKNOWN with the same key thus finds the refund if the commit
+ * reached the disk and makes it once if not.
+ *
+ * @return CB_OK with out->outcome; CB_ENOMEM or a storage error with
+ *         cb_errmsg(): CB_EUNKNOWN when the commit failed (the refund may
+ *         be stored: retry with the same key), otherwise nothing was stored.
  */
 int cb_cancel_request(cb_creq_result *out, cb_store *st, const char *order_id, const cb_cancel_req *req,
-    const char *request_id);
+    const char *request_id, const cb_creq_idem *idem);
 
 /*
  * The seed's business rules, judged by the worker just before it sends the

@@ -82,7 +82,7 @@ typedef struct {
 	const char      *catalogs;       /* sets not stored yet come from here (NULL: none) */
 	cb_worker_set_fn sets;           /* NULL: the latest stored version, else @catalogs */
 	void            *sets_arg;
-	unsigned         lease_ms;       /* 0: 60000; raised per call to cover the marketplace's timeout */
+	unsigned         lease_ms;       /* 0: 15000; extended every lease/3 while a refund is in hand */
 	unsigned         max_per_pass;   /* 0: 1000 */
 	int              verbose;        /* log each marketplace exchange (secrets masked) */
 } cb_worker_opts;

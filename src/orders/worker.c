@@ -19,6 +19,13 @@
  * attempt's time, so workers do not sleep on it), recheck first when the
  * outcome is unknown, or give up with the marketplace's message as the
  * payment's error text.  docs/internals/orders.md has the states.
+ *
+ * Heartbeats: the lease is short (15 s by default) and a thread of the
+ * worker extends it every lease/3 while a refund is in hand, marketplace
+ * calls included, however long they take.  So a worker that dies (kill -9,
+ * a lost machine) gives its refund up within a lease, and a live one keeps
+ * it: the next worker finds cancel_state "sending" and asks the
+ * marketplace before it sends anything, so a cancel is never sent twice.
  */
 #include "err.h"
 #include "logger.h"
@@ -29,6 +36,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +49,8 @@
 #include "jsonw.h"
 
 
-#define DEFAULT_LEASE_MS   60000u
+#define DEFAULT_LEASE_MS   15000u    /* kept alive by heartbeats: how late a dead worker's refund is taken */
 #define DEFAULT_PER_PASS   1000u
-#define LEASE_MARGIN_MS    2000u     /* beyond twice the marketplace's timeout */
 #define POLL_MS            1000u     /* how soon a pending cancel is searched again */
 #define MAX_SHOPS          64
 #define MAX_SETS           4
@@ -69,10 +76,19 @@ struct cb_worker {
 	struct cached_set sets[MAX_SETS];
 	/* totals, read by the metrics of another thread */
 	atomic_ulong      t_passes, t_claimed, t_completed, t_failed, t_retrying, t_waiting, t_sent,
-	                  t_rechecks, t_lost;
+	                  t_rechecks, t_lost, t_heartbeats;
+	/* the heartbeat of the refund in hand (hb_*: guarded by hb_mu) */
+	pthread_t         hb_thread;
+	int               hb_running, hb_stop;
+	pthread_mutex_t   hb_mu;
+	pthread_cond_t    hb_cv;        /* on CLOCK_MONOTONIC */
+	int64_t           hb_pid;       /* 0: no refund in hand */
+	uint64_t          hb_next_ns;   /* monotonic time of the next extension */
 };
 
 /* ---- time and logs ------------------------------------------------------- */
+
+static void log_begin(cb_log_line *l, cb_log_level lv, const char *msg);
 
 #define now_ms cb_time_now_ms
 
@@ -119,6 +135,14 @@ cb_worker_new(cb_worker **out, const cb_worker_opts *o)
 	w->o.catalogs = w->catalogs;
 	if (w->o.lease_ms == 0)
 		w->o.lease_ms = DEFAULT_LEASE_MS;
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->hb_cv, &ca);
+		pthread_condattr_destroy(&ca);
+		pthread_mutex_init(&w->hb_mu, NULL);
+	}
 	if (w->o.max_per_pass == 0)
 		w->o.max_per_pass = DEFAULT_PER_PASS;
 	(void)gethostname(host, sizeof(host) - 1);
@@ -144,11 +168,16 @@ cb_worker_reload(cb_worker *w)
 	}
 }
 
+static void heartbeat_stop(cb_worker *w);
+
 void
 cb_worker_free(cb_worker *w)
 {
 	if (w == NULL)
 		return;
+	heartbeat_stop(w);
+	pthread_cond_destroy(&w->hb_cv);
+	pthread_mutex_destroy(&w->hb_mu);
 	cb_worker_reload(w);
 	free(w->market_config);
 	free(w->catalogs);
@@ -474,7 +503,6 @@ send_cancel(struct job *j)
 	cb_decision d = CB_DECISION_INIT;
 	struct found f;
 	char text[1024];
-	int64_t lease;
 	unsigned attempt = (unsigned)j->p->attempts + 1;
 	int rc, unknown, r;
 
@@ -485,12 +513,11 @@ send_cancel(struct job *j)
 		return job_fail(j, text, j->p->last_error_code, NULL);
 	}
 	/* durable before the request leaves: after a crash the next worker
-	 * knows a cancel may be out, and asks before sending another */
-	lease = (int64_t)j->w->o.lease_ms;
-	if (lease < 2 * (int64_t)cfg->timeout_ms + LEASE_MARGIN_MS)
-		lease = 2 * (int64_t)cfg->timeout_ms + LEASE_MARGIN_MS;
+	 * knows a cancel may be out, and asks before sending another.  The
+	 * lease needs not cover the marketplace's timeout: the heartbeat keeps
+	 * it while the call is out. */
 	if ((rc = cb_store_pay_sending(j->w->o.store, j->pid, j->w->owner, j->key, j->defaulted,
-	    now_ms() + lease)) != CB_OK)
+	    now_ms() + (int64_t)j->w->o.lease_ms)) != CB_OK)
 		return transition_failed(j, rc);
 	j->st->cancels_sent++;
 	log_job(j, CB_LOG_INFO, "sending the cancel", "reason_key", j->key, "api", cb_mkt_api_name(cfg->api));
@@ -656,6 +683,99 @@ out:
 	return rc;
 }
 
+/* ---- heartbeats -------------------------------------------------------------- */
+
+static uint64_t
+hb_interval_ns(const cb_worker *w)
+{
+	return (uint64_t)(w->o.lease_ms / 3 ? w->o.lease_ms / 3 : 1) * 1000000u;
+}
+
+/* The heartbeat thread: while a refund is in hand, extend its lease to
+ * now + lease every lease/3.  The store call is made without hb_mu held,
+ * so a slow database never holds up the worker's own transitions. */
+static void *
+heartbeat_main(void *arg)
+{
+	cb_worker *w = arg;
+	cb_log_line l;
+
+	pthread_mutex_lock(&w->hb_mu);
+	while (!w->hb_stop) {
+		int64_t pid = w->hb_pid;
+		uint64_t now = cb_time_mono_ns();
+		int rc;
+
+		if (pid == 0) {
+			pthread_cond_wait(&w->hb_cv, &w->hb_mu);
+			continue;
+		}
+		if (now < w->hb_next_ns) {
+			struct timespec ts = { (time_t)(w->hb_next_ns / 1000000000u), (long)(w->hb_next_ns % 1000000000u) };
+			(void)pthread_cond_timedwait(&w->hb_cv, &w->hb_mu, &ts);
+			continue;	/* the refund in hand may have changed meanwhile */
+		}
+		w->hb_next_ns = now + hb_interval_ns(w);
+		pthread_mutex_unlock(&w->hb_mu);
+		rc = cb_store_pay_extend(w->o.store, pid, w->owner, now_ms() + (int64_t)w->o.lease_ms);
+		if (rc == CB_OK)
+			atomic_fetch_add(&w->t_heartbeats, 1);
+		pthread_mutex_lock(&w->hb_mu);
+		if (rc != CB_OK && pid == w->hb_pid) {
+			/* lease lost: the job's next transition says so and stops; a
+			 * database error: the next beat tries again, within the lease */
+			log_begin(&l, CB_LOG_WARN, rc == CB_ENOTFOUND ? "heartbeat: the lease was taken over" :
+			    "heartbeat: the lease could not be extended");
+			cb_jw_kint(&l.w, "payment", pid);
+			cb_jw_kstr(&l.w, "error", cb_errmsg());
+			cb_log_end(&l);
+		}
+	}
+	pthread_mutex_unlock(&w->hb_mu);
+	return NULL;
+}
+
+/* Start beating for refund @pid (claimed now: its lease runs from now). */
+static void
+heartbeat_begin(cb_worker *w, int64_t pid)
+{
+	pthread_mutex_lock(&w->hb_mu);
+	if (!w->hb_running && !w->hb_stop) {
+		if (pthread_create(&w->hb_thread, NULL, heartbeat_main, w) == 0)
+			w->hb_running = 1;
+		else
+			cb_log(CB_LOG_WARN, "worker: no heartbeat thread: a refund is kept for one lease only", NULL);
+	}
+	w->hb_pid = pid;
+	w->hb_next_ns = cb_time_mono_ns() + hb_interval_ns(w);
+	pthread_cond_signal(&w->hb_cv);
+	pthread_mutex_unlock(&w->hb_mu);
+}
+
+static void
+heartbeat_end(cb_worker *w)
+{
+	pthread_mutex_lock(&w->hb_mu);
+	w->hb_pid = 0;
+	pthread_mutex_unlock(&w->hb_mu);
+}
+
+static void
+heartbeat_stop(cb_worker *w)
+{
+	int running;
+
+	pthread_mutex_lock(&w->hb_mu);
+	w->hb_stop = 1;
+	w->hb_pid = 0;
+	running = w->hb_running;
+	w->hb_running = 0;
+	pthread_cond_signal(&w->hb_cv);
+	pthread_mutex_unlock(&w->hb_mu);
+	if (running)
+		pthread_join(w->hb_thread, NULL);
+}
+
 static void
 add_stats(cb_worker *w, const cb_worker_stats *s)
 {
@@ -694,7 +814,10 @@ cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 			break;
 		}
 		st.claimed++;
-		if ((rc = process(w, pid, seq, &st)) != CB_OK)
+		heartbeat_begin(w, pid);
+		rc = process(w, pid, seq, &st);
+		heartbeat_end(w);
+		if (rc != CB_OK)
 			break;	/* storage trouble: the lease expires and the refund is taken again */
 	}
 	add_stats(w, &st);

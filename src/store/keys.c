@@ -78,7 +78,7 @@ cb_store_key_add(cb_store *st, const char *name, char secret[CB_KEY_SECRET_LEN +
 	store__sha256(hash, secret, CB_KEY_SECRET_LEN);
 	memcpy(key_id, secret + KEY_PREFIX_LEN, KEY_ID_LEN);
 	key_id[KEY_ID_LEN] = '\0';
-	rc = st->ops->key_add(st->be, name, key_id, hash);
+	rc = store__note(st, st->ops->key_add(st->be, name, key_id, hash));
 	if (rc == CB_ECONFLICT)
 		rc = cb__fail(CB_ECONFLICT, "there is already an active key named \"%s\" "
 		    "(revoke it first, or choose another name)", name);
@@ -94,7 +94,7 @@ cb_store_key_revoke(cb_store *st, const char *name)
 
 	if (st == NULL || name == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_key_revoke: NULL argument");
-	if ((rc = st->ops->key_revoke(st->be, name)) == CB_ENOTFOUND)
+	if ((rc = store__note(st, st->ops->key_revoke(st->be, name))) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no active key named \"%s\"", name);
 	return rc;
 }

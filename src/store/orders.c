@@ -93,7 +93,7 @@ cb_store_order_put(cb_store *st, const cb_order *in, cb_store_order_guard guard,
 	p.request_id = request_id;
 	p.guard = guard;
 	p.guard_arg = guard_arg;
-	return st->ops->order_put(st->be, &p, status, why, whylen);
+	return store__note(st, st->ops->order_put(st->be, &p, status, why, whylen));
 }
 
 int
@@ -131,6 +131,7 @@ int
 cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[32],
     int64_t amount, const char *currency, const char *reason_key,
     const cb_refund_row *rows, size_t nrows, const char *request_id,
+    const char *idem_key, const unsigned char *idem_fp,
     cb_refund_put_status *status, int64_t *payment_id)
 {
 	struct store_refund r;
@@ -138,14 +139,37 @@ cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[3
 	int rc;
 
 	if (st == NULL || money_fp == NULL || currency == NULL || (rows == NULL && nrows > 0) ||
-	    status == NULL || payment_id == NULL || amount <= 0)
+	    status == NULL || payment_id == NULL || amount <= 0 ||
+	    (idem_key != NULL && (idem_fp == NULL || idem_key[0] == '\0' ||
+	    strlen(idem_key) > CB_IDEM_KEY_MAX)))
 		return cb__fail(CB_EINVAL, "cb_store_refund_create: bad argument");
 	*payment_id = 0;
 	cb_time_now_iso(now);
-	r = (struct store_refund){ seq, money_fp, amount, currency, reason_key, request_id, now, rows, nrows };
-	if ((rc = st->ops->refund_create(st->be, &r, status, payment_id)) == CB_ENOTFOUND)
+	r = (struct store_refund){ seq, money_fp, amount, currency, reason_key, request_id, now, rows, nrows,
+		idem_key, idem_fp };
+	if ((rc = store__note(st, st->ops->refund_create(st->be, &r, status, payment_id))) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no order #%lld", (long long)seq);
 	return rc;
+}
+
+int
+cb_store_refund_by_key(cb_store *st, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32])
+{
+	int rc;
+
+	if (st == NULL || key == NULL || payment_id == NULL || order_seq == NULL || fp == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_refund_by_key: NULL argument");
+	STORE_NEED_OP(st, refund_by_key);
+	if ((rc = st->ops->refund_by_key(st->be, key, payment_id, order_seq, fp)) == CB_ENOTFOUND)
+		rc = cb__fail(CB_ENOTFOUND, "no refund was made with idempotency key %.64s", key);
+	return rc;
+}
+
+void
+cb_store_fingerprint(unsigned char out[32], const void *p, size_t len)
+{
+	store__sha256(out, p, len);
 }
 
 /* ---- the worker's transitions ------------------------------------------- */
@@ -158,8 +182,8 @@ cb_store_pay_claim(cb_store *st, const char *owner, int64_t now_ms, int64_t due_
 
 	if (st == NULL || owner == NULL || payment_id == NULL || order_seq == NULL || lease_ms <= 0)
 		return cb__fail(CB_EINVAL, "cb_store_pay_claim: bad argument");
-	if ((rc = st->ops->pay_claim(st->be, owner, now_ms, due_ms, lease_ms, payment_id, order_seq)) ==
-	    CB_ENOTFOUND)
+	if ((rc = store__note(st, st->ops->pay_claim(st->be, owner, now_ms, due_ms, lease_ms, payment_id,
+	    order_seq))) == CB_ENOTFOUND)
 		rc = cb__fail(CB_ENOTFOUND, "no refund is due");
 	return rc;
 }
@@ -183,8 +207,18 @@ cb_store_pay_sending(cb_store *st, int64_t payment_id, const char *owner,
 	if (st == NULL || owner == NULL || reason_key == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_sending: NULL argument");
 	cb_time_now_iso(now);
-	return lease_lost(st->ops->pay_sending(st->be, payment_id, owner, reason_key, defaulted != 0,
-	    lease_until_ms, now), payment_id);
+	return lease_lost(store__note(st, st->ops->pay_sending(st->be, payment_id, owner, reason_key,
+	    defaulted != 0, lease_until_ms, now)), payment_id);
+}
+
+int
+cb_store_pay_extend(cb_store *st, int64_t payment_id, const char *owner, int64_t lease_until_ms)
+{
+	if (st == NULL || owner == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_pay_extend: NULL argument");
+	STORE_NEED_OP(st, pay_extend);
+	return lease_lost(store__note(st, st->ops->pay_extend(st->be, payment_id, owner, lease_until_ms)),
+	    payment_id);
 }
 
 int
@@ -195,7 +229,7 @@ cb_store_pay_later(cb_store *st, int64_t payment_id, const char *owner, const cb
 	if (st == NULL || owner == NULL || l == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_later: NULL argument");
 	cb_time_now_iso(now);
-	return lease_lost(st->ops->pay_later(st->be, payment_id, owner, l, now), payment_id);
+	return lease_lost(store__note(st, st->ops->pay_later(st->be, payment_id, owner, l, now)), payment_id);
 }
 
 int
@@ -208,8 +242,8 @@ cb_store_pay_fail(cb_store *st, int64_t payment_id, const char *owner,
 	if (st == NULL || owner == NULL || error_text == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_fail: NULL argument");
 	cb_time_now_iso(now);
-	return lease_lost(st->ops->pay_fail(st->be, payment_id, owner, error_text, error_code,
-	    market_request_id, reason_key, defaulted != 0, now), payment_id);
+	return lease_lost(store__note(st, st->ops->pay_fail(st->be, payment_id, owner, error_text, error_code,
+	    market_request_id, reason_key, defaulted != 0, now)), payment_id);
 }
 
 int
@@ -221,8 +255,8 @@ cb_store_pay_complete(cb_store *st, int64_t payment_id, const char *owner,
 	if (st == NULL || owner == NULL || transaction_id == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_pay_complete: NULL argument");
 	cb_time_now_iso(now);
-	return lease_lost(st->ops->pay_complete(st->be, payment_id, owner, transaction_id,
-	    market_request_id, now), payment_id);
+	return lease_lost(store__note(st, st->ops->pay_complete(st->be, payment_id, owner, transaction_id,
+	    market_request_id, now)), payment_id);
 }
 
 int

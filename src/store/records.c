@@ -41,7 +41,7 @@ cb_store_rec_insert(cb_store *st, cb_rec_kind k, const cb_rec *recs, size_t n,
 		goto out;
 	cb_time_now_iso(now);	/* one time for the batch: it is one transaction */
 	b = (struct store_rec_batch){ k, recs, (const unsigned char (*)[32])fps, n, request_id, now };
-	rc = st->ops->rec_insert(st->be, &b, status, nconflicts);
+	rc = store__note(st, st->ops->rec_insert(st->be, &b, status, nconflicts));
 out:
 	free(fps);
 	return rc;

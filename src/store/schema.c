@@ -12,4 +12,5 @@
 const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 1 */ "code-set versions, API keys, incidents, events",
 	/* 2 */ "orders, their payments and the refund rows of each refund (seed 003)",
+	/* 3 */ "idempotency keys of cancellation requests, kept with the refund they made (issue 9)",
 };

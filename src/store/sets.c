@@ -54,10 +54,64 @@ cb_store_set_put(cb_store *st, const char *name, int version,
 	if (st == NULL || name == NULL || body == NULL || source == NULL || len > (size_t)INT32_MAX)
 		return cb__fail(CB_EINVAL, "cb_store_set_put: bad argument");
 	cb_store_etag(etag, body, len);
-	rc = st->ops->set_put(st->be, name, version, body, len, etag, source, by ? by : "");
+	rc = store__note(st, st->ops->set_put(st->be, name, version, body, len, etag, source, by ? by : ""));
 	if (rc == CB_ECONFLICT)
 		rc = cb__fail(CB_ECONFLICT, "version %d of code set \"%s\" is already published", version, name);
 	return rc;
+}
+
+/* How many times a publish that lost a race is tried again: each retry
+ * reads the version that won, so a second loss needs a third publisher. */
+#define PUBLISH_TRIES 4
+
+int
+cb_store_set_publish(cb_store *st, const cb_store_setpub *p, cb_store_setpub_status *status)
+{
+	char etag[80];
+	int rc = CB_ECONFLICT, i;
+
+	if (st == NULL || p == NULL || status == NULL || p->name == NULL || p->body == NULL ||
+	    p->source == NULL || p->len > (size_t)INT32_MAX || p->version < 1 ||
+	    (p->reserved == NULL && p->nreserved > 0))
+		return cb__fail(CB_EINVAL, "cb_store_set_publish: bad argument");
+	STORE_NEED_OP(st, set_publish);
+	cb_store_etag(etag, p->body, p->len);
+	for (i = 0; i < PUBLISH_TRIES && rc == CB_ECONFLICT; i++)
+		rc = store__note(st, st->ops->set_publish(st->be, p, etag, status));
+	if (rc == CB_ECONFLICT)
+		rc = cb__fail(CB_ECONFLICT, "code set \"%s\": other versions were published while this one "
+		    "was judged, %d times; try again", p->name, PUBLISH_TRIES);
+	return rc;
+}
+
+int
+store__setpub_full(const cb_store_setpub *p, int64_t nstored,
+    int (*is_stored)(void *arg, const char *name), void *arg)
+{
+	int64_t n = nstored;
+	size_t i;
+	int rc;
+
+	if (p->max_sets == 0)
+		return 0;
+	for (i = 0; i < p->nreserved; i++) {
+		if (strcmp(p->reserved[i], p->name) == 0)
+			return 0;	/* a bundled set always has room */
+		if ((rc = is_stored(arg, p->reserved[i])) < 0)
+			return rc;
+		if (rc == 0)
+			n++;	/* its room is kept for it */
+	}
+	return n >= (int64_t)p->max_sets;
+}
+
+int
+cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms)
+{
+	if (st == NULL || serial == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_set_watch: NULL argument");
+	STORE_NEED_OP(st, set_watch);
+	return st->ops->set_watch(st->be, serial, timeout_ms);
 }
 
 int

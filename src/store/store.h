@@ -33,7 +33,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 2
+#define CB_STORE_SCHEMA_VERSION 3
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -59,6 +59,24 @@ void cb_store_close(cb_store *st);
 int cb_store_schema_version(const cb_store *st);
 /** The backend's name: "sqlite" (or "postgresql"). */
 const char *cb_store_backend(const cb_store *st);
+
+/**
+ * How the writes of this process have fared, for a readiness probe: the
+ * dispatcher notes the outcome of every write.  A failure is counted when
+ * the database is at fault (CB_EIO, CB_EUNKNOWN, CB_EUNAVAIL), a success
+ * when a write returned CB_OK; a refusal (a conflict, nothing due, a lost
+ * lease) is neither, since it may have written nothing.
+ */
+typedef struct {
+	int64_t  last_ok_ms;       /**< Unix ms of the last write that committed; 0: none yet */
+	int64_t  last_fail_ms;     /**< of the last write the database failed; 0: none */
+	int      last_fail_rc;     /**< its cb_err */
+	unsigned fails_since_ok;   /**< failures since the last success */
+	char     last_fail[256];   /**< its message */
+} cb_store_health;
+
+/** A copy of the health record of @p st (thread-safe). */
+void cb_store_health_get(cb_store *st, cb_store_health *out);
 
 /* ---- code-set versions ---------------------------------------------- */
 
@@ -88,6 +106,78 @@ int cb_store_set_get(cb_store *st, const char *name, int version, cb_store_setve
  */
 int cb_store_set_put(cb_store *st, const char *name, int version,
     const char *body, size_t len, const char *source, const char *by);
+
+/*
+ * Publishing is a compare-and-swap: the caller's gate judges the proposed
+ * version against the latest one stored, read inside the write
+ * transaction, so that what it judged cannot change before the write, and
+ * every instance sharing the database judges against the same thing.
+ */
+enum { CB_GATE_PUBLISH = 0, CB_GATE_UNCHANGED = 1, CB_GATE_REFUSE = 2 };
+
+/**
+ * The caller's rule on a new version (the service's governance gate), run
+ * by cb_store_set_publish() inside its write transaction: @p latest is the
+ * latest stored version of the set, body included, or NULL when none is
+ * stored.  Returns CB_GATE_PUBLISH (store the proposed version),
+ * CB_GATE_UNCHANGED (it is already stored: write nothing) or
+ * CB_GATE_REFUSE (write nothing; the gate keeps its reasons in @p arg), or
+ * a negative cb_err that fails the publish.  It may run more than once for
+ * one publish (after a concurrent one, see below) and must not call the
+ * store.
+ */
+typedef int (*cb_store_set_gate)(void *arg, const cb_store_setver *latest);
+
+/** A proposed version of a set, for cb_store_set_publish(). */
+typedef struct {
+	const char *name;
+	int         version;
+	const char *body;          /**< canonical JSON (cb_codeset_to_json) */
+	size_t      len;
+	const char *source;        /**< "catalog" or "api" */
+	const char *by;            /**< may be NULL */
+	/** The set-count limit, checked before anything is written: a set not
+	 * yet stored is CB_SETPUB_FULL when the stored sets and the reserved
+	 * names not yet stored together number @p max_sets.  0: no limit. */
+	unsigned    max_sets;
+	/** Names that always have room (the bundled sets): never FULL, and
+	 * counted whether stored or not.  May be NULL. */
+	const char *const *reserved;
+	size_t      nreserved;
+	cb_store_set_gate gate;    /**< NULL: publish whenever the body differs from the latest */
+	void       *gate_arg;
+} cb_store_setpub;
+
+typedef enum {
+	CB_SETPUB_CREATED = 0,     /* stored as the latest version */
+	CB_SETPUB_UNCHANGED,       /* the gate said it is stored already */
+	CB_SETPUB_REFUSED,         /* the gate refused it */
+	CB_SETPUB_FULL             /* a new set, and no room for it (max_sets) */
+} cb_store_setpub_status;
+
+/**
+ * Publish @p p->version of set @p p->name in one write transaction: read
+ * the latest stored version, check the set-count limit (a new set only),
+ * ask the gate, and store the version only when the gate says
+ * CB_GATE_PUBLISH.  *status says which.  When another process published
+ * the set between the read and the write (a backend that does not
+ * serialise writers sees the version's key taken), the publish is tried
+ * again with the new latest, a few times, and then fails with
+ * CB_ECONFLICT.  Errors are classed as for every write (CB_EUNKNOWN: the
+ * commit failed and the version may be stored).
+ */
+int cb_store_set_publish(cb_store *st, const cb_store_setpub *p, cb_store_setpub_status *status);
+
+/**
+ * Wait until the published versions change (a version published by this
+ * process or by any other sharing the database) or @p timeout_ms passes.
+ * @p serial, in: the value last returned (-1: return at once); out: the
+ * current value, which changes whenever a version is published (it is not
+ * a version number; compare it only for equality).  One thread at a time
+ * may wait (the service's follower).  CB_OK on a change or a timeout
+ * (compare *serial); CB_EUNAVAIL when the database cannot be read.
+ */
+int cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms);
 
 /** Called per row by the listing functions; a non-zero return stops. */
 typedef int (*cb_store_setver_fn)(void *arg, const cb_store_setver *v);
@@ -392,19 +482,46 @@ int cb_store_order_list(cb_store *st, const cb_ord_filter *f, cb_ord_fn fn, void
 typedef enum {
 	CB_REFUND_CREATED = 0,
 	CB_REFUND_BUSY,      /* a refund of the order is Pending or Processing: *payment_id */
-	CB_REFUND_STALE      /* the order's money changed since it was read: read and check again */
+	CB_REFUND_STALE,     /* the order's money changed since it was read: read and check again */
+	CB_REFUND_REPLAYED,  /* the idempotency key made this very request before: *payment_id is its refund */
+	CB_REFUND_KEY_REUSED /* the idempotency key made another request (*payment_id): nothing stored */
 } cb_refund_put_status;
+
+/** An idempotency key: what a client sends as Idempotency-Key. */
+#define CB_IDEM_KEY_MAX 255
 
 /**
  * Record a Pending refund processed by the marketplace for order @p seq:
  * @p amount (the sum of @p rows, which the caller checked against the
  * order it read, whose money fingerprint was @p money_fp), an optional
  * reason key.  On CB_REFUND_CREATED *payment_id is the new payment.
+ *
+ * @p idem_key (NULL: none; at most CB_IDEM_KEY_MAX bytes) with @p idem_fp,
+ * a fingerprint of the whole request, makes the call idempotent: the key
+ * is kept with the refund, in the same transaction, and a later call with
+ * the key is CB_REFUND_REPLAYED (same fingerprint: *payment_id is the
+ * refund it made) or CB_REFUND_KEY_REUSED (another request), and stores
+ * nothing.  Keys are unique across orders.  This is what makes a retry
+ * after CB_EUNKNOWN safe: it finds the refund if the commit reached the
+ * disk, or stores it once.
  */
 int cb_store_refund_create(cb_store *st, int64_t seq, const unsigned char money_fp[32],
     int64_t amount, const char *currency, const char *reason_key,
     const cb_refund_row *rows, size_t nrows, const char *request_id,
+    const char *idem_key, const unsigned char *idem_fp,
     cb_refund_put_status *status, int64_t *payment_id);
+
+/**
+ * The refund made by the request that carried idempotency key @p key: its
+ * payment, its order and the fingerprint of that request (to tell a replay
+ * from another request reusing the key).  CB_ENOTFOUND when no refund has
+ * the key.
+ */
+int cb_store_refund_by_key(cb_store *st, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32]);
+
+/** SHA-256 of @p len bytes at @p p: the fingerprint of a request. */
+void cb_store_fingerprint(unsigned char out[32], const void *p, size_t len);
 
 /** The fingerprint of an order's money (currency, shipping, items), as
  * cb_store_refund_create() compares it. */
@@ -442,6 +559,14 @@ typedef struct {
 	const char     *transaction_id;  /* NULL keeps the stored one */
 	const char     *market_request_id;
 } cb_pay_later;
+
+/**
+ * Heartbeat: while a marketplace call is out, extend the lease @p owner
+ * holds on the payment to @p lease_until_ms, so that a short lease can be
+ * taken over soon after a worker dies without being taken from a live one.
+ * CB_ENOTFOUND ("lease lost") when @p owner no longer holds it.
+ */
+int cb_store_pay_extend(cb_store *st, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 
 /** Try again later: set what @p l says and release the lease. */
 int cb_store_pay_later(cb_store *st, int64_t payment_id, const char *owner, const cb_pay_later *l);

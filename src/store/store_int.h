@@ -16,6 +16,8 @@
 
 #include "store.h"
 
+#include <pthread.h>
+
 #include "arena.h"
 #include "err.h"
 
@@ -63,6 +65,8 @@ struct store_refund {
 	const char          *currency, *reason_key, *request_id, *now;
 	const cb_refund_row *rows;
 	size_t               nrows;
+	const char          *idem_key;      /* NULL: none; checked first, inside the transaction */
+	const unsigned char *idem_fp;       /* 32 bytes when idem_key is set */
 };
 
 /* A batch of records, fingerprinted by the dispatcher. */
@@ -96,6 +100,14 @@ struct cb_store_ops {
 	/* CB_ECONFLICT when the version exists */
 	int (*set_put)(void *be, const char *name, int version, const char *body, size_t len,
 	    const char *etag, const char *source, const char *by);
+	/* one transaction: read the latest version of @p->name, check the
+	 * set-count limit when there is none (store__setpub_full), ask the gate,
+	 * insert when it says CB_GATE_PUBLISH; CB_ECONFLICT when the version's
+	 * key is taken (the dispatcher tries again) */
+	int (*set_publish)(void *be, const cb_store_setpub *p, const char *etag,
+	    cb_store_setpub_status *status);
+	/* wait for *serial to change, at most @timeout_ms (cb_store_set_watch) */
+	int (*set_watch)(void *be, int64_t *serial, unsigned timeout_ms);
 	/* every version of @name, oldest first, no body */
 	int (*set_versions)(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 	/* the latest version of every set, body included, by name */
@@ -128,6 +140,9 @@ struct cb_store_ops {
 	/* CB_ENOTFOUND when there is no order @seq */
 	int (*refund_create)(void *be, const struct store_refund *r, cb_refund_put_status *status,
 	    int64_t *payment_id);
+	/* the refund whose request carried @key; CB_ENOTFOUND when none */
+	int (*refund_by_key)(void *be, const char *key, int64_t *payment_id, int64_t *order_seq,
+	    unsigned char fp[32]);
 
 	/* the worker's claims and lease-guarded transitions: a claim must be
 	 * exclusive (two claimers never get one payment); CB_ENOTFOUND when
@@ -136,6 +151,7 @@ struct cb_store_ops {
 	    int64_t *payment_id, int64_t *order_seq);
 	int (*pay_sending)(void *be, int64_t payment_id, const char *owner, const char *reason_key,
 	    int defaulted, int64_t lease_until_ms, const char *now);
+	int (*pay_extend)(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 	int (*pay_later)(void *be, int64_t payment_id, const char *owner, const cb_pay_later *l,
 	    const char *now);
 	int (*pay_fail)(void *be, int64_t payment_id, const char *owner, const char *error_text,
@@ -153,7 +169,27 @@ struct cb_store {
 	const struct cb_store_ops *ops;
 	void                      *be;
 	int                        schema;
+	pthread_mutex_t            health_mu;
+	cb_store_health            health;
 };
+
+/* The operations issue 9 added (set_publish, set_watch, pay_extend,
+ * refund_by_key) may be missing from a backend written before them: the
+ * dispatcher says so instead of calling NULL. */
+#define STORE_NEED_OP(st, op) \
+	do { \
+		if ((st)->ops->op == NULL) \
+			return cb__fail(CB_ERROR, "the %s backend does not implement %s yet", (st)->ops->name, #op); \
+	} while (0)
+
+/* Note the outcome @rc of a write in st->health (store.c); returns @rc. */
+int store__note(cb_store *st, int rc);
+
+/* The set-count rule of a publish (sets.c), for backends: given that
+ * @p->name has no stored version, that @nstored sets are stored, and
+ * @is_stored(@arg, name) for each reserved name, is there no room? */
+int store__setpub_full(const cb_store_setpub *p, int64_t nstored,
+    int (*is_stored)(void *arg, const char *name), void *arg);
 
 /* An order read from the store: everything it points to lives in its arena. */
 struct cb_order_rec {

@@ -130,3 +130,39 @@ h_schema(struct svc_req *r)
 	r->ctype = "application/schema+json";
 	r->status = 200;
 }
+
+/*
+ * Readiness, for load balancers: 503 while the instance should not take
+ * traffic (a set it should serve is missing, the database cannot be read
+ * or is failing writes, the sets served are behind the database's), with
+ * the reasons; 200 otherwise.  /healthz stays a liveness probe.
+ */
+void
+h_readyz(struct svc_req *r)
+{
+	struct svc_readiness rd;
+	size_t i;
+	cb_jw w;
+
+	svc_registry_ready(r->svc, &rd);
+	svc_json_begin(r, &w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "status", rd.n == 0 ? "ready" : "degraded");
+	cb_jw_key(&w, "reasons");
+	cb_jw_arr_begin(&w);
+	for (i = 0; i < rd.n; i++) {
+		cb_jw_obj_begin(&w);
+		cb_jw_kstr(&w, "check", rd.reasons[i].check);
+		cb_jw_kstr(&w, "detail", rd.reasons[i].detail);
+		cb_jw_obj_end(&w);
+	}
+	cb_jw_arr_end(&w);
+	cb_jw_kint(&w, "code_sets", (long long)rd.code_sets);
+	cb_jw_kint(&w, "bundled_sets", (long long)rd.bundled_sets);
+	cb_jw_kstr(&w, "backend", cb_store_backend(r->svc->store));
+	cb_jw_kint(&w, "db_serial", rd.db_serial);
+	cb_jw_kint(&w, "loaded_serial", rd.loaded_serial);
+	cb_jw_obj_end(&w);
+	svc_req_header(r, "Cache-Control", "no-store");
+	svc_json(r, rd.n == 0 ? 200 : 503);
+}

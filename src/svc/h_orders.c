@@ -305,9 +305,9 @@ h_orders_post(struct svc_req *r)
 		respond_faults(r, &b.body, &b.faults, r->body.p, r->body.len);
 		goto out;
 	}
-	if (cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st, why,
-	    sizeof(why)) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	if ((rc = cb_store_order_put(r->svc->store, &b.o, cb_order_rules_import_guard, NULL, r->request_id, &st,
+	    why, sizeof(why))) != CB_OK) {
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the order" : "nothing was stored");
 		goto out;
 	}
 	if (st == CB_ORD_FROZEN) {
@@ -509,7 +509,55 @@ respond_cancel(struct svc_req *r, const char *id, cb_creq_result *res, cb_ofault
 		cb_jw_kint(&w, "payment_id", res->payment_id);
 		svc_problem_end(r, &w);
 		break;
+	case CB_CREQ_REPLAYED:
+		/* the first answer again: the refund that request made, as it is now */
+		svc_req_header(r, "Idempotent-Replayed", "true");
+		respond_accepted(r, id, res->payment_id);
+		break;
+	case CB_CREQ_KEY_REUSED:
+		svc_problem_begin(r, &w, P_IDEMPOTENCY_CONFLICT, "Idempotency-Key %s was sent with another "
+		    "request (payment %lld): a key names one request, its order and body byte for byte; nothing "
+		    "was stored", r->idempotency_key, (long long)res->payment_id);
+		cb_jw_kstr(&w, "idempotency_key", r->idempotency_key);
+		cb_jw_kint(&w, "payment_id", res->payment_id);
+		svc_problem_end(r, &w);
+		break;
 	}
+}
+
+/* The Idempotency-Key header: 1 to CB_IDEM_KEY_MAX visible ASCII
+ * characters; its fingerprint covers the order and the body as sent.
+ * 0, or -1 after a problem. */
+static int
+idem_of(struct svc_req *r, const char *id, cb_creq_idem *idem)
+{
+	const char *k = r->idempotency_key;
+	unsigned char *buf;
+	size_t n, i, idlen = strlen(id);
+
+	memset(idem, 0, sizeof(*idem));
+	if (k == NULL)
+		return 0;
+	n = strlen(k);
+	for (i = 0; i < n && k[i] > ' ' && k[i] < 127; i++)
+		;
+	if (n == 0 || n > CB_IDEM_KEY_MAX || i < n) {
+		svc_problem(r, P_INVALID_REQUEST, "Idempotency-Key must be 1 to %d visible ASCII characters "
+		    "(a UUID is a good one)", CB_IDEM_KEY_MAX);
+		return -1;
+	}
+	if ((buf = cb__malloc(idlen + 1 + r->body.len + 1)) == NULL) {
+		svc_problem(r, P_INTERNAL, "out of memory");
+		return -1;
+	}
+	memcpy(buf, id, idlen);
+	buf[idlen] = '\n';
+	if (r->body.len > 0)
+		memcpy(buf + idlen + 1, r->body.p, r->body.len);
+	cb_store_fingerprint(idem->fp, buf, idlen + 1 + r->body.len);
+	free(buf);
+	idem->key = k;
+	return 0;
 }
 
 void
@@ -519,8 +567,10 @@ h_order_cancel(struct svc_req *r)
 	const char *id = order_id_arg(r, idbuf, sizeof(idbuf));
 	cb_cancel_doc b;
 	cb_creq_result *res = NULL;
+	cb_creq_idem idem;
+	int rc;
 
-	if (id == NULL)
+	if (id == NULL || idem_of(r, id, &idem) != 0)
 		return;
 	if (cb_cancel_doc_parse(&b, r->body.p, r->body.len) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "out of memory");
@@ -534,8 +584,8 @@ h_order_cancel(struct svc_req *r)
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (cb_cancel_request(res, r->svc->store, id, &b.req, r->request_id) != CB_OK)
-		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	if ((rc = cb_cancel_request(res, r->svc->store, id, &b.req, r->request_id, &idem)) != CB_OK)
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the cancellation" : "nothing was stored");
 	else
 		respond_cancel(r, id, res, &b.body);
 out:
@@ -736,6 +786,7 @@ h_reasons_sync(struct svc_req *r)
 	cb_sync_opts o;
 	cb_sync_result res;
 	char shop[80];
+	int rc;
 
 	if (sync_shop(r, shop, sizeof(shop)) != 0)
 		return;
@@ -748,8 +799,8 @@ h_reasons_sync(struct svc_req *r)
 	o.current = sync_current;
 	o.publish = sync_publish;
 	o.arg = r;
-	if (cb_reasons_sync(&res, &o) != CB_OK)
-		svc_problem(r, P_INTERNAL, "the new version could not be stored: %s", cb_errmsg());
+	if ((rc = cb_reasons_sync(&res, &o)) != CB_OK)
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 	else
 		sync_respond(r, &res, shop, shop[0] != '\0');
 	cb_sync_result_clear(&res);

@@ -34,6 +34,7 @@ post(struct svc_req *r, cb_rec_kind kind)
 	struct svc_items it;
 	cb_rec_status *status = NULL;
 	size_t i, nconf = 0, created = 0;
+	int rc;
 	cb_jw w;
 
 	memset(&it, 0, sizeof(it));
@@ -65,8 +66,8 @@ post(struct svc_req *r, cb_rec_kind kind)
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (cb_store_rec_insert(r->svc->store, kind, it.recs, it.n, r->request_id, status, &nconf) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "nothing was stored: %s", cb_errmsg());
+	if ((rc = cb_store_rec_insert(r->svc->store, kind, it.recs, it.n, r->request_id, status, &nconf)) != CB_OK) {
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the batch" : "nothing was stored");
 		goto out;
 	}
 	if (nconf > 0) {

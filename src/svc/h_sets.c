@@ -400,21 +400,93 @@ findings(cb_jw *w, const char *key, const cb_report *rep, int breaking)
 	cb_jw_arr_end(w);
 }
 
+/* Answer what a publish of version @v of set @name did. */
+static void
+respond_publish(struct svc_req *r, const char *name, int v, const struct svc_pub *pub)
+{
+	cb_jw w;
+
+	switch (pub->outcome) {
+	case PUB_REFUSED:
+		svc_problem_begin(r, &w, P_GOVERNANCE, "version %d of %s breaks its users (%zu breaking "
+		    "change%s); version %d is still served", v, name,
+		    cb_report_count_severity(pub->report, CB_SEV_BREAKING),
+		    cb_report_count_severity(pub->report, CB_SEV_BREAKING) == 1 ? "" : "s", pub->current_version);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "current_version", pub->current_version);
+		cb_jw_kint(&w, "proposed_version", v);
+		findings(&w, "violations", pub->report, 1);
+		findings(&w, "warnings", pub->report, 0);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_STALE:
+	case PUB_SKIPS:
+		if (pub->outcome == PUB_SKIPS)
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s skips versions: the latest is "
+			    "%d, so the next must be %d", v, name, pub->current_version, pub->expected_version);
+		else if (v == pub->current_version)
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is already published with "
+			    "other content; the next version is %d", v, name, pub->expected_version);
+		else
+			svc_problem_begin(r, &w, P_VERSION_CONFLICT, "version %d of %s is not above the latest "
+			    "published version %d; the next version is %d", v, name, pub->current_version,
+			    pub->expected_version);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "current_version", pub->current_version);
+		cb_jw_kint(&w, "proposed_version", v);
+		cb_jw_kint(&w, "expected_version", pub->expected_version);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_FULL:
+		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "%s would be code set number %d; at most %d are "
+		    "kept (room is kept for the bundled ones): nothing was stored", name, CB_SVC_MAX_SETS + 1,
+		    CB_SVC_MAX_SETS);
+		cb_jw_kstr(&w, "limit", "code_sets");
+		cb_jw_kint(&w, "max", CB_SVC_MAX_SETS);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_TOO_HIGH:
+		svc_problem_begin(r, &w, P_LIMIT_EXCEEDED, "a new set starts at version %d at most (each next "
+		    "version is the previous plus one), not %d: nothing was stored", CB_SVC_MAX_SET_VERSION, v);
+		cb_jw_kstr(&w, "limit", "set_version");
+		cb_jw_kint(&w, "max", CB_SVC_MAX_SET_VERSION);
+		svc_problem_end(r, &w);
+		break;
+	case PUB_UNCHANGED:
+	case PUB_CREATED: {
+		const char *etag = pub->etag;
+		svc_req_header(r, "ETag", "%s", etag);
+		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", name, v);
+		svc_json_begin(r, &w);
+		cb_jw_obj_begin(&w);
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "version", v);
+		cb_jw_kbool(&w, "published", pub->outcome == PUB_CREATED);
+		if (pub->current_version && pub->outcome == PUB_CREATED)
+			cb_jw_kint(&w, "previous_version", pub->current_version);
+		cb_jw_kstr(&w, "etag", etag);
+		findings(&w, "warnings", pub->report, 0);
+		cb_jw_obj_end(&w);
+		svc_json(r, pub->outcome == PUB_CREATED ? 201 : 200);
+		break;
+	}
+	}
+}
+
 void
 h_set_put(struct svc_req *r)
 {
 	char name[80];
 	cb_codeset *cs = NULL;
-	cb_report *rep = NULL;
 	cb_json_doc *doc = NULL;
 	cb_json_error jerr;
 	struct svc_fault f;
-	enum svc_publish_outcome outcome;
-	int old_version, rc;
+	struct svc_pub pub;
+	int rc, v;
 	size_t nlen;
 	const char *np = svc_match_get(&r->m, "set", &nlen);
-	cb_jw w;
 
+	memset(&pub, 0, sizeof(pub));
 	if (!valid_set_name(np, nlen)) {
 		svc_problem(r, P_INVALID_REQUEST, "set names are 1 to 64 of a-z 0-9 - _ .");
 		return;
@@ -446,52 +518,14 @@ h_set_put(struct svc_req *r)
 		    cb_codeset_name(cs), name);
 		goto out;
 	}
-	if (svc_publish(r->svc, cs, "api", r->key_name, &outcome, &rep, &old_version) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "the new version could not be stored: %s", cb_errmsg());
+	v = cb_codeset_version(cs);
+	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, &pub)) != CB_OK) {
+		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 		goto out;
 	}
-	switch (outcome) {
-	case PUB_REFUSED:
-		svc_problem_begin(r, &w, P_GOVERNANCE, "version %d of %s breaks its users (%zu breaking "
-		    "change%s); version %d is still served", cb_codeset_version(cs), name,
-		    cb_report_count_severity(rep, CB_SEV_BREAKING),
-		    cb_report_count_severity(rep, CB_SEV_BREAKING) == 1 ? "" : "s", old_version);
-		cb_jw_kstr(&w, "set", name);
-		cb_jw_kint(&w, "current_version", old_version);
-		cb_jw_kint(&w, "proposed_version", cb_codeset_version(cs));
-		findings(&w, "violations", rep, 1);
-		findings(&w, "warnings", rep, 0);
-		svc_problem_end(r, &w);
-		break;
-	case PUB_STALE:
-		svc_problem(r, P_VERSION_CONFLICT, "version %d of %s is already published with other content",
-		    cb_codeset_version(cs), name);
-		break;
-	case PUB_UNCHANGED:
-	case PUB_CREATED: {
-		struct svc_snap *snap = svc_snap_get(r->svc);
-		struct svc_set *set = svc_snap_find(snap, name, nlen);
-		if (set != NULL)
-			svc_req_header(r, "ETag", "%s", set->etag);
-		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", name, cb_codeset_version(cs));
-		svc_json_begin(r, &w);
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "set", name);
-		cb_jw_kint(&w, "version", cb_codeset_version(cs));
-		cb_jw_kbool(&w, "published", outcome == PUB_CREATED);
-		if (old_version && outcome == PUB_CREATED)
-			cb_jw_kint(&w, "previous_version", old_version);
-		if (set != NULL)
-			cb_jw_kstr(&w, "etag", set->etag);
-		findings(&w, "warnings", rep, 0);
-		cb_jw_obj_end(&w);
-		svc_snap_put(snap);
-		svc_json(r, outcome == PUB_CREATED ? 201 : 200);
-		break;
-	}
-	}
+	respond_publish(r, name, v, &pub);
 out:
-	cb_report_free(rep);
+	svc_pub_clear(&pub);
 	cb_codeset_free(cs);
 }
 

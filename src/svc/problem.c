@@ -53,8 +53,12 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	    "An item reuses the id of a stored item with different content. Ids are idempotency keys: "
 	    "replaying the same item is harmless, changing it is refused. \"conflicts\" lists them. "
 	    "A batch is all-or-nothing: nothing was stored." },
-	[P_VERSION_CONFLICT] = { 409, "version-conflict", "Version already published",
-	    "That version of the set was published concurrently; fetch the latest and retry." },
+	[P_VERSION_CONFLICT] = { 409, "version-conflict", "Version conflict",
+	    "A new version of a set is exactly the latest stored version plus one (a new set may start "
+	    "at any version). This one is not: \"expected_version\" names the version a publish must "
+	    "have now and \"current_version\" the latest. Most often another publish (on this instance "
+	    "or another one on the same database) got there first: fetch the latest, apply the change "
+	    "to it and publish again. Nothing changed." },
 	[P_SHUTTING_DOWN] = { 503, "shutting-down", "Shutting down",
 	    "The server is stopping; retry against another instance or after it restarts." },
 	[P_INTERNAL] = { 500, "internal-error", "Internal error",
@@ -80,6 +84,17 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	    "The server has no usable marketplace configuration for this: start it with "
 	    "--market-config FILE (or CODEBOOK_MARKET_CONFIG) naming the shop's section "
 	    "(docs/configuration.md). Nothing was stored." },
+	[P_LIMIT_EXCEEDED] = { 422, "limit-exceeded", "Limit exceeded",
+	    "The request would pass one of the server's limits (docs/http.md, Limits): \"limit\" names "
+	    "it (code_sets: the number of code sets stored, with room always kept for the bundled ones; "
+	    "set_version: the highest first version of a new set) and \"max\" gives its value. Limits are checked "
+	    "before anything is written: nothing was stored." },
+	[P_OUTCOME_UNKNOWN] = { 503, "outcome-unknown", "Outcome unknown",
+	    "The database failed while committing this write (an I/O error during the commit, or the "
+	    "connection lost during COMMIT): the write may or may not be stored, and nobody can tell "
+	    "yet. Retry the same request with the same ids (and the same Idempotency-Key where the "
+	    "route takes one): every write is idempotent by them, so a retry either finds the write "
+	    "stored and answers as the first time, or stores it once. The connection is closed." },
 };
 
 const struct svc_problem_info *

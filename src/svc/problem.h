@@ -32,6 +32,9 @@ enum svc_problem {
 	P_ORDER_CONFLICT,
 	P_MARKETPLACE_ERROR,
 	P_MARKETPLACE_UNCONFIGURED,
+	/* one truth (issue 9): limits checked before writing, commits of unknown outcome */
+	P_LIMIT_EXCEEDED,
+	P_OUTCOME_UNKNOWN,
 	P_COUNT
 };
 

@@ -144,3 +144,17 @@ svc_req_set(struct svc_req *r)
 		svc_problem_unknown_set(r, name, len);
 	return set;
 }
+
+void
+svc_store_problem(struct svc_req *r, int rc, const char *what)
+{
+	if (rc == CB_EUNKNOWN) {
+		/* the connection is closed: whatever state it was in, the client
+		 * starts its retry afresh (on PostgreSQL the server's own
+		 * connection to the database is reset by the backend) */
+		svc_req_header(r, "Connection", "close");
+		svc_req_header(r, "Retry-After", "1");
+		svc_problem(r, P_OUTCOME_UNKNOWN, "%s: %s", what, cb_errmsg());	/* the store says it all */
+	} else
+		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
+}

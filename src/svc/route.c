@@ -12,7 +12,8 @@
 #define MB (1u << 20)
 
 const struct svc_route svc_routes[] = {
-	{ M_GET,  "/healthz",            H_HEALTHZ,       R_OPEN, 0, "liveness and readiness" },
+	{ M_GET,  "/healthz",            H_HEALTHZ,       R_OPEN, 0, "liveness: the process answers" },
+	{ M_GET,  "/readyz",             H_READYZ,        R_OPEN, 0, "readiness: sets, database, catalog" },
 	{ M_GET,  "/metrics",            H_METRICS,       R_OPEN, 0, "Prometheus metrics" },
 	{ M_GET,  "/openapi.json",       H_OPENAPI,       R_OPEN, 0, "this API's OpenAPI 3.1 document" },
 	{ M_GET,  "/problems/{type}",    H_PROBLEM_DOC,   R_OPEN, 0, "what a problem type means" },

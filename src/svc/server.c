@@ -53,6 +53,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
+	[H_READYZ] = h_readyz,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -271,6 +272,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		return 1;
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN))) &&
 	    authenticate(r, conn) != 0)
 		return 1;
@@ -642,6 +644,10 @@ cb_svc_run(const cb_svc_opts *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (svc_registry_follow(&s) != CB_OK) {
+		fatal("cannot follow the database");
+		goto out;
+	}
 
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_TURBO | (family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -690,6 +696,7 @@ cb_svc_run(const cb_svc_opts *opts)
 			cb_log(CB_LOG_INFO, "SIGHUP: reloading the catalogs through the governance gate",
 			    opts->catalogs);
 			svc_registry_sync_catalogs(&s);
+			svc_registry_kick(&s);	/* and whatever the database holds */
 			atomic_store(&s.worker_reload, 1);	/* and the shops' configuration */
 			continue;
 		}

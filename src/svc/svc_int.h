@@ -56,24 +56,70 @@ void svc_snap_put(struct svc_snap *snap);              /* NULL is a no-op */
 struct svc_set *svc_snap_find(const struct svc_snap *snap, const char *name, size_t len);
 void svc_set_put(struct svc_set *set);
 
-enum svc_publish_outcome { PUB_CREATED = 0, PUB_UNCHANGED, PUB_REFUSED, PUB_STALE };
+enum svc_publish_outcome {
+	PUB_CREATED = 0,     /* stored as version latest + 1 (or the first version) */
+	PUB_UNCHANGED,       /* the latest stored version is exactly this */
+	PUB_REFUSED,         /* breaking changes: report */
+	PUB_STALE,           /* not above the latest stored version (published elsewhere, or a replay
+	                      * with other content) */
+	PUB_SKIPS,           /* above latest + 1: a version is exactly the previous plus one */
+	PUB_FULL,            /* a new set, and CB_SVC_MAX_SETS are stored (room kept for the bundled) */
+	PUB_TOO_HIGH         /* a version above CB_SVC_MAX_SET_VERSION */
+};
+
+/* What a publish did.  Free with svc_pub_clear(). */
+struct svc_pub {
+	enum svc_publish_outcome outcome;
+	cb_report *report;        /* the diff against the latest stored version, or NULL */
+	int        current_version;  /* the latest stored version it was judged against (0: none) */
+	int        expected_version; /* the version a publish must have now (0: any) */
+	char       etag[80];         /* of the proposed version (the ETag it is served with) */
+};
+void svc_pub_clear(struct svc_pub *p);
 
 /*
- * The governance gate, for PUT and for catalog files: compare @cs with the
- * set served under its name; publish it (store, then swap it in) when it
- * is new or a non-breaking successor.  @report gets the diff (may be NULL
- * for a new set); free with cb_report_free().  *old_version is the version
- * served before (0 if none).  Returns CB_OK with *outcome, or an error
- * when storage failed (nothing changed).
+ * The governance gate, for PUT, catalog files and the marketplace sync:
+ * one compare-and-swap in the database (cb_store_set_publish): @cs is
+ * judged against the latest version *stored*, read in the same write
+ * transaction, so that several instances on one database judge alike and
+ * a concurrent publish is refused (PUB_STALE).  Everything that can fail
+ * is done before the write (serialising, the schema export, the limits).
+ * A published version is served here at once and by every other instance
+ * within a second (the follower).  Returns CB_OK with @out, or a storage
+ * error (CB_EUNKNOWN: the commit failed, the version may be stored).
  */
+int svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *by,
+    struct svc_pub *out);
+
+/* The same, with the outcomes the marketplace sync knows: PUB_SKIPS and
+ * PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
 int svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
     enum svc_publish_outcome *outcome, cb_report **report, int *old_version);
 
-/* Load the stored sets, then pass the catalogs directory through the
- * gate (at start, and on SIGHUP).  Logs what it did. */
+/*
+ * Start-up, in order: svc_registry_load() (the bundled names found in the
+ * catalogs directory get room kept for them and are loaded first, then the
+ * other stored sets), svc_registry_sync_catalogs() (each catalog file
+ * through the gate; again on SIGHUP), svc_registry_follow() (the thread
+ * that loads what other instances publish).  svc_registry_kick() makes the
+ * follower reload now (SIGHUP).  svc_registry_free() stops it.
+ */
 int svc_registry_load(struct svc *s);
 void svc_registry_sync_catalogs(struct svc *s);
+int svc_registry_follow(struct svc *s);
+void svc_registry_kick(struct svc *s);
 void svc_registry_free(struct svc *s);
+
+/* Readiness (GET /readyz): why the instance should not take traffic now
+ * (n == 0: it is ready). */
+#define SVC_READY_MAX_REASONS 12
+struct svc_readiness {
+	size_t n;
+	struct { const char *check; char detail[320]; } reasons[SVC_READY_MAX_REASONS];
+	size_t  code_sets, bundled_sets;
+	int64_t db_serial, loaded_serial;
+};
+void svc_registry_ready(struct svc *s, struct svc_readiness *out);
 
 /* ---- metrics (metrics.c) --------------------------------------------- */
 
@@ -94,7 +140,22 @@ struct svc {
 	cb_store        *store;
 	pthread_mutex_t  snap_mu;        /* guards snap (the pointer only) */
 	struct svc_snap *snap;
-	pthread_mutex_t  publish_mu;     /* one publish at a time: diff, store, swap */
+	pthread_mutex_t  publish_mu;     /* one publish at a time in this process */
+	/* the registry's view of the database (registry.c) */
+	char           **reserved;       /* the bundled sets: catalog file names at start, sorted */
+	size_t           nreserved;
+	pthread_t        follow_thread;
+	int              follow_running;
+	atomic_int       follow_stop;
+	atomic_int       follow_kick;    /* reload now (SIGHUP, a swap that failed) */
+	pthread_mutex_t  ready_mu;       /* guards the follower's state below */
+	int64_t          db_serial;      /* the serial of published versions last read */
+	int64_t          loaded_serial;  /* the serial the served sets were loaded at */
+	uint64_t         behind_since_ns;/* mono time db_serial first differed from loaded_serial; 0 */
+	int64_t          watch_ok_ms, watch_fail_ms;
+	char             watch_error[256];
+	char             unloaded[4][72];/* stored sets that could not be loaded (the first few) */
+	size_t           nunloaded;
 	struct svc_metrics *metrics;
 	atomic_int       stopping;
 	atomic_long      inflight;
@@ -121,6 +182,7 @@ struct svc_req {
 	struct { const char *k, *v; } args[CB_SVC_MAX_QUERY_ARGS];
 	size_t           nargs;
 	const char      *if_none_match;
+	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -163,6 +225,15 @@ void svc_problem_end(struct svc_req *r, cb_jw *w);
 /* 404 unknown-set, listing the sets served. */
 void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
 
+/*
+ * Answer a storage failure @rc of a write: CB_EUNKNOWN (the commit failed:
+ * it may be stored; @what names the write, "the batch") is 503
+ * outcome-unknown with Connection: close, telling the client to retry with
+ * the same ids; anything else is known to have stored nothing (@what:
+ * "nothing was stored") and is 500.
+ */
+void svc_store_problem(struct svc_req *r, int rc, const char *what);
+
 /* The set named by the {set} capture, or NULL after answering 404. */
 struct svc_set *svc_req_set(struct svc_req *r);
 
@@ -177,6 +248,7 @@ int svc_etag_match(const char *inm, const char *etag);
 /* Handlers (h_*.c). */
 typedef void (*svc_handler)(struct svc_req *r);
 void h_healthz(struct svc_req *r);
+void h_readyz(struct svc_req *r);
 void h_metrics(struct svc_req *r);
 void h_openapi(struct svc_req *r);
 void h_problem_doc(struct svc_req *r);

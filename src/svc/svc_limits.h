@@ -49,6 +49,10 @@
 #ifndef CB_SVC_MAX_SETS
 # define CB_SVC_MAX_SETS          256         /* code sets served (as CB_MAX_SETS) */
 #endif
+#ifndef CB_SVC_MAX_SET_VERSION
+# define CB_SVC_MAX_SET_VERSION   1000000000  /* the first version of a new set: each next version is the
+                                               * previous + 1, so a set always has room to grow */
+#endif
 #ifndef CB_SVC_MAX_REPORT_GROUPS
 # define CB_SVC_MAX_REPORT_GROUPS 10000       /* (group, code) rows in one report */
 #endif

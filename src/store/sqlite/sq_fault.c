@@ -10,6 +10,9 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <codebook.h>
 
@@ -25,6 +28,13 @@ static int armed_skip, armed_count, armed_err, armed_main_only, hits;
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs fault_vfs;
 static int registered;
+static const char *ctl_path;	/* cbfault_ctl (test builds) */
+#ifdef CB_FAULT_INJECTION
+static char ctl_buf[4096];
+#endif
+
+static void arm_locked(enum sq_fault_op op, int skip, int count, int err, int main_only);
+static void read_ctl_locked(void);
 
 /* 0: let the call through; else the error to return. */
 static int
@@ -33,6 +43,8 @@ fault(const struct ffile *f, enum sq_fault_op op)
 	int err = 0;
 
 	pthread_mutex_lock(&mu);
+	if (ctl_path != NULL)
+		read_ctl_locked();
 	if (armed_op == op && armed_count > 0 && (!armed_main_only || f->main_db)) {
 		if (armed_skip > 0)
 			armed_skip--;
@@ -46,17 +58,49 @@ fault(const struct ffile *f, enum sq_fault_op op)
 	return err;
 }
 
-void
-sq__fault_arm(enum sq_fault_op op, int skip, int count, int err, int main_only)
+static void
+arm_locked(enum sq_fault_op op, int skip, int count, int err, int main_only)
 {
-	pthread_mutex_lock(&mu);
 	armed_op = op;
 	armed_skip = skip;
 	armed_count = count;
 	armed_err = err;
 	armed_main_only = main_only;
 	hits = 0;
+}
+
+void
+sq__fault_arm(enum sq_fault_op op, int skip, int count, int err, int main_only)
+{
+	pthread_mutex_lock(&mu);
+	arm_locked(op, skip, count, err, main_only);
 	pthread_mutex_unlock(&mu);
+}
+
+/* Arm from the control file when there is one (then delete it). */
+static void
+read_ctl_locked(void)
+{
+	static const struct { const char *name; enum sq_fault_op op; int err; } ops[] = {
+		{ "fsync", SQ_FAULT_SYNC, SQLITE_IOERR_FSYNC }, { "write", SQ_FAULT_WRITE, SQLITE_IOERR_WRITE },
+		{ "full", SQ_FAULT_WRITE, SQLITE_FULL }, { "read", SQ_FAULT_READ, SQLITE_IOERR_READ },
+	};
+	char line[128], op[16] = "", where[16] = "";
+	int skip = 0, count = 0, n;
+	size_t i;
+	FILE *fp;
+
+	if (access(ctl_path, F_OK) != 0 || (fp = fopen(ctl_path, "r")) == NULL)
+		return;
+	n = fgets(line, sizeof(line), fp) != NULL ? sscanf(line, "%15s %d %d %15s", op, &skip, &count, where) : 0;
+	fclose(fp);
+	(void)unlink(ctl_path);
+	for (i = 0; n >= 3 && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i].name) == 0) {
+			arm_locked(ops[i].op, skip, count, ops[i].err, n == 4 && strcmp(where, "main") == 0);
+			return;
+		}
+	arm_locked(SQ_FAULT_NONE, 0, 0, 0, 0);	/* anything else disarms */
 }
 
 void
@@ -333,3 +377,31 @@ out:
 	pthread_mutex_unlock(&mu);
 	return rc;
 }
+
+#ifdef CB_FAULT_INJECTION
+int
+sq__fault_from_uri(const char *conn)
+{
+	const char *q = strchr(conn, '?'), *p;
+	size_t n;
+
+	if (strncmp(conn, "file:", 5) != 0 || q == NULL)
+		return 0;
+	for (p = q; (p = strstr(p + 1, "cbfault_ctl=")) != NULL;)
+		if (p[-1] == '?' || p[-1] == '&')
+			break;
+	if (p == NULL)
+		return 0;
+	p += strlen("cbfault_ctl=");
+	if ((n = strcspn(p, "&#")) == 0 || n >= sizeof(ctl_buf))
+		return CB_ERROR;
+	if (sq__fault_register() != CB_OK)
+		return CB_ERROR;
+	pthread_mutex_lock(&mu);
+	memcpy(ctl_buf, p, n);
+	ctl_buf[n] = '\0';
+	ctl_path = ctl_buf;
+	pthread_mutex_unlock(&mu);
+	return 1;
+}
+#endif

@@ -25,4 +25,18 @@ void sq__fault_disarm(void);
 /* How many calls failed since the last arming. */
 int sq__fault_hits(void);
 
+#ifdef CB_FAULT_INJECTION
+/*
+ * Test builds only (cmake -DCB_FAULT_INJECTION=ON; never in a release),
+ * so that tests of the real binary can fail its disk from outside: a
+ * database opened as file:PATH?vfs=cbfault&cbfault_ctl=CTL registers the
+ * VFS, and whenever the file CTL exists it is read, then deleted, and arms
+ * the VFS: one line "OP SKIP COUNT [main]", OP one of fsync, write, full
+ * (a write failing with SQLITE_FULL), read; "main" to count only the main
+ * database file (not the WAL).  @conn is the --db value.  Returns 1 when
+ * it names a control file (the caller logs it), 0 when not, CB_ERROR.
+ */
+int sq__fault_from_uri(const char *conn);
+#endif
+
 #endif

@@ -18,6 +18,16 @@
 
 #include "../store_int.h"
 
+/* Page cache per connection (PRAGMA cache_size, KiB): it holds the pages an
+ * ingest batch keeps coming back to (the right edges of the events table
+ * and its id index, their parents) many times over; more only costs
+ * memory (docs/http.md, "Ingest and memory").  The process's SQLite heap
+ * is capped at SQ_HEAP_LIMIT bytes (soft: clean pages are recycled). */
+#define SQ_CACHE_KIB   8192
+#define SQ_STR_(x)     #x
+#define SQ_STR(x)      SQ_STR_(x)
+#define SQ_HEAP_LIMIT  (16 << 20)
+
 struct sq_slot {
 	const char   *sql;          /* the key: the address of a module's SQL text */
 	sqlite3_stmt *stmt;
@@ -33,6 +43,13 @@ struct sq_conn {
 struct sq_store {
 	struct sq_conn *conns;      /* [0] writes; the rest read */
 	size_t          nconns;
+	/* the follower's connection (cb_store_set_watch), opened on first use:
+	 * PRAGMA data_version counts other connections' commits on it alone */
+	struct sq_conn  watch;
+	struct store_target target;    /* to open it (conn points into it or at conn_copy) */
+	char           *conn_copy;
+	int64_t         watch_dv;      /* data_version when the serial was last read */
+	int64_t         watch_serial;
 };
 
 /* ---- sq_tx.c ------------------------------------------------------------ */
@@ -98,6 +115,8 @@ int sq__migrate(sqlite3 *db, int *schema);
 int sq__set_get(void *be, const char *name, int version, int latest, cb_store_setver *out);
 int sq__set_put(void *be, const char *name, int version, const char *body, size_t len,
     const char *etag, const char *source, const char *by);
+int sq__set_publish(void *be, const cb_store_setpub *p, const char *etag, cb_store_setpub_status *status);
+int sq__set_watch(void *be, int64_t *serial, unsigned timeout_ms);
 int sq__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 int sq__set_each_latest(void *be, cb_store_setver_fn fn, void *arg);
 
@@ -119,10 +138,13 @@ int sq__order_get(void *be, const char *order_id, int64_t seq, cb_order_rec *rec
 int sq__order_list(void *be, const cb_ord_filter *f, cb_ord_fn fn, void *arg);
 int sq__refund_create(void *be, const struct store_refund *r, cb_refund_put_status *status,
     int64_t *payment_id);
+int sq__refund_by_key(void *be, const char *key, int64_t *payment_id, int64_t *order_seq,
+    unsigned char fp[32]);
 int sq__pay_claim(void *be, const char *owner, int64_t now_ms, int64_t due_ms, int64_t lease_ms,
     int64_t *payment_id, int64_t *order_seq);
 int sq__pay_sending(void *be, int64_t payment_id, const char *owner, const char *reason_key,
     int defaulted, int64_t lease_until_ms, const char *now);
+int sq__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 int sq__pay_later(void *be, int64_t payment_id, const char *owner, const cb_pay_later *l,
     const char *now);
 int sq__pay_fail(void *be, int64_t payment_id, const char *owner, const char *error_text,

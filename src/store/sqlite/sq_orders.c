@@ -22,7 +22,7 @@ enum {
 	SO_PAYS_DELETE_IMPORTED, SO_PAY_INSERT, SO_PAYS_OF, SO_ROWS_OF, SO_ROW_INSERT,
 	SO_LIST, SO_CLAIM, SO_PAY_SENDING, SO_PAY_LATER, SO_PAY_FAIL, SO_ROWS_STATUS, SO_PAY_COMPLETE,
 	SO_ORDER_REFUNDED, SO_ITEM_REFUNDED, SO_PAY_OF, SO_PAY_COUNTS, SO_ITEM_META, SO_ACTIVE_REFUND,
-	SO_PAY_ROWS,
+	SO_PAY_ROWS, SO_PAY_EXTEND, SO_IDEM_FIND, SO_IDEM_SET, SO_IDEM_GET,
 	SO_COUNT
 };
 
@@ -96,6 +96,12 @@ static const char *const sql[SO_COUNT] = {
 	[SO_ACTIVE_REFUND] = "SELECT id FROM order_payments WHERE order_seq = ?1 AND type = 'Refund'"
 	    " AND status IN ('Pending', 'Processing') ORDER BY id LIMIT 1",
 	[SO_PAY_ROWS] = "SELECT row, kind, item_line, amount FROM refund_rows WHERE payment_id = ?1 ORDER BY row",
+	/* a heartbeat never shortens a lease */
+	[SO_PAY_EXTEND] = "UPDATE order_payments SET lease_expires_ms = MAX(lease_expires_ms, ?3)"
+	    " WHERE id = ?1 AND lease_owner = ?2",
+	[SO_IDEM_FIND] = "SELECT id, request_fp FROM order_payments WHERE idempotency_key = ?1",
+	[SO_IDEM_SET] = "UPDATE order_payments SET idempotency_key = ?2, request_fp = ?3 WHERE id = ?1",
+	[SO_IDEM_GET] = "SELECT id, order_seq, request_fp FROM order_payments WHERE idempotency_key = ?1",
 };
 
 /* ---- reading ---------------------------------------------------------- */
@@ -634,6 +640,21 @@ refund_tx(struct sq_conn *c, void *arg)
 
 	if ((rc = find_order(c, NULL, r->seq, &s)) != CB_OK)
 		return rc;
+	if (r->idem_key != NULL) {
+		/* first: a replay must find its refund even when that is what
+		 * keeps the order busy, or has changed its money */
+		sqlite3_stmt *k;
+		if ((rc = sq__stmt(c, sql[SO_IDEM_FIND], &k)) != CB_OK)
+			return rc;
+		sq__bind_str(k, 1, r->idem_key);
+		if ((step = sqlite3_step(k)) == SQLITE_ROW) {
+			*x->payment_id = sqlite3_column_int64(k, 0);
+			*x->status = blob_eq(k, 1, r->idem_fp) ? CB_REFUND_REPLAYED : CB_REFUND_KEY_REUSED;
+			return SQ_ROLLBACK;
+		}
+		if (step != SQLITE_DONE)
+			return sq__fail(c, step, "read refunds");
+	}
 	if (!blob_eq(s, 15, r->money_fp)) {
 		*x->status = CB_REFUND_STALE;	/* the compare-and-swap on the order's money */
 		return SQ_ROLLBACK;
@@ -666,6 +687,15 @@ refund_tx(struct sq_conn *c, void *arg)
 	pid = sqlite3_last_insert_rowid(c->db);
 	if ((rc = insert_refund_rows(c, pid, r)) != CB_OK)
 		return rc;
+	if (r->idem_key != NULL) {
+		if ((rc = sq__stmt(c, sql[SO_IDEM_SET], &s)) != CB_OK)
+			return rc;
+		sqlite3_bind_int64(s, 1, pid);
+		sq__bind_str(s, 2, r->idem_key);
+		sqlite3_bind_blob(s, 3, r->idem_fp, 32, SQLITE_STATIC);
+		if ((rc = sq__run(c, s, "store refund")) != CB_OK)
+			return rc;
+	}
 	*x->payment_id = pid;
 	*x->status = CB_REFUND_CREATED;
 	return CB_OK;
@@ -678,6 +708,38 @@ sq__refund_create(void *be, const struct store_refund *r, cb_refund_put_status *
 	struct refund x = { r, status, payment_id };
 
 	return sq__write(be, "store refund", refund_tx, &x);
+}
+
+struct by_key { const char *key; int64_t *payment_id, *order_seq; unsigned char *fp; };
+
+static int
+by_key_tx(struct sq_conn *c, void *arg)
+{
+	struct by_key *k = arg;
+	sqlite3_stmt *s;
+	int rc, step;
+
+	if ((rc = sq__stmt(c, sql[SO_IDEM_GET], &s)) != CB_OK)
+		return rc;
+	sq__bind_str(s, 1, k->key);
+	if ((step = sqlite3_step(s)) == SQLITE_DONE)
+		return CB_ENOTFOUND;
+	if (step != SQLITE_ROW)
+		return sq__fail(c, step, "read refunds");
+	*k->payment_id = sqlite3_column_int64(s, 0);
+	*k->order_seq = sqlite3_column_int64(s, 1);
+	memset(k->fp, 0, 32);
+	if (sqlite3_column_bytes(s, 2) == 32)
+		memcpy(k->fp, sqlite3_column_blob(s, 2), 32);
+	return CB_OK;
+}
+
+int
+sq__refund_by_key(void *be, const char *key, int64_t *payment_id, int64_t *order_seq, unsigned char fp[32])
+{
+	struct by_key k = { key, payment_id, order_seq, fp };
+
+	return sq__read(be, "read refunds", 0, by_key_tx, &k);
 }
 
 /* ---- the worker's transitions ------------------------------------------- */
@@ -784,6 +846,29 @@ sq__pay_sending(void *be, int64_t payment_id, const char *owner, const char *rea
 		.defaulted = defaulted, .lease_until_ms = lease_until_ms };
 
 	return sq__write(be, "record the cancel", sending_tx, &p);
+}
+
+static int
+extend_tx(struct sq_conn *c, void *arg)
+{
+	struct pay *p = arg;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sq__stmt(c, sql[SO_PAY_EXTEND], &s)) != CB_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, p->id);
+	sq__bind_str(s, 2, p->owner);
+	sqlite3_bind_int64(s, 3, p->lease_until_ms);
+	return guarded(c, s, "extend the lease");
+}
+
+int
+sq__pay_extend(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms)
+{
+	struct pay p = { .id = payment_id, .owner = owner, .lease_until_ms = lease_until_ms };
+
+	return sq__write(be, "extend the lease", extend_tx, &p);
 }
 
 static int

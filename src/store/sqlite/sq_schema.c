@@ -167,6 +167,15 @@ static const struct {
 	"CREATE TRIGGER orders_no_delete BEFORE DELETE ON orders"
 	"  BEGIN SELECT RAISE(ABORT, 'orders are kept'); END;"
 	"PRAGMA user_version = 2;" },
+	{ 3,
+	/* a cancellation request's Idempotency-Key and the fingerprint of the
+	 * request, written in the transaction that records its refund: a retry
+	 * after an unknown outcome finds it (unique across orders) */
+	"ALTER TABLE order_payments ADD COLUMN idempotency_key TEXT;"
+	"ALTER TABLE order_payments ADD COLUMN request_fp BLOB;"
+	"CREATE UNIQUE INDEX order_payments_idempotency ON order_payments(idempotency_key)"
+	"  WHERE idempotency_key IS NOT NULL;"
+	"PRAGMA user_version = 3;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#ifdef CB_FAULT_INJECTION
+#include "logger.h"
+#include "sq_fault.h"
+#endif
 
 static void
 sq_close(void *be)
@@ -23,6 +27,10 @@ sq_close(void *be)
 		sq__conn_close(&st->conns[i]);
 		pthread_mutex_destroy(&st->conns[i].mu);
 	}
+	if (st->watch.db != NULL)
+		sq__conn_close(&st->watch);
+	pthread_mutex_destroy(&st->watch.mu);
+	free(st->conn_copy);
 	free(st->conns);
 	free(st);
 }
@@ -37,6 +45,17 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	*out = NULL;
 	if ((rc = sq__rec_prepare()) != CB_OK)
 		return rc;
+	/* SQLite's memory, page caches above all, is bounded for the whole
+	 * process, whatever the number of connections (one per server thread):
+	 * past the limit SQLite recycles clean cache pages before it allocates */
+	(void)sqlite3_soft_heap_limit64(SQ_HEAP_LIMIT);
+#ifdef CB_FAULT_INJECTION
+	if ((rc = sq__fault_from_uri(t->conn)) < 0)
+		return cb__fail(CB_ERROR, "database %s: bad cbfault_ctl, or the fault-injecting VFS cannot be "
+		    "registered", t->shown);
+	if (rc == 1)
+		cb_log(CB_LOG_WARN, "test build: SQLite faults are injected as cbfault_ctl says", t->shown);
+#endif
 	if ((st = cb__calloc(1, sizeof(*st))) == NULL ||
 	    (st->conns = cb__calloc((size_t)nreaders + 1, sizeof(*st->conns))) == NULL) {
 		free(st);
@@ -45,6 +64,15 @@ sq_open(void **out, const struct store_target *t, unsigned nreaders, int *schema
 	for (i = 0; i <= nreaders; i++)
 		pthread_mutex_init(&st->conns[i].mu, NULL);
 	st->nconns = (size_t)nreaders + 1;
+	pthread_mutex_init(&st->watch.mu, NULL);
+	st->target = *t;
+	if (t->conn == t->path)
+		st->target.conn = st->target.path;
+	else if ((st->conn_copy = cb__strdup(t->conn)) == NULL) {
+		rc = cb__fail(CB_ENOMEM, "out of memory");
+		goto fail;
+	} else
+		st->target.conn = st->conn_copy;
 	if ((rc = sq__conn_open(&st->conns[0], t, 1)) != CB_OK ||
 	    (rc = sq__migrate(st->conns[0].db, schema)) != CB_OK)
 		goto fail;
@@ -64,6 +92,8 @@ const struct cb_store_ops store__sqlite_ops = {
 	.close = sq_close,
 	.set_get = sq__set_get,
 	.set_put = sq__set_put,
+	.set_publish = sq__set_publish,
+	.set_watch = sq__set_watch,
 	.set_versions = sq__set_versions,
 	.set_each_latest = sq__set_each_latest,
 	.key_add = sq__key_add,
@@ -78,8 +108,10 @@ const struct cb_store_ops store__sqlite_ops = {
 	.order_get = sq__order_get,
 	.order_list = sq__order_list,
 	.refund_create = sq__refund_create,
+	.refund_by_key = sq__refund_by_key,
 	.pay_claim = sq__pay_claim,
 	.pay_sending = sq__pay_sending,
+	.pay_extend = sq__pay_extend,
 	.pay_later = sq__pay_later,
 	.pay_fail = sq__pay_fail,
 	.pay_complete = sq__pay_complete,

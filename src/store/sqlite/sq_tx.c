@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "alloc.h"
+#include "rfc3339.h"
 
 static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE";
 static const char SQL_BEGIN[] = "BEGIN";
@@ -313,6 +315,8 @@ sq__conn_open(struct sq_conn *c, const struct store_target *t, int create)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0) |
 	    (t->uri ? SQLITE_OPEN_URI : 0);
+	sqlite3_int64 timeout_ms;
+	uint64_t deadline;
 	int rc;
 
 	if (create && (rc = ensure_parent_dir(t->path)) != CB_OK)
@@ -327,14 +331,25 @@ sq__conn_open(struct sq_conn *c, const struct store_target *t, int create)
 	sqlite3_extended_result_codes(c->db, 1);
 	/* another process (codebook keys, a second instance) may hold the
 	 * write lock briefly; file: URIs may say how long to wait for it */
-	sqlite3_busy_timeout(c->db, (int)sqlite3_uri_int64(sqlite3_db_filename(c->db, "main"),
-	    "busy_timeout", 5000));
+	timeout_ms = sqlite3_uri_int64(sqlite3_db_filename(c->db, "main"), "busy_timeout", 5000);
+	sqlite3_busy_timeout(c->db, (int)timeout_ms);
 	/* acknowledged means on disk: FULL syncs the WAL at every commit */
-	/* a larger page cache and rarer checkpoints: a 1,000-event batch
-	 * rewrites fewer pages and the WAL is copied back less often */
-	return sq__exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    " PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384; PRAGMA temp_store = MEMORY;"
-	    " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", t->shown);
+	/* rarer checkpoints: the WAL is copied back less often; the page cache
+	 * is SQ_CACHE_KIB (sq_int.h) */
+	/* Instances started together on a fresh file race to turn on WAL:
+	 * SQLite answers BUSY at once, without waiting, to a connection that
+	 * holds a shared lock and needs more while another does the same (a
+	 * deadlock otherwise), so the wait is here. */
+	deadline = cb_time_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	while ((rc = sq__exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	    " PRAGMA cache_size = -" SQ_STR(SQ_CACHE_KIB) "; PRAGMA wal_autocheckpoint = 16384;"
+	    " PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF",
+	    t->shown)) == CB_EUNAVAIL &&
+	    cb_time_mono_ns() < deadline) {
+		struct timespec ts = { 0, (long)(5 + (cb_time_mono_ns() >> 10) % 20) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return rc;
 }
 
 void

@@ -125,6 +125,42 @@ class Workers(unittest.TestCase):
             o = env.get_order(inflight[0])
             self.assertEqual((o["status"], o["refunded"]), ("Cancelled", o["total"]))
 
+    def test_heartbeats_keep_a_slow_call_and_a_killed_worker_is_taken_over_in_seconds(self):
+        oid = "576461413300000001"
+        with Env(worker_interval="0", timeout_ms=30000) as env:
+            env.sim_orders([sim_order(oid)])
+            env.create_order(order(oid))
+            pid = env.cancel(oid)["payment"]["id"]
+            # the cancel lands at once; its reply is held 8 s, eight leases
+            env.sim.fault(CANCEL_PATH, "slow", delay_ms=8000)
+            a = Worker(env, "--lease", "1s")
+            wait_until(lambda: env.sim.cancel_calls(oid) == 1, 30, "the cancel to be out")
+            owner_a = env.db("SELECT lease_owner FROM order_payments WHERE id = ?", (pid,))[0][0]
+            self.assertIsNotNone(owner_a)
+            b = Worker(env, "--lease", "1s")
+            # A is alive: its heartbeat keeps the refund for 3 s, three leases
+            t0 = time.time()
+            while time.time() - t0 < 3:
+                row = env.db("SELECT lease_owner, lease_expires_ms, attempts FROM order_payments WHERE id = ?",
+                             (pid,))[0]
+                self.assertEqual((row[0], row[2]), (owner_a, 1), "a live worker keeps its refund")
+                self.assertGreater(row[1], int(time.time() * 1000) - 200, "the lease keeps being extended")
+                time.sleep(0.1)
+            self.assertEqual(env.sim.cancel_calls(oid), 1)
+            # A dies with its call out: B takes the refund over within about a lease
+            self.assertEqual(a.kill(signal.SIGKILL), -signal.SIGKILL)
+            killed = time.time()
+            p = env.wait_payment(oid, pid, timeout=30)
+            took = time.time() - killed
+            self.assertEqual(p["status"], "Completed")
+            self.assertLess(took, 4.0, "taken over within seconds (took %.2f s)" % took)
+            # never sent twice: B asked the marketplace, which had A's cancel
+            self.assertEqual(env.sim.cancel_calls(oid), 1)
+            self.assertEqual(env.db("SELECT attempts FROM order_payments WHERE id = ?", (pid,)), [(1,)])
+            self.assertIn(oid, [x.get("order_id") for x in b.log_lines() if x.get("msg") == "an earlier cancel landed"])
+            print("killed worker's refund completed by the other %.2f s after the kill (lease 1 s)" % took,
+                  file=sys.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -68,7 +68,7 @@ request(const char *order_id, const char *json)
 	cb_cancel_doc_free(&doc);
 	cr_assert_eq(cb_cancel_doc_parse(&doc, json, strlen(json)), CB_OK);
 	cr_assert(!CB_DOC_FAILED(&doc), "%s", doc.faults.v[0].message);
-	cr_assert_eq(cb_cancel_request(&res, st, order_id, &doc.req, "req-2"), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_cancel_request(&res, st, order_id, &doc.req, "req-2", NULL), CB_OK, "%s", cb_errmsg());
 	return res.outcome;
 }
 
@@ -207,4 +207,47 @@ Test(rules, a_key_not_available_in_the_status)
 	cr_assert(strstr(text, "is not available for an Incomplete order (order status 0)") != NULL, "%s", text);
 	cr_assert_str_eq(key, p.reason_key);
 	cr_assert_eq(d, 0);
+}
+
+static cb_creq_outcome
+request_keyed(const char *order_id, const char *json, const char *key, unsigned char tag)
+{
+	cb_creq_idem idem;
+
+	memset(&idem, 0, sizeof(idem));
+	idem.key = key;
+	idem.fp[0] = tag;	/* the service's fingerprint of the request, here made up */
+	cb_cancel_doc_free(&doc);
+	cr_assert_eq(cb_cancel_doc_parse(&doc, json, strlen(json)), CB_OK);
+	cr_assert_eq(cb_cancel_request(&res, st, order_id, &doc.req, "req-k", &idem), CB_OK, "%s", cb_errmsg());
+	return res.outcome;
+}
+
+Test(request, an_idempotency_key_replays_its_refund_and_nothing_else)
+{
+	cb_order_rec *rec;
+	int64_t pid;
+
+	cr_assert_eq(request_keyed(in.order_id, "{}", "key-1", 1), CB_CREQ_ACCEPTED);
+	pid = res.payment_id;
+	/* the same request again: its refund, not "busy", not a second refund */
+	cr_assert_eq(request_keyed(in.order_id, "{}", "key-1", 1), CB_CREQ_REPLAYED);
+	cr_assert_eq(res.payment_id, pid);
+	/* the key with another request: refused, naming the refund it made */
+	cr_assert_eq(request_keyed(in.order_id, "{\"reason_key\":\"x\"}", "key-1", 2), CB_CREQ_KEY_REUSED);
+	cr_assert_eq(res.payment_id, pid);
+	/* another key: judged as a new request (busy) */
+	cr_assert_eq(request_keyed(in.order_id, "{}", "key-2", 1), CB_CREQ_BUSY);
+	cr_assert_eq(cb_store_order_get(st, in.order_id, 0, &rec), CB_OK);
+	cr_assert_eq(cb_order_rec_get(rec)->npayments, 1);
+	cb_order_rec_free(rec);
+	/* the refund completed, the order has nothing left: a replay still answers */
+	{
+		int64_t got, seq;
+		cr_assert_eq(cb_store_pay_claim(st, "w", 1, 1, 1000, &got, &seq), CB_OK);
+		cr_assert_eq(cb_store_pay_complete(st, pid, "w", "tx-1", NULL), CB_OK);
+	}
+	cr_assert_eq(request_keyed(in.order_id, "{}", "key-1", 1), CB_CREQ_REPLAYED);
+	cr_assert_eq(res.payment_id, pid);
+	cr_assert_eq(request(in.order_id, "{}"), CB_CREQ_REFUSED, "without the key the request is judged");
 }

@@ -84,7 +84,7 @@ refund(int64_t amount)
 	o = cb_order_rec_get(rec);
 	cb_store_order_money_fp(o, fp);
 	cr_assert_eq(cb_store_refund_create(st, o->seq, fp, amount, "GBP", NULL, rows, amount == 2898 ? 3 : 1, "r",
-	    &s, &pid), CB_OK, "%s", cb_errmsg());
+	    NULL, NULL, &s, &pid), CB_OK, "%s", cb_errmsg());
 	cr_assert_eq(s, CB_REFUND_CREATED);
 	cb_order_rec_free(rec);
 	return pid;
@@ -153,12 +153,12 @@ Test(orders, one_refund_at_a_time_and_stale_reads)
 	pid = refund(2898);
 	rec = get();
 	cb_store_order_money_fp(cb_order_rec_get(rec), fp);
-	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, &s,
+	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, NULL, NULL, &s,
 	    &other), CB_OK);
 	cr_assert_eq(s, CB_REFUND_BUSY);
 	cr_assert_eq(other, pid);
 	fp[0] ^= 1;
-	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, &s,
+	cr_assert_eq(cb_store_refund_create(st, cb_order_rec_get(rec)->seq, fp, 499, "GBP", NULL, &row, 1, NULL, NULL, NULL, &s,
 	    &other), CB_OK);
 	cr_assert_eq(s, CB_REFUND_STALE);
 	cb_order_rec_free(rec);
@@ -181,6 +181,26 @@ Test(orders, claims_are_exclusive_and_leases_expire)
 	cr_assert_eq(cb_store_pay_complete(st, pid, "A", "tx", NULL), CB_ENOTFOUND);
 	cr_assert_eq(cb_store_pay_fail(st, pid, "A", "no", NULL, NULL, NULL, 0), CB_ENOTFOUND);
 	cr_assert_eq(cb_store_pay_sending(st, pid, "B", "seller_cancel_reason_out_of_stock_uk", 1, 99999), CB_OK);
+}
+
+Test(orders, heartbeats_extend_only_the_holders_lease)
+{
+	int64_t pid, got, seq;
+
+	put();
+	pid = refund(2898);
+	cr_assert_eq(cb_store_pay_claim(st, "A", 1000, 1000, 5000, &got, &seq), CB_OK);
+	/* A's heartbeat keeps the lease past its first expiry (6000) */
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 9000), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 7000, 7000, 5000, &got, &seq), CB_ENOTFOUND);
+	/* a late heartbeat never shortens it */
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 8000), CB_OK);
+	cr_assert_eq(cb_store_pay_claim(st, "B", 8500, 8500, 5000, &got, &seq), CB_ENOTFOUND);
+	/* the heartbeats stop (A died): B takes over once it runs out */
+	cr_assert_eq(cb_store_pay_claim(st, "B", 9000, 9000, 5000, &got, &seq), CB_OK);
+	cr_assert_eq(got, pid);
+	cr_assert_eq(cb_store_pay_extend(st, pid, "A", 99999), CB_ENOTFOUND, "A's lease is lost");
+	cr_assert_eq(cb_store_pay_extend(st, pid, "B", 20000), CB_OK);
 }
 
 Test(orders, later_waits_for_its_time)

@@ -43,10 +43,13 @@ class Response:
 
 
 class Server:
-    def __init__(self, workdir=None, catalogs=None, extra=None, keep=False):
+    def __init__(self, workdir=None, catalogs=None, extra=None, keep=False, db=None, env=None):
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="cb-e2e-")
-        self.db = os.path.join(self.dir, "var", "codebook.db")
+        # several servers on one database: give each the same db (and its own workdir)
+        self.db = db or os.path.join(self.dir, "var", "codebook.db")
+        self.db_arg = None  # the server's --db when it is not self.db (a file: URI of it)
+        self.env = env  # extra environment variables of the server process
         self.catalogs = os.path.join(self.dir, "catalogs")
         if not os.path.isdir(self.catalogs):
             shutil.copytree(catalogs or CATALOGS, self.catalogs)
@@ -63,9 +66,10 @@ class Server:
             self.log_offset = os.path.getsize(self.log_path)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--listen", "127.0.0.1:0", "--db", self.db,
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--db", self.db_arg or self.db,
              "--catalogs", self.catalogs] + self.extra,
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd=self.dir)
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd=self.dir,
+            env=dict(os.environ, **self.env) if self.env else None)
         log.close()
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -246,12 +246,20 @@ class BadInputs(unittest.TestCase):
         rules = {v["rule"] for v in r.json["violations"]}
         self.assertIn("CODE_NO_DELETE", rules)
         self.assertEqual(r.json["current_version"], base["version"])
-        # a change without a new version number
+        # a change without a new version number: that version is taken, the next is named
         same = json.loads(json.dumps(base))
         same["entries"][0]["description"] = "changed"
         r = self.run_case("version not raised", "PUT", "/v1/code-sets/outbound", same, GOOD, 409,
-                          "governance-violation", None)
-        self.assertIn("VERSION_INCREASES", {v["rule"] for v in r.json["violations"]})
+                          "version-conflict", None)
+        self.assertEqual((r.json["current_version"], r.json["expected_version"]),
+                         (base["version"], base["version"] + 1))
+        # a version is exactly the previous plus one: skipping is refused the same way
+        skip = json.loads(json.dumps(same))
+        skip["version"] = base["version"] + 2
+        r = self.run_case("version skips", "PUT", "/v1/code-sets/outbound", skip, GOOD, 409,
+                          "version-conflict", None)
+        self.assertEqual(r.json["expected_version"], base["version"] + 1)
+        self.assertIn("skips", r.json["detail"])
         # the name in the body must be the one in the URL
         self.run_case("name mismatch", "PUT", "/v1/code-sets/qe-reason", base, GOOD, 422,
                       "invalid-code-set", None)
