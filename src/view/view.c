@@ -190,8 +190,6 @@ cb_view_decision(cb_jw *w, const cb_decision *d)
 	size_t i;
 
 	cb_jw_obj_begin(w);
-	cb_jw_kstr(w, "set", d->check.set_name);
-	cb_jw_kint(w, "version", d->check.set_version);
 	cb_jw_kstr(w, "action", cb_action_name(d->action));
 	cb_jw_kbool(w, "retry", d->retry);
 	cb_jw_kint(w, "delay_ms", d->delay_ms);
@@ -200,6 +198,11 @@ cb_view_decision(cb_jw *w, const cb_decision *d)
 	cb_jw_kbool(w, "known", d->known);
 	cb_jw_kbool(w, "contact_support", d->contact_support);
 	cb_jw_kstr(w, "message", d->message);
+	cb_jw_key(w, "entries");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < d->nentries; i++)
+		cb_view_entry(w, d->entries[i]);
+	cb_jw_arr_end(w);
 	/* the descriptive pairs the decision could not match (version 2) */
 	cb_jw_key(w, "unmatched");
 	cb_jw_arr_begin(w);
@@ -210,11 +213,9 @@ cb_view_decision(cb_jw *w, const cb_decision *d)
 		cb_jw_obj_end(w);
 	}
 	cb_jw_arr_end(w);
-	cb_jw_key(w, "entries");
-	cb_jw_arr_begin(w);
-	for (i = 0; i < d->nentries; i++)
-		cb_view_entry(w, d->entries[i]);
-	cb_jw_arr_end(w);
+	/* the set version that decided, for answers that carry no check */
+	cb_jw_kstr(w, "set", d->check.set_name);
+	cb_jw_kint(w, "version", d->check.set_version);
 	cb_jw_obj_end(w);
 }
 

@@ -17,8 +17,8 @@ void cb_view_set_summary(cb_jw *w, const cb_codeset *cs);
 /* {"set","version","code","context",{...},"valid","reason","message","entry","alternatives"} */
 void cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_len,
     const cb_ctx *ctx, size_t nctx);
-/* {"set","version","action","retry","delay_ms","attempt","max_attempts","known","contact_support","message",
- *  "unmatched":[{"dimension","value"}],"entries":[...]} */
+/* {"action","retry","delay_ms","attempt","max_attempts","known","contact_support","message","entries":[...],
+ *  "unmatched":[{"dimension","value"}],"set","version"} */
 void cb_view_decision(cb_jw *w, const cb_decision *d);
 /* [{"rule","severity","subject","file","line","column","message"},...] */
 void cb_view_findings(cb_jw *w, const cb_report *r);
