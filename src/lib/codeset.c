@@ -426,19 +426,20 @@ cb_codeset_category_index(const cb_codeset *cs, const char *name, size_t len)
 {
 	size_t i;
 
+	/* no strlen: a name without NUL that matches len bytes ends there */
+	if (memchr(name, '\0', len) != NULL)
+		return -1;
 	if (cs->cs_cat_slots != NULL) {
 		uint32_t s;
 		for (s = cb__hash(name, len) & cs->cs_cat_mask; cs->cs_cat_slots[s] != 0; s = (s + 1) & cs->cs_cat_mask) {
 			const char *c = cs->cs_cats[cs->cs_cat_slots[s] - 1].c_name;
-			if (strncmp(c, name, len) == 0 && c[len] == '\0' && memchr(name, '\0', len) == NULL)
+			if (strncmp(c, name, len) == 0 && c[len] == '\0')
 				return (int)cs->cs_cat_slots[s] - 1;
 		}
 		return -1;
 	}
-	/* no strlen: a name that matches len bytes ends there */
 	for (i = 0; i < cs->cs_ncats; i++)
-		if (strncmp(cs->cs_cats[i].c_name, name, len) == 0 && cs->cs_cats[i].c_name[len] == '\0' &&
-		    memchr(name, '\0', len) == NULL)
+		if (strncmp(cs->cs_cats[i].c_name, name, len) == 0 && cs->cs_cats[i].c_name[len] == '\0')
 			return (int)i;
 	return -1;
 }

@@ -48,10 +48,10 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 
 	for (c = cb_json_child(L->L_doc, obj); c; c = cb_json_next(L->L_doc, c)) {
 		const char *const *a;
-		/* no strlen per key: most differ in their first byte */
+		/* the first byte before the length: most keys differ there */
 		for (a = allowed; *a; a++)
-			if (c->key_len > 0 && (*a)[0] == c->key[0] && strncmp(*a, c->key, c->key_len) == 0 &&
-			    (*a)[c->key_len] == '\0')
+			if (c->key_len > 0 && (*a)[0] == c->key[0] && strlen(*a) == c->key_len &&
+			    memcmp(*a, c->key, c->key_len) == 0)
 				break;
 		if (*a == NULL) {
 			char q[80];

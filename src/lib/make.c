@@ -505,6 +505,29 @@ cb__mk_attribute(struct cb_make *M, struct cb_entry *e, size_t off, const char *
 	return CB_OK;
 }
 
+/* An entry's id and editorial mark: an id needs a code; a mark needs a
+ * version, no later than the set's, and a note. */
+static int
+entry_marks(struct cb_make *M, const struct cb_entry *e, const struct cb_mk_entry *in, const char *path)
+{
+	const cb_codeset *cs = M->mk_cs;
+	char q[80] = "";
+
+	if (e->e_code == NULL && e->e_id_given)
+		return cb__mk_fatal(M, in->id_off, "%s.id: an id belongs to a code, and this row has none", path);
+	if (e->e_editorial_version == 0 && e->e_editorial_note == NULL)
+		return CB_OK;
+	if (e->e_editorial_version == 0 || e->e_editorial_note == NULL || e->e_editorial_note[0] == '\0')
+		return cb__mk_fatal(M, in->editorial_off, "%s.editorial: needs a version and a note saying why the meaning stays",
+		    path);
+	if (e->e_editorial_version <= cs->cs_version)
+		return CB_OK;
+	if (e->e_code != NULL)
+		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
+	return cb__mk_semantic(M, "SINCE_AFTER_VERSION", q, in->editorial_off,
+	    "%s.editorial.version %d is later than the set's version %d", path, e->e_editorial_version, cs->cs_version);
+}
+
 /* The rules on an entry whose fields are all read: its code, category,
  * handling class and versions. */
 int
@@ -564,16 +587,8 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		    in->category_off, "%s.category: \"%s\" is not a declared category", path, in->category)) != CB_OK)
 			return rc;
 	}
-	if (e->e_code == NULL && e->e_id_given)
-		return cb__mk_fatal(M, in->id_off, "%s.id: an id belongs to a code, and this row has none", path);
-	if (e->e_editorial_version != 0 || e->e_editorial_note != NULL) {
-		if (e->e_editorial_version == 0 || e->e_editorial_note == NULL || e->e_editorial_note[0] == '\0')
-			return cb__mk_fatal(M, in->editorial_off, "%s.editorial: needs a version and a note saying why the meaning stays", path);
-		if (e->e_editorial_version > cs->cs_version && (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION",
-		    e->e_code ? QCODE : "", in->editorial_off, "%s.editorial.version %d is later than the set's version %d",
-		    path, e->e_editorial_version, cs->cs_version)) != CB_OK)
-			return rc;
-	}
+	if ((rc = entry_marks(M, e, in, path)) != CB_OK)
+		return rc;
 	if (in->handling != NULL) {
 		size_t h;
 		for (h = 0; h < cs->cs_nhandling; h++)
