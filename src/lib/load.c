@@ -59,7 +59,8 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 			return cb__mk_fatal(MK(L), c->key_offset, "%s: unknown field \"%s\"", path, q);
 		}
 		for (d = cb_json_next(L->L_doc, c); d; d = cb_json_next(L->L_doc, d))
-			if (d->key_len == c->key_len && d->key[0] == c->key[0] && memcmp(d->key, c->key, c->key_len) == 0)
+			if (d->key_len == c->key_len && (c->key_len == 0 || d->key[0] == c->key[0]) &&
+			    memcmp(d->key, c->key, c->key_len) == 0)
 				return cb__mk_fatal(MK(L), d->key_offset, "%s: duplicate field \"%s\"", path, *a);
 	}
 	return CB_OK;
