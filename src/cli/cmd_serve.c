@@ -18,6 +18,7 @@ static const char usage[] =
     "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
+    "                      [--order-max-age DURATION]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
     "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
@@ -45,6 +46,8 @@ static const char usage[] =
     "                            worker (default 2s; 0 disables it: run codebook worker);\n"
     "                            it starts only with a marketplace configuration\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
+    "  --order-max-age DURATION  the worker reads an order from the marketplace before a cancel\n"
+    "                            when its copy is older than this (default 5m; 0: always)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
@@ -94,6 +97,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.log_requests = !cfg.no_request_log;
 	o.worker_interval_ms = cfg.worker_interval_ms;
 	o.worker_lease_ms = cfg.worker_lease_ms;
+	o.order_max_age_ms = cfg.order_max_age_ms;
 	o.worker_verbose = cfg.worker_verbose;
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;

@@ -94,6 +94,8 @@ typedef struct {
 	unsigned         lease_ms;       /* 0: 15000; extended every lease/3 while a refund is in hand */
 	unsigned         max_per_pass;   /* 0: 1000 */
 	int              verbose;        /* log each marketplace exchange (secrets masked) */
+	unsigned         order_max_age_ms; /* an order's copy older than this is read from the marketplace
+	                                  * before a cancel (order_pull.h); 0: always */
 } cb_worker_opts;
 
 /* Counters (since the worker started, or of one pass). */

@@ -71,6 +71,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	[H_WEBHOOK] = h_webhook,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -429,6 +430,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+	r->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	/* a key is needed for writes (and reads when so configured); on a route
 	 * whose limits a key lifts, one that is offered is checked too */
 	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
@@ -923,6 +925,7 @@ worker_start(struct svc *s)
 	wo.sets = worker_set;
 	wo.sets_arg = s;
 	wo.lease_ms = s->opts.worker_lease_ms;
+	wo.order_max_age_ms = s->opts.order_max_age_ms;
 	wo.verbose = s->opts.worker_verbose;
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;

@@ -257,6 +257,7 @@ struct svc_req {
 	                                  * the end) */
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
+	const char      *authorization;     /* the Authorization header, or NULL (webhooks: the signature) */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -363,6 +364,7 @@ void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
+void h_webhook(struct svc_req *r);
 
 /* The proposed version in the body of a PUT or compatibility request, for
  * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a

@@ -114,4 +114,9 @@ const struct cb_store_ops store__pg_ops = {
 	.obs_note = pg__obs_note,
 	.obs_list = pg__obs_list,
 	.refund_open_each = pg__refund_open_each,
+	.hook_seen = pg__hook_seen,
+	.hook_put = pg__hook_put,
+	.order_mkt_status = pg__order_mkt_status,
+	.order_checked = pg__order_checked,
+	.pay_seize = pg__pay_seize,
 };

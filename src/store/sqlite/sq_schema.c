@@ -191,6 +191,24 @@ static const struct {
 	"  request_id TEXT,"
 	"  PRIMARY KEY (set_name, code)) WITHOUT ROWID;"
 	"PRAGMA user_version = 4;" },
+	{ 5,
+	/* issue 12: each marketplace notification once (its id is the
+	 * marketplace's), with what was done; the marketplace's time of the
+	 * order's status stored (an older one never overwrites it) and when
+	 * codebook last checked it (the worker's order pull) */
+	"CREATE TABLE webhook_notifications ("
+	"  notification_id TEXT PRIMARY KEY,"
+	"  type            INTEGER NOT NULL,"
+	"  shop_id         TEXT NOT NULL,"
+	"  order_id        TEXT,"
+	"  sent_at         INTEGER NOT NULL,"
+	"  received_at     TEXT NOT NULL,"
+	"  outcome         TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored')),"
+	"  detail          TEXT NOT NULL,"
+	"  body            TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE orders ADD COLUMN mkt_status_time INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orders ADD COLUMN status_checked_ms INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 5;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");

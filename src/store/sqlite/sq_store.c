@@ -119,4 +119,9 @@ const struct cb_store_ops store__sqlite_ops = {
 	.obs_note = sq__obs_note,
 	.obs_list = sq__obs_list,
 	.refund_open_each = sq__refund_open_each,
+	.hook_seen = sq__hook_seen,
+	.hook_put = sq__hook_put,
+	.order_mkt_status = sq__order_mkt_status,
+	.order_checked = sq__order_checked,
+	.pay_seize = sq__pay_seize,
 };
