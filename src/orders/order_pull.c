@@ -25,7 +25,7 @@ copy_time(cb_store *st, const cb_order *o)
 
 	(void)cb_store_order_checked(st, o->seq, &checked, &mkt);
 	t = checked;
-	if (o->updated_at != NULL && cb_time_parse(o->updated_at, strlen(o->updated_at), norm, &us, &bad) == CB_OK &&
+	if (o->updated_at != NULL && cb_time_parse(o->updated_at, strlen(o->updated_at), norm, &us, &bad) == 1 &&
 	    us / 1000 > t)
 		t = us / 1000;
 	return t;
