@@ -42,7 +42,23 @@ struct sim_hooks {
 	long            last_status;
 	char           *app_key, *secret;
 	char            shop_id[SIM_ID_MAX];
+	uint64_t        seq;            /* notification ids: apart from the simulator's own ids,
+	                                 * which stay as they were without notifications */
 };
+
+/* Is a URL configured?  Nothing is built otherwise. */
+static int
+hooks_on(struct sim *s)
+{
+	int on;
+
+	if (s->hooks == NULL)
+		return 0;
+	pthread_mutex_lock(&s->hooks->mu);
+	on = s->hooks->url[0] != '\0';
+	pthread_mutex_unlock(&s->hooks->mu);
+	return on;
+}
 
 /* ---- the sender ------------------------------------------------------------ */
 
@@ -204,7 +220,7 @@ hook_begin(struct sim *s, cb_jw *w, cb_buf *b, int type, int64_t now)
 {
 	char id[48];
 
-	(void)snprintf(id, sizeof(id), "7%018" PRIu64, ++s->seq);
+	(void)snprintf(id, sizeof(id), "7%018" PRIu64, ++s->hooks->seq);
 	cb_jw_init(w, b, 0);
 	cb_jw_obj_begin(w);
 	cb_jw_kint(w, "type", type);
@@ -233,7 +249,7 @@ sim_hook_order(struct sim *s, const struct sim_order *o, int64_t now)
 	cb_buf b = CB_BUF_INIT(64u << 10);
 	cb_jw w;
 
-	if (s->hooks == NULL)
+	if (!hooks_on(s))
 		return;
 	hook_begin(s, &w, &b, 1, now);
 	cb_jw_kstr(&w, "order_id", o->id);
@@ -248,7 +264,7 @@ sim_hook_cancel(struct sim *s, const struct sim_cancel *c, const char *user, int
 	cb_buf b = CB_BUF_INIT(64u << 10);
 	cb_jw w;
 
-	if (s->hooks == NULL)
+	if (!hooks_on(s))
 		return;
 	hook_begin(s, &w, &b, 11, now);
 	cb_jw_kstr(&w, "order_id", c->order_id);
