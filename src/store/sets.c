@@ -110,6 +110,24 @@ store__setpub_full(const cb_store_setpub *p, int64_t nstored,
 }
 
 int
+store__setpub_decide(const cb_store_setpub *p, const cb_store_setver *latest, cb_store_setpub_status *status)
+{
+	int decision;
+
+	if (p->gate != NULL)
+		decision = p->gate(p->gate_arg, latest);
+	else	/* no rule: anything new is published */
+		decision = latest != NULL && latest->body_len == p->len && memcmp(latest->body, p->body, p->len) == 0 ?
+		    CB_GATE_UNCHANGED : CB_GATE_PUBLISH;
+	if (decision < 0)
+		return decision;
+	if (decision == CB_GATE_PUBLISH)
+		return 1;
+	*status = decision == CB_GATE_UNCHANGED ? CB_SETPUB_UNCHANGED : CB_SETPUB_REFUSED;
+	return 0;
+}
+
+int
 cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms)
 {
 	if (st == NULL || serial == NULL)
