@@ -263,8 +263,8 @@ fail_unsent(struct apply *a, const cb_order *o, const char *text)
 }
 
 /* The order is cancelled on the marketplace's side (@by says by whom):
- * Cancelled here (unless a newer status is stored), its unsent refunds
- * failed with @text. */
+ * Cancelled here (unless a newer status is stored), and then, only when it
+ * is Cancelled here, its unsent refunds failed with @text. */
 static int
 order_cancelled(struct apply *a, const char *by, const char *text)
 {
@@ -278,6 +278,11 @@ order_cancelled(struct apply *a, const char *by, const char *text)
 	}
 	if (rc != CB_OK || (rc = cb_store_order_get(a->o->store, a->h->order_id, 0, &rec)) != CB_OK)
 		return rc;
+	if (cb_order_rec_get(rec)->status != CB_ORD_CANCELLED) {
+		cb_order_rec_free(rec);
+		note(a, CB_HOOK_IGNORED, "order %s: a newer status than this cancellation is stored", a->h->order_id);
+		return CB_OK;
+	}
 	if ((n = fail_unsent(a, cb_order_rec_get(rec), text)) < 0) {
 		cb_order_rec_free(rec);
 		return n;

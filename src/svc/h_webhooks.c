@@ -10,10 +10,28 @@
  */
 #include "svc_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
 #include "webhook.h"
+
+/* Notifications received, by outcome (the process's: one service per process). */
+#define NOUTCOMES (CB_HOOK_NO_SECRET + 1)
+static atomic_ulong received[NOUTCOMES];
+
+void
+svc_webhook_metrics(cb_buf *b)
+{
+	int i;
+
+	cb_buf_adds(b, "# HELP codebook_webhooks_total TikTok Shop notifications received, by outcome (applied, "
+	    "ignored, duplicate: answered 200; malformed, bad-signature, stale, no-secret: refused, nothing "
+	    "stored).\n# TYPE codebook_webhooks_total counter\n");
+	for (i = 0; i < NOUTCOMES; i++)
+		cb_buf_printf(b, "codebook_webhooks_total{outcome=\"%s\"} %lu\n", cb_hook_outcome_name((cb_hook_outcome)i),
+		    atomic_load(&received[i]));
+}
 
 void
 h_webhook(struct svc_req *r)
@@ -28,6 +46,7 @@ h_webhook(struct svc_req *r)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the notification" : "the notification was not stored");
 		return;
 	}
+	atomic_fetch_add(&received[res.outcome], 1);
 	switch (res.outcome) {
 	case CB_HOOK_MALFORMED:
 		svc_problem(r, P_INVALID_REQUEST, "not a TikTok Shop notification: %s", res.detail);

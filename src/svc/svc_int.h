@@ -365,6 +365,8 @@ void h_reasons_sync(struct svc_req *r);
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
 void h_webhook(struct svc_req *r);
+/* codebook_webhooks_total{outcome}: the notifications received (h_webhooks.c). */
+void svc_webhook_metrics(cb_buf *b);
 
 /* The proposed version in the body of a PUT or compatibility request, for
  * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a

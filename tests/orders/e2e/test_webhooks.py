@@ -123,6 +123,14 @@ class Webhooks(unittest.TestCase):
         self.assertIn("type", r.json["detail"])
         self.assertEqual(self.hooks(), before)
         self.assertEqual(self.env.get_order(oid)["status"], "Ready for Shipping")
+        metrics = self.env.server.get("/metrics").raw.decode()
+        counts = {}
+        for line in metrics.splitlines():
+            if line.startswith("codebook_webhooks_total{"):
+                counts[line.split('"')[1]] = int(line.rsplit(" ", 1)[1])
+        self.assertGreaterEqual(counts["bad-signature"], 5, metrics)
+        self.assertGreaterEqual(counts["stale"], 1)
+        self.assertGreaterEqual(counts["malformed"], 1)
 
     def test_duplicate_is_stored_once(self):
         oid = self.setup_order()
