@@ -61,9 +61,8 @@ class Webhooks(unittest.TestCase):
         return {"type": type_, "tts_notification_id": nid, "shop_id": SHOP_ID, "timestamp": int(time.time()),
                 "data": {"order_id": oid, "order_status": status, "update_time": update_time}}
 
-    def test_marketplace_completion_completes_the_refund(self):
-        """A cancel pending at the marketplace; the worker stops; the
-        marketplace completes it: its notification completes the refund."""
+    def pending_cancel(self):
+        """An order whose cancel is pending at the marketplace, and no worker running."""
         oid = self.setup_order("uk-current")
         self.env.sim.admin("POST", "/config", {"pending_reads": 1000})
         try:
@@ -74,6 +73,23 @@ class Webhooks(unittest.TestCase):
         finally:
             self.env.sim.admin("POST", "/config", {"pending_reads": 0})
         self.assertEqual(self.env.get_order(oid)["status"], "Ready for Shipping")
+        return oid, pid, p
+
+    def test_marketplace_refusal_fails_the_refund(self):
+        oid, pid, p = self.pending_cancel()
+        self.env.sim.admin("POST", "/cancellations", {"cancel_id": p["transaction_id"],
+                                                      "cancel_status": "CANCELLATION_REQUEST_CANCEL"})
+        p = self.env.wait_payment(oid, pid, timeout=15)
+        self.assertEqual(p["status"], "Error", p)
+        self.assertEqual(p["error_text"], "TikTok Shop refused the cancellation (cancel_id %s, "
+                         "CANCELLATION_REQUEST_CANCEL)." % p["transaction_id"])
+        o = self.env.get_order(oid)
+        self.assertEqual((o["status"], o["refunded"]), ("Ready for Shipping", 0))
+
+    def test_marketplace_completion_completes_the_refund(self):
+        """A cancel pending at the marketplace; the worker stops; the
+        marketplace completes it: its notification completes the refund."""
+        oid, pid, p = self.pending_cancel()
         self.env.sim.admin("POST", "/cancellations", {"cancel_id": p["transaction_id"],
                                                       "cancel_status": "CANCELLATION_REQUEST_COMPLETE"})
         p = self.env.wait_payment(oid, pid, timeout=15)
