@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "svc", "e2e"))
 from harness import Server  # noqa: E402
+import openapi_check  # noqa: E402  (tests/support, on the path by harness)
 import bad_inputs  # noqa: E402
 import hostile  # noqa: E402
 
@@ -104,6 +105,8 @@ class BadInputTable(unittest.TestCase):
             with self.subTest(c["name"]):
                 before = self.s.counts()
                 r = self.send(c)
+                body = r.body[:int(r.headers.get("content-length", len(r.body)))]
+                openapi_check.check(c["method"], c["path"], r.status, r.headers, body)
                 self.assertEqual(r.status, c["status"], "%s: %r" % (c["name"], r))
                 self.assertTrue(r.headers.get("content-type", "").startswith("application/problem+json"),
                                 "%s: %r" % (c["name"], r))
