@@ -119,7 +119,7 @@ class Document:
             if ref is None:
                 raise Mismatch("openapi: %s %s (no documented path) answered %s: only %s are documented for "
                                "unrouted requests (x-codebook-unrouted)" % (method, path, status, sorted(names)))
-            return "unrouted %s %s" % (method, path), self.deref({"$ref": ref})
+            return "unrouted %s %s" % (method, path), self.deref(ref)
         m = method.lower()
         if m == "head" and "head" not in item:
             m = "get"
