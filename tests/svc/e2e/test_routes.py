@@ -162,8 +162,9 @@ class Routes(unittest.TestCase):
         base = self.s.get("/v1/code-sets/tiktok-reverse-reason").json
         new = json.loads(json.dumps(base))
         new["version"] = base["version"] + 1
-        new["entries"].append(dict(new["entries"][0], code="seller_cancel_reason_e2e_test",
-                                   since=new["version"]))
+        # a new code: the copy of the first entry without its id gets the next one
+        added = {k: v for k, v in new["entries"][0].items() if k != "id"}
+        new["entries"].append(dict(added, code="seller_cancel_reason_e2e_test", since=new["version"]))
         r = self.s.put("/v1/code-sets/tiktok-reverse-reason", new, key=self.key)
         self.assertEqual(r.status, 201, r)
         self.assertTrue(r.json["published"])
