@@ -178,7 +178,7 @@ static struct bcase cases[] = {
 	  "rule", "A3", CB_NOT_APPLICABLE, 200000, 0, NULL, { 0 }, { "" } },
 	{ "unknown, suggestions", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
 	{ "unknown, suggestions", "qe-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
-	{ "unknown, suggestions", "tiktok-reverse-reason", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
+	{ "unknown, suggestions", "tiktok-reverse-reason@GB", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
 	{ "unknown, suggestions", "tiktok-shop-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
 	{ "unknown, suggestions", "ttls-error", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 100000, 0, NULL, { 0 }, { "" } },
 	{ "unknown + message", "outbound", { NULL }, NULL, NULL, CB_UNKNOWN_CODE, 50000, 1, NULL, { 0 }, { "" } },

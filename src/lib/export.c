@@ -466,7 +466,7 @@ export_c_header(cb_buf *b, const cb_codeset *cs)
 	if (isdigit((unsigned char)cs->cs_name[0]))
 		cb_buf_adds(&prefix, "CB_");
 	for (p = cs->cs_name; *p; p++)
-		cb_buf_addc(&prefix, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
+		cb_buf_addc(&prefix, *p == '-' || *p == '@' ? '_' : (char)toupper((unsigned char)*p));
 	cb_buf_addc(&prefix, '_');
 	for (i = 0; i < cs->cs_nentries; i++)
 		n += cs->cs_entries[i].e_first;

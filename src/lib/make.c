@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/ident.h"
 #include "../util/utf8.h"
 
 int
@@ -179,29 +180,14 @@ cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key, lon
 	return CB_OK;
 }
 
-static int
-valid_set_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
-			return 0;
-	}
-	return 1;
-}
-
 int
 cb__mk_name(struct cb_make *M, size_t off)
 {
 	const char *name = M->mk_cs->cs_name;
 
-	if (!valid_set_name(name))
-		return cb__mk_fatal(M, off, "name: \"%s\" must be 1-63 characters of a-z, 0-9 and '-', not starting with '-'",
-		    name);
+	if (!cb_set_name_check(name, strlen(name), NULL))
+		return cb__mk_fatal(M, off, "name: \"%s\" must be 1-63 characters of a-z, 0-9 and '-', not starting with '-', "
+		    "optionally followed by @ and a market code of two letters A-Z (tiktok-reverse-reason@GB)", name);
 	return CB_OK;
 }
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 for set in $("$cb" list | awk 'NR > 1 { print $1 }'); do
 	hdr="$tmp/$set.h"
 	"$cb" export "$set" --format c-header -o "$hdr"
-	prefix=$(echo "$set" | tr 'a-z-' 'A-Z_')_
+	prefix=$(echo "$set" | tr 'a-z@-' 'A-Z__')_
 	cat >"$tmp/main.c" <<EOC
 #include <stdio.h>
 #include <string.h>

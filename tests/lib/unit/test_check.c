@@ -184,7 +184,7 @@ Test(check, error_set_context_matches_several_entries)
 
 Test(check, reverse_reason_by_order_status)
 {
-	cb_codeset *cs = load_bundled("tiktok-reverse-reason");
+	cb_codeset *cs = load_bundled("tiktok-reverse-reason@GB");
 
 	check(cs, "seller_cancel_reason_out_of_stock_uk", "order_status", "200");
 	cr_assert_eq(r.reason, CB_VALID);

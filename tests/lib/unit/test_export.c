@@ -530,7 +530,7 @@ check_enum(const char *h, const char *prefix, const cb_codeset *cs)
 Test(export_c_header, an_enumerator_per_distinct_code_in_every_bundled_set)
 {
 	static const char *const prefixes[4] = {
-		"OUTBOUND_", "QE_REASON_", "TIKTOK_REVERSE_REASON_", "TTLS_ERROR_"
+		"OUTBOUND_", "QE_REASON_", "TIKTOK_REVERSE_REASON_GB_", "TTLS_ERROR_"
 	};
 	size_t i;
 
