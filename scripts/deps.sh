@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages listed in scripts/debian-packages.txt that are
 # missing.  Idempotent and quiet when everything is there.
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The bad-input table (bad_inputs.py, more than 250 cases): each request gets the
 RFC 9457 problem of the expected type and status, with its request id in the body
 and the header, from the front door, the HTTP layer or a handler alike; and after

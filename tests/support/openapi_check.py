@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every response the end-to-end suites receive is held to the API document
 (src/svc/openapi.json) by a real JSON Schema validator: Debian's
 python3-jsonschema, draft 2020-12 (the dialect of OpenAPI 3.1), with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start the real `codebook serve` for end-to-end tests, talk HTTP to it,
 and look into its database.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The OpenAPI document and the routing table describe the same API: a
 route that the document lacks, or a documented path that is not routed,
 fails this test.  The routes come from the binary (codebook serve
