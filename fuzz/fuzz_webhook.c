@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_webhook.c - the parser of the notifications TikTok Shop sends
  * (src/orders/webhook.c, cb_hook_parse) and the check of their signature.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webhook.c - the signature of the notifications the marketplace sends
  * (MARKETPLACE.md, docs/marketplace.md): the header Authorization holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * order_pull.c - the order pull (order_pull.h): the marketplace's order
  * detail read before a cancel when the local copy is old.  The status is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * order_pull.h - the worker reads an order's current status from the
  * marketplace (order detail) before it sends a cancel, when its local copy

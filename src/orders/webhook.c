@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webhook.c - notifications the marketplace sends (webhook.h): the parser
  * of outside input, the signature check with the shop's app secret, and

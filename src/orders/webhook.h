@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webhook.h - notifications the marketplace sends (webhooks, issue 12):
  * read (a pure parser of outside input, fuzzed by fuzz/fuzz_webhook.c),

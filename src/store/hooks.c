@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hooks.c - what issue 12 added to the store: marketplace notifications
  * (webhooks), stored once per id; the marketplace's view of an order's

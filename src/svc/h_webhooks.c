@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_webhooks.c - POST /v1/marketplaces/tiktok/webhooks: the notifications
  * TikTok Shop sends.  The route needs no API key (the marketplace has

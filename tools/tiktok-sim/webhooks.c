@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webhooks.c - the simulator's notifications (docs/marketplace.md,
  * "Webhooks"): when an order's status or a cancellation changes, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_hooks.c - what issue 12 added on PostgreSQL: marketplace
  * notifications (table webhook_notifications, one row per id: two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_hooks.c - what issue 12 added on SQLite: marketplace notifications
  * (table webhook_notifications, one row per id), the marketplace's status

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The simulator's notifications, checked by an independent receiver.
 
 usage: test_sim_webhooks.py [CODEBOOK_TIKTOK_SIM]

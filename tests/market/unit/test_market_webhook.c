@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_webhook.c - the signature of the notifications the
  * marketplace sends (src/market/webhook.c): HMAC-SHA256 keyed with the

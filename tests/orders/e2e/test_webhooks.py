@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Marketplace notifications and the order pull (issue 12), end to end:
 `codebook serve` receives the simulator's signed notifications on
 POST /v1/marketplaces/tiktok/webhooks; `codebook worker` reads an order's

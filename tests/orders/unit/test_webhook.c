@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_webhook.c - the reader of TikTok Shop's notifications
  * (src/orders/webhook.c, cb_hook_parse): what it accepts, and for what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_hooks.c - what issue 12 added to the store (src/store/hooks.c),
  * on each backend (backend.h): a notification stored once per id; the
