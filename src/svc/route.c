@@ -45,6 +45,9 @@ const struct svc_route svc_routes[] = {
 	  "request a seller cancellation: a Pending refund for the worker" },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror the marketplace's reverse reasons as a new version of tiktok-reverse-reason" },
+	/* the web console (docs/console.md): open, so that it can ask for a key */
+	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console" },
+	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles" },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "console.h"
 #include "orders.h"
 #include "parse.h"
 
@@ -53,7 +54,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
-	[H_READYZ] = h_readyz,
+	[H_READYZ] = h_readyz, [H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -175,6 +176,7 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	if (r->ctype != NULL && (cr->bytes_out > 0 || r->status != 304))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	svc_cors_respond(r);
 	for (i = 0; i < r->nhdrs; i++)
 		MHD_add_response_header(resp, r->hdrs[i].k, r->hdrs[i].v);
 	if (atomic_load(&r->svc->stopping))
@@ -243,6 +245,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	}
 	r->method = svc_method_parse(method);
 	r->path = url;
+	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	if (atomic_load(&s->stopping)) {
 		svc_problem(r, P_SHUTTING_DOWN, "the server is shutting down; retry shortly");
 		return 1;
@@ -256,6 +259,11 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		char list[96] = "";
 		size_t o = 0;
 		r->route = -1;
+		if (r->method == M_OPTIONS) {	/* CORS preflights among them (cors.c) */
+			svc_cors_options(r, allow, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    "Access-Control-Request-Method"));
+			return 1;
+		}
 		for (i = 0; i < M_OTHER && o < sizeof(list); i++)
 			if (allow & (1u << i))
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",

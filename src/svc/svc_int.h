@@ -171,7 +171,7 @@ struct svc {
 	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
 };
 
-#define SVC_MAX_HEADERS 6
+#define SVC_MAX_HEADERS 12   /* the console's pages: 5, and CORS: 3 */
 
 struct svc_req {
 	struct svc      *svc;
@@ -183,6 +183,7 @@ struct svc_req {
 	size_t           nargs;
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
+	const char      *origin;         /* the Origin header (CORS, cors.c), or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -273,6 +274,8 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+void h_console(struct svc_req *r);
+void h_console_asset(struct svc_req *r);
 
 /* The OpenAPI document (generated from src/svc/openapi.json at build time). */
 extern const unsigned char svc_openapi_json[];
