@@ -122,14 +122,42 @@ query_context(void *arg, struct svc_req *r, const char *key, const char *value)
 	return 1;
 }
 
+/* Does @hay hold @needle, ASCII letters compared without case? */
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t i, n = strlen(needle);
+
+	for (; hay != NULL && *hay != '\0'; hay++) {
+		for (i = 0; i < n && hay[i] != '\0'; i++) {
+			unsigned char a = (unsigned char)hay[i], b = (unsigned char)needle[i];
+			if ((a | (a >= 'A' && a <= 'Z' ? 0x20 : 0)) != (b | (b >= 'A' && b <= 'Z' ? 0x20 : 0)))
+				break;
+		}
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+/*
+ * GET /v1/code-sets/{set}/codes: the entries that pass the filters, in the
+ * set's order.  With limit, a page of them: "total" counts every match and
+ * "next_cursor" (the index of the entry to go on from) gives the next page,
+ * so a set of any size is read page by page (the console's tables).  q
+ * matches the code, the description or the display text, without case.
+ */
 void
 h_set_codes(struct svc_req *r)
 {
 	static const struct svc_qparam spec[] = {
 		{ "category", SQ_STR, 0, 0, NULL }, { "status", SQ_STR, 0, 0, NULL },
+		{ "q", SQ_STR, 0, 0, NULL }, SVC_Q_PAGE,
 	};
+	enum { Q_CATEGORY, Q_STATUS, Q_TEXT, Q_LIMIT, Q_CURSOR, Q_N };
 	struct svc_set *set = svc_req_set(r);
-	struct svc_qval q[2];
+	struct svc_qval q[Q_N];
+	size_t total = 0, next = 0, limit;
 	struct qctx qc;
 	const cb_codeset *cs;
 	const char *category;
@@ -143,9 +171,10 @@ h_set_codes(struct svc_req *r)
 	memset(&qc, 0, sizeof(qc));
 	qc.cs = cs;
 	qc.prefix = "context.";
-	if (svc_query(r, spec, 2, q, query_context, &qc, "context.DIMENSION") != 0)
+	if (svc_query(r, spec, Q_N, q, query_context, &qc, "context.DIMENSION") != 0)
 		return;
-	category = q[0].s;
+	limit = q[Q_LIMIT].s != NULL ? (size_t)q[Q_LIMIT].u : SIZE_MAX;
+	category = q[Q_CATEGORY].s;
 	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
 		char choices[2048];
 		size_t o = 0;
@@ -155,13 +184,13 @@ h_set_codes(struct svc_req *r)
 		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
 		return;
 	}
-	if (q[1].s != NULL) {
+	if (q[Q_STATUS].s != NULL) {
 		for (j = 0; j < 3; j++)
-			if (strcmp(q[1].s, cb_status_name((cb_status)j)) == 0)
+			if (strcmp(q[Q_STATUS].s, cb_status_name((cb_status)j)) == 0)
 				status = j;
 		if (status < 0) {
 			svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired",
-			    q[1].s);
+			    q[Q_STATUS].s);
 			return;
 		}
 	}
@@ -182,11 +211,33 @@ h_set_codes(struct svc_req *r)
 				break;
 		if (j < (int)qc.n)
 			continue;
+		if (q[Q_TEXT].s != NULL && !contains_ci(cb_entry_code(e), q[Q_TEXT].s) &&
+		    !contains_ci(cb_entry_description(e), q[Q_TEXT].s) &&
+		    !contains_ci(cb_entry_attribute(e, "display_text"), q[Q_TEXT].s))
+			continue;
+		total++;
+		if ((int64_t)i < q[Q_CURSOR].i)
+			continue;
+		if (count == limit) {
+			if (next == 0)
+				next = i;
+			continue;	/* counted for "total" only */
+		}
 		cb_view_entry(&w, e);
 		count++;
 	}
 	cb_jw_arr_end(&w);
 	cb_jw_kint(&w, "count", (long long)count);
+	if (q[Q_LIMIT].s != NULL) {
+		char cur[24];
+		cb_jw_kint(&w, "total", (long long)total);
+		cb_jw_key(&w, "next_cursor");
+		if (next != 0) {
+			(void)snprintf(cur, sizeof(cur), "%zu", next);
+			cb_jw_str(&w, cur);
+		} else
+			cb_jw_null(&w);
+	}
 	cb_jw_obj_end(&w);
 	svc_json(r, 200);
 }
