@@ -140,12 +140,50 @@ contains_ci(const char *hay, const char *needle)
 	return n == 0;
 }
 
+/* The set as its document has it, but its entries: what a page of codes
+ * needs to show its set and offer its filters (categories, contexts). */
+static void
+write_head(cb_jw *w, const cb_codeset *cs)
+{
+	size_t i, j;
+
+	cb_jw_kstr(w, "title", cb_codeset_title(cs));
+	cb_jw_kstr(w, "description", cb_codeset_description(cs));
+	cb_jw_kbool(w, "mirror", cb_codeset_is_mirror(cs));
+	cb_jw_kstr(w, "deprecated", cb_codeset_rejects_deprecated(cs) ? "reject" : "warn");
+	cb_jw_key(w, "categories");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_codeset_category_count(cs); i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
+		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+	cb_jw_key(w, "contexts");
+	cb_jw_obj_begin(w);
+	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
+		cb_jw_key(w, cb_codeset_dim_name(cs, i));
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
+		cb_jw_key(w, "values");
+		cb_jw_arr_begin(w);
+		for (j = 0; j < cb_codeset_dim_value_count(cs, i); j++)
+			cb_jw_str(w, cb_codeset_dim_value(cs, i, j));
+		cb_jw_arr_end(w);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
 /*
  * GET /v1/code-sets/{set}/codes: the entries that pass the filters, in the
  * set's order.  With limit, a page of them: "total" counts every match and
  * "next_cursor" (the index of the entry to go on from) gives the next page,
- * so a set of any size is read page by page (the console's tables).  q
- * matches the code, the description or the display text, without case.
+ * so a set of any size is read page by page (the console's tables), and the
+ * set's head comes along (title, categories, contexts: what the filters
+ * take).  q matches the code, the description or the display text,
+ * without case.
  */
 void
 h_set_codes(struct svc_req *r)
@@ -198,6 +236,8 @@ h_set_codes(struct svc_req *r)
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "set", cb_codeset_name(cs));
 	cb_jw_kint(&w, "version", cb_codeset_version(cs));
+	if (q[Q_LIMIT].s != NULL)
+		write_head(&w, cs);
 	cb_jw_key(&w, "codes");
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < cb_codeset_entry_count(cs); i++) {

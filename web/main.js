@@ -1,0 +1,17 @@
+// The console's entry: every view, by address (docs/console.md).
+import {route, start} from './app.js';
+import {ordersList, orderPage} from './orders.js';
+import {setsList, setPage, codePage} from './sets.js';
+import {reportsView} from './reports.js';
+import {governanceView} from './governance.js';
+import {accessView} from './access.js';
+
+route(/^\/orders$/, 'orders', ordersList);
+route(/^\/orders\/([^/]+)$/, 'order', orderPage);
+route(/^\/sets$/, 'sets', setsList);
+route(/^\/sets\/([^/]+)$/, 'set', setPage);
+route(/^\/sets\/([^/]+)\/codes\/(.+)$/, 'code', codePage);
+route(/^\/reports$/, 'reports', reportsView);
+route(/^\/governance(?:\/([^/]+))?$/, 'governance', governanceView);
+route(/^\/access$/, 'access', accessView);
+start();
