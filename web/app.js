@@ -226,8 +226,9 @@ function showKeyState() {
 // ---- the router ------------------------------------------------------------------
 
 const views = [];
-export function route(re, name, fn) {
-  views.push({re, name, fn});
+// @re: the address after "#"; @name: the view's name (data-ready); @nav: its menu item
+export function route(re, name, fn, nav) {
+  views.push({re, name, fn, nav: nav || name});
 }
 
 let token = 0;
@@ -243,7 +244,7 @@ async function render() {
   main.setAttribute('aria-busy', 'true');
   document.documentElement.removeAttribute('data-ready');
   for (const a of document.querySelectorAll('[data-nav]')) {
-    if (v && a.dataset.nav === v.name) a.setAttribute('aria-current', 'page');
+    if (v && a.dataset.nav === v.nav) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const ctx = {
@@ -253,7 +254,8 @@ async function render() {
     // replace the view's content (only while it is still the current view)
     show(...kids) {
       if (mine !== token) return;
-      main.replaceChildren(...kids.flat());
+      main.replaceChildren();
+      add(main, kids);
     },
     // go to the same view with another query (a filter changed)
     go(q) { location.hash = qs(path, q); },

@@ -7,10 +7,10 @@ import {governanceView} from './governance.js';
 import {accessView} from './access.js';
 
 route(/^\/orders$/, 'orders', ordersList);
-route(/^\/orders\/([^/]+)$/, 'order', orderPage);
+route(/^\/orders\/([^/]+)$/, 'order', orderPage, 'orders');
 route(/^\/sets$/, 'sets', setsList);
-route(/^\/sets\/([^/]+)$/, 'set', setPage);
-route(/^\/sets\/([^/]+)\/codes\/(.+)$/, 'code', codePage);
+route(/^\/sets\/([^/]+)$/, 'set', setPage, 'sets');
+route(/^\/sets\/([^/]+)\/codes\/(.+)$/, 'code', codePage, 'sets');
 route(/^\/reports$/, 'reports', reportsView);
 route(/^\/governance(?:\/([^/]+))?$/, 'governance', governanceView);
 route(/^\/access$/, 'access', accessView);

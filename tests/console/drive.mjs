@@ -1,0 +1,388 @@
+// The console in Debian's Chromium, headless, driven by playwright-core
+// (tests/console/run.py starts the server and the simulator, makes the data
+// and passes their addresses in a JSON file).  Each case prints "ok" or
+// "not ok" with its reason; the last line is "N passed, M failed".
+import {readFileSync, writeFileSync, mkdtempSync, rmSync} from 'node:fs';
+import {createServer} from 'node:http';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const {chromium} = await import(pathToFileURL(join(cfg.modules, 'playwright-core', 'index.mjs')).href);
+const AXE = readFileSync(join(cfg.modules, 'axe-core', 'axe.min.js'), 'utf8');
+const C = cfg.cases;
+
+let passed = 0, failed = 0;
+let page = null;  // the tab most cases use
+const timings = [];
+function check(cond, what) {
+  if (!cond) throw new Error(what);
+}
+async function step(name, fn) {
+  const t0 = Date.now();
+  if (page) page.errors = [];
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e.stack || e}`);
+  }
+}
+
+async function apiGet(path, key) {
+  const r = await fetch(cfg.url + path, {headers: key ? {Authorization: `Bearer ${key}`} : {}});
+  return r.json();
+}
+
+// ---- the browser --------------------------------------------------------------------
+
+// a fresh profile (Playwright passes it as --user-data-dir)
+const profile = mkdtempSync(join(tmpdir(), 'cb-chromium-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: cfg.chromium, headless: true, viewport: {width: 1280, height: 900},
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// A tab (its own session storage) that records console errors, uncaught
+// exceptions and failed requests.
+async function newPage() {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') page.errors.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => page.errors.push(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => page.errors.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+  return page;
+}
+
+// Go to #/..., wait until the view says it is ready; its time as the page
+// measured it (hash change to rendered) and as seen from here.
+async function view(page, hash, name) {
+  const t0 = Date.now();
+  if (page.url().startsWith(cfg.url)) await page.evaluate((h) => { location.hash = h; }, hash);
+  else await page.goto(`${cfg.url}/${hash}`);
+  await page.waitForFunction((n) => document.documentElement.dataset.ready === n &&
+    document.getElementById('main').getAttribute('aria-busy') === 'false', name, {timeout: 15000});
+  const ms = Number(await page.evaluate(() => document.documentElement.dataset.readyMs));
+  return {ms, wall: Date.now() - t0};
+}
+
+async function axe(page) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, {resultTypes: ['violations']}));
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+}
+
+// Every form control has a label (its own, aria-label or aria-labelledby).
+async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
+      !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map((el) => el.outerHTML.slice(0, 120)));
+}
+
+const shot = (page, name) => page.screenshot({path: join(cfg.artifacts, `${name}.png`), fullPage: true});
+
+// ---- every view ----------------------------------------------------------------------
+
+const VIEWS = [
+  ['orders', '#/orders', 'orders'],
+  ['orders-10000-page-3', null, 'orders'],
+  ['order', `#/orders/${C.failed}`, 'order'],
+  ['sets', '#/sets', 'sets'],
+  ['set-qe-reason', '#/sets/qe-reason', 'set'],
+  ['set-10000-codes', '#/sets/bulk-codes', 'set'],
+  ['set-tiktok-reverse-reason', '#/sets/tiktok-reverse-reason?c.order_status=200', 'set'],
+  ['code', '#/sets/qe-reason/codes/INVALID_TRACKING_NUMBER', 'code'],
+  ['reports-incidents', '#/reports?kind=incidents&group_by=reason_code', 'reports'],
+  ['reports-events', '#/reports?kind=events&group_by=service', 'reports'],
+  ['governance', '#/governance/outbound', 'governance'],
+  ['access', '#/access', 'access'],
+];
+
+page = await newPage();
+await step('the page and its files: served with ETags, revalidated with 304', async () => {
+  const r1 = await fetch(`${cfg.url}/`);
+  const etag = r1.headers.get('etag');
+  check(r1.status === 200 && /^"sha256:[0-9a-f]{64}"$/.test(etag), `GET / ${r1.status} ${etag}`);
+  check((r1.headers.get('content-security-policy') || '').includes("script-src 'self'"), 'no CSP on the page');
+  const r2 = await fetch(`${cfg.url}/`, {headers: {'If-None-Match': etag}});
+  check(r2.status === 304, `revalidation: ${r2.status}`);
+});
+
+for (const [name, hash, ready] of VIEWS) {
+  await step(`view ${name}: loads without console errors, no serious or critical axe violation, every control labelled`, async () => {
+    page.errors = [];
+    let t;
+    if (hash) {
+      t = await view(page, hash, ready);
+    } else {
+      // the orders list three pages in, by its Next page link, with the keyboard
+      t = await view(page, '#/orders', 'orders');
+      for (let i = 0; i < 2; i++) {
+        await page.getByRole('link', {name: 'Next page'}).focus();
+        const t0 = Date.now();
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((n) => document.documentElement.dataset.ready === 'orders' &&
+          document.querySelector('.pager span').textContent.startsWith(`Page ${n}`), i + 2);
+        t = {ms: Number(await page.evaluate(() => document.documentElement.dataset.readyMs)), wall: Date.now() - t0};
+      }
+      const rows = await page.locator('table tbody tr').count();
+      check(rows === 50, `page 3 has ${rows} rows, not 50`);
+    }
+    timings.push([name, t.ms, t.wall]);
+    await page.waitForTimeout(50);
+    await shot(page, name);
+    check(page.errors.length === 0, page.errors.join('\n'));
+    const bad = await axe(page);
+    check(bad.length === 0, bad.join('\n'));
+    const nolabel = await unlabelled(page);
+    check(nolabel.length === 0, `controls without a label: ${nolabel.join(', ')}`);
+  });
+}
+
+// ---- the check box --------------------------------------------------------------------
+
+await step('the check box answers with the API\'s verdict, reason and suggestions', async () => {
+  await view(page, '#/sets/qe-reason', 'set');
+  const form = page.locator('form.check');
+  await form.getByLabel('Code', {exact: true}).fill('APP_MISSED_WEBHOOK');
+  await form.getByLabel('Context: rule').selectOption('A3');
+  await form.getByRole('button', {name: 'Check'}).click();
+  const out = page.locator('.verdict [data-verdict]');
+  await out.waitFor();
+  const r = await (await fetch(`${cfg.url}/v1/code-sets/qe-reason/check`, {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: 'APP_MISSED_WEBHOOK', context: {rule: 'A3'}})})).json();
+  const text = await out.textContent();
+  check(await out.getAttribute('data-verdict') === 'invalid', 'verdict not invalid');
+  check(text.includes(r.reason) && text.includes(r.message), `the page shows ${text}, the API says ${r.reason}: ${r.message}`);
+  for (const a of r.alternatives) check(text.includes(a), `alternative ${a} missing`);
+  // a near miss: suggestions as the API gives them
+  await form.getByLabel('Code', {exact: true}).fill('APP_MISSED_WEBHOK');
+  await form.getByLabel('Context: rule').selectOption('');
+  await form.getByRole('button', {name: 'Check'}).click();
+  await page.waitForFunction(() => (document.querySelector('.verdict') || {}).textContent.includes('APP_MISSED_WEBHOK'));
+  const r2 = await (await fetch(`${cfg.url}/v1/code-sets/qe-reason/check`, {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: 'APP_MISSED_WEBHOK', context: {}})})).json();
+  const text2 = await page.locator('.verdict').textContent();
+  check(text2.includes(r2.reason), `reason ${r2.reason} missing: ${text2}`);
+  for (const s of r2.suggestions || []) check(text2.includes(s), `suggestion ${s} missing: ${text2}`);
+  await shot(page, 'check-box');
+});
+
+// ---- the reason picker ------------------------------------------------------------------
+
+async function pickerKeys(status) {
+  const d = await apiGet(`/v1/code-sets/tiktok-reverse-reason/codes?category=seller_cancel&context.order_status=${status}`);
+  return d.codes.filter((c) => c.status !== 'retired').map((c) => c.code).sort();
+}
+
+async function openPicker(p, oid) {
+  await view(p, `#/orders/${oid}`, 'order');
+  await p.getByRole('button', {name: 'Cancel order'}).click();
+  const dlg = p.getByRole('dialog');
+  await dlg.locator('form.cancel-form').waitFor();
+  return dlg;
+}
+
+await step('the picker offers only the keys available for the order\'s status, the default chosen', async () => {
+  for (const [oid, status, def] of [[C.unpaid, '0', 'seller_cancel_unpaid_reason_out_of_stock_uk'],
+    [C.partial, '200', 'seller_cancel_reason_out_of_stock_uk']]) {
+    const dlg = await openPicker(page, oid);
+    const radios = dlg.locator('fieldset.reasons input[type=radio]');
+    const got = (await radios.evaluateAll((els) => els.map((e) => e.value))).sort();
+    const want = await pickerKeys(status);
+    check(JSON.stringify(got) === JSON.stringify(want), `order ${oid}: offered ${got}, available ${want}`);
+    const checked = await dlg.locator('fieldset.reasons input:checked').getAttribute('value');
+    check(checked === def, `default ${checked}, not ${def}`);
+    if (status === '0') await shot(page, 'cancel-dialog');
+    // Escape closes it; the focus goes back to the button
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('dialog'));
+    check(await page.evaluate(() => document.activeElement.textContent) === 'Cancel order', 'focus not back on Cancel order');
+  }
+  await view(page, `#/orders/${C.shipped}`, 'order');
+  check(await page.getByRole('button', {name: 'Cancel order'}).isDisabled(), 'a shipped order can be cancelled');
+});
+
+// ---- cancellations, from the keyboard -----------------------------------------------------
+
+await step('a cancellation requested in the page ends Completed against the simulator (keyboard only)', async () => {
+  await view(page, `#/orders/${C.done}`, 'order');
+  await page.getByRole('button', {name: 'Cancel order'}).focus();
+  await page.keyboard.press('Enter');
+  const dlg = page.getByRole('dialog');
+  await dlg.locator('form.cancel-form').waitFor();
+  // the key, typed into the dialog's key field (this tab holds none yet)
+  await dlg.getByLabel('API key').focus();
+  await page.keyboard.type(cfg.key);
+  await page.keyboard.press('Enter');
+  await dlg.getByRole('button', {name: 'Send the cancellation'}).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Completed: transaction id/.test(document.querySelector('.live').textContent),
+    null, {timeout: 30000});
+  const o = await apiGet(`/v1/orders/${C.done}`);
+  const p = o.payments[o.payments.length - 1];
+  check(p.status === 'Completed' && o.status === 'Cancelled', `payment ${p.status}, order ${o.status}`);
+  check(p.reason.key === 'seller_cancel_reason_out_of_stock_uk', `key ${p.reason.key}`);
+  const txt = await page.locator(`[data-payment="${p.id}"]`).textContent();
+  check(txt.includes(p.transaction_id) && txt.includes('Out of stock') && txt.includes('Completed'), txt);
+  const calls = await (await fetch(`${cfg.sim}/__admin/calls`)).json();
+  check(calls.orders[C.done].cancel_calls === 1 && calls.orders[C.done].status === 'CANCELLED',
+    `simulator: ${JSON.stringify(calls.orders[C.done])}`);
+  // the key is in this tab's session storage only
+  const store = await page.evaluate(() => [sessionStorage.getItem('codebook.key'), localStorage.length, location.href]);
+  check(store[0] === cfg.key && store[1] === 0 && !store[2].includes(cfg.key), 'the key is not kept as it should be');
+  await shot(page, 'order-completed');
+});
+
+await step('a cancellation refused by the full-order rule shows "Only full order refund is allowed."', async () => {
+  const dlg = await openPicker(page, C.partial);
+  await dlg.getByLabel(/^Shipping:/).uncheck();
+  await dlg.getByRole('button', {name: 'Send the cancellation'}).click();
+  await page.waitForFunction(() => /ended in Error/.test(document.querySelector('.live').textContent), null, {timeout: 30000});
+  const out = page.getByLabel('Error text');
+  check((await out.textContent()) === 'Only full order refund is allowed.', `Error text: ${await out.textContent()}`);
+  check(page.errors.length === 0, page.errors.join('\n'));
+  await shot(page, 'order-error');
+});
+
+// ---- 10,000 of each: paged, never loaded whole ---------------------------------------------
+
+await step('10,000 codes: paged from the API (50 rows a page), searched on the server', async () => {
+  const t = await view(page, '#/sets/bulk-codes', 'set');
+  check((await page.locator('table.codes tbody tr').count()) === 50, 'not 50 rows');
+  check((await page.locator('.pager span').textContent()).includes(`of ${cfg.bulk_codes.toLocaleString('en-GB')}`), 'no total');
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.getByRole('link', {name: 'Next page'}).click();
+  await page.waitForFunction(() => document.querySelector('.pager span').textContent.startsWith('Codes 51'));
+  await page.getByLabel('Search').fill('CODE_0999');
+  await page.getByRole('button', {name: 'Filter'}).click();
+  await page.waitForFunction(() => /of 10$/.test(document.querySelector('.pager span').textContent));
+  check(requests.every((u) => !u.includes('/versions/') && !/code-sets\/bulk-codes$/.test(u)), `whole set read: ${requests}`);
+  check(requests.some((u) => u.includes('limit=50')), 'no paged request');
+  timings.push(['set-10000-codes (again)', t.ms, t.wall]);
+});
+
+// ---- governance: diff, dry-run, publish -------------------------------------------------------
+
+await step('governance: the diff between versions, a dry-run that breaks, a publish with a key', async () => {
+  await view(page, '#/governance/outbound?from=1&to=2', 'governance');
+  const diff = await page.locator('table.findings').first().textContent();
+  check(diff.includes('CODE_DEPRECATED') && diff.includes('CODE_ADDED') && diff.includes('FRAUD.FRIENDLY_FRAUD'), diff);
+  await page.getByLabel('Proposed version (JSON)').fill(cfg.proposal_breaking);
+  await page.getByRole('button', {name: 'Dry-run against the gate'}).click();
+  await page.waitForFunction(() => (document.querySelector('.result') || {}).textContent.includes('CODE_NO_DELETE'));
+  check((await page.locator('.result').textContent()).includes('the gate refuses'), 'breaking not said');
+  await shot(page, 'governance-dry-run');
+  // the server's gate agrees when it is published
+  await page.getByRole('button', {name: 'Publish'}).click();
+  await page.waitForFunction(() => /Governance violation/.test(document.querySelector('.result').textContent));
+  check((await page.locator('.result').textContent()).includes('CODE_NO_DELETE'), 'no rule in the refusal');
+  await page.getByLabel('Proposed version (JSON)').fill(cfg.proposal_good);
+  await page.getByRole('button', {name: 'Dry-run against the gate'}).click();
+  await page.waitForFunction(() => /would let this version through/.test(document.querySelector('.result').textContent));
+  await page.getByRole('button', {name: 'Publish'}).click();
+  await page.waitForFunction(() => /Published outbound v3/.test(document.querySelector('.result').textContent));
+  const v = await apiGet('/v1/code-sets/outbound/versions');
+  check(v.current_version === 3, `current version ${v.current_version}`);
+  check(page.errors.filter((e) => !e.includes('409')).length === 0, page.errors.join('\n'));
+});
+
+// ---- keyboard only: the menu, a set, a code ------------------------------------------------------
+
+await step('everything from the keyboard: menu, a set, its first code', async () => {
+  const p = await newPage();
+  await p.goto(`${cfg.url}/#/orders`);
+  await p.waitForFunction(() => document.documentElement.dataset.ready === 'orders');
+  // Tab from the top: the skip link, the brand, then the menu
+  const seen = [];
+  for (let i = 0; i < 8 && !seen.includes('Code sets'); i++) {
+    await p.keyboard.press('Tab');
+    seen.push(await p.evaluate(() => document.activeElement.textContent.trim()));
+  }
+  check(seen[0] === 'Skip to content', `first Tab: ${seen[0]}`);
+  check(seen.includes('Code sets'), `menu not reached: ${seen}`);
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.documentElement.dataset.ready === 'sets');
+  check(await p.evaluate(() => document.activeElement.tagName) === 'H1', 'focus not on the new heading');
+  for (let i = 0; i < 40; i++) {
+    await p.keyboard.press('Tab');
+    if (await p.evaluate(() => document.activeElement.textContent === 'outbound')) break;
+  }
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.documentElement.dataset.ready === 'set');
+  for (let i = 0; i < 60; i++) {
+    await p.keyboard.press('Tab');
+    if (await p.evaluate(() => (document.activeElement.getAttribute('href') || '').includes('/codes/'))) break;
+  }
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.documentElement.dataset.ready === 'code');
+  check(p.errors.length === 0, p.errors.join('\n'));
+  await p.close();
+});
+
+// ---- --require-key-for-reads: the page asks for the key ----------------------------------------------
+
+await step('--require-key-for-reads: the console asks for a key, then shows the view', async () => {
+  const p = await newPage();
+  await p.goto(`${cfg.closed_url}/#/sets`);
+  await p.getByRole('heading', {name: 'An API key is needed'}).waitFor();
+  await shot(p, 'key-needed');
+  await p.getByLabel('API key').fill(cfg.closed_key);
+  await p.getByRole('button', {name: 'Keep the key for this tab'}).click();
+  await p.waitForFunction(() => document.documentElement.dataset.ready === 'sets' && !!document.querySelector('table'));
+  // a fresh tab has no key: session storage is per tab
+  const p2 = await browser.newPage();
+  await p2.goto(`${cfg.closed_url}/#/sets`);
+  await p2.getByRole('heading', {name: 'An API key is needed'}).waitFor();
+  check(p.errors.every((e) => e.includes('401')), p.errors.join('\n'));
+  await p.close();
+  await p2.close();
+});
+
+// ---- CORS: another origin may call the API only when allowed -------------------------------------------
+
+await step('CORS: a page of an allowed origin calls the API with a key; another origin is refused', async () => {
+  const html = '<!doctype html><title>other front-end</title>';
+  const servers = [cfg.allowed_port, cfg.other_port].map((port) => new Promise((res) => {
+    const srv = createServer((q, r) => { r.setHeader('Content-Type', 'text/html'); r.end(html); });
+    srv.listen(port, '127.0.0.1', () => res(srv));
+  }));
+  const [a, b] = await Promise.all(servers);
+  try {
+    const p = await newPage();
+    const call = (url, key) => p.evaluate(async ([u, k]) => {
+      try {
+        const r = await fetch(u + '/v1/code-sets/outbound/check', {method: 'POST',
+          headers: {'Content-Type': 'application/json', Authorization: `Bearer ${k}`}, body: '{"code":"FRAUD.CHARGEBACK"}'});
+        return `${r.status} ${(await r.json()).reason} ${r.headers.get('x-request-id') ? 'id' : 'no-id'}`;
+      } catch (e) {
+        return `refused: ${e.message}`;
+      }
+    }, [url, key]);
+    await p.goto(`http://127.0.0.1:${cfg.allowed_port}/`);
+    const ok = await call(cfg.url, cfg.key);
+    check(ok === '200 valid id', `allowed origin: ${ok}`);
+    await p.goto(`http://127.0.0.1:${cfg.other_port}/`);
+    const no = await call(cfg.url, cfg.key);
+    check(no.startsWith('refused'), `other origin: ${no}`);
+    await p.close();
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+await browser.close();
+rmSync(profile, {recursive: true, force: true});
+
+console.log('\nview timings (ready: from the address change to the view rendered, as the page measures it; wall: seen by the test):');
+for (const [n, ms, wall] of timings) console.log(`  ${n.padEnd(28)} ready ${String(ms).padStart(4)} ms   wall ${String(wall).padStart(4)} ms`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
