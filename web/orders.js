@@ -99,7 +99,7 @@ function payment(o, p) {
       p.reason.default ? ' (the default)' : ''] : null],
     ['Transaction id', p.transaction_id || (p.type === 'Refund' ? 'none yet' : null)],
     ['Attempts', p.attempts !== undefined ? String(p.attempts) : null],
-    ['Requested', when(p.created_at)], ['Completed', when(p.completed_at)],
+    ['Requested', when(p.created_at)], [p.status === 'Completed' ? 'Completed' : 'Finished', when(p.completed_at)],
   ])];
   if (p.status === 'Error' || p.error_text)
     kids.push(h('div', {class: 'field errtext'}, h('label', {for: errId}, 'Error text'),
@@ -267,7 +267,7 @@ async function openCancel(o, host, opener, done) {
   const form = h('form', {class: 'cancel-form'},
     av.keys.length ? reasons : h('p', {class: 'problem'}, `${av.set} offers no seller-cancel key for ${ctxText}.`),
     rows,
-    h('div', {class: 'actions'}, send, h('button', {type: 'button', onclick: () => dlg.close()}, 'Close')));
+    h('div', {class: 'actions'}, send, h('button', {type: 'button', class: 'secondary', onclick: () => dlg.close()}, 'Close')));
   const idem = randomKey();  // one request, retried safely if the answer is lost
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -1,9 +1,9 @@
 # Embed the console's files (web/) as one C table:
-#   cmake -DDIR=web -DFILES="index.html|app.js|..." -DOUT=file.c -P embed_web.cmake
+#   cmake -DDIR=web -DFILES=index.html,app.js,... -DOUT=file.c -P embed_web.cmake
 # Each file becomes a byte array with its Content-Type and a strong ETag (the
 # SHA-256 of its bytes, computed here, so equal files have equal tags on every
 # build).  The files are served as they are: no front-end build step.
-string(REPLACE "|" ";" files "${FILES}")
+string(REPLACE "," ";" files "${FILES}")
 set(body "")
 set(table "")
 set(i 0)

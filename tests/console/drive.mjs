@@ -59,7 +59,8 @@ async function newPage() {
 }
 
 // Go to #/..., wait until the view says it is ready; its time as the page
-// measured it (hash change to rendered) and as seen from here.
+// measured it (from the hash change, or for a first load from the navigation,
+// to the view rendered) and as seen from here.
 async function view(page, hash, name) {
   const t0 = Date.now();
   if (page.url().startsWith(cfg.url)) await page.evaluate((h) => { location.hash = h; }, hash);
@@ -144,6 +145,23 @@ for (const [name, hash, ready] of VIEWS) {
     check(nolabel.length === 0, `controls without a label: ${nolabel.join(', ')}`);
   });
 }
+
+await step('the checks above can fail: an unlabelled control and low contrast are caught', async () => {
+  await view(page, '#/access', 'access');
+  await page.evaluate(() => {
+    const p = document.createElement('p');
+    p.id = 'bad';
+    const faint = document.createElement('span');
+    faint.textContent = 'faint';
+    faint.style.color = '#ddd';  // through the CSSOM: the page's CSP refuses inline style attributes
+    p.append(document.createElement('input'), faint);
+    document.getElementById('main').append(p);
+  });
+  const bad = await axe(page);
+  check(bad.some((v) => v.startsWith('label')) && bad.some((v) => v.startsWith('color-contrast')), `axe found: ${bad}`);
+  check((await unlabelled(page)).length === 1, 'the label check missed it');
+  await page.evaluate(() => document.getElementById('bad').remove());
+});
 
 // ---- the check box --------------------------------------------------------------------
 
