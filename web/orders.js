@@ -26,9 +26,12 @@ export async function ordersList(ctx) {
     market: q.get('market') || ''};
   const cursor = q.get('cursor') || '';
   const prev = (q.get('prev') || '').split(',').filter(Boolean);
-  const byMarket = await hasParam('/v1/orders', 'get', 'market');
-  const page = await get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop, status: f.status,
-    refund_status: f.refund_status, market: byMarket ? f.market : ''}));
+  // the API's description is read beside the page, not before it (a market
+  // filter is sent only when the API takes one)
+  const byMarketP = hasParam('/v1/orders', 'get', 'market');
+  const market0 = f.market && (await byMarketP) ? f.market : '';
+  const [byMarket, page] = await Promise.all([byMarketP, get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop,
+    status: f.status, refund_status: f.refund_status, market: market0}))]);
   const showMarket = byMarket || page.items.some((o) => o.market);
 
   const shop = h('input', {type: 'search', name: 'shop', value: f.shop, autocomplete: 'off'});

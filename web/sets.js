@@ -116,7 +116,7 @@ export async function setPage(ctx) {
     h('h1', {}, page.title || name),
     dl([['Set', h('code', {}, name)], ['Market', meta.market], ['Version', `${page.version}${page.version === latest ? ' (latest)' : ''}`],
       ['Codes', count(meta.entries || page.total)], ['Kind', page.mirror ? 'mirror of a marketplace list' : null],
-      ['History', link(`#/governance/${enc(name)}`, `${hist.versions.length} published versions`)]]),
+      ['History', link(`#/governance/${enc(name)}`, `${hist.versions.length} published version${hist.versions.length === 1 ? '' : 's'}`)]]),
     page.description ? h('p', {class: 'desc'}, page.description) : null,
     page.whole ? h('p', {class: 'hint'}, `Version ${page.version} is read whole and paged here: this server cannot page a past version.`) : null,
     form,

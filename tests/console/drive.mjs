@@ -63,7 +63,13 @@ async function newPage() {
 // to the view rendered) and as seen from here.
 async function view(page, hash, name) {
   const t0 = Date.now();
-  if (page.url().startsWith(cfg.url)) await page.evaluate((h) => { location.hash = h; }, hash);
+  if (page.url().startsWith(cfg.url)) {
+    await page.evaluate((h) => {
+      document.documentElement.removeAttribute('data-ready');  // not the view before's
+      if (location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange'));  // render it again
+      else location.hash = h;
+    }, hash);
+  }
   else await page.goto(`${cfg.url}/${hash}`);
   await page.waitForFunction((n) => document.documentElement.dataset.ready === n &&
     document.getElementById('main').getAttribute('aria-busy') === 'false', name, {timeout: 15000});
@@ -113,6 +119,19 @@ await step('the page and its files: served with ETags, revalidated with 304', as
   check((r1.headers.get('content-security-policy') || '').includes("script-src 'self'"), 'no CSP on the page');
   const r2 = await fetch(`${cfg.url}/`, {headers: {'If-None-Match': etag}});
   check(r2.status === 304, `revalidation: ${r2.status}`);
+});
+
+await step('a first load, and a reload: the page, its scripts and the orders', async () => {
+  await page.goto(`${cfg.url}/#/orders`);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'orders');
+  const first = Number(await page.evaluate(() => document.documentElement.dataset.readyMs));
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'orders');
+  const again = await page.evaluate(() => [Number(document.documentElement.dataset.readyMs),
+    Math.round(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd)]);
+  timings.push(['first load (fresh browser)', first, first], ['reload', again[0], again[0]]);
+  console.log(`# reload: DOMContentLoaded at ${again[1]} ms, the orders shown at ${again[0]} ms`);
+  check(page.errors.length === 0, page.errors.join('\n'));
 });
 
 for (const [name, hash, ready] of VIEWS) {
@@ -167,6 +186,7 @@ await step('the checks above can fail: an unlabelled control and low contrast ar
 
 await step('the check box answers with the API\'s verdict, reason and suggestions', async () => {
   await view(page, '#/sets/qe-reason', 'set');
+  await page.screenshot({path: join(cfg.artifacts, 'readme-set.png')});
   const form = page.locator('form.check');
   await form.getByLabel('Code', {exact: true}).fill('APP_MISSED_WEBHOOK');
   await form.getByLabel('Context: rule').selectOption('A3');
@@ -256,6 +276,7 @@ await step('a cancellation requested in the page ends Completed against the simu
   const store = await page.evaluate(() => [sessionStorage.getItem('codebook.key'), localStorage.length, location.href]);
   check(store[0] === cfg.key && store[1] === 0 && !store[2].includes(cfg.key), 'the key is not kept as it should be');
   await shot(page, 'order-completed');
+  await page.screenshot({path: join(cfg.artifacts, 'readme-order.png')});  // the viewport: docs/images
 });
 
 await step('a cancellation refused by the full-order rule shows "Only full order refund is allowed."', async () => {
