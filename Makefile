@@ -7,6 +7,8 @@
 #                 cancellations (also: make run DEMO=1)
 #   make test     everything: gcc and clang builds with -Werror, unit, CLI and
 #                 end-to-end tests, fuzzers, then the suite under ASan+UBSan
+#   make fuzz-long  every libFuzzer target for 10 million executions (outside
+#                 CI; hours: FUZZ_RUNS, FUZZ_MAX_SECONDS, see the script)
 #   make deb      Debian packages in build-deb/ (codebook, libcodebookN,
 #                 libcodebook-dev, codebook-tools)
 #   make man      the man pages, in build/man
@@ -20,7 +22,7 @@ PREFIX   ?= /usr/local
 CMAKE    ?= cmake
 GENERATOR ?= -G Ninja
 
-.PHONY: all deps build run demo test install deb man bench-check clean
+.PHONY: all deps build run demo test fuzz-long install deb man bench-check clean
 
 all: build
 
@@ -41,6 +43,9 @@ demo: build
 
 test: deps
 	@./scripts/test-all.sh
+
+fuzz-long: deps
+	@./scripts/fuzz-long.sh
 
 # PREFIX is given to every install (the build directory would otherwise keep
 # the prefix of its first configuration); DESTDIR stages the installation.

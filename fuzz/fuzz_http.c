@@ -92,7 +92,7 @@ fuzz_checks(const char *p, size_t n)
 	cb_check_result r = CB_CHECK_RESULT_INIT;
 	size_t i;
 
-	if (svc_checks_parse(&c, p, n) == CB_OK && c.fault.problem == P_NONE)
+	if (svc_checks_parse(&c, p, n, CB_SVC_MAX_BATCH) == CB_OK && c.fault.problem == P_NONE)
 		for (i = 0; i < c.n; i++)
 			cb_check(&r, cs, c.items[i].code, c.items[i].code_len, c.items[i].ctx, c.items[i].nctx);
 	svc_checks_free(&c);

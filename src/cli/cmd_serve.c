@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,14 @@ static const char usage[] =
     "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
-    "                      [--log-level LEVEL] [--config FILE] [--print-config]\n\n"
+    "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
+    "                      [--max-connections N] [--max-connections-per-client N]\n"
+    "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
     "Serve the code sets over HTTP (see docs/http.md): enumeration with ETags, checks,\n"
     "error explanations, publishing through the governance gate, incident reasons and\n"
     "outbound events, orders and their cancellations, stored in SQLite.\n\n"
     "  --listen HOST:PORT        address to bind (default 127.0.0.1:8080; port 0 picks a\n"
-    "                            free one: the first log line has the URL)\n"
+    "                            free one: the \"listening\" log line has the URL)\n"
     "  --db PATH                 SQLite database, created when missing (default ./var/codebook.db)\n"
     "  --catalogs DIR            code-set files passed through the governance gate at start\n"
     "                            and on SIGHUP (default: the bundled catalogs)\n"
@@ -46,7 +49,13 @@ static const char usage[] =
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --config FILE             a configuration file: KEY = VALUE lines, the keys being the\n"
     "                            flags' names (default $CODEBOOK_CONFIG)\n"
-    "  --print-config            print the settings in effect, and where each came from, and exit\n\n"
+    "  --print-config            print the settings in effect, and where each came from, and exit\n"
+    "  --max-connections N       client connections open at once, in all (default 4096)\n"
+    "  --max-connections-per-client N  ... from one IP address (default 256; 0: no limit)\n"
+    "  --header-timeout DURATION a request's head must arrive within this of the connection\n"
+    "                            opening or the previous response (default 10s)\n"
+    "  --body-timeout DURATION   its body, after the head (default 30s)\n"
+    "  --send-timeout DURATION   the client must have read the response (default 60s)\n\n"
     "Every flag has a CODEBOOK_* variable too (CODEBOOK_LISTEN, CODEBOOK_DB ...): flags win\n"
     "over the environment, which wins over the file (docs/configuration.md).\n"
     "Logs are JSON lines on standard error. SIGHUP reloads the catalogs (and the worker's\n"
@@ -132,6 +141,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;
 	o.market_shop = cfg.market_shop;
+	o.max_connections = cfg.max_connections;
+	o.max_per_client = cfg.max_per_client == 0 ? UINT_MAX : cfg.max_per_client;
+	o.header_timeout_ms = cfg.header_timeout_ms;
+	o.body_timeout_ms = cfg.body_timeout_ms;
+	o.send_timeout_ms = cfg.send_timeout_ms;
 	rc = cb_svc_run(&o) == 0 ? EXIT_OK : EXIT_REJECTED;
 	free(origin_text);
 	cli_config_free(&cfg);

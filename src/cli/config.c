@@ -43,7 +43,7 @@ struct setting {
 #define BOTH (CFG_SERVE | CFG_WORKER)
 static const struct setting settings[] = {
 	{ "listen", "CODEBOOK_LISTEN", NULL, CFG_SERVE, NULL, 'l', 0, S_STR, 0, 0, "127.0.0.1:8080", NULL,
-	    "address to bind, HOST:PORT (port 0 picks a free one: the first log line has the URL)", F(listen) },
+	    "address to bind, HOST:PORT (port 0 picks a free one: the \"listening\" log line has the URL)", F(listen) },
 	{ "db", "CODEBOOK_DB", NULL, BOTH, NULL, 0, 0, S_STR, 0, 0, "./var/codebook.db", NULL,
 	    "the SQLite database (serve creates it when missing)", F(db) },
 	{ "catalogs", "CODEBOOK_CATALOGS", NULL, BOTH, NULL, 0, 0, S_STR, 0, 0, NULL, "the bundled catalogs",
@@ -77,6 +77,19 @@ static const struct setting settings[] = {
 	    "refunds per pass", F(worker_max) },
 	{ "worker-verbose", "CODEBOOK_WORKER_VERBOSE", NULL, BOTH, "verbose", 0, 'v', S_BOOL, 0, 0, "false", NULL,
 	    "log each marketplace exchange (secrets masked)", F(worker_verbose) },
+	/* hostile clients (docs/http.md, Timeouts and connection limits) */
+	{ "max-connections", "CODEBOOK_MAX_CONNECTIONS", NULL, CFG_SERVE, NULL, 0, 0, S_UINT, 16, 1000000, "4096",
+	    NULL, "client connections open at once, in all", F(max_connections) },
+	{ "max-connections-per-client", "CODEBOOK_MAX_CONNECTIONS_PER_CLIENT", NULL, CFG_SERVE, NULL, 0, 0, S_UINT,
+	    0, 1000000, "256", NULL, "client connections open at once from one IP address (0: no limit)",
+	    F(max_per_client) },
+	{ "header-timeout", "CODEBOOK_HEADER_TIMEOUT", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 100, 3600000u,
+	    "10s", NULL, "a request's head must have arrived this long after the connection opened or the "
+	    "previous response was sent", F(header_timeout_ms) },
+	{ "body-timeout", "CODEBOOK_BODY_TIMEOUT", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 100, 3600000u, "30s",
+	    NULL, "a request's body must have arrived this long after its head", F(body_timeout_ms) },
+	{ "send-timeout", "CODEBOOK_SEND_TIMEOUT", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 100, 3600000u, "60s",
+	    NULL, "the client must have read a response this long after it was ready", F(send_timeout_ms) },
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 _Static_assert(NSETTINGS <= CFG_MAX_SETTINGS, "CFG_MAX_SETTINGS is too small");

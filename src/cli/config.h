@@ -31,6 +31,8 @@ struct cli_config {
 	const char *market_config, *market_shop;   /* NULL: not set */
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
 	int         worker_verbose;
+	unsigned    max_connections, max_per_client;   /* 0 per client: no limit */
+	unsigned    header_timeout_ms, body_timeout_ms, send_timeout_ms;
 	int         print;                 /* --print-config */
 	/* the CB_TIKTOK_<KEY> variables (a shop's keys overridden), NULL-terminated */
 	const char **market_env;

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "cb_limits.h"
+#include "ident.h"
 #include "orders_int.h"
 
 /* ---- faults ------------------------------------------------------------ */
@@ -440,10 +441,14 @@ order_ids(cb_order_doc *b, const cb_json_node *const *m)
 
 	b->o.marketplace = "tiktok";
 	if (m[OM_ORDER_ID] != NULL) {
-		if (!id_ok(m[OM_ORDER_ID], CB_ORD_MAX_ID, 1))
-			cb_ofault_add(e, CB_OFAULT_VALUE, "/order_id", m[OM_ORDER_ID]->offset, "order_id must be the "
-			    "marketplace's order id: 1 to %d printable characters without spaces or commas",
-			    CB_ORD_MAX_ID);
+		/* it names the order's URL, /v1/orders/{id}: an id (ident.h), and
+		 * no comma (ids travel comma-separated to the marketplace) */
+		char why[160];
+		if (!cb_id_check(m[OM_ORDER_ID]->str, m[OM_ORDER_ID]->str_len, CB_ORD_MAX_ID, why, sizeof(why)))
+			cb_ofault_add(e, CB_OFAULT_VALUE, "/order_id", m[OM_ORDER_ID]->offset, "order_id %s", why);
+		else if (memchr(m[OM_ORDER_ID]->str, ',', m[OM_ORDER_ID]->str_len) != NULL)
+			cb_ofault_add(e, CB_OFAULT_VALUE, "/order_id", m[OM_ORDER_ID]->offset, "order_id has a comma "
+			    "(order ids travel comma-separated to the marketplace)");
 		else
 			b->o.order_id = m[OM_ORDER_ID]->str;
 	}

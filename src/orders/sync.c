@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "err.h"
@@ -36,14 +37,18 @@ sync_client(cb_sync_result *out, const cb_sync_opts *o)
 {
 	cb_mkt_config *cfg = NULL;
 	cb_mkt *m = NULL;
+	int rc;
 
 	if (o->market_config == NULL) {
 		out->outcome = CB_SYNC_NO_CONFIG;
 		return NULL;
 	}
-	if (cb_mkt_config_load(&cfg, o->market_config, o->shop != NULL && o->shop[0] ? o->shop : NULL,
-	    o->market_env) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
-		out->outcome = CB_SYNC_BAD_CONFIG;
+	if ((rc = cb_mkt_config_load(&cfg, o->market_config, o->shop != NULL && o->shop[0] ? o->shop : NULL,
+	    o->market_env)) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
+		/* a shop the readable file does not have is the caller's mistake,
+		 * not a configuration the server lacks */
+		out->outcome = rc == CB_ENOTFOUND && o->shop != NULL && o->shop[0] &&
+		    access(o->market_config, R_OK) == 0 ? CB_SYNC_UNKNOWN_SHOP : CB_SYNC_BAD_CONFIG;
 		(void)snprintf(out->why, sizeof(out->why), "%s", cb_errmsg());
 	}
 	cb_mkt_config_free(cfg);

@@ -49,7 +49,8 @@ typedef enum {
 	CB_SYNC_UNMIRRORABLE,    /* the list cannot be held by the set (a key its format refuses): why */
 	CB_SYNC_NOT_SERVED,      /* the caller serves no tiktok-reverse-reason set */
 	CB_SYNC_REFUSED,         /* the gate refused the new version as breaking: report */
-	CB_SYNC_STALE            /* another version was published meanwhile */
+	CB_SYNC_STALE,           /* another version was published meanwhile */
+	CB_SYNC_UNKNOWN_SHOP     /* the configuration is there, the named shop's section is not: why */
 } cb_sync_outcome;
 
 /* A failed marketplace call, as much of it as a caller shows (names, not

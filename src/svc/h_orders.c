@@ -23,6 +23,7 @@
 #include "cancel.h"
 #include "cb_limits.h"
 #include "doc.h"
+#include "ident.h"
 #include "items.h"
 #include "order_rules.h"
 #include "orders.h"
@@ -190,7 +191,7 @@ write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_cod
 static void
 write_order_head(cb_jw *w, const cb_order *o)
 {
-	char href[192];
+	char seg[3 * CB_ORD_MAX_ID + 1], href[sizeof(seg) + 16];
 
 	cb_jw_kstr(w, "order_id", o->order_id);
 	cb_jw_kstr(w, "marketplace", o->marketplace);
@@ -206,7 +207,8 @@ write_order_head(cb_jw *w, const cb_order *o)
 	cb_jw_kint(w, "shipping_refunded", o->shipping_refunded);
 	cb_jw_kstr(w, "created_at", o->created_at);
 	cb_jw_kstr(w, "updated_at", o->updated_at);
-	(void)snprintf(href, sizeof(href), "/v1/orders/%s", o->order_id);
+	(void)cb_path_segment(seg, sizeof(seg), o->order_id, strlen(o->order_id));
+	(void)snprintf(href, sizeof(href), "/v1/orders/%s", seg);
 	cb_jw_kstr(w, "href", href);
 }
 
@@ -320,7 +322,11 @@ h_orders_post(struct svc_req *r)
 		svc_problem(r, P_INTERNAL, "stored, but could not be read back: %s", cb_errmsg());
 		goto out;
 	}
-	svc_req_header(r, "Location", "/v1/orders/%s", b.o.order_id);
+	{
+		char seg[3 * CB_ORD_MAX_ID + 1];
+		(void)cb_path_segment(seg, sizeof(seg), b.o.order_id, strlen(b.o.order_id));
+		svc_req_header(r, "Location", "/v1/orders/%s", seg);
+	}
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
@@ -468,7 +474,11 @@ respond_accepted(struct svc_req *r, const char *id, int64_t pid)
 		return;
 	}
 	o = cb_order_rec_get(rec);
-	svc_req_header(r, "Location", "/v1/orders/%s", id);
+	{
+		char seg[3 * CB_ORD_MAX_ID + 1];
+		(void)cb_path_segment(seg, sizeof(seg), id, strlen(id));
+		svc_req_header(r, "Location", "/v1/orders/%s", seg);
+	}
 	svc_json_begin(r, &w);
 	for (i = 0; i < o->npayments; i++)
 		if (o->payments[i].id == pid) {
@@ -595,6 +605,21 @@ out:
 
 /* ---- POST /v1/marketplaces/tiktok/reverse-reasons/sync ------------------------ */
 
+/* A [shop NAME] section's name: 1 to 64 of A-Z a-z 0-9 _ . - (so no NUL). */
+static int
+shop_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* The "shop" member of an optional body {"shop": NAME}; 0, or -1 after a problem. */
 static int
 sync_shop(struct svc_req *r, char *shop, size_t n)
@@ -625,8 +650,17 @@ sync_shop(struct svc_req *r, char *shop, size_t n)
 			svc_problem(r, P_INVALID_REQUEST, "unknown member \"%.64s\" (members: shop)", c->key);
 			goto out;
 		}
-		if (c->type != CB_JSON_STRING || c->str_len == 0 || c->str_len >= n) {
+		if (c->type != CB_JSON_STRING) {
 			svc_problem(r, P_INVALID_REQUEST, "shop must be the name of a [shop NAME] section");
+			goto out;
+		}
+		if (!shop_name_ok(c->str, c->str_len) || c->str_len >= n) {
+			/* a NUL would cut the name short: another shop, or none */
+			cb_jw w;
+			svc_problem_begin(r, &w, P_INVALID_INPUT, "shop must name a [shop NAME] section: 1 to 64 of "
+			    "A-Z a-z 0-9 _ . -%s", memchr(c->str, '\0', c->str_len) ? " (it has a NUL character)" : "");
+			cb_jw_kstr(&w, "pointer", "/shop");
+			svc_problem_end(r, &w);
 			goto out;
 		}
 		memcpy(shop, c->str, c->str_len + 1);
@@ -776,6 +810,11 @@ sync_respond(struct svc_req *r, const cb_sync_result *res, const char *shop, int
 	case CB_SYNC_STALE:
 		svc_problem(r, P_VERSION_CONFLICT, "version %d of %s was published concurrently; sync again",
 		    res->version, CB_REASON_SET);
+		break;
+	case CB_SYNC_UNKNOWN_SHOP:
+		svc_problem_begin(r, &w, P_UNKNOWN_SHOP, "%s", res->why);
+		cb_jw_kstr(&w, "shop", shop);
+		svc_problem_end(r, &w);
 		break;
 	}
 }

@@ -15,6 +15,7 @@
 
 #include "../shim/json_shim.h"
 #include "cb_limits.h"
+#include "ident.h"
 #include "items.h"
 #include "parse.h"
 #include "query.h"
@@ -33,7 +34,7 @@ h_sets_list(struct svc_req *r)
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < snap->n; i++) {
 		const cb_codeset *cs = snap->sets[i]->cs;
-		char href[128];
+		char seg[3 * 64 + 1], href[sizeof(seg) + 16];
 		cb_jw_obj_begin(&w);
 		cb_jw_kstr(&w, "name", cb_codeset_name(cs));
 		cb_jw_kstr(&w, "title", cb_codeset_title(cs));
@@ -42,7 +43,8 @@ h_sets_list(struct svc_req *r)
 		cb_jw_kint(&w, "categories", (long long)cb_codeset_category_count(cs));
 		cb_jw_kbool(&w, "mirror", cb_codeset_is_mirror(cs));
 		cb_jw_kstr(&w, "etag", snap->sets[i]->etag);
-		(void)snprintf(href, sizeof(href), "/v1/code-sets/%s", cb_codeset_name(cs));
+		(void)cb_path_segment(seg, sizeof(seg), cb_codeset_name(cs), strlen(cb_codeset_name(cs)));
+		(void)snprintf(href, sizeof(href), "/v1/code-sets/%s", seg);
 		cb_jw_kstr(&w, "href", href);
 		cb_jw_obj_end(&w);
 	}
@@ -363,12 +365,13 @@ h_set_check(struct svc_req *r)
 
 	if (set == NULL)
 		return;
-	if (svc_checks_parse(&c, r->body.p, r->body.len) != CB_OK) {
+	if (svc_checks_parse(&c, r->body.p, r->body.len, r->anon ? CB_SVC_ANON_MAX_CHECK_ITEMS :
+	    CB_SVC_MAX_BATCH) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (c.fault.problem != P_NONE) {
-		svc_fault_respond(r, &c.fault, CB_SVC_MAX_BATCH);
+		svc_fault_respond(r, &c.fault, r->anon ? CB_SVC_ANON_MAX_CHECK_ITEMS : CB_SVC_MAX_BATCH);
 		goto out;
 	}
 	svc_json_begin(r, &w);
@@ -546,8 +549,10 @@ respond_publish(struct svc_req *r, const char *name, int v, const struct svc_pub
 	case PUB_UNCHANGED:
 	case PUB_CREATED: {
 		const char *etag = pub->etag;
+		char seg[3 * 64 + 1];
 		svc_req_header(r, "ETag", "%s", etag);
-		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", name, v);
+		(void)cb_path_segment(seg, sizeof(seg), name, strlen(name));
+		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", seg, v);
 		svc_json_begin(r, &w);
 		cb_jw_obj_begin(&w);
 		cb_jw_kstr(&w, "set", name);
@@ -629,7 +634,7 @@ static int
 version_row(void *arg, const cb_store_setver *v)
 {
 	struct versions_ctx *vc = arg;
-	char href[160];
+	char seg[3 * 64 + 1], href[sizeof(seg) + 32];
 
 	cb_jw_obj_begin(vc->w);
 	cb_jw_kint(vc->w, "version", v->version);
@@ -637,7 +642,8 @@ version_row(void *arg, const cb_store_setver *v)
 	cb_jw_kstr(vc->w, "published_at", v->published_at);
 	cb_jw_kstr(vc->w, "source", v->source);
 	cb_jw_kstr(vc->w, "published_by", v->published_by);
-	(void)snprintf(href, sizeof(href), "/v1/code-sets/%s/versions/%d", v->name, v->version);
+	(void)cb_path_segment(seg, sizeof(seg), v->name, strlen(v->name));
+	(void)snprintf(href, sizeof(href), "/v1/code-sets/%s/versions/%d", seg, v->version);
 	cb_jw_kstr(vc->w, "href", href);
 	cb_jw_obj_end(vc->w);
 	vc->n++;

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "cb_limits.h"
+#include "ident.h"
 #include "jsonw.h"
 #include "utf8.h"
 
@@ -200,7 +201,8 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 	cb_rec *rec = &c->it->recs[index];
 	size_t before = c->it->nerrors, i;
 	unsigned seen = 0;
-	const char *why;
+	const char *twhy;
+	char why[160];
 
 	if (obj->type != CB_JSON_OBJECT) {
 		item_error(c, index, NULL, 0, "wrong-type", obj->offset,
@@ -253,6 +255,12 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			    "field \"%s\" contains a NUL character", d->fields[f]);
 			continue;
 		}
+		if (f == 0 && !cb_id_check(m->str, m->str_len, CB_SVC_MAX_FIELD, why, sizeof(why))) {
+			/* the id is an idempotency key a client may want in a URL */
+			item_error(c, index, m->key, m->key_len, "invalid-id", m->offset, "field \"%s\" %s",
+			    d->fields[f], why);
+			continue;
+		}
 		rec->v[f] = m->str;
 		rec->len[f] = m->str_len;
 	}
@@ -261,14 +269,19 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 			item_error(c, index, d->fields[i], strlen(d->fields[i]), "missing", obj->offset,
 			    "field \"%s\" is required", d->fields[i]);
 	if (c->time_idx >= 0 && rec->v[c->time_idx] != NULL) {
-		if (cb_time_parse(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
-		    &rec->time_us, &why)) {
+		int ok = cb_time_parse(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
+		    &rec->time_us, &twhy);
+		if (ok && (rec->time_us < CB_SVC_MIN_TIME_US || rec->time_us >= CB_SVC_MAX_TIME_US)) {
+			ok = 0;
+			twhy = "out of range: a date-time from " CB_SVC_TIME_RANGE_TEXT " is taken";
+		}
+		if (ok) {
 			rec->v[c->time_idx] = c->it->times[index];
 			rec->len[c->time_idx] = strlen(c->it->times[index]);
 		} else {
 			item_error(c, index, d->fields[c->time_idx], strlen(d->fields[c->time_idx]),
 			    "invalid-timestamp", nodes[c->time_idx]->offset, "\"%s\": %s",
-			    d->fields[c->time_idx], why);
+			    d->fields[c->time_idx], twhy);
 			rec->v[c->time_idx] = NULL;
 		}
 	}
@@ -527,7 +540,7 @@ parse_query(struct svc_checks *c, const cb_json_node *obj, struct svc_check_item
 }
 
 int
-svc_checks_parse(struct svc_checks *c, const char *body, size_t len)
+svc_checks_parse(struct svc_checks *c, const char *body, size_t len, size_t max_items)
 {
 	const cb_json_node *root, *items = NULL, *ctx = NULL, *n;
 	struct svc_check_item top;
@@ -551,9 +564,14 @@ svc_checks_parse(struct svc_checks *c, const char *body, size_t len)
 		    "\"items\" is empty");
 		return CB_OK;
 	}
-	if (c->n > CB_SVC_MAX_BATCH) {
-		svc_fault_set(&c->fault, P_BATCH_TOO_LARGE, body, len, items->offset, "/items",
-		    "the batch has %zu items; at most %d are taken in one request", c->n, CB_SVC_MAX_BATCH);
+	if (c->n > max_items) {
+		if (max_items < CB_SVC_MAX_BATCH)
+			svc_fault_set(&c->fault, P_BATCH_TOO_LARGE, body, len, items->offset, "/items",
+			    "the batch has %zu items; without an API key at most %zu are taken in one request "
+			    "(a key lifts it to %d)", c->n, max_items, CB_SVC_MAX_BATCH);
+		else
+			svc_fault_set(&c->fault, P_BATCH_TOO_LARGE, body, len, items->offset, "/items",
+			    "the batch has %zu items; at most %zu are taken in one request", c->n, max_items);
 		return CB_OK;
 	}
 	if ((c->items = cb__calloc(c->n, sizeof(*c->items))) == NULL)

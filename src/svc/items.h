@@ -76,10 +76,12 @@ struct svc_checks {
 /*
  * Parse the body of a check: {"code": "...", "context": {...}} or
  * {"items": [{"code", "context"}, ...], "context": {...}} where the outer
- * context applies to items without their own.  Same conventions as
- * svc_items_parse (faults: malformed-json, invalid-request, batch-too-large).
+ * context applies to items without their own.  A batch has at most
+ * @max_items items (CB_SVC_MAX_BATCH, or CB_SVC_ANON_MAX_CHECK_ITEMS for a
+ * client without a key).  Same conventions as svc_items_parse (faults:
+ * malformed-json, invalid-request, batch-too-large).
  */
-int svc_checks_parse(struct svc_checks *c, const char *body, size_t len);
+int svc_checks_parse(struct svc_checks *c, const char *body, size_t len, size_t max_items);
 void svc_checks_free(struct svc_checks *c);
 
 /* Record a fault, with @off the byte offset in @body (or -1). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "door.h"
 #include "orders.h"
 
 #define NSTATUS 500   /* 100 .. 599 */
@@ -187,6 +188,9 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 	cb_buf_adds(b, "# HELP codebook_http_requests_in_flight Requests being handled.\n"
 	    "# TYPE codebook_http_requests_in_flight gauge\n");
 	cb_buf_printf(b, "codebook_http_requests_in_flight %ld\n", atomic_load(&s->inflight));
+	cb_buf_adds(b, "# HELP codebook_http_connections_open Client connections open (waiting for their first "
+	    "request head, or handed to the HTTP layer).\n# TYPE codebook_http_connections_open gauge\n");
+	cb_buf_printf(b, "codebook_http_connections_open %u\n", svc_door_open_connections(s->door));
 
 	cb_buf_adds(b, "# HELP codebook_http_requests_total HTTP requests by route and status.\n"
 	    "# TYPE codebook_http_requests_total counter\n");

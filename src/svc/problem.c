@@ -84,6 +84,47 @@ static const struct svc_problem_info problems[P_COUNT] = {
 	    "The server has no usable marketplace configuration for this: start it with "
 	    "--market-config FILE (or CODEBOOK_MARKET_CONFIG) naming the shop's section "
 	    "(docs/configuration.md). Nothing was stored." },
+	[P_MALFORMED_REQUEST] = { 400, "malformed-request", "Malformed HTTP request",
+	    "The request is not a well-formed HTTP/1.1 message (RFC 9112), or is one that proxies may "
+	    "read differently: a malformed request line or header line, a header folded over lines "
+	    "(obs-fold), a NUL or other control character, %00 or a broken %-escape in the target, a "
+	    "Content-Length that is not a number or is given twice, Content-Length together with "
+	    "Transfer-Encoding, or HTTP/1.1 without exactly one Host header. The detail names the fault. "
+	    "The connection is closed and nothing was stored." },
+	[P_REQUEST_TIMEOUT] = { 408, "request-timeout", "Request timeout",
+	    "The request head or body did not arrive within the server's deadline (--header-timeout, "
+	    "--body-timeout; docs/http.md, Timeouts). The connection is closed and nothing was stored; "
+	    "send the request again, whole." },
+	[P_LENGTH_REQUIRED] = { 411, "length-required", "Length required",
+	    "Request bodies must be sent with a Content-Length; Transfer-Encoding (chunked or any "
+	    "other) is not taken. Nothing was stored." },
+	[P_URI_TOO_LONG] = { 414, "uri-too-long", "URI too long",
+	    "The request target is longer than the server takes (\"limit\", in bytes). Nothing was "
+	    "stored." },
+	[P_HEADER_TOO_LARGE] = { 431, "header-too-large", "Request header too large",
+	    "The request head (request line and header fields) is larger than the server takes, or has "
+	    "too many fields (\"limit\"). Nothing was stored." },
+	[P_HTTP_VERSION] = { 505, "http-version-not-supported", "HTTP version not supported",
+	    "The server speaks HTTP/1.1 and HTTP/1.0 only." },
+	[P_TOO_MANY_CONNECTIONS] = { 429, "too-many-connections", "Too many connections",
+	    "This client (its IP address) already holds as many connections as the server allows one "
+	    "client (--max-connections-per-client); reuse them (keep-alive) or close some. Retry-After "
+	    "says when to try again. Nothing was stored." },
+	[P_SERVER_BUSY] = { 503, "server-busy", "Server busy",
+	    "Every connection slot of the server is taken (--max-connections) and none could be freed "
+	    "from a client that is slow to send its request. Retry after the time in Retry-After. "
+	    "Nothing was stored." },
+	[P_RESPONSE_TOO_LARGE] = { 413, "response-too-large", "Response too large",
+	    "The answer to this request would be larger than the server sends to a client without an "
+	    "API key (\"limit\", in bytes). Send fewer items, or send Authorization: Bearer KEY: a key "
+	    "lifts the limit." },
+	[P_UNKNOWN_SHOP] = { 404, "unknown-shop", "Unknown shop",
+	    "The marketplace configuration has no [shop NAME] section of that name: name one it has "
+	    "(\"shop\" repeats the one asked for). Nothing was stored." },
+	[P_STORAGE_UNAVAILABLE] = { 503, "storage-unavailable", "Storage unavailable",
+	    "The database cannot take writes just now (disk full, read-only, locked by another "
+	    "process). Nothing was stored; reads keep working. Retry after the time in Retry-After, "
+	    "with the same ids: writes are idempotent." },
 	[P_LIMIT_EXCEEDED] = { 422, "limit-exceeded", "Limit exceeded",
 	    "The request would pass one of the server's limits (docs/http.md, Limits): \"limit\" names "
 	    "it (code_sets: the number of code sets stored, with room always kept for the bundled ones; "

@@ -32,6 +32,18 @@ enum svc_problem {
 	P_ORDER_CONFLICT,
 	P_MARKETPLACE_ERROR,
 	P_MARKETPLACE_UNCONFIGURED,
+	/* the HTTP layer (issue 11): framing, deadlines, connection limits */
+	P_MALFORMED_REQUEST,
+	P_REQUEST_TIMEOUT,
+	P_LENGTH_REQUIRED,
+	P_URI_TOO_LONG,
+	P_HEADER_TOO_LARGE,
+	P_HTTP_VERSION,
+	P_TOO_MANY_CONNECTIONS,
+	P_SERVER_BUSY,
+	P_RESPONSE_TOO_LARGE,
+	P_UNKNOWN_SHOP,
+	P_STORAGE_UNAVAILABLE,
 	/* one truth (issue 9): limits checked before writing, commits of unknown outcome */
 	P_LIMIT_EXCEEDED,
 	P_OUTCOME_UNKNOWN,

@@ -155,6 +155,11 @@ svc_store_problem(struct svc_req *r, int rc, const char *what)
 		svc_req_header(r, "Connection", "close");
 		svc_req_header(r, "Retry-After", "1");
 		svc_problem(r, P_OUTCOME_UNKNOWN, "%s: %s", what, cb_errmsg());	/* the store says it all */
+	} else if (rc == CB_EIO || rc == CB_EUNAVAIL) {
+		/* full, read-only or locked: nothing was done, reads still work */
+		svc_req_header(r, "Retry-After", "1");
+		svc_problem(r, P_STORAGE_UNAVAILABLE, "%s: the database cannot take writes now (%s); retry with "
+		    "the same ids", what, cb_errmsg());
 	} else
 		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
 }

@@ -23,7 +23,7 @@ const struct svc_route svc_routes[] = {
 	  "publish a new version through the governance gate" },
 	{ M_GET,  "/v1/code-sets/{set}/codes",        H_SET_CODES, 0, 0, "entries, filtered" },
 	{ M_GET,  "/v1/code-sets/{set}/codes/{code}", H_SET_CODE,  0, 0, "one code's entries" },
-	{ M_POST, "/v1/code-sets/{set}/check",        H_SET_CHECK, R_BODY, CB_SVC_MAX_BODY,
+	{ M_POST, "/v1/code-sets/{set}/check",        H_SET_CHECK, R_BODY | R_ANON_CAPPED, CB_SVC_MAX_BODY,
 	  "check one code or a batch" },
 	{ M_GET,  "/v1/code-sets/{set}/versions",           H_SET_VERSIONS, 0, 0, "published versions" },
 	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version" },

@@ -29,6 +29,8 @@ enum svc_handler_id {
 #define R_WRITE 0x1u  /* changes state: needs an API key */
 #define R_OPEN  0x2u  /* never needs a key (probes, metrics, documentation) */
 #define R_BODY  0x4u  /* takes a request body */
+#define R_ANON_CAPPED 0x8u /* without an API key: CB_SVC_ANON_* limits (a small request could buy a
+                              large answer) */
 
 struct svc_route {
 	enum svc_method method;

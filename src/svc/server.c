@@ -1,15 +1,24 @@
 /*
  * server.c - libmicrohttpd glue: start-up in the order bind, open, load,
- * serve; the per-request state machine (route, authenticate, collect the
- * body within its limit, dispatch, respond); one JSON log line and the
- * metrics of each request; signals (SIGHUP reloads the catalogs, SIGTERM
- * and SIGINT stop gracefully).  docs/internals/svc.md has the design.
+ * serve (and only then the "listening" line); the per-request state
+ * machine (framing checks, route, authenticate, collect the body within
+ * its limit, dispatch, respond); one JSON log line and the metrics of each
+ * request; signals (SIGHUP reloads the catalogs, SIGTERM and SIGINT stop
+ * gracefully).  docs/internals/svc.md has the design.
  *
- * Graceful stop: the listening socket is closed (MHD_quiesce_daemon), new
- * requests on open connections get 503 shutting-down, and the requests in
- * flight are given CB_SVC_SHUTDOWN_GRACE_MS to finish.  A write is
- * committed before its response is queued, so an acknowledged write is on
- * disk whatever happens next.
+ * Connections come from the front door (door.c), which accepts them,
+ * reads the first request head strictly and keeps every connection's
+ * limits and deadlines; libmicrohttpd gets each connection with
+ * MHD_add_connection() and tells the door where its request stands (the
+ * phase: head, body, work, sending) through the callbacks below.  Requests
+ * after the first on a keep-alive connection reach libmicrohttpd directly,
+ * so begin() checks again what it can see of their framing.
+ *
+ * Graceful stop: the door stops accepting, new requests on open
+ * connections get 503 shutting-down, and the requests in flight are given
+ * CB_SVC_SHUTDOWN_GRACE_MS to finish.  A write is committed before its
+ * response is queued, so an acknowledged write is on disk whatever happens
+ * next.
  */
 #include "svc_int.h"
 
@@ -24,13 +33,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "console.h"
+#include "door.h"
+#include "framing.h"
 #include "orders.h"
 #include "parse.h"
 
@@ -40,7 +54,10 @@
 
 /* Per-connection memory of libmicrohttpd (headers, read and write
  * buffers).  It is cleared for every request, so its size is paid per
- * request: 16 KiB holds any sane request head (a larger one gets 431). */
+ * request (32 KiB cost 25,000 more instructions a request than 16 KiB,
+ * measured with callgrind).  16 KiB holds a head of CB_SVC_MAX_HEAD (8 KiB,
+ * 64 fields) with room to spare, so libmicrohttpd never refuses a first
+ * request's head itself; the door refuses larger ones first. */
 #define SVC_CONN_MEMORY (16u << 10)
 
 static const svc_handler handlers[H_COUNT] = {
@@ -58,15 +75,22 @@ static const svc_handler handlers[H_COUNT] = {
 };
 
 /* What the server keeps per request beyond what handlers see. */
+enum { ST_NEW = 0, ST_DEFERRED, ST_BEGUN };
+
 struct conn_req {
 	struct svc_req r;          /* first: handlers get &cr->r */
 	uint64_t t0;
+	int      stage;            /* ST_*: begin() and begin_body() ran */
+	uint64_t clen;             /* the announced Content-Length (0 when none) */
 	int      answered;         /* a response was queued */
 	int      body_over;        /* the body passed its limit */
+	size_t   max_body;         /* the route's limit, or the anonymous one */
 	size_t   bytes_in, bytes_out;
 	char     path[256];        /* for the log line */
 	char     remote[64];
 	int      args_over;        /* more query arguments than we keep */
+	struct svc_conn *conn;     /* the door's record of the connection (may be NULL) */
+	const char *bad_target;    /* the raw target has NUL, %00 or a broken escape: why */
 };
 
 /* ---- request ids, auth ----------------------------------------------- */
@@ -77,6 +101,14 @@ mix64(uint64_t z)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+/* A fresh request id (out: CB_SVC_REQUEST_ID_MAX + 1 bytes). */
+static void
+new_request_id(struct svc *s, char *out)
+{
+	(void)snprintf(out, CB_SVC_REQUEST_ID_MAX + 1, "%016llx", (unsigned long long)mix64(
+	    s->rid_seed + atomic_fetch_add(&s->rid_next, 1) * 0x9e3779b97f4a7c15ull));
 }
 
 static void
@@ -97,8 +129,7 @@ request_id(struct svc *s, struct MHD_Connection *conn, char *out)
 			return;
 		}
 	}
-	(void)snprintf(out, CB_SVC_REQUEST_ID_MAX + 1, "%016llx", (unsigned long long)mix64(
-	    s->rid_seed + atomic_fetch_add(&s->rid_next, 1) * 0x9e3779b97f4a7c15ull));
+	new_request_id(s, out);
 }
 
 /* 0 when the request may go on; else a problem was written. */
@@ -156,6 +187,28 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	}
 	if (r->status == 0)
 		svc_problem(r, P_INTERNAL, "the handler produced no response");
+	if (r->anon && r->problem == P_NONE && r->borrowed == NULL && r->out.len > CB_SVC_ANON_MAX_RESPONSE) {
+		size_t had = r->out.len;
+		cb_jw w;
+		svc_problem_begin(r, &w, P_RESPONSE_TOO_LARGE, "the answer would have %zu bytes; without an API key "
+		    "at most %u are sent: check fewer codes at once, or send Authorization: Bearer KEY", had,
+		    (unsigned)CB_SVC_ANON_MAX_RESPONSE);
+		cb_jw_kint(&w, "limit", CB_SVC_ANON_MAX_RESPONSE);
+		svc_problem_end(r, &w);
+	}
+	/* the door may have cut a client that stopped reading or sending */
+	if (svc_conn_phase(cr->conn, SVC_PH_SEND, 1) != 0)
+		return MHD_NO;
+	if (r->anon) {
+		/* what this request cost beyond a small one, against the client's
+		 * budget: the body it sent (or announced, when it was refused
+		 * unread) and the answer; single checks are free, large batches and
+		 * large refused bodies are not */
+		uint64_t in = cr->clen > cr->bytes_in ? cr->clen : cr->bytes_in;
+		uint64_t cost = (in < (64u << 20) ? in : (64u << 20)) + (r->borrowed != NULL ? r->borrowed_len : r->out.len);
+		if (cost > CB_SVC_ANON_FREE_BYTES)
+			svc_door_charge(r->svc->door, cr->conn, (size_t)(cost - CB_SVC_ANON_FREE_BYTES));
+	}
 	if (r->borrowed != NULL) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->borrowed_len,
 		    (void *)(uintptr_t)r->borrowed, release_borrowed, r->borrowed_owner);
@@ -205,30 +258,112 @@ collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-static int
-is_json_type(const char *ct)
-{
-	size_t n;
+struct hdr_count {
+	unsigned length, te, host;
+};
 
-	if (ct == NULL)
-		return 1;	/* curl -d sends form type; a missing one we take as JSON */
-	n = strcspn(ct, "; \t");
-	return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-	    (n > 17 && strncasecmp(ct + n - 5, "+json", 5) == 0 && strncasecmp(ct, "application/", 12) == 0);
+static enum MHD_Result
+count_hdr(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct hdr_count *hc = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		hc->length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		hc->te++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		hc->host++;
+	return MHD_YES;
+}
+
+/* The framing rules the door applies to a connection's first request
+ * (framing.c), for those libmicrohttpd leaves visible: later requests on a
+ * keep-alive connection reach it without the door.  0, or 1 after a
+ * problem (the connection is then closed: its framing is in doubt). */
+static int
+check_framing(struct conn_req *cr, struct MHD_Connection *conn, const char *version)
+{
+	struct svc_req *r = &cr->r;
+	struct hdr_count hc = { 0, 0, 0 };
+	const union MHD_ConnectionInfo *ci;
+	enum svc_problem p = P_MALFORMED_REQUEST;
+	const char *why = NULL;
+	cb_jw w;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_hdr, &hc);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (cr->bad_target != NULL)
+		why = cr->bad_target;
+	else if (hc.length > 1)
+		why = "Content-Length is given more than once";
+	else if (hc.te > 0 && hc.length > 0)
+		why = "Content-Length and Transfer-Encoding together: the body's length would be ambiguous";
+	else if (hc.te > 0) {
+		p = P_LENGTH_REQUIRED;
+		why = "send the body with a Content-Length (Transfer-Encoding is not taken)";
+	} else if (hc.host > 1)
+		why = "Host is given more than once";
+	else if (hc.host == 0 && version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		why = "an HTTP/1.1 request must have a Host field";
+	else if (ci != NULL && ci->header_size > CB_SVC_MAX_HEAD) {
+		svc_req_header(r, "Connection", "close");
+		svc_problem_begin(r, &w, P_HEADER_TOO_LARGE, "the request head has %zu bytes; at most %d are taken",
+		    ci->header_size, CB_SVC_MAX_HEAD);
+		cb_jw_kint(&w, "limit", CB_SVC_MAX_HEAD);
+		svc_problem_end(r, &w);
+		return 1;
+	}
+	if (why == NULL)
+		return 0;
+	svc_req_header(r, "Connection", "close");
+	svc_problem(r, p, "%s", why);
+	return 1;
+}
+
+/* 413 for a body over the request's limit (@cl: its announced length, or NULL). */
+static void
+too_large(struct conn_req *cr, const char *cl)
+{
+	struct svc_req *r = &cr->r;
+	const char *anon = r->anon ? " without an API key (a key lifts the limit)" : "";
+	cb_jw w;
+
+	if (r->body.nomem) {
+		svc_problem(r, P_INTERNAL, "out of memory while reading the body");
+		return;
+	}
+	if (cl != NULL)
+		svc_problem_begin(r, &w, P_PAYLOAD_TOO_LARGE, "the body has %.20s bytes; this route takes at most "
+		    "%zu%s", cl, cr->max_body, anon);
+	else
+		svc_problem_begin(r, &w, P_PAYLOAD_TOO_LARGE, "the body is larger than this route takes (%zu "
+		    "bytes%s)", cr->max_body, anon);
+	cb_jw_kint(&w, "limit", (long long)cr->max_body);
+	svc_problem_end(r, &w);
+}
+
+/* The door calls this when a waiting request may go on. */
+static void
+resume_request(void *arg)
+{
+	MHD_resume_connection(arg);
 }
 
 /* First call for a request: everything decided before the body arrives.
- * Returns 1 when a response was written (answer now). */
+ * Returns 1 when a response was written (answer now), 2 when the request
+ * was made to wait (the connection is suspended until the door resumes
+ * it), else 0 (then begin_body()). */
 static int
 begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const char *url,
-    const char *method)
+    const char *method, const char *version)
 {
 	struct svc_req *r = &cr->r;
 	const struct svc_route *rt;
 	const union MHD_ConnectionInfo *ci;
-	const char *cl, *ct;
+	const char *cl;
 	unsigned allow = 0;
-	uint64_t clen = 0;
 	int i;
 
 	request_id(s, conn, r->request_id);
@@ -246,6 +381,8 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	r->method = svc_method_parse(method);
 	r->path = url;
 	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	if (check_framing(cr, conn, version) != 0)
+		return 1;
 	if (atomic_load(&s->stopping)) {
 		svc_problem(r, P_SHUTTING_DOWN, "the server is shutting down; retry shortly");
 		return 1;
@@ -281,40 +418,149 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN))) &&
-	    authenticate(r, conn) != 0)
+	/* a key is needed for writes (and reads when so configured); on a route
+	 * whose limits a key lifts, one that is offered is checked too */
+	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
+	    ((rt->flags & R_ANON_CAPPED) && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION) != NULL)) && authenticate(r, conn) != 0)
 		return 1;
+	r->anon = (rt->flags & R_ANON_CAPPED) && r->key_name[0] == '\0';
+	cr->max_body = r->anon && rt->max_body > CB_SVC_ANON_MAX_BODY ? CB_SVC_ANON_MAX_BODY : rt->max_body;
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* the door (or libmicrohttpd, on a later request) has refused a
+	 * Content-Length that is not a number; a value past 2^64 reads as the
+	 * largest */
+	if (cl != NULL && cb_parse_u64(cl, 0, UINT64_MAX, &cr->clen) == CB_PARSE_RANGE)
+		cr->clen = UINT64_MAX;
+	/* a client without a key that has used up its budget waits (suspended)
+	 * before anything else is done for it, refusals included: a closed loop
+	 * of requests is slowed down to the budget, whatever it asks */
+	if (r->anon && !atomic_load(&s->stopping)) {
+		unsigned wait = svc_door_owed(s->door, cr->conn);
+		if (wait > 0 && svc_door_defer(s->door, wait, resume_request, conn) == 0) {
+			(void)svc_conn_phase(cr->conn, SVC_PH_WORK, 1);
+			MHD_suspend_connection(conn);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* The rest of the first call, once a waiting request is let through:
+ * the body's type and length.  Returns 1 when a response was written. */
+static int
+begin_body(struct conn_req *cr, struct MHD_Connection *conn)
+{
+	struct svc_req *r = &cr->r;
+	const struct svc_route *rt = &svc_routes[r->route];
+	const char *cl, *ct;
+	uint64_t clen = cr->clen;
+
 	if (rt->flags & R_BODY) {
+		cb_buf_init(&r->body, cr->max_body);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-		if (!is_json_type(ct) && strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-			svc_problem(r, P_NOT_ACCEPTABLE_MEDIA, "the body must be JSON (Content-Type: "
-			    "application/json), not %.80s", ct);
+		if (cl != NULL && clen > 0 && !svc_is_json_type(ct)) {
+			/* the body is not read: the connection cannot be reused */
+			svc_req_header(r, "Connection", "close");
+			svc_problem(r, P_NOT_ACCEPTABLE_MEDIA, "the body must be JSON, sent as Content-Type: "
+			    "application/json, not %.80s", ct != NULL ? ct : "without a Content-Type");
 			return 1;
 		}
-		cb_buf_init(&r->body, rt->max_body);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		/* libmicrohttpd has already refused a Content-Length that is not a
-		 * number; a value past 2^64 reads as the largest */
-		if (cl != NULL && cb_parse_u64(cl, 0, UINT64_MAX, &clen) == CB_PARSE_RANGE)
-			clen = UINT64_MAX;
 		/* room for the announced body at once, rather than doubling up to it */
-		if (cl != NULL && clen <= rt->max_body)
+		if (cl != NULL && clen <= cr->max_body)
 			(void)cb_buf_grow(&r->body, (size_t)clen);
-		if (cl != NULL && clen > rt->max_body) {
+		if (cl != NULL && clen > cr->max_body) {
 			/* a body a little too large is read and dropped, so that the
 			 * client, still sending, gets to read the 413; a huge one is
 			 * cut off at once */
-			if (clen / SVC_DRAIN_FACTOR <= rt->max_body) {
+			if (clen / SVC_DRAIN_FACTOR <= cr->max_body) {
 				cr->body_over = 1;
 				return 0;
 			}
 			svc_req_header(r, "Connection", "close");
-			svc_problem(r, P_PAYLOAD_TOO_LARGE, "the body has %.20s bytes; this route takes at most "
-			    "%zu", cl, rt->max_body);
+			too_large(cr, cl);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+static struct svc_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static struct conn_req *
+new_request(struct svc *s, struct MHD_Connection *conn)
+{
+	struct conn_req *cr;
+
+	if ((cr = cb__calloc(1, sizeof(*cr))) == NULL)
+		return NULL;
+	cr->t0 = cb_time_mono_ns();
+	cr->r.svc = s;
+	cr->r.route = -1;
+	cb_buf_init(&cr->r.out, 64u << 20);
+	cr->conn = conn_of(conn);
+	atomic_fetch_add(&s->inflight, 1);
+	return cr;
+}
+
+/* The raw request target, before libmicrohttpd decodes it: a %00 would
+ * cut the path short once decoded ("/v1/code-sets/outbound%00x" read as
+ * "/v1/code-sets/outbound"). */
+static const char *
+target_fault(const char *uri)
+{
+	size_t i;
+
+	for (i = 0; uri[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)uri[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return "the request target has a control character, a space or a byte that must be "
+			    "percent-encoded";
+		if (c == '%') {
+			if (!isxdigit((unsigned char)uri[i + 1]) || !isxdigit((unsigned char)uri[i + 2]))
+				return "a % in the request target is not followed by two hexadecimal digits";
+			if (uri[i + 1] == '0' && uri[i + 2] == '0')
+				return "%00 (an encoded NUL) in the request target";
+		}
+	}
+	return NULL;
+}
+
+/* The request line has been read (the rest of the head may not have). */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_req *cr = new_request(cls, conn);
+
+	if (cr == NULL)
+		return NULL;
+	(void)svc_conn_phase(cr->conn, SVC_PH_LINE, 0);
+	cr->bad_target = target_fault(uri);
+	return cr;
+}
+
+/* libmicrohttpd has a connection the door handed over, or is closing one. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct svc *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci != NULL ? svc_door_adopt(s->door, ci->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		svc_door_release(s->door, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static enum MHD_Result
@@ -325,22 +571,36 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct conn_req *cr = *req_cls;
 	struct svc_req *r;
 
-	(void)version;
 	if (cr == NULL) {
-		if ((cr = cb__calloc(1, sizeof(*cr))) == NULL)
+		if ((cr = new_request(s, conn)) == NULL)
 			return MHD_NO;
-		cr->t0 = cb_time_mono_ns();
-		r = &cr->r;
-		r->svc = s;
-		r->route = -1;
-		cb_buf_init(&r->out, 64u << 20);
 		*req_cls = cr;
-		atomic_fetch_add(&s->inflight, 1);
-		if (begin(s, cr, conn, url, method))
+	}
+	r = &cr->r;
+	if (cr->stage == ST_NEW) {
+		int rc;
+		/* the head is in: from here the body's deadline runs */
+		if (svc_conn_phase(cr->conn, SVC_PH_BODY, 1) != 0)
+			return MHD_NO;
+		if ((rc = begin(s, cr, conn, url, method, version)) == 2) {
+			cr->stage = ST_DEFERRED;
+			return MHD_YES;	/* waiting: resume_request() brings it back here */
+		}
+		cr->stage = ST_BEGUN;
+		if (rc == 1 || begin_body(cr, conn))
 			return respond(cr, conn);
 		return MHD_YES;
 	}
-	r = &cr->r;
+	if (cr->stage == ST_DEFERRED) {
+		/* let through after its wait: the body's deadline starts now */
+		cr->stage = ST_BEGUN;
+		if (svc_conn_phase(cr->conn, SVC_PH_BODY, 1) != 0)
+			return MHD_NO;
+		if (begin_body(cr, conn)) {
+			*upload_data_size = 0;	/* the connection closes: its body is not read */
+			return respond(cr, conn);
+		}
+	}
 	if (cr->answered) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -353,20 +613,23 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			return MHD_YES;
 		if (!cr->body_over && cb_buf_add(&r->body, upload_data, n) != 0)
 			cr->body_over = 1;
-		if (cr->body_over && cr->bytes_in / SVC_DRAIN_FACTOR > svc_routes[r->route].max_body) {
+		if (cr->body_over && cr->bytes_in / SVC_DRAIN_FACTOR > cr->max_body) {
 			svc_req_header(r, "Connection", "close");
-			svc_problem(r, P_PAYLOAD_TOO_LARGE, "the body is larger than this route takes (%zu bytes)",
-			    svc_routes[r->route].max_body);
+			too_large(cr, NULL);
 			return respond(cr, conn);
 		}
 		return MHD_YES;
 	}
 	if (cr->body_over) {
 		svc_req_header(r, "Connection", "close");
-		svc_problem(r, r->body.nomem ? P_INTERNAL : P_PAYLOAD_TOO_LARGE,
-		    "the body is larger than this route takes (%zu bytes)", svc_routes[r->route].max_body);
+		too_large(cr, NULL);
 		return respond(cr, conn);
 	}
+	/* a call without data before the whole body has come is not the last
+	 * one (libmicrohttpd makes such a call when a waiting request resumes) */
+	if ((svc_routes[r->route].flags & R_BODY) && cr->bytes_in < cr->clen)
+		return MHD_YES;
+	(void)svc_conn_phase(cr->conn, SVC_PH_WORK, 1);
 	handlers[svc_routes[r->route].handler](r);
 	return respond(cr, conn);
 }
@@ -417,6 +680,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_Re
 	(void)conn;
 	if (cr == NULL)
 		return;
+	/* the next request's head must come within the header timeout */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		(void)svc_conn_phase(cr->conn, SVC_PH_IDLE, 1);
 	ns = cb_time_mono_ns() - cr->t0;
 	svc_metrics_request(s->metrics, cr->r.route, cr->r.status, ns);
 	if (s->opts.log_requests)
@@ -518,6 +784,79 @@ fatal(const char *msg)
 	cb_log(CB_LOG_ERROR, msg, cb_errmsg());
 }
 
+/* ---- the front door's callbacks ---------------------------------------------- */
+
+static int
+door_hand_off(void *arg, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	struct svc *s = arg;
+
+	return MHD_add_connection(s->http, fd, sa, salen) == MHD_YES ? 0 : -1;
+}
+
+static void
+door_request_id(void *arg, char out[CB_SVC_REQUEST_ID_MAX + 1])
+{
+	new_request_id(arg, out);
+}
+
+/* A request the door answered itself: the same log line and metrics as
+ * any other. */
+static void
+door_refused(void *arg, const struct svc_refusal *rf)
+{
+	struct svc *s = arg;
+	cb_log_line l;
+	int lvl = rf->status >= 500 ? CB_LOG_ERROR : CB_LOG_INFO;
+
+	svc_metrics_request(s->metrics, -1, rf->status, rf->ns);
+	if (!s->opts.log_requests || !cb_log_enabled(lvl))
+		return;
+	cb_log_begin(&l, lvl, "request");
+	cb_jw_kstr(&l.w, "request_id", rf->request_id);
+	if (rf->method[0])
+		cb_jw_kstr(&l.w, "method", rf->method);
+	if (rf->target[0])
+		cb_jw_kstr(&l.w, "path", rf->target);
+	cb_jw_kint(&l.w, "status", rf->status);
+	cb_jw_kfixed3(&l.w, "duration_ms", (double)rf->ns / 1e6);
+	cb_jw_kint(&l.w, "bytes_in", (long long)rf->bytes_in);
+	cb_jw_kint(&l.w, "bytes_out", (long long)rf->bytes_out);
+	cb_jw_kstr(&l.w, "remote", rf->remote);
+	cb_jw_kstr(&l.w, "problem", svc_problem_info(rf->problem)->name);
+	cb_jw_kstr(&l.w, "detail", rf->detail);
+	cb_jw_kstr(&l.w, "by", "door");
+	cb_log_end_buffered(&l);
+}
+
+/* Room for the connections asked for: the soft descriptor limit raised to
+ * the hard one, and the connection limit lowered (with a warning) when
+ * even that is too small.  Returns the limit to use. */
+static unsigned
+fit_connections(unsigned want)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want + CB_SVC_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		unsigned fit = rl.rlim_cur > CB_SVC_FD_RESERVE + CB_SVC_MIN_CONNECTIONS ?
+		    (unsigned)(rl.rlim_cur - CB_SVC_FD_RESERVE) : CB_SVC_MIN_CONNECTIONS;
+		char msg[160];
+		(void)snprintf(msg, sizeof(msg), "the descriptor limit (%llu) holds %u connections, not %u: "
+		    "raise it (ulimit -n, LimitNOFILE=)", (unsigned long long)rl.rlim_cur, fit, want);
+		cb_log(CB_LOG_WARN, msg, NULL);
+		return fit;
+	}
+	return want;
+}
+
 /* ---- the in-process cancellation worker --------------------------------- */
 
 /* The worker reads the sets the server serves, so a sync or a publish is
@@ -596,9 +935,10 @@ cb_svc_run(const cb_svc_opts *opts)
 {
 	struct svc s;
 	struct MHD_Daemon *d = NULL;
+	struct svc_door_opts dopts;
 	sigset_t set;
 	int fd = -1, family = AF_INET, sig, rc = 1;
-	unsigned threads;
+	unsigned threads, maxconn;
 	uint64_t deadline;
 	long cpus;
 
@@ -617,19 +957,13 @@ cb_svc_run(const cb_svc_opts *opts)
 	 * throughput (docs/http.md, Benchmark). */
 	threads = opts->threads ? opts->threads : (unsigned)(cpus > 2 ? cpus - 1 : 1);
 
-	/* acquire: the socket first (it may need privileges), then storage */
+	maxconn = fit_connections(opts->max_connections ? opts->max_connections : CB_SVC_DEFAULT_MAX_CONNECTIONS);
+
+	/* acquire: the socket first (it may need privileges), then storage; the
+	 * socket queues connections until the door serves them */
 	if (bind_listen(opts->listen, &fd, &family, s.url, sizeof(s.url)) != CB_OK) {
 		fatal("cannot listen");
 		goto out;
-	}
-	/* first line: the address, so that a test or a supervisor that asked
-	 * for port 0 learns the real one (connections queue until we serve) */
-	{
-		cb_log_line l;
-		cb_log_begin(&l, CB_LOG_INFO, "listening");
-		cb_jw_kstr(&l.w, "url", s.url);
-		cb_jw_kint(&l.w, "pid", getpid());
-		cb_log_end(&l);
 	}
 	if (svc_metrics_new(&s.metrics) != CB_OK) {
 		fatal("out of memory");
@@ -657,26 +991,58 @@ cb_svc_run(const cb_svc_opts *opts)
 		goto out;
 	}
 
+	/* libmicrohttpd listens on nothing: the door hands it the connections
+	 * whose first head it has read and passed; the door keeps the limits,
+	 * so libmicrohttpd's own never bind */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_TURBO | (family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+	    (family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, on_request, &s,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CB_SVC_CONN_TIMEOUT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CB_SVC_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_LIMIT, maxconn + CB_SVC_MIN_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SVC_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, &s,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		cb__fail(CB_ERROR, "libmicrohttpd could not start on %s", s.url);
 		fatal("cannot start the HTTP server");
 		goto out;
 	}
-	fd = -1;	/* the daemon owns it now */
+	s.http = d;
 	if (worker_start(&s) != CB_OK) {
 		fatal("cannot start the cancellation worker");
 		goto out;
+	}
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.listen_fd = fd;
+	dopts.max_connections = maxconn;
+	dopts.max_per_client = opts->max_per_client == UINT_MAX ? 0 :
+	    opts->max_per_client ? opts->max_per_client : CB_SVC_DEFAULT_MAX_PER_CLIENT;
+	dopts.header_timeout_ms = opts->header_timeout_ms ? opts->header_timeout_ms : CB_SVC_DEFAULT_HEADER_TIMEOUT_MS;
+	dopts.body_timeout_ms = opts->body_timeout_ms ? opts->body_timeout_ms : CB_SVC_DEFAULT_BODY_TIMEOUT_MS;
+	dopts.send_timeout_ms = opts->send_timeout_ms ? opts->send_timeout_ms : CB_SVC_DEFAULT_SEND_TIMEOUT_MS;
+	dopts.hand_off = door_hand_off;
+	dopts.refused = door_refused;
+	dopts.request_id = door_request_id;
+	dopts.arg = &s;
+	if (svc_door_start(&s.door, &dopts) != CB_OK) {
+		fatal("cannot start accepting connections");
+		goto out;
+	}
+	fd = -1;	/* the door owns it now */
+	/* only now: the address, so that a test or a supervisor that asked for
+	 * port 0 learns the real one, and nothing claims to listen before
+	 * requests are served */
+	{
+		cb_log_line l;
+		cb_log_begin(&l, CB_LOG_INFO, "listening");
+		cb_jw_kstr(&l.w, "url", s.url);
+		cb_jw_kint(&l.w, "pid", getpid());
+		cb_log_end(&l);
 	}
 	{
 		cb_log_line l;
@@ -691,6 +1057,11 @@ cb_svc_run(const cb_svc_opts *opts)
 		if (s.worker != NULL)
 			cb_jw_kstr(&l.w, "worker", cb_worker_owner(s.worker));
 		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL);
+		cb_jw_kint(&l.w, "max_connections", dopts.max_connections);
+		cb_jw_kint(&l.w, "max_connections_per_client", dopts.max_per_client);
+		cb_jw_kint(&l.w, "header_timeout_ms", dopts.header_timeout_ms);
+		cb_jw_kint(&l.w, "body_timeout_ms", dopts.body_timeout_ms);
+		cb_jw_kint(&l.w, "send_timeout_ms", dopts.send_timeout_ms);
 		cb_log_end(&l);
 	}
 
@@ -713,11 +1084,7 @@ cb_svc_run(const cb_svc_opts *opts)
 
 	cb_log(CB_LOG_INFO, "stopping: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	atomic_store(&s.stopping, 1);
-	{
-		MHD_socket lfd = MHD_quiesce_daemon(d);
-		if (lfd != MHD_INVALID_SOCKET)
-			close(lfd);
-	}
+	svc_door_quiesce(s.door);
 	deadline = cb_time_mono_ns() + (uint64_t)CB_SVC_SHUTDOWN_GRACE_MS * 1000000u;
 	while (atomic_load(&s.inflight) > 0 && cb_time_mono_ns() < deadline) {
 		struct timespec ts = { 0, 5 * 1000000 };
@@ -727,13 +1094,17 @@ cb_svc_run(const cb_svc_opts *opts)
 		cb_log(CB_LOG_WARN, "requests still in flight after the grace period are cut off", NULL);
 	MHD_stop_daemon(d);
 	d = NULL;
+	svc_door_free(s.door);
+	s.door = NULL;
 	worker_stop(&s);
 	rc = 0;
 	cb_log_flush();
 	cb_log(CB_LOG_INFO, "stopped", NULL);
 out:
+	svc_door_quiesce(s.door);
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	svc_door_free(s.door);
 	worker_stop(&s);
 	if (fd >= 0)
 		close(fd);

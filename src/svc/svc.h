@@ -26,13 +26,21 @@ typedef struct {
 	const char *market_config;      /* shops' marketplace configuration file; NULL: none */
 	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
 	const char *market_shop;        /* the shop whose credentials sync the reverse reasons; NULL: none */
+	/* hostile clients (docs/http.md, Timeouts and connection limits); 0: the default
+	 * (CB_SVC_DEFAULT_* in svc_limits.h) */
+	unsigned    max_connections;    /* open connections in all */
+	unsigned    max_per_client;     /* from one IP address (UINT_MAX: no limit) */
+	unsigned    header_timeout_ms;  /* the request head, from connect or the previous response */
+	unsigned    body_timeout_ms;    /* the request body, from the end of the head */
+	unsigned    send_timeout_ms;    /* the client reading the response */
 } cb_svc_opts;
 
 /*
  * Bind, open the store, load and gate the catalogs, then serve until
  * SIGTERM or SIGINT (graceful: requests in flight finish).  SIGHUP reloads
- * the catalogs through the governance gate.  The first line on standard
- * error is a JSON log line with the URL actually bound ("url").
+ * the catalogs through the governance gate.  Once requests are served, a
+ * JSON log line "listening" on standard error gives the URL actually
+ * bound ("url"); nothing claims to listen before that.
  * Returns 0 after a clean shutdown, 1 when the server could not start
  * (the reason was logged).
  */

@@ -169,6 +169,9 @@ struct svc {
 	int              worker_running;
 	atomic_int       worker_stop;
 	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
+	/* the front door (door.c) and the HTTP layer it hands connections to */
+	struct svc_door *door;
+	void            *http;           /* server.c's daemon */
 };
 
 #define SVC_MAX_HEADERS 12   /* the console's pages: 5, and CORS: 3 */
@@ -199,6 +202,7 @@ struct svc_req {
 	size_t           borrowed_len;
 	struct svc_set  *borrowed_owner;
 	enum svc_problem problem;        /* for the log line */
+	int              anon;           /* no API key on an R_ANON_CAPPED route: CB_SVC_ANON_* apply */
 };
 
 /* The snapshot of the sets for this request (taken once). */
@@ -227,11 +231,12 @@ void svc_problem_end(struct svc_req *r, cb_jw *w);
 void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
 
 /*
- * Answer a storage failure @rc of a write: CB_EUNKNOWN (the commit failed:
- * it may be stored; @what names the write, "the batch") is 503
- * outcome-unknown with Connection: close, telling the client to retry with
- * the same ids; anything else is known to have stored nothing (@what:
- * "nothing was stored") and is 500.
+ * Answer a failed write (@rc from the store; @what names it for the detail:
+ * "nothing was stored", "the batch"): CB_EUNKNOWN (the commit itself
+ * failed: it may be stored) is 503 outcome-unknown with Connection: close,
+ * telling the client to retry with the same ids; CB_EIO and CB_EUNAVAIL
+ * (disk full, read-only, locked: nothing was done) are 503
+ * storage-unavailable with Retry-After; anything else is 500.
  */
 void svc_store_problem(struct svc_req *r, int rc, const char *what);
 

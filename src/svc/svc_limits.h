@@ -37,12 +37,84 @@
 #ifndef CB_SVC_MAX_SEGMENTS
 # define CB_SVC_MAX_SEGMENTS      8           /* path segments a route can have */
 #endif
-#ifndef CB_SVC_MAX_CONNECTIONS
-# define CB_SVC_MAX_CONNECTIONS   1024        /* open connections */
+
+/*
+ * Connections and deadlines (docs/http.md, Timeouts and connection limits).
+ * The CB_SVC_DEFAULT_* values are the defaults of `codebook serve`'s flags.
+ */
+#ifndef CB_SVC_DEFAULT_MAX_CONNECTIONS
+# define CB_SVC_DEFAULT_MAX_CONNECTIONS 4096  /* --max-connections: open connections in all */
+#endif
+#ifndef CB_SVC_DEFAULT_MAX_PER_CLIENT
+# define CB_SVC_DEFAULT_MAX_PER_CLIENT 256    /* --max-connections-per-client: from one IP address */
+#endif
+#ifndef CB_SVC_DEFAULT_HEADER_TIMEOUT_MS
+# define CB_SVC_DEFAULT_HEADER_TIMEOUT_MS 10000 /* --header-timeout: the whole request head must have
+                                                   arrived this long after the connection opened or
+                                                   the previous response was sent (keep-alive
+                                                   idling included); the clock never restarts */
+#endif
+#ifndef CB_SVC_DEFAULT_BODY_TIMEOUT_MS
+# define CB_SVC_DEFAULT_BODY_TIMEOUT_MS 30000 /* --body-timeout: the whole body, after the head */
+#endif
+#ifndef CB_SVC_DEFAULT_SEND_TIMEOUT_MS
+# define CB_SVC_DEFAULT_SEND_TIMEOUT_MS 60000 /* --send-timeout: the client must have read the whole
+                                                 response this long after it was ready */
 #endif
 #ifndef CB_SVC_CONN_TIMEOUT
-# define CB_SVC_CONN_TIMEOUT      30          /* seconds a connection may stay idle */
+# define CB_SVC_CONN_TIMEOUT      120         /* seconds without a byte either way (a backstop
+                                                 under the deadlines above) */
 #endif
+#define CB_SVC_MIN_CONNECTIONS    16          /* the least --max-connections takes */
+#define CB_SVC_FD_RESERVE         64          /* descriptors kept for the database, logs, catalogs */
+#ifndef CB_SVC_LINGER_MS
+# define CB_SVC_LINGER_MS         2000        /* after a refusal: how long unread request bytes are
+                                                 drained, so the client reads the problem rather
+                                                 than a reset */
+#endif
+#define CB_SVC_LINGER_BYTES       (256u << 10) /* ... and at most this many */
+#define CB_SVC_RETRY_AFTER_S      1           /* Retry-After of too-many-connections, server-busy */
+
+/* Framing (src/svc/framing.c): what a request head may be. */
+#ifndef CB_SVC_MAX_HEAD
+# define CB_SVC_MAX_HEAD          8192        /* bytes of a request head, blank line included (431) */
+#endif
+#ifndef CB_SVC_MAX_TARGET
+# define CB_SVC_MAX_TARGET        4096        /* bytes of the request target (414) */
+#endif
+#ifndef CB_SVC_MAX_HEADER_FIELDS
+# define CB_SVC_MAX_HEADER_FIELDS 64          /* header fields of one request (431) */
+#endif
+#ifndef CB_SVC_MAX_CONTENT_LENGTH
+# define CB_SVC_MAX_CONTENT_LENGTH (64u << 20) /* a larger Content-Length is refused before any
+                                                  route is looked at (413) */
+#endif
+
+/* Clients without an API key (amplification: a small request must not buy
+ * a large answer).  A valid key lifts these. */
+#ifndef CB_SVC_ANON_MAX_BODY
+# define CB_SVC_ANON_MAX_BODY     (16u << 10) /* body of an unauthenticated check */
+#endif
+#ifndef CB_SVC_ANON_MAX_CHECK_ITEMS
+# define CB_SVC_ANON_MAX_CHECK_ITEMS 100      /* items of an unauthenticated check batch */
+#endif
+#ifndef CB_SVC_ANON_MAX_RESPONSE
+# define CB_SVC_ANON_MAX_RESPONSE (256u << 10) /* bytes of the answer to an unauthenticated request */
+#endif
+#ifndef CB_SVC_ANON_RATE
+# define CB_SVC_ANON_RATE         (1u << 20)  /* bytes a second (request and answer) one client address
+                                                 gets on those routes without a key; beyond it its
+                                                 requests wait, they are not refused */
+#endif
+#ifndef CB_SVC_ANON_FREE_BYTES
+# define CB_SVC_ANON_FREE_BYTES   4096        /* a request costs the budget only what it and its answer
+                                                 pass this by: single checks are free, so a busy client
+                                                 of small checks is never slowed */
+#endif
+#ifndef CB_SVC_ANON_BURST
+# define CB_SVC_ANON_BURST        (4u << 20)  /* ... and the bytes it may use at once */
+#endif
+#define CB_SVC_ANON_MAX_WAIT_MS   5000        /* the longest one request is made to wait */
 #ifndef CB_SVC_SHUTDOWN_GRACE_MS
 # define CB_SVC_SHUTDOWN_GRACE_MS 10000       /* how long SIGTERM waits for requests in flight */
 #endif
@@ -60,11 +132,25 @@
 
 /* the limits of orders and refunds are the orders domain's: src/orders/orders_limits.h */
 
+/* When a recorded event or incident may have occurred (occurred_at):
+ * [1970-01-01T00:00:00Z, 2100-01-01T00:00:00Z).  Year 0000 or 9999 is a
+ * client's bug, not a date; the bounds are fixed (not "now"), so a replay
+ * is judged the same whenever it comes. */
+#define CB_SVC_MIN_TIME_US        0LL
+#define CB_SVC_MAX_TIME_US        4102444800000000LL
+#define CB_SVC_TIME_RANGE_TEXT    "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"
+
 #if CB_SVC_MAX_BODY > (64u << 20) || CB_SVC_MAX_CODESET_BODY > (64u << 20)
 # error "request body limits are unreasonably large"
 #endif
 #if CB_SVC_MAX_BATCH > 100000
 # error "CB_SVC_MAX_BATCH is unreasonably large"
+#endif
+#if CB_SVC_MAX_HEAD > 16384 || CB_SVC_MAX_TARGET + 32 > CB_SVC_MAX_HEAD
+# error "CB_SVC_MAX_HEAD must hold the longest request line and stay under libmicrohttpd's pool"
+#endif
+#if CB_SVC_MAX_CONTENT_LENGTH < CB_SVC_MAX_CODESET_BODY || CB_SVC_ANON_MAX_CHECK_ITEMS > CB_SVC_MAX_BATCH
+# error "the door's and the anonymous limits must sit inside the routes' limits"
 #endif
 
 #endif

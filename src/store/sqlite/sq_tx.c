@@ -13,11 +13,13 @@
 #include "sq_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "rfc3339.h"
@@ -310,6 +312,23 @@ ensure_parent_dir(const char *path)
 	return CB_OK;
 }
 
+/* A new database file is made 0600 before SQLite opens it: it holds API key
+ * digests and business records, and SQLite would create it 0644 (its -wal
+ * and -shm files take the database file's mode). */
+static int
+ensure_private_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd >= 0) {
+		close(fd);
+		return CB_OK;
+	}
+	if (errno == EEXIST)
+		return CB_OK;
+	return cb__fail(CB_EIO, "create %s: %s", path, strerror(errno));
+}
+
 int
 sq__conn_open(struct sq_conn *c, const struct store_target *t, int create)
 {
@@ -319,7 +338,8 @@ sq__conn_open(struct sq_conn *c, const struct store_target *t, int create)
 	uint64_t deadline;
 	int rc;
 
-	if (create && (rc = ensure_parent_dir(t->path)) != CB_OK)
+	if (create && t->path[0] != '\0' && ((rc = ensure_parent_dir(t->path)) != CB_OK ||
+	    (rc = ensure_private_file(t->path)) != CB_OK))
 		return rc;
 	if ((rc = sqlite3_open_v2(t->conn, &c->db, flags, NULL)) != SQLITE_OK) {
 		rc = cb__fail(rc == SQLITE_NOMEM || c->db == NULL ? CB_ENOMEM : CB_EIO, "database %s: %s",

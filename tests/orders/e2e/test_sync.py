@@ -121,9 +121,13 @@ class Sync(unittest.TestCase):
             r = s.post(SYNC, {}, key=env.key)
             self.assertEqual((r.status, r.json["marketplace"]["code"], r.json["marketplace"]["outcome"]),
                              (502, "HTTP_5XX", "unknown"), r)
+            # a shop the configuration does not have is the client's mistake (404), not an outage
             r = s.post(SYNC, {"shop": "fr-nowhere"}, key=env.key)
-            self.assertEqual((r.status, r.type), (503, "marketplace-not-configured"), r)
+            self.assertEqual((r.status, r.type, r.json["shop"]), (404, "unknown-shop", "fr-nowhere"), r)
             self.assertNotIn("e59af819cc", r.raw.decode())	# the secret never shows
+            # a NUL would have cut the name short: refused, not truncated
+            r = s.post(SYNC, '{"shop": "uk-legacy\\u0000x"}', key=env.key)
+            self.assertEqual((r.status, r.type, r.json["pointer"]), (422, "invalid-input", "/shop"), r)
             self.assertEqual(s.post(SYNC, {"shop": 5}, key=env.key).status, 400)
             self.assertEqual(s.post(SYNC, {"store": "x"}, key=env.key).status, 400)
             self.assertEqual(s.post(SYNC, "{", key=env.key).type, "malformed-json")

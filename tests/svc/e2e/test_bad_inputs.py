@@ -117,7 +117,11 @@ CASES = [
     ("oversize batch", "POST", "/v1/events", [event(i) for i in range(1001)], GOOD, 413,
      "batch-too-large", lambda j: j["limit"] == 1000),
     ("oversize check batch", "POST", "/v1/code-sets/outbound/check",
-     {"items": [{"code": "A.B"}] * 1001}, NONE, 413, "batch-too-large", None),
+     {"items": [{"code": "A.B"}] * 1001}, GOOD, 413, "batch-too-large", lambda j: j["limit"] == 1000),
+    ("oversize check batch without a key", "POST", "/v1/code-sets/outbound/check",
+     {"items": [{"code": "A.B"}] * 101}, NONE, 413, "batch-too-large", lambda j: j["limit"] == 100),
+    ("oversize check body without a key", "POST", "/v1/code-sets/outbound/check",
+     {"items": [{"code": "A.B"}] * 1001}, NONE, 413, "payload-too-large", lambda j: j["limit"] == 16384),
     # --- keys
     ("missing key", "POST", "/v1/events", event("k"), NONE, 401, "unauthorized", None),
     ("wrong key", "POST", "/v1/events", event("k"), BAD, 401, "unauthorized", None),

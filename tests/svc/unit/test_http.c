@@ -160,18 +160,18 @@ Test(checks, shapes)
 	const char *one = "{\"code\":\"A\",\"context\":{\"rule\":\"A3\"}}";
 	const char *batch = "{\"context\":{\"rule\":\"R1\"},\"items\":[{\"code\":\"A\"},{\"code\":\"B\",\"context\":{}}]}";
 
-	cr_assert_eq(svc_checks_parse(&c, one, strlen(one)), CB_OK);
+	cr_assert_eq(svc_checks_parse(&c, one, strlen(one), CB_SVC_MAX_BATCH), CB_OK);
 	cr_assert_eq(c.fault.problem, P_NONE);
 	cr_assert_not(c.batch);
 	cr_assert_eq(c.items[0].nctx, 1);
 	svc_checks_free(&c);
-	cr_assert_eq(svc_checks_parse(&c, batch, strlen(batch)), CB_OK);
+	cr_assert_eq(svc_checks_parse(&c, batch, strlen(batch), CB_SVC_MAX_BATCH), CB_OK);
 	cr_assert_eq(c.fault.problem, P_NONE, "%s", c.fault.detail);
 	cr_assert_eq(c.n, 2);
 	cr_assert_eq(c.items[0].nctx, 1, "the outer context applies");
 	cr_assert_eq(c.items[1].nctx, 0, "an item's own context wins");
 	svc_checks_free(&c);
-	cr_assert_eq(svc_checks_parse(&c, "{\"code\":1}", 10), CB_OK);
+	cr_assert_eq(svc_checks_parse(&c, "{\"code\":1}", 10, CB_SVC_MAX_BATCH), CB_OK);
 	cr_assert_eq(c.fault.problem, P_INVALID_REQUEST);
 	cr_assert_str_eq(c.fault.pointer, "/code");
 	svc_checks_free(&c);
