@@ -15,7 +15,8 @@ static const char usage[] =
     "API keys for the requests of `codebook serve` that change state (publishing,\n"
     "incidents, events). `add` prints the new key once on standard output: keep it; only\n"
     "its SHA-256 is stored. The server sees new and revoked keys at once.\n"
-    "Default database: ./var/codebook.db (created when missing).\n";
+    "Default database: ./var/codebook.db (created when missing); --db also takes a\n"
+    "PostgreSQL database: postgresql://USER@HOST:PORT/DB.\n";
 
 static int
 print_key(void *arg, const cb_store_key *k)
@@ -100,8 +101,10 @@ cmd_keys(struct cli *c, int argc, char **argv)
 		else {
 			printf("%s\n", secret);
 			fflush(stdout);
+			char shown[512];
+			cb_store_db_shown(shown, sizeof(shown), db);	/* never a URL's password */
 			fprintf(stderr, "codebook: key \"%s\" added to %s; it is shown only this once.\n"
-			    "Use it as: Authorization: Bearer %.8s...\n", name, db, secret);
+			    "Use it as: Authorization: Bearer %.8s...\n", name, shown, secret);
 			memset(secret, 0, sizeof(secret));
 		}
 	} else if (strcmp(verb, "revoke") == 0) {

@@ -25,7 +25,8 @@ static const char usage[] =
     "Pending refund (order status, full refund, reason key), send the cancel, record\n"
     "the outcome; retry by the tiktok-shop-error policy; never send a cancel twice.\n"
     "Several workers (and codebook serve's own) may share one database.\n\n"
-    "  --db PATH               SQLite database (default ./var/codebook.db)\n"
+    "  --db PATH               SQLite database (default ./var/codebook.db), or a PostgreSQL\n"
+    "                          database: postgresql://USER@HOST:PORT/DB\n"
     "  --market-config FILE    shops' marketplace configuration: an order's shop names its\n"
     "                          [shop NAME] section\n"
     "  --once                  one pass, print its counts as JSON, exit\n"
@@ -97,11 +98,13 @@ run(cb_worker *w, const struct cli_config *cfg)
 {
 	cb_worker_stats st;
 	cb_log_line l;
+	char shown[512];
 
 	cb_log_begin(&l, CB_LOG_INFO, "worker started");
 	cb_jw_kstr(&l.w, "component", "worker");
 	cb_jw_kstr(&l.w, "worker", cb_worker_owner(w));
-	cb_jw_kstr(&l.w, "db", cfg->db);
+	cb_store_db_shown(shown, sizeof(shown), cfg->db);	/* never a URL's password */
+	cb_jw_kstr(&l.w, "db", shown);
 	cb_jw_kint(&l.w, "interval_ms", cfg->worker_interval_ms);
 	cb_jw_kint(&l.w, "pid", (long long)getpid());
 	cb_log_end(&l);
@@ -126,8 +129,13 @@ work(const struct cli_config *cfg, int once)
 	cb_worker *w = NULL;
 	int rc = EXIT_OK;
 
-	if (access(cfg->db, F_OK) != 0)
-		return cli_error("%s: no such database (codebook serve --db %s creates it)", cfg->db, cfg->db);
+	/* a SQLite file must exist (serve creates it); a URL names a database
+	 * whose server says whether it exists */
+	if (strspn(cfg->db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == 0 ||
+	    cfg->db[strspn(cfg->db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")] != ':') {
+		if (access(cfg->db, F_OK) != 0)
+			return cli_error("%s: no such database (codebook serve --db %s creates it)", cfg->db, cfg->db);
+	}
 	if (cb_store_open(&store, cfg->db, 1) != CB_OK)
 		return cli_error("%s", cb_errmsg());
 	memset(&wo, 0, sizeof(wo));

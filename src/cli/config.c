@@ -45,7 +45,8 @@ static const struct setting settings[] = {
 	{ "listen", "CODEBOOK_LISTEN", NULL, CFG_SERVE, NULL, 'l', 0, S_STR, 0, 0, "127.0.0.1:8080", NULL,
 	    "address to bind, HOST:PORT (port 0 picks a free one: the \"listening\" log line has the URL)", F(listen) },
 	{ "db", "CODEBOOK_DB", NULL, BOTH, NULL, 0, 0, S_STR, 0, 0, "./var/codebook.db", NULL,
-	    "the SQLite database (serve creates it when missing)", F(db) },
+	    "the SQLite database (serve creates it when missing), or a PostgreSQL database: "
+	    "postgresql://USER@HOST:PORT/DB", F(db) },
 	{ "catalogs", "CODEBOOK_CATALOGS", NULL, BOTH, NULL, 0, 0, S_STR, 0, 0, NULL, "the bundled catalogs",
 	    "directory of code-set files: serve passes them through the governance gate at start and on "
 	    "SIGHUP; the worker reads sets not stored yet from it", F(catalogs) },

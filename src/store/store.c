@@ -16,7 +16,7 @@
 /* The backends of this build, by the kind of name that selects them. */
 static const struct cb_store_ops *const backends[STORE_BE_COUNT] = {
 	[STORE_BE_SQLITE] = &store__sqlite_ops,
-	[STORE_BE_POSTGRES] = NULL,	/* issue 9: src/store/pg, through libpq */
+	[STORE_BE_POSTGRES] = &store__pg_ops,
 };
 
 int
@@ -34,8 +34,8 @@ cb_store_open(cb_store **out, const char *db, unsigned nreaders)
 	if ((rc = store__target_parse(t, db)) != CB_OK)
 		goto out;
 	if (backends[t->backend] == NULL) {
-		rc = cb__fail(CB_EINVAL, "database \"%s\": this build of codebook has no PostgreSQL "
-		    "backend yet; use a SQLite file (a path)", t->shown);
+		rc = cb__fail(CB_EINVAL, "database \"%s\": this build of codebook has no backend for it",
+		    t->shown);
 		goto out;
 	}
 	if (nreaders > 64)

@@ -50,11 +50,17 @@ typedef struct cb_store cb_store;
  * @return CB_OK; CB_EINVAL for a @p db that names no supported database
  *         (cb_errmsg() quotes it, any password masked) or a schema newer
  *         than this build; CB_EIO when the file cannot be opened or is not a
- *         codebook database; CB_EUNAVAIL when it stays locked.
+ *         codebook database; CB_EUNAVAIL when it stays locked, or when the
+ *         PostgreSQL server cannot be reached or has no such database.
  */
 int cb_store_open(cb_store **out, const char *db, unsigned nreaders);
 /** NULL is a no-op. */
 void cb_store_close(cb_store *st);
+/**
+ * @p db as it may be shown in logs and messages: the password of a URL
+ * (user:PASSWORD@, password=) masked, into @p out (@p size bytes).
+ */
+void cb_store_db_shown(char *out, size_t size, const char *db);
 /** The schema version found in the database after migration. */
 int cb_store_schema_version(const cb_store *st);
 /** The backend's name: "sqlite" (or "postgresql"). */

@@ -162,8 +162,10 @@ struct cb_store_ops {
 	int (*pay_counts)(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
 };
 
-/* The backends this build has (NULL: not built).  sqlite/sq_store.c */
+/* The backends this build has (NULL: not built).  sqlite/sq_store.c,
+ * pg/pg_store.c */
 extern const struct cb_store_ops store__sqlite_ops;
+extern const struct cb_store_ops store__pg_ops;
 
 struct cb_store {
 	const struct cb_store_ops *ops;

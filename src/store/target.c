@@ -105,6 +105,14 @@ take_path(struct store_target *t, const char *rest, int is_uri)
 	return CB_OK;
 }
 
+void
+cb_store_db_shown(char *out, size_t size, const char *db)
+{
+	if (out == NULL || size == 0)
+		return;
+	mask(out, size, db ? db : "");
+}
+
 int
 store__target_parse(struct store_target *t, const char *db)
 {

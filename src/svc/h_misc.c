@@ -120,7 +120,7 @@ h_schema(struct svc_req *r)
 	svc_req_header(r, "ETag", "%s", set->schema_etag);
 	svc_req_header(r, "Cache-Control", "no-cache");
 	if (svc_etag_match(r->if_none_match, set->schema_etag)) {
-		r->status = 304;
+		svc_not_modified(r, set->schema_len);
 		return;
 	}
 	atomic_fetch_add(&set->refs, 1);

@@ -27,15 +27,80 @@ kind_set(struct svc_req *r, const cb_rec_desc *d)
 }
 
 static void
+invalid_items(struct svc_req *r, const cb_rec_desc *d, const struct svc_set *set, const struct svc_items *it)
+{
+	cb_jw w;
+
+	svc_problem_begin(r, &w, P_INVALID_INPUT, "%s", it->fault.detail);
+	cb_jw_kstr(&w, "set", d->code_set);
+	cb_jw_kint(&w, "set_version", cb_codeset_version(set->cs));
+	cb_jw_kint(&w, "items", (long long)it->n);
+	cb_jw_kint(&w, "invalid_items", (long long)it->ninvalid);
+	cb_jw_key(&w, "errors");
+	cb_jw_raw(&w, it->errors.p, it->errors.len);
+	svc_problem_end(r, &w);
+}
+
+static void
+conflicts(struct svc_req *r, const cb_rec_desc *d, const struct svc_items *it, const cb_rec_status *status,
+    size_t nconf)
+{
+	size_t i;
+	cb_jw w;
+
+	svc_problem_begin(r, &w, P_IDEMPOTENCY_CONFLICT, "%zu %s reuse%s the %s of a stored %s with "
+	    "different content; nothing was stored", nconf, nconf == 1 ? d->name : d->plural,
+	    nconf == 1 ? "s" : "", d->fields[0], d->name);
+	cb_jw_key(&w, "conflicts");
+	cb_jw_arr_begin(&w);
+	for (i = 0; i < it->n; i++)
+		if (status[i] == CB_REC_CONFLICT) {
+			cb_jw_obj_begin(&w);
+			cb_jw_kint(&w, "index", (long long)i);
+			cb_jw_kstrn(&w, d->fields[0], it->recs[i].v[0], it->recs[i].len[0]);
+			cb_jw_obj_end(&w);
+		}
+	cb_jw_arr_end(&w);
+	svc_problem_end(r, &w);
+}
+
+static void
+stored(struct svc_req *r, const cb_rec_desc *d, const struct svc_items *it, const cb_rec_status *status)
+{
+	size_t i, created = 0;
+	cb_jw w;
+
+	for (i = 0; i < it->n; i++)
+		created += status[i] == CB_REC_CREATED;
+	svc_json_begin(r, &w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kint(&w, "created", (long long)created);
+	cb_jw_kint(&w, "unchanged", (long long)(it->n - created));
+	cb_jw_key(&w, "items");
+	cb_jw_arr_begin(&w);
+	for (i = 0; i < it->n; i++) {
+		cb_jw_obj_begin(&w);
+		cb_jw_kstrn(&w, d->fields[0], it->recs[i].v[0], it->recs[i].len[0]);
+		cb_jw_kstr(&w, "status", status[i] == CB_REC_CREATED ? "created" : "unchanged");
+		cb_jw_kstr(&w, "category", it->recs[i].category);
+		cb_jw_obj_end(&w);
+	}
+	cb_jw_arr_end(&w);
+	cb_jw_key(&w, "warnings");
+	cb_jw_raw(&w, it->warnings.p, it->warnings.len);
+	cb_jw_obj_end(&w);
+	svc_json(r, created > 0 ? 201 : 200);
+}
+
+static void
 post(struct svc_req *r, cb_rec_kind kind)
 {
 	const cb_rec_desc *d = cb_rec_describe(kind);
 	struct svc_set *set = kind_set(r, d);
 	struct svc_items it;
 	cb_rec_status *status = NULL;
-	size_t i, nconf = 0, created = 0;
+	size_t i, nconf = 0;
 	int rc;
-	cb_jw w;
 
 	memset(&it, 0, sizeof(it));
 	if (set == NULL)
@@ -47,66 +112,19 @@ post(struct svc_req *r, cb_rec_kind kind)
 	for (i = 0; i < it.n && it.checked != NULL; i++)
 		if (it.checked[i])
 			svc_metrics_check(r->svc->metrics, set->mslot, it.reasons[i]);
-	if (it.fault.problem == P_INVALID_INPUT) {
-		svc_problem_begin(r, &w, P_INVALID_INPUT, "%s", it.fault.detail);
-		cb_jw_kstr(&w, "set", d->code_set);
-		cb_jw_kint(&w, "set_version", cb_codeset_version(set->cs));
-		cb_jw_kint(&w, "items", (long long)it.n);
-		cb_jw_kint(&w, "invalid_items", (long long)it.ninvalid);
-		cb_jw_key(&w, "errors");
-		cb_jw_raw(&w, it.errors.p, it.errors.len);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	if (it.fault.problem != P_NONE) {
+	if (it.fault.problem == P_INVALID_INPUT)
+		invalid_items(r, d, set, &it);
+	else if (it.fault.problem != P_NONE)
 		svc_fault_respond(r, &it.fault, CB_SVC_MAX_BATCH);
-		goto out;
-	}
-	if ((status = cb__calloc(it.n, sizeof(*status))) == NULL) {
+	else if ((status = cb__calloc(it.n, sizeof(*status))) == NULL)
 		svc_problem(r, P_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((rc = cb_store_rec_insert(r->svc->store, kind, it.recs, it.n, r->request_id, status, &nconf)) != CB_OK) {
+	else if ((rc = cb_store_rec_insert(r->svc->store, kind, it.recs, it.n, r->request_id, status,
+	    &nconf)) != CB_OK)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the batch" : "nothing was stored");
-		goto out;
-	}
-	if (nconf > 0) {
-		svc_problem_begin(r, &w, P_IDEMPOTENCY_CONFLICT, "%zu %s reuse%s the %s of a stored %s with "
-		    "different content; nothing was stored", nconf, nconf == 1 ? d->name : d->plural,
-		    nconf == 1 ? "s" : "", d->fields[0], d->name);
-		cb_jw_key(&w, "conflicts");
-		cb_jw_arr_begin(&w);
-		for (i = 0; i < it.n; i++)
-			if (status[i] == CB_REC_CONFLICT) {
-				cb_jw_obj_begin(&w);
-				cb_jw_kint(&w, "index", (long long)i);
-				cb_jw_kstrn(&w, d->fields[0], it.recs[i].v[0], it.recs[i].len[0]);
-				cb_jw_obj_end(&w);
-			}
-		cb_jw_arr_end(&w);
-		svc_problem_end(r, &w);
-		goto out;
-	}
-	for (i = 0; i < it.n; i++)
-		created += status[i] == CB_REC_CREATED;
-	svc_json_begin(r, &w);
-	cb_jw_obj_begin(&w);
-	cb_jw_kint(&w, "created", (long long)created);
-	cb_jw_kint(&w, "unchanged", (long long)(it.n - created));
-	cb_jw_key(&w, "items");
-	cb_jw_arr_begin(&w);
-	for (i = 0; i < it.n; i++) {
-		cb_jw_obj_begin(&w);
-		cb_jw_kstrn(&w, d->fields[0], it.recs[i].v[0], it.recs[i].len[0]);
-		cb_jw_kstr(&w, "status", status[i] == CB_REC_CREATED ? "created" : "unchanged");
-		cb_jw_kstr(&w, "category", it.recs[i].category);
-		cb_jw_obj_end(&w);
-	}
-	cb_jw_arr_end(&w);
-	cb_jw_key(&w, "warnings");
-	cb_jw_raw(&w, it.warnings.p, it.warnings.len);
-	cb_jw_obj_end(&w);
-	svc_json(r, created > 0 ? 201 : 200);
+	else if (nconf > 0)
+		conflicts(r, d, &it, status, nconf);
+	else
+		stored(r, d, &it, status);
 out:
 	free(status);
 	svc_items_free(&it);
@@ -321,6 +339,81 @@ code_details(cb_jw *w, const cb_codeset *cs, const char *code)
 		cb_jw_kstr(w, "remediation", rem);
 }
 
+/* Cut the rows (ordered by key, then code) into groups, each sorted by
+ * count, the groups too; *total gets the sum.  NULL when memory ran out. */
+static struct group *
+make_groups(struct report_ctx *rc, size_t *ng, int64_t *total)
+{
+	struct group *groups;
+	size_t i;
+
+	*ng = 0;
+	*total = 0;
+	if ((groups = cb__calloc(rc->n ? rc->n : 1, sizeof(*groups))) == NULL)
+		return NULL;
+	for (i = 0; i < rc->n; i++) {
+		if (*ng == 0 || strcmp(rc->rows[groups[*ng - 1].first].key, rc->rows[i].key) != 0)
+			groups[(*ng)++].first = i;
+		groups[*ng - 1].n++;
+		groups[*ng - 1].count += rc->rows[i].count;
+		*total += rc->rows[i].count;
+	}
+	for (i = 0; i < *ng; i++)
+		qsort(rc->rows + groups[i].first, groups[i].n, sizeof(*rc->rows), rows_by_count);
+	if (*ng > 1)
+		qsort(groups, *ng, sizeof(*groups), by_count);
+	return groups;
+}
+
+static void
+write_group(cb_jw *w, const struct report_ctx *rc, const struct group *g, const char *group_by,
+    const cb_codeset *cs)
+{
+	const struct row *first = &rc->rows[g->first];
+	size_t j;
+
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "key", first->key);
+	cb_jw_kint(w, "count", g->count);
+	if (strcmp(group_by, "reason_code") == 0) {
+		cb_jw_kstr(w, "category", first->category);
+		code_details(w, cs, first->key);
+	} else if (strcmp(group_by, "category") == 0) {
+		int ci = cb_codeset_category_index(cs, first->key, strlen(first->key));
+		if (ci >= 0)
+			cb_jw_kstr(w, "description", cb_codeset_category_description(cs, (size_t)ci));
+	}
+	cb_jw_key(w, "codes");
+	cb_jw_arr_begin(w);
+	for (j = 0; j < g->n; j++) {
+		const struct row *row = &rc->rows[g->first + j];
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "code", row->code);
+		cb_jw_kint(w, "count", row->count);
+		cb_jw_kstr(w, "category", row->category);
+		code_details(w, cs, row->code);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+	cb_jw_obj_end(w);
+}
+
+/* The grouping asked for, checked against what the kind offers. */
+static int
+group_by_ok(struct svc_req *r, const cb_rec_desc *d, struct filter_buf *fb)
+{
+	int g;
+
+	if (fb->group_by == NULL)
+		fb->group_by = d->group_by[0];
+	for (g = 0; g < 4 && d->group_by[g] != NULL; g++)
+		if (strcmp(d->group_by[g], fb->group_by) == 0)
+			return 1;
+	svc_bad_param(r, "group_by", "group_by=%.40s: %s reports group by %s, %s or %s",
+	    fb->group_by, d->name, d->group_by[0], d->group_by[1], d->group_by[2]);
+	return 0;
+}
+
 static void
 report(struct svc_req *r, cb_rec_kind kind)
 {
@@ -329,48 +422,22 @@ report(struct svc_req *r, cb_rec_kind kind)
 	struct filter_buf fb;
 	struct report_ctx rc;
 	struct group *groups = NULL;
-	size_t i, j, ng = 0;
+	size_t i, ng = 0;
 	int64_t total = 0;
-	int g;
 	cb_jw w;
 
 	memset(&rc, 0, sizeof(rc));
-	if (read_filters(r, d, &fb, 1) != 0 || (set = kind_set(r, d)) == NULL)
+	if (read_filters(r, d, &fb, 1) != 0 || (set = kind_set(r, d)) == NULL || !group_by_ok(r, d, &fb))
 		return;
-	if (fb.group_by == NULL)
-		fb.group_by = d->group_by[0];
-	for (g = 0; g < 4 && d->group_by[g] != NULL; g++)
-		if (strcmp(d->group_by[g], fb.group_by) == 0)
-			break;
-	if (g == 4 || d->group_by[g] == NULL) {
-		svc_bad_param(r, "group_by", "group_by=%.40s: %s reports group by %s, %s or %s",
-		    fb.group_by, d->name, d->group_by[0], d->group_by[1], d->group_by[2]);
-		return;
-	}
 	fb.f.limit = 0;
 	if (cb_store_rec_report(r->svc->store, kind, fb.group_by, &fb.f, report_row, &rc) != CB_OK || rc.nomem) {
 		svc_problem(r, P_INTERNAL, "%s", rc.nomem ? "out of memory" : cb_errmsg());
 		goto out;
 	}
-	/* rows come ordered by key, then code: cut them into groups */
-	if (rc.n > 0 && (groups = cb__calloc(rc.n, sizeof(*groups))) == NULL) {
+	if ((groups = make_groups(&rc, &ng, &total)) == NULL) {
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < rc.n; i++) {
-		if (ng == 0 || strcmp(rc.rows[groups[ng - 1].first].key, rc.rows[i].key) != 0) {
-			groups[ng].first = i;
-			ng++;
-		}
-		groups[ng - 1].n++;
-		groups[ng - 1].count += rc.rows[i].count;
-		total += rc.rows[i].count;
-	}
-	for (i = 0; i < ng; i++)
-		qsort(rc.rows + groups[i].first, groups[i].n, sizeof(*rc.rows), rows_by_count);
-	if (ng > 1)
-		qsort(groups, ng, sizeof(*groups), by_count);
-
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "group_by", fb.group_by);
@@ -381,33 +448,8 @@ report(struct svc_req *r, cb_rec_kind kind)
 		cb_jw_kbool(&w, "truncated", 1);
 	cb_jw_key(&w, "groups");
 	cb_jw_arr_begin(&w);
-	for (i = 0; i < ng; i++) {
-		const struct row *first = &rc.rows[groups[i].first];
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "key", first->key);
-		cb_jw_kint(&w, "count", groups[i].count);
-		if (strcmp(fb.group_by, "reason_code") == 0) {
-			cb_jw_kstr(&w, "category", first->category);
-			code_details(&w, set->cs, first->key);
-		} else if (strcmp(fb.group_by, "category") == 0) {
-			int ci = cb_codeset_category_index(set->cs, first->key, strlen(first->key));
-			if (ci >= 0)
-				cb_jw_kstr(&w, "description", cb_codeset_category_description(set->cs, (size_t)ci));
-		}
-		cb_jw_key(&w, "codes");
-		cb_jw_arr_begin(&w);
-		for (j = 0; j < groups[i].n; j++) {
-			const struct row *row = &rc.rows[groups[i].first + j];
-			cb_jw_obj_begin(&w);
-			cb_jw_kstr(&w, "code", row->code);
-			cb_jw_kint(&w, "count", row->count);
-			cb_jw_kstr(&w, "category", row->category);
-			code_details(&w, set->cs, row->code);
-			cb_jw_obj_end(&w);
-		}
-		cb_jw_arr_end(&w);
-		cb_jw_obj_end(&w);
-	}
+	for (i = 0; i < ng; i++)
+		write_group(&w, &rc, &groups[i], fb.group_by, set->cs);
 	cb_jw_arr_end(&w);
 	cb_jw_obj_end(&w);
 	svc_json(r, 200);

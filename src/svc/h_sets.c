@@ -64,7 +64,7 @@ h_set_get(struct svc_req *r)
 	/* clients keep their copy and revalidate: a sync is a 304 when nothing changed */
 	svc_req_header(r, "Cache-Control", "no-cache");
 	if (svc_etag_match(r->if_none_match, set->etag)) {
-		r->status = 304;
+		svc_not_modified(r, set->json_len);
 		return;
 	}
 	atomic_fetch_add(&set->refs, 1);
@@ -708,7 +708,7 @@ h_set_version(struct svc_req *r)
 	/* a published version never changes */
 	svc_req_header(r, "Cache-Control", "public, max-age=31536000, immutable");
 	if (svc_etag_match(r->if_none_match, v.etag))
-		r->status = 304;
+		svc_not_modified(r, v.body_len);
 	else {
 		cb_buf_clear(&r->out);
 		cb_buf_add(&r->out, v.body, v.body_len);

@@ -734,17 +734,88 @@ log_violations(cb_jw *w, const cb_report *r)
  * stores a version, the others find it stored (unchanged, said quietly).
  */
 static void
+log_stale(struct svc *s, cb_log_line *l, cb_codeset *cs, const char *stem, int v, int current)
+{
+	cb_store_setver older;
+
+	memset(&older, 0, sizeof(older));
+	if (v < current) {
+		/* an older file is expected after publishing through the API; it
+		 * is only worth a warning when it is not one of the stored versions */
+		char *json = NULL;
+		size_t len = 0;
+		int same = cb_store_set_get(s->store, stem, v, &older) == CB_OK &&
+		    cb_codeset_to_json(&json, &len, cs) == CB_OK && len == older.body_len &&
+		    memcmp(json, older.body, len) == 0;
+		cb_free(json);
+		cb_log_begin(l, same ? CB_LOG_INFO : CB_LOG_WARN, same ?
+		    "catalog file is an older published version; serving the latest" :
+		    "catalog file refused: its version is older than the published one and differs "
+		    "from what was published under it");
+	} else
+		cb_log_begin(l, CB_LOG_WARN, "catalog file refused: that version is already published "
+		    "with other content");
+	cb_store_setver_clear(&older);
+}
+
+/* The log line of a catalog file's publish, by outcome; 0 when there is
+ * nothing to say (the file equals the stored version). */
+static int
+log_outcome(struct svc *s, cb_log_line *l, const struct svc_pub *pub, cb_codeset *cs, const char *path,
+    const char *stem)
+{
+	int v = cb_codeset_version(cs);
+
+	switch (pub->outcome) {
+	case PUB_UNCHANGED:
+		return 0;
+	case PUB_CREATED:
+		cb_log_begin(l, CB_LOG_INFO, pub->current_version ? "catalog file published as a new version" :
+		    "catalog file published");
+		cb_jw_kint(&l->w, "version", v);
+		if (pub->current_version)
+			cb_jw_kint(&l->w, "previous_version", pub->current_version);
+		break;
+	case PUB_REFUSED:
+		cb_log_begin(l, CB_LOG_WARN, "catalog file refused by the governance gate: breaking "
+		    "changes; the stored version is still served");
+		cb_jw_kint(&l->w, "file_version", v);
+		cb_jw_kint(&l->w, "serving_version", pub->current_version);
+		log_violations(&l->w, pub->report);
+		break;
+	case PUB_STALE:
+		log_stale(s, l, cs, stem, v, pub->current_version);
+		cb_jw_kint(&l->w, "file_version", v);
+		cb_jw_kint(&l->w, "serving_version", pub->current_version);
+		break;
+	case PUB_SKIPS:
+		cb_log_begin(l, CB_LOG_WARN, "catalog file refused: a new version is exactly the published "
+		    "one plus one");
+		cb_jw_kint(&l->w, "file_version", v);
+		cb_jw_kint(&l->w, "expected_version", pub->expected_version);
+		break;
+	case PUB_FULL:
+	case PUB_TOO_HIGH:
+		cb_log_begin(l, CB_LOG_WARN, pub->outcome == PUB_FULL ? "catalog file refused: too many code "
+		    "sets" : "catalog file refused: its version is above the limit");
+		cb_jw_kint(&l->w, "limit", pub->outcome == PUB_FULL ? CB_SVC_MAX_SETS : CB_SVC_MAX_SET_VERSION);
+		break;
+	}
+	cb_jw_kstr(&l->w, "file", path);
+	cb_jw_kstr(&l->w, "set", stem);
+	return 1;
+}
+
+static void
 sync_file(struct svc *s, const char *dir, const char *file)
 {
 	char path[4096], stem[256];
 	cb_codeset *cs = NULL;
 	struct svc_pub pub;
-	cb_store_setver older;
 	size_t flen = strlen(file);
-	int v, rc;
+	int rc;
 	cb_log_line l;
 
-	memset(&older, 0, sizeof(older));
 	memset(&pub, 0, sizeof(pub));
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path) || flen - 5 >= sizeof(stem))
 		return;
@@ -755,85 +826,21 @@ sync_file(struct svc *s, const char *dir, const char *file)
 		    "(if any) is still served");
 		cb_jw_kstr(&l.w, "file", path);
 		cb_jw_kstr(&l.w, "error", cb_errmsg());
-		goto out;
-	}
-	if (strcmp(cb_codeset_name(cs), stem) != 0) {
+		cb_log_end(&l);
+	} else if (strcmp(cb_codeset_name(cs), stem) != 0) {
 		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: its name differs from the set it holds");
 		cb_jw_kstr(&l.w, "file", path);
 		cb_jw_kstr(&l.w, "set", cb_codeset_name(cs));
-		goto out;
-	}
-	v = cb_codeset_version(cs);
-	if ((rc = svc_publish_set(s, cs, "catalog", file, &pub)) != CB_OK) {
+		cb_log_end(&l);
+	} else if ((rc = svc_publish_set(s, cs, "catalog", file, &pub)) != CB_OK) {
 		cb_log_begin(&l, CB_LOG_ERROR, rc == CB_EUNKNOWN ? "catalog file: the commit failed; it may "
 		    "or may not be published (it is tried again at the next start or SIGHUP)" :
 		    "catalog file not published: storage failed");
 		cb_jw_kstr(&l.w, "file", path);
 		cb_jw_kstr(&l.w, "error", cb_errmsg());
-		goto out;
-	}
-	switch (pub.outcome) {
-	case PUB_CREATED:
-		cb_log_begin(&l, CB_LOG_INFO, pub.current_version ? "catalog file published as a new version" :
-		    "catalog file published");
-		cb_jw_kstr(&l.w, "file", path);
-		cb_jw_kstr(&l.w, "set", stem);
-		cb_jw_kint(&l.w, "version", v);
-		if (pub.current_version)
-			cb_jw_kint(&l.w, "previous_version", pub.current_version);
-		break;
-	case PUB_UNCHANGED:
-		goto out_quiet;
-	case PUB_REFUSED:
-		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused by the governance gate: breaking "
-		    "changes; the stored version is still served");
-		cb_jw_kstr(&l.w, "file", path);
-		cb_jw_kstr(&l.w, "set", stem);
-		cb_jw_kint(&l.w, "file_version", v);
-		cb_jw_kint(&l.w, "serving_version", pub.current_version);
-		log_violations(&l.w, pub.report);
-		break;
-	case PUB_STALE:
-		if (v < pub.current_version) {
-			/* an older file is expected after publishing through the API; it
-			 * is only worth a warning when it is not one of the stored versions */
-			char *json = NULL;
-			size_t len = 0;
-			int same = cb_store_set_get(s->store, stem, v, &older) == CB_OK &&
-			    cb_codeset_to_json(&json, &len, cs) == CB_OK && len == older.body_len &&
-			    memcmp(json, older.body, len) == 0;
-			cb_free(json);
-			cb_log_begin(&l, same ? CB_LOG_INFO : CB_LOG_WARN, same ?
-			    "catalog file is an older published version; serving the latest" :
-			    "catalog file refused: its version is older than the published one and differs "
-			    "from what was published under it");
-		} else
-			cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: that version is already published "
-			    "with other content");
-		cb_jw_kstr(&l.w, "file", path);
-		cb_jw_kstr(&l.w, "set", stem);
-		cb_jw_kint(&l.w, "file_version", v);
-		cb_jw_kint(&l.w, "serving_version", pub.current_version);
-		break;
-	case PUB_SKIPS:
-		cb_log_begin(&l, CB_LOG_WARN, "catalog file refused: a new version is exactly the published "
-		    "one plus one");
-		cb_jw_kstr(&l.w, "file", path);
-		cb_jw_kint(&l.w, "file_version", v);
-		cb_jw_kint(&l.w, "expected_version", pub.expected_version);
-		break;
-	case PUB_FULL:
-	case PUB_TOO_HIGH:
-		cb_log_begin(&l, CB_LOG_WARN, pub.outcome == PUB_FULL ? "catalog file refused: too many code "
-		    "sets" : "catalog file refused: its version is above the limit");
-		cb_jw_kstr(&l.w, "file", path);
-		cb_jw_kint(&l.w, "limit", pub.outcome == PUB_FULL ? CB_SVC_MAX_SETS : CB_SVC_MAX_SET_VERSION);
-		break;
-	}
-out:
-	cb_log_end(&l);
-out_quiet:
-	cb_store_setver_clear(&older);
+		cb_log_end(&l);
+	} else if (log_outcome(s, &l, &pub, cs, path, stem))
+		cb_log_end(&l);
 	svc_pub_clear(&pub);
 	cb_codeset_free(cs);
 }

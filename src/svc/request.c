@@ -163,3 +163,10 @@ svc_store_problem(struct svc_req *r, int rc, const char *what)
 	} else
 		svc_problem(r, P_INTERNAL, "%s: %s", what, cb_errmsg());
 }
+
+void
+svc_not_modified(struct svc_req *r, size_t len200)
+{
+	r->status = 304;
+	r->len_if_200 = len200;
+}

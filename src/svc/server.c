@@ -167,6 +167,17 @@ authenticate(struct svc_req *r, struct MHD_Connection *conn)
 
 /* ---- responses ------------------------------------------------------- */
 
+/* The body of a 304: none. */
+static ssize_t
+no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 static void
 release_borrowed(void *cls)
 {
@@ -209,7 +220,10 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 		if (cost > CB_SVC_ANON_FREE_BYTES)
 			svc_door_charge(r->svc->door, cr->conn, (size_t)(cost - CB_SVC_ANON_FREE_BYTES));
 	}
-	if (r->borrowed != NULL) {
+	if (r->status == 304) {
+		resp = MHD_create_response_from_callback(r->len_if_200, 64, no_body, NULL, NULL);
+		cr->bytes_out = 0;
+	} else if (r->borrowed != NULL) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->borrowed_len,
 		    (void *)(uintptr_t)r->borrowed, release_borrowed, r->borrowed_owner);
 		if (resp != NULL)
@@ -226,7 +240,7 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	if (r->ctype != NULL && (cr->bytes_out > 0 || r->status != 304))
+	if (r->status != 304 && r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
 	svc_cors_respond(r);
@@ -1048,7 +1062,9 @@ cb_svc_run(const cb_svc_opts *opts)
 		cb_log_line l;
 		cb_log_begin(&l, CB_LOG_INFO, "ready");
 		cb_jw_kstr(&l.w, "url", s.url);
-		cb_jw_kstr(&l.w, "db", opts->db_path);
+		char shown[512];
+		cb_store_db_shown(shown, sizeof(shown), opts->db_path);	/* never a URL's password */
+		cb_jw_kstr(&l.w, "db", shown);
 		cb_jw_kstr(&l.w, "catalogs", opts->catalogs ? opts->catalogs : "");
 		cb_jw_kint(&l.w, "threads", threads);
 		cb_jw_kint(&l.w, "pid", getpid());

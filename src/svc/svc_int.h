@@ -202,6 +202,7 @@ struct svc_req {
 	size_t           borrowed_len;
 	struct svc_set  *borrowed_owner;
 	enum svc_problem problem;        /* for the log line */
+	size_t           len_if_200;     /* a 304: the length the 200 would have had */
 	int              anon;           /* no API key on an R_ANON_CAPPED route: CB_SVC_ANON_* apply */
 };
 
@@ -214,6 +215,10 @@ const char *svc_req_capture(struct svc_req *r, const char *name, char *dst, size
 const char *svc_req_arg(const struct svc_req *r, const char *name);
 void svc_req_header(struct svc_req *r, const char *k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* 304 Not Modified for a representation of @len200 bytes: the response
+ * carries that length, as the 200 would (RFC 9110 8.6), not 0. */
+void svc_not_modified(struct svc_req *r, size_t len200);
 
 /* Respond with a JSON document built in r->out. */
 void svc_json(struct svc_req *r, unsigned status);

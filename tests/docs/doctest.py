@@ -47,8 +47,9 @@ the page is rendered):
         more flags for the `codebook serve` above (started after the setup).
 
 Matching: "..." alone on a line stands for any lines (none included);
-"..." inside a line for any text.  Values that differ from run to run are
-masked on both sides: timestamps, request ids (the service's, and the date
+"..." inside a line (with the spaces around it) for any text on that line.
+HTTP Date headers are left out of both sides.  Values that differ from run to run are
+masked on both sides: API keys, timestamps, request ids (the service's, and the date
 and time in the marketplace simulator's), durations, Unix times (ten
 digits), the signature of a marketplace request, a worker's id, and the
 speed line of `codebook validate`.  A block preceded by
@@ -79,6 +80,8 @@ BACKGROUND = re.compile(r"(?<![&|])&\s*$")
 CMD_TIMEOUT = 120       # seconds, one command
 WAIT_TIMEOUT = 20       # seconds, a server's start
 MASKS = [
+    # API keys and their public ids: random for every key made
+    (re.compile(r"cbk_[0-9a-f]{4,}"), "cbk_<KEY>"),
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"), "<TIME>"),
     (re.compile(r'("request_id":\s*")[^"]*(")'), r"\1<ID>\2"),
     (re.compile(r"((?i:x-request-id):\s*)\S+"), r"\1<ID>"),
@@ -145,6 +148,8 @@ def mask(text):
     out = []
     for line in text.split("\n"):
         line = line.rstrip()
+        if re.match(r"(?i)date: ", line):
+            continue    # an HTTP response's Date header: never the same, never shown
         for rx, rep in MASKS:
             line = rx.sub(rep, line)
         out.append(line)
@@ -158,7 +163,8 @@ def matches(expected, actual):
         if line.strip() == "...":
             parts.append(r"(?:[^\n]*\n)*?")
         else:
-            parts.append(".*?".join(re.escape(p) for p in line.split("...")) + r"\n")
+            # within a line, "..." and the spaces around it stand for any text
+            parts.append(r"[^\n]*?".join(re.escape(p) for p in re.split(r"\s*\.\.\.\s*", line)) + r"\n")
     rx = "".join(parts)
     return re.fullmatch(rx, "\n".join(actual) + "\n" if actual else "", re.S) is not None \
         or (not expected and not actual)

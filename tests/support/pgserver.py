@@ -10,6 +10,13 @@ or from the shell (prints the URL, keeps running until stopped by PID):
     pgserver.py start DIR   ->  prints "URL PID"
     pgserver.py stop DIR
 
+or as ctest's fixture (tests/CMakeLists.txt): one cluster for the whole run,
+its URL, PID and directory in STATE (a cluster an interrupted run left
+behind is stopped first); every test makes databases of its own in it:
+
+    pgserver.py fixture-start STATE
+    pgserver.py fixture-stop STATE
+
 initdb runs in a temporary directory.  PostgreSQL refuses to run as root,
 so under root the cluster belongs to the unprivileged "postgres" user that
 Debian's package creates (or "nobody"); otherwise to the current user.  The
@@ -45,8 +52,21 @@ def free_port():
     return port
 
 
+# The fixture's settings.  Commits wait for the local flush (local is "on"
+# without standbys), and a synchronous standby is named that never comes:
+# a database set to synchronous_commit = on then waits at COMMIT after its
+# commit record is on disk, which is how the store's unit test kills a
+# backend mid-commit and sees the write stored although the client was
+# never answered (tests/store/unit/test_store_pg.c).
+FIXTURE_SETTINGS = {
+    "synchronous_commit": "local",
+    "synchronous_standby_names": "'cb_test_no_standby'",
+}
+
+
 class PgServer:
-    def __init__(self, base=None, owner=None):
+    def __init__(self, base=None, owner=None, settings=None):
+        self.settings = settings or {}
         self.bindir = pg_bindir()
         self.dir = base or tempfile.mkdtemp(prefix="cb-pg-")
         self.data = os.path.join(self.dir, "data")
@@ -83,6 +103,8 @@ class PgServer:
             f.write("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"
                     "max_connections = 200\nshared_buffers = 64MB\nlog_min_messages = warning\n"
                     % (self.port, self.data))
+            for k, v in self.settings.items():
+                f.write("%s = %s\n" % (k, v))
         log = os.path.join(self.dir, "server.log")
         self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", log, "-w", "-t", "60",
                    "start"])
@@ -126,7 +148,42 @@ class PgServer:
         self.cleanup()
 
 
+def fixture_start(state):
+    fixture_stop(state)
+    pg = PgServer(settings=FIXTURE_SETTINGS).start()
+    tmp = state + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%s\n%d\n%s\n" % (pg.url(), pg.pid, pg.dir))
+    os.replace(tmp, state)
+    print(pg.url(), pg.pid)
+
+
+def fixture_stop(state):
+    try:
+        with open(state) as f:
+            url, pid, base = f.read().split("\n")[:3]
+    except (OSError, ValueError):
+        return
+    pg = PgServer.__new__(PgServer)
+    pg.pid, pg.dir = int(pid), base
+    # only a postmaster of ours: its data directory is the one recorded
+    try:
+        with open(os.path.join(base, "data", "postmaster.pid")) as f:
+            if int(f.readline()) != pg.pid:
+                pg.pid = None
+    except (OSError, ValueError):
+        pg.pid = None
+    pg.cleanup()
+    os.unlink(state)
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "fixture-start":
+        fixture_start(os.path.abspath(argv[2]))
+        return 0
+    if len(argv) == 3 and argv[1] == "fixture-stop":
+        fixture_stop(os.path.abspath(argv[2]))
+        return 0
     if len(argv) == 3 and argv[1] == "start":
         pg = PgServer(base=os.path.abspath(argv[2])).start()
         print(pg.url(), pg.pid)

@@ -9,7 +9,9 @@ port, in a temporary directory, stopped by PID.
         pid = env.cancel("576...")["payment"]["id"]
         p = env.wait_payment("576...", pid)      # Completed or Error, bounded
 
-Every wait is bounded in time; a test that times out fails.
+Every wait is bounded in time; a test that times out fails.  With
+CB_TEST_DB=pg the environment's database is a PostgreSQL database of its
+own (harness.py); workers reach it by the same --db value.
 """
 import json
 import os

@@ -14,11 +14,20 @@ nothing was stored (the disk full before the commit record), the answer
 says so, and it is true after a restart too.
 
 Exits 77 (skipped) when the binary was built without CB_FAULT_INJECTION.
+
+On PostgreSQL (CB_TEST_DB=pg) the disk is not ours to fail: the backend
+serving the server's connection is killed (pg_terminate_backend) while its
+COMMIT is held by a deferred trigger waiting on an advisory lock the test
+holds.  The answer is the same 503 outcome-unknown, and the retry with the
+same Idempotency-Key is safe (here the commit record was never written, so
+the retry stores the refund, once).  A database that refuses connections
+makes /readyz 503 until it takes them again.
 """
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -26,11 +35,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oharness import BINARY, Server, order  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "svc", "e2e"))
-from harness import event  # noqa: E402
+from harness import BACKEND, event, pg_cluster  # noqa: E402
 
 OID = "576461413038799001"
 
 
+@unittest.skipIf(BACKEND != "sqlite", "SQLite's fault VFS (the PostgreSQL case is OutcomeUnknownPg)")
 class OutcomeUnknown(unittest.TestCase):
     def setUp(self):
         self.s = Server()
@@ -161,6 +171,132 @@ class OutcomeUnknown(unittest.TestCase):
             time.sleep(0.05)
         r = self.s.get("/readyz")
         self.assertEqual((r.status, r.json["reasons"]), (200, []), r)
+
+
+@unittest.skipIf(BACKEND != "pg", "PostgreSQL's backend killed during COMMIT (the SQLite case is OutcomeUnknown)")
+class OutcomeUnknownPg(unittest.TestCase):
+    LOCK = 4242
+
+    def setUp(self):
+        self.s = Server().start()
+        self.dbname = self.s.db.rsplit("/", 1)[1]
+        self.key = self.s.add_key("faults")
+        r = self.s.post("/v1/orders", order(OID), key=self.key)
+        self.assertEqual(r.status, 201, r)
+        self.pg = pg_cluster()
+        self.holder = None
+
+    def tearDown(self):
+        if self.holder is not None:
+            self.holder.close()
+        self.sql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % self.dbname, admin=True)
+        self.s.cleanup()
+
+    def sql(self, text, args=(), admin=False):
+        con = self.pg.connect(None if admin else self.s.db)
+        try:
+            cur = con.cursor()
+            if args:
+                cur.execute(text, args)
+            else:
+                cur.execute(text)
+            return cur.fetchall() if cur.description else None
+        finally:
+            con.close()
+
+    def hold_commits_of(self, table, when="true"):
+        """COMMITs that inserted into @table (rows matching @when) wait for
+        the lock the test takes here."""
+        self.sql("CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF %s THEN "
+                 "PERFORM pg_advisory_xact_lock(%d); END IF; RETURN NULL; END $$" % (when, self.LOCK))
+        self.sql("CREATE CONSTRAINT TRIGGER hold_commit AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED "
+                 "FOR EACH ROW EXECUTE FUNCTION hold_commit()" % table)
+        self.holder = self.pg.connect(self.s.db)
+        self.holder.cursor().execute("SELECT pg_advisory_lock(%s)", (self.LOCK,))
+
+    def release(self, table):
+        self.holder.close()
+        self.holder = None
+        self.sql("DROP TRIGGER hold_commit ON %s" % table)
+
+    def during_commit(self, request):
+        """Run @request in a thread, kill the backend whose COMMIT waits on
+        the test's lock, and return the answer."""
+        out = {}
+        t = threading.Thread(target=lambda: out.update(r=request()))
+        t.start()
+        killed, deadline = False, time.time() + 15
+        while not killed and time.time() < deadline:
+            rows = self.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                            "AND wait_event = 'advisory' AND query = 'COMMIT'", (self.dbname,), admin=True)
+            killed = any(r[0] for r in rows)
+            time.sleep(0.02)
+        t.join(30)
+        self.assertTrue(killed, "no COMMIT was seen waiting")
+        return out["r"]
+
+    def cancel(self, key):
+        return self.s.request("POST", "/v1/orders/%s/cancellations" % OID, body={}, key=self.key,
+                              headers={"Idempotency-Key": key})
+
+    def refunds(self):
+        return self.s.db_query("SELECT id, status FROM order_payments WHERE type = 'Refund'")
+
+    def test_backend_killed_while_a_cancellation_commits(self):
+        self.hold_commits_of("order_payments", "NEW.type = 'Refund'")
+        r = self.during_commit(lambda: self.cancel("cancel-pg-1"))
+        self.assertEqual((r.status, r.type), (503, "outcome-unknown"), r)
+        self.assertEqual(r.headers.get("connection", "").lower(), "close")
+        self.assertIn("retry with the same ids", r.json["detail"])
+        self.assertNotIn("nothing was stored", r.json["detail"])
+        self.release("order_payments")
+        # killed before its commit record: nothing is there
+        self.assertEqual(self.refunds(), [])
+        # the retry with the same key stores the refund, once
+        r = self.cancel("cancel-pg-1")
+        self.assertEqual(r.status, 202, r)
+        self.assertNotEqual(r.headers.get("idempotent-replayed"), "true")
+        pid = r.json["payment"]["id"]
+        r = self.cancel("cancel-pg-1")
+        self.assertEqual((r.status, r.headers.get("idempotent-replayed"), r.json["payment"]["id"]),
+                         (202, "true", pid), r)
+        self.assertEqual([i for i, _ in self.refunds()], [pid])
+
+    def test_backend_killed_while_events_commit(self):
+        self.hold_commits_of("event_ids")
+        r = self.during_commit(lambda: self.s.post("/v1/events", [event("k-1"), event("k-2")], key=self.key))
+        self.assertEqual((r.status, r.type), (503, "outcome-unknown"), r)
+        self.assertEqual(r.headers.get("connection", "").lower(), "close")
+        self.release("event_ids")
+        r = self.s.post("/v1/events", [event("k-1"), event("k-2")], key=self.key)
+        self.assertEqual(r.status, 201, "the retry with the same ids is safe: %r" % r)
+        r = self.s.post("/v1/events", [event("k-1"), event("k-2")], key=self.key)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.s.db_query("SELECT COUNT(*) FROM events WHERE event_id LIKE 'evt-k-%'"), [(2,)])
+
+    def test_a_database_that_refuses_connections_is_not_ready(self):
+        self.assertEqual(self.s.get("/readyz").status, 200)
+        # the database goes away for this instance: no new connection, the old ones cut
+        self.sql("ALTER DATABASE %s ALLOW_CONNECTIONS false" % self.dbname, admin=True)
+        self.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                 (self.dbname,), admin=True)
+        r = self.s.post("/v1/events", event("gone-1"), key=self.key)
+        self.assertGreaterEqual(r.status, 500, r)
+        self.assertNotEqual(r.type, "outcome-unknown", "nothing was sent: %r" % r)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.s.get("/readyz").status != 503:
+            time.sleep(0.05)
+        r = self.s.get("/readyz")
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(self.s.get("/healthz").status, 200, "alive all the same")
+        # back: the instance reconnects by itself
+        self.sql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % self.dbname, admin=True)
+        r = self.s.post("/v1/events", event("gone-1"), key=self.key)
+        self.assertEqual(r.status, 201, r)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.s.get("/readyz").status != 200:
+            time.sleep(0.05)
+        self.assertEqual(self.s.get("/readyz").status, 200)
 
 
 if __name__ == "__main__":

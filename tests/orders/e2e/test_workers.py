@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Workers as separate processes on one database: two `codebook worker`
-over 200 cancellations (each processed exactly once, one cancel per order
-at the simulator), and a worker killed with SIGKILL while its cancel is in
-flight, then restarted (every payment ends Completed, still one cancel per
-order: the restarted worker asks the simulator before sending again)."""
+over 200 cancellations, and three over 1,000 made through three instances
+of `codebook serve` (each processed exactly once,
+one cancel per order at the simulator, every refund ending Completed or
+Error; on PostgreSQL the claims skip one another's rows), and a worker
+killed with SIGKILL while its cancel is in flight, then restarted (every
+payment ends Completed, still one cancel per order: the restarted worker
+asks the simulator before sending again)."""
 import json
 import os
 import signal
@@ -13,8 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oharness import (BINARY, CANCEL_PATH, OOS, Env, Worker, clean_env, order, sim_order,  # noqa: E402
-                      wait_until)
+from oharness import (BINARY, CANCEL_PATH, OOS, Env, Server, Worker, clean_env, order,  # noqa: E402
+                      sim_order, wait_until)
 
 
 def final_counts(env):
@@ -65,6 +68,77 @@ class Workers(unittest.TestCase):
             self.assertEqual(len(owners), 2, "both workers should have taken refunds")
             print("200 cancellations by 2 workers in %.2f s (%s)" % (elapsed, ", ".join(
                 "%d" % list(done.values()).count(o) for o in sorted(owners))), file=sys.stderr)
+
+    def test_three_instances_three_workers_1000_cancellations(self):
+        n = 1000
+        ids = ["5764614133%08d" % i for i in range(n)]
+        with Env(worker_interval="0") as env:
+            # two more instances on the environment's database: the orders
+            # and cancellations arrive through all three, round robin
+            more = [Server(db=env.server.db, extra=["--market-config", env.config, "--market-shop",
+                                                     "uk-legacy", "--worker-interval", "0"]) for _ in range(2)]
+            try:
+                for x in more:
+                    x.start()
+                self.cancel_1000(env, [env.server] + more, ids)
+            finally:
+                errors = []
+                for x in more:
+                    try:
+                        x.cleanup()
+                    except AssertionError as e:
+                        errors.append(str(e))
+                if errors:
+                    raise AssertionError("; ".join(errors))
+
+    def cancel_1000(self, env, servers, ids):
+        n = len(ids)
+
+        def via(i, method, path, body):
+            r = servers[i % len(servers)].request(method, path, body=body, key=env.key)
+            self.assertIn(r.status, (201, 202), r)
+            return r.json
+        for k in range(0, n, 500):
+            env.sim_orders([sim_order(oid, "UNPAID" if i % 5 == 0 else "AWAITING_SHIPMENT")
+                            for i, oid in enumerate(ids[k:k + 500], k)])
+        for i, oid in enumerate(ids):
+            via(i, "POST", "/v1/orders", order(oid, "Incomplete" if i % 5 == 0 else "Ready for Shipping"))
+        pids = [via(i, "POST", "/v1/orders/%s/cancellations" % oid, {})["payment"]["id"]
+                for i, oid in enumerate(ids)]
+        self.assertEqual(len(set(pids)), n)
+        # 5 ms per cancel at the simulator: 5 s for one worker alone, so
+        # the three started together all take a share
+        env.sim.fault(CANCEL_PATH, "slow", delay_ms=5, count=n)
+        t0 = time.time()
+        ws = [Worker(env) for _ in range(3)]
+        wait_until(lambda: final_counts(env).get("Completed", 0) + final_counts(env).get("Error", 0) == n,
+                   240, "1,000 refunds to end")
+        elapsed = time.time() - t0
+        counts = final_counts(env)
+        self.assertEqual(set(counts) - {"Completed", "Error"}, set(), counts)
+        self.assertEqual(counts.get("Completed"), n, counts)
+        rows = env.db("SELECT attempts, transaction_id, lease_owner FROM order_payments WHERE type = 'Refund'")
+        self.assertEqual({r[0] for r in rows}, {1})
+        self.assertEqual(len({r[1] for r in rows}), n)
+        self.assertEqual({r[2] for r in rows}, {None})
+        calls = env.sim.calls()
+        self.assertEqual(calls["requests"][CANCEL_PATH], n)
+        for oid in ids:
+            c = calls["orders"][oid]
+            self.assertEqual((c["cancel_calls"], c["cancels_applied"], c["status"]), (1, 1, "CANCELLED"), oid)
+        self.assertEqual(env.db("SELECT COUNT(*) FROM orders WHERE status = 'Cancelled' AND refunded = total"),
+                         [(n,)])
+        done = {}
+        for w in ws:
+            for line in w.log_lines():
+                if line.get("msg") == "refund completed: order cancelled":
+                    self.assertNotIn(line["payment"], done, "payment completed twice")
+                    done[line["payment"]] = line["worker"]
+        self.assertEqual(set(done), set(pids))
+        shares = sorted(list(done.values()).count(o) for o in set(done.values()))
+        self.assertEqual(len(shares), 3, "each of the three workers should have taken refunds: %s" % shares)
+        print("1,000 cancellations through 3 instances by 3 workers in %.2f s (%s)" % (
+            elapsed, ", ".join(map(str, shares))), file=sys.stderr)
 
     def test_once(self):
         ids = ["5764614132%08d" % i for i in range(3)]

@@ -1,6 +1,6 @@
 /*
- * test_store_orders.c - the order tables of the store (src/store/orders.c
- * and its SQLite backend): imports created, replayed, updated and frozen
+ * test_store_orders.c - the order tables of the store (src/store/orders.c),
+ * on each backend (backend.h): imports created, replayed, updated and frozen
  * by the import guard (src/orders/order_rules.c, run inside the import's
  * transaction); refunds recorded one at a time; claims that two workers
  * never share; transitions that a worker whose lease was taken over cannot
@@ -12,11 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "orders/order_rules.h"
 #include "store/store.h"
 
-static char dir[] = "/tmp/cb-ostore-XXXXXX";
-static char path[256];
 static cb_store *st;
 static cb_ord_item items[2];
 static cb_order in;
@@ -24,9 +23,7 @@ static cb_order in;
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/o.db", dir);
-	cr_assert_eq(cb_store_open(&st, path, 2), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_open(&st, tb_fresh("o.db"), 2), CB_OK, "%s", cb_errmsg());
 	memset(&in, 0, sizeof(in));
 	items[0] = (cb_ord_item){ 1, "TSHIRT-M", "l-1", NULL, 2, 1000, 2000, 0, NULL };
 	items[1] = (cb_ord_item){ 2, "MUG", NULL, "Blue mug", 1, 499, 499, 0, NULL };
@@ -44,13 +41,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	cb_store_close(st);
 	st = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-	memcpy(dir, "/tmp/cb-ostore-XXXXXX", sizeof(dir));
+	tb_drop();
 }
 
 TestSuite(orders, .init = setup, .fini = teardown);

@@ -6,7 +6,7 @@
  * set-count limit is checked before writing, with room kept for reserved
  * names; the serial of published versions moves with every publish from
  * any connection; a lease can be extended by its holder only; the health
- * record follows the writes.
+ * record follows the writes.  On each backend (backend.h).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,33 +14,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "store/store.h"
 #include "rfc3339.h"
 
-static char dir[] = "/tmp/cb-pub-XXXXXX";
-static char path[256];
-static cb_store *st, *other;	/* two handles on one file: two instances */
+static cb_store *st, *other;	/* two handles on one database: two instances */
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/p.db", dir);
-	cr_assert_eq(cb_store_open(&st, path, 1), CB_OK, "%s", cb_errmsg());
-	cr_assert_eq(cb_store_open(&other, path, 1), CB_OK, "%s", cb_errmsg());
+	const char *db = tb_fresh("p.db");
+
+	cr_assert_eq(cb_store_open(&st, db, 1), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_open(&other, db, 1), CB_OK, "%s", cb_errmsg());
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	cb_store_close(st);
 	cb_store_close(other);
 	st = other = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-	memcpy(dir, "/tmp/cb-pub-XXXXXX", sizeof(dir));
+	tb_drop();
 }
 
 TestSuite(publish, .init = setup, .fini = teardown);

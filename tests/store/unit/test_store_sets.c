@@ -1,39 +1,35 @@
 /*
- * test_store.c - the SQLite store: migrations, code-set versions, API
- * keys, and records (idempotency, conflicts roll the batch back, filters,
- * paging, reports).
+ * test_store_sets.c - the store on each backend (backend.h): migrations,
+ * code-set versions, API keys, and records (idempotency, conflicts roll
+ * the batch back, filters, paging, reports).
  */
 #include <criterion/criterion.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
-static char dir[] = "/tmp/cb-store-XXXXXX";
-static char path[256];
+static const char *db;
 static cb_store *st;
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sub/test.db", dir);
-	cr_assert_eq(cb_store_open(&st, path, 2), CB_OK, "%s", cb_errmsg());
+	db = tb_fresh("sub/test.db");
+	cr_assert_eq(cb_store_open(&st, db, 2), CB_OK, "%s", cb_errmsg());
+	cr_assert_str_eq(cb_store_backend(st), tb_name());
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
 	cb_store_close(st);
 	st = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-	memcpy(dir, "/tmp/cb-store-XXXXXX", sizeof(dir));
+	tb_drop();
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
@@ -42,20 +38,20 @@ Test(store, migrates_once_and_reopens)
 {
 	cr_assert_eq(cb_store_schema_version(st), CB_STORE_SCHEMA_VERSION);
 	cb_store_close(st);
-	cr_assert_eq(cb_store_open(&st, path, 0), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_open(&st, db, 0), CB_OK, "%s", cb_errmsg());
 	cr_assert_eq(cb_store_schema_version(st), CB_STORE_SCHEMA_VERSION);
+	/* each step recorded once */
+	cr_assert_eq(tb_int("SELECT COUNT(*) FROM schema_migrations"), CB_STORE_SCHEMA_VERSION);
+	cr_assert_eq(tb_int("SELECT MAX(version) FROM schema_migrations"), CB_STORE_SCHEMA_VERSION);
 }
 
 Test(store, refuses_a_newer_schema)
 {
-	sqlite3 *db;
-
 	cb_store_close(st);
 	st = NULL;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	cr_assert_eq(cb_store_open(&st, path, 0), CB_EINVAL);
+	cr_assert_eq(tb_exec(tb_pg() ? "INSERT INTO schema_migrations VALUES (99, 'later')" :
+	    "PRAGMA user_version = 99"), 0, "%s", tb_error());
+	cr_assert_eq(cb_store_open(&st, db, 0), CB_EINVAL);
 	cr_assert(strstr(cb_errmsg(), "newer") != NULL, "%s", cb_errmsg());
 }
 
@@ -89,18 +85,52 @@ count_row(void *arg, const cb_store_setver *v)
 	return 0;
 }
 
+static int
+collect_names(void *arg, const cb_store_setver *v)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 64 - n, "%s ", v->name);
+	return 0;
+}
+
 Test(store, published_versions_are_immutable)
 {
-	sqlite3 *db;
 	int n = 0;
 
 	cr_assert_eq(cb_store_set_put(st, "s", 1, "{}", 2, "catalog", ""), CB_OK);
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "DELETE FROM code_set_versions", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "UPDATE code_set_versions SET body = 'x'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	cr_assert_neq(tb_exec("DELETE FROM code_set_versions"), 0);
+	cr_assert(strstr(tb_error(), "kept forever") != NULL, "%s", tb_error());
+	cr_assert_neq(tb_exec("UPDATE code_set_versions SET body = 'x'"), 0);
+	cr_assert(strstr(tb_error(), "immutable") != NULL, "%s", tb_error());
 	cr_assert_eq(cb_store_set_versions(st, "s", count_row, &n), CB_OK);
 	cr_assert_eq(n, 1);
+}
+
+Test(store, events_are_append_only)
+{
+	cr_assert_eq(tb_exec("DELETE FROM events"), 0, "nothing to delete yet: %s", tb_error());
+	cr_assert_eq(tb_exec("INSERT INTO events (event_id, service, entity, entity_id, to_state, reason_code,"
+	    " actor, occurred_at, category, set_version, fp, received_at, occurred_us) VALUES ('x', 's', 'e',"
+	    " '1', 't', 'R', 'a', '2026-02-06T09:30:00Z', 'C', 1, 'f', '2026', 1770370200000000)"), 0, "%s",
+	    tb_error());
+	cr_assert_neq(tb_exec("DELETE FROM events"), 0);
+	cr_assert(strstr(tb_error(), "append-only") != NULL, "%s", tb_error());
+	cr_assert_neq(tb_exec("UPDATE events SET actor = 'b'"), 0);
+	cr_assert_eq(tb_int("SELECT COUNT(*) FROM events WHERE actor = 'a'"), 1);
+}
+
+Test(store, set_names_sort_as_bytes)
+{
+	static const char *const names[] = { "b", "B", "a-z", "a_z", "a", "\xc3\xa9" };
+	char out[64] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_assert_eq(cb_store_set_put(st, names[i], 1, "{}", 2, "api", "t"), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_set_each_latest(st, collect_names, out), CB_OK);
+	cr_assert_str_eq(out, "B a a-z a_z b \xc3\xa9 ");
 }
 
 Test(store, keys)
@@ -130,19 +160,20 @@ Test(store, keys)
 
 Test(store, only_the_hash_is_stored)
 {
-	char secret[CB_KEY_SECRET_LEN + 1];
-	sqlite3 *db;
-	sqlite3_stmt *s;
+	char secret[CB_KEY_SECRET_LEN + 1], want[65];
+	unsigned char h[32];
+	size_t i;
 
 	cr_assert_eq(cb_store_key_add(st, "ci", secret), CB_OK);
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT hash, key_id FROM api_keys", -1, &s, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_bytes(s, 0), 32);
-	cr_assert_eq(strlen((const char *)sqlite3_column_text(s, 1)), 12);
-	cr_assert(memmem(sqlite3_column_blob(s, 0), 32, secret + 16, 8) == NULL);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	cr_assert_eq(tb_int("SELECT length(hash) FROM api_keys"), 32);
+	cr_assert_eq(tb_int("SELECT length(key_id) FROM api_keys"), 12);
+	/* the stored hash is the SHA-256 of the whole key, and no column holds the key */
+	store__sha256(h, secret, strlen(secret));
+	for (i = 0; i < 32; i++)
+		snprintf(want + 2 * i, 3, "%02x", h[i]);
+	cr_assert_str_eq(tb_text(tb_pg() ? "SELECT encode(hash, 'hex') FROM api_keys" :
+	    "SELECT lower(hex(hash)) FROM api_keys"), want);
+	cr_assert(strstr(tb_text("SELECT name || key_id || created_at FROM api_keys"), secret + 16) == NULL);
 }
 
 static cb_rec

@@ -1,10 +1,12 @@
 /*
  * test_store_target.c - which database a --db value names (src/store/
  * target.c): paths, sqlite:PATH and file: URIs select SQLite; postgresql://
- * and postgres:// URLs PostgreSQL, which this build refuses with a clear
- * error; any other scheme, or a PostgreSQL scheme without "//", is an
- * error that quotes the value with its password masked, and never becomes
- * a SQLite file in a folder named after the scheme.
+ * and postgres:// URLs PostgreSQL (an unreachable server is CB_EUNAVAIL,
+ * with the password masked); any other scheme, or a PostgreSQL scheme
+ * without "//", is an error that quotes the value with its password
+ * masked, and never becomes a SQLite file in a folder named after the
+ * scheme.  Run once per backend (backend.h): on PostgreSQL, a real URL
+ * opens the PostgreSQL backend.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -90,6 +93,13 @@ Test(target, passwords_are_masked)
 	cr_assert_eq(store__target_parse(&t, "postgres://db/codebook?user=cb&password=s3cret&sslmode=require"),
 	    CB_OK);
 	cr_assert_str_eq(t.shown, "postgres://db/codebook?user=cb&password=***&sslmode=require");
+	{
+		char shown[128];
+		cb_store_db_shown(shown, sizeof(shown), "postgresql://cb:s3cret@db:5432/codebook?sslmode=require");
+		cr_assert_str_eq(shown, "postgresql://cb:***@db:5432/codebook?sslmode=require");
+		cb_store_db_shown(shown, sizeof(shown), "var/codebook.db");
+		cr_assert_str_eq(shown, "var/codebook.db");
+	}
 	cr_assert_eq(store__target_parse(&t, "mysql://root:s3cret@db/x"), CB_EINVAL);
 	cr_assert(strstr(cb_errmsg(), "s3cret") == NULL, "%s", cb_errmsg());
 	cr_assert(strstr(cb_errmsg(), "mysql://root:***@db/x") != NULL, "%s", cb_errmsg());
@@ -112,8 +122,7 @@ entries(void)
 
 Test(target, open_refuses_without_creating_anything)
 {
-	static const char *const refused[] = { "postgresql:", "postgresql:x/y.db", "mysql://x", "nosuch:x.db",
-		"postgresql://cb:s3cret@127.0.0.1:1/codebook", "postgres://db/codebook" };
+	static const char *const refused[] = { "postgresql:", "postgresql:x/y.db", "mysql://x", "nosuch:x.db" };
 	char dir[] = "/tmp/cb-sttarget-XXXXXX", cwd[512], cmd[64];
 	cb_store *st = NULL;
 	cb_store_setver v;
@@ -127,11 +136,16 @@ Test(target, open_refuses_without_creating_anything)
 		cr_assert_null(st);
 		cr_assert_eq(entries(), 0, "%s left a file or folder behind", refused[i]);
 	}
-	/* this build has no PostgreSQL backend: the message says so, names
-	 * the database, and does not show its password */
-	cr_assert_eq(cb_store_open(&st, "postgresql://cb:s3cret@127.0.0.1:1/codebook", 0), CB_EINVAL);
-	cr_assert(strstr(cb_errmsg(), "\"postgresql://cb:***@127.0.0.1:1/codebook\"") != NULL, "%s", cb_errmsg());
-	cr_assert(strstr(cb_errmsg(), "PostgreSQL") != NULL, "%s", cb_errmsg());
+	/* a PostgreSQL server that is not there: unavailable, nothing made
+	 * here, the message names the database without its password */
+	cr_assert_eq(cb_store_open(&st, "postgresql://cb:s3cret@127.0.0.1:1/codebook?connect_timeout=2", 0),
+	    CB_EUNAVAIL);
+	cr_assert_null(st);
+	cr_assert(strstr(cb_errmsg(), "\"postgresql://cb:***@127.0.0.1:1/codebook?connect_timeout=2\"") != NULL,
+	    "%s", cb_errmsg());
+	cr_assert(strstr(cb_errmsg(), "s3cret") == NULL, "%s", cb_errmsg());
+	cr_assert(strstr(cb_errmsg(), "cannot connect") != NULL, "%s", cb_errmsg());
+	cr_assert_eq(entries(), 0);
 	/* the SQLite forms name the same file */
 	cr_assert_eq(cb_store_open(&st, "sqlite:sub/x.db", 0), CB_OK, "%s", cb_errmsg());
 	cr_assert_eq(cb_store_set_put(st, "s", 1, "{}", 2, "api", "t"), CB_OK);
@@ -147,4 +161,37 @@ Test(target, open_refuses_without_creating_anything)
 	cr_assert_eq(chdir(cwd), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+Test(target, a_postgresql_url_opens_the_postgresql_backend)
+{
+	static const char *const schemes[] = { "postgresql://", "postgres://", "PostgreSQL://" };
+	char alt[600];
+	const char *db;
+	cb_store *st = NULL;
+	cb_store_setver v;
+	size_t i;
+
+	if (!tb_pg())
+		cr_skip_test("PostgreSQL only (runs as store/unit/pg/test_store_target)");
+	db = tb_fresh(NULL);
+	cr_assert_eq(strncmp(db, "postgresql://", 13), 0, "%s", db);
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		snprintf(alt, sizeof(alt), "%s%s", schemes[i], db + 13);
+		cr_assert_eq(cb_store_open(&st, alt, 1), CB_OK, "%s: %s", alt, cb_errmsg());
+		cr_assert_str_eq(cb_store_backend(st), "postgresql");
+		cr_assert_eq(cb_store_schema_version(st), CB_STORE_SCHEMA_VERSION);
+		cr_assert_eq(cb_store_set_put(st, "s", (int)i + 1, "{}", 2, "api", "t"), CB_OK, "%s", cb_errmsg());
+		cb_store_close(st);
+	}
+	cr_assert_eq(cb_store_open(&st, db, 0), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(cb_store_set_latest(st, "s", &v), CB_OK);
+	cr_assert_eq(v.version, 3, "the three spellings name one database");
+	cb_store_setver_clear(&v);
+	cb_store_close(st);
+	/* a database that does not exist: the server says so, nothing is created */
+	snprintf(alt, sizeof(alt), "%s_missing", db);
+	cr_assert_eq(cb_store_open(&st, alt, 0), CB_EUNAVAIL);
+	cr_assert(strstr(cb_errmsg(), "does not exist") != NULL, "%s", cb_errmsg());
+	tb_drop();
 }

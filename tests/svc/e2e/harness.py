@@ -1,10 +1,20 @@
 """Start the real `codebook serve` for end-to-end tests, talk HTTP to it,
-and look into its SQLite database read-only.
+and look into its database.
 
 Each Server gets a fresh temporary directory (database, catalogs copy,
 log), listens on 127.0.0.1 port 0 (the kernel picks a free port; the first
 JSON log line on stderr gives the URL) and is stopped by PID.
+
+The database is a SQLite file in that directory, or, with CB_TEST_DB=pg, a
+PostgreSQL database of its own, one per directory (servers that share a
+directory share it, as they would share the file), in the test cluster:
+the one ctest's fixture started (CB_TEST_PG_STATE), the one CB_TEST_PG_URL
+names, or else one started for this process (tests/support/pgserver.py)
+and stopped when it exits.  db_query() takes SQLite's "?" placeholders on
+both.
 """
+import atexit
+import hashlib
 import http.client
 import json
 import os
@@ -12,6 +22,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -19,6 +30,95 @@ import urllib.parse
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BINARY = os.environ.get("CODEBOOK") or os.path.join(SRC, "build", "bin", "codebook")
 CATALOGS = os.path.join(SRC, "catalogs")
+BACKEND = os.environ.get("CB_TEST_DB", "sqlite")
+if BACKEND not in ("sqlite", "pg"):
+    raise SystemExit("CB_TEST_DB must be sqlite or pg, not %r" % BACKEND)
+
+
+class PgCluster:
+    """The PostgreSQL cluster the tests of this process use, and the
+    databases they made in it (dropped at exit)."""
+
+    def __init__(self):
+        self.admin = os.environ.get("CB_TEST_PG_URL")
+        self.server = None
+        self.made = []
+        state = os.environ.get("CB_TEST_PG_STATE")
+        if not self.admin and state and os.path.exists(state):
+            with open(state) as f:
+                self.admin = f.readline().strip()
+        if not self.admin:
+            sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+            from pgserver import FIXTURE_SETTINGS, PgServer
+            self.server = PgServer(settings=FIXTURE_SETTINGS).start()
+            self.admin = self.server.url()
+        atexit.register(self.close)
+
+    def url(self, name):
+        return self.admin.rsplit("/", 1)[0] + "/" + name
+
+    def connect(self, url=None):
+        import psycopg2  # Debian's python3-psycopg2
+        con = psycopg2.connect(url or self.admin)
+        con.autocommit = True
+        return con
+
+    def database(self, key):
+        """The URL of the database for @key, created when missing."""
+        import psycopg2
+        name = "cbe_%d_%s" % (os.getpid(), hashlib.sha1(key.encode()).hexdigest()[:12])
+        if name not in self.made:
+            con = self.connect()
+            try:
+                con.cursor().execute("CREATE DATABASE " + name)
+            except psycopg2.errors.DuplicateDatabase:
+                pass
+            finally:
+                con.close()
+            self.made.append(name)
+        return self.url(name)
+
+    def query(self, url, sql, args=()):
+        con = self.connect(url)
+        try:
+            cur = con.cursor()
+            # SQLite's placeholders; a literal % stays one
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+    def close(self):
+        if not self.made and self.server is None:
+            return
+        try:
+            con = self.connect()
+            for name in self.made:
+                con.cursor().execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+            con.close()
+        except Exception as e:  # the cluster may be gone already
+            print("harness: could not drop the test databases: %s" % e, file=sys.stderr)
+        self.made = []
+        if self.server is not None:
+            self.server.cleanup()
+            self.server = None
+
+
+_pg = None
+
+
+def pg_cluster():
+    global _pg
+    if _pg is None:
+        _pg = PgCluster()
+    return _pg
+
+
+def database_for(workdir):
+    """The --db value of the server environment in @workdir."""
+    if BACKEND == "pg":
+        return pg_cluster().database(os.path.realpath(workdir))
+    return os.path.join(workdir, "var", "codebook.db")
 
 
 class Response:
@@ -47,7 +147,7 @@ class Server:
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="cb-e2e-")
         # several servers on one database: give each the same db (and its own workdir)
-        self.db = db or os.path.join(self.dir, "var", "codebook.db")
+        self.db = db or database_for(self.dir)
         self.db_arg = None  # the server's --db when it is not self.db (a file: URI of it)
         self.env = env  # extra environment variables of the server process
         self.catalogs = os.path.join(self.dir, "catalogs")
@@ -194,6 +294,9 @@ class Server:
                        capture_output=True, text=True, check=True)
 
     def db_query(self, sql, args=()):
+        """Rows of @sql (SQLite's ? placeholders) as lists of tuples."""
+        if BACKEND == "pg":
+            return pg_cluster().query(self.db, sql, args)
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
         try:
             return con.execute(sql, args).fetchall()

@@ -26,7 +26,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BINARY, CATALOGS, Server  # noqa: E402
+from harness import BINARY, CATALOGS, Server, database_for  # noqa: E402
 
 
 def start_together(servers):
@@ -68,7 +68,7 @@ def next_version(doc, add=(), drop=()):
 class Instances(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="cb-inst-")
-        self.db = os.path.join(self.dir, "shared", "codebook.db")
+        self.db = database_for(os.path.join(self.dir, "shared"))   # a file, or a PostgreSQL database
         self.servers = []
 
     def tearDown(self):
@@ -107,7 +107,7 @@ class Instances(unittest.TestCase):
     def test_started_together(self):
         bundled = sorted(f[:-5] for f in os.listdir(CATALOGS) if f.endswith(".json"))
         for n in (2, 3, 3):
-            db = os.path.join(self.dir, "together-%d-%d" % (n, len(self.servers)), "codebook.db")
+            db = database_for(os.path.join(self.dir, "together-%d-%d" % (n, len(self.servers))))
             group = self.spawn(n, db)
             start_together(group)
             views = [served(s) for s in group]

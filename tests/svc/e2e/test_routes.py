@@ -72,6 +72,10 @@ class Routes(unittest.TestCase):
         self.assertEqual(r2.status, 304)
         self.assertEqual(r2.raw, b"")
         self.assertEqual(r2.headers["etag"], etag)
+        # RFC 9110 8.6: a 304's Content-Length, when sent, is the 200's (not 0)
+        self.assertEqual(r2.headers.get("content-length"), r.headers["content-length"])
+        self.assertNotIn("transfer-encoding", r2.headers)
+        self.assertNotIn("content-type", r2.headers)
         self.assertEqual(self.s.get("/v1/code-sets/qe-reason",
                                     headers={"If-None-Match": 'W/' + etag}).status, 304)
         self.assertEqual(self.s.get("/v1/code-sets/qe-reason",
