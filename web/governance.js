@@ -5,7 +5,7 @@
 // looked up in /openapi.json), the diff is computed here from the two
 // versions' documents, by the rules of src/lib/govern.c (cb_diff); the
 // server's gate has the last word when a version is published.
-import {h, field, select, table, dl, badge, link, count, when, api, get, qs, enc, hasRoute, sets, getKey,
+import {h, field, select, table, badge, link, count, when, api, get, qs, enc, hasRoute, sets, getKey,
   keyForm, problemBox, ApiError, newId} from './app.js';
 
 const SEV = {SET_NAME_SAME: 'breaking', VERSION_INCREASES: 'breaking', CODE_NO_DELETE: 'breaking',
