@@ -192,6 +192,85 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 	cb_jw_obj_end(&c->ew);
 }
 
+/* One member @m of item @index: the field it names, checked (known, once,
+ * a string or an allowed null, not empty, not too long, no NUL, an id that
+ * fits in a URL); -1 after recording the fault, else the field's index (the
+ * value is kept in @rec). */
+static int
+take_field(struct ictx *c, size_t index, const cb_json_node *m, unsigned *seen, cb_rec *rec)
+{
+	const cb_rec_desc *d = c->d;
+	char why[160];
+	size_t i, max;
+	int f = -1;
+
+	for (i = 0; i < d->nfields && f < 0; i++)
+		if (c->flen[i] == m->key_len && memcmp(d->fields[i], m->key, m->key_len) == 0)
+			f = (int)i;
+	if (f < 0) {
+		item_error(c, index, m->key, m->key_len, "unknown-field", m->key_offset,
+		    "unknown field \"%.*s\" (%s fields: %s, ...)", (int)(m->key_len < 64 ? m->key_len : 64),
+		    m->key, d->name, d->fields[0]);
+		return -1;
+	}
+	if (*seen & (1u << f)) {
+		item_error(c, index, m->key, m->key_len, "duplicate-field", m->key_offset,
+		    "field \"%s\" is given twice", d->fields[f]);
+		return -1;
+	}
+	*seen |= 1u << f;
+	if (m->type == CB_JSON_NULL && (d->nullable & (1u << f)))
+		return f;
+	max = f == c->text_idx ? CB_SVC_MAX_REASON : CB_SVC_MAX_FIELD;
+	if (m->type != CB_JSON_STRING)
+		item_error(c, index, m->key, m->key_len, "wrong-type", m->offset,
+		    "field \"%s\" must be a string%s, not %s", d->fields[f],
+		    (d->nullable & (1u << f)) ? " or null" : "", cb_json_type_name(m->type));
+	else if (m->str_len == 0 && (d->required & (1u << f)))
+		item_error(c, index, m->key, m->key_len, "empty", m->offset,
+		    "field \"%s\" must not be empty", d->fields[f]);
+	else if (m->str_len > max)
+		item_error(c, index, m->key, m->key_len, "too-long", m->offset,
+		    "field \"%s\" has %u bytes (at most %zu)", d->fields[f], m->str_len, max);
+	else if (memchr(m->str, '\0', m->str_len) != NULL)
+		item_error(c, index, m->key, m->key_len, "invalid-value", m->offset,
+		    "field \"%s\" contains a NUL character", d->fields[f]);
+	else if (f == 0 && !cb_id_check(m->str, m->str_len, CB_SVC_MAX_FIELD, why, sizeof(why)))
+		/* the id is an idempotency key a client may want in a URL */
+		item_error(c, index, m->key, m->key_len, "invalid-id", m->offset, "field \"%s\" %s",
+		    d->fields[f], why);
+	else {
+		rec->v[f] = m->str;
+		rec->len[f] = m->str_len;
+	}
+	return f;
+}
+
+/* The item's timestamp, normalised to UTC and within the range taken. */
+static void
+take_time(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *node)
+{
+	const cb_rec_desc *d = c->d;
+	const char *why;
+	int ok;
+
+	if (c->time_idx < 0 || rec->v[c->time_idx] == NULL)
+		return;
+	ok = cb_time_parse(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index], &rec->time_us, &why);
+	if (ok && (rec->time_us < CB_SVC_MIN_TIME_US || rec->time_us >= CB_SVC_MAX_TIME_US)) {
+		ok = 0;
+		why = "out of range: a date-time from " CB_SVC_TIME_RANGE_TEXT " is taken";
+	}
+	if (ok) {
+		rec->v[c->time_idx] = c->it->times[index];
+		rec->len[c->time_idx] = strlen(c->it->times[index]);
+	} else {
+		item_error(c, index, d->fields[c->time_idx], strlen(d->fields[c->time_idx]),
+		    "invalid-timestamp", node->offset, "\"%s\": %s", d->fields[c->time_idx], why);
+		rec->v[c->time_idx] = NULL;
+	}
+}
+
 static void
 parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 {
@@ -201,8 +280,7 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 	cb_rec *rec = &c->it->recs[index];
 	size_t before = c->it->nerrors, i;
 	unsigned seen = 0;
-	const char *twhy;
-	char why[160];
+	int f;
 
 	if (obj->type != CB_JSON_OBJECT) {
 		item_error(c, index, NULL, 0, "wrong-type", obj->offset,
@@ -211,80 +289,15 @@ parse_item(struct ictx *c, size_t index, const cb_json_node *obj)
 		    cb_json_type_name(obj->type));
 		return;
 	}
-	for (m = cb_json_child(doc, obj); m != NULL; m = cb_json_next(doc, m)) {
-		int f = -1;
-		size_t max;
-
-		for (i = 0; i < d->nfields && f < 0; i++)
-			if (c->flen[i] == m->key_len && memcmp(d->fields[i], m->key, m->key_len) == 0)
-				f = (int)i;
-		if (f < 0) {
-			item_error(c, index, m->key, m->key_len, "unknown-field", m->key_offset,
-			    "unknown field \"%.*s\" (%s fields: %s, ...)", (int)(m->key_len < 64 ? m->key_len : 64),
-			    m->key, d->name, d->fields[0]);
-			continue;
-		}
-		if (seen & (1u << f)) {
-			item_error(c, index, m->key, m->key_len, "duplicate-field", m->key_offset,
-			    "field \"%s\" is given twice", d->fields[f]);
-			continue;
-		}
-		seen |= 1u << f;
-		nodes[f] = m;
-		if (m->type == CB_JSON_NULL && (d->nullable & (1u << f)))
-			continue;
-		if (m->type != CB_JSON_STRING) {
-			item_error(c, index, m->key, m->key_len, "wrong-type", m->offset,
-			    "field \"%s\" must be a string%s, not %s", d->fields[f],
-			    (d->nullable & (1u << f)) ? " or null" : "", cb_json_type_name(m->type));
-			continue;
-		}
-		max = f == c->text_idx ? CB_SVC_MAX_REASON : CB_SVC_MAX_FIELD;
-		if (m->str_len == 0 && (d->required & (1u << f))) {
-			item_error(c, index, m->key, m->key_len, "empty", m->offset,
-			    "field \"%s\" must not be empty", d->fields[f]);
-			continue;
-		}
-		if (m->str_len > max) {
-			item_error(c, index, m->key, m->key_len, "too-long", m->offset,
-			    "field \"%s\" has %u bytes (at most %zu)", d->fields[f], m->str_len, max);
-			continue;
-		}
-		if (memchr(m->str, '\0', m->str_len) != NULL) {
-			item_error(c, index, m->key, m->key_len, "invalid-value", m->offset,
-			    "field \"%s\" contains a NUL character", d->fields[f]);
-			continue;
-		}
-		if (f == 0 && !cb_id_check(m->str, m->str_len, CB_SVC_MAX_FIELD, why, sizeof(why))) {
-			/* the id is an idempotency key a client may want in a URL */
-			item_error(c, index, m->key, m->key_len, "invalid-id", m->offset, "field \"%s\" %s",
-			    d->fields[f], why);
-			continue;
-		}
-		rec->v[f] = m->str;
-		rec->len[f] = m->str_len;
-	}
+	for (m = cb_json_child(doc, obj); m != NULL; m = cb_json_next(doc, m))
+		if ((f = take_field(c, index, m, &seen, rec)) >= 0)
+			nodes[f] = m;
 	for (i = 0; i < d->nfields; i++)
 		if ((d->required & (1u << i)) && !(seen & (1u << i)))
 			item_error(c, index, d->fields[i], strlen(d->fields[i]), "missing", obj->offset,
 			    "field \"%s\" is required", d->fields[i]);
-	if (c->time_idx >= 0 && rec->v[c->time_idx] != NULL) {
-		int ok = cb_time_parse(rec->v[c->time_idx], rec->len[c->time_idx], c->it->times[index],
-		    &rec->time_us, &twhy);
-		if (ok && (rec->time_us < CB_SVC_MIN_TIME_US || rec->time_us >= CB_SVC_MAX_TIME_US)) {
-			ok = 0;
-			twhy = "out of range: a date-time from " CB_SVC_TIME_RANGE_TEXT " is taken";
-		}
-		if (ok) {
-			rec->v[c->time_idx] = c->it->times[index];
-			rec->len[c->time_idx] = strlen(c->it->times[index]);
-		} else {
-			item_error(c, index, d->fields[c->time_idx], strlen(d->fields[c->time_idx]),
-			    "invalid-timestamp", nodes[c->time_idx]->offset, "\"%s\": %s",
-			    d->fields[c->time_idx], twhy);
-			rec->v[c->time_idx] = NULL;
-		}
-	}
+	if (c->time_idx >= 0)
+		take_time(c, index, rec, nodes[c->time_idx]);
 	/* the check needs a code and, when the kind has one, a context */
 	if (rec->v[c->reason_idx] != NULL && (c->ctx_idx < 0 || rec->v[c->ctx_idx] != NULL ||
 	    !(d->required & (1u << c->ctx_idx))))
@@ -331,59 +344,96 @@ json_type_phrase(const cb_json_node *n)
 	return cb_json_type_name(n->type);
 }
 
+/* Where the items are: the root itself (one item: *arr NULL), the root
+ * array, or the array under {"<plural>": [...]} (then *prefix is the
+ * pointer to it).  0, or -1 after recording the fault. */
+static int
+find_items(struct svc_items *it, const cb_rec_desc *d, const char *body, size_t len,
+    const cb_json_node **arr, const char **prefix)
+{
+	const cb_json_node *root = cb_json_root(it->doc), *n, *m;
+
+	*arr = NULL;
+	*prefix = "";
+	if (root->type == CB_JSON_ARRAY) {
+		*arr = root;
+		return 0;
+	}
+	if (root->type != CB_JSON_OBJECT) {
+		svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, root->offset, "",
+		    "expected one %s (an object), an array of them, or {\"%s\": [...]}; got %s",
+		    d->name, d->plural, json_type_phrase(root));
+		return -1;
+	}
+	if ((n = cb_json_get(it->doc, root, d->plural)) == NULL)
+		return 0;
+	if (n->type != CB_JSON_ARRAY) {
+		svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, n->offset, "", "\"%s\" must be an "
+		    "array of %s, not %s", d->plural, d->plural, json_type_phrase(n));
+		(void)snprintf(it->fault.pointer, sizeof(it->fault.pointer), "/%s", d->plural);
+		return -1;
+	}
+	for (m = cb_json_child(it->doc, root); m != NULL; m = cb_json_next(it->doc, m))
+		if (m != n) {
+			svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, m->key_offset, "",
+			    "unknown member \"%.*s\" beside \"%s\"", (int)(m->key_len < 64 ? m->key_len : 64),
+			    m->key, d->plural);
+			return -1;
+		}
+	*arr = n;
+	*prefix = d->plural[0] == 'i' ? "/incidents" : "/events";
+	return 0;
+}
+
+/* The parsing context of a body's items. */
+static void
+ictx_init(struct ictx *c, struct svc_items *it, const cb_rec_desc *d, const cb_codeset *cs,
+    const char *body, size_t len)
+{
+	size_t i;
+
+	c->it = it;
+	c->d = d;
+	c->cs = cs;
+	c->body = body;
+	c->len = len;
+	c->reason_idx = cb_rec_field_index(d, "reason_code");
+	c->ctx_idx = d->context_dim ? cb_rec_field_index(d, d->context_dim) : -1;
+	c->time_idx = cb_rec_field_index(d, "occurred_at");
+	c->text_idx = cb_rec_field_index(d, "reason");
+	for (i = 0; i < d->nfields; i++)
+		c->flen[i] = strlen(d->fields[i]);
+	cb_jw_init(&c->ew, &it->errors, 0);
+	cb_jw_init(&c->ww, &it->warnings, 0);
+}
+
 int
 svc_items_parse(struct svc_items *it, const cb_rec_desc *d, const cb_codeset *cs,
     const char *body, size_t len)
 {
-	const cb_json_node *root, *arr = NULL, *n;
+	const cb_json_node *arr, *n;
 	struct ictx c;
 	size_t i;
 	int rc;
 
 	memset(it, 0, sizeof(*it));
+	memset(&c, 0, sizeof(c));
 	cb_buf_init(&it->errors, 8u << 20);
 	cb_buf_init(&it->warnings, 4u << 20);
 	if ((rc = parse_json(&it->doc, &it->fault, body, len)) != CB_OK || it->fault.problem != P_NONE)
 		return rc;
-	root = cb_json_root(it->doc);
-	memset(&c, 0, sizeof(c));
-	c.prefix = "";
-	if (root->type == CB_JSON_ARRAY) {
-		arr = root;
-	} else if (root->type == CB_JSON_OBJECT && (n = cb_json_get(it->doc, root, d->plural)) != NULL) {
-		const cb_json_node *m;
-		if (n->type != CB_JSON_ARRAY) {
-			svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, n->offset, "", "\"%s\" must be an "
-			    "array of %s, not %s", d->plural, d->plural, json_type_phrase(n));
-			(void)snprintf(it->fault.pointer, sizeof(it->fault.pointer), "/%s", d->plural);
-			return CB_OK;
-		}
-		for (m = cb_json_child(it->doc, root); m != NULL; m = cb_json_next(it->doc, m))
-			if (m != n) {
-				svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, m->key_offset, "",
-				    "unknown member \"%.*s\" beside \"%s\"", (int)(m->key_len < 64 ? m->key_len : 64),
-				    m->key, d->plural);
-				return CB_OK;
-			}
-		arr = n;
-		c.prefix = d->plural[0] == 'i' ? "/incidents" : "/events";
-	} else if (root->type != CB_JSON_OBJECT) {
-		svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, root->offset, "",
-		    "expected one %s (an object), an array of them, or {\"%s\": [...]}; got %s",
-		    d->name, d->plural, json_type_phrase(root));
+	if (find_items(it, d, body, len, &arr, &c.prefix) != 0)
 		return CB_OK;
-	}
 	it->batch = arr != NULL;
 	it->n = arr ? arr->nchildren : 1;
-	if (it->n == 0) {
-		svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, arr->offset, c.prefix,
-		    "the batch is empty");
-		return CB_OK;
-	}
-	if (it->n > CB_SVC_MAX_BATCH) {
-		svc_fault_set(&it->fault, P_BATCH_TOO_LARGE, body, len, arr->offset, c.prefix,
-		    "the batch has %zu %s; at most %d are taken in one request", it->n, d->plural,
-		    CB_SVC_MAX_BATCH);
+	if (it->n == 0 || it->n > CB_SVC_MAX_BATCH) {
+		if (it->n == 0)
+			svc_fault_set(&it->fault, P_INVALID_REQUEST, body, len, arr->offset, c.prefix,
+			    "the batch is empty");
+		else
+			svc_fault_set(&it->fault, P_BATCH_TOO_LARGE, body, len, arr->offset, c.prefix,
+			    "the batch has %zu %s; at most %d are taken in one request", it->n, d->plural,
+			    CB_SVC_MAX_BATCH);
 		return CB_OK;
 	}
 	if ((it->recs = cb__calloc(it->n, sizeof(*it->recs))) == NULL ||
@@ -391,23 +441,11 @@ svc_items_parse(struct svc_items *it, const cb_rec_desc *d, const cb_codeset *cs
 	    (it->reasons = cb__calloc(it->n, sizeof(*it->reasons))) == NULL ||
 	    (it->checked = cb__calloc(it->n, 1)) == NULL)
 		return CB_ENOMEM;
-	c.it = it;
-	c.d = d;
-	c.cs = cs;
-	c.body = body;
-	c.len = len;
-	c.reason_idx = cb_rec_field_index(d, "reason_code");
-	c.ctx_idx = d->context_dim ? cb_rec_field_index(d, d->context_dim) : -1;
-	c.time_idx = cb_rec_field_index(d, "occurred_at");
-	c.text_idx = cb_rec_field_index(d, "reason");
-	for (i = 0; i < d->nfields; i++)
-		c.flen[i] = strlen(d->fields[i]);
-	cb_jw_init(&c.ew, &it->errors, 0);
-	cb_jw_init(&c.ww, &it->warnings, 0);
+	ictx_init(&c, it, d, cs, body, len);
 	cb_jw_arr_begin(&c.ew);
 	cb_jw_arr_begin(&c.ww);
 	if (arr == NULL)
-		parse_item(&c, 0, root);
+		parse_item(&c, 0, cb_json_root(it->doc));
 	else
 		for (i = 0, n = cb_json_child(it->doc, arr); n != NULL; n = cb_json_next(it->doc, n), i++)
 			parse_item(&c, i, n);

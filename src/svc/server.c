@@ -365,6 +365,21 @@ resume_request(void *arg)
 	MHD_resume_connection(arg);
 }
 
+/* The client's address, for the log line ("" when unknown). */
+static void
+remote_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa;
+
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)size);
+}
+
 /* First call for a request: everything decided before the body arrives.
  * Returns 1 when a response was written (answer now), 2 when the request
  * was made to wait (the connection is suspended until the door resumes
@@ -375,23 +390,13 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 {
 	struct svc_req *r = &cr->r;
 	const struct svc_route *rt;
-	const union MHD_ConnectionInfo *ci;
 	const char *cl;
 	unsigned allow = 0;
 	int i;
 
 	request_id(s, conn, r->request_id);
 	(void)snprintf(cr->path, sizeof(cr->path), "%s", url);
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			    cr->remote, sizeof(cr->remote));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			    cr->remote, sizeof(cr->remote));
-	}
+	remote_address(conn, cr->remote, sizeof(cr->remote));
 	r->method = svc_method_parse(method);
 	r->path = url;
 	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");

@@ -682,6 +682,61 @@ insert_refund_rows(struct pg_conn *c, int64_t pid, const struct store_refund *r)
 	return CB_OK;
 }
 
+/* A request with an Idempotency-Key that was seen before: its refund, as
+ * a replay or as the key reused with another request (PG_ROLLBACK), or
+ * CB_OK when the key is new. */
+static int
+refund_replay(struct pg_conn *c, struct refund *x)
+{
+	const struct store_refund *r = x->r;
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int rc;
+
+	pg__p_text(&p, r->idem_key);
+	if ((rc = pg__exec(c, sql[SO_IDEM_FIND], &p, "read refunds", &res)) != CB_OK)
+		return rc;
+	if (PQntuples(res) > 0) {
+		*x->payment_id = pg__i64(res, 0, 0);
+		*x->status = pg__bytea_eq(res, 0, 1, r->idem_fp) ? CB_REFUND_REPLAYED : CB_REFUND_KEY_REUSED;
+		rc = PG_ROLLBACK;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The Pending refund, its rows and its idempotency key; *pid its id. */
+static int
+refund_insert(struct pg_conn *c, const struct store_refund *r, int64_t *pid)
+{
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int rc;
+
+	pg__p_i64(&p, r->seq);
+	pg__p_text(&p, cb_pay_type_name(CB_PAY_REFUND));
+	pg__p_text(&p, cb_pay_status_name(CB_PAY_PENDING));
+	pg__p_i64(&p, 1);
+	pg__p_i64(&p, r->amount);
+	pg__p_text(&p, r->currency);
+	pg__p_text(&p, r->reason_key);
+	pg__p_text(&p, NULL);
+	pg__p_text(&p, r->now);
+	pg__p_text(&p, NULL);
+	pg__p_text(&p, r->request_id);
+	if ((rc = pg__exec(c, sql[SO_PAY_INSERT], &p, "store refund", &res)) != CB_OK)
+		return rc;
+	*pid = pg__i64(res, 0, 0);
+	PQclear(res);
+	if ((rc = insert_refund_rows(c, *pid, r)) != CB_OK || r->idem_key == NULL)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	pg__p_i64(&p, *pid);
+	pg__p_text(&p, r->idem_key);
+	pg__p_bytea(&p, r->idem_fp, 32);
+	return pg__run(c, sql[SO_IDEM_SET], &p, "store refund", NULL);
+}
+
 static int
 refund_tx(struct pg_conn *c, void *arg)
 {
@@ -700,27 +755,16 @@ refund_tx(struct pg_conn *c, void *arg)
 		pg__p_text(&p, r->idem_key);
 		if ((rc = pg__run(c, sql[SO_IDEM_LOCK], &p, "store refund", NULL)) != CB_OK)
 			return rc;
+		memset(&p, 0, sizeof(p));
 	}
 	if ((rc = find_order(c, NULL, r->seq, 1, &res)) != CB_OK)
 		return rc;
 	stale = !pg__bytea_eq(res, 0, 15, r->money_fp);
 	PQclear(res);
-	if (r->idem_key != NULL) {
-		/* a replay must find its refund even when that is what keeps
-		 * the order busy, or has changed its money */
-		memset(&p, 0, sizeof(p));
-		pg__p_text(&p, r->idem_key);
-		if ((rc = pg__exec(c, sql[SO_IDEM_FIND], &p, "read refunds", &res)) != CB_OK)
-			return rc;
-		if (PQntuples(res) > 0) {
-			*x->payment_id = pg__i64(res, 0, 0);
-			*x->status = pg__bytea_eq(res, 0, 1, r->idem_fp) ? CB_REFUND_REPLAYED : CB_REFUND_KEY_REUSED;
-			PQclear(res);
-			return PG_ROLLBACK;
-		}
-		PQclear(res);
-		memset(&p, 0, sizeof(p));
-	}
+	/* a replay must find its refund even when that is what keeps the
+	 * order busy, or has changed its money */
+	if (r->idem_key != NULL && (rc = refund_replay(c, x)) != CB_OK)
+		return rc;
 	if (stale) {
 		*x->status = CB_REFUND_STALE;	/* the compare-and-swap on the order's money */
 		return PG_ROLLBACK;
@@ -735,32 +779,8 @@ refund_tx(struct pg_conn *c, void *arg)
 		return PG_ROLLBACK;
 	}
 	PQclear(res);
-	memset(&p, 0, sizeof(p));
-	pg__p_i64(&p, r->seq);
-	pg__p_text(&p, cb_pay_type_name(CB_PAY_REFUND));
-	pg__p_text(&p, cb_pay_status_name(CB_PAY_PENDING));
-	pg__p_i64(&p, 1);
-	pg__p_i64(&p, r->amount);
-	pg__p_text(&p, r->currency);
-	pg__p_text(&p, r->reason_key);
-	pg__p_text(&p, NULL);
-	pg__p_text(&p, r->now);
-	pg__p_text(&p, NULL);
-	pg__p_text(&p, r->request_id);
-	if ((rc = pg__exec(c, sql[SO_PAY_INSERT], &p, "store refund", &res)) != CB_OK)
+	if ((rc = refund_insert(c, r, &pid)) != CB_OK)
 		return rc;
-	pid = pg__i64(res, 0, 0);
-	PQclear(res);
-	if ((rc = insert_refund_rows(c, pid, r)) != CB_OK)
-		return rc;
-	if (r->idem_key != NULL) {
-		memset(&p, 0, sizeof(p));
-		pg__p_i64(&p, pid);
-		pg__p_text(&p, r->idem_key);
-		pg__p_bytea(&p, r->idem_fp, 32);
-		if ((rc = pg__run(c, sql[SO_IDEM_SET], &p, "store refund", NULL)) != CB_OK)
-			return rc;
-	}
 	*x->payment_id = pid;
 	*x->status = CB_REFUND_CREATED;
 	return CB_OK;
