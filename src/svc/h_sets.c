@@ -178,6 +178,61 @@ write_head(cb_jw *w, const cb_codeset *cs)
 	cb_jw_obj_end(w);
 }
 
+/* The filters of GET .../codes, checked against the set. */
+struct code_filter {
+	const char        *category;   /* NULL: any */
+	int                status;     /* cb_status, or -1: any */
+	const char        *text;       /* q, or NULL */
+	const struct qctx *qc;         /* context.DIM=VALUE pairs */
+};
+
+/* category and status of @q into @f; 0, or -1 after a 400 naming what is allowed. */
+static int
+read_code_filter(struct svc_req *r, const cb_codeset *cs, const char *category, const char *status,
+    struct code_filter *f)
+{
+	size_t i, o = 0;
+	int j;
+
+	f->category = category;
+	f->status = -1;
+	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
+		char choices[2048];
+		for (i = 0; i < cb_codeset_category_count(cs) && o < sizeof(choices); i++)
+			o += (size_t)snprintf(choices + o, sizeof(choices) - o, "%s %s", i ? "," : "",
+			    cb_codeset_category_name(cs, i));
+		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
+		return -1;
+	}
+	if (status == NULL)
+		return 0;
+	for (j = 0; j < 3; j++)
+		if (strcmp(status, cb_status_name((cb_status)j)) == 0)
+			f->status = j;
+	if (f->status < 0) {
+		svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired", status);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+code_passes(const cb_entry *e, const struct code_filter *f)
+{
+	size_t j;
+
+	if (f->category != NULL && strcmp(cb_entry_category(e), f->category) != 0)
+		return 0;
+	if (f->status >= 0 && (int)cb_entry_status(e) != f->status)
+		return 0;
+	for (j = 0; j < f->qc->n; j++)
+		if (!cb_entry_admits(e, (size_t)f->qc->dims[j], (size_t)f->qc->vals[j]))
+			return 0;
+	return f->text == NULL || contains_ci(cb_entry_code(e), f->text) ||
+	    contains_ci(cb_entry_description(e), f->text) ||
+	    contains_ci(cb_entry_attribute(e, "display_text"), f->text);
+}
+
 /*
  * GET /v1/code-sets/{set}/codes: the entries that pass the filters, in the
  * set's order.  With limit, a page of them: "total" counts every match and
@@ -197,12 +252,10 @@ h_set_codes(struct svc_req *r)
 	enum { Q_CATEGORY, Q_STATUS, Q_TEXT, Q_LIMIT, Q_CURSOR, Q_N };
 	struct svc_set *set = svc_req_set(r);
 	struct svc_qval q[Q_N];
-	size_t total = 0, next = 0, limit;
+	struct code_filter f;
 	struct qctx qc;
 	const cb_codeset *cs;
-	const char *category;
-	int status = -1, j;
-	size_t i, count = 0;
+	size_t i, count = 0, total = 0, next = 0, limit;
 	cb_jw w;
 
 	if (set == NULL)
@@ -211,29 +264,12 @@ h_set_codes(struct svc_req *r)
 	memset(&qc, 0, sizeof(qc));
 	qc.cs = cs;
 	qc.prefix = "context.";
-	if (svc_query(r, spec, Q_N, q, query_context, &qc, "context.DIMENSION") != 0)
+	if (svc_query(r, spec, Q_N, q, query_context, &qc, "context.DIMENSION") != 0 ||
+	    read_code_filter(r, cs, q[Q_CATEGORY].s, q[Q_STATUS].s, &f) != 0)
 		return;
+	f.text = q[Q_TEXT].s;
+	f.qc = &qc;
 	limit = q[Q_LIMIT].s != NULL ? (size_t)q[Q_LIMIT].u : SIZE_MAX;
-	category = q[Q_CATEGORY].s;
-	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
-		char choices[2048];
-		size_t o = 0;
-		for (i = 0; i < cb_codeset_category_count(cs) && o < sizeof(choices); i++)
-			o += (size_t)snprintf(choices + o, sizeof(choices) - o, "%s %s", i ? "," : "",
-			    cb_codeset_category_name(cs, i));
-		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
-		return;
-	}
-	if (q[Q_STATUS].s != NULL) {
-		for (j = 0; j < 3; j++)
-			if (strcmp(q[Q_STATUS].s, cb_status_name((cb_status)j)) == 0)
-				status = j;
-		if (status < 0) {
-			svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired",
-			    q[Q_STATUS].s);
-			return;
-		}
-	}
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "set", cb_codeset_name(cs));
@@ -244,18 +280,7 @@ h_set_codes(struct svc_req *r)
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < cb_codeset_entry_count(cs); i++) {
 		const cb_entry *e = cb_codeset_entry(cs, i);
-		if (category != NULL && strcmp(cb_entry_category(e), category) != 0)
-			continue;
-		if (status >= 0 && (int)cb_entry_status(e) != status)
-			continue;
-		for (j = 0; j < (int)qc.n; j++)
-			if (!cb_entry_admits(e, (size_t)qc.dims[j], (size_t)qc.vals[j]))
-				break;
-		if (j < (int)qc.n)
-			continue;
-		if (q[Q_TEXT].s != NULL && !contains_ci(cb_entry_code(e), q[Q_TEXT].s) &&
-		    !contains_ci(cb_entry_description(e), q[Q_TEXT].s) &&
-		    !contains_ci(cb_entry_attribute(e, "display_text"), q[Q_TEXT].s))
+		if (!code_passes(e, &f))
 			continue;
 		total++;
 		if ((int64_t)i < q[Q_CURSOR].i)
