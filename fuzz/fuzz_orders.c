@@ -169,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reasons == NULL) {
 		const char *dir = getenv("CB_CATALOGS");
 		char path[4096];
-		(void)snprintf(path, sizeof(path), "%s/tiktok-reverse-reason.json", dir ? dir : CB_FUZZ_CATALOGS);
+		(void)snprintf(path, sizeof(path), "%s/tiktok-reverse-reason@GB.json", dir ? dir : CB_FUZZ_CATALOGS);
 		if (cb_codeset_load_file(&reasons, path) != CB_OK) {
 			fprintf(stderr, "fuzz_orders: %s\n", cb_errmsg());
 			abort();

@@ -24,7 +24,7 @@ CB_BEGIN_DECLS
 
 typedef struct cb_builder cb_builder;
 
-#define CB_ENTRY_SPEC_VERSION 1
+#define CB_ENTRY_SPEC_VERSION 2
 
 /**
  * The fields of one entry, as the file format has them
@@ -46,6 +46,13 @@ typedef struct {
 	const char *handling;         /**< a declared handling class; NULL: none */
 	int         http_status;      /**< 0: not given */
 	int         not_an_error;
+	/* version 2 */
+	/** The code's stable id; 0: not given (finish assigns the next free one). */
+	int         id;
+	/** The version whose change to this entry is editorial (the meaning
+	 * stays); 0: none.  With @p editorial_note. */
+	int         editorial_version;
+	const char *editorial_note;   /**< why the change is editorial; NULL: none */
 } cb_entry_spec;
 
 #define CB_ENTRY_SPEC_INIT CB__VERSIONED(cb_entry_spec, CB_ENTRY_SPEC_VERSION)
@@ -110,6 +117,14 @@ CB_EXTERN int cb_builder_set_repeated_codes(cb_builder *b, int repeated);
 CB_EXTERN int cb_builder_set_rejects_deprecated(cb_builder *b, int reject);
 
 /**
+ * Enforce opt-in governance rule @p rule (e.g. "NO_REPURPOSE"), or stop
+ * enforcing it when @p enforce is 0.  The name is judged by finish.
+ * @return CB_OK; CB_EINVAL (NULL); CB_ETOOBIG for a name past 64 bytes or
+ *         more than 16 rules; CB_ENOMEM.
+ */
+CB_EXTERN int cb_builder_set_rule(cb_builder *b, const char *rule, int enforce);
+
+/**
  * The format rules (the charset is copied).
  * @return CB_OK; CB_EINVAL for NULL, an unknown version, or a shape or case
  *         that is not one of the enums; CB_ETOOBIG; CB_ENOMEM.
@@ -135,6 +150,13 @@ CB_EXTERN int cb_builder_add_dim(cb_builder *b, const char *name, const char *de
  *         CB_ETOOBIG past 64 values; CB_ENOMEM.
  */
 CB_EXTERN int cb_builder_add_dim_value(cb_builder *b, const char *dim, const char *value);
+
+/**
+ * Mark dimension @p dim descriptive (or not): a value of it that no entry
+ * matches does not change a decision (cb_codeset_dim_descriptive()).
+ * @return CB_OK; CB_EINVAL; CB_ENOTFOUND when no dimension is called @p dim.
+ */
+CB_EXTERN int cb_builder_set_dim_descriptive(cb_builder *b, const char *dim, int descriptive);
 
 /** Declare category @p name (@p description NULL: none).
  * @return CB_OK; CB_EINVAL; CB_ETOOBIG past CB_MAX_CATEGORIES; CB_ENOMEM. */
@@ -173,15 +195,16 @@ CB_EXTERN int cb_builder_find(size_t *index, const cb_builder *b, const char *co
 
 /**
  * The fields of entry @p i.
- * @param[out] out  @p out->version must be CB_ENTRY_SPEC_VERSION; its strings
+ * @param[out] out  @p out->version must be 1 or CB_ENTRY_SPEC_VERSION (a
+ *                  version 1 spec gets the fields of version 1); its strings
  *                  are borrowed from @p b until it changes that entry.
  * @return CB_OK; CB_EINVAL (NULL, @p i out of range, unknown version).
  */
 CB_EXTERN int cb_builder_get_entry(cb_entry_spec *out, const cb_builder *b, size_t i);
 
 /** Replace the fields of entry @p i (its context restrictions and
- * attributes stay).  @return as cb_builder_add_entry(), and CB_EINVAL
- * for @p i out of range. */
+ * attributes stay; with a version 1 spec, its id and editorial mark too).
+ * @return as cb_builder_add_entry(), and CB_EINVAL for @p i out of range. */
 CB_EXTERN int cb_builder_set_entry(cb_builder *b, size_t i, const cb_entry_spec *spec);
 
 /**

@@ -78,10 +78,13 @@ typedef struct {
 	size_t error_offset;     /**< INVALID_FORMAT: byte offset of the fault */
 	size_t ctx_index;        /**< UNKNOWN_CONTEXT / NOT_APPLICABLE: the context pair at fault */
 	/**
-	 * Alternatives (unless CB_CHECK_NO_ALTS): UNKNOWN_CODE: close matches,
-	 * nearest first; NOT_APPLICABLE: codes that do suit the context;
-	 * DEPRECATED: the replacement.  nalts_total counts them all, alts holds
-	 * the first nalts (at most CB_CHECK_MAX_ALTS); only those are written.
+	 * Alternatives (unless CB_CHECK_NO_ALTS): UNKNOWN_CODE, UNKNOWN_CATEGORY
+	 * and INVALID_FORMAT: the nearest codes within a few edits, ignoring case
+	 * (or, in a CATEGORY.CODE set, the codes with the same part after the
+	 * category: a bare code, a wrong category); NOT_APPLICABLE: codes that
+	 * do suit the context, the nearest to the code first; DEPRECATED: the
+	 * replacement.  nalts_total counts them all, alts holds the first nalts
+	 * (at most CB_CHECK_MAX_ALTS); only those are written.
 	 */
 	size_t nalts;
 	size_t nalts_total;

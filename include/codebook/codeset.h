@@ -124,6 +124,26 @@ CB_EXTERN int         cb_codeset_policy(const cb_codeset *cs, cb_policy *out);
 /** 1 when the set states a policy (cb_codeset_to_json() writes it), else 0. */
 CB_EXTERN int         cb_codeset_has_policy(const cb_codeset *cs);
 
+/*
+ * Governance rules the set enforces beyond the defaults ("governance":
+ * {"rules": [...]}, docs/governance.md "Rules per set"), in the order of
+ * the rule table: names such as "NO_REPURPOSE", borrowed, never NULL.
+ */
+CB_EXTERN size_t      cb_codeset_rule_count(const cb_codeset *cs);
+CB_EXTERN const char *cb_codeset_rule(const cb_codeset *cs, size_t i);
+/** 1 when the set enforces opt-in rule @p rule, else 0. */
+CB_EXTERN int         cb_codeset_enforces(const cb_codeset *cs, const char *rule);
+
+/*
+ * Stable ids (docs/codeset-format.md, "Stable ids"): every code has a
+ * positive id, kept for ever and never reused.
+ */
+/** The highest id of the set's codes (0 when it has none): every id ever
+ * used, since codes are never removed; a new code gets one above it. */
+CB_EXTERN int             cb_codeset_max_id(const cb_codeset *cs);
+/** The first entry of the code with id @p id, or NULL.  O(1). */
+CB_EXTERN const cb_entry *cb_codeset_find_id(const cb_codeset *cs, int id);
+
 /* Entries, in file order. */
 CB_EXTERN size_t          cb_codeset_entry_count(const cb_codeset *cs);
 CB_EXTERN const cb_entry *cb_codeset_entry(const cb_codeset *cs, size_t i);
@@ -150,6 +170,10 @@ CB_EXTERN size_t      cb_codeset_dim_value_count(const cb_codeset *cs, size_t d)
 CB_EXTERN const char *cb_codeset_dim_value(const cb_codeset *cs, size_t d, size_t v);
 /** Index of dimension @p name, or -1. */
 CB_EXTERN int         cb_codeset_dim_index(const cb_codeset *cs, const char *name, size_t len);
+/** 1 when dimension @p d is descriptive: it describes the call (a scene)
+ * rather than selecting the handling, so that cb_decide() tolerates a value
+ * no entry matches (policy.h).  0 otherwise. */
+CB_EXTERN int         cb_codeset_dim_descriptive(const cb_codeset *cs, size_t d);
 /** Index of value @p value within dimension @p d, or -1. */
 CB_EXTERN int         cb_codeset_dim_value_index(const cb_codeset *cs, size_t d, const char *value, size_t len);
 
@@ -178,6 +202,16 @@ CB_EXTERN const char *cb_entry_handling(const cb_entry *e);
 CB_EXTERN cb_action   cb_entry_action(const cb_entry *e);
 CB_EXTERN int         cb_entry_http_status(const cb_entry *e);      /**< 0 if not given */
 CB_EXTERN int         cb_entry_not_an_error(const cb_entry *e);
+/** The stable id of the entry's code (the same for every entry of a code);
+ * 0 for a row without a code. */
+CB_EXTERN int         cb_entry_id(const cb_entry *e);
+/** 1 when the source gave the id; 0 when the load or cb_builder_finish()
+ * assigned it (one above the highest: lint says ID_ASSIGNED). */
+CB_EXTERN int         cb_entry_id_given(const cb_entry *e);
+/** The version whose change to this entry was marked editorial, or 0. */
+CB_EXTERN int         cb_entry_editorial_version(const cb_entry *e);
+/** The note of the editorial mark, or "". */
+CB_EXTERN const char *cb_entry_editorial_note(const cb_entry *e);
 /** The set the entry belongs to. */
 CB_EXTERN const cb_codeset *cb_entry_set(const cb_entry *e);
 /** Index of the entry in its set. */

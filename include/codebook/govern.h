@@ -3,9 +3,10 @@
  *
  * Code sets evolve additively.  cb_diff() compares two versions of a set
  * and reports every change under a stable rule name: breaking changes
- * (CODE_NO_DELETE, CODE_SAME_CATEGORY, APPLIES_NO_NARROW, ...), warnings
- * (DESCRIPTION_CHANGED, CATEGORY_ADDED, ...) and information (CODE_ADDED).
- * docs/governance.md lists the rules.
+ * (CODE_NO_DELETE, CODE_SAME_CATEGORY, APPLIES_NO_NARROW, ID_NO_CHANGE,
+ * ...), warnings (DESCRIPTION_CHANGED, CATEGORY_ADDED, ...) and information
+ * (CODE_ADDED).  Opt-in rules (NO_REPURPOSE) apply when either version
+ * enforces them (cb_codeset_enforces()).  docs/governance.md lists the rules.
  */
 #ifndef CODEBOOK_GOVERN_H
 #define CODEBOOK_GOVERN_H

@@ -6,6 +6,11 @@
  * exponential backoff with full jitter, capped, for a bounded number of
  * attempts.  When the matching entries disagree the action is
  * CB_ACTION_AMBIGUOUS and at most one retry is allowed.
+ *
+ * A value of a descriptive dimension (a scene: cb_codeset_dim_descriptive())
+ * that no entry of the code matches does not change the handling: when the
+ * entries that match the rest of the context agree, the decision is theirs,
+ * and the decision names the pairs it could not match.
  */
 #ifndef CODEBOOK_POLICY_H
 #define CODEBOOK_POLICY_H
@@ -25,9 +30,13 @@ typedef struct {
 /** A decision's message: always NUL-terminated within this size. */
 #define CB_DECISION_MESSAGE_MAX 1024
 
-#define CB_DECISION_VERSION 1
+/** Room for unmatched pairs: one per dimension (docs/limits.md). */
+#define CB_DECIDE_MAX_UNMATCHED 16
 
-/** A decision; the caller allocates it, initialised with CB_DECISION_INIT. */
+#define CB_DECISION_VERSION 2
+
+/** A decision; the caller allocates it, initialised with CB_DECISION_INIT
+ * (version 1, without the unmatched pairs, is still accepted). */
 typedef struct {
 	unsigned version;       /**< CB_DECISION_VERSION */
 	/** The kind of error: RETRY, RECHECK_RETRY, FAIL, IGNORE or AMBIGUOUS. */
@@ -48,6 +57,16 @@ typedef struct {
 	cb_check_result check;
 	/** What to do, in words (a decision is not a hot path: it is always made). */
 	char message[CB_DECISION_MESSAGE_MAX];
+	/* version 2 */
+	/**
+	 * The context pairs the decision could not match: their dimension is
+	 * descriptive and no entry of the code admits their value (or the set
+	 * does not declare it).  The decision was made on the other pairs, whose
+	 * entries agree; check still holds the verdict on the whole context.
+	 * Borrowed from the caller's context, as the check's.
+	 */
+	size_t nunmatched;
+	cb_ctx unmatched[CB_DECIDE_MAX_UNMATCHED];
 } cb_decision;
 
 #define CB_DECISION_INIT CB__VERSIONED(cb_decision, CB_DECISION_VERSION)
@@ -56,7 +75,7 @@ typedef struct {
  * Decide what to do after attempt number @p attempt (1 = the first call)
  * failed with @p code.
  *
- * @param[out] out the decision; @p out->version must be CB_DECISION_VERSION.
+ * @param[out] out the decision; @p out->version must be 1 or CB_DECISION_VERSION.
  *             Its entries are borrowed from @p cs; its check keeps @p code
  *             and @p ctx, as cb_check() does.
  * @param rng  random source for the jitter; NULL uses the system's

@@ -42,6 +42,9 @@ typedef struct {
 	const char *name;
 	cb_severity severity;
 	const char *summary;
+	/** 1: a governance rule that applies only to sets that enforce it
+	 * ("governance": {"rules": [...]}, cb_codeset_enforces()). */
+	int opt_in;
 } cb_rule_info;
 
 CB_EXTERN size_t              cb_rule_count(void);

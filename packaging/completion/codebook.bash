@@ -138,7 +138,8 @@ _codebook()
 	--listen | --context | --field | --threads | --attempt | --seed | --max-errors | \
 	--block-size | --shop | --market-shop | --interval | --lease | --max | \
 	--worker-interval | --worker-lease | --action-type | --reason-type | --sku | \
-	--line-item | --order | --cancel-id | --page-size | --page-token | --reason)
+	--line-item | --order | --cancel-id | --page-size | --page-token | --reason | \
+	--set-version | --as-of | --sync-interval | --limit)
 		return ;;  # a value only the user knows
 	esac
 
@@ -165,7 +166,7 @@ _codebook()
 	done
 
 	case $cmd in
-	show | export)
+	show | export | observed)
 		((${#pos[@]} == 0)) && _codebook_reply_words "$(_codebook_sets)" ;;
 	check | explain)
 		if ((${#pos[@]} == 0)); then

@@ -38,6 +38,34 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * path (contains '/' or ends in .json).  NULL after printing why. */
 const cb_codeset *cli_set(struct cli *c, const char *name);
 
+/*
+ * A set pinned to a version (pin.c): --set-version N or --as-of TIME (the
+ * version in force then), read from the database --db names (the
+ * service's: every published version is kept there); without --db only
+ * the catalogs' own version can be named.  The commands that read a set
+ * (check, explain, show, validate, observed) take these options.
+ */
+struct cli_pin {
+	const char *db;          /* --db, or NULL */
+	const char *as_of;       /* --as-of, or NULL */
+	unsigned    version;     /* --set-version, 0: not given */
+	int64_t     as_of_us;
+};
+enum { CLI_O_SET_VERSION = 100, CLI_O_AS_OF, CLI_O_DB };
+#define CLI_PIN_OPTS \
+	{ "set-version", 0, 1, CLI_O_SET_VERSION }, { "as-of", 0, 1, CLI_O_AS_OF }, { "db", 0, 1, CLI_O_DB }
+/* Take option @k (its value @arg) when it is one of CLI_PIN_OPTS: 1 taken,
+ * 0 not one of them, -1 after printing a bad value. */
+int cli_pin_arg(struct cli_pin *p, int k, const char *arg);
+/* The set @name, at the version @p names (none: as cli_set()).  NULL after
+ * printing why (never published, nothing in force then, no database). */
+const cb_codeset *cli_set_pinned(struct cli *c, const char *name, const struct cli_pin *p);
+/* Open the database @db for reading what the service stored: a SQLite
+ * file must exist (a mistyped path is not made into a new database).
+ * EXIT_OK with *out, or EXIT_USAGE after printing why. */
+struct cb_store;
+int cli_store_open(struct cb_store **out, const char *db);
+
 /* Parse "dim=value" into @ctx; EXIT_OK or EXIT_USAGE (printed). */
 int cli_ctx_add(struct cli_ctx *ctx, const char *arg);
 
@@ -74,6 +102,7 @@ int cmd_serve(struct cli *c, int argc, char **argv);    /* src/cli/cmd_serve.c, 
 int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, over src/store */
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
+int cmd_observed(struct cli *c, int argc, char **argv); /* src/cli/cmd_observed.c, over src/store */
 
 /* Option values (args.c): a whole number or a duration ("2s", "500ms",
  * "0.2", "1m") within bounds; EXIT_OK, or EXIT_USAGE after naming --@opt,

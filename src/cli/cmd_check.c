@@ -8,8 +8,11 @@
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook check SET CODE... [--context DIM=VALUE]... [--json]\n\n"
+    "usage: codebook check SET CODE... [--context DIM=VALUE]... [--json]\n"
+    "                      [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Check each CODE against SET (a catalog name or a file) in the given context.\n"
+    "--set-version N checks against that published version, --as-of TIME against the\n"
+    "version in force then, both read from the service's database (--db).\n"
     "Prints valid, deprecated (a warning) or the reason of the rejection:\n"
     "invalid-format, unknown-code, unknown-category, not-applicable, unknown-context,\n"
     "retired. Exit status 0 when every code is accepted, 1 otherwise, 2 on usage errors.\n";
@@ -19,9 +22,10 @@ cmd_check(struct cli *c, int argc, char **argv)
 {
 	enum { O_JSON = 1, O_CTX };
 	static const struct cli_opt opts[] = {
-		{ "json", 0, 0, O_JSON }, { "context", 'c', 1, O_CTX }, { NULL, 0, 0, 0 } };
+		{ "json", 0, 0, O_JSON }, { "context", 'c', 1, O_CTX }, CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	struct cli_ctx ctx = { .n = 0 };
+	struct cli_pin pin = { NULL, NULL, 0, 0 };
 	const char *arg, *setname = NULL, *codes[256];
 	const cb_codeset *cs;
 	size_t ncodes = 0, i;
@@ -39,6 +43,12 @@ cmd_check(struct cli *c, int argc, char **argv)
 			if ((rc = cli_ctx_add(&ctx, arg)) != EXIT_OK)
 				return rc;
 			break;
+		case CLI_O_SET_VERSION:
+		case CLI_O_AS_OF:
+		case CLI_O_DB:
+			if (cli_pin_arg(&pin, k, arg) < 0)
+				return EXIT_USAGE;
+			break;
 		default:
 			if (setname == NULL)
 				setname = arg;
@@ -51,7 +61,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	if (setname == NULL || ncodes == 0)
 		return cli_error("check: usage: codebook check SET CODE... (see --help)");
-	if ((cs = cli_set(c, setname)) == NULL)
+	if ((cs = cli_set_pinned(c, setname, &pin)) == NULL)
 		return EXIT_USAGE;
 	cb_jw_init(&w, &b, 1);
 	if (c->json && ncodes > 1)

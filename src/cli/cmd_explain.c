@@ -10,11 +10,14 @@
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook explain SET CODE [--context DIM=VALUE]... [--attempt N] [--seed S] [--json]\n\n"
+    "usage: codebook explain SET CODE [--context DIM=VALUE]... [--attempt N] [--seed S] [--json]\n"
+    "                        [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Explain error CODE of SET (e.g. ttls-error) in the given context: every matching\n"
     "entry, then the error policy's decision for attempt N (default 1): retry,\n"
     "recheck-then-retry, fail, ignore (not an error) or ambiguous (entries disagree:\n"
     "at most one retry), with the backoff delay. --seed makes the jitter reproducible.\n"
+    "--set-version N explains with that published version, --as-of TIME with the\n"
+    "version in force then, read from the service's database (--db).\n"
     "Exit 0 when the code is known in that context, 1 otherwise.\n";
 
 /* splitmix64: a seeded generator for reproducible jitter */
@@ -84,9 +87,10 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	enum { O_CTX = 1, O_ATTEMPT, O_SEED };
 	static const struct cli_opt opts[] = {
 		{ "context", 'c', 1, O_CTX }, { "attempt", 0, 1, O_ATTEMPT }, { "seed", 0, 1, O_SEED },
-		{ NULL, 0, 0, 0 } };
+		CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	struct cli_ctx ctx = { .n = 0 };
+	struct cli_pin pin = { NULL, NULL, 0, 0 };
 	const char *arg, *pos[2];
 	uint64_t attempt = 1, seed = 0, state;
 	cb_rng rng = { seeded, &state };
@@ -106,6 +110,8 @@ cmd_explain(struct cli *c, int argc, char **argv)
 			rc = cli_opt_u64("attempt", arg, 1, 1000, &attempt);
 		else if (k == O_SEED && (rc = cli_opt_u64("seed", arg, 0, UINT64_MAX, &seed)) == EXIT_OK)
 			have_seed = 1;
+		else if (k == CLI_O_SET_VERSION || k == CLI_O_AS_OF || k == CLI_O_DB)
+			rc = cli_pin_arg(&pin, k, arg) < 0 ? EXIT_USAGE : EXIT_OK;
 		else if (k == CLI_POS && npos < 2)
 			pos[npos++] = arg;
 		else if (k == CLI_POS)
@@ -115,7 +121,7 @@ cmd_explain(struct cli *c, int argc, char **argv)
 		return rc;
 	if (npos < 2)
 		return cli_error("explain: usage: codebook explain SET CODE (see --help)");
-	if ((cs = cli_set(c, pos[0])) == NULL)
+	if ((cs = cli_set_pinned(c, pos[0], &pin)) == NULL)
 		return EXIT_USAGE;
 	state = seed;
 	if (cb_decide(&d, cs, pos[1], strlen(pos[1]), ctx.pairs, ctx.n, (unsigned)attempt,

@@ -1,31 +1,111 @@
 /*
- * cmd_lint.c - codebook lint FILE...: every problem of code-set files.
+ * cmd_lint.c - codebook lint FILE...: every problem of code-set files, and
+ * with --db the codes met in marketplace traffic that a file's set does
+ * not hold (candidates for its next version, cmd_observed.c).
  */
 #include "cli.h"
 
 #include <string.h>
 
+#include "../store/store.h"
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook lint FILE... [--json]\n\n"
+    "usage: codebook lint FILE... [--db PATH] [--json]\n\n"
     "Report every problem of the code-set files: JSON syntax, structure, undeclared\n"
     "categories or context values, codes failing the set's format, duplicates, rows\n"
     "without a code, codes whose entries disagree on handling. Each finding names its\n"
-    "file:line:column and rule. Exit 1 when a file has errors (warnings alone exit 0).\n";
+    "file:line:column and rule. With --db (the service's database), the codes of each\n"
+    "file's set met in marketplace traffic that the file does not hold are reported as\n"
+    "OBSERVED_CODE (info): candidates for the next version (codebook observed).\n"
+    "Exit 1 when a file has errors (warnings and candidates alone exit 0).\n";
+
+struct cand {
+	const cb_codeset *cs;
+	const char       *file;
+	cb_jw            *w;
+	int               json;
+	size_t            n;
+};
+
+static int
+cand_row(void *arg, const cb_store_obs *o)
+{
+	struct cand *c = arg;
+
+	if (cb_codeset_find(c->cs, o->code, strlen(o->code)) != NULL)
+		return 0;	/* the file holds it: no longer a candidate */
+	c->n++;
+	if (c->json) {
+		cb_jw_obj_begin(c->w);
+		cb_jw_kstr(c->w, "rule", "OBSERVED_CODE");
+		cb_jw_kstr(c->w, "severity", "info");
+		cb_jw_kstr(c->w, "subject", o->code);
+		cb_jw_kint(c->w, "count", o->count);
+		cb_jw_kstr(c->w, "first_seen", o->first_seen);
+		cb_jw_kstr(c->w, "last_seen", o->last_seen);
+		cb_jw_kstr(c->w, "seen_in", o->seen_in);
+		cb_jw_kstr(c->w, "request_id", o->request_id);
+		cb_jw_obj_end(c->w);
+	} else
+		printf("%s: info: OBSERVED_CODE: %s was met %lld time%s in marketplace traffic (last %s, in %s) and %s "
+		    "does not hold it: a candidate for the next version\n", c->file, o->code, (long long)o->count,
+		    o->count == 1 ? "" : "s", o->last_seen, o->seen_in, cb_codeset_name(c->cs));
+	return 0;
+}
+
+/* The observed codes of @file's set that it does not hold; how many. */
+static size_t
+candidates(cb_store *st, const char *file, cb_jw *w, int json)
+{
+	struct cand c = { NULL, file, w, json, 0 };
+	cb_codeset *cs = NULL;
+
+	if (json) {
+		cb_jw_key(w, "observed");
+		cb_jw_arr_begin(w);
+	}
+	if (cb_codeset_load_file(&cs, file) == CB_OK) {	/* a file with errors has no set to compare */
+		c.cs = cs;
+		if (cb_store_obs_list(st, cb_codeset_name(cs), 0, cand_row, &c) != CB_OK)
+			cli_error("%s: observed codes: %s", file, cb_errmsg());
+	}
+	if (json)
+		cb_jw_arr_end(w);
+	cb_codeset_free(cs);
+	return c.n;
+}
 
 int
 cmd_lint(struct cli *c, int argc, char **argv)
 {
-	const char *files[1024];
-	size_t nfiles, i, errors = 0, warnings = 0;
-	int rc;
+	enum { O_JSON = 1 };
+	static const struct cli_opt opts[] = { { "json", 0, 0, O_JSON }, { "db", 0, 1, CLI_O_DB }, { NULL, 0, 0, 0 } };
+	struct cli_args a = CLI_ARGS_INIT(argc, argv);
+	const char *files[1024], *arg, *db = NULL;
+	size_t nfiles = 0, i, errors = 0, warnings = 0, ncand = 0;
+	cb_store *st = NULL;
+	int rc = EXIT_OK, k;
 	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
 	cb_jw w;
 
-	if ((rc = cli_positionals(argc, argv, usage, "lint", files, 1, sizeof(files) / sizeof(files[0]),
-	    &nfiles)) != EXIT_OK)
-		return rc < 0 ? EXIT_OK : rc;
+	if (cli_wants_help(argc, argv, usage))
+		return EXIT_OK;
+	while ((k = cli_next(&a, opts, &arg)) != CLI_END) {
+		switch (k) {
+		case CLI_BAD: return EXIT_USAGE;
+		case O_JSON: c->json = 1; break;
+		case CLI_O_DB: db = arg; break;
+		default:
+			if (nfiles == sizeof(files) / sizeof(files[0]))
+				return cli_error("lint: at most %zu files at once", nfiles);
+			files[nfiles++] = arg;
+		}
+	}
+	if (nfiles == 0)
+		return cli_error("lint: usage: codebook lint FILE... (see --help)");
+	if (db != NULL && (rc = cli_store_open(&st, db)) != EXIT_OK)
+		return rc;
 	cb_jw_init(&w, &b, 1);
 	if (c->json)
 		cb_jw_arr_begin(&w);
@@ -50,19 +130,27 @@ cmd_lint(struct cli *c, int argc, char **argv)
 			cb_jw_kint(&w, "warnings", (long long)wn);
 			cb_jw_key(&w, "findings");
 			cb_view_findings(&w, r);
+			if (st != NULL)
+				ncand += candidates(st, files[i], &w, 1);
 			cb_jw_obj_end(&w);
 		} else {
 			cli_print_findings(stdout, r);
+			if (st != NULL)
+				ncand += candidates(st, files[i], NULL, 0);
 		}
 		cb_report_free(r);
 	}
+	cb_store_close(st);
 	if (c->json) {
 		cb_jw_arr_end(&w);
 		if (cli_print_json(&b) != EXIT_OK)
 			rc = EXIT_USAGE;
 	} else {
-		printf("%zu error%s, %zu warning%s in %zu file%s\n", errors, errors == 1 ? "" : "s",
+		printf("%zu error%s, %zu warning%s in %zu file%s", errors, errors == 1 ? "" : "s",
 		    warnings, warnings == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+		if (db != NULL)
+			printf("; %zu observed code%s to consider", ncand, ncand == 1 ? "" : "s");
+		printf("\n");
 	}
 	cb_buf_reset(&b);
 	return rc;

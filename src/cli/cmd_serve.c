@@ -17,7 +17,7 @@
 static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
     "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
-    "                      [--market-config FILE] [--market-shop NAME]\n"
+    "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
@@ -41,6 +41,9 @@ static const char usage[] =
     "                            [shop NAME] section\n"
     "  --market-shop NAME        the shop whose credentials sync the reverse reasons\n"
     "                            (a sync request may name another)\n"
+    "  --sync-interval DURATION  sync the reverse reasons of every market of the shops'\n"
+    "                            configuration this often, give or take a tenth (default 1h;\n"
+    "                            0: only on demand)\n"
     "  --worker-interval DURATION  pause between passes of the in-process cancellation\n"
     "                            worker (default 2s; 0 disables it: run codebook worker);\n"
     "                            it starts only with a marketplace configuration\n"
@@ -142,6 +145,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;
 	o.market_shop = cfg.market_shop;
+	o.sync_interval_ms = cfg.sync_interval_ms;
 	o.max_connections = cfg.max_connections;
 	o.max_per_client = cfg.max_per_client == 0 ? UINT_MAX : cfg.max_per_client;
 	o.header_timeout_ms = cfg.header_timeout_ms;

@@ -8,10 +8,12 @@
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook show SET [--category C] [--status S] [--context DIM=VALUE]... [--json]\n\n"
+    "usage: codebook show SET [--category C] [--status S] [--context DIM=VALUE]... [--json]\n"
+    "                     [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Show the entries of SET (a catalog name or a file). Filters: --category keeps one\n"
     "category; --status keeps active, deprecated or retired entries; --context keeps the\n"
-    "entries that suit the context (repeatable).\n";
+    "entries that suit the context (repeatable). --set-version N shows that published\n"
+    "version, --as-of TIME the version in force then, from the service's database (--db).\n";
 
 /* Does @e pass the filters?  Context pairs were validated beforehand. */
 static int
@@ -29,15 +31,44 @@ keep(const cb_entry *e, const char *category, int status, const int *dims, const
 	return 1;
 }
 
+/* Does @cs declare @category?  Else say which it does. */
+static int
+has_category(const cb_codeset *cs, const char *category)
+{
+	size_t i;
+
+	if (cb_codeset_category_index(cs, category, strlen(category)) >= 0)
+		return 1;
+	fprintf(stderr, "codebook: %s has no category \"%s\" (categories:", cb_codeset_name(cs), category);
+	for (i = 0; i < cb_codeset_category_count(cs); i++)
+		fprintf(stderr, "%s %s", i ? "," : "", cb_codeset_category_name(cs, i));
+	fprintf(stderr, ")\n");
+	return 0;
+}
+
+/* The status --status names; -1 after saying it is none. */
+static int
+status_arg(const char *arg)
+{
+	int status;
+
+	for (status = 0; status < 3; status++)
+		if (strcmp(arg, cb_status_name((cb_status)status)) == 0)
+			return status;
+	cli_error("--status \"%s\": expected active, deprecated or retired", arg);
+	return -1;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	enum { O_JSON = 1, O_CAT, O_STATUS, O_CTX };
 	static const struct cli_opt opts[] = {
 		{ "json", 0, 0, O_JSON }, { "category", 0, 1, O_CAT }, { "status", 0, 1, O_STATUS },
-		{ "context", 'c', 1, O_CTX }, { NULL, 0, 0, 0 } };
+		{ "context", 'c', 1, O_CTX }, CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	struct cli_ctx ctx = { .n = 0 };
+	struct cli_pin pin = { NULL, NULL, 0, 0 };
 	const char *arg, *setname = NULL, *category = NULL;
 	const cb_codeset *cs;
 	int dims[CLI_MAX_CTX], vals[CLI_MAX_CTX], status = -1, k, rc;
@@ -51,11 +82,14 @@ cmd_show(struct cli *c, int argc, char **argv)
 		case O_JSON: c->json = 1; break;
 		case O_CAT: category = arg; break;
 		case O_STATUS:
-			for (status = 0; status < 3; status++)
-				if (strcmp(arg, cb_status_name((cb_status)status)) == 0)
-					break;
-			if (status == 3)
-				return cli_error("--status \"%s\": expected active, deprecated or retired", arg);
+			if ((status = status_arg(arg)) < 0)
+				return EXIT_USAGE;
+			break;
+		case CLI_O_SET_VERSION:
+		case CLI_O_AS_OF:
+		case CLI_O_DB:
+			if (cli_pin_arg(&pin, k, arg) < 0)
+				return EXIT_USAGE;
 			break;
 		case O_CTX:
 			if ((rc = cli_ctx_add(&ctx, arg)) != EXIT_OK)
@@ -69,15 +103,10 @@ cmd_show(struct cli *c, int argc, char **argv)
 	}
 	if (setname == NULL)
 		return cli_error("show: missing SET (see codebook list)");
-	if ((cs = cli_set(c, setname)) == NULL)
+	if ((cs = cli_set_pinned(c, setname, &pin)) == NULL)
 		return EXIT_USAGE;
-	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
-		fprintf(stderr, "codebook: %s has no category \"%s\" (categories:", cb_codeset_name(cs), category);
-		for (i = 0; i < cb_codeset_category_count(cs); i++)
-			fprintf(stderr, "%s %s", i ? "," : "", cb_codeset_category_name(cs, i));
-		fprintf(stderr, ")\n");
+	if (category != NULL && !has_category(cs, category))
 		return EXIT_USAGE;
-	}
 	if ((rc = cli_ctx_resolve(cs, &ctx, dims, vals)) != EXIT_OK)
 		return rc;
 	if (c->json) {

@@ -31,7 +31,8 @@
 static const char usage[] =
     "usage: codebook validate SET [FILE|-] [--field PATH] [--context DIM=FIELD]...\n"
     "                         [--report FILE] [--format text|json|ndjson]\n"
-    "                         [--threads N] [--max-errors N|all]\n\n"
+    "                         [--threads N] [--max-errors N|all]\n"
+    "                         [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Check every line of an NDJSON stream (FILE, or standard input; gzip is\n"
     "recognised) against SET.  Each line must be one JSON object (RFC 8259,\n"
     "strictly) holding the code as a string at --field (default reason_code; a\n"
@@ -47,7 +48,10 @@ static const char usage[] =
     "  --threads N         worker threads (default: the cores available)\n"
     "  --max-errors N      invalid lines to show (default 100; all: every one);\n"
     "                      counting goes on past it\n"
-    "  --block-size BYTES  bytes per unit of work (default 524288)\n\n"
+    "  --block-size BYTES  bytes per unit of work (default 524288)\n"
+    "  --set-version N     validate against that published version of SET,\n"
+    "  --as-of TIME        or the version in force then (RFC 3339), both read\n"
+    "  --db PATH           from the service's database\n\n"
     "Invalid lines are reported with their line number and reason: not-json,\n"
     "not-object, missing-field, not-string, too-long, too-deep, or the reason of\n"
     "check (invalid-format, unknown-code, unknown-category, not-applicable,\n"
@@ -698,6 +702,7 @@ merge(struct job *j, struct chunk *ch, cb_validator *mv, struct sink *sinks, siz
 struct vargs {
 	const char *setname, *path, *report;
 	int         fmt;
+	struct cli_pin pin;      /* --set-version, --as-of, --db */
 };
 
 /* One option or positional into @j or @va; EXIT_OK or EXIT_USAGE (said). */
@@ -745,6 +750,10 @@ take_arg(struct job *j, struct vargs *va, int k, const char *arg)
 			return EXIT_USAGE;
 		j->block = (size_t)v;
 		return EXIT_OK;
+	case CLI_O_SET_VERSION:
+	case CLI_O_AS_OF:
+	case CLI_O_DB:
+		return cli_pin_arg(&va->pin, k, arg) < 0 ? EXIT_USAGE : EXIT_OK;
 	default:
 		if (va->setname == NULL)
 			va->setname = arg;
@@ -762,7 +771,7 @@ parse_args(struct cli *c, int argc, char **argv, struct job *j, struct vargs *va
 	static const struct cli_opt opts[] = {
 		{ "field", 'f', 1, 1 }, { "context", 'c', 1, 2 }, { "report", 'r', 1, 3 },
 		{ "format", 0, 1, 4 }, { "threads", 'j', 1, 5 }, { "max-errors", 'n', 1, 6 },
-		{ "block-size", 0, 1, 7 }, { NULL, 0, 0, 0 } };
+		{ "block-size", 0, 1, 7 }, CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	const char *arg;
 	int k;
@@ -988,7 +997,7 @@ cmd_validate(struct cli *c, int argc, char **argv)
 	if ((rc = parse_args(c, argc, argv, &j, &va)) != EXIT_OK)
 		goto out;
 	rc = EXIT_USAGE;
-	if ((j.cs = cli_set(c, va.setname)) == NULL)
+	if ((j.cs = cli_set_pinned(c, va.setname, &va.pin)) == NULL)
 		goto out;
 	/* the main thread's validator explains the lines shown; it also checks
 	 * the options before any thread starts */

@@ -67,6 +67,9 @@ static const struct setting settings[] = {
 	{ "market-shop", "CODEBOOK_MARKET_SHOP", "CB_TIKTOK_SHOP", CFG_SERVE, NULL, 0, 0, S_STR, 0, 0, NULL,
 	    NULL, "the shop whose credentials sync the reverse reasons (a sync request may name "
 	    "another)", F(market_shop) },
+	{ "sync-interval", "CODEBOOK_SYNC_INTERVAL", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 0, 604800000u, "1h",
+	    NULL, "how often the reverse reasons of every market of the shops' configuration are synced "
+	    "(give or take a tenth, at random; 0: only on demand)", F(sync_interval_ms) },
 	{ "worker-interval", "CODEBOOK_WORKER_INTERVAL", NULL, BOTH, "interval", 0, 0, S_DURATION, 0, 86400000u,
 	    "2s", NULL, "pause between the cancellation worker's passes (serve: 0 runs no worker in the "
 	    "process)", F(worker_interval_ms) },

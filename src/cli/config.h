@@ -30,6 +30,7 @@ struct cli_config {
 	cb_log_level log_level;            /* applied by cli_config_read() */
 	const char *market_config, *market_shop;   /* NULL: not set */
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
+	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
 	int         worker_verbose;
 	unsigned    max_connections, max_per_client;   /* 0 per client: no limit */
 	unsigned    header_timeout_ms, body_timeout_ms, send_timeout_ms;

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ident.h"
+
 static const struct {
 	const char *name;
 	cli_cmd_fn  fn;
@@ -33,6 +35,7 @@ static const struct {
 	{ "keys",    cmd_keys,    "manage the HTTP service's API keys (add, list, revoke)" },
 	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
 	{ "worker",  cmd_worker,  "process pending order cancellations against the marketplace" },
+	{ "observed", cmd_observed, "codes met in marketplace traffic that a set does not hold" },
 };
 
 static void
@@ -108,7 +111,7 @@ cli_set(struct cli *c, const char *name)
 		return c->file_set;
 	}
 	/* one set: read its file alone rather than the whole directory */
-	if (len > 0 && len < 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == len) {
+	if (cb_set_name_check(name, len, NULL)) {
 		char path[PATH_MAX];
 		int rc;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", c->catalogs, name) < sizeof(path)) {

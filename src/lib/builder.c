@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BUILDER_MAX_RULES 16
+#define BUILDER_MAX_RULE_NAME 64
+
 struct bpair {
 	char *bp_a;             /* applies: dimension; attribute: key */
 	char *bp_b;             /* value */
@@ -24,6 +27,7 @@ struct bdim {
 	char  *bd_name, *bd_description;
 	char **bd_values;       /* CB_MAX_DIM_VALUES slots, made on the first value */
 	size_t bd_nvalues;
+	int    bd_descriptive;
 };
 
 struct bcat {
@@ -40,6 +44,8 @@ struct bentry {
 	char         *be_code, *be_category, *be_description, *be_replaced_by, *be_handling;
 	cb_status     be_status;
 	int           be_since, be_deprecated_since, be_http_status, be_not_an_error;
+	int           be_id, be_editorial_version;
+	char         *be_editorial_note;
 	struct bpair *be_applies;
 	size_t        be_napplies, be_capplies;
 	struct bpair *be_attrs;
@@ -65,6 +71,8 @@ struct cb_builder {
 	size_t         b_nhnd;
 	struct bentry *b_entries;
 	size_t         b_nentries, b_centries;
+	char          *b_rules[BUILDER_MAX_RULES];	/* opt-in rules, judged by finish */
+	size_t         b_nrules;
 };
 
 /* ---- storage ------------------------------------------------------------------- */
@@ -139,6 +147,7 @@ free_entry(struct bentry *e)
 	free(e->be_description);
 	free(e->be_replaced_by);
 	free(e->be_handling);
+	free(e->be_editorial_note);
 	free_pairs(e->be_applies, e->be_napplies);
 	free_pairs(e->be_attrs, e->be_nattrs);
 }
@@ -174,6 +183,8 @@ cb_builder_free(cb_builder *b)
 	for (i = 0; i < b->b_nentries; i++)
 		free_entry(&b->b_entries[i]);
 	free(b->b_entries);
+	for (i = 0; i < b->b_nrules; i++)
+		free(b->b_rules[i]);
 	free(b);
 }
 
@@ -269,6 +280,34 @@ cb_builder_set_rejects_deprecated(cb_builder *b, int reject)
 }
 
 int
+cb_builder_set_rule(cb_builder *b, const char *rule, int enforce)
+{
+	size_t i;
+	char *c;
+
+	NEED(b != NULL && rule != NULL, "cb_builder_set_rule");
+	for (i = 0; i < b->b_nrules && strcmp(b->b_rules[i], rule) != 0; i++)
+		;
+	if (!enforce) {
+		if (i < b->b_nrules) {
+			free(b->b_rules[i]);
+			memmove(&b->b_rules[i], &b->b_rules[i + 1], (b->b_nrules - i - 1) * sizeof(b->b_rules[0]));
+			b->b_nrules--;
+		}
+		return CB_OK;
+	}
+	if (i < b->b_nrules)
+		return CB_OK;
+	if (strlen(rule) > BUILDER_MAX_RULE_NAME || b->b_nrules == BUILDER_MAX_RULES)
+		return cb__fail(CB_ETOOBIG, "cb_builder_set_rule: at most %d rules of %d bytes",
+		    BUILDER_MAX_RULES, BUILDER_MAX_RULE_NAME);
+	if ((c = cb__strndup(rule, strlen(rule))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	b->b_rules[b->b_nrules++] = c;
+	return CB_OK;
+}
+
+int
 cb_builder_set_format(cb_builder *b, const cb_format *f)
 {
 	int rc;
@@ -357,6 +396,21 @@ cb_builder_add_dim_value(cb_builder *b, const char *dim, const char *value)
 }
 
 int
+cb_builder_set_dim_descriptive(cb_builder *b, const char *dim, int descriptive)
+{
+	size_t i;
+
+	NEED(b != NULL && dim != NULL, "cb_builder_set_dim_descriptive");
+	for (i = 0; i < b->b_ndims; i++) {
+		if (strcmp(b->b_dims[i].bd_name, dim) == 0) {
+			b->b_dims[i].bd_descriptive = descriptive != 0;
+			return CB_OK;
+		}
+	}
+	return cb__fail(CB_ENOTFOUND, "cb_builder_set_dim_descriptive: no context dimension \"%.64s\"", dim);
+}
+
+int
 cb_builder_add_category(cb_builder *b, const char *name, const char *description)
 {
 	struct bcat c = { NULL, NULL };
@@ -406,7 +460,7 @@ spec_ok(const cb_entry_spec *spec, const char *fn)
 {
 	if (spec == NULL)
 		return cb__fail(CB_EINVAL, "%s: NULL argument", fn);
-	if (spec->version != CB_ENTRY_SPEC_VERSION)
+	if (spec->version != 1 && spec->version != CB_ENTRY_SPEC_VERSION)
 		return cb__fail(CB_EINVAL, "%s: cb_entry_spec version %u unknown (initialise it with "
 		    "CB_ENTRY_SPEC_INIT)", fn, spec->version);
 	if ((unsigned)spec->status > CB_STATUS_RETIRED)
@@ -414,7 +468,8 @@ spec_ok(const cb_entry_spec *spec, const char *fn)
 	return CB_OK;
 }
 
-/* The strings of @spec into @e, all or none. */
+/* The strings of @spec into @e, all or none.  A version 1 spec has no id
+ * and no editorial mark: @e keeps its own. */
 static int
 fill_entry(struct bentry *e, const cb_entry_spec *spec, const char *fn)
 {
@@ -427,7 +482,8 @@ fill_entry(struct bentry *e, const cb_entry_spec *spec, const char *fn)
 	    (rc = set_str(&n.be_description, spec->description, fn)) != CB_OK ||
 	    (rc = set_str(&n.be_replaced_by, spec->replaced_by && spec->replaced_by[0] ? spec->replaced_by : NULL,
 	    fn)) != CB_OK ||
-	    (rc = set_str(&n.be_handling, spec->handling, fn)) != CB_OK) {
+	    (rc = set_str(&n.be_handling, spec->handling, fn)) != CB_OK ||
+	    (spec->version >= 2 && (rc = set_str(&n.be_editorial_note, spec->editorial_note, fn)) != CB_OK)) {
 		free_entry(&n);
 		return rc;
 	}
@@ -441,6 +497,12 @@ fill_entry(struct bentry *e, const cb_entry_spec *spec, const char *fn)
 	e->be_description = n.be_description;
 	e->be_replaced_by = n.be_replaced_by;
 	e->be_handling = n.be_handling;
+	if (spec->version >= 2) {
+		free(e->be_editorial_note);
+		e->be_editorial_note = n.be_editorial_note;
+		e->be_editorial_version = spec->editorial_version;
+		e->be_id = spec->id;
+	}
 	e->be_status = spec->status;
 	e->be_since = spec->since;
 	e->be_deprecated_since = spec->deprecated_since;
@@ -512,7 +574,7 @@ cb_builder_get_entry(cb_entry_spec *out, const cb_builder *b, size_t i)
 
 	if (out == NULL)
 		return cb__fail(CB_EINVAL, "cb_builder_get_entry: NULL argument");
-	if (out->version != CB_ENTRY_SPEC_VERSION)
+	if (out->version != 1 && out->version != CB_ENTRY_SPEC_VERSION)
 		return cb__fail(CB_EINVAL, "cb_builder_get_entry: cb_entry_spec version %u unknown "
 		    "(initialise it with CB_ENTRY_SPEC_INIT)", out->version);
 	if ((e = entry_at(b, i, "cb_builder_get_entry")) == NULL)
@@ -527,6 +589,11 @@ cb_builder_get_entry(cb_entry_spec *out, const cb_builder *b, size_t i)
 	out->handling = e->be_handling;
 	out->http_status = e->be_http_status;
 	out->not_an_error = e->be_not_an_error;
+	if (out->version >= 2) {
+		out->id = e->be_id;
+		out->editorial_version = e->be_editorial_version;
+		out->editorial_note = e->be_editorial_note;
+	}
 	return CB_OK;
 }
 
@@ -641,6 +708,9 @@ copy_entry(cb_builder *b, const struct cb_entry *e)
 	spec.handling = e->e_handling >= 0 ? cs->cs_handling[e->e_handling].h_name : NULL;
 	spec.http_status = e->e_http_status;
 	spec.not_an_error = e->e_not_an_error;
+	spec.id = e->e_id;	/* assigned ones too: the copy keeps the numbers */
+	spec.editorial_version = e->e_editorial_version;
+	spec.editorial_note = e->e_editorial_note;
 	if ((rc = cb_builder_add_entry(b, &spec, &i)) != CB_OK)
 		return rc;
 	for (d = 0; d < cs->cs_ndims; d++)
@@ -676,9 +746,13 @@ cb_builder_from(cb_builder **out, const cb_codeset *cs)
 	    (rc = cb_builder_set_source(b, cs->cs_source)) != CB_OK ||
 	    (cs->cs_has_policy && (rc = cb_builder_set_policy(b, &cs->cs_policy)) != CB_OK))
 		goto out;
+	for (i = 0; i < cb_codeset_rule_count(cs); i++)
+		if ((rc = cb_builder_set_rule(b, cb_codeset_rule(cs, i), 1)) != CB_OK)
+			goto out;
 	for (i = 0; i < cs->cs_ndims; i++) {
 		if ((rc = cb_builder_add_dim(b, cs->cs_dims[i].d_name, cs->cs_dims[i].d_description)) != CB_OK)
 			goto out;
+		b->b_dims[i].bd_descriptive = cs->cs_dims[i].d_descriptive;
 		for (v = 0; v < cs->cs_dims[i].d_nvalues; v++)
 			if ((rc = cb_builder_add_dim_value(b, cs->cs_dims[i].d_name, cs->cs_dims[i].d_values[v])) != CB_OK)
 				goto out;
@@ -745,6 +819,7 @@ make_declarations(struct cb_make *M, const cb_builder *b)
 		struct cb_dim *d;
 		if ((rc = cb__mk_dim(M, 0, bd->bd_name, strlen(bd->bd_name), &d)) != CB_OK)
 			return rc;
+		d->d_descriptive = bd->bd_descriptive != 0;
 		snprintf(path, sizeof(path), "contexts.%s", cb__quote(q, sizeof(q), bd->bd_name, strlen(bd->bd_name)));
 		if ((bd->bd_description != NULL && (rc = cb__mk_str(M, 0, path, "description", bd->bd_description,
 		    strlen(bd->bd_description), &d->d_description)) != CB_OK) ||
@@ -796,6 +871,11 @@ make_declarations(struct cb_make *M, const cb_builder *b)
 			return rc;
 		cs->cs_policy.max_delay_ms = (unsigned)x;
 		cs->cs_has_policy = true;
+	}
+	for (i = 0; i < b->b_nrules; i++) {
+		snprintf(path, sizeof(path), "governance.rules[%zu]", i);
+		if ((rc = cb__mk_rule(M, 0, path, b->b_rules[i], strlen(b->b_rules[i]))) != CB_OK)
+			return rc;
 	}
 	return CB_OK;
 }
@@ -873,6 +953,15 @@ make_entry(struct cb_make *M, const struct bentry *be, size_t idx)
 	    (rc = entry_int(M, path, "http_status", be->be_http_status, 100, 599, &e->e_http_status)) != CB_OK)
 		return rc;
 	e->e_not_an_error = be->be_not_an_error;
+	if (be->be_id != 0) {
+		if ((rc = cb__mk_int(M, 0, path, "id", be->be_id, 1, INT_MAX, &e->e_id)) != CB_OK)
+			return rc;
+		e->e_id_given = true;
+	}
+	if ((rc = entry_int(M, path, "editorial.version", be->be_editorial_version, 1, INT_MAX,
+	    &e->e_editorial_version)) != CB_OK ||
+	    (rc = entry_str(M, path, "editorial.note", be->be_editorial_note, &e->e_editorial_note)) != CB_OK)
+		return rc;
 	if ((rc = make_applies(M, e, be, path)) != CB_OK)
 		return rc;
 	if (be->be_nattrs > 0) {

@@ -10,14 +10,7 @@
 uint64_t
 cb__hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return cb__code_hash(s, n, 0xcbf29ce484222325ull);	/* 8 bytes at a time */
 }
 
 /* Open addressing over the codes' first entries.  It links each code's
@@ -47,18 +40,19 @@ index_probe(cb_codeset *cs)
 			continue;
 		for (s = cb__hash(e->e_code, e->e_code_len) & mask;; s = (s + 1) & mask) {
 			uint32_t at = cs->cs_slots[s];
-			const struct cb_entry *head = at ? &cs->cs_entries[at - 1] : NULL;
+			struct cb_entry *head = at ? &cs->cs_entries[at - 1] : NULL;
 			if (head == NULL || (head->e_code_len == e->e_code_len &&
 			    memcmp(head->e_code, e->e_code, e->e_code_len) == 0)) {
+				/* the new head is the first entry so far; the old one no longer */
+				if (head != NULL)
+					head->e_first = false;
+				e->e_first = true;
 				e->e_next_same = at;
 				cs->cs_slots[s] = (uint32_t)i + 1;
 				break;
 			}
 		}
 	}
-	for (i = 0; i < nslots; i++)
-		if (cs->cs_slots[i] != 0)
-			cs->cs_entries[cs->cs_slots[i] - 1].e_first = true;
 	return CB_OK;
 }
 
@@ -213,7 +207,7 @@ out:
 }
 
 int
-cb__codeset_index(cb_codeset *cs)
+cb__codeset_index(cb_codeset *cs, bool codes_pass)
 {
 	char why[8];
 	size_t i, off;
@@ -223,10 +217,11 @@ cb__codeset_index(cb_codeset *cs)
 	if ((rc = index_probe(cs)) != CB_OK || (rc = index_phf(cs)) != CB_OK ||
 	    (rc = cb__suggest_index(cs)) != CB_OK)
 		return rc;
-	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT);
-	 * a linted set may hold some, and then every check tests the format */
+	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT),
+	 * so its caller says they pass; a linted set may hold some, and then
+	 * every check tests the format */
 	cs->cs_codes_ok = true;
-	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok; i++) {
+	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok && !codes_pass; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
 		if (e->e_code != NULL && !cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off,
 		    why, sizeof(why)))
@@ -260,6 +255,62 @@ cb_codeset_find(const cb_codeset *cs, const char *code, size_t len)
 	if (cs == NULL || (code == NULL && len > 0))
 		return NULL;
 	return cb__find(cs, code ? code : "", len);
+}
+
+uint32_t *
+cb__id_slot(const cb_codeset *cs, int id)
+{
+	uint32_t s = (uint32_t)(((uint64_t)(uint32_t)id * 0x9e3779b97f4a7c15ull) >> 32) & cs->cs_id_mask;
+
+	for (;; s = (s + 1) & cs->cs_id_mask) {
+		uint32_t at = cs->cs_id_slots[s];
+		if (at == 0 || cs->cs_entries[at - 1].e_id == id)
+			return &cs->cs_id_slots[s];
+	}
+}
+
+const cb_entry *
+cb_codeset_find_id(const cb_codeset *cs, int id)
+{
+	uint32_t at;
+
+	if (cs == NULL || id <= 0 || cs->cs_id_slots == NULL)
+		return NULL;
+	at = *cb__id_slot(cs, id);
+	return at ? &cs->cs_entries[at - 1] : NULL;
+}
+
+int cb_codeset_max_id(const cb_codeset *cs) { return cs->cs_max_id; }
+
+size_t
+cb_codeset_rule_count(const cb_codeset *cs)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		n += (cs->cs_rules >> k) & 1;
+	return n;
+}
+
+const char *
+cb_codeset_rule(const cb_codeset *cs, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		if (((cs->cs_rules >> k) & 1) && i-- == 0)
+			return cb__rule_opt_in_name(k);
+	return "";
+}
+
+int
+cb_codeset_enforces(const cb_codeset *cs, const char *rule)
+{
+	int known;
+
+	if (cs == NULL || rule == NULL)
+		return 0;
+	return (cs->cs_rules & cb__rule_opt_in_bit(rule, strlen(rule), &known)) != 0;
 }
 
 uint64_t
@@ -375,9 +426,20 @@ cb_codeset_category_index(const cb_codeset *cs, const char *name, size_t len)
 {
 	size_t i;
 
+	/* no strlen: a name without NUL that matches len bytes ends there */
+	if (memchr(name, '\0', len) != NULL)
+		return -1;
+	if (cs->cs_cat_slots != NULL) {
+		uint32_t s;
+		for (s = cb__hash(name, len) & cs->cs_cat_mask; cs->cs_cat_slots[s] != 0; s = (s + 1) & cs->cs_cat_mask) {
+			const char *c = cs->cs_cats[cs->cs_cat_slots[s] - 1].c_name;
+			if (strncmp(c, name, len) == 0 && c[len] == '\0')
+				return (int)cs->cs_cat_slots[s] - 1;
+		}
+		return -1;
+	}
 	for (i = 0; i < cs->cs_ncats; i++)
-		if (strlen(cs->cs_cats[i].c_name) == len &&
-		    memcmp(cs->cs_cats[i].c_name, name, len) == 0)
+		if (strncmp(cs->cs_cats[i].c_name, name, len) == 0 && cs->cs_cats[i].c_name[len] == '\0')
 			return (int)i;
 	return -1;
 }
@@ -394,6 +456,12 @@ const char *
 cb_codeset_dim_description(const cb_codeset *cs, size_t d)
 {
 	return d < cs->cs_ndims ? S(cs->cs_dims[d].d_description) : "";
+}
+
+int
+cb_codeset_dim_descriptive(const cb_codeset *cs, size_t d)
+{
+	return d < cs->cs_ndims && cs->cs_dims[d].d_descriptive;
 }
 
 size_t
@@ -475,6 +543,10 @@ size_t cb_entry_index(const cb_entry *e)            { return e->e_index; }
 const cb_codeset *cb_entry_set(const cb_entry *e)   { return e->e_set; }
 unsigned cb_entry_line(const cb_entry *e)           { return e->e_line; }
 unsigned cb_entry_column(const cb_entry *e)         { return e->e_col; }
+int cb_entry_id(const cb_entry *e)                  { return e->e_id; }
+int cb_entry_id_given(const cb_entry *e)            { return e->e_id_given; }
+int cb_entry_editorial_version(const cb_entry *e)   { return e->e_editorial_version; }
+const char *cb_entry_editorial_note(const cb_entry *e) { return S(e->e_editorial_note); }
 
 const char *
 cb_entry_category(const cb_entry *e)

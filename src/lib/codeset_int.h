@@ -46,6 +46,10 @@ struct cb_entry {
 	uint32_t     e_index;
 	uint32_t     e_line, e_col;
 	uint32_t     e_offset;      /* byte offset in the source */
+	int          e_id;          /* the code's stable id (every entry of the code), 0 none */
+	bool         e_id_given;    /* the source gave it (else assigned by cb__mk_finish) */
+	int          e_editorial_version;	/* 0: no editorial mark */
+	const char  *e_editorial_note;
 };
 
 struct cb_dim {
@@ -55,6 +59,7 @@ struct cb_dim {
 	const char **d_values;
 	uint32_t    *d_value_lens;  /* strlen of each value: no strlen per check */
 	size_t       d_nvalues;
+	bool         d_descriptive; /* describes the call; an unknown value need not change a decision */
 };
 
 struct cb_category {
@@ -86,13 +91,21 @@ struct cb_phf_slot {
 };
 
 /* A candidate for suggestions: a code (its first entry, not retired),
- * case-folded, with the classes of characters it holds (check.c). */
+ * case-folded (check.c). */
 struct cb_sugg {
 	const char *sg_fold;
-	uint64_t    sg_mask;
 	uint32_t    sg_entry;
 	uint32_t    sg_len;
 };
+
+/* Opt-in governance rules a set may enforce (rules.c): one bit each. */
+#define CB__RULE_NO_REPURPOSE 0x1u
+#define CB__RULES_OPT_IN      1     /* how many */
+/* The bit of opt-in rule @name (length @len); 0 when it is none.  *@known
+ * tells whether @name is a rule at all (default rules are not opt-in). */
+uint32_t cb__rule_opt_in_bit(const char *name, size_t len, int *known);
+/* The name of opt-in rule number @k (0 .. CB__RULES_OPT_IN - 1). */
+const char *cb__rule_opt_in_name(size_t k);
 
 struct cb_codeset {
 	atomic_int   cs_refs;
@@ -101,16 +114,20 @@ struct cb_codeset {
 	int          cs_version;
 	bool         cs_mirror, cs_repeated, cs_reject_deprecated;
 	bool         cs_has_policy;
+	uint32_t     cs_rules;      /* CB__RULE_* the set enforces beyond the defaults */
 	struct cb_fmt cs_fmt;
 	cb_policy    cs_policy;
 	struct cb_dim cs_dims[CB_MAX_DIMS];
 	size_t       cs_ndims;
 	struct cb_category *cs_cats;
 	size_t       cs_ncats;
+	uint32_t    *cs_cat_slots;  /* open addressing by name: index + 1 (NULL: none) */
+	uint32_t     cs_cat_mask;
 	struct cb_handling *cs_handling;
 	size_t       cs_nhandling;
 	struct cb_entry *cs_entries;
 	size_t       cs_nentries;
+	size_t       cs_code_bytes; /* the lengths of the entries' codes, added up */
 	/* Lookup of a code: a perfect hash (displacement table over a seeded
 	 * hash, docs/internals/codeset.md) when one was found, else open
 	 * addressing.  Both are built by cb__codeset_index(). */
@@ -122,10 +139,25 @@ struct cb_codeset {
 	uint32_t    *cs_slots;      /* open addressing: entry index + 1 of a code's first entry */
 	size_t       cs_nslots;     /* power of two */
 	bool         cs_codes_ok;   /* every code passes the format: a code found needs no format test */
-	/* suggestion candidates ordered by length; cs_sugg_at[n] is the first
-	 * of length n, cs_sugg_at[n + 1] the end */
+	/* suggestion candidates in the byte order of their folded codes, an
+	 * implicit trie: cs_sugg_lcp[i] is the length of the prefix candidate
+	 * i shares with candidate i - 1 (check.c) */
 	struct cb_sugg *cs_sugg;
-	uint32_t    *cs_sugg_at;    /* CB_MAX_CODE_LEN + 2 entries */
+	uint16_t    *cs_sugg_lcp;
+	uint32_t    *cs_sugg_next;  /* the first after i that shares less with its predecessor */
+	size_t       cs_nsugg;
+	/* per category: how many codes (up to CB_CHECK_MAX_ALTS + 1: more),
+	 * and the first CB_CHECK_MAX_ALTS, entry indexes */
+	uint32_t    *cs_cat_count;
+	uint32_t    *cs_cat_codes;
+	/* CATEGORY.CODE sets: open addressing over the folded part after the
+	 * category, candidate index + 1, for bare codes */
+	uint32_t    *cs_tails;
+	uint32_t     cs_tail_mask;
+	/* stable ids: open addressing, entry index + 1 of a code's first entry */
+	uint32_t    *cs_id_slots;
+	uint32_t     cs_id_mask;    /* slots - 1 */
+	int          cs_max_id;
 };
 
 /*
@@ -189,6 +221,10 @@ cb__phf_slot(uint64_t h, uint32_t d)
 }
 
 const struct cb_entry *cb__find_probe(const cb_codeset *cs, const char *code, size_t len);
+
+/* The slot of id @id in the set's table of ids: the one that holds it, or
+ * the empty one where it goes (codeset.c).  The table has room. */
+uint32_t *cb__id_slot(const cb_codeset *cs, int id);
 
 /* Are the @n bytes at @a and @b equal?  memcmp() for short strings,
  * without the call: words compared as the hash reads them. */
@@ -264,6 +300,7 @@ struct cb_make {
 /* What the rules of an entry need besides the entry itself. */
 struct cb_mk_entry {
 	bool        code_missing;
+	size_t      id_off, editorial_off;
 	const char *category;      /* as given, or NULL */
 	const char *handling;      /* as given, or NULL */
 	size_t      off, code_off, category_off, handling_off;
@@ -287,6 +324,7 @@ int  cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key
     long long min, long long max, int *out);
 /* The parts of a set, in the order of the file format. */
 int  cb__mk_name(struct cb_make *M, size_t off);
+int  cb__mk_rule(struct cb_make *M, size_t off, const char *path, const char *name, size_t len);
 int  cb__mk_format(struct cb_make *M, size_t off, size_t charset_off, int shape, int lcase,
     int min, int max);
 int  cb__mk_dims(struct cb_make *M, size_t off, size_t n);
@@ -332,8 +370,9 @@ int cb__charset_compile(struct cb_fmt *f, const char *charset, char *why, size_t
 /* Lookups (codeset.c). */
 uint64_t cb__hash(const char *s, size_t n);
 /* Build the lookups of a set whose entries are complete: chains of equal
- * codes, the perfect hash, suggestion candidates.  CB_OK or CB_ENOMEM. */
-int cb__codeset_index(cb_codeset *cs);
+ * codes, the perfect hash, suggestion candidates.  @codes_pass: every code
+ * is known to pass the set's format (a strict load).  CB_OK or CB_ENOMEM. */
+int cb__codeset_index(cb_codeset *cs, bool codes_pass);
 /* Suggestion candidates (check.c), called by cb__codeset_index(). */
 int cb__suggest_index(cb_codeset *cs);
 /* Union of the values the entries with @e's code admit on dimension @d,

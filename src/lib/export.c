@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/jsonw.h"
@@ -198,12 +199,12 @@ md_entries(cb_buf *b, const cb_codeset *cs, int cat)
 {
 	size_t i;
 
-	cb_buf_adds(b, "| Code | Description |");
+	cb_buf_adds(b, "| ID | Code | Description |");
 	if (cs->cs_ndims)
 		cb_buf_adds(b, " Suitable for |");
 	if (cs->cs_nhandling)
 		cb_buf_adds(b, " Handling | HTTP |");
-	cb_buf_adds(b, " Status |\n| --- | --- |");
+	cb_buf_adds(b, " Status |\n| ---: | --- | --- |");
 	if (cs->cs_ndims)
 		cb_buf_adds(b, " --- |");
 	if (cs->cs_nhandling)
@@ -213,7 +214,10 @@ md_entries(cb_buf *b, const cb_codeset *cs, int cat)
 		const struct cb_entry *e = &cs->cs_entries[i];
 		if (e->e_category != cat)
 			continue;
-		cb_buf_adds(b, "| ");
+		if (e->e_code)
+			cb_buf_printf(b, "| %d | ", e->e_id);
+		else
+			cb_buf_adds(b, "| | ");
 		if (e->e_code) {
 			/* a charset may allow '|': escape it like any cell */
 			cb_buf_adds(b, "**");
@@ -261,6 +265,9 @@ export_markdown(cb_buf *b, const cb_codeset *cs)
 	cb_buf_printf(b, "Format: shape `%s`, characters `%s`, %s case%s.\n\n",
 	    cb_shape_name(cs->cs_fmt.f_shape), cs->cs_fmt.f_charset, cb_case_name(cs->cs_fmt.f_case),
 	    cs->cs_fmt.f_case_enforced ? " (enforced)" : cs->cs_fmt.f_case != CB_CASE_ANY ? " (recommended)" : "");
+	for (i = 0; i < cb_codeset_rule_count(cs); i++)
+		cb_buf_printf(b, "%s`%s`%s", i ? ", " : "Governance beyond the defaults: ", cb_codeset_rule(cs, i),
+		    i + 1 == cb_codeset_rule_count(cs) ? ".\n\n" : "");
 	for (d = 0; d < cs->cs_ndims; d++) {
 		cb_buf_printf(b, "Context `%s`", cs->cs_dims[d].d_name);
 		if (cs->cs_dims[d].d_description)
@@ -353,79 +360,158 @@ c_comment(cb_buf *b, const char *s)
 	}
 }
 
+/* First entries of the codes, by id. */
+static int
+by_id(const void *a, const void *b)
+{
+	const struct cb_entry *x = *(const struct cb_entry *const *)a, *y = *(const struct cb_entry *const *)b;
+
+	return (x->e_id > y->e_id) - (x->e_id < y->e_id);
+}
+
+/* The enum constant of each code, made unique: two codes may map to one
+ * identifier (A-B, A_B), so the later ones are numbered, skipping numbers
+ * another code already took (A_B_2).  Into @ids, NUL-separated, in the
+ * order of @codes; returns the offset of each in @at. */
+static void
+c_idents(cb_buf *ids, const char *prefix, const struct cb_entry **codes, size_t n, size_t *at)
+{
+	size_t i, k, base;
+
+	/* names the header defines itself: a code COUNT becomes ..._COUNT_2 */
+	cb_buf_printf(ids, "%sCOUNT%c%sVERSION%c%sMAX_ID%c%sCODES_H%c", prefix, '\0', prefix, '\0', prefix,
+	    '\0', prefix, '\0');
+	for (i = 0; i < n; i++) {
+		at[i] = ids->len;
+		c_ident(ids, prefix, codes[i]->e_code, codes[i]->e_code_len);
+		base = ids->len;
+		for (k = 2; !ids->failed && ident_taken(ids, at[i]); k++) {
+			ids->len = base;
+			ids->p[base] = '\0';
+			cb_buf_printf(ids, "_%zu", k);
+		}
+		cb_buf_addc(ids, '\0');
+	}
+}
+
+static void
+c_string(cb_buf *b, const struct cb_entry *e)
+{
+	size_t k;
+
+	cb_buf_addc(b, '"');
+	for (k = 0; k < e->e_code_len; k++) {
+		char c = e->e_code[k];
+		if (c == '"' || c == '\\' || c == '?')
+			cb_buf_addc(b, '\\');	/* '?' too: no trigraphs */
+		cb_buf_addc(b, c);
+	}
+	cb_buf_addc(b, '"');
+}
+
+/* Ids at most this far above the number of codes get a table by id. */
+#define C_DENSE_SLACK 1024
+
+/*
+ * The enum's values are the codes' stable ids, so a header generated from
+ * a later version numbers every code as before (docs/codeset-format.md).
+ * Tables: the codes in id order with their ids, and, while the ids are
+ * dense enough, the code of each id.
+ */
+static void
+c_tables(cb_buf *b, const cb_codeset *cs, const char *prefix, const struct cb_entry **codes, size_t n)
+{
+	size_t i;
+	int id;
+
+	cb_buf_printf(b, "/* the codes in id order, and their ids */\n"
+	    "static const char *const %scode_names[%zu] = {\n", prefix, n ? n : 1);
+	for (i = 0; i < n; i++) {
+		cb_buf_addc(b, '\t');
+		c_string(b, codes[i]);
+		cb_buf_adds(b, ",\n");
+	}
+	if (n == 0)
+		cb_buf_adds(b, "\t\"\"\n");
+	cb_buf_printf(b, "};\nstatic const int %scode_ids[%zu] = {", prefix, n ? n : 1);
+	for (i = 0; i < n; i++)
+		cb_buf_printf(b, "%s%s%d", i ? "," : "", i % 16 ? " " : "\n\t", codes[i]->e_id);
+	cb_buf_adds(b, n ? "\n};\n" : "\n\t0\n};\n");
+	if ((size_t)cs->cs_max_id > 2 * n + C_DENSE_SLACK) {
+		cb_buf_adds(b, "/* the ids are too sparse for a table by id */\n");
+		return;
+	}
+	cb_buf_printf(b, "/* the code of each id; NULL where no code has it */\n"
+	    "static const char *const %scode_strings[%sMAX_ID + 1] = {\n\tNULL,\n", prefix, prefix);
+	for (i = 0, id = 1; id <= cs->cs_max_id; id++) {
+		cb_buf_addc(b, '\t');
+		if (i < n && codes[i]->e_id == id)
+			c_string(b, codes[i++]);
+		else
+			cb_buf_adds(b, "NULL");
+		cb_buf_adds(b, ",\n");
+	}
+	cb_buf_adds(b, "};\n");
+}
+
 static void
 export_c_header(cb_buf *b, const cb_codeset *cs)
 {
 	cb_buf prefix = CB_BUF_INIT(256), ids = CB_BUF_INIT((size_t)CB_MAX_CODESET_BYTES);
+	const struct cb_entry **codes = NULL;
+	size_t i, n = 0, *at = NULL;
 	const char *p;
-	size_t i, n = 0;
 
 	/* set names may start with a digit; C identifiers may not */
 	if (isdigit((unsigned char)cs->cs_name[0]))
 		cb_buf_adds(&prefix, "CB_");
 	for (p = cs->cs_name; *p; p++)
-		cb_buf_addc(&prefix, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
+		cb_buf_addc(&prefix, *p == '-' || *p == '@' ? '_' : (char)toupper((unsigned char)*p));
 	cb_buf_addc(&prefix, '_');
-	if (prefix.failed) {	/* out of memory: prefix.p may be NULL */
+	for (i = 0; i < cs->cs_nentries; i++)
+		n += cs->cs_entries[i].e_first;
+	codes = cb__calloc(n ? n : 1, sizeof(*codes));
+	at = cb__calloc(n ? n : 1, sizeof(*at));
+	if (prefix.failed || codes == NULL || at == NULL) {	/* out of memory: prefix.p may be NULL */
 		b->failed = 1;
-		b->nomem |= prefix.nomem;
-		cb_buf_reset(&prefix);
-		return;
+		b->nomem = 1;
+		goto out;
 	}
-	/* names the header defines itself: a code COUNT becomes ..._COUNT_2 */
-	cb_buf_printf(&ids, "%sCOUNT%c%sVERSION%c%sCODES_H%c", prefix.p, '\0', prefix.p, '\0', prefix.p, '\0');
+	for (i = 0, n = 0; i < cs->cs_nentries; i++)
+		if (cs->cs_entries[i].e_first)
+			codes[n++] = &cs->cs_entries[i];
+	qsort(codes, n, sizeof(*codes), by_id);
+	c_idents(&ids, prefix.p, codes, n, at);
 	cb_buf_printf(b, "/*\n * %s.h - code set \"%s\" version %d, generated by codebook %s.\n"
-	    " * Do not edit: regenerate with `codebook export %s --format c-header`.\n */\n",
+	    " * Do not edit: regenerate with `codebook export %s --format c-header`.\n"
+	    " * Each code's value is its stable id: no later version changes or reuses it.\n */\n",
 	    cs->cs_name, cs->cs_name, cs->cs_version, CB_VERSION_STRING, cs->cs_name);
-	cb_buf_printf(b, "#ifndef %sCODES_H\n#define %sCODES_H\n\n", prefix.p, prefix.p);
-	cb_buf_printf(b, "#define %sVERSION %d\n\n", prefix.p, cs->cs_version);
+	cb_buf_printf(b, "#ifndef %sCODES_H\n#define %sCODES_H\n\n#include <stddef.h>\n\n", prefix.p, prefix.p);
+	cb_buf_printf(b, "#define %sVERSION %d\n#define %sCOUNT %zu\n#define %sMAX_ID %d\n\n", prefix.p,
+	    cs->cs_version, prefix.p, n, prefix.p, cs->cs_max_id);
 	cb_buf_printf(b, "enum %scode {\n", prefix.p);
-	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i];
-		size_t start = ids.len, base, k;
-		if (!e->e_first)
-			continue;
-		c_ident(&ids, prefix.p, e->e_code, e->e_code_len);
-		/* two codes may map to one identifier (A-B, A_B): number the later
-		 * ones, skipping numbers another code already took (A_B_2) */
-		base = ids.len;
-		for (k = 2; !ids.failed && ident_taken(&ids, start); k++) {
-			ids.len = base;
-			ids.p[base] = '\0';
-			cb_buf_printf(&ids, "_%zu", k);
-		}
-		cb_buf_printf(b, "\t%s = %zu,", ids.p ? ids.p + start : "", n++);
-		cb_buf_addc(&ids, '\0');
+	for (i = 0; i < n; i++) {
+		const struct cb_entry *e = codes[i];
+		cb_buf_printf(b, "\t%s = %d,", ids.p && !ids.failed ? ids.p + at[i] : "", e->e_id);
 		cb_buf_adds(b, " /* ");
-		c_comment(b, cb_entry_status(e) == CB_STATUS_ACTIVE ? "" : cb_status_name(e->e_status));
+		c_comment(b, e->e_status == CB_STATUS_ACTIVE ? "" : cb_status_name(e->e_status));
 		if (e->e_status != CB_STATUS_ACTIVE)
 			cb_buf_adds(b, ": ");
 		c_comment(b, cb_entry_description(e));
 		cb_buf_adds(b, " */\n");
 	}
-	cb_buf_printf(b, "\t%sCOUNT = %zu\n};\n\n", prefix.p, n);
-	cb_buf_printf(b, "static const char *const %scode_strings[%zu] = {\n", prefix.p, n ? n : 1);
-	for (i = 0; i < cs->cs_nentries; i++) {
-		const struct cb_entry *e = &cs->cs_entries[i];
-		size_t k;
-		if (!e->e_first)
-			continue;
-		cb_buf_adds(b, "\t\"");
-		for (k = 0; k < e->e_code_len; k++) {
-			char c = e->e_code[k];
-			if (c == '"' || c == '\\' || c == '?')
-				cb_buf_addc(b, '\\');	/* '?' too: no trigraphs */
-			cb_buf_addc(b, c);
-		}
-		cb_buf_adds(b, "\",\n");
-	}
-	if (n == 0)
-		cb_buf_adds(b, "\t\"\"\n");
-	cb_buf_printf(b, "};\n\n#endif /* %sCODES_H */\n", prefix.p);
+	if (n == 0)	/* an enum needs a constant */
+		cb_buf_printf(b, "\t%sNONE_ = 0\n", prefix.p);
+	cb_buf_adds(b, "};\n\n");
+	c_tables(b, cs, prefix.p, codes, n);
+	cb_buf_printf(b, "\n#endif /* %sCODES_H */\n", prefix.p);
+out:
 	if (prefix.failed || ids.failed) {
 		b->failed = 1;
 		b->nomem |= prefix.nomem | ids.nomem;
 	}
+	free(codes);
+	free(at);
 	cb_buf_reset(&prefix);
 	cb_buf_reset(&ids);
 }
@@ -452,10 +538,13 @@ export_csv(cb_buf *b, const cb_codeset *cs)
 	cb_buf f = CB_BUF_INIT(1u << 20);
 	size_t i;
 
-	cb_buf_adds(b, "code,category,description,status,applies,handling,http_status,not_an_error,"
+	cb_buf_adds(b, "id,code,category,description,status,applies,handling,http_status,not_an_error,"
 	    "since,deprecated_since,replaced_by\r\n");
 	for (i = 0; i < cs->cs_nentries; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
+		if (e->e_code != NULL)
+			cb_buf_printf(b, "%d", e->e_id);
+		cb_buf_addc(b, ',');
 		csv_field(b, e->e_code ? e->e_code : "");
 		cb_buf_addc(b, ',');
 		csv_field(b, cb_entry_category(e));

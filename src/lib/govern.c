@@ -126,6 +126,15 @@ diff_meta(struct differ *D)
 		    n->cs_version, o->cs_version, o->cs_version + 1);
 	if (!o->cs_reject_deprecated && n->cs_reject_deprecated)
 		add(D, "DEPRECATED_POLICY", "deprecated", "deprecated codes were accepted with a warning and would now be rejected");
+	for (i = 0; i < CB__RULES_OPT_IN; i++) {
+		uint32_t bit = (uint32_t)1 << i;
+		const char *rule = cb__rule_opt_in_name(i);
+		if ((o->cs_rules & bit) && !(n->cs_rules & bit))
+			add(D, "GOVERNANCE_NO_DROP", rule, "%s enforced %s; a new version must keep enforcing it "
+			    "(\"governance\": {\"rules\": [\"%s\"]})", o->cs_name, rule, rule);
+		else if (!(o->cs_rules & bit) && (n->cs_rules & bit))
+			add(D, "GOVERNANCE_ADDED", rule, "%s now enforces %s", n->cs_name, rule);
+	}
 
 	for (i = 0; i < o->cs_ncats; i++) {
 		const char *name = o->cs_cats[i].c_name;
@@ -166,6 +175,107 @@ diff_meta(struct differ *D)
 	}
 }
 
+/* The note of the editorial mark that an entry of code @e gives for
+ * version @version, or NULL. */
+static const char *
+editorial_note(const cb_entry *e, int version)
+{
+	for (; e; e = cb_entry_next_same(e))
+		if (e->e_editorial_version == version)
+			return cb_entry_editorial_note(e);
+	return NULL;
+}
+
+/* A change of meaning of a published code (its description, the contexts
+ * it newly suits): a warning or information by default; under NO_REPURPOSE
+ * breaking unless the new version marks the entry's change editorial.
+ * Narrowing and moving category break in every set (APPLIES_NO_NARROW,
+ * CODE_SAME_CATEGORY), editorial or not. */
+static void
+diff_meaning(struct differ *D, const cb_entry *oe, const cb_entry *ne, const char *q)
+{
+	const cb_codeset *o = D->o, *n = D->n;
+	const char *note = editorial_note(ne, n->cs_version);
+	int strict = ((o->cs_rules | n->cs_rules) & CB__RULE_NO_REPURPOSE) != 0, changed = 0;
+	const cb_entry *p;
+	char gained[512];
+	size_t d;
+
+	for (d = 0; d < n->cs_ndims; d++) {
+		int od = cb_codeset_dim_index(o, n->cs_dims[d].d_name, strlen(n->cs_dims[d].d_name));
+		if (od < 0 || missing_values(n, ne, d, o, oe, od, gained, sizeof(gained)) == 0)
+			continue;
+		changed = 1;
+		if (strict && note == NULL)
+			add(D, "NO_REPURPOSE", q, "code %s now also suits %s %s; %s does not let a code change "
+			    "meaning: add a new code, or mark the entry \"editorial\" with a note if the meaning stays",
+			    q, n->cs_dims[d].d_name, gained, n->cs_name);
+		else
+			add(D, "APPLIES_WIDENED", q, "code %s now also suits %s %s", q, n->cs_dims[d].d_name, gained);
+	}
+	for (p = oe; p; p = cb_entry_next_same(p)) {
+		if (has_description(ne, cb_entry_description(p)))
+			continue;
+		changed = 1;
+		if (note != NULL)
+			break;	/* EDITORIAL_CHANGE below says it */
+		if (!strict)
+			add(D, "DESCRIPTION_CHANGED", q, "code %s: description \"%.80s\" changed", q, cb_entry_description(p));
+		else if (oe->e_next_same == 0 && ne->e_next_same == 0)
+			add(D, "NO_REPURPOSE", q, "code %s: description \"%.80s\" became \"%.80s\"; %s does not let a "
+			    "code change meaning: add a new code, or mark the entry \"editorial\" with a note if the "
+			    "meaning stays", q, cb_entry_description(p), cb_entry_description(ne), n->cs_name);
+		else
+			add(D, "NO_REPURPOSE", q, "code %s: description \"%.80s\" changed; %s does not let a code "
+			    "change meaning: add a new code, or mark the entry \"editorial\" with a note if the "
+			    "meaning stays", q, cb_entry_description(p), n->cs_name);
+		break;
+	}
+	if (note != NULL && changed)
+		add(D, "EDITORIAL_CHANGE", q, "code %s changed in v%d, marked editorial: \"%.200s\"", q,
+		    n->cs_version, note);
+	else if (note != NULL)
+		add(D, "EDITORIAL_UNUSED", q, "code %s is marked editorial in v%d, but its description and "
+		    "contexts did not change: drop the mark", q, n->cs_version);
+}
+
+/* A published code keeps its id (docs/codeset-format.md, "Stable ids"). */
+static void
+diff_id(struct differ *D, const cb_entry *oe, const cb_entry *ne, const char *q)
+{
+	if (oe->e_id == ne->e_id)
+		return;
+	if (!ne->e_id_given)
+		add(D, "ID_NO_CHANGE", q, "code %s has id %d in v%d; v%d gives it none, so it would get %d: "
+		    "write \"id\": %d", q, oe->e_id, D->o->cs_version, D->n->cs_version, ne->e_id, oe->e_id);
+	else
+		add(D, "ID_NO_CHANGE", q, "code %s has id %d in v%d and %d in v%d; ids never change", q,
+		    oe->e_id, D->o->cs_version, ne->e_id, D->n->cs_version);
+}
+
+/* A code that @n adds: its id is new, above every id @o used. */
+static void
+diff_new_code(struct differ *D, const cb_entry *e)
+{
+	const cb_codeset *o = D->o;
+	const cb_entry *had = cb_codeset_find_id(o, e->e_id);
+	char q[96];
+
+	cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
+	add(D, "CODE_ADDED", q, "code %s was added to category %s", q,
+	    cb_entry_category(e)[0] ? cb_entry_category(e) : "(none)");
+	if (had != NULL)
+		add(D, "ID_NO_REUSE", q, "code %s takes id %d, which is %.*s's in v%d; ids are never reused: use %d",
+		    q, e->e_id, (int)(had->e_code_len > 80 ? 80 : had->e_code_len), had->e_code, o->cs_version,
+		    o->cs_max_id + 1);
+	else if (e->e_id <= o->cs_max_id)
+		add(D, "ID_INCREASES", q, "code %s has id %d, but v%d used ids up to %d: a new code gets one above, "
+		    "%d or higher", q, e->e_id, o->cs_version, o->cs_max_id, o->cs_max_id + 1);
+	if (editorial_note(e, D->n->cs_version) != NULL)
+		add(D, "EDITORIAL_UNUSED", q, "code %s is new in v%d: it has nothing to mark editorial", q,
+		    D->n->cs_version);
+}
+
 static void
 diff_code(struct differ *D, const cb_entry *oe)
 {
@@ -194,16 +304,8 @@ diff_code(struct differ *D, const cb_entry *oe)
 			add(D, "APPLIES_NO_NARROW", q, "code %s no longer suits %s %s; it may only gain contexts",
 			    q, o->cs_dims[d].d_name, lost);
 	}
-	for (d = 0; d < n->cs_ndims; d++) {
-		int od = cb_codeset_dim_index(o, n->cs_dims[d].d_name, strlen(n->cs_dims[d].d_name));
-		if (od >= 0 && missing_values(n, ne, d, o, oe, od, lost, sizeof(lost)) > 0)
-			add(D, "APPLIES_WIDENED", q, "code %s now also suits %s %s", q, n->cs_dims[d].d_name, lost);
-	}
-	for (p = oe; p; p = cb_entry_next_same(p))
-		if (!has_description(ne, cb_entry_description(p))) {
-			add(D, "DESCRIPTION_CHANGED", q, "code %s: description \"%.80s\" changed", q, cb_entry_description(p));
-			break;
-		}
+	diff_meaning(D, oe, ne, q);
+	diff_id(D, oe, ne, q);
 	os = code_status(oe);
 	ns = code_status(ne);
 	if (ns > os) {
@@ -242,12 +344,8 @@ cb_diff(cb_report **out, const cb_codeset *o, const cb_codeset *n)
 			diff_code(&D, &o->cs_entries[i]);
 	for (i = 0; i < n->cs_nentries; i++) {
 		const struct cb_entry *e = &n->cs_entries[i];
-		char q[96];
-		if (!e->e_first || cb_codeset_find(o, e->e_code, e->e_code_len) != NULL)
-			continue;
-		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
-		add(&D, "CODE_ADDED", q, "code %s was added to category %s", q,
-		    cb_entry_category(e)[0] ? cb_entry_category(e) : "(none)");
+		if (e->e_first && cb_codeset_find(o, e->e_code, e->e_code_len) == NULL)
+			diff_new_code(&D, e);
 	}
 	if (D.rc != CB_OK) {
 		cb_report_free(D.r);

@@ -48,8 +48,10 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 
 	for (c = cb_json_child(L->L_doc, obj); c; c = cb_json_next(L->L_doc, c)) {
 		const char *const *a;
+		/* the first byte before the length: most keys differ there */
 		for (a = allowed; *a; a++)
-			if (strlen(*a) == c->key_len && memcmp(*a, c->key, c->key_len) == 0)
+			if (c->key_len > 0 && (*a)[0] == c->key[0] && strlen(*a) == c->key_len &&
+			    memcmp(*a, c->key, c->key_len) == 0)
 				break;
 		if (*a == NULL) {
 			char q[80];
@@ -57,7 +59,8 @@ check_keys(struct loader *L, const cb_json_node *obj, const char *const *allowed
 			return cb__mk_fatal(MK(L), c->key_offset, "%s: unknown field \"%s\"", path, q);
 		}
 		for (d = cb_json_next(L->L_doc, c); d; d = cb_json_next(L->L_doc, d))
-			if (d->key_len == c->key_len && memcmp(d->key, c->key, c->key_len) == 0)
+			if (d->key_len == c->key_len && (c->key_len == 0 || d->key[0] == c->key[0]) &&
+			    memcmp(d->key, c->key, c->key_len) == 0)
 				return cb__mk_fatal(MK(L), d->key_offset, "%s: duplicate field \"%s\"", path, *a);
 	}
 	return CB_OK;
@@ -183,7 +186,7 @@ load_format(struct loader *L, const cb_json_node *root)
 static int
 load_contexts(struct loader *L, const cb_json_node *root)
 {
-	static const char *const keys[] = { "description", "values", NULL };
+	static const char *const keys[] = { "description", "descriptive", "values", NULL };
 	const cb_json_node *n = cb_json_get(L->L_doc, root, "contexts"), *c, *v, *w;
 	char path[128], q[80];
 	int rc;
@@ -205,7 +208,8 @@ load_contexts(struct loader *L, const cb_json_node *root)
 		snprintf(path, sizeof(path), "contexts.%s", cb__quote(q, sizeof(q), c->key, c->key_len));
 		if ((rc = expect_type(L, c, CB_JSON_OBJECT, path)) != CB_OK ||
 		    (rc = check_keys(L, c, keys, path)) != CB_OK ||
-		    (rc = get_str(L, c, "description", 0, path, NULL, &d->d_description)) != CB_OK)
+		    (rc = get_str(L, c, "description", 0, path, NULL, &d->d_description)) != CB_OK ||
+		    (rc = get_bool(L, c, "descriptive", path, &d->d_descriptive)) != CB_OK)
 			return rc;
 		if ((vals = cb_json_get(L->L_doc, c, "values")) == NULL)
 			return cb__mk_fatal(MK(L), c->offset, "%s: missing required field \"values\"", path);
@@ -310,6 +314,57 @@ load_policy(struct loader *L, const cb_json_node *root)
 }
 
 static int
+load_governance(struct loader *L, const cb_json_node *root)
+{
+	static const char *const keys[] = { "rules", NULL };
+	const cb_json_node *n = cb_json_get(L->L_doc, root, "governance"), *rules, *c;
+	char path[64];
+	size_t i = 0;
+	int rc;
+
+	if (n == NULL)
+		return CB_OK;
+	if ((rc = expect_type(L, n, CB_JSON_OBJECT, "governance")) != CB_OK ||
+	    (rc = check_keys(L, n, keys, "governance")) != CB_OK)
+		return rc;
+	if ((rules = cb_json_get(L->L_doc, n, "rules")) == NULL)
+		return cb__mk_fatal(MK(L), n->offset, "governance: missing required field \"rules\"");
+	if ((rc = expect_type(L, rules, CB_JSON_ARRAY, "governance.rules")) != CB_OK)
+		return rc;
+	for (c = cb_json_child(L->L_doc, rules); c; c = cb_json_next(L->L_doc, c), i++) {
+		snprintf(path, sizeof(path), "governance.rules[%zu]", i);
+		if (c->type != CB_JSON_STRING)
+			return cb__mk_fatal(MK(L), c->offset, "%s: expected a rule name, got %s", path,
+			    cb_json_type_name(c->type));
+		if ((rc = cb__mk_rule(MK(L), c->offset, path, c->str, c->str_len)) != CB_OK)
+			return rc;
+	}
+	return CB_OK;
+}
+
+/* "editorial": {"version": N, "note": "..."}: the change of version N to
+ * this entry keeps its meaning (docs/governance.md, "Rules per set"). */
+static int
+load_editorial(struct loader *L, struct cb_entry *e, const cb_json_node *n, const char *epath)
+{
+	static const char *const keys[] = { "version", "note", NULL };
+	char path[96];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s.editorial", epath);
+	if ((rc = expect_type(L, n, CB_JSON_OBJECT, path)) != CB_OK ||
+	    (rc = check_keys(L, n, keys, path)) != CB_OK)
+		return rc;
+	if (cb_json_get(L->L_doc, n, "version") == NULL)
+		return cb__mk_fatal(MK(L), n->offset, "%s: missing required field \"version\"", path);
+	if (cb_json_get(L->L_doc, n, "note") == NULL)
+		return cb__mk_fatal(MK(L), n->offset, "%s: missing required field \"note\" (why the meaning stays)", path);
+	if ((rc = get_int(L, n, "version", 1, INT_MAX, path, &e->e_editorial_version)) != CB_OK)
+		return rc;
+	return get_str(L, n, "note", 1, path, NULL, &e->e_editorial_note);
+}
+
+static int
 load_applies(struct loader *L, struct cb_entry *e, const cb_json_node *ap, const char *epath)
 {
 	const cb_json_node *c, *v;
@@ -366,21 +421,41 @@ load_attributes(struct loader *L, struct cb_entry *e, const cb_json_node *n, con
 	return CB_OK;
 }
 
+/* "@name[@i]" into @dst: the path of every entry, without printf. */
+static void
+index_path(char *dst, size_t size, const char *name, size_t i)
+{
+	char digits[24];
+	size_t n = strlen(name), k = 0;
+
+	do
+		digits[k++] = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	CB_ASSERT(n + k + 3 <= size);
+	memcpy(dst, name, n);
+	dst[n++] = '[';
+	while (k > 0)
+		dst[n++] = digits[--k];
+	dst[n++] = ']';
+	dst[n] = '\0';
+	(void)size;
+}
+
 static int
 load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 {
 	static const char *const keys[] = { "code", "code_missing", "category", "description",
 	    "status", "since", "deprecated_since", "replaced_by", "applies", "handling",
-	    "http_status", "not_an_error", "attributes", NULL };
+	    "http_status", "not_an_error", "attributes", "id", "editorial", NULL };
 	static const char *const statuses[] = { "active", "deprecated", "retired", NULL };
 	struct cb_entry *e = cb__mk_entry_begin(MK(L), n->offset);
-	const cb_json_node *cn, *catn, *hn, *x;
+	const cb_json_node *cn, *catn, *hn, *x, *idn;
 	struct cb_mk_entry in;
 	char path[64];
 	int status = 0, rc;
 
 	memset(&in, 0, sizeof(in));
-	snprintf(path, sizeof(path), "entries[%zu]", idx);
+	index_path(path, sizeof(path), "entries", idx);
 	if ((rc = expect_type(L, n, CB_JSON_OBJECT, path)) != CB_OK ||
 	    (rc = check_keys(L, n, keys, path)) != CB_OK ||
 	    (rc = get_str(L, n, "code", 0, path, &cn, &e->e_code)) != CB_OK ||
@@ -396,6 +471,17 @@ load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 	    (rc = get_bool(L, n, "not_an_error", path, &e->e_not_an_error)) != CB_OK)
 		return rc;
 	e->e_status = (cb_status)status;
+	if ((idn = cb_json_get(L->L_doc, n, "id")) != NULL) {
+		if ((rc = get_int(L, n, "id", 1, INT_MAX, path, &e->e_id)) != CB_OK)
+			return rc;
+		e->e_id_given = true;
+		in.id_off = idn->offset;
+	}
+	if ((x = cb_json_get(L->L_doc, n, "editorial")) != NULL) {
+		if ((rc = load_editorial(L, e, x, path)) != CB_OK)
+			return rc;
+		in.editorial_off = x->offset;
+	}
 	if ((x = cb_json_get(L->L_doc, n, "applies")) != NULL &&
 	    (rc = load_applies(L, e, x, path)) != CB_OK)
 		return rc;
@@ -414,7 +500,7 @@ load_root(struct loader *L, const cb_json_node *root)
 {
 	static const char *const keys[] = { "$schema", "name", "title", "version", "description",
 	    "source", "mirror", "repeated_codes", "deprecated", "format", "contexts",
-	    "categories", "handling", "policy", "entries", NULL };
+	    "categories", "handling", "policy", "governance", "entries", NULL };
 	static const char *const dep[] = { "warn", "reject", NULL };
 	cb_codeset *cs = CS(L);
 	const cb_json_node *nn, *entries, *c;
@@ -445,7 +531,8 @@ load_root(struct loader *L, const cb_json_node *root)
 	    (rc = load_contexts(L, root)) != CB_OK ||
 	    (rc = load_categories(L, root)) != CB_OK ||
 	    (rc = load_handling(L, root)) != CB_OK ||
-	    (rc = load_policy(L, root)) != CB_OK)
+	    (rc = load_policy(L, root)) != CB_OK ||
+	    (rc = load_governance(L, root)) != CB_OK)
 		return rc;
 	if ((entries = cb_json_get(L->L_doc, root, "entries")) == NULL)
 		return cb__mk_fatal(MK(L), root->offset, "missing required field \"entries\"");

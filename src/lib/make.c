@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/ident.h"
 #include "../util/utf8.h"
 
 int
@@ -36,13 +37,41 @@ cb__mk_init(struct cb_make *M, const char *origin, const char *buf, size_t len, 
 	return CB_OK;
 }
 
-/* Line and column of byte @off.  Entries come in file order, so go on from
+/* In the @n bytes at @s: the newlines, and the characters (UTF-8 lead
+ * bytes) after the last one, or in all of it when there is none.  Eight
+ * bytes at a time: a load of many entries spans the whole file. */
+static void
+span_lines(const char *s, size_t n, unsigned *newlines, size_t *chars)
+{
+	const char *p = s, *end = s + n, *nl;
+	size_t k = 0;
+
+	*newlines = 0;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		++*newlines;
+		p = nl + 1;
+	}
+	*chars = 0;
+	for (; p + 8 <= end; p += 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		/* continuation bytes are 10xxxxxx */
+		x = (x & ~(x << 1) & 0x8080808080808080ull) >> 7;	/* 1 per continuation byte */
+		*chars += 8 - (size_t)((x * 0x0101010101010101ull) >> 56);
+	}
+	for (; p + k < end; k++)
+		*chars += ((unsigned char)p[k] & 0xc0) != 0x80;
+}
+
+/* Line and column of byte @off, counting characters, not bytes, as
+ * cb_text_position() does.  Entries come in file order, so go on from
  * the last position asked for instead of the start: n entries would
  * otherwise cost n times the file size.  0, 0 without a source text. */
 void
 cb__mk_position(struct cb_make *M, size_t off, unsigned *line, unsigned *col)
 {
-	unsigned l, c;
+	unsigned nl;
+	size_t chars;
 
 	if (M->mk_buf == NULL) {
 		*line = *col = 0;
@@ -54,9 +83,9 @@ cb__mk_position(struct cb_make *M, size_t off, unsigned *line, unsigned *col)
 	}
 	if (off > M->mk_len)
 		off = M->mk_len;
-	cb_text_position(M->mk_buf + M->mk_pos_off, M->mk_len - M->mk_pos_off, off - M->mk_pos_off, &l, &c);
-	M->mk_pos_col = l == 1 ? M->mk_pos_col + c - 1 : c;
-	M->mk_pos_line += l - 1;
+	span_lines(M->mk_buf + M->mk_pos_off, off - M->mk_pos_off, &nl, &chars);
+	M->mk_pos_col = nl == 0 ? M->mk_pos_col + (unsigned)chars : 1 + (unsigned)chars;
+	M->mk_pos_line += nl;
 	M->mk_pos_off = off;
 	*line = M->mk_pos_line;
 	*col = M->mk_pos_col;
@@ -151,29 +180,39 @@ cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key, lon
 	return CB_OK;
 }
 
-static int
-valid_set_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
-			return 0;
-	}
-	return 1;
-}
-
 int
 cb__mk_name(struct cb_make *M, size_t off)
 {
 	const char *name = M->mk_cs->cs_name;
 
-	if (!valid_set_name(name))
-		return cb__mk_fatal(M, off, "name: \"%s\" must be 1-63 characters of a-z, 0-9 and '-', not starting with '-'",
-		    name);
+	if (!cb_set_name_check(name, strlen(name), NULL))
+		return cb__mk_fatal(M, off, "name: \"%s\" must be 1-63 characters of a-z, 0-9 and '-', not starting with '-', "
+		    "optionally followed by @ and a market code of two letters A-Z (tiktok-reverse-reason@GB)", name);
+	return CB_OK;
+}
+
+/* An opt-in governance rule the set enforces ("governance": {"rules"}). */
+int
+cb__mk_rule(struct cb_make *M, size_t off, const char *path, const char *name, size_t len)
+{
+	cb_codeset *cs = M->mk_cs;
+	char q[80], list[160] = "";
+	uint32_t bit;
+	size_t k;
+	int known;
+
+	cb__quote(q, sizeof(q), name, len);
+	for (k = 0; k < CB__RULES_OPT_IN; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+		    cb__rule_opt_in_name(k));
+	bit = memchr(name, '\0', len) ? 0 : cb__rule_opt_in_bit(name, len, &known);
+	if (bit == 0 && known)
+		return cb__mk_fatal(M, off, "%s: %s applies to every set; list only opt-in rules (%s)", path, q, list);
+	if (bit == 0)
+		return cb__mk_fatal(M, off, "%s: \"%s\" is not an opt-in rule (%s)", path, q, list);
+	if (cs->cs_rules & bit)
+		return cb__mk_fatal(M, off, "%s: %s is listed twice", path, q);
+	cs->cs_rules |= bit;
 	return CB_OK;
 }
 
@@ -275,11 +314,18 @@ int
 cb__mk_categories(struct cb_make *M, size_t off, size_t n)
 {
 	cb_codeset *cs = M->mk_cs;
+	size_t slots;
 
 	if (n > CB_MAX_CATEGORIES)
 		return cb__mk_too_big(M, off, "categories: %zu, at most %d allowed", n, CB_MAX_CATEGORIES);
 	if ((cs->cs_cats = cb_arena_calloc(&cs->cs_arena, n ? n : 1, sizeof(*cs->cs_cats))) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
+	/* every entry looks its category up: by hash, not by a walk */
+	for (slots = 16; slots < 2 * n; slots *= 2)
+		;
+	if ((cs->cs_cat_slots = cb_arena_calloc(&cs->cs_arena, slots, sizeof(uint32_t))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	cs->cs_cat_mask = (uint32_t)(slots - 1);
 	return CB_OK;
 }
 
@@ -289,6 +335,7 @@ cb__mk_category(struct cb_make *M, size_t name_off, const char *path, const char
 {
 	cb_codeset *cs = M->mk_cs;
 	struct cb_category *cat = &cs->cs_cats[cs->cs_ncats];
+	size_t s;
 	int rc;
 
 	if (name[0] == '\0')
@@ -301,7 +348,9 @@ cb__mk_category(struct cb_make *M, size_t name_off, const char *path, const char
 	}
 	cat->c_name = name;
 	cat->c_description = description;
-	cs->cs_ncats++;
+	for (s = cb__hash(name, strlen(name)) & cs->cs_cat_mask; cs->cs_cat_slots[s] != 0; s = (s + 1) & cs->cs_cat_mask)
+		;
+	cs->cs_cat_slots[s] = (uint32_t)++cs->cs_ncats;
 	return CB_OK;
 }
 
@@ -442,6 +491,29 @@ cb__mk_attribute(struct cb_make *M, struct cb_entry *e, size_t off, const char *
 	return CB_OK;
 }
 
+/* An entry's id and editorial mark: an id needs a code; a mark needs a
+ * version, no later than the set's, and a note. */
+static int
+entry_marks(struct cb_make *M, const struct cb_entry *e, const struct cb_mk_entry *in, const char *path)
+{
+	const cb_codeset *cs = M->mk_cs;
+	char q[80] = "";
+
+	if (e->e_code == NULL && e->e_id_given)
+		return cb__mk_fatal(M, in->id_off, "%s.id: an id belongs to a code, and this row has none", path);
+	if (e->e_editorial_version == 0 && e->e_editorial_note == NULL)
+		return CB_OK;
+	if (e->e_editorial_version == 0 || e->e_editorial_note == NULL || e->e_editorial_note[0] == '\0')
+		return cb__mk_fatal(M, in->editorial_off, "%s.editorial: needs a version and a note saying why the meaning stays",
+		    path);
+	if (e->e_editorial_version <= cs->cs_version)
+		return CB_OK;
+	if (e->e_code != NULL)
+		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
+	return cb__mk_semantic(M, "SINCE_AFTER_VERSION", q, in->editorial_off,
+	    "%s.editorial.version %d is later than the set's version %d", path, e->e_editorial_version, cs->cs_version);
+}
+
 /* The rules on an entry whose fields are all read: its code, category,
  * handling class and versions. */
 int
@@ -450,9 +522,12 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 {
 	cb_codeset *cs = M->mk_cs;
 	char q[80], why[200];
+/* the code, quoted for a message: only when one is made */
+#define QCODE (q[0] ? q : cb__quote(q, sizeof(q), e->e_code, e->e_code_len))
 	size_t off;
 	int rc;
 
+	q[0] = '\0';	/* quoted when a message needs it: QCODE */
 	if (e->e_code == NULL) {
 		if (!in->code_missing)
 			return cb__mk_fatal(M, in->off, "%s: missing required field \"code\" (a row whose source gives no code needs \"code_missing\": true)", path);
@@ -464,12 +539,12 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		if (in->code_missing)
 			return cb__mk_fatal(M, in->code_off, "%s: \"code_missing\": true, but a code is given", path);
 		e->e_code_len = (uint32_t)strlen(e->e_code);
-		cb__quote(q, sizeof(q), e->e_code, e->e_code_len);
 		if (e->e_code_len > CB_MAX_CODE_LEN)
 			return cb__mk_too_big(M, in->code_off, "%s.code: longer than %d bytes", path, CB_MAX_CODE_LEN);
+		cs->cs_code_bytes += e->e_code_len;
 		if (!cb__format_ok(&cs->cs_fmt, e->e_code, e->e_code_len, &off, why, sizeof(why)) &&
-		    (rc = cb__mk_semantic(M, "CODE_BAD_FORMAT", q, in->code_off + 1 + off,
-		    "%s.code: \"%s\" fails the set's format: %s", path, q, why)) != CB_OK)
+		    (rc = cb__mk_semantic(M, "CODE_BAD_FORMAT", QCODE, in->code_off + 1 + off,
+		    "%s.code: \"%s\" fails the set's format: %s", path, QCODE, why)) != CB_OK)
 			return rc;
 	}
 
@@ -481,14 +556,14 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		size_t plen = (size_t)(dot - e->e_code);
 		if (in->category != NULL && (strlen(in->category) != plen ||
 		    memcmp(in->category, e->e_code, plen) != 0)) {
-			if ((rc = cb__mk_semantic(M, "CATEGORY_MISMATCH", q, in->category_off,
-			    "%s.category: \"%s\" differs from the code's prefix in \"%s\"", path, in->category, q)) != CB_OK)
+			if ((rc = cb__mk_semantic(M, "CATEGORY_MISMATCH", QCODE, in->category_off,
+			    "%s.category: \"%s\" differs from the code's prefix in \"%s\"", path, in->category, QCODE)) != CB_OK)
 				return rc;
 		} else if (in->category == NULL) {
 			e->e_category = cb_codeset_category_index(cs, e->e_code, plen);
-			if (e->e_category < 0 && (rc = cb__mk_semantic(M, "CATEGORY_UNDECLARED", q, in->code_off,
+			if (e->e_category < 0 && (rc = cb__mk_semantic(M, "CATEGORY_UNDECLARED", QCODE, in->code_off,
 			    "%s.code: \"%s\" is in category \"%.*s\", which the set does not declare",
-			    path, q, (int)plen, e->e_code)) != CB_OK)
+			    path, QCODE, (int)plen, e->e_code)) != CB_OK)
 				return rc;
 		}
 	}
@@ -498,6 +573,8 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 		    in->category_off, "%s.category: \"%s\" is not a declared category", path, in->category)) != CB_OK)
 			return rc;
 	}
+	if ((rc = entry_marks(M, e, in, path)) != CB_OK)
+		return rc;
 	if (in->handling != NULL) {
 		size_t h;
 		for (h = 0; h < cs->cs_nhandling; h++)
@@ -510,12 +587,13 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 			return rc;
 	}
 	if ((e->e_since > cs->cs_version || e->e_deprecated_since > cs->cs_version) &&
-	    (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION", e->e_code ? q : "", in->off,
+	    (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION", e->e_code ? QCODE : "", in->off,
 	    "%s: since/deprecated_since %d is later than the set's version %d", path,
 	    e->e_since > cs->cs_version ? e->e_since : e->e_deprecated_since, cs->cs_version)) != CB_OK)
 		return rc;
 	cs->cs_nentries++;
 	return CB_OK;
+#undef QCODE
 }
 
 /* In sets with repeated codes, two entries are one row when code,
@@ -609,13 +687,114 @@ check_entries(struct cb_make *M)
 	return CB_OK;
 }
 
+/* The id of each code: the one its entries give, which must agree and be
+ * no other code's. */
+static int
+given_ids(struct cb_make *M, size_t *ngiven)
+{
+	cb_codeset *cs = M->mk_cs;
+	char q[80];
+	size_t i;
+	int rc;
+
+	*ngiven = 0;
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i];
+		const struct cb_entry *p, *src = NULL;
+		uint32_t *slot;
+		if (!e->e_first)
+			continue;
+		for (p = e; p != NULL; p = cb_entry_next_same(p)) {
+			if (!p->e_id_given)
+				continue;
+			if (src == NULL) {
+				src = p;
+				continue;
+			}
+			if (p->e_id != src->e_id && (rc = cb__mk_semantic(M, "ID_MISMATCH",
+			    cb__quote(q, sizeof(q), p->e_code, p->e_code_len), p->e_offset,
+			    "entries[%u].id: %d, but entries[%u] of the same code says %d: an id belongs to the code",
+			    p->e_index, p->e_id, src->e_index, src->e_id)) != CB_OK)
+				return rc;
+		}
+		e->e_id = src ? src->e_id : 0;
+		if (src == NULL)
+			continue;
+		++*ngiven;
+		if (e->e_id > cs->cs_max_id)
+			cs->cs_max_id = e->e_id;
+		slot = cb__id_slot(cs, e->e_id);
+		if (*slot == 0) {
+			*slot = (uint32_t)i + 1;
+			continue;
+		}
+		p = &cs->cs_entries[*slot - 1];
+		if ((rc = cb__mk_semantic(M, "ID_DUPLICATE", cb__quote(q, sizeof(q), e->e_code, e->e_code_len),
+		    src->e_offset, "entries[%u].id: %d is already the id of %.*s (entries[%u])", src->e_index,
+		    e->e_id, (int)(p->e_code_len > 64 ? 64 : p->e_code_len), p->e_code, p->e_index)) != CB_OK)
+			return rc;
+	}
+	return CB_OK;
+}
+
+/*
+ * Stable ids (docs/codeset-format.md): a code keeps the id its entries
+ * give; a code without one gets the next free id, one above the highest,
+ * in entry order.  In a set that numbers some of its codes, lint reports
+ * each code without an id (ID_ASSIGNED) so that the author writes it down;
+ * a set that numbers none gets 1, 2, ... in entry order, quietly, and diff
+ * refuses a version that would move one (ID_NO_CHANGE).  Every entry of a
+ * code carries the code's id.
+ */
+static int
+assign_ids(struct cb_make *M)
+{
+	cb_codeset *cs = M->mk_cs;
+	size_t i, ncodes = 0, nslots = 16, ngiven;
+	char q[80];
+	int rc;
+
+	for (i = 0; i < cs->cs_nentries; i++)
+		ncodes += cs->cs_entries[i].e_first;
+	while (nslots < ncodes * 2)
+		nslots *= 2;
+	if ((cs->cs_id_slots = cb_arena_calloc(&cs->cs_arena, nslots, sizeof(uint32_t))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	cs->cs_id_mask = (uint32_t)(nslots - 1);
+	if ((rc = given_ids(M, &ngiven)) != CB_OK)
+		return rc;
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i], *p;
+		bool given = e->e_id != 0;
+		if (!e->e_first)
+			continue;
+		if (!given) {
+			if (cs->cs_max_id == INT_MAX)
+				return cb__mk_fatal(M, e->e_offset, "entries[%u]: no id is left above %d", e->e_index, INT_MAX);
+			e->e_id = ++cs->cs_max_id;
+			*cb__id_slot(cs, e->e_id) = (uint32_t)i + 1;
+			if (M->mk_lint != NULL && ngiven > 0 && (rc = cb__mk_semantic(M, "ID_ASSIGNED",
+			    cb__quote(q, sizeof(q), e->e_code, e->e_code_len), e->e_offset,
+			    "entries[%u]: \"%s\" has no id: it gets %d, one above the highest; write \"id\": %d "
+			    "into the file so that it stays", e->e_index, q, e->e_id, e->e_id)) != CB_OK)
+				return rc;
+		}
+		for (p = e; p != NULL; p = p->e_next_same ? &cs->cs_entries[p->e_next_same - 1] : NULL) {
+			p->e_id = e->e_id;
+			p->e_id_given = given;
+		}
+	}
+	return CB_OK;
+}
+
 int
 cb__mk_finish(struct cb_make *M, cb_codeset **out)
 {
 	int rc;
 
 	*out = NULL;
-	if ((rc = cb__codeset_index(M->mk_cs)) != CB_OK || (rc = check_entries(M)) != CB_OK)
+	if ((rc = cb__codeset_index(M->mk_cs, M->mk_lint == NULL)) != CB_OK || (rc = check_entries(M)) != CB_OK ||
+	    (rc = assign_ids(M)) != CB_OK)
 		return rc;
 	if (M->mk_lint != NULL && (rc = cb__lint_set(M->mk_cs, M->mk_lint)) != CB_OK)
 		return rc;

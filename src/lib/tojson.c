@@ -15,14 +15,23 @@ write_entry(cb_jw *w, const cb_codeset *cs, const struct cb_entry *e)
 	size_t d, v, i;
 
 	cb_jw_obj_begin(w);
-	if (e->e_code != NULL)
+	if (e->e_code != NULL) {
 		cb_jw_kstrn(w, "code", e->e_code, e->e_code_len);
-	else
+		cb_jw_kint(w, "id", e->e_id);	/* assigned ids too: publishing fixes them */
+	} else {
 		cb_jw_kbool(w, "code_missing", 1);
+	}
 	if (e->e_category >= 0)
 		cb_jw_kstr(w, "category", cs->cs_cats[e->e_category].c_name);
 	if (e->e_description != NULL)
 		cb_jw_kstr(w, "description", e->e_description);
+	if (e->e_editorial_version > 0) {
+		cb_jw_key(w, "editorial");
+		cb_jw_obj_begin(w);
+		cb_jw_kint(w, "version", e->e_editorial_version);
+		cb_jw_kstr(w, "note", e->e_editorial_note);
+		cb_jw_obj_end(w);
+	}
 	cb_jw_kstr(w, "status", cb_status_name(e->e_status));
 	if (e->e_since > 0)
 		cb_jw_kint(w, "since", e->e_since);
@@ -110,6 +119,8 @@ write_declarations(cb_jw *w, const cb_codeset *cs)
 			cb_jw_obj_begin(w);
 			if (cs->cs_dims[i].d_description)
 				cb_jw_kstr(w, "description", cs->cs_dims[i].d_description);
+			if (cs->cs_dims[i].d_descriptive)
+				cb_jw_kbool(w, "descriptive", 1);
 			cb_jw_key(w, "values");
 			cb_jw_arr_begin(w);
 			for (v = 0; v < cs->cs_dims[i].d_nvalues; v++)
@@ -153,6 +164,16 @@ write_declarations(cb_jw *w, const cb_codeset *cs)
 		cb_jw_kint(w, "max_attempts", cs->cs_policy.max_attempts);
 		cb_jw_kint(w, "base_delay_ms", cs->cs_policy.base_delay_ms);
 		cb_jw_kint(w, "max_delay_ms", cs->cs_policy.max_delay_ms);
+		cb_jw_obj_end(w);
+	}
+	if (cs->cs_rules != 0) {
+		cb_jw_key(w, "governance");
+		cb_jw_obj_begin(w);
+		cb_jw_key(w, "rules");
+		cb_jw_arr_begin(w);
+		for (i = 0; i < cb_codeset_rule_count(cs); i++)
+			cb_jw_str(w, cb_codeset_rule(cs, i));
+		cb_jw_arr_end(w);
 		cb_jw_obj_end(w);
 	}
 }

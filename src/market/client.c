@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "ident.h"
 #include "jsonw.h"
 
 #define CODE_BAD_REQUEST 36009004	/* one code for many request faults, the timestamp among them */
@@ -37,6 +38,7 @@ struct cb_mkt {
 	cb_mkt_clock_fn clock;
 	void           *clock_payload;
 	char            curl_err[CURL_ERROR_SIZE];
+	char            market[3];      /* the shop's market, once learned ("" until then) */
 };
 
 /* One operation's request.  How it is sent (method, path, where the
@@ -874,5 +876,79 @@ cb_mkt_get_orders(cb_mkt_orders **out, cb_mkt *m, const char *const *ids, size_t
 		cb_mkt__envelope_free(&env);
 	}
 	cb_buf_reset(&joined);
+	return rc;
+}
+
+int
+cb_mkt_authorized_shops(cb_mkt_shops **out, cb_mkt *m, cb_mkt_error *err)
+{
+	cb_mkt_error local;
+	cb_mkt_envelope env;
+	struct call c = { .op = "authorized shops", .ep = cb_mkt_endpoint_get(CB_MKT_EP_SHOPS) };
+	char why[256];
+	int rc;
+
+	err = err_init(err, &local);
+	if (out == NULL || m == NULL)
+		return local_fail(c.op, err, "NULL argument");
+	*out = NULL;
+	if ((rc = run(m, &c, &env, err)) != CB_OK)
+		return rc;
+	if ((rc = cb_mkt__parse_shops(out, &env, why, sizeof(why))) != CB_OK)
+		rc = data_error(&c, err, rc, why);
+	cb_mkt__envelope_free(&env);
+	return rc;
+}
+
+/* The shop of @m's configuration in @s: by cipher, else by id, else the
+ * only one; NULL when none matches. */
+static const cb_mkt_shop *
+own_shop(const cb_mkt *m, const cb_mkt_shops *s)
+{
+	const cb_mkt_config *cfg = m->cfg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if ((cfg->shop_cipher != NULL && strcmp(s->items[i].cipher, cfg->shop_cipher) == 0) ||
+		    (cfg->shop_cipher == NULL && cfg->shop_id != NULL && strcmp(s->items[i].id, cfg->shop_id) == 0))
+			return &s->items[i];
+	return cfg->shop_cipher == NULL && cfg->shop_id == NULL && s->n == 1 ? &s->items[0] : NULL;
+}
+
+int
+cb_mkt_shop_market(char out[3], cb_mkt *m, cb_mkt_error *err)
+{
+	cb_mkt_error local;
+	cb_mkt_shops *s = NULL;
+	const cb_mkt_shop *own;
+	int rc;
+
+	err = err_init(err, &local);
+	if (out == NULL || m == NULL)
+		return local_fail("shop market", err, "NULL argument");
+	out[0] = '\0';
+	if (m->cfg->market != NULL) {
+		cb_mkt__copy(out, 3, m->cfg->market);
+		return CB_OK;
+	}
+	if (m->market[0] != '\0') {
+		memcpy(out, m->market, 3);
+		return CB_OK;
+	}
+	if ((rc = cb_mkt_authorized_shops(&s, m, err)) != CB_OK)
+		return rc;
+	if ((own = own_shop(m, s)) == NULL)
+		rc = cb__fail(CB_ENOTFOUND, "the marketplace lists %zu authorized shop%s, none with this shop's %s: "
+		    "set market in its configuration", s->n, s->n == 1 ? "" : "s",
+		    m->cfg->shop_cipher != NULL ? "shop_cipher" : "shop_id");
+	else if (!cb_market_check(own->region, strlen(own->region)))
+		rc = cb__fail(CB_ENOTFOUND, "the marketplace gives shop %s the region \"%.16s\", not a market code "
+		    "of two letters A-Z: set market in its configuration", own->id, own->region);
+	else {
+		memcpy(m->market, own->region, 3);
+		memcpy(out, own->region, 3);
+		rc = CB_OK;
+	}
+	cb_mkt_shops_free(s);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * echoed in messages and are wiped when replaced or freed.
  */
 #include "market_int.h"
+#include "ident.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum ktype { K_STR, K_SECRET, K_URL, K_API, K_MS, K_BYTES };
+enum ktype { K_STR, K_SECRET, K_URL, K_API, K_MS, K_BYTES, K_MARKET };
 
 static const struct key {
 	const char *name;
@@ -41,6 +42,7 @@ static const struct key {
 	    offsetof(cb_mkt_config, status_incomplete), 0, 0 },
 	{ "status_ready_for_shipping", "CB_TIKTOK_STATUS_READY_FOR_SHIPPING", K_STR,
 	    offsetof(cb_mkt_config, status_ready_for_shipping), 0, 0 },
+	{ "market", "CB_TIKTOK_MARKET", K_MARKET, offsetof(cb_mkt_config, market), 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -84,6 +86,7 @@ cb_mkt_config_free(cb_mkt_config *cfg)
 	free(cfg->status_incomplete);
 	free(cfg->status_ready_for_shipping);
 	free(cfg->shop);
+	free(cfg->market);
 	cb_mkt__wipe(cfg, sizeof(*cfg));
 	free(cfg);
 }
@@ -178,6 +181,11 @@ set_key(cb_mkt_config *cfg, const struct key *k, const char *v, size_t n, const 
 		else
 			*(size_t *)(void *)(base + k->off) = (size_t)x;
 		return CB_OK;
+	case K_MARKET:
+		if (!cb_market_check(v, n))
+			return cb__fail(CB_EPARSE, "%s: market: expected a market code of two letters A-Z (GB, US, "
+			    "VN), got \"%.*s\"", where, (int)(n > 40 ? 40 : n), v);
+		break;
 	case K_URL:
 		if ((n = check_url(v, n, why, sizeof(why))) == 0)
 			return cb__fail(CB_EPARSE, "%s: base_url: %s", where, why);
@@ -505,6 +513,7 @@ cb_mkt__config_dup(const cb_mkt_config *cfg)
 		offsetof(cb_mkt_config, shop_id), offsetof(cb_mkt_config, shop_cipher),
 		offsetof(cb_mkt_config, status_incomplete),
 		offsetof(cb_mkt_config, status_ready_for_shipping), offsetof(cb_mkt_config, shop),
+		offsetof(cb_mkt_config, market),
 	};
 	cb_mkt_config *c;
 	size_t i;
@@ -524,4 +533,54 @@ cb_mkt__config_dup(const cb_mkt_config *cfg)
 		}
 	}
 	return c;
+}
+
+/* The [shop NAME] headers of @text (already parsed without fault), in
+ * order, at most @max. */
+static void
+list_sections(const char *text, size_t len, char (*names)[65], size_t max, size_t *n)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end && *n < max) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *ls = p, *le = nl ? nl : end, *name;
+
+		p = nl ? nl + 1 : end;
+		while (ls < le && is_space(*ls))
+			ls++;
+		while (le > ls && is_space(le[-1]))
+			le--;
+		if ((size_t)(le - ls) < 8 || memcmp(ls, "[shop ", 6) != 0)
+			continue;
+		for (name = ls + 6; name < le - 1 && is_space(*name); name++)
+			;
+		if ((size_t)(le - 1 - name) <= 64) {
+			memcpy(names[*n], name, (size_t)(le - 1 - name));
+			names[*n][le - 1 - name] = '\0';
+			(*n)++;
+		}
+	}
+}
+
+int
+cb_mkt_config_shop_names(char (*names)[65], size_t max, size_t *n, const char *path)
+{
+	cb_mkt_config *cfg = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (names == NULL || n == NULL || path == NULL)
+		return cb__fail(CB_EINVAL, "cb_mkt_config_shop_names: NULL argument");
+	*n = 0;
+	if ((rc = read_secret_file(&text, &len, path)) != CB_OK)
+		return rc;
+	/* the whole file checked first: a file with a fault lists nothing */
+	if ((rc = cb_mkt_config_parse(&cfg, text, len, path, NULL, NULL)) == CB_OK)
+		list_sections(text, len, names, max, n);
+	cb_mkt_config_free(cfg);
+	cb_mkt__wipe(text, len);
+	free(text);
+	return rc;
 }

@@ -402,6 +402,41 @@ cb_mkt_reasons_free(cb_mkt_reasons *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* authorized shops */
+
+static int
+shop_item(struct rd *r, const cb_json_node *it, const char *path, void *item)
+{
+	cb_mkt_shop *out = item;
+	int rc;
+
+	if (it->type != CB_JSON_OBJECT)
+		return rd_fail(r, CB_EPARSE, path, it, "expected an object, got %s", cb_json_type_name(it->type));
+	if ((rc = rd_str(r, it, "id", path, 1, 1, &out->id)) != CB_OK ||
+	    (rc = rd_str(r, it, "name", path, 0, 0, &out->name)) != CB_OK ||
+	    (rc = rd_str(r, it, "region", path, 0, 0, &out->region)) != CB_OK ||
+	    (rc = rd_str(r, it, "cipher", path, 0, 0, &out->cipher)) != CB_OK ||
+	    (rc = rd_str(r, it, "seller_type", path, 0, 0, &out->seller_type)) != CB_OK)
+		return rc;
+	return CB_OK;
+}
+
+int
+cb_mkt__parse_shops(cb_mkt_shops **out, const cb_mkt_envelope *env, char *why, size_t whylen)
+{
+	static const struct reply_layout layout = REPLY_LAYOUT(cb_mkt_shops);
+
+	return rd_reply(out, &layout, env, "shops", sizeof(cb_mkt_shop), shop_item, why, whylen);
+}
+
+void
+cb_mkt_shops_free(cb_mkt_shops *s)
+{
+	if (s != NULL)
+		arena_release(s->priv);
+}
+
+/* ------------------------------------------------------------------ */
 /* cancel */
 
 /* Copy a string field into a fixed array; too long is malformed, not truncated. */

@@ -154,6 +154,7 @@ static const cb_mkt_endpoint endpoints[CB_MKT_EP_COUNT] = {
 	[CB_MKT_EP_CANCEL] = { "/return_refund/202309/cancellations", "POST", 0, 1, 1 },
 	[CB_MKT_EP_SEARCH] = { "/return_refund/202309/cancellations/search", "POST", 0, 1, 0 },
 	[CB_MKT_EP_ORDERS] = { "/order/202309/orders", "GET", 0, 1, 0 },
+	[CB_MKT_EP_SHOPS] = { "/authorization/202309/shops", "GET", 0, 0, 0 },
 };
 
 const cb_mkt_endpoint *

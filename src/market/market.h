@@ -73,6 +73,10 @@ typedef struct cb_mkt_config {
 	char       *status_incomplete;
 	char       *status_ready_for_shipping;
 	char       *shop;            /**< the [shop NAME] section applied, or NULL */
+	/** The shop's market ("GB", "VN": TikTok Shop's region codes), or NULL
+	 * when the configuration does not say: cb_mkt_shop_market() then asks
+	 * the marketplace. */
+	char       *market;
 } cb_mkt_config;
 
 /**
@@ -87,7 +91,7 @@ typedef struct cb_mkt_config {
  * section headers.  Keys: base_url, app_key, app_secret, access_token,
  * shop_id, shop_cipher, api (legacy|current), timeout_ms,
  * connect_timeout_ms, max_response_bytes, status_incomplete,
- * status_ready_for_shipping.  Values are checked (numbers, api, URL);
+ * status_ready_for_shipping, market (two letters A-Z).  Values are checked (numbers, api, URL);
  * completeness is checked by cb_mkt_new().
  *
  * @param[out] out a new configuration; free with cb_mkt_config_free().
@@ -100,6 +104,14 @@ int cb_mkt_config_load(cb_mkt_config **out, const char *path, const char *shop,
 /** As cb_mkt_config_load() from text; @p origin names it in messages. */
 int cb_mkt_config_parse(cb_mkt_config **out, const char *text, size_t len,
     const char *origin, const char *shop, const char *const *env);
+
+/**
+ * The names of the [shop NAME] sections of file @p path, in file order,
+ * into @p names (at most @p max; each at most 64 bytes and a NUL); *n their
+ * number.  The file is read as cb_mkt_config_load() reads it (the same
+ * errors).
+ */
+int cb_mkt_config_shop_names(char (*names)[65], size_t max, size_t *n, const char *path);
 
 /** Check that a client can be made from @p cfg (base URL, keys, api and
  * the shop id the api needs).  CB_OK or CB_EINVAL naming what is missing. */
@@ -211,6 +223,42 @@ typedef struct cb_mkt_reasons {
 int cb_mkt_reverse_reasons(cb_mkt_reasons **out, cb_mkt *m, int action_type,
     int reason_type, cb_mkt_error *err);
 void cb_mkt_reasons_free(cb_mkt_reasons *r);
+
+/* ---- shops and their market (GET /authorization/202309/shops) */
+
+/** One shop the app is authorized for. */
+typedef struct {
+	const char *id;
+	const char *name;         /**< or "" */
+	const char *region;       /**< the shop's market ("GB"), or "" */
+	const char *cipher;       /**< its shop_cipher, or "" */
+	const char *seller_type;  /**< "LOCAL", "CROSS_BORDER", or "" */
+} cb_mkt_shop;
+
+typedef struct cb_mkt_shops {
+	cb_mkt_shop *items;
+	size_t       n;
+	const char  *request_id;
+	void        *priv;
+} cb_mkt_shops;
+
+/** The shops the access token is authorized for (a 202309 call, not
+ * scoped to a shop). */
+int cb_mkt_authorized_shops(cb_mkt_shops **out, cb_mkt *m, cb_mkt_error *err);
+void cb_mkt_shops_free(cb_mkt_shops *s);
+
+/**
+ * The market of the client's shop, into @p out: the configuration's
+ * "market" when set; else the region the marketplace gives the shop in
+ * its list of authorized shops (the one whose cipher, or else id, is the
+ * configuration's; the only one when it names neither), asked once and
+ * kept by the client.  The token response's seller_base_region says the
+ * same of the seller; codebook is given a token, not the exchange that
+ * answers it, so it asks per shop.
+ * @return CB_OK; CB_ENOTFOUND when the list has no such shop or gives it
+ *         no market code; CB_ERROR with @p err filled when the call failed.
+ */
+int cb_mkt_shop_market(char out[3], cb_mkt *m, cb_mkt_error *err);
 
 /* ---- cancel */
 
@@ -384,6 +432,7 @@ typedef enum {
 	CB_MKT_EP_CANCEL,         /**< POST a cancellation request (current) */
 	CB_MKT_EP_SEARCH,         /**< POST a cancellation search (current) */
 	CB_MKT_EP_ORDERS,         /**< GET order detail (current) */
+	CB_MKT_EP_SHOPS,          /**< GET the authorized shops (current; not shop-scoped) */
 	CB_MKT_EP_COUNT
 } cb_mkt_ep;
 

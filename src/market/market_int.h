@@ -54,6 +54,8 @@ int cb_mkt__parse_cancellations(cb_mkt_cancellations **out, const cb_mkt_envelop
     char *why, size_t whylen);
 int cb_mkt__parse_orders(cb_mkt_orders **out, const cb_mkt_envelope *env,
     char *why, size_t whylen);
+int cb_mkt__parse_shops(cb_mkt_shops **out, const cb_mkt_envelope *env,
+    char *why, size_t whylen);
 
 /* A deep copy of @cfg (free with cb_mkt_config_free); NULL when out of memory. */
 cb_mkt_config *cb_mkt__config_dup(const cb_mkt_config *cfg);

@@ -20,15 +20,15 @@
 #include <codebook.h>
 
 #include "../store/store.h"
+#include "markets.h"
 
 struct cb_mkt_reasons;
 
 /* ---- the reverse reason of a cancellation ---------------------------- */
 
-/* The mirrored set of reverse reasons, and the category of the reasons a
- * seller cancels with (the others reject returns, parcels and buyers'
- * cancellation requests). */
-#define CB_REASON_SET        "tiktok-reverse-reason"
+/* The category of the reasons a seller cancels with (the others reject
+ * returns, parcels and buyers' cancellation requests).  The mirrored sets
+ * of reverse reasons, one per market, are named in markets.h. */
 #define CB_REASON_CATEGORY   "seller_cancel"
 #define CB_REASON_DEFAULT    "seller_cancel_reason_out_of_stock_uk"
 #define CB_REASON_DEFAULT_TEXT "Out of stock"
@@ -67,6 +67,15 @@ const char *cb_reason_text(const cb_codeset *rr, const char *key);
  */
 int cb_reason_sync_build(cb_codeset **out, const cb_codeset *cur, const struct cb_mkt_reasons *rs,
     int version, char *why, size_t whylen);
+
+/*
+ * The mirror of market @market before its first sync: its name
+ * (tiktok-reverse-reason@VN), title, format and categories, no entries,
+ * version 1.  cb_reason_sync_build() on it with version 1 makes the
+ * market's first version.
+ * @return CB_OK; CB_EINVAL for a market that is not two letters A-Z; CB_ENOMEM.
+ */
+int cb_reason_set_empty(cb_codeset **out, const char *market);
 
 /* ---- the worker ----------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
  */
 #include "err.h"
 #include "market.h"
+#include "markets.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -366,6 +367,54 @@ refuse_keys(const cb_codeset *cur, const cb_mkt_reasons *rs, char *why, size_t w
 		}
 	}
 	return CB_OK;
+}
+
+/* Descriptions of the categories a new market's mirror declares (the
+ * bundled GB list's). */
+static const char *const category_text[] = {
+	"Seller cancels an order before shipment.",
+	"Seller rejects a buyer's return/refund request.",
+	"Seller rejects a returned parcel.",
+	"Seller rejects a buyer's cancellation request.",
+};
+_Static_assert(sizeof(category_text) / sizeof(category_text[0]) == sizeof(prefixes) / sizeof(prefixes[0]),
+    "a description for each category of the prefixes");
+
+int
+cb_reason_set_empty(cb_codeset **out, const char *market)
+{
+	cb_format f = CB_FORMAT_INIT;
+	cb_builder *b = NULL;
+	char name[CB_SET_NAME_SIZE], title[96], desc[512];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!cb_market_check(market, strlen(market)))
+		return cb__fail(CB_EINVAL, "\"%.16s\" is not a market code (two letters A-Z)", market);
+	cb_reason_set_name(name, market);
+	(void)snprintf(title, sizeof(title), "TikTok Shop reverse reasons, market %s", market);
+	(void)snprintf(desc, sizeof(desc), "Reverse reason keys of TikTok Shop in market %s, mirrored from the "
+	    "marketplace's reverse reason list by the sync. The display text is the marketplace's "
+	    "reverse_reason; keys the marketplace drops become retired, never deleted.", market);
+	/* the format of a list not seen yet: what keys and ids are made of */
+	f.charset = "A-Za-z0-9_.:-";
+	f.shape = CB_SHAPE_PLAIN;
+	f.letter_case = CB_CASE_LOWER;
+	f.case_enforced = 0;
+	if ((rc = cb_builder_new(&b, name, title, 1)) != CB_OK ||
+	    (rc = cb_builder_set_description(b, desc)) != CB_OK ||
+	    (rc = cb_builder_set_source(b, "TikTok Shop: GET /api/reverse/reverse_reason/list (sync)")) != CB_OK ||
+	    (rc = cb_builder_set_mirror(b, 1)) != CB_OK ||
+	    (rc = cb_builder_set_format(b, &f)) != CB_OK)
+		goto out;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if ((rc = cb_builder_add_category(b, prefixes[i].category, category_text[i])) != CB_OK)
+			goto out;
+	rc = cb_builder_finish(out, b, name);
+out:
+	cb_builder_free(b);
+	return rc;
 }
 
 int

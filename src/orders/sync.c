@@ -1,11 +1,13 @@
 /*
  * sync.c - the reverse-reason sync (sync.h): the marketplace's list in, the
- * next version of the mirror out through the caller's gate.  The next
- * version is built twice: first with the current version number, where
- * equal bytes mean the list changed nothing and nothing is published; then
- * with the next number, for the gate.  One sync at a time (a mutex), so
- * each builds on the version before; the lock is taken after the shop's
- * configuration is read and released on the one way out.
+ * next version of the shop's market's mirror out through the caller's
+ * publish.  The next version is built twice: first with the current
+ * version number, where equal bytes mean the list changed nothing and
+ * nothing is published; then with the next number.  A market synced for
+ * the first time starts from an empty mirror (cb_reason_set_empty) at
+ * version 1.  One sync at a time (a mutex), so each builds on the version
+ * before; the lock is taken after the shop's configuration is read and its
+ * market known, and released on the one way out.
  */
 #include "sync.h"
 
@@ -18,6 +20,8 @@
 #include "alloc.h"
 #include "err.h"
 #include "market.h"
+#include "markets.h"
+#include "observe.h"
 #include "orders.h"
 
 static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -82,29 +86,34 @@ same_set(const cb_codeset *next, const cb_codeset *cur)
 	return same;
 }
 
-/* The next version of @cur from @rs, through the gate; under the lock. */
+/* The next version of @cur from @rs, through the caller's publish; under
+ * the lock.  @fresh: @cur is the empty mirror of a market synced for the
+ * first time, whose first version is published whatever it holds. */
 static int
-sync_publish(cb_sync_result *out, const cb_sync_opts *o, const cb_codeset *cur, const cb_mkt_reasons *rs)
+sync_publish(cb_sync_result *out, const cb_sync_opts *o, const cb_codeset *cur, const cb_mkt_reasons *rs,
+    int fresh)
 {
 	cb_codeset *next = NULL;
 	cb_publish_outcome pub;
-	int version = cb_codeset_version(cur), rc;
+	int version = fresh ? 0 : cb_codeset_version(cur), rc;
 
 	/* the same version number first: equal bytes mean nothing changed */
-	if (cb_reason_sync_build(&next, cur, rs, version, out->why, sizeof(out->why)) != CB_OK) {
+	if (cb_reason_sync_build(&next, cur, rs, fresh ? 1 : version, out->why, sizeof(out->why)) != CB_OK) {
 		out->outcome = CB_SYNC_UNMIRRORABLE;
 		return CB_OK;
 	}
-	if (same_set(next, cur)) {
+	if (!fresh && same_set(next, cur)) {
 		cb_codeset_free(next);
 		out->outcome = CB_SYNC_DONE;
 		out->version = version;
 		return CB_OK;
 	}
-	cb_codeset_free(next);
-	next = NULL;
-	if (cb_reason_sync_build(&next, cur, rs, version + 1, out->why, sizeof(out->why)) != CB_OK)
-		return cb__fail(CB_ERROR, "%s", out->why);
+	if (!fresh) {
+		cb_codeset_free(next);
+		next = NULL;
+		if (cb_reason_sync_build(&next, cur, rs, version + 1, out->why, sizeof(out->why)) != CB_OK)
+			return cb__fail(CB_ERROR, "%s", out->why);
+	}
 	rc = o->publish(o->arg, next, &pub, &out->report, &out->previous_version);
 	cb_codeset_free(next);
 	if (rc != CB_OK)
@@ -117,6 +126,38 @@ sync_publish(cb_sync_result *out, const cb_sync_opts *o, const cb_codeset *cur, 
 	return CB_OK;
 }
 
+/* A failed marketplace call: its error code noted as observed when the
+ * error set does not hold it. */
+static void
+sync_failed(cb_sync_result *out, const cb_sync_opts *o, const cb_mkt_error *err, const char *where)
+{
+	out->outcome = CB_SYNC_MARKET_FAILED;
+	market_failure(&out->failure, err);
+	cb_observe_error(o->store, o->errors, err, where);
+}
+
+/* The market of the sync's shop, and the name of its mirror; 0, or -1
+ * with out->outcome set. */
+static int
+sync_market(cb_sync_result *out, const cb_sync_opts *o, cb_mkt *m)
+{
+	cb_mkt_error err;
+	int rc;
+
+	if ((rc = cb_shop_market(out->market, m, o->shop != NULL && o->shop[0] ? o->shop : NULL, &err)) == CB_OK) {
+		cb_reason_set_name(out->set, out->market);
+		return 0;
+	}
+	if (rc == CB_ERROR && err.kind != CB_MKT_E_LOCAL)
+		sync_failed(out, o, &err, "GET /authorization/202309/shops (the shop's market)");
+	else {
+		out->outcome = CB_SYNC_BAD_CONFIG;
+		(void)snprintf(out->why, sizeof(out->why), "the shop's market is not known: %.400s",
+		    rc == CB_ERROR ? err.message : cb_errmsg());
+	}
+	return -1;
+}
+
 int
 cb_reasons_sync(cb_sync_result *out, const cb_sync_opts *o)
 {
@@ -124,26 +165,30 @@ cb_reasons_sync(cb_sync_result *out, const cb_sync_opts *o)
 	cb_codeset *cur = NULL;
 	cb_mkt_error err;
 	cb_mkt *m;
-	int rc = CB_OK;
+	int rc = CB_OK, fresh = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((m = sync_client(out, o)) == NULL)
 		return CB_OK;
+	if (sync_market(out, o, m) != 0) {
+		cb_mkt_free(m);
+		return CB_OK;
+	}
 	pthread_mutex_lock(&sync_mu);
 	if (cb_mkt_reverse_reasons(&rs, m, 0, 0, &err) != CB_OK) {
-		out->outcome = CB_SYNC_MARKET_FAILED;
-		market_failure(&out->market, &err);
+		sync_failed(out, o, &err, "GET /api/reverse/reverse_reason/list");
 		goto out;
 	}
 	out->nreasons = rs->n;
 	(void)snprintf(out->request_id, sizeof(out->request_id), "%s", rs->request_id ? rs->request_id : "");
 	/* the set served now: a sync that finished while this one waited for
-	 * the lock is built upon, not overwritten */
-	if ((cur = o->current(o->arg, CB_REASON_SET)) == NULL) {
-		out->outcome = CB_SYNC_NOT_SERVED;
-		goto out;
+	 * the lock is built upon, not overwritten; none yet: the market's first */
+	if ((cur = o->current(o->arg, out->set)) == NULL) {
+		if ((rc = cb_reason_set_empty(&cur, out->market)) != CB_OK)
+			goto out;
+		fresh = 1;
 	}
-	rc = sync_publish(out, o, cur, rs);
+	rc = sync_publish(out, o, cur, rs, fresh);
 out:
 	pthread_mutex_unlock(&sync_mu);
 	cb_codeset_free(cur);

@@ -1,11 +1,15 @@
 /*
  * sync.h - the reverse-reason sync: read the marketplace's reverse reason
- * list with a shop's credentials, build the next version of the mirrored
- * set (tiktok-reverse-reason) from it, and hand that version to a publish
- * callback: the caller's governance gate decides whether it is served.
- * Syncs are serialised, so each builds on the version before.  The service
- * (POST /v1/marketplaces/tiktok/reverse-reasons/sync) supplies the set it
- * serves and its gate; docs/orders.md ("Reverse reasons") shows a sync.
+ * list with a shop's credentials, build the next version of the mirror of
+ * the shop's market (tiktok-reverse-reason@GB, markets.h) from it, and hand
+ * that version to a publish callback.  A mirror follows its upstream: the
+ * caller records what the marketplace says as the next version, with the
+ * changes by rule name, and does not refuse it for breaking its users (the
+ * refusing gate is for the sets codebook owns).  A sync of one market never
+ * touches another's mirror.  Syncs are serialised, so each builds on the
+ * version before.  The service (POST /v1/marketplaces/tiktok/reverse-
+ * reasons/sync, and its schedule) supplies the sets it serves and its
+ * publish; docs/orders.md ("Reverse reasons") shows a sync.
  */
 #ifndef CB_ORDERS_SYNC_H
 #define CB_ORDERS_SYNC_H
@@ -13,6 +17,8 @@
 #include <stddef.h>
 
 #include <codebook.h>
+
+#include "markets.h"
 
 /* What the caller's gate did with a version. */
 typedef enum {
@@ -22,7 +28,8 @@ typedef enum {
 	CB_PUBLISH_STALE         /* another version was published meanwhile */
 } cb_publish_outcome;
 
-/* The set served now under @name: a new reference, or NULL. */
+/* The set served now under @name: a new reference, or NULL (a market
+ * synced for the first time). */
 typedef cb_codeset *(*cb_sync_current_fn)(void *arg, const char *name);
 
 /* Publish @cs (borrowed) through the gate.  CB_OK with *outcome, *report
@@ -32,6 +39,8 @@ typedef cb_codeset *(*cb_sync_current_fn)(void *arg, const char *name);
 typedef int (*cb_sync_publish_fn)(void *arg, cb_codeset *cs, cb_publish_outcome *outcome,
     cb_report **report, int *old_version);
 
+struct cb_store;
+
 typedef struct {
 	const char        *market_config;  /* the shops' configuration file; NULL: none (CB_SYNC_NO_CONFIG) */
 	const char *const *market_env;     /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
@@ -39,6 +48,9 @@ typedef struct {
 	cb_sync_current_fn current;
 	cb_sync_publish_fn publish;
 	void              *arg;            /* passed to both */
+	struct cb_store   *store;          /* error codes the marketplace answers and tiktok-shop-error does
+	                                    * not hold are noted there as observed (NULL: not noted) */
+	const cb_codeset  *errors;         /* tiktok-shop-error, to tell them (NULL: nothing noted) */
 } cb_sync_opts;
 
 typedef enum {
@@ -47,8 +59,7 @@ typedef enum {
 	CB_SYNC_BAD_CONFIG,      /* the shop's configuration is missing or incomplete: why */
 	CB_SYNC_MARKET_FAILED,   /* the marketplace did not give its list: market */
 	CB_SYNC_UNMIRRORABLE,    /* the list cannot be held by the set (a key its format refuses): why */
-	CB_SYNC_NOT_SERVED,      /* the caller serves no tiktok-reverse-reason set */
-	CB_SYNC_REFUSED,         /* the gate refused the new version as breaking: report */
+	CB_SYNC_REFUSED,         /* the caller's publish refused the new version: report */
 	CB_SYNC_STALE,           /* another version was published meanwhile */
 	CB_SYNC_UNKNOWN_SHOP     /* the configuration is there, the named shop's section is not: why */
 } cb_sync_outcome;
@@ -66,6 +77,8 @@ typedef struct {
 
 typedef struct {
 	cb_sync_outcome   outcome;
+	char              market[3];         /* the shop's market, when known */
+	char              set[CB_SET_NAME_SIZE]; /* its mirror: tiktok-reverse-reason@GB */
 	int               changed;           /* DONE: a new version is served */
 	int               published;         /* DONE: the gate was asked (else nothing differed) */
 	int               version;           /* DONE: the version built; REFUSED, STALE: the one proposed */
@@ -73,7 +86,7 @@ typedef struct {
 	size_t            nreasons;          /* reasons in the marketplace's list */
 	char              request_id[128];   /* the marketplace's, of the list */
 	cb_report        *report;            /* the gate's diff (published or refused), or NULL */
-	cb_market_failure market;            /* MARKET_FAILED */
+	cb_market_failure failure;           /* MARKET_FAILED */
 	char              why[512];          /* BAD_CONFIG, UNMIRRORABLE */
 } cb_sync_result;
 

@@ -32,6 +32,7 @@
 #include "rfc3339.h"
 #include "cancel.h"
 #include "market.h"
+#include "observe.h"
 #include "orders.h"
 
 #include <errno.h>
@@ -52,8 +53,12 @@
 #define DEFAULT_LEASE_MS   15000u    /* kept alive by heartbeats: how late a dead worker's refund is taken */
 #define DEFAULT_PER_PASS   1000u
 #define POLL_MS            1000u     /* how soon a pending cancel is searched again */
+/* where a code was met, for the codes observed (observe.h) */
+#define SEARCH_PATH         "POST /return_refund/202309/cancellations/search"
+#define LEGACY_CANCEL_PATH  "/api/reverse/order/cancel"
+#define CURRENT_CANCEL_PATH "/return_refund/202309/cancellations"
 #define MAX_SHOPS          64
-#define MAX_SETS           4
+#define MAX_SETS           16        /* tiktok-shop-error and a mirror per market */
 
 struct shop {
 	char    name[72];
@@ -434,12 +439,16 @@ search(struct job *j, const char *cancel_id, struct found *f, cb_mkt_error *err)
 		q.norder_ids = 1;
 	}
 	j->st->rechecks++;
-	if (cb_mkt_search_cancellations(&res, j->m, &q, err) != CB_OK)
+	if (cb_mkt_search_cancellations(&res, j->m, &q, err) != CB_OK) {
+		cb_observe_error(j->w->o.store, j->errs, err, SEARCH_PATH);
 		return -1;
+	}
 	for (i = 0; i < res->n; i++) {
 		const cb_mkt_cancellation *c = &res->items[i];
 		if (strcmp(c->order_id, oid) != 0 || (cancel_id != NULL && strcmp(c->cancel_id, cancel_id) != 0))
 			continue;
+		/* the reason the marketplace has on the order's cancellation */
+		cb_observe_reason(j->w->o.store, j->rr, c->reason, SEARCH_PATH, res->request_id);
 		/* the latest request wins: an earlier one may have been refused */
 		if (best == NULL || c->create_time >= best->create_time)
 			best = c;
@@ -537,6 +546,8 @@ send_cancel(struct job *j)
 		}
 	}
 	decide(j, &err, attempt, &d, &unknown);
+	cb_observe_error(j->w->o.store, j->errs, &err, cfg->api == CB_MKT_API_LEGACY ?
+	    "POST " LEGACY_CANCEL_PATH : "POST " CURRENT_CANCEL_PATH);
 	if (err.kind == CB_MKT_E_LOCAL && err.outcome == CB_MKT_NOT_SENT)
 		return job_fail(j, err.message, NULL, NULL);
 	if (d.known && d.action == CB_ACTION_IGNORE) {
@@ -623,18 +634,48 @@ step(struct job *j)
 	return job_fail(j, "The refund's cancel is recorded as done but the refund is still open.", NULL, NULL);
 }
 
-/* What the job needs beyond the order: the sets and the shop's client.
- * 0, or 1 after putting the refund back or failing it (*rc). */
+/* The mirror of the reverse reasons of the shop's market (markets.h):
+ * 0, or 1 after putting the refund back (*rc): the market is not known
+ * yet (the marketplace did not answer), or its mirror not synced yet. */
+static int
+prepare_reasons(cb_worker *w, struct job *j, int *rc)
+{
+	char market[3], name[CB_SET_NAME_SIZE], text[1200];
+	cb_mkt_error err;
+	int r;
+
+	if ((r = cb_shop_market(market, j->m, j->o->shop, &err)) != CB_OK) {
+		if (r == CB_ERROR)
+			cb_observe_error(w->o.store, j->errs, &err, "GET /authorization/202309/shops");
+		(void)snprintf(text, sizeof(text), "The market of shop \"%s\" is not known (%s): set market in its "
+		    "configuration.", j->o->shop, r == CB_ERROR ? err.message : cb_errmsg());
+		if (r != CB_ERROR && j->p->cancel_state == CB_CANCEL_NONE)
+			*rc = job_fail(j, text, NULL, NULL);	/* the marketplace says it has no such shop */
+		else
+			*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, r == CB_ERROR ? err.error_code :
+			    "MARKET", text, NULL, r == CB_ERROR ? err.request_id : NULL);
+		return 1;
+	}
+	cb_reason_set_name(name, market);
+	if ((j->rr = get_set(w, name)) == NULL) {
+		(void)snprintf(text, sizeof(text), "No reverse reasons are known for market %s (code set %s): sync "
+		    "them with a shop of that market", market, name);
+		*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "WORKER", text, NULL, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* What the job needs beyond the order: the shop's client, the error set
+ * and the reverse reasons of the shop's market.  0, or 1 after putting
+ * the refund back or failing it (*rc). */
 static int
 prepare(cb_worker *w, struct job *j, int *rc)
 {
 	char why[1024], text[1200];
 
-	j->rr = get_set(w, CB_REASON_SET);
-	j->errs = get_set(w, CB_ERROR_SET);
-	if (j->rr == NULL || j->errs == NULL) {
-		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker",
-		    j->rr == NULL ? CB_REASON_SET : CB_ERROR_SET);
+	if ((j->errs = get_set(w, CB_ERROR_SET)) == NULL) {
+		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker", CB_ERROR_SET);
 		*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "WORKER", text, NULL, NULL);
 		return 1;
 	}
@@ -646,7 +687,7 @@ prepare(cb_worker *w, struct job *j, int *rc)
 			*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
 		return 1;
 	}
-	return 0;
+	return prepare_reasons(w, j, rc);
 }
 
 static int

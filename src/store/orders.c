@@ -267,3 +267,12 @@ cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATU
 	memset(counts, 0, sizeof(int64_t) * CB_PAY_TYPE_COUNT * CB_PAY_STATUS_COUNT);
 	return st->ops->pay_counts(st->be, counts);
 }
+
+int
+cb_store_refund_open_each(cb_store *st, unsigned limit, cb_store_open_refund_fn fn, void *arg)
+{
+	if (st == NULL || fn == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_refund_open_each: NULL argument");
+	STORE_NEED_OP(st, refund_open_each);
+	return st->ops->refund_open_each(st->be, limit ? limit : 100000, fn, arg);
+}

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rfc3339.h"
+
 void
 cb_store_setver_clear(cb_store_setver *v)
 {
@@ -17,6 +19,7 @@ cb_store_setver_clear(cb_store_setver *v)
 		return;
 	free(v->name);
 	free(v->body);
+	free(v->changes);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -128,4 +131,39 @@ cb_store_set_each_latest(cb_store *st, cb_store_setver_fn fn, void *arg)
 	if (st == NULL || fn == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_set_each_latest: NULL argument");
 	return st->ops->set_each_latest(st->be, fn, arg);
+}
+
+/* ---- drift seen in traffic -------------------------------------------- */
+
+static int
+obs_value_ok(const char *v, int may_be_null)
+{
+	if (v == NULL)
+		return may_be_null;
+	return v[0] != '\0' && strlen(v) <= CB_STORE_OBS_MAX;
+}
+
+int
+cb_store_obs_note(cb_store *st, const char *set, const char *code, const char *seen_in,
+    const char *request_id)
+{
+	char now[CB_TIME_MAX];
+
+	if (st == NULL || !obs_value_ok(set, 0) || !obs_value_ok(code, 0) || !obs_value_ok(seen_in, 0) ||
+	    (request_id != NULL && strlen(request_id) > CB_STORE_OBS_MAX))
+		return cb__fail(CB_EINVAL, "cb_store_obs_note: a value is NULL, empty or longer than %d bytes",
+		    CB_STORE_OBS_MAX);
+	STORE_NEED_OP(st, obs_note);
+	cb_time_now_iso(now);
+	return store__note(st, st->ops->obs_note(st->be, set, code, seen_in,
+	    request_id != NULL && request_id[0] != '\0' ? request_id : NULL, now));
+}
+
+int
+cb_store_obs_list(cb_store *st, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg)
+{
+	if (st == NULL || set == NULL || fn == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_obs_list: NULL argument");
+	STORE_NEED_OP(st, obs_list);
+	return st->ops->obs_list(st->be, set, limit ? limit : 1000, fn, arg);
 }

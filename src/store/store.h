@@ -33,7 +33,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 3
+#define CB_STORE_SCHEMA_VERSION 4
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -94,8 +94,10 @@ typedef struct {
 	size_t  body_len;
 	char    etag[80];      /**< "\"sha256:<hex>\"", a strong entity tag */
 	char    published_at[32];
-	char    source[16];    /**< "catalog" or "api" */
+	char    source[16];    /**< "catalog", "api" or "marketplace" */
 	char    published_by[64]; /**< key name for "api"; file name for "catalog" */
+	char   *changes;       /**< the changes from the version before, as the gate listed them: a
+	                        * JSON array of {rule, severity, subject}; NULL when none were kept */
 } cb_store_setver;
 
 /** Release the strings of @p v (the struct itself is the caller's). */
@@ -152,6 +154,10 @@ typedef struct {
 	size_t      nreserved;
 	cb_store_set_gate gate;    /**< NULL: publish whenever the body differs from the latest */
 	void       *gate_arg;
+	/** Where the gate leaves the changes it found (a JSON array, kept with
+	 * the version: cb_store_setver.changes): *changes is read after the
+	 * gate said CB_GATE_PUBLISH.  NULL, or *changes NULL: none kept. */
+	char      **changes;
 } cb_store_setpub;
 
 typedef enum {
@@ -191,6 +197,34 @@ typedef int (*cb_store_setver_fn)(void *arg, const cb_store_setver *v);
 int cb_store_set_versions(cb_store *st, const char *name, cb_store_setver_fn fn, void *arg);
 /** The latest version of every stored set (body included), by name. */
 int cb_store_set_each_latest(cb_store *st, cb_store_setver_fn fn, void *arg);
+
+/*
+ * Drift seen in traffic: codes of a set that the marketplace client met
+ * and the set did not hold (an error code a reply carried, a reason on an
+ * order's cancellation), one row per set and code, with how often, when
+ * first and last, where last and an example request id.  Candidates for
+ * the set's next version (codebook observed, codebook lint --db).
+ */
+typedef struct {
+	const char *set;
+	const char *code;
+	const char *seen_in;        /**< where it was last met: "POST /api/reverse/order/cancel" */
+	int64_t     count;
+	const char *first_seen, *last_seen;   /**< RFC 3339 */
+	const char *request_id;     /**< the marketplace's request id of the last sighting, or NULL */
+} cb_store_obs;
+
+#define CB_STORE_OBS_MAX 1024       /**< bytes of a code, a place, a request id */
+
+/** Note one sighting of @p code, not in set @p set, in one transaction
+ * (count + 1, last seen now).  @p request_id may be NULL.  CB_EINVAL for
+ * an empty or too long value. */
+int cb_store_obs_note(cb_store *st, const char *set, const char *code, const char *seen_in,
+    const char *request_id);
+
+typedef int (*cb_store_obs_fn)(void *arg, const cb_store_obs *o);
+/** The sightings of @p set by code, at most @p limit (0: 1000). */
+int cb_store_obs_list(cb_store *st, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
 
 /** "\"sha256:<hex>\"" of @p len bytes at @p p, into @p out (80 bytes). */
 void cb_store_etag(char out[80], const void *p, size_t len);
@@ -590,6 +624,24 @@ int cb_store_pay_fail(cb_store *st, int64_t payment_id, const char *owner,
  */
 int cb_store_pay_complete(cb_store *st, int64_t payment_id, const char *owner,
     const char *transaction_id, const char *market_request_id);
+
+/** An open refund (Pending or Processing), as the dry run of a new
+ * reverse-reason set judges it again. */
+typedef struct {
+	int64_t        payment_id;
+	const char    *order_id;
+	const char    *shop;
+	cb_ord_status  order_status;
+	cb_pay_status  status;
+	const char    *reason_key;       /**< NULL: the default is chosen */
+	int            reason_defaulted;
+} cb_store_open_refund;
+
+typedef int (*cb_store_open_refund_fn)(void *arg, const cb_store_open_refund *r);
+/** The open refunds processed by the marketplace, by payment id, at most
+ * @p limit (through the index of due refunds: a scan of the open ones
+ * only). */
+int cb_store_refund_open_each(cb_store *st, unsigned limit, cb_store_open_refund_fn fn, void *arg);
 
 /** Count of payments by type and status (metrics). */
 int cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);

@@ -160,6 +160,12 @@ struct cb_store_ops {
 	int (*pay_complete)(void *be, int64_t payment_id, const char *owner, const char *transaction_id,
 	    const char *market_request_id, const char *now);
 	int (*pay_counts)(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
+
+	/* issue 10: drift seen in traffic (an upsert), open refunds for the dry run */
+	int (*obs_note)(void *be, const char *set, const char *code, const char *seen_in,
+	    const char *request_id, const char *now);
+	int (*obs_list)(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
+	int (*refund_open_each)(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
 };
 
 /* The backends this build has (NULL: not built).  sqlite/sq_store.c,

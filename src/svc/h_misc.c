@@ -4,7 +4,10 @@
  */
 #include "svc_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "markets.h"
 
 void
 h_healthz(struct svc_req *r)
@@ -113,10 +116,8 @@ h_schema(struct svc_req *r)
 		name = "outbound";
 		len = 8;
 	}
-	if ((set = svc_snap_find(svc_req_snap(r), name, len)) == NULL) {
-		svc_problem_unknown_set(r, name, len);
+	if ((set = svc_req_set_named(r, name, len)) == NULL)
 		return;
-	}
 	svc_req_header(r, "ETag", "%s", set->schema_etag);
 	svc_req_header(r, "Cache-Control", "no-cache");
 	if (svc_etag_match(r->if_none_match, set->schema_etag)) {
@@ -137,32 +138,71 @@ h_schema(struct svc_req *r)
  * or is failing writes, the sets served are behind the database's), with
  * the reasons; 200 otherwise.  /healthz stays a liveness probe.
  */
+/* Each market's mirror: the age of its last good sync, failures since. */
+static void
+ready_markets(struct svc_req *r, cb_jw *w, const struct svc_readiness *rd)
+{
+	int64_t now = cb_time_now_ms();
+	char name[CB_SET_NAME_SIZE];
+	size_t i;
+
+	cb_jw_key(w, "reverse_reasons");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < rd->nmarkets; i++) {
+		const struct svc_market *mk = &rd->markets[i];
+		cb_reason_set_name(name, mk->market);
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "market", mk->market);
+		cb_jw_kstr(w, "set", name);
+		cb_jw_kint(w, "version", mk->version);
+		if (mk->last_ok_ms)
+			cb_jw_kfixed3(w, "last_good_sync_age_s", (double)(now - mk->last_ok_ms) / 1e3);
+		else {
+			cb_jw_key(w, "last_good_sync_age_s");
+			cb_jw_null(w);
+		}
+		cb_jw_kint(w, "failures_since_ok", mk->fails_since_ok);
+		cb_jw_kbool(w, "stale", svc_sync_stale(r->svc, mk, now));
+		if (mk->fails_since_ok)
+			cb_jw_kstr(w, "last_error", mk->last_error);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+	cb_jw_kint(w, "sync_interval_ms", r->svc->sync_running ? r->svc->opts.sync_interval_ms : 0);
+}
+
 void
 h_readyz(struct svc_req *r)
 {
-	struct svc_readiness rd;
+	struct svc_readiness *rd = malloc(sizeof(*rd));	/* the markets make it large for a stack */
 	size_t i;
 	cb_jw w;
 
-	svc_registry_ready(r->svc, &rd);
+	if (rd == NULL) {
+		svc_problem(r, P_INTERNAL, "out of memory");
+		return;
+	}
+	svc_registry_ready(r->svc, rd);
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "status", rd.n == 0 ? "ready" : "degraded");
+	cb_jw_kstr(&w, "status", rd->n == 0 ? "ready" : "degraded");
 	cb_jw_key(&w, "reasons");
 	cb_jw_arr_begin(&w);
-	for (i = 0; i < rd.n; i++) {
+	for (i = 0; i < rd->n; i++) {
 		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "check", rd.reasons[i].check);
-		cb_jw_kstr(&w, "detail", rd.reasons[i].detail);
+		cb_jw_kstr(&w, "check", rd->reasons[i].check);
+		cb_jw_kstr(&w, "detail", rd->reasons[i].detail);
 		cb_jw_obj_end(&w);
 	}
 	cb_jw_arr_end(&w);
-	cb_jw_kint(&w, "code_sets", (long long)rd.code_sets);
-	cb_jw_kint(&w, "bundled_sets", (long long)rd.bundled_sets);
+	cb_jw_kint(&w, "code_sets", (long long)rd->code_sets);
+	cb_jw_kint(&w, "bundled_sets", (long long)rd->bundled_sets);
 	cb_jw_kstr(&w, "backend", cb_store_backend(r->svc->store));
-	cb_jw_kint(&w, "db_serial", rd.db_serial);
-	cb_jw_kint(&w, "loaded_serial", rd.loaded_serial);
+	cb_jw_kint(&w, "db_serial", rd->db_serial);
+	cb_jw_kint(&w, "loaded_serial", rd->loaded_serial);
+	ready_markets(r, &w, rd);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");
-	svc_json(r, rd.n == 0 ? 200 : 503);
+	svc_json(r, rd->n == 0 ? 200 : 503);
+	free(rd);
 }

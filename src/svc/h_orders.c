@@ -27,7 +27,6 @@
 #include "items.h"
 #include "order_rules.h"
 #include "orders.h"
-#include "query.h"
 #include "sync.h"
 #include "utf8.h"
 #include "view.h"
@@ -251,12 +250,21 @@ write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr)
 	cb_jw_obj_end(w);
 }
 
-/* The reverse-reason set served now (borrowed from the request's snapshot), or NULL. */
+/* The reverse-reason mirror of the market of @o's shop served now
+ * (borrowed from the request's snapshot), or NULL when the market is not
+ * known or its mirror not synced.  A shop without a market in the
+ * configuration is asked of the marketplace once per process. */
 static const cb_codeset *
-reason_set(struct svc_req *r)
+reason_set(struct svc_req *r, const cb_order *o)
 {
-	struct svc_set *set = svc_snap_find(svc_req_snap(r), CB_REASON_SET, strlen(CB_REASON_SET));
+	char market[3], name[CB_SET_NAME_SIZE], why[256];
+	struct svc_set *set;
 
+	if (cb_shop_market_find(market, r->svc->opts.market_config, r->svc->opts.market_env, o->shop, 1, why,
+	    sizeof(why)) != CB_OK)
+		return NULL;
+	cb_reason_set_name(name, market);
+	set = svc_snap_find(svc_req_snap(r), name, strlen(name));
 	return set != NULL ? set->cs : NULL;
 }
 
@@ -331,7 +339,7 @@ h_orders_post(struct svc_req *r)
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
 	cb_jw_key(&w, "order");
-	write_order(&w, cb_order_rec_get(rec), reason_set(r));
+	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
 	cb_jw_obj_end(&w);
 	svc_json(r, st == CB_ORD_CREATED ? 201 : 200);
 out:
@@ -362,7 +370,7 @@ h_order_get(struct svc_req *r)
 	}
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json_begin(r, &w);
-	write_order(&w, cb_order_rec_get(rec), reason_set(r));
+	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
 	svc_json(r, 200);
 	cb_order_rec_free(rec);
 }
@@ -397,21 +405,15 @@ list_row(void *arg, const cb_order *o)
 void
 h_orders_list(struct svc_req *r)
 {
-	static const struct svc_qparam spec[] = {
-		{ "status", SQ_STR, 0, 0, NULL }, { "shop", SQ_STR, 0, 0, NULL },
-		{ "marketplace_status", SQ_STR, 0, 0, NULL }, { "refund_status", SQ_STR, 0, 0, NULL },
-		SVC_Q_PAGE,
-	};
-	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR, Q_N };
-	struct svc_qval q[Q_N];
+	/* the route's table (route.c) */
+	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR };
+	const struct svc_qval *q = r->q;
 	cb_ord_filter f;
 	struct list_ctx lc;
 	cb_jw w;
 
 	memset(&f, 0, sizeof(f));
 	f.limit = CB_SVC_DEFAULT_PAGE;
-	if (svc_query(r, spec, Q_N, q, NULL, NULL, NULL) != 0)
-		return;
 	if ((f.status = q[Q_STATUS].s) != NULL && cb_ord_status_parse(f.status, strlen(f.status)) < 0) {
 		svc_bad_param(r, "status", "status=%.40s: one of Incomplete, Ready for Shipping, Shipped, "
 		    "Delivered, Cancelled", f.status);
@@ -485,7 +487,7 @@ respond_accepted(struct svc_req *r, const char *id, int64_t pid)
 			cb_jw_obj_begin(&w);
 			cb_jw_kstr(&w, "order_id", id);
 			cb_jw_key(&w, "payment");
-			write_payment(&w, o, &o->payments[i], reason_set(r));
+			write_payment(&w, o, &o->payments[i], reason_set(r, o));
 			cb_jw_kstr(&w, "note", "The worker checks the cancellation (order status, full refund, reason "
 			    "key) and sends it to the marketplace; GET the order for the outcome.");
 			cb_jw_obj_end(&w);
@@ -671,36 +673,6 @@ out:
 	return rc;
 }
 
-/* The sync's view of the sets served: the latest, not the request's snapshot. */
-static cb_codeset *
-sync_current(void *arg, const char *name)
-{
-	struct svc_req *r = arg;
-	struct svc_snap *now = svc_snap_get(r->svc);
-	struct svc_set *set = svc_snap_find(now, name, strlen(name));
-	cb_codeset *cs = set != NULL ? cb_codeset_ref(set->cs) : NULL;
-
-	svc_snap_put(now);
-	return cs;
-}
-
-/* The sync's publish: the governance gate, as for PUT. */
-static int
-sync_publish(void *arg, cb_codeset *cs, cb_publish_outcome *outcome, cb_report **report, int *old_version)
-{
-	static const cb_publish_outcome map[] = {
-		[PUB_CREATED] = CB_PUBLISH_CREATED, [PUB_UNCHANGED] = CB_PUBLISH_UNCHANGED,
-		[PUB_REFUSED] = CB_PUBLISH_REFUSED, [PUB_STALE] = CB_PUBLISH_STALE,
-	};
-	struct svc_req *r = arg;
-	enum svc_publish_outcome o;
-	int rc = svc_publish(r->svc, cs, "marketplace", r->key_name, &o, report, old_version);
-
-	if (rc == CB_OK)
-		*outcome = map[o];
-	return rc;
-}
-
 static void
 sync_market_problem(struct svc_req *r, const cb_market_failure *f, const char *shop)
 {
@@ -734,11 +706,16 @@ sync_respond_done(struct svc_req *r, const cb_sync_result *res, const char *shop
 {
 	cb_jw w;
 
-	if (res->published)
-		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", CB_REASON_SET, res->version);
+	if (res->published) {
+		char seg[3 * CB_SET_NAME_SIZE];
+		(void)cb_path_segment(seg, sizeof(seg), res->set, strlen(res->set));
+		svc_req_header(r, "Location", "/v1/code-sets/%s/versions/%d", seg, res->version);
+	}
+	svc_req_header(r, "Codebook-Set-Version", "%d", res->version);
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
-	cb_jw_kstr(&w, "set", CB_REASON_SET);
+	cb_jw_kstr(&w, "set", res->set);
+	cb_jw_kstr(&w, "market", res->market);
 	cb_jw_kbool(&w, "changed", res->changed);
 	if (res->published)
 		cb_jw_kint(&w, "previous_version", res->previous_version);
@@ -764,8 +741,8 @@ sync_respond_refused(struct svc_req *r, const cb_sync_result *res)
 	cb_jw w;
 
 	svc_problem_begin(r, &w, P_GOVERNANCE, "the marketplace's list would break %s (%zu breaking "
-	    "change%s); version %d is still served", CB_REASON_SET, nb, nb == 1 ? "" : "s", res->previous_version);
-	cb_jw_kstr(&w, "set", CB_REASON_SET);
+	    "change%s); version %d is still served", res->set, nb, nb == 1 ? "" : "s", res->previous_version);
+	cb_jw_kstr(&w, "set", res->set);
 	cb_jw_kint(&w, "current_version", res->previous_version);
 	cb_jw_kint(&w, "proposed_version", res->version);
 	cb_jw_key(&w, "violations");
@@ -793,23 +770,19 @@ sync_respond(struct svc_req *r, const cb_sync_result *res, const char *shop, int
 		svc_problem_end(r, &w);
 		break;
 	case CB_SYNC_MARKET_FAILED:
-		sync_market_problem(r, &res->market, shop);
+		sync_market_problem(r, &res->failure, shop);
 		break;
 	case CB_SYNC_UNMIRRORABLE:
 		svc_problem_begin(r, &w, P_MARKETPLACE_ERROR, "the marketplace's list cannot be mirrored: %s", res->why);
 		cb_jw_kstr(&w, "shop", shop);
 		svc_problem_end(r, &w);
 		break;
-	case CB_SYNC_NOT_SERVED:
-		svc_problem(r, P_INTERNAL, "the code set %s is not served: add catalogs/%s.json", CB_REASON_SET,
-		    CB_REASON_SET);
-		break;
 	case CB_SYNC_REFUSED:
 		sync_respond_refused(r, res);
 		break;
 	case CB_SYNC_STALE:
 		svc_problem(r, P_VERSION_CONFLICT, "version %d of %s was published concurrently; sync again",
-		    res->version, CB_REASON_SET);
+		    res->version, res->set);
 		break;
 	case CB_SYNC_UNKNOWN_SHOP:
 		svc_problem_begin(r, &w, P_UNKNOWN_SHOP, "%s", res->why);
@@ -822,7 +795,6 @@ sync_respond(struct svc_req *r, const cb_sync_result *res, const char *shop, int
 void
 h_reasons_sync(struct svc_req *r)
 {
-	cb_sync_opts o;
 	cb_sync_result res;
 	char shop[80];
 	int rc;
@@ -831,14 +803,7 @@ h_reasons_sync(struct svc_req *r)
 		return;
 	if (shop[0] == '\0' && r->svc->opts.market_shop != NULL)
 		(void)snprintf(shop, sizeof(shop), "%s", r->svc->opts.market_shop);
-	memset(&o, 0, sizeof(o));
-	o.market_config = r->svc->opts.market_config;
-	o.market_env = r->svc->opts.market_env;
-	o.shop = shop;
-	o.current = sync_current;
-	o.publish = sync_publish;
-	o.arg = r;
-	if ((rc = cb_reasons_sync(&res, &o)) != CB_OK)
+	if ((rc = svc_sync_run(r->svc, shop, r->key_name, &res)) != CB_OK)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 	else
 		sync_respond(r, &res, shop, shop[0] != '\0');

@@ -13,7 +13,6 @@
 
 #include "alloc.h"
 #include "items.h"
-#include "query.h"
 
 static struct svc_set *
 kind_set(struct svc_req *r, const cb_rec_desc *d)
@@ -31,6 +30,7 @@ invalid_items(struct svc_req *r, const cb_rec_desc *d, const struct svc_set *set
 {
 	cb_jw w;
 
+	svc_req_header(r, "Codebook-Set-Version", "%d", cb_codeset_version(set->cs));
 	svc_problem_begin(r, &w, P_INVALID_INPUT, "%s", it->fault.detail);
 	cb_jw_kstr(&w, "set", d->code_set);
 	cb_jw_kint(&w, "set_version", cb_codeset_version(set->cs));
@@ -65,15 +65,20 @@ conflicts(struct svc_req *r, const cb_rec_desc *d, const struct svc_items *it, c
 }
 
 static void
-stored(struct svc_req *r, const cb_rec_desc *d, const struct svc_items *it, const cb_rec_status *status)
+stored(struct svc_req *r, const cb_rec_desc *d, const struct svc_set *set, const struct svc_items *it,
+    const cb_rec_status *status)
 {
 	size_t i, created = 0;
 	cb_jw w;
 
 	for (i = 0; i < it->n; i++)
 		created += status[i] == CB_REC_CREATED;
+	/* the version that checked them, as every answer from a set says it */
+	svc_req_header(r, "Codebook-Set-Version", "%d", cb_codeset_version(set->cs));
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "set", d->code_set);
+	cb_jw_kint(&w, "set_version", cb_codeset_version(set->cs));
 	cb_jw_kint(&w, "created", (long long)created);
 	cb_jw_kint(&w, "unchanged", (long long)(it->n - created));
 	cb_jw_key(&w, "items");
@@ -124,7 +129,7 @@ post(struct svc_req *r, cb_rec_kind kind)
 	else if (nconf > 0)
 		conflicts(r, d, &it, status, nconf);
 	else
-		stored(r, d, &it, status);
+		stored(r, d, set, &it, status);
 out:
 	free(status);
 	svc_items_free(&it);
@@ -137,52 +142,34 @@ struct filter_buf {
 	const char *group_by;
 };
 
-/* Read the query into @fb; 0, or -1 after a 400 naming the parameter.
- * The table is built per kind: its filterable fields, then the filters
- * every kind has, then paging (listings) or the grouping (reports). */
-static int
+/* The query (read against the route's table, route.c: the kind's
+ * filterable fields, then category, since and until, then the page or the
+ * grouping) into @fb. */
+static void
 read_filters(struct svc_req *r, const cb_rec_desc *d, struct filter_buf *fb, int report)
 {
-	struct svc_qparam spec[CB_REC_MAX_FIELDS + 5];
-	struct svc_qval val[CB_REC_MAX_FIELDS + 5];
-	int field[CB_REC_MAX_FIELDS + 5];
-	size_t f, n = 0, first;
+	const struct svc_qspec *q = svc_routes[r->route].query;
+	size_t i, first = q->n - (report ? 4 : 5);
 
 	memset(fb, 0, sizeof(*fb));
 	fb->f.limit = CB_SVC_DEFAULT_PAGE;
-	for (f = 0; f < d->nfields; f++)
-		if (d->filters & (1u << f)) {
-			field[n] = (int)f;
-			spec[n++] = (struct svc_qparam){ d->fields[f], SQ_STR, 0, 0, NULL };
-		}
-	first = n;
-	spec[n++] = (struct svc_qparam){ "category", SQ_STR, 0, 0, NULL };
-	spec[n++] = (struct svc_qparam){ "since", SQ_TIME, 0, 0, NULL };
-	spec[n++] = (struct svc_qparam){ "until", SQ_TIME, 0, 0, NULL };
-	if (report) {
-		spec[n++] = (struct svc_qparam){ "group_by", SQ_STR, 0, 0, NULL };
-	} else {
-		static const struct svc_qparam page[] = { SVC_Q_PAGE };
-		spec[n++] = page[0];
-		spec[n++] = page[1];
+	for (i = 0; i < first; i++) {
+		int f = cb_rec_field_index(d, q->p[i].name);
+		if (f >= 0)
+			fb->f.eq[f] = r->q[i].s;
 	}
-	if (svc_query(r, spec, n, val, NULL, NULL, NULL) != 0)
-		return -1;
-	for (f = 0; f < first; f++)
-		fb->f.eq[field[f]] = val[f].s;
-	fb->f.category = val[first].s;
-	if ((fb->f.has_since = val[first + 1].s != NULL))
-		fb->f.since_us = val[first + 1].i;
-	if ((fb->f.has_until = val[first + 2].s != NULL))
-		fb->f.until_us = val[first + 2].i;
+	fb->f.category = r->q[first].s;
+	if ((fb->f.has_since = r->q[first + 1].s != NULL))
+		fb->f.since_us = r->q[first + 1].i;
+	if ((fb->f.has_until = r->q[first + 2].s != NULL))
+		fb->f.until_us = r->q[first + 2].i;
 	if (report) {
-		fb->group_by = val[first + 3].s;
+		fb->group_by = r->q[first + 3].s;
 	} else {
-		if (val[first + 3].s != NULL)
-			fb->f.limit = (unsigned)val[first + 3].u;
-		fb->f.after_seq = val[first + 4].i;
+		if (r->q[first + 3].s != NULL)
+			fb->f.limit = (unsigned)r->q[first + 3].u;
+		fb->f.after_seq = r->q[first + 4].i;
 	}
-	return 0;
 }
 
 /* ---- listing ----------------------------------------------------------- */
@@ -230,8 +217,7 @@ list(struct svc_req *r, cb_rec_kind kind)
 	struct list_ctx lc;
 	cb_jw w;
 
-	if (read_filters(r, d, &fb, 0) != 0)
-		return;
+	read_filters(r, d, &fb, 0);
 	memset(&lc, 0, sizeof(lc));
 	lc.w = &w;
 	lc.d = d;
@@ -427,7 +413,8 @@ report(struct svc_req *r, cb_rec_kind kind)
 	cb_jw w;
 
 	memset(&rc, 0, sizeof(rc));
-	if (read_filters(r, d, &fb, 1) != 0 || (set = kind_set(r, d)) == NULL || !group_by_ok(r, d, &fb))
+	read_filters(r, d, &fb, 1);
+	if ((set = kind_set(r, d)) == NULL || !group_by_ok(r, d, &fb))
 		return;
 	fb.f.limit = 0;
 	if (cb_store_rec_report(r->svc->store, kind, fb.group_by, &fb.f, report_row, &rc) != CB_OK || rc.nomem) {

@@ -61,8 +61,10 @@ h_set_get(struct svc_req *r)
 	if (set == NULL)
 		return;
 	svc_req_header(r, "ETag", "%s", set->etag);
-	/* clients keep their copy and revalidate: a sync is a 304 when nothing changed */
-	svc_req_header(r, "Cache-Control", "no-cache");
+	/* clients keep their copy and revalidate: a sync is a 304 when nothing
+	 * changed; a version named by number never changes */
+	svc_req_header(r, "Cache-Control", r->q[SVC_Q_VERSION].s != NULL ? "public, max-age=31536000, immutable" :
+	    "no-cache");
 	if (svc_etag_match(r->if_none_match, set->etag)) {
 		svc_not_modified(r, set->json_len);
 		return;
@@ -233,6 +235,26 @@ code_passes(const cb_entry *e, const struct code_filter *f)
 	    contains_ci(cb_entry_attribute(e, "display_text"), f->text);
 }
 
+/* The context pairs of the query (r->qother) checked against @cs into
+ * @qc; 0, or -1 after a 400. */
+static int
+read_context(struct svc_req *r, const cb_codeset *cs, const char *prefix, struct qctx *qc)
+{
+	size_t i;
+
+	memset(qc, 0, sizeof(*qc));
+	qc->cs = cs;
+	qc->prefix = prefix;
+	for (i = 0; i < r->nqother; i++)
+		if (query_context(qc, r, r->qother[i].k, r->qother[i].v) < 0)
+			return -1;
+	return 0;
+}
+
+/* The route's own parameters follow version and as_of. */
+enum { QC_CATEGORY = 2, QC_STATUS, QC_TEXT, QC_LIMIT, QC_CURSOR };
+enum { QE_ATTEMPT = 2 };
+
 /*
  * GET /v1/code-sets/{set}/codes: the entries that pass the filters, in the
  * set's order.  With limit, a page of them: "total" counts every match and
@@ -245,13 +267,8 @@ code_passes(const cb_entry *e, const struct code_filter *f)
 void
 h_set_codes(struct svc_req *r)
 {
-	static const struct svc_qparam spec[] = {
-		{ "category", SQ_STR, 0, 0, NULL }, { "status", SQ_STR, 0, 0, NULL },
-		{ "q", SQ_STR, 0, 0, NULL }, SVC_Q_PAGE,
-	};
-	enum { Q_CATEGORY, Q_STATUS, Q_TEXT, Q_LIMIT, Q_CURSOR, Q_N };
 	struct svc_set *set = svc_req_set(r);
-	struct svc_qval q[Q_N];
+	const struct svc_qval *q = r->q;
 	struct code_filter f;
 	struct qctx qc;
 	const cb_codeset *cs;
@@ -261,20 +278,17 @@ h_set_codes(struct svc_req *r)
 	if (set == NULL)
 		return;
 	cs = set->cs;
-	memset(&qc, 0, sizeof(qc));
-	qc.cs = cs;
-	qc.prefix = "context.";
-	if (svc_query(r, spec, Q_N, q, query_context, &qc, "context.DIMENSION") != 0 ||
-	    read_code_filter(r, cs, q[Q_CATEGORY].s, q[Q_STATUS].s, &f) != 0)
+	if (read_context(r, cs, "context.", &qc) != 0 ||
+	    read_code_filter(r, cs, q[QC_CATEGORY].s, q[QC_STATUS].s, &f) != 0)
 		return;
-	f.text = q[Q_TEXT].s;
+	f.text = q[QC_TEXT].s;
 	f.qc = &qc;
-	limit = q[Q_LIMIT].s != NULL ? (size_t)q[Q_LIMIT].u : SIZE_MAX;
+	limit = q[QC_LIMIT].s != NULL ? (size_t)q[QC_LIMIT].u : SIZE_MAX;
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "set", cb_codeset_name(cs));
 	cb_jw_kint(&w, "version", cb_codeset_version(cs));
-	if (q[Q_LIMIT].s != NULL)
+	if (q[QC_LIMIT].s != NULL)
 		write_head(&w, cs);
 	cb_jw_key(&w, "codes");
 	cb_jw_arr_begin(&w);
@@ -283,7 +297,7 @@ h_set_codes(struct svc_req *r)
 		if (!code_passes(e, &f))
 			continue;
 		total++;
-		if ((int64_t)i < q[Q_CURSOR].i)
+		if ((int64_t)i < q[QC_CURSOR].i)
 			continue;
 		if (count == limit) {
 			if (next == 0)
@@ -295,7 +309,7 @@ h_set_codes(struct svc_req *r)
 	}
 	cb_jw_arr_end(&w);
 	cb_jw_kint(&w, "count", (long long)count);
-	if (q[Q_LIMIT].s != NULL) {
+	if (q[QC_LIMIT].s != NULL) {
 		char cur[24];
 		cb_jw_kint(&w, "total", (long long)total);
 		cb_jw_key(&w, "next_cursor");
@@ -433,11 +447,7 @@ out:
 void
 h_error_explain(struct svc_req *r)
 {
-	static const struct svc_qparam spec[] = {
-		{ "attempt", SQ_UINT, 1, 1000, "attempts count from 1 (the first call):" },
-	};
 	struct svc_set *set = svc_req_set(r);
-	struct svc_qval q[1];
 	struct qctx qc;
 	const char *code;
 	unsigned attempt = 1;
@@ -448,12 +458,10 @@ h_error_explain(struct svc_req *r)
 	if (set == NULL)
 		return;
 	code = svc_match_get(&r->m, "code", &len);
-	memset(&qc, 0, sizeof(qc));
-	qc.cs = set->cs;
-	if (svc_query(r, spec, 1, q, query_context, &qc, "DIMENSION=VALUE") != 0)
+	if (read_context(r, set->cs, NULL, &qc) != 0)
 		return;
-	if (q[0].s != NULL)
-		attempt = (unsigned)q[0].u;
+	if (r->q[QE_ATTEMPT].s != NULL)
+		attempt = (unsigned)r->q[QE_ATTEMPT].u;
 	if (cb_decide(&d, set->cs, code, len, qc.ctx, qc.n, attempt, NULL) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "%s", cb_errmsg());
 		return;
@@ -483,20 +491,6 @@ h_error_explain(struct svc_req *r)
 }
 
 /* ---- publishing and history ------------------------------------------- */
-
-static int
-valid_set_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_' || s[i] == '.'))
-			return 0;
-	return 1;
-}
 
 static void
 findings(cb_jw *w, const char *key, const cb_report *rep, int breaking)
@@ -594,23 +588,23 @@ respond_publish(struct svc_req *r, const char *name, int v, const struct svc_pub
 	}
 }
 
-void
-h_set_put(struct svc_req *r)
+int
+svc_req_proposed(struct svc_req *r, cb_codeset **out)
 {
-	char name[80];
+	char name[CB_SET_NAME_MAX + 1];
 	cb_codeset *cs = NULL;
 	cb_json_doc *doc = NULL;
 	cb_json_error jerr;
 	struct svc_fault f;
-	struct svc_pub pub;
-	int rc, v;
+	int rc;
 	size_t nlen;
 	const char *np = svc_match_get(&r->m, "set", &nlen);
 
-	memset(&pub, 0, sizeof(pub));
-	if (!valid_set_name(np, nlen)) {
-		svc_problem(r, P_INVALID_REQUEST, "set names are 1 to 64 of a-z 0-9 - _ .");
-		return;
+	*out = NULL;
+	if (!cb_set_name_check(np, nlen, NULL)) {
+		svc_problem(r, P_INVALID_REQUEST, "a set name is 1 to 63 of a-z 0-9 - (not starting with -), "
+		    "optionally followed by @ and a market code of two letters A-Z: tiktok-reverse-reason@GB");
+		return -1;
 	}
 	memcpy(name, np, nlen);
 	name[nlen] = '\0';
@@ -620,7 +614,7 @@ h_set_put(struct svc_req *r)
 	cb_json_free(doc);
 	if (rc == CB_ENOMEM) {
 		svc_problem(r, P_INTERNAL, "out of memory");
-		return;
+		return -1;
 	}
 	if (rc != CB_OK) {
 		memset(&f, 0, sizeof(f));
@@ -628,23 +622,46 @@ h_set_put(struct svc_req *r)
 		    NULL, "%s", r->body.len ? (rc == CB_ETOOBIG ? "the document nests too deeply" : jerr.message)
 		    : "the request body is empty; expected a code-set document");
 		svc_fault_respond(r, &f, 0);
-		return;
+		return -1;
 	}
 	if (cb_codeset_load_buffer(&cs, r->body.p, r->body.len, "request body") != CB_OK) {
 		svc_problem(r, P_INVALID_CODE_SET, "%s", cb_errmsg());
-		return;
+		return -1;
 	}
 	if (strcmp(cb_codeset_name(cs), name) != 0) {
 		svc_problem(r, P_INVALID_CODE_SET, "the body holds set \"%s\" but the URL names \"%s\"",
 		    cb_codeset_name(cs), name);
+		cb_codeset_free(cs);
+		return -1;
+	}
+	*out = cs;
+	return 0;
+}
+
+/* The route's own parameter (route.c). */
+enum { QP_DRY_RUN = 0 };
+
+void
+h_set_put(struct svc_req *r)
+{
+	cb_codeset *cs = NULL;
+	struct svc_pub pub;
+	int rc, v;
+
+	memset(&pub, 0, sizeof(pub));
+	if (svc_req_proposed(r, &cs) != 0)
+		return;
+	/* ?dry_run=true: the compatibility route's answer, nothing stored */
+	if (r->q[QP_DRY_RUN].s != NULL && r->q[QP_DRY_RUN].u) {
+		svc_dry_run(r, cs);
 		goto out;
 	}
 	v = cb_codeset_version(cs);
-	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, &pub)) != CB_OK) {
+	if ((rc = svc_publish_set(r->svc, cs, "api", r->key_name, SVC_PUB_GATE, &pub)) != CB_OK) {
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the new version" : "the new version could not be stored");
 		goto out;
 	}
-	respond_publish(r, name, v, &pub);
+	respond_publish(r, cb_codeset_name(cs), v, &pub);
 out:
 	svc_pub_clear(&pub);
 	cb_codeset_free(cs);
@@ -667,6 +684,15 @@ version_row(void *arg, const cb_store_setver *v)
 	cb_jw_kstr(vc->w, "published_at", v->published_at);
 	cb_jw_kstr(vc->w, "source", v->source);
 	cb_jw_kstr(vc->w, "published_by", v->published_by);
+	/* the changes from the version before, as the gate listed them (kept
+	 * since schema 4; earlier versions have none) */
+	cb_jw_key(vc->w, "changes");
+	if (v->changes != NULL)
+		cb_jw_raw(vc->w, v->changes, strlen(v->changes));
+	else {
+		cb_jw_arr_begin(vc->w);
+		cb_jw_arr_end(vc->w);
+	}
 	(void)cb_path_segment(seg, sizeof(seg), v->name, strlen(v->name));
 	(void)snprintf(href, sizeof(href), "/v1/code-sets/%s/versions/%d", seg, v->version);
 	cb_jw_kstr(vc->w, "href", href);

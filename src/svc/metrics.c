@@ -170,6 +170,44 @@ orders_metrics(struct svc *s, cb_buf *b)
 	cb_buf_printf(b, "codebook_worker_marketplace_calls_total{call=\"search\"} %lu\n", ws.rechecks);
 }
 
+/* Each market's reverse-reason syncs (mirrors.c): the age of the last
+ * good one, and the outcomes. */
+static void
+mirrors_metrics(struct svc *s, cb_buf *b)
+{
+	struct svc_market *mk = malloc(sizeof(*mk) * SVC_MAX_MARKETS);
+	int64_t now = cb_time_now_ms();
+	size_t i, n = 0;
+
+	if (mk == NULL)
+		return;
+	svc_sync_markets(s, mk, &n);
+	cb_buf_adds(b, "# HELP codebook_reverse_reason_sync_age_seconds Seconds since the last good sync of the "
+	    "market's reverse reasons (by this instance; absent until one).\n"
+	    "# TYPE codebook_reverse_reason_sync_age_seconds gauge\n");
+	for (i = 0; i < n; i++)
+		if (mk[i].last_ok_ms)
+			cb_buf_printf(b, "codebook_reverse_reason_sync_age_seconds{market=\"%s\"} %.3f\n", mk[i].market,
+			    (double)(now - mk[i].last_ok_ms) / 1e3);
+	cb_buf_adds(b, "# HELP codebook_reverse_reason_syncs_total Syncs of the market's reverse reasons by "
+	    "result (changed: a new version; unchanged; failed).\n"
+	    "# TYPE codebook_reverse_reason_syncs_total counter\n");
+	for (i = 0; i < n; i++) {
+		cb_buf_printf(b, "codebook_reverse_reason_syncs_total{market=\"%s\",result=\"changed\"} %lu\n",
+		    mk[i].market, mk[i].changed);
+		cb_buf_printf(b, "codebook_reverse_reason_syncs_total{market=\"%s\",result=\"unchanged\"} %lu\n",
+		    mk[i].market, mk[i].unchanged);
+		cb_buf_printf(b, "codebook_reverse_reason_syncs_total{market=\"%s\",result=\"failed\"} %lu\n",
+		    mk[i].market, mk[i].failures);
+	}
+	cb_buf_adds(b, "# HELP codebook_reverse_reason_sync_failures_total Failed syncs of the market's reverse "
+	    "reasons since its last good one.\n# TYPE codebook_reverse_reason_sync_failures_total gauge\n");
+	for (i = 0; i < n; i++)
+		cb_buf_printf(b, "codebook_reverse_reason_sync_failures_total{market=\"%s\"} %u\n", mk[i].market,
+		    mk[i].fails_since_ok);
+	free(mk);
+}
+
 void
 svc_metrics_render(struct svc *s, cb_buf *b)
 {
@@ -234,6 +272,7 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 				    label_value(m->slot_name[slot], label, sizeof(label)), cb_reason_name((cb_reason)j), v);
 		}
 	orders_metrics(s, b);
+	mirrors_metrics(s, b);
 	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
 	    "# TYPE codebook_code_set_version gauge\n");
 	snap = svc_snap_get(s);

@@ -26,17 +26,16 @@ svc_bad_param(struct svc_req *r, const char *param, const char *fmt, ...)
 }
 
 static void
-unknown(struct svc_req *r, const char *k, const struct svc_qparam *spec, size_t n,
-    const char *other_names)
+unknown(struct svc_req *r, const char *k, const struct svc_qspec *q)
 {
 	char names[512];
-	size_t i, o = 0;
+	size_t i, o = 0, n = q != NULL ? q->n : 0;
 
 	names[0] = '\0';
 	for (i = 0; i < n && o < sizeof(names); i++)
-		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", spec[i].name);
-	if (other_names != NULL && o < sizeof(names))
-		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", n ? ", " : "", other_names);
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", q->p[i].name);
+	if (q != NULL && q->other == SQO_CONTEXT && o < sizeof(names))
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", n ? ", " : "", "context.DIMENSION");
 	if (o == 0)
 		svc_bad_param(r, k, "unknown query parameter \"%.64s\": this route takes none", k);
 	else
@@ -78,41 +77,54 @@ read_value(struct svc_req *r, const struct svc_qparam *p, const char *v, struct 
 			return -1;
 		}
 		break;
+	case SQ_BOOL:
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			svc_bad_param(r, p->name, "%s=%.20s: expected true or false", p->name, v);
+			return -1;
+		}
+		out->u = strcmp(v, "true") == 0;
+		break;
 	}
 	out->s = v;
 	return 0;
 }
 
 int
-svc_query(struct svc_req *r, const struct svc_qparam *spec, size_t n, struct svc_qval *out,
-    svc_qother_fn other, void *arg, const char *other_names)
+svc_query_route(struct svc_req *r)
 {
-	size_t i, j;
-	int rc;
+	const struct svc_qspec *q = r->route >= 0 ? svc_routes[r->route].query : NULL;
+	size_t i, j, n = q != NULL ? q->n : 0;
 
-	memset(out, 0, n * sizeof(*out));
+	memset(r->q, 0, sizeof(r->q));
+	r->nqother = 0;
 	for (i = 0; i < r->nargs; i++) {
 		const char *k = r->args[i].k, *v = r->args[i].v;
 
 		for (j = 0; j < n; j++)
-			if (strcmp(k, spec[j].name) == 0)
+			if (strcmp(k, q->p[j].name) == 0)
 				break;
 		if (j < n) {
-			if (out[j].s != NULL) {
+			if (r->q[j].s != NULL) {
 				svc_bad_param(r, k, "%s is given twice", k);
 				return -1;
 			}
-			if (read_value(r, &spec[j], v, &out[j]) != 0)
+			if (read_value(r, &q->p[j], v, &r->q[j]) != 0)
 				return -1;
 			continue;
 		}
-		rc = other != NULL ? other(arg, r, k, v) : 0;
-		if (rc < 0)
-			return -1;
-		if (rc == 0) {
-			unknown(r, k, spec, n, other_names);
-			return -1;
+		if (q != NULL && (q->other == SQO_DIMENSION ||
+		    (q->other == SQO_CONTEXT && strncmp(k, "context.", 8) == 0))) {
+			r->qother[r->nqother].k = k;	/* the handler checks them against the set */
+			r->qother[r->nqother++].v = v;
+			continue;
 		}
+		unknown(r, k, q);
+		return -1;
+	}
+	if ((r->route >= 0 && (svc_routes[r->route].flags & R_PINNED)) && r->q[SVC_Q_VERSION].s != NULL &&
+	    r->q[SVC_Q_AS_OF].s != NULL) {
+		svc_bad_param(r, "as_of", "give version or as_of, not both");
+		return -1;
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "ident.h"
 #include "view.h"
 
 /* How long the follower waits for a change before it looks again: it
@@ -213,18 +214,50 @@ struct gate {
 	const cb_codeset      *cs;      /* proposed */
 	const struct svc_set  *set;     /* proposed, serialised */
 	const struct svc_snap *snap;    /* served when the publish began: parsed sets to reuse */
+	enum svc_pub_mode      mode;
 	struct svc_pub        *out;
+	char                  *changes; /* the report as kept with the version (JSON), or NULL */
 };
 
+/* The changes of @r as the version keeps them: [{rule, severity, subject}]. */
+static char *
+changes_json(const cb_report *r)
+{
+	cb_buf b = CB_BUF_INIT(1u << 20);
+	size_t i;
+	cb_jw w;
+
+	if (r == NULL || cb_report_count(r) == 0)
+		return NULL;
+	cb_jw_init(&w, &b, 0);
+	cb_jw_arr_begin(&w);
+	for (i = 0; i < cb_report_count(r); i++) {
+		const cb_finding *f = cb_report_get(r, i);
+		cb_jw_obj_begin(&w);
+		cb_jw_kstr(&w, "rule", f->rule);
+		cb_jw_kstr(&w, "severity", cb_severity_name(f->severity));
+		cb_jw_kstr(&w, "subject", f->subject);
+		cb_jw_obj_end(&w);
+	}
+	cb_jw_arr_end(&w);
+	if (b.failed || cb_buf_addc(&b, '\0') != 0) {
+		cb_buf_reset(&b);
+		return NULL;	/* too many to keep: the version is stored without its list */
+	}
+	return b.p;
+}
+
 /*
- * The governance gate, run by the store inside the publish's write
- * transaction with the latest stored version (cb_store_set_gate).  It may
- * run again when a publish elsewhere won a race, so it starts afresh.
+ * Judge the proposed version against @latest (NULL: none stored), as the
+ * gate does in the publish's transaction and the dry run does outside
+ * one: fills g->out (outcome, report, versions) and g->changes.  Returns
+ * CB_GATE_*, or a negative cb_err.  A mirror's sync (SVC_PUB_FOLLOW) is
+ * judged but never refused for breaking changes: the mirror follows its
+ * upstream, and the findings are what it records.
  */
 static int
-gate(void *arg, const cb_store_setver *latest)
+judge(struct gate *g, const cb_store_setver *latest)
 {
-	struct gate *g = arg;
 	struct svc_pub *o = g->out;
 	const char *name = cb_codeset_name(g->cs);
 	const struct svc_set *served;
@@ -233,6 +266,8 @@ gate(void *arg, const cb_store_setver *latest)
 
 	cb_report_free(o->report);
 	o->report = NULL;
+	cb_free(g->changes);
+	g->changes = NULL;
 	o->current_version = latest ? latest->version : 0;
 	/* a set stored at INT_MAX (before versions were checked) has no next */
 	o->expected_version = latest ? latest->version + (latest->version < INT_MAX) : 0;
@@ -268,16 +303,53 @@ gate(void *arg, const cb_store_setver *latest)
 	cb_codeset_free(old);
 	if (rc != CB_OK)
 		return rc;
-	if (cb_report_is_breaking(o->report)) {
+	if (cb_report_is_breaking(o->report) && g->mode != SVC_PUB_FOLLOW) {
 		o->outcome = PUB_REFUSED;
 		return CB_GATE_REFUSE;
 	}
+	g->changes = changes_json(o->report);
 	o->outcome = PUB_CREATED;
 	return CB_GATE_PUBLISH;
 }
 
+static int snap_full_for(struct svc *s, const char *name);
+
+/*
+ * A dry run: what the publish would do, judged against the latest stored
+ * version as the gate judges it, and the set-count limit for a new set,
+ * without writing anything.  Another publish may come first: the answer
+ * is true of the moment it was made.
+ */
+static int
+dry_run(struct svc *s, struct gate *g, const cb_store_setpub *p)
+{
+	cb_store_setver latest;
+	int rc, decision;
+
+	if ((rc = cb_store_set_latest(s->store, p->name, &latest)) != CB_OK && rc != CB_ENOTFOUND)
+		return rc;
+	decision = judge(g, rc == CB_OK ? &latest : NULL);
+	if (decision >= 0 && rc == CB_ENOTFOUND && g->out->outcome == PUB_CREATED &&
+	    snap_full_for(s, p->name))
+		g->out->outcome = PUB_FULL;
+	cb_store_setver_clear(&latest);
+	return decision < 0 ? decision : CB_OK;
+}
+
+/*
+ * The governance gate, run by the store inside the publish's write
+ * transaction with the latest stored version (cb_store_set_gate).  It may
+ * run again when a publish elsewhere won a race, so it starts afresh.
+ */
+static int
+gate(void *arg, const cb_store_setver *latest)
+{
+	return judge(arg, latest);
+}
+
 int
-svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *by, struct svc_pub *out)
+svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *by, enum svc_pub_mode mode,
+    struct svc_pub *out)
 {
 	struct svc_set *set = NULL;
 	struct svc_snap *snap = NULL;
@@ -287,6 +359,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	memset(&g, 0, sizeof(g));
 	pthread_mutex_lock(&s->publish_mu);
 	/* everything that can fail is done before the write: a version that is
 	 * stored can always be served */
@@ -294,7 +367,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 		goto out;
 	memcpy(out->etag, set->etag, sizeof(out->etag));
 	snap = svc_snap_get(s);
-	g = (struct gate){ cs, set, snap, out };
+	g = (struct gate){ cs, set, snap, mode, out, NULL };
 	memset(&p, 0, sizeof(p));
 	p.name = cb_codeset_name(cs);
 	p.version = cb_codeset_version(cs);
@@ -307,6 +380,11 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 	p.nreserved = s->nreserved;
 	p.gate = gate;
 	p.gate_arg = &g;
+	p.changes = &g.changes;
+	if (mode == SVC_PUB_DRY_RUN) {
+		rc = dry_run(s, &g, &p);
+		goto out;
+	}
 	if ((rc = cb_store_set_publish(s->store, &p, &st)) != CB_OK)
 		goto out;
 	switch (st) {
@@ -335,6 +413,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 	}
 out:
 	pthread_mutex_unlock(&s->publish_mu);
+	cb_free(g.changes);
 	svc_snap_put(snap);
 	svc_set_put(set);
 	if (rc != CB_OK)
@@ -351,7 +430,7 @@ svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
 
 	*report = NULL;
 	*old_version = 0;
-	if ((rc = svc_publish_set(s, cs, source, by, &p)) != CB_OK)
+	if ((rc = svc_publish_set(s, cs, source, by, SVC_PUB_FOLLOW, &p)) != CB_OK)
 		return rc;
 	if (p.outcome == PUB_FULL) {
 		svc_pub_clear(&p);
@@ -381,6 +460,26 @@ is_reserved(const struct svc *s, const char *name)
 			hi = mid;
 	}
 	return 0;
+}
+
+/* Would a new set @name find no room under CB_SVC_MAX_SETS?  As the
+ * store counts (stored names, plus the bundled ones not stored), from the
+ * sets served: for the dry run, which writes nothing. */
+static int
+snap_full_for(struct svc *s, const char *name)
+{
+	struct svc_snap *snap;
+	size_t i, n;
+
+	if (is_reserved(s, name))
+		return 0;
+	snap = svc_snap_get(s);
+	n = snap->n;
+	for (i = 0; i < s->nreserved; i++)
+		if (svc_snap_find(snap, s->reserved[i], strlen(s->reserved[i])) == NULL)
+			n++;
+	svc_snap_put(snap);
+	return n >= CB_SVC_MAX_SETS;
 }
 
 struct load {
@@ -460,20 +559,6 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-valid_stem(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_' || s[i] == '.'))
-			return 0;
-	return 1;
-}
-
 /* The catalog files of @dir (NAME.json), sorted, into @names (at most
  * CB_SVC_MAX_SETS); *n their number.  -1 when @dir cannot be read. */
 static int
@@ -511,7 +596,7 @@ reserve(struct svc *s)
 		rc = cb__fail(CB_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(files[i]) - 5;
-		if (rc == CB_OK && valid_stem(files[i], len)) {
+		if (rc == CB_OK && cb_set_name_check(files[i], len, NULL)) {
 			files[i][len] = '\0';
 			s->reserved[s->nreserved++] = files[i];
 		} else
@@ -533,6 +618,7 @@ svc_registry_load(struct svc *s)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	atomic_init(&empty->refs, 1);
 	pthread_mutex_init(&s->ready_mu, NULL);	/* destroyed by svc_registry_free when snap is set */
+	pthread_mutex_init(&s->pin_mu, NULL);
 	s->snap = empty;
 	if ((rc = reserve(s)) != CB_OK)
 		return rc;
@@ -701,6 +787,12 @@ svc_registry_ready(struct svc *s, struct svc_readiness *rd)
 	if (behind != 0 && cb_time_mono_ns() - behind > (uint64_t)BEHIND_GRACE_MS * 1000000u)
 		reason(rd, "catalog", "the code sets served are behind the database's for %.1f s",
 		    (double)(cb_time_mono_ns() - behind) / 1e9);
+	svc_sync_markets(s, rd->markets, &rd->nmarkets);
+	for (i = 0; i < rd->nmarkets; i++)
+		if (svc_sync_stale(s, &rd->markets[i], now))
+			reason(rd, "reverse-reasons", "the reverse reasons of market %s were last synced %s; the %u "
+			    "syncs since failed: %s", rd->markets[i].market, rd->markets[i].last_ok_ms ? "long ago" :
+			    "never", rd->markets[i].fails_since_ok, rd->markets[i].last_error);
 	rd->code_sets = snap->n;
 	rd->bundled_sets = s->nreserved;
 	svc_snap_put(snap);
@@ -832,7 +924,7 @@ sync_file(struct svc *s, const char *dir, const char *file)
 		cb_jw_kstr(&l.w, "file", path);
 		cb_jw_kstr(&l.w, "set", cb_codeset_name(cs));
 		cb_log_end(&l);
-	} else if ((rc = svc_publish_set(s, cs, "catalog", file, &pub)) != CB_OK) {
+	} else if ((rc = svc_publish_set(s, cs, "catalog", file, SVC_PUB_GATE, &pub)) != CB_OK) {
 		cb_log_begin(&l, CB_LOG_ERROR, rc == CB_EUNKNOWN ? "catalog file: the commit failed; it may "
 		    "or may not be published (it is tried again at the next start or SIGHUP)" :
 		    "catalog file not published: storage failed");
@@ -885,5 +977,115 @@ svc_registry_free(struct svc *s)
 	free(s->reserved);
 	s->reserved = NULL;
 	s->nreserved = 0;
+	for (i = 0; i < SVC_PIN_CACHE; i++) {
+		svc_set_put(s->pins[i]);
+		s->pins[i] = NULL;
+	}
 	pthread_mutex_destroy(&s->ready_mu);
+	pthread_mutex_destroy(&s->pin_mu);
+}
+
+/* ---- pinned versions ---------------------------------------------------------- */
+
+/* The cached version @version of @name (+1 reference), or NULL. */
+static struct svc_set *
+pin_find(struct svc *s, const char *name, int version)
+{
+	struct svc_set *set = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&s->pin_mu);
+	for (i = 0; i < SVC_PIN_CACHE && set == NULL; i++)
+		if (s->pins[i] != NULL && cb_codeset_version(s->pins[i]->cs) == version &&
+		    strcmp(cb_codeset_name(s->pins[i]->cs), name) == 0) {
+			set = s->pins[i];
+			atomic_fetch_add(&set->refs, 1);
+			s->pin_used[i] = ++s->pin_tick;
+		}
+	pthread_mutex_unlock(&s->pin_mu);
+	return set;
+}
+
+/* Keep @set (the cache takes a reference of its own) in place of the
+ * least recently used. */
+static void
+pin_keep(struct svc *s, struct svc_set *set)
+{
+	struct svc_set *old;
+	size_t i, lru = 0;
+
+	pthread_mutex_lock(&s->pin_mu);
+	for (i = 0; i < SVC_PIN_CACHE && s->pins[lru] != NULL; i++)
+		if (s->pins[i] == NULL || s->pin_used[i] < s->pin_used[lru])
+			lru = i;
+	old = s->pins[lru];
+	atomic_fetch_add(&set->refs, 1);
+	s->pins[lru] = set;
+	s->pin_used[lru] = ++s->pin_tick;
+	pthread_mutex_unlock(&s->pin_mu);
+	svc_set_put(old);
+}
+
+struct at_time {
+	int64_t at_us;
+	int     version, first;
+	char    first_at[32];
+};
+
+static int
+at_row(void *arg, const cb_store_setver *v)
+{
+	struct at_time *a = arg;
+	const char *why;
+	int64_t us;
+
+	if (a->first == 0) {
+		a->first = v->version;
+		(void)snprintf(a->first_at, sizeof(a->first_at), "%s", v->published_at);
+	}
+	if (!cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why) || us > a->at_us)
+		return 1;	/* oldest first: none after this one was in force then */
+	a->version = v->version;
+	return 0;
+}
+
+int
+svc_registry_version(struct svc *s, const char *name, int version, int64_t at_us, struct svc_set **out)
+{
+	cb_store_setver v;
+	cb_codeset *cs = NULL;
+	char origin[128], at[CB_TIME_MAX];
+	int rc;
+
+	*out = NULL;
+	if (version == 0) {
+		struct at_time a = { at_us, 0, 0, "" };
+		if ((rc = cb_store_set_versions(s->store, name, at_row, &a)) != CB_OK)
+			return rc;
+		if (a.version == 0) {
+			(void)cb_time_format(at, at_us, 6);
+			if (a.first == 0)
+				return cb__fail(CB_ENOTFOUND, "%s has no stored version", name);
+			return cb__fail(CB_ENOTFOUND, "no version of %s was in force at %s: version %d was "
+			    "published at %s", name, at, a.first, a.first_at);
+		}
+		version = a.version;
+	}
+	if ((*out = pin_find(s, name, version)) != NULL)
+		return CB_OK;
+	if ((rc = cb_store_set_get(s->store, name, version, &v)) != CB_OK) {
+		cb_store_setver latest;
+		if (rc == CB_ENOTFOUND && cb_store_set_latest(s->store, name, &latest) == CB_OK) {
+			rc = cb__fail(CB_ENOTFOUND, "version %d of %s was never published (the latest is %d)", version,
+			    name, latest.version);
+			cb_store_setver_clear(&latest);
+		}
+		return rc;
+	}
+	(void)snprintf(origin, sizeof(origin), "stored %s version %d", name, version);
+	if ((rc = cb_codeset_load_buffer(&cs, v.body, v.body_len, origin)) == CB_OK &&
+	    (rc = set_new(s, cs, v.body, v.body_len, out)) == CB_OK)
+		pin_keep(s, *out);
+	cb_store_setver_clear(&v);
+	return rc;
 }

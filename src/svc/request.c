@@ -131,17 +131,59 @@ svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len)
 	svc_problem_end(r, &w);
 }
 
+/*
+ * The version a pinned request asks for (?version=N or ?as_of=TIME), in
+ * place of @set, the one served: a stored version, loaded (and kept for
+ * the next requests).  NULL after answering 404 (never published, nothing
+ * in force then) or a storage problem.
+ */
+static struct svc_set *
+pinned(struct svc_req *r, struct svc_set *set)
+{
+	const struct svc_qval *v = &r->q[SVC_Q_VERSION], *at = &r->q[SVC_Q_AS_OF];
+	const char *name = cb_codeset_name(set->cs);
+	int rc;
+
+	if (v->s == NULL && at->s == NULL)
+		return set;
+	if (v->s != NULL && (int)v->u == cb_codeset_version(set->cs))
+		return set;
+	if ((rc = svc_registry_version(r->svc, name, v->s != NULL ? (int)v->u : 0, at->i, &r->pinned)) == CB_OK)
+		return r->pinned;
+	if (rc == CB_ENOTFOUND) {
+		cb_jw w;
+		svc_problem_begin(r, &w, P_NOT_FOUND, "%s", cb_errmsg());
+		cb_jw_kstr(&w, "set", name);
+		cb_jw_kint(&w, "current_version", cb_codeset_version(set->cs));
+		svc_problem_end(r, &w);
+	} else
+		svc_problem(r, rc == CB_EUNAVAIL || rc == CB_EIO ? P_STORAGE_UNAVAILABLE : P_INTERNAL,
+		    "version of %s: %s", name, cb_errmsg());
+	return NULL;
+}
+
 struct svc_set *
 svc_req_set(struct svc_req *r)
 {
 	size_t len;
 	const char *name = svc_match_get(&r->m, "set", &len);
+
+	return name != NULL ? svc_req_set_named(r, name, len) : NULL;
+}
+
+struct svc_set *
+svc_req_set_named(struct svc_req *r, const char *name, size_t len)
+{
 	struct svc_set *set;
 
-	if (name == NULL)
-		return NULL;
-	if ((set = svc_snap_find(svc_req_snap(r), name, len)) == NULL)
+	if ((set = svc_snap_find(svc_req_snap(r), name, len)) == NULL) {
 		svc_problem_unknown_set(r, name, len);
+		return NULL;
+	}
+	if (r->route < 0 || !(svc_routes[r->route].flags & R_PINNED))
+		return set;
+	if ((set = pinned(r, set)) != NULL)
+		svc_req_header(r, "Codebook-Set-Version", "%d", cb_codeset_version(set->cs));
 	return set;
 }
 

@@ -7,47 +7,100 @@
  */
 #include "route.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MB (1u << 20)
 
+/* ---- the query parameters of each route ------------------------------ */
+
+#define Q(...) { __VA_ARGS__ }
+#define SPEC(name, other, ...) \
+	static const struct svc_qparam name##_p[] = { __VA_ARGS__ }; \
+	static const struct svc_qspec name = { name##_p, sizeof(name##_p) / sizeof(name##_p[0]), other }
+#define PINNED_P { "version", SQ_UINT, 1, 2147483647u, "a published version:" }, \
+	{ "as_of", SQ_TIME, 0, 0, NULL }
+
+SPEC(q_pinned, SQO_NONE, PINNED_P);
+SPEC(q_codes, SQO_CONTEXT, PINNED_P, Q("category", SQ_STR, 0, 0, NULL), Q("status", SQ_STR, 0, 0, NULL),
+    Q("q", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
+SPEC(q_explain, SQO_DIMENSION, PINNED_P,
+    Q("attempt", SQ_UINT, 1, 1000, "attempts count from 1 (the first call):"));
+SPEC(q_put, SQO_NONE, Q("dry_run", SQ_BOOL, 0, 0, NULL));
+SPEC(q_diff, SQO_NONE, Q("from", SQ_UINT, 1, 2147483647u, "a published version:"),
+    Q("to", SQ_UINT, 1, 2147483647u, "a published version:"));
+SPEC(q_observed, SQO_NONE, Q("limit", SQ_UINT, 1, 1000, "a listing holds"));
+SPEC(q_orders, SQO_NONE, Q("status", SQ_STR, 0, 0, NULL), Q("shop", SQ_STR, 0, 0, NULL),
+    Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
+
+#define REC_COMMON Q("category", SQ_STR, 0, 0, NULL), Q("since", SQ_TIME, 0, 0, NULL), \
+	Q("until", SQ_TIME, 0, 0, NULL)
+#define INCIDENT_FILTERS Q("order_id", SQ_STR, 0, 0, NULL), Q("rule", SQ_STR, 0, 0, NULL), \
+	Q("reason_code", SQ_STR, 0, 0, NULL), Q("shop_id", SQ_STR, 0, 0, NULL)
+#define EVENT_FILTERS Q("service", SQ_STR, 0, 0, NULL), Q("entity", SQ_STR, 0, 0, NULL), \
+	Q("entity_id", SQ_STR, 0, 0, NULL), Q("to_state", SQ_STR, 0, 0, NULL), \
+	Q("reason_code", SQ_STR, 0, 0, NULL), Q("actor", SQ_STR, 0, 0, NULL)
+static const struct svc_qparam q_incl_p[] = { INCIDENT_FILTERS, REC_COMMON, SVC_Q_PAGE };
+static const struct svc_qparam q_incr_p[] = { INCIDENT_FILTERS, REC_COMMON, Q("group_by", SQ_STR, 0, 0, NULL) };
+static const struct svc_qparam q_evl_p[] = { EVENT_FILTERS, REC_COMMON, SVC_Q_PAGE };
+static const struct svc_qparam q_evr_p[] = { EVENT_FILTERS, REC_COMMON, Q("group_by", SQ_STR, 0, 0, NULL) };
+_Static_assert(sizeof(q_evl_p) / sizeof(q_evl_p[0]) <= SVC_MAX_QPARAMS &&
+    sizeof(q_incl_p) / sizeof(q_incl_p[0]) <= SVC_MAX_QPARAMS, "SVC_MAX_QPARAMS is too small");
+const struct svc_qspec svc_q_incidents_list = { q_incl_p, sizeof(q_incl_p) / sizeof(q_incl_p[0]), SQO_NONE };
+const struct svc_qspec svc_q_incidents_report = { q_incr_p, sizeof(q_incr_p) / sizeof(q_incr_p[0]), SQO_NONE };
+const struct svc_qspec svc_q_events_list = { q_evl_p, sizeof(q_evl_p) / sizeof(q_evl_p[0]), SQO_NONE };
+const struct svc_qspec svc_q_events_report = { q_evr_p, sizeof(q_evr_p) / sizeof(q_evr_p[0]), SQO_NONE };
+
+/* ---- the routes -------------------------------------------------------- */
+
 const struct svc_route svc_routes[] = {
-	{ M_GET,  "/healthz",            H_HEALTHZ,       R_OPEN, 0, "liveness: the process answers" },
-	{ M_GET,  "/readyz",             H_READYZ,        R_OPEN, 0, "readiness: sets, database, catalog" },
-	{ M_GET,  "/metrics",            H_METRICS,       R_OPEN, 0, "Prometheus metrics" },
-	{ M_GET,  "/openapi.json",       H_OPENAPI,       R_OPEN, 0, "this API's OpenAPI 3.1 document" },
-	{ M_GET,  "/problems/{type}",    H_PROBLEM_DOC,   R_OPEN, 0, "what a problem type means" },
-	{ M_GET,  "/v1/code-sets",       H_SETS_LIST,     0, 0, "the code sets served" },
-	{ M_GET,  "/v1/code-sets/{set}", H_SET_GET,       0, 0, "a whole set (ETag, If-None-Match)" },
+	{ M_GET,  "/healthz",            H_HEALTHZ,       R_OPEN, 0, "liveness: the process answers", NULL },
+	{ M_GET,  "/readyz",             H_READYZ,        R_OPEN, 0, "readiness: sets, database, catalog", NULL },
+	{ M_GET,  "/metrics",            H_METRICS,       R_OPEN, 0, "Prometheus metrics", NULL },
+	{ M_GET,  "/openapi.json",       H_OPENAPI,       R_OPEN, 0, "this API's OpenAPI 3.1 document", NULL },
+	{ M_GET,  "/problems/{type}",    H_PROBLEM_DOC,   R_OPEN, 0, "what a problem type means", NULL },
+	{ M_GET,  "/v1/code-sets",       H_SETS_LIST,     0, 0, "the code sets served", NULL },
+	{ M_GET,  "/v1/code-sets/{set}", H_SET_GET,       R_PINNED, 0, "a whole set (ETag, If-None-Match)",
+	  &q_pinned },
 	{ M_PUT,  "/v1/code-sets/{set}", H_SET_PUT,       R_WRITE | R_BODY, CB_SVC_MAX_CODESET_BODY,
-	  "publish a new version through the governance gate" },
-	{ M_GET,  "/v1/code-sets/{set}/codes",        H_SET_CODES, 0, 0, "entries, filtered" },
-	{ M_GET,  "/v1/code-sets/{set}/codes/{code}", H_SET_CODE,  0, 0, "one code's entries" },
-	{ M_POST, "/v1/code-sets/{set}/check",        H_SET_CHECK, R_BODY | R_ANON_CAPPED, CB_SVC_MAX_BODY,
-	  "check one code or a batch" },
-	{ M_GET,  "/v1/code-sets/{set}/versions",           H_SET_VERSIONS, 0, 0, "published versions" },
-	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version" },
-	{ M_GET,  "/schemas/{set}.schema.json",       H_SCHEMA,        0, 0, "JSON Schema of a set's codes" },
-	{ M_GET,  "/v1/errors/{set}/{code}",          H_ERROR_EXPLAIN, 0, 0, "explain an error code; retry?" },
+	  "publish a new version through the governance gate", &q_put },
+	{ M_GET,  "/v1/code-sets/{set}/codes",        H_SET_CODES, R_PINNED, 0, "entries, filtered", &q_codes },
+	{ M_GET,  "/v1/code-sets/{set}/codes/{code}", H_SET_CODE,  R_PINNED, 0, "one code's entries", &q_pinned },
+	{ M_POST, "/v1/code-sets/{set}/check",        H_SET_CHECK, R_BODY | R_ANON_CAPPED | R_PINNED,
+	  CB_SVC_MAX_BODY, "check one code or a batch", &q_pinned },
+	{ M_POST, "/v1/code-sets/{set}/compatibility", H_SET_COMPAT, R_WRITE | R_BODY, CB_SVC_MAX_CODESET_BODY,
+	  "the gate's verdict on a proposed version and its impact; nothing is stored", NULL },
+	{ M_GET,  "/v1/code-sets/{set}/observed",     H_SET_OBSERVED, 0, 0,
+	  "codes met in marketplace traffic that the set does not hold", &q_observed },
+	{ M_GET,  "/v1/code-sets/{set}/versions",           H_SET_VERSIONS, 0, 0, "published versions", NULL },
+	{ M_GET,  "/v1/code-sets/{set}/diff",               H_SET_DIFF,     0, 0,
+	  "the changes between two published versions, by the gate's rules", &q_diff },
+	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version", NULL },
+	{ M_GET,  "/schemas/{set}.schema.json",       H_SCHEMA,        R_PINNED, 0, "JSON Schema of a set's codes",
+	  &q_pinned },
+	{ M_GET,  "/v1/errors/{set}/{code}",          H_ERROR_EXPLAIN, R_PINNED, 0, "explain an error code; retry?",
+	  &q_explain },
 	{ M_POST, "/v1/incidents",         H_INCIDENTS_POST,   R_WRITE | R_BODY, CB_SVC_MAX_BODY,
-	  "record incident reasons" },
-	{ M_GET,  "/v1/incidents",         H_INCIDENTS_LIST,   0, 0, "incident reasons, filtered and paged" },
-	{ M_GET,  "/v1/reports/incidents", H_INCIDENTS_REPORT, 0, 0, "incident reasons, counted" },
+	  "record incident reasons", NULL },
+	{ M_GET,  "/v1/incidents",         H_INCIDENTS_LIST,   0, 0, "incident reasons, filtered and paged",
+	  &svc_q_incidents_list },
+	{ M_GET,  "/v1/reports/incidents", H_INCIDENTS_REPORT, 0, 0, "incident reasons, counted",
+	  &svc_q_incidents_report },
 	{ M_POST, "/v1/events",            H_EVENTS_POST,      R_WRITE | R_BODY, CB_SVC_MAX_BODY,
-	  "record outbound events" },
-	{ M_GET,  "/v1/events",            H_EVENTS_LIST,      0, 0, "events, filtered and paged" },
-	{ M_GET,  "/v1/reports/events",    H_EVENTS_REPORT,    0, 0, "events, counted" },
+	  "record outbound events", NULL },
+	{ M_GET,  "/v1/events",            H_EVENTS_LIST,      0, 0, "events, filtered and paged", &svc_q_events_list },
+	{ M_GET,  "/v1/reports/events",    H_EVENTS_REPORT,    0, 0, "events, counted", &svc_q_events_report },
 	{ M_POST, "/v1/orders",            H_ORDERS_POST,      R_WRITE | R_BODY, CB_SVC_MAX_BODY,
-	  "create or update an order as imported from the marketplace" },
-	{ M_GET,  "/v1/orders",            H_ORDERS_LIST,      0, 0, "orders, filtered and paged" },
-	{ M_GET,  "/v1/orders/{id}",       H_ORDER_GET,        0, 0, "an order: items, payments, refund rows" },
+	  "create or update an order as imported from the marketplace", NULL },
+	{ M_GET,  "/v1/orders",            H_ORDERS_LIST,      0, 0, "orders, filtered and paged", &q_orders },
+	{ M_GET,  "/v1/orders/{id}",       H_ORDER_GET,        0, 0, "an order: items, payments, refund rows", NULL },
 	{ M_POST, "/v1/orders/{id}/cancellations", H_ORDER_CANCEL, R_WRITE | R_BODY, CB_SVC_MAX_BODY,
-	  "request a seller cancellation: a Pending refund for the worker" },
+	  "request a seller cancellation: a Pending refund for the worker", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
-	  "mirror the marketplace's reverse reasons as a new version of tiktok-reverse-reason" },
+	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
 	/* the web console (docs/console.md): open, so that it can ask for a key */
-	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console" },
-	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles" },
+	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console", NULL },
+	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles", NULL },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 
@@ -170,4 +223,19 @@ svc_match_get(const struct svc_match *m, const char *name, size_t *len)
 		}
 	*len = 0;
 	return NULL;
+}
+
+void
+svc_qspec_names(const struct svc_qspec *q, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; q != NULL && i < q->n && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? "&" : "?", q->p[i].name);
+	if (q != NULL && q->other != SQO_NONE && o < size)
+		(void)snprintf(out + o, size - o, "%s%s", o ? "&" : "?", q->other == SQO_CONTEXT ? "context.DIMENSION" :
+		    "DIMENSION");
 }

@@ -71,7 +71,8 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
-	[H_READYZ] = h_readyz, [H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset,
+	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -649,7 +650,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	if ((svc_routes[r->route].flags & R_BODY) && cr->bytes_in < cr->clen)
 		return MHD_YES;
 	(void)svc_conn_phase(cr->conn, SVC_PH_WORK, 1);
-	handlers[svc_routes[r->route].handler](r);
+	/* every route's query is read against its table first: an unknown
+	 * parameter is a 400 wherever it is sent (route.h) */
+	if (svc_query_route(r) == 0)
+		handlers[svc_routes[r->route].handler](r);
 	return respond(cr, conn);
 }
 
@@ -708,6 +712,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_Re
 		log_request(s, cr, ns, toe);
 	svc_snap_put(cr->r.snap);
 	svc_set_put(cr->r.borrowed_owner);
+	svc_set_put(cr->r.pinned);
 	cb_buf_reset(&cr->r.body);
 	cb_buf_reset(&cr->r.out);
 	free(cr);
@@ -791,10 +796,15 @@ bind_listen(const char *spec, int *fd_out, int *family, char *url, size_t urlsiz
 void
 cb_svc_print_routes(FILE *fp)
 {
+	char q[512];
 	size_t i;
 
-	for (i = 0; i < svc_nroutes; i++)
-		fprintf(fp, "%s %s\n", svc_method_name(svc_routes[i].method), svc_routes[i].pattern);
+	/* METHOD PATTERN, then the query parameters the route takes, if any */
+	for (i = 0; i < svc_nroutes; i++) {
+		svc_qspec_names(svc_routes[i].query, q, sizeof(q));
+		fprintf(fp, "%s %s%s%s\n", svc_method_name(svc_routes[i].method), svc_routes[i].pattern, q[0] ? " " : "",
+		    q);
+	}
 }
 
 static void
@@ -1036,6 +1046,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		fatal("cannot start the cancellation worker");
 		goto out;
 	}
+	if (svc_sync_start(&s) != CB_OK) {
+		fatal("cannot start the scheduled syncs");
+		goto out;
+	}
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.listen_fd = fd;
 	dopts.max_connections = maxconn;
@@ -1078,6 +1092,7 @@ cb_svc_run(const cb_svc_opts *opts)
 		if (s.worker != NULL)
 			cb_jw_kstr(&l.w, "worker", cb_worker_owner(s.worker));
 		cb_jw_kbool(&l.w, "market_config", opts->market_config != NULL);
+		cb_jw_kint(&l.w, "sync_interval_ms", s.sync_running ? opts->sync_interval_ms : 0);
 		cb_jw_kint(&l.w, "max_connections", dopts.max_connections);
 		cb_jw_kint(&l.w, "max_connections_per_client", dopts.max_per_client);
 		cb_jw_kint(&l.w, "header_timeout_ms", dopts.header_timeout_ms);
@@ -1117,6 +1132,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	d = NULL;
 	svc_door_free(s.door);
 	s.door = NULL;
+	svc_sync_stop(&s);
 	worker_stop(&s);
 	rc = 0;
 	cb_log_flush();
@@ -1126,6 +1142,7 @@ out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	svc_door_free(s.door);
+	svc_sync_stop(&s);
 	worker_stop(&s);
 	if (fd >= 0)
 		close(fd);
@@ -1135,5 +1152,7 @@ out:
 	svc_metrics_free(s.metrics);
 	pthread_mutex_destroy(&s.snap_mu);
 	pthread_mutex_destroy(&s.publish_mu);
+	if (s.sync_started_ms != 0)
+		pthread_mutex_destroy(&s.sync_mu);
 	return rc;
 }

@@ -26,6 +26,7 @@ typedef struct {
 	const char *market_config;      /* shops' marketplace configuration file; NULL: none */
 	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
 	const char *market_shop;        /* the shop whose credentials sync the reverse reasons; NULL: none */
+	unsigned    sync_interval_ms;   /* every market's reverse reasons synced this often (jittered); 0: never */
 	/* hostile clients (docs/http.md, Timeouts and connection limits); 0: the default
 	 * (CB_SVC_DEFAULT_* in svc_limits.h) */
 	unsigned    max_connections;    /* open connections in all */
@@ -54,7 +55,9 @@ int cb_svc_run(const cb_svc_opts *opts);
  * as browsers send it); else CB_EINVAL, cb_errmsg() saying why. */
 int cb_svc_origin_check(const char *origin);
 
-/* Print "METHOD PATTERN" for every route, one a line (for tests/docs). */
+/* Print "METHOD PATTERN" for every route, one a line, followed by
+ * " ?a&b&context.DIMENSION" for a route that takes query parameters (for
+ * tests/docs). */
 void cb_svc_print_routes(FILE *fp);
 
 #endif

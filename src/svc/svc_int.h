@@ -20,13 +20,16 @@
 #include "jsonw.h"
 #include "logger.h"
 #include "problem.h"
+#include "query.h"
 #include "rfc3339.h"
 #include "route.h"
 #include "svc.h"
 #include "svc_limits.h"
+#include "sync.h"
 
 struct svc;
 
+#define SVC_PIN_CACHE 8	/* stored versions kept loaded for pinned requests */
 
 /* ---- the code-set registry (registry.c) ------------------------------- */
 
@@ -88,13 +91,28 @@ void svc_pub_clear(struct svc_pub *p);
  * within a second (the follower).  Returns CB_OK with @out, or a storage
  * error (CB_EUNKNOWN: the commit failed, the version may be stored).
  */
+enum svc_pub_mode {
+	SVC_PUB_GATE = 0,   /* the refusing gate: PUT, catalog files (the sets codebook owns) */
+	SVC_PUB_FOLLOW,     /* a mirror's sync: breaking changes are recorded, not refused */
+	SVC_PUB_DRY_RUN     /* the gate's verdict and findings, nothing stored (compatibility) */
+};
 int svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *by,
-    struct svc_pub *out);
+    enum svc_pub_mode mode, struct svc_pub *out);
 
-/* The same, with the outcomes the marketplace sync knows: PUB_SKIPS and
- * PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
+/* The marketplace sync's publish (SVC_PUB_FOLLOW), with the outcomes the
+ * sync knows: PUB_SKIPS and PUB_TOO_HIGH are PUB_STALE, PUB_FULL an error. */
 int svc_publish(struct svc *s, cb_codeset *cs, const char *source, const char *by,
     enum svc_publish_outcome *outcome, cb_report **report, int *old_version);
+
+/*
+ * A stored version of set @name as a set to serve (a new reference, to
+ * svc_set_put()): version @version, or when @version is 0 the version in
+ * force at @at_us (microseconds since 1970: the latest published at or
+ * before it).  Versions never change, so the last few loaded are kept.
+ * CB_ENOTFOUND when there is none (cb_errmsg() says which versions there
+ * are); a storage error otherwise.
+ */
+int svc_registry_version(struct svc *s, const char *name, int version, int64_t at_us, struct svc_set **out);
 
 /*
  * Start-up, in order: svc_registry_load() (the bundled names found in the
@@ -110,14 +128,46 @@ int svc_registry_follow(struct svc *s);
 void svc_registry_kick(struct svc *s);
 void svc_registry_free(struct svc *s);
 
+
+/* ---- the markets' reverse-reason mirrors (mirrors.c) ------------------ */
+
+#define SVC_MAX_MARKETS 64
+
+/* What the syncs of one market did (this instance's, on demand or scheduled). */
+struct svc_market {
+	char          market[3];
+	int64_t       last_ok_ms;       /* Unix ms of the last good sync; 0: none yet */
+	int64_t       last_fail_ms;     /* of the last failed one; 0: none */
+	unsigned      fails_since_ok;
+	unsigned long failures, changed, unchanged;   /* since start */
+	int           version;          /* the mirror's version after the last good sync */
+	char          last_error[256];
+};
+
+/* Sync the reverse reasons with shop @shop's credentials (""/NULL: the
+ * file's top), published in follow mode by @by; the market's state noted.
+ * As cb_reasons_sync(). */
+int svc_sync_run(struct svc *s, const char *shop, const char *by, cb_sync_result *res);
+/* Start the scheduled syncs (opts.sync_interval_ms; none when 0 or without
+ * a marketplace configuration), and stop them. */
+int svc_sync_start(struct svc *s);
+void svc_sync_stop(struct svc *s);
+/* A copy of every market's state (at most SVC_MAX_MARKETS). */
+void svc_sync_markets(struct svc *s, struct svc_market *out, size_t *n);
+/* Is @mk's mirror stale: scheduled syncs have failed since its last good
+ * one, which is older than 3 intervals (or none since start)? */
+int svc_sync_stale(const struct svc *s, const struct svc_market *mk, int64_t now_ms);
+
 /* Readiness (GET /readyz): why the instance should not take traffic now
- * (n == 0: it is ready). */
+ * (n == 0: it is ready), and the state of each market's mirror. */
 #define SVC_READY_MAX_REASONS 12
 struct svc_readiness {
 	size_t n;
-	struct { const char *check; char detail[320]; } reasons[SVC_READY_MAX_REASONS];
+	struct { const char *check; char detail[512]; } reasons[SVC_READY_MAX_REASONS];
 	size_t  code_sets, bundled_sets;
 	int64_t db_serial, loaded_serial;
+	struct svc_market markets[SVC_MAX_MARKETS];
+	size_t  nmarkets;
 };
 void svc_registry_ready(struct svc *s, struct svc_readiness *out);
 
@@ -156,6 +206,12 @@ struct svc {
 	char             watch_error[256];
 	char             unloaded[4][72];/* stored sets that could not be loaded (the first few) */
 	size_t           nunloaded;
+	/* stored versions loaded for ?version= and ?as_of= (registry.c), the
+	 * least recently used replaced */
+	pthread_mutex_t  pin_mu;
+	struct svc_set  *pins[SVC_PIN_CACHE];
+	uint64_t         pin_used[SVC_PIN_CACHE];
+	uint64_t         pin_tick;
 	struct svc_metrics *metrics;
 	atomic_int       stopping;
 	atomic_long      inflight;
@@ -169,12 +225,20 @@ struct svc {
 	int              worker_running;
 	atomic_int       worker_stop;
 	atomic_int       worker_reload;  /* SIGHUP: the worker re-reads the shops' configuration */
+	/* the markets' mirrors (mirrors.c): scheduled syncs and each market's state */
+	pthread_t        sync_thread;
+	int              sync_running;
+	atomic_int       sync_stop;
+	pthread_mutex_t  sync_mu;        /* guards markets */
+	struct svc_market markets[SVC_MAX_MARKETS];
+	size_t           nmarkets;
+	int64_t          sync_started_ms;
 	/* the front door (door.c) and the HTTP layer it hands connections to */
 	struct svc_door *door;
 	void            *http;           /* server.c's daemon */
 };
 
-#define SVC_MAX_HEADERS 12   /* the console's pages: 5, and CORS: 3 */
+#define SVC_MAX_HEADERS 12   /* the console's pages: 5, CORS: 3, a pinned set's version */
 
 struct svc_req {
 	struct svc      *svc;
@@ -184,6 +248,13 @@ struct svc_req {
 	struct svc_match m;
 	struct { const char *k, *v; } args[CB_SVC_MAX_QUERY_ARGS];
 	size_t           nargs;
+	/* the query read against the route's table (query.h): its parameters
+	 * in the table's order, and those left to the handler (contexts) */
+	struct svc_qval  q[SVC_MAX_QPARAMS];
+	struct { const char *k, *v; } qother[CB_SVC_MAX_QUERY_ARGS];
+	size_t           nqother;
+	struct svc_set  *pinned;         /* a stored version loaded for ?version= / ?as_of= (released at
+	                                  * the end) */
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
 	const char      *origin;         /* the Origin header (CORS, cors.c), or NULL */
@@ -245,8 +316,15 @@ void svc_problem_unknown_set(struct svc_req *r, const char *name, size_t len);
  */
 void svc_store_problem(struct svc_req *r, int rc, const char *what);
 
-/* The set named by the {set} capture, or NULL after answering 404. */
+/*
+ * The set named by the {set} capture, or NULL after answering 404.  On an
+ * R_PINNED route, the version its ?version= or ?as_of= names (a stored
+ * version, held until the request ends), and a Codebook-Set-Version
+ * header naming the version answered from.
+ */
 struct svc_set *svc_req_set(struct svc_req *r);
+/* The same for set @name (@len bytes). */
+struct svc_set *svc_req_set_named(struct svc_req *r, const char *name, size_t len);
 
 /* Answer a request-level fault of body parsing (items.h) as a problem;
  * @limit is reported for batch-too-large. */
@@ -286,6 +364,18 @@ void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
 void h_console(struct svc_req *r);
 void h_console_asset(struct svc_req *r);
+void h_set_diff(struct svc_req *r);
+
+void h_set_compat(struct svc_req *r);
+void h_set_observed(struct svc_req *r);
+
+/* The proposed version in the body of a PUT or compatibility request, for
+ * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a
+ * 400 or 422. */
+int svc_req_proposed(struct svc_req *r, cb_codeset **out);
+/* Answer the dry run of publishing @cs (borrowed): the gate's verdict
+ * against the latest stored version, its findings and impact (h_compat.c). */
+void svc_dry_run(struct svc_req *r, cb_codeset *cs);
 
 /* The OpenAPI document (generated from src/svc/openapi.json at build time). */
 extern const unsigned char svc_openapi_json[];

@@ -31,6 +31,8 @@
 #ifndef CB_SVC_MAX_QUERY_ARGS
 # define CB_SVC_MAX_QUERY_ARGS    32          /* query parameters in one request */
 #endif
+/* parameters one route's table names (route.c; a _Static_assert there) */
+#define SVC_MAX_QPARAMS           16
 #ifndef CB_SVC_MAX_QUERY_VALUE
 # define CB_SVC_MAX_QUERY_VALUE   512         /* bytes of one query parameter's value */
 #endif

@@ -78,3 +78,27 @@ full:
 	return -1;
 }
 
+
+int
+cb_market_check(const char *s, size_t n)
+{
+	return n == CB_MARKET_LEN && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+int
+cb_set_name_check(const char *s, size_t n, size_t *base_len)
+{
+	const char *at = memchr(s, '@', n);
+	size_t b = at != NULL ? (size_t)(at - s) : n, i;
+
+	if (b == 0 || b > CB_SET_BASE_MAX || s[0] == '-')
+		return 0;
+	for (i = 0; i < b; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	if (at != NULL && !cb_market_check(at + 1, n - b - 1))
+		return 0;
+	if (base_len != NULL)
+		*base_len = b;
+	return 1;
+}

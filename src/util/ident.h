@@ -31,4 +31,26 @@ int cb_id_check(const char *s, size_t n, size_t max, char *why_buf, size_t why_s
  */
 int cb_path_segment(char *out, size_t size, const char *s, size_t n);
 
+/*
+ * Code-set names (docs/codeset-format.md): BASE, or BASE@MARKET for a set
+ * that belongs to one market (a marketplace's list mirrored per market:
+ * tiktok-reverse-reason@GB).  BASE is 1 to 63 of a-z 0-9 '-', not starting
+ * with '-'; MARKET is a market code, two letters A-Z (TikTok Shop's
+ * seller_base_region, ISO 3166-1 alpha-2).  The same string is the set's
+ * file name (NAME.json), its URL segment ('@' is a pchar) and its key in
+ * the database.
+ */
+#define CB_SET_BASE_MAX   63
+#define CB_MARKET_LEN     2
+#define CB_SET_NAME_MAX   (CB_SET_BASE_MAX + 1 + CB_MARKET_LEN)
+
+/* 1 when @s (@n bytes) is a market code (two letters A-Z), else 0. */
+int cb_market_check(const char *s, size_t n);
+
+/*
+ * 1 when @s (@n bytes) is a set name; *base_len (may be NULL) is then the
+ * length of its BASE (@n when it names no market).  0 otherwise.
+ */
+int cb_set_name_check(const char *s, size_t n, size_t *base_len);
+
 #endif

@@ -32,15 +32,23 @@ cb_view_entry(cb_jw *w, const cb_entry *e)
 	size_t i, n;
 
 	cb_jw_obj_begin(w);
-	if (cb_entry_code(e) != NULL)
+	if (cb_entry_code(e) != NULL) {
 		cb_jw_kstrn(w, "code", cb_entry_code(e), cb_entry_code_len(e));
-	else {
+		cb_jw_kint(w, "id", cb_entry_id(e));
+	} else {
 		cb_jw_key(w, "code");
 		cb_jw_null(w);
 		cb_jw_kbool(w, "code_missing", 1);
 	}
 	cb_jw_kstr(w, "category", cb_entry_category(e));
 	cb_jw_kstr(w, "description", cb_entry_description(e));
+	if (cb_entry_editorial_version(e)) {
+		cb_jw_key(w, "editorial");
+		cb_jw_obj_begin(w);
+		cb_jw_kint(w, "version", cb_entry_editorial_version(e));
+		cb_jw_kstr(w, "note", cb_entry_editorial_note(e));
+		cb_jw_obj_end(w);
+	}
 	cb_jw_kstr(w, "status", cb_status_name(cb_entry_status(e)));
 	if (cb_entry_since(e))
 		cb_jw_kint(w, "since", cb_entry_since(e));
@@ -105,6 +113,7 @@ cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
 		cb_jw_key(w, cb_codeset_dim_name(cs, i));
 		cb_jw_obj_begin(w);
 		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
+		cb_jw_kbool(w, "descriptive", cb_codeset_dim_descriptive(cs, i));
 		cb_jw_key(w, "values");
 		cb_jw_arr_begin(w);
 		for (v = 0; v < cb_codeset_dim_value_count(cs, i); v++)
@@ -122,6 +131,12 @@ cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
 		cb_jw_obj_end(w);
 	}
 	cb_jw_arr_end(w);
+	cb_jw_key(w, "governance");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_codeset_rule_count(cs); i++)
+		cb_jw_str(w, cb_codeset_rule(cs, i));
+	cb_jw_arr_end(w);
+	cb_jw_kint(w, "max_id", cb_codeset_max_id(cs));
 }
 
 static void
@@ -188,6 +203,19 @@ cb_view_decision(cb_jw *w, const cb_decision *d)
 	for (i = 0; i < d->nentries; i++)
 		cb_view_entry(w, d->entries[i]);
 	cb_jw_arr_end(w);
+	/* the descriptive pairs the decision could not match (version 2) */
+	cb_jw_key(w, "unmatched");
+	cb_jw_arr_begin(w);
+	for (i = 0; d->version >= 2 && i < d->nunmatched; i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstrn(w, "dimension", d->unmatched[i].dim, d->unmatched[i].dim_len);
+		cb_jw_kstrn(w, "value", d->unmatched[i].value ? d->unmatched[i].value : "", d->unmatched[i].value_len);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+	/* the set version that decided, for answers that carry no check */
+	cb_jw_kstr(w, "set", d->check.set_name);
+	cb_jw_kint(w, "version", d->check.set_version);
 	cb_jw_obj_end(w);
 }
 

@@ -10,18 +10,20 @@
 
 #include "jsonw.h"
 
-/* {"code":..., "category":..., "description":..., "status":..., "applies":{...}, ...} */
+/* {"code":..., "id":..., "category":..., "description":..., "editorial":{...}, "status":..., "applies":{...}, ...} */
 void cb_view_entry(cb_jw *w, const cb_entry *e);
 /* {"name","title","version","description","entries":n,...} */
 void cb_view_set_summary(cb_jw *w, const cb_codeset *cs);
 /* {"set","version","code","context",{...},"valid","reason","message","entry","alternatives"} */
 void cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t code_len,
     const cb_ctx *ctx, size_t nctx);
-/* {"action","retry","delay_ms","attempt","max_attempts","known","contact_support","message","entries":[...]} */
+/* {"action","retry","delay_ms","attempt","max_attempts","known","contact_support","message","entries":[...],
+ *  "unmatched":[{"dimension","value"}],"set","version"} */
 void cb_view_decision(cb_jw *w, const cb_decision *d);
 /* [{"rule","severity","subject","file","line","column","message"},...] */
 void cb_view_findings(cb_jw *w, const cb_report *r);
-/* {"context":{"rule":{"description","values":[...]}}, "categories":[...], ...} without entries */
+/* {"context":{"rule":{"description","descriptive","values":[...]}}, "categories":[...], "governance":[...],
+ *  "max_id", ...} without entries */
 void cb_view_set_meta(cb_jw *w, const cb_codeset *cs);
 
 #endif

@@ -279,7 +279,7 @@ def main(argv):
     n000 = check_000(read_seed(seeds_dir, '000') or '', load_catalog(catalogs_dir, 'qe-reason'))
     rows = check_001(read_seed(seeds_dir, '001') or '', load_catalog(catalogs_dir, 'ttls-error'))
     ncat, ncode = check_002(read_seed(seeds_dir, '002') or '', load_catalog(catalogs_dir, 'outbound'))
-    n003 = check_003(read_seed(seeds_dir, '003') or '', load_catalog(catalogs_dir, 'tiktok-reverse-reason'))
+    n003 = check_003(read_seed(seeds_dir, '003') or '', load_catalog(catalogs_dir, 'tiktok-reverse-reason@GB'))
 
     per_ep = collections.Counter(r['group']['endpoint'] for r in rows)
     print('seed 001 rows: %d (%s); %d without code' % (

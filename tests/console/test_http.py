@@ -223,7 +223,7 @@ class CodesPaging(unittest.TestCase):
         self.assertEqual({c["code"] for c in r["codes"] + rest["codes"]},
                          {"INVALID_TRACKING_NUMBER", "UNSUPPORTED_CARRIER_TRACKING_NUMBER",
                           "FULFILL_UNIT_OR_ORDER_NUMBER_NOT_COMBINED_CORRECTLY"})
-        r = self.s.get("/v1/code-sets/tiktok-reverse-reason/codes?q=OUT%20OF%20STOCK&limit=50").json
+        r = self.s.get("/v1/code-sets/tiktok-reverse-reason@GB/codes?q=OUT%20OF%20STOCK&limit=50").json
         self.assertTrue(r["total"] >= 2 and all("out of stock" in c["description"].lower() for c in r["codes"]))
         r = self.s.get("/v1/code-sets/outbound/codes?q=no-such-text&limit=5").json
         self.assertEqual((r["total"], r["codes"], r["next_cursor"]), (0, [], None))

@@ -67,7 +67,7 @@ read_source_file(const char *relpath, size_t *len)
 }
 
 const char *const bundled_names[4] = {
-	"outbound", "qe-reason", "tiktok-reverse-reason", "ttls-error"
+	"outbound", "qe-reason", "tiktok-reverse-reason@GB", "ttls-error"
 };
 
 const char *

@@ -53,6 +53,7 @@ static void h_cancel_legacy(struct ctx *c);
 static void h_cancel_current(struct ctx *c);
 static void h_search(struct ctx *c);
 static void h_orders(struct ctx *c);
+static void h_shops(struct ctx *c);
 
 /* The handler of each marketplace operation; paths, methods and how each is
  * authenticated come from the marketplace's table (cb_mkt_endpoint_get). */
@@ -62,6 +63,7 @@ static const handler_fn handlers[CB_MKT_EP_COUNT] = {
 	[CB_MKT_EP_CANCEL] = h_cancel_current,
 	[CB_MKT_EP_SEARCH] = h_search,
 	[CB_MKT_EP_ORDERS] = h_orders,
+	[CB_MKT_EP_SHOPS] = h_shops,
 };
 
 /* ------------------------------------------------------------------ */
@@ -250,6 +252,8 @@ authenticate(struct ctx *c, const cb_mkt_endpoint *r)
 		}
 		return 0;
 	}
+	if (!r->shop_scoped)
+		return 0;	/* the shops the token may act for: no one shop yet */
 	shop = qget(c, "shop_cipher");
 	if (shop == NULL || shop[0] == '\0') {
 		fail(c, 400, 106013, "shop_cipher is required");
@@ -527,6 +531,29 @@ out:
 	cb_json_free(d);
 }
 
+/* The one shop the simulator is: its id and cipher from the configuration,
+ * its region the configuration's market (seed 003's GB when not set). */
+static void
+h_shops(struct ctx *c)
+{
+	const cb_mkt_config *cfg = c->s->cfg;
+	cb_jw w;
+
+	ok_begin(c, &w);
+	cb_jw_key(&w, "shops");
+	cb_jw_arr_begin(&w);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "id", cfg->shop_id != NULL ? cfg->shop_id : "7494049642642441621");
+	cb_jw_kstr(&w, "name", "codebook-tiktok-sim");
+	cb_jw_kstr(&w, "region", cfg->market != NULL ? cfg->market : "GB");
+	cb_jw_kstr(&w, "seller_type", "LOCAL");
+	cb_jw_kstr(&w, "cipher", cfg->shop_cipher != NULL ? cfg->shop_cipher : "");
+	cb_jw_kstr(&w, "code", "SIM");
+	cb_jw_obj_end(&w);
+	cb_jw_arr_end(&w);
+	ok_end(c, &w);
+}
+
 static void
 h_orders(struct ctx *c)
 {
@@ -679,7 +706,7 @@ admin_resolve(struct ctx *c)
 	};
 	cb_json_doc *d = NULL;
 	cb_json_error jerr;
-	const cb_json_node *id, *st;
+	const cb_json_node *id, *st, *why;
 	struct sim_cancel *x;
 	struct sim_order *o;
 	cb_mkt_cancel_state to = CB_MKT_CANCEL_UNKNOWN;
@@ -699,10 +726,18 @@ admin_resolve(struct ctx *c)
 		admin_fail(c, 400, "cancel_status: CANCELLATION_REQUEST_SUCCESS, _CANCEL or _COMPLETE");
 		goto out;
 	}
+	/* the marketplace may settle it with a reason of its own */
+	why = cb_json_get(d, cb_json_root(d), "cancel_reason");
+	if (why != NULL && (why->type != CB_JSON_STRING || why->str_len >= sizeof(x->reason))) {
+		admin_fail(c, 400, "cancel_reason: a string of at most 255 bytes");
+		goto out;
+	}
 	if ((x = sim_cancel_find(c->s, id->str)) == NULL) {
 		admin_fail(c, 404, "no such cancel_id");
 		goto out;
 	}
+	if (why != NULL)
+		(void)snprintf(x->reason, sizeof(x->reason), "%s", why->str);
 	x->state = to;
 	x->update_time = c->now;
 	x->reads_left = 0;

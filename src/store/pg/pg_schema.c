@@ -257,6 +257,20 @@ static const struct {
 	"ALTER TABLE order_payments ADD COLUMN request_fp bytea;"
 	"CREATE UNIQUE INDEX order_payments_idempotency ON order_payments(idempotency_key)"
 	"  WHERE idempotency_key IS NOT NULL;" } },
+	{ 4, {
+	/* issue 10: the changes each version made, as the gate listed them
+	 * (a JSON array); the codes of a set met in marketplace traffic that
+	 * the set did not hold, counted */
+	"ALTER TABLE code_set_versions ADD COLUMN changes text;"
+	"CREATE TABLE observed_codes ("
+	"  set_name   text NOT NULL,"
+	"  code       text NOT NULL,"
+	"  seen_in    text NOT NULL,"
+	"  count      bigint NOT NULL CHECK (count > 0),"
+	"  first_seen text NOT NULL,"
+	"  last_seen  text NOT NULL,"
+	"  request_id text,"
+	"  PRIMARY KEY (set_name, code));" } },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");

@@ -14,7 +14,7 @@
 #include "rfc3339.h"
 
 #define NOW_SQL "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define COLS "name, version, body, etag, published_at, source, published_by"
+#define COLS "name, version, body, etag, published_at, source, published_by, changes"
 
 enum { S_LATEST, S_GET, S_PUT, S_VERSIONS, S_EACH_LATEST, S_LOCK_NAME, S_LOCK_NEW, S_NAMES, S_EXISTS,
 	S_LISTEN, S_SERIAL, S_COUNT };
@@ -22,8 +22,8 @@ enum { S_LATEST, S_GET, S_PUT, S_VERSIONS, S_EACH_LATEST, S_LOCK_NAME, S_LOCK_NE
 static const char *const sql[S_COUNT] = {
 	[S_LATEST] = "SELECT " COLS " FROM code_set_versions WHERE name = $1 ORDER BY version DESC LIMIT 1",
 	[S_GET] = "SELECT " COLS " FROM code_set_versions WHERE name = $1 AND version = $2",
-	[S_PUT] = "INSERT INTO code_set_versions (" COLS ") VALUES ($1, $2, $3, $4, " NOW_SQL ", $5, $6)",
-	[S_VERSIONS] = "SELECT name, version, NULL, etag, published_at, source, published_by"
+	[S_PUT] = "INSERT INTO code_set_versions (" COLS ") VALUES ($1, $2, $3, $4, " NOW_SQL ", $5, $6, $7)",
+	[S_VERSIONS] = "SELECT name, version, NULL, etag, published_at, source, published_by, changes"
 	    " FROM code_set_versions WHERE name = $1 ORDER BY version",
 	[S_EACH_LATEST] = "SELECT DISTINCT ON (name COLLATE \"C\") " COLS " FROM code_set_versions"
 	    " ORDER BY name COLLATE \"C\", version DESC",
@@ -74,6 +74,10 @@ read_row(cb_store_setver *v, const PGresult *r, int row)
 	copy_text(v->published_at, sizeof(v->published_at), pg__val(r, row, 4));
 	copy_text(v->source, sizeof(v->source), pg__val(r, row, 5));
 	copy_text(v->published_by, sizeof(v->published_by), pg__val(r, row, 6));
+	if (pg__val(r, row, 7) != NULL && (v->changes = cb__strdup(pg__val(r, row, 7))) == NULL) {
+		cb_store_setver_clear(v);
+		return cb__fail(CB_ENOMEM, "out of memory");
+	}
 	return CB_OK;
 }
 
@@ -119,6 +123,7 @@ put_tx(struct pg_conn *c, void *arg)
 	pg__p_text(&p, x->etag);
 	pg__p_text(&p, x->source);
 	pg__p_text(&p, x->by);
+	pg__p_text(&p, NULL);
 	return pg__run(c, sql[S_PUT], &p, "store code set", NULL);
 }
 
@@ -263,6 +268,7 @@ publish_tx(struct pg_conn *c, void *arg)
 	pg__p_text(&q, pub->etag);
 	pg__p_text(&q, p->source);
 	pg__p_text(&q, p->by ? p->by : "");
+	pg__p_text(&q, p->changes != NULL ? *p->changes : NULL);
 	/* CB_ECONFLICT when a gate let an existing version through (or a
 	 * set_put took it meanwhile): the dispatcher judges it again */
 	if ((rc = pg__run(c, sql[S_PUT], &q, "publish code set", NULL)) == CB_OK)

@@ -111,4 +111,7 @@ const struct cb_store_ops store__pg_ops = {
 	.pay_fail = pg__pay_fail,
 	.pay_complete = pg__pay_complete,
 	.pay_counts = pg__pay_counts,
+	.obs_note = pg__obs_note,
+	.obs_list = pg__obs_list,
+	.refund_open_each = pg__refund_open_each,
 };

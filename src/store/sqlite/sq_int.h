@@ -154,4 +154,9 @@ int sq__pay_complete(void *be, int64_t payment_id, const char *owner, const char
     const char *market_request_id, const char *now);
 int sq__pay_counts(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
 
+int sq__obs_note(void *be, const char *set, const char *code, const char *seen_in, const char *request_id,
+    const char *now);
+int sq__obs_list(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
+int sq__refund_open_each(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
+
 #endif

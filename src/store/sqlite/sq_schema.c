@@ -176,6 +176,21 @@ static const struct {
 	"CREATE UNIQUE INDEX order_payments_idempotency ON order_payments(idempotency_key)"
 	"  WHERE idempotency_key IS NOT NULL;"
 	"PRAGMA user_version = 3;" },
+	{ 4,
+	/* issue 10: the changes each version made, as the gate listed them
+	 * (a JSON array); the codes of a set met in marketplace traffic that
+	 * the set did not hold, counted */
+	"ALTER TABLE code_set_versions ADD COLUMN changes TEXT;"
+	"CREATE TABLE observed_codes ("
+	"  set_name   TEXT NOT NULL,"
+	"  code       TEXT NOT NULL,"
+	"  seen_in    TEXT NOT NULL,"
+	"  count      INTEGER NOT NULL CHECK (count > 0),"
+	"  first_seen TEXT NOT NULL,"
+	"  last_seen  TEXT NOT NULL,"
+	"  request_id TEXT,"
+	"  PRIMARY KEY (set_name, code)) WITHOUT ROWID;"
+	"PRAGMA user_version = 4;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");

@@ -11,7 +11,7 @@
 #include "rfc3339.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-#define COLS "name, version, body, etag, published_at, source, published_by"
+#define COLS "name, version, body, etag, published_at, source, published_by, changes"
 
 enum { S_LATEST, S_GET, S_PUT, S_VERSIONS, S_EACH_LATEST, S_NAMES, S_EXISTS, S_SERIAL, S_DATA_VERSION,
 	S_COUNT };
@@ -19,11 +19,11 @@ enum { S_LATEST, S_GET, S_PUT, S_VERSIONS, S_EACH_LATEST, S_NAMES, S_EXISTS, S_S
 static const char *const sql[S_COUNT] = {
 	[S_LATEST] = "SELECT " COLS " FROM code_set_versions WHERE name = ?1 ORDER BY version DESC LIMIT 1",
 	[S_GET] = "SELECT " COLS " FROM code_set_versions WHERE name = ?1 AND version = ?2",
-	[S_PUT] = "INSERT INTO code_set_versions (" COLS ") VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", ?5, ?6)",
-	[S_VERSIONS] = "SELECT name, version, NULL, etag, published_at, source, published_by"
+	[S_PUT] = "INSERT INTO code_set_versions (" COLS ") VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", ?5, ?6, ?7)",
+	[S_VERSIONS] = "SELECT name, version, NULL, etag, published_at, source, published_by, changes"
 	    " FROM code_set_versions WHERE name = ?1 ORDER BY version",
 	[S_EACH_LATEST] = "SELECT v.name, v.version, v.body, v.etag, v.published_at, v.source,"
-	    " v.published_by FROM code_set_versions v JOIN (SELECT name, MAX(version) AS version"
+	    " v.published_by, v.changes FROM code_set_versions v JOIN (SELECT name, MAX(version) AS version"
 	    " FROM code_set_versions GROUP BY name) m ON v.name = m.name AND v.version = m.version"
 	    " ORDER BY v.name",
 	[S_NAMES] = "SELECT COUNT(*) FROM (SELECT DISTINCT name FROM code_set_versions)",
@@ -74,6 +74,11 @@ read_row(cb_store_setver *v, sqlite3_stmt *s)
 	copy_text(v->published_at, sizeof(v->published_at), s, 4);
 	copy_text(v->source, sizeof(v->source), s, 5);
 	copy_text(v->published_by, sizeof(v->published_by), s, 6);
+	if (sqlite3_column_type(s, 7) != SQLITE_NULL &&
+	    (v->changes = cb__strdup((const char *)sqlite3_column_text(s, 7))) == NULL) {
+		cb_store_setver_clear(v);
+		return cb__fail(CB_ENOMEM, "out of memory");
+	}
 	return CB_OK;
 }
 
@@ -122,6 +127,7 @@ put_tx(struct sq_conn *c, void *arg)
 	sqlite3_bind_text(s, 4, p->etag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, p->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, p->by, -1, SQLITE_STATIC);
+	sqlite3_bind_null(s, 7);
 	if ((step = sqlite3_step(s)) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return CB_ECONFLICT;	/* the dispatcher names the version */
 	return step == SQLITE_DONE ? CB_OK : sq__fail(c, step, "store code set");
@@ -232,6 +238,7 @@ publish_tx(struct sq_conn *c, void *arg)
 	sqlite3_bind_text(s, 4, pub->etag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, p->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, p->by ? p->by : "", -1, SQLITE_STATIC);
+	sq__bind_str(s, 7, p->changes != NULL ? *p->changes : NULL);
 	if ((step = sqlite3_step(s)) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		rc = CB_ECONFLICT;	/* a gate let an existing version through: judged again */
 	else

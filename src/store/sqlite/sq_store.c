@@ -116,4 +116,7 @@ const struct cb_store_ops store__sqlite_ops = {
 	.pay_fail = sq__pay_fail,
 	.pay_complete = sq__pay_complete,
 	.pay_counts = sq__pay_counts,
+	.obs_note = sq__obs_note,
+	.obs_list = sq__obs_list,
+	.refund_open_each = sq__refund_open_each,
 };

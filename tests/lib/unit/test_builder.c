@@ -46,9 +46,12 @@ rebuild(const cb_codeset *cs)
 	cr_assert_eq(cb_builder_set_format(b, &f), CB_OK);
 	cr_assert_eq(cb_codeset_policy(cs, &p), CB_OK);
 	cr_assert_eq(cb_builder_set_policy(b, cb_codeset_has_policy(cs) ? &p : NULL), CB_OK);
+	for (i = 0; i < cb_codeset_rule_count(cs); i++)
+		cr_assert_eq(cb_builder_set_rule(b, cb_codeset_rule(cs, i), 1), CB_OK);
 	for (d = 0; d < cb_codeset_dim_count(cs); d++) {
 		const char *dim = cb_codeset_dim_name(cs, d);
 		cr_assert_eq(cb_builder_add_dim(b, dim, opt(cb_codeset_dim_description(cs, d))), CB_OK);
+		cr_assert_eq(cb_builder_set_dim_descriptive(b, dim, cb_codeset_dim_descriptive(cs, d)), CB_OK);
 		for (v = 0; v < cb_codeset_dim_value_count(cs, d); v++)
 			cr_assert_eq(cb_builder_add_dim_value(b, dim, cb_codeset_dim_value(cs, d, v)), CB_OK);
 	}
@@ -70,6 +73,9 @@ rebuild(const cb_codeset *cs)
 		s.since = cb_entry_since(e);
 		s.deprecated_since = cb_entry_deprecated_since(e);
 		s.replaced_by = cb_entry_replaced_by(e);
+		s.id = cb_entry_id(e);
+		s.editorial_version = cb_entry_editorial_version(e);
+		s.editorial_note = s.editorial_version ? cb_entry_editorial_note(e) : NULL;
 		s.handling = opt(cb_entry_handling(e));
 		s.http_status = cb_entry_http_status(e);
 		s.not_an_error = cb_entry_not_an_error(e);

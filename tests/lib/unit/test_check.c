@@ -184,7 +184,7 @@ Test(check, error_set_context_matches_several_entries)
 
 Test(check, reverse_reason_by_order_status)
 {
-	cb_codeset *cs = load_bundled("tiktok-reverse-reason");
+	cb_codeset *cs = load_bundled("tiktok-reverse-reason@GB");
 
 	check(cs, "seller_cancel_reason_out_of_stock_uk", "order_status", "200");
 	cr_assert_eq(r.reason, CB_VALID);
@@ -311,8 +311,8 @@ osa(const char *a, const char *b)
 	return d[na][nb];
 }
 
-/* The suggestions cb_check() must make for @code: codes (first entries, not
- * retired) within the limit, nearest first, then in entry order; five. */
+/* The suggestions cb_check() must make for @code: the codes (first entries,
+ * not retired) nearest to it within the limit, in entry order; five. */
 static size_t
 reference(const cb_codeset *cs, const char *code, const cb_entry **out)
 {
@@ -338,7 +338,10 @@ reference(const cb_codeset *cs, const char *code, const cb_entry **out)
 		if (n < 5)
 			n++;
 	}
-	return n;
+	/* the nearest only: a code a typo away hides those farther */
+	for (k = 1; k < n && dist[k] == dist[0]; k++)
+		;
+	return n ? k : 0;
 }
 
 /* Near misses of every code of every bundled set (each byte dropped,

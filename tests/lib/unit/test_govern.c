@@ -21,8 +21,8 @@
 
 #define VALS  "'R1','R2'"
 #define CATS  "{'name':'FRAUD','description':'fraud'},{'name':'OPS','description':'ops'}"
-#define E_A   "{'code':'FRAUD.A','description':'a','applies':{'rule':['R1','R2']}}"
-#define E_B   "{'code':'OPS.B','description':'b'}"
+#define E_A   "{'code':'FRAUD.A','id':1,'description':'a','applies':{'rule':['R1','R2']}}"
+#define E_B   "{'code':'OPS.B','id':2,'description':'b'}"
 #define BASE  GOV(1, "", VALS, CATS, E_A "," E_B)
 
 static cb_report *
@@ -79,7 +79,7 @@ Test(govern, reordered_file_has_no_findings)
 	/* entries, categories and context values in another order */
 	cb_report *r = diff(BASE, GOV(2, "", "'R2','R1'",
 	    "{'name':'OPS','description':'ops'},{'name':'FRAUD','description':'fraud'}",
-	    E_B ",{'code':'FRAUD.A','description':'a','applies':{'rule':['R2','R1']}}"));
+	    E_B ",{'code':'FRAUD.A','id':1,'description':'a','applies':{'rule':['R2','R1']}}"));
 
 	cr_assert_eq(cb_report_count(r), 0, "first: %s", cb_report_count(r) ? cb_report_get(r, 0)->message : "");
 	cr_assert_not(cb_report_is_breaking(r));
@@ -177,7 +177,7 @@ Test(govern, code_no_delete_breaks_on_removal)
 
 Test(govern, deprecating_instead_of_deleting_is_info)
 {
-	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS, E_A ",{'code':'OPS.B','description':'b',"
+	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS, E_A ",{'code':'OPS.B','id':2,'description':'b',"
 	    "'status':'deprecated','deprecated_since':2,'replaced_by':'FRAUD.A'}"));
 
 	expect_none(r, "CODE_NO_DELETE");
@@ -236,7 +236,7 @@ Test(govern, description_changed_warns_for_code_and_category)
 {
 	cb_report *r = diff(BASE, GOV(2, "", VALS,
 	    "{'name':'FRAUD','description':'fraud and abuse'},{'name':'OPS','description':'ops'}",
-	    "{'code':'FRAUD.A','description':'a, now b','applies':{'rule':['R1','R2']}}," E_B));
+	    "{'code':'FRAUD.A','id':1,'description':'a, now b','applies':{'rule':['R1','R2']}}," E_B));
 
 	expect(r, "DESCRIPTION_CHANGED", CB_SEV_WARNING, "FRAUD.A");
 	expect(r, "DESCRIPTION_CHANGED", CB_SEV_WARNING, "FRAUD");
@@ -311,7 +311,7 @@ Test(govern, context_no_delete_breaks_on_removed_value)
 Test(govern, context_no_delete_breaks_on_removed_dimension)
 {
 	const char *n = "{'name':'g','title':'G','version':2,'format':" FMT ","
-	    "'categories':[" CATS "],'entries':[{'code':'FRAUD.A','description':'a'}," E_B "]}";
+	    "'categories':[" CATS "],'entries':[{'code':'FRAUD.A','id':1,'description':'a'}," E_B "]}";
 	cb_report *r = diff(BASE, n);
 
 	expect(r, "CONTEXT_NO_DELETE", CB_SEV_BREAKING, "rule");
@@ -335,7 +335,7 @@ Test(govern, context_added_is_info_for_value_and_dimension)
 Test(govern, applies_no_narrow_breaks_when_a_value_is_dropped)
 {
 	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS,
-	    "{'code':'FRAUD.A','description':'a','applies':{'rule':['R1']}}," E_B));
+	    "{'code':'FRAUD.A','id':1,'description':'a','applies':{'rule':['R1']}}," E_B));
 
 	expect(r, "APPLIES_NO_NARROW", CB_SEV_BREAKING, "FRAUD.A");
 	cr_assert(strstr(find_rule(r, "APPLIES_NO_NARROW")->message, "rule R2") != NULL,
@@ -347,7 +347,7 @@ Test(govern, applies_no_narrow_breaks_when_a_value_is_dropped)
 Test(govern, applies_no_narrow_breaks_when_an_open_code_is_restricted)
 {
 	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS,
-	    E_A ",{'code':'OPS.B','description':'b','applies':{'rule':['R2']}}"));
+	    E_A ",{'code':'OPS.B','id':2,'description':'b','applies':{'rule':['R2']}}"));
 
 	expect(r, "APPLIES_NO_NARROW", CB_SEV_BREAKING, "OPS.B");
 	cr_assert(strstr(find_rule(r, "APPLIES_NO_NARROW")->message, "R1") != NULL);
@@ -357,7 +357,7 @@ Test(govern, applies_no_narrow_breaks_when_an_open_code_is_restricted)
 Test(govern, applies_widened_is_info)
 {
 	cb_report *r = diff(GOV(1, "", VALS, CATS,
-	    "{'code':'FRAUD.A','description':'a','applies':{'rule':['R1']}}," E_B),
+	    "{'code':'FRAUD.A','id':1,'description':'a','applies':{'rule':['R1']}}," E_B),
 	    GOV(2, "", VALS, CATS, E_A "," E_B));
 
 	expect(r, "APPLIES_WIDENED", CB_SEV_INFO, "FRAUD.A");
@@ -369,7 +369,7 @@ Test(govern, applies_widened_is_info)
 
 Test(govern, lifting_a_restriction_widens)
 {
-	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS, "{'code':'FRAUD.A','description':'a'}," E_B));
+	cb_report *r = diff(BASE, GOV(2, "", VALS, CATS, "{'code':'FRAUD.A','id':1,'description':'a'}," E_B));
 
 	expect_none(r, "APPLIES_NO_NARROW");
 	cr_assert_not(cb_report_is_breaking(r));

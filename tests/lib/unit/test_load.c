@@ -987,7 +987,7 @@ Test(load_bundled, qe_reason_has_24_entries)
 
 Test(load_bundled, tiktok_reverse_reason_has_21_entries)
 {
-	cb_codeset *cs = load_bundled("tiktok-reverse-reason");
+	cb_codeset *cs = load_bundled("tiktok-reverse-reason@GB");
 
 	cr_assert_eq(cb_codeset_entry_count(cs), 21);
 	cr_assert(cb_codeset_is_mirror(cs));

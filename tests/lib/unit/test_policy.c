@@ -556,3 +556,132 @@ Test(policy_ttls, unknown_error_code_is_not_retried)
 	cr_assert_eq(d.retry, 0);
 	cb_codeset_free(cs);
 }
+
+/* ---- issue 10: a detail the entries do not know ------------------------------------ */
+
+#define SCENES \
+	"{'name':'t','title':'T','version':1,'repeated_codes':true," \
+	"'format':{'charset':'A-Z','shape':'plain'}," \
+	"'contexts':{'ep':{'values':['a','b']},'sc':{'descriptive':true,'values':['s1','s2','s3']}}," \
+	"'handling':[{'name':'again','action':'retry'},{'name':'stop','action':'fail'}]," \
+	"'entries':[" \
+	"{'code':'X','handling':'again','applies':{'ep':['a'],'sc':['s1']}}," \
+	"{'code':'X','handling':'again','applies':{'ep':['a'],'sc':['s2']}}," \
+	"{'code':'X','handling':'stop','applies':{'ep':['b'],'sc':['s1']}}]}"
+
+static void
+decide2(const cb_codeset *cs, const char *code, const cb_ctx *ctx, size_t n)
+{
+	d = (cb_decision)CB_DECISION_INIT;
+	cr_assert_eq(cb_decide(&d, cs, code, strlen(code), ctx, n, 1, &rng_zero), CB_OK, "%s", cb_errmsg());
+}
+
+Test(policy_tolerance, an_unmatched_descriptive_value_does_not_change_the_handling)
+{
+	cb_codeset *cs = load_text(J(SCENES));
+	cb_ctx ctx[2] = { cb_ctx_make("ep", "a"), cb_ctx_make("sc", "s3") };
+
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.check.reason, CB_NOT_APPLICABLE, "the check judges the whole context");
+	cr_assert_eq(d.known, 1);
+	cr_assert_eq(d.action, CB_ACTION_RETRY);
+	cr_assert_eq(d.retry, 1);
+	cr_assert_eq(d.nentries_total, 2);
+	cr_assert_eq(d.nunmatched, 1);
+	cr_assert_eq(d.unmatched[0].dim, ctx[1].dim, "borrowed from the caller");
+	cr_assert_str_eq(d.unmatched[0].value, "s3");
+	cr_assert(strstr(d.message, "; sc \"s3\" matches no entry of X, and its 2 entries for ep=a agree") != NULL,
+	    "%s", d.message);
+	/* a value the set does not declare at all */
+	ctx[1] = cb_ctx_make("sc", "somewhere new");
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.check.reason, CB_UNKNOWN_CONTEXT);
+	cr_assert_eq(d.action, CB_ACTION_RETRY);
+	cr_assert_eq(d.nunmatched, 1);
+	/* the order of the pairs does not matter */
+	ctx[0] = cb_ctx_make("sc", "s3");
+	ctx[1] = cb_ctx_make("ep", "b");
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.action, CB_ACTION_FAIL);
+	cr_assert_eq(d.known, 1);
+	cr_assert_eq(d.unmatched[0].value, ctx[0].value);
+	cb_codeset_free(cs);
+}
+
+Test(policy_tolerance, a_value_that_matches_is_used)
+{
+	cb_codeset *cs = load_text(J(SCENES));
+	cb_ctx ctx[2] = { cb_ctx_make("ep", "a"), cb_ctx_make("sc", "s2") };
+
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.check.reason, CB_VALID);
+	cr_assert_eq(d.nentries_total, 1);
+	cr_assert_eq(d.nunmatched, 0);
+	cb_codeset_free(cs);
+}
+
+Test(policy_tolerance, what_selects_the_handling_is_never_guessed)
+{
+	cb_codeset *cs = load_text(J(SCENES));
+	cb_ctx ctx[2] = { cb_ctx_make("ep", "c"), cb_ctx_make("sc", "s1") };
+
+	/* an endpoint the set does not know */
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.known, 0);
+	cr_assert_eq(d.retry, 0);
+	cr_assert_eq(d.nunmatched, 0);
+	/* without the endpoint the entries for the scene disagree */
+	ctx[0] = cb_ctx_make("sc", "s3");
+	decide2(cs, "X", ctx, 1);
+	cr_assert_eq(d.known, 0);
+	cr_assert_eq(d.action, CB_ACTION_FAIL);
+	cr_assert_eq(d.nentries, 0);
+	cr_assert(strstr(d.message, "; not retried: sc \"s3\" matches no entry of X, and its 3 entries disagree "
+	    "(retry x2, fail x1)") != NULL, "%s", d.message);
+	/* an unknown dimension, or one given twice */
+	ctx[0] = cb_ctx_make("zone", "s3");
+	decide2(cs, "X", ctx, 1);
+	cr_assert_eq(d.known, 0);
+	ctx[0] = cb_ctx_make("sc", "s3");
+	ctx[1] = cb_ctx_make("sc", "s1");
+	decide2(cs, "X", ctx, 2);
+	cr_assert_eq(d.known, 0);
+	cb_codeset_free(cs);
+}
+
+/* A program built against 1.0 passes a version 1 decision: it has no
+ * unmatched pairs, and the library writes none. */
+Test(policy_tolerance, a_version_1_decision_gets_no_unmatched_pairs)
+{
+	cb_codeset *cs = load_text(J(SCENES));
+	cb_ctx ctx[2] = { cb_ctx_make("ep", "a"), cb_ctx_make("sc", "s3") };
+
+	d = (cb_decision)CB_DECISION_INIT;
+	d.version = 1;
+	d.nunmatched = 77;
+	cr_assert_eq(cb_decide(&d, cs, "X", 1, ctx, 2, 1, &rng_zero), CB_OK);
+	cr_assert_eq(d.action, CB_ACTION_RETRY);
+	cr_assert_eq(d.nunmatched, 77, "a version 1 decision is not written past its end");
+	d.version = 3;
+	cr_assert_eq(cb_decide(&d, cs, "X", 1, ctx, 2, 1, &rng_zero), CB_EINVAL);
+	cb_codeset_free(cs);
+}
+
+/* Issue 10: every -9990202 entry for get_code_item_list says retry, so an
+ * unknown scene does not turn the answer into "fail, no retry". */
+Test(policy_ttls, get_code_item_list_9990202_retries_in_a_scene_it_does_not_list)
+{
+	cb_codeset *cs = load_bundled("ttls-error");
+	cb_ctx ctx[2] = { cb_ctx_make("endpoint", GET_LIST), cb_ctx_make("scene", "Scan the QR code") };
+
+	cr_assert(cb_codeset_dim_descriptive(cs, (size_t)cb_codeset_dim_index(cs, "scene", 5)));
+	cr_assert_not(cb_codeset_dim_descriptive(cs, (size_t)cb_codeset_dim_index(cs, "endpoint", 8)));
+	decide2(cs, "-9990202", ctx, 2);
+	cr_assert_eq(d.known, 1);
+	cr_assert_eq(d.action, CB_ACTION_RETRY);
+	cr_assert_eq(d.retry, 1);
+	cr_assert_eq(d.nentries_total, 10);
+	cr_assert_eq(d.nunmatched, 1);
+	cr_assert_str_eq(d.unmatched[0].dim, "scene");
+	cb_codeset_free(cs);
+}

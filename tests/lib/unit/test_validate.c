@@ -198,7 +198,7 @@ Test(validate, utf8_in_other_fields_is_fine)
 Test(validate, context_from_fields)
 {
 	cb_codeset *qe = load_bundled("qe-reason");
-	cb_codeset *tt = load_bundled("tiktok-reverse-reason");
+	cb_codeset *tt = load_bundled("tiktok-reverse-reason@GB");
 	cb_ctx_field rule = { "rule", "rule" }, status = { "order_status", "order.status" };
 	cb_validator *v = validator(qe, NULL, &rule, 1);
 	cb_validator *w = validator(tt, "key", &status, 1);

@@ -78,9 +78,12 @@ def http(method, url, body=None, timeout=15):
 class Sim:
     """codebook-tiktok-sim on a free port; its first line of output is its URL."""
 
-    def __init__(self, workdir, config):
-        self.log = open(os.path.join(workdir, "sim.log"), "w")
-        self.proc = subprocess.Popen([SIM, "--config", config], stdout=subprocess.PIPE, stderr=self.log,
+    def __init__(self, workdir, config, reasons=None, name="sim"):
+        """A simulator with the credentials of @config; @reasons (a file)
+        replaces the seed's reverse reason list: one simulator per market."""
+        self.log = open(os.path.join(workdir, name + ".log"), "w")
+        self.proc = subprocess.Popen([SIM, "--config", config] + (["--reasons", reasons] if reasons else []),
+                                     stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL, env=clean_env())
         ready, _, _ = select.select([self.proc.stdout], [], [], 10)
         if not ready:
@@ -171,7 +174,7 @@ class Worker:
 class Env:
     """A simulator, a server over a fresh database and an API key."""
 
-    def __init__(self, worker_interval="0.1", timeout_ms=1000, extra=None):
+    def __init__(self, worker_interval="0.1", timeout_ms=1000, extra=None, sync_interval="0"):
         self.dir = tempfile.mkdtemp(prefix="cb-orders-")
         self.config = os.path.join(self.dir, "shops.conf")
         with open(self.config, "w") as f:
@@ -180,7 +183,8 @@ class Env:
         with open(self.config, "w") as f:
             f.write(config_text(self.sim.url, timeout_ms))
         self.server = Server(workdir=self.dir, extra=["--market-config", self.config, "--market-shop",
-                                                       "uk-legacy", "--worker-interval", worker_interval]
+                                                       "uk-legacy", "--worker-interval", worker_interval,
+                                                       "--sync-interval", sync_interval]
                              + (extra or []))
         self.workers = []
         self.key = None

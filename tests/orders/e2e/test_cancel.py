@@ -226,7 +226,7 @@ class Cancellations(unittest.TestCase):
         oid = self.setup_order()
         pid = self.env.cancel(oid, {"reason_key": "seller_cancel_reason_moon_phase_uk"})["payment"]["id"]
         self.assert_failed(oid, pid, 'Reason key "seller_cancel_reason_moon_phase_uk" is not a TikTok Shop '
-                           "reverse reason (tiktok-reverse-reason v1). Keys available for a Ready for Shipping "
+                           "reverse reason (tiktok-reverse-reason@GB v1). Keys available for a Ready for Shipping "
                            "order (order status 200): %s." % PAID_KEYS)
 
     def test_reject_request_key_is_not_a_cancel_reason(self):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The reverse-reason sync end to end: POST
 /v1/marketplaces/tiktok/reverse-reasons/sync reads the simulator's list
-and publishes a new version of tiktok-reverse-reason through the
+and publishes a new version of tiktok-reverse-reason@GB (market GB) through the
 governance gate.  A key dropped upstream becomes retired (never deleted), a
 new key appears, the version rises; the worker uses the new version."""
 import json
@@ -26,7 +26,7 @@ class Sync(unittest.TestCase):
     def test_sync(self):
         with Env() as env:
             s = env.server
-            codes_v1 = {c["code"] for c in s.get("/v1/code-sets/tiktok-reverse-reason/codes").json["codes"]}
+            codes_v1 = {c["code"] for c in s.get("/v1/code-sets/tiktok-reverse-reason@GB/codes").json["codes"]}
             self.assertEqual(len(codes_v1), 21)
 
             # the seed's own list: nothing changes
@@ -34,7 +34,7 @@ class Sync(unittest.TestCase):
             self.assertEqual(r.status, 200, r)
             self.assertEqual((r.json["changed"], r.json["version"], r.json["reasons"]), (False, 1, 21))
             self.assertEqual(s.db_query("SELECT COUNT(*) FROM code_set_versions WHERE name = ?",
-                                        ("tiktok-reverse-reason",)), [(1,)])
+                                        ("tiktok-reverse-reason@GB",)), [(1,)])
             # writes need the key
             self.assertEqual(s.post(SYNC, {}).status, 401)
 
@@ -56,10 +56,10 @@ class Sync(unittest.TestCase):
             self.assertIn(("DESCRIPTION_CHANGED", "seller_cancel_paid_reason_address_not_deliver_uk"), rules)
             self.assertIn("CONTEXT_ADDED", {f["rule"] for f in r.json["findings"]})
             self.assertFalse([f for f in r.json["findings"] if f["severity"] == "breaking"])
-            self.assertEqual(r.headers["location"], "/v1/code-sets/tiktok-reverse-reason/versions/2")
+            self.assertEqual(r.headers["location"], "/v1/code-sets/tiktok-reverse-reason@GB/versions/2")
 
             # the API serves version 2: the dropped key retired, not deleted; the new key there
-            doc = s.get("/v1/code-sets/tiktok-reverse-reason").json
+            doc = s.get("/v1/code-sets/tiktok-reverse-reason@GB").json
             self.assertEqual(doc["version"], 2)
             by_code = {e["code"]: e for e in doc["entries"]}
             self.assertEqual(set(by_code), codes_v1 | {NEW})
@@ -72,11 +72,11 @@ class Sync(unittest.TestCase):
             self.assertEqual(doc["contexts"]["order_status"]["values"], ["0", "200", "111"])
             # the database keeps both versions
             self.assertEqual(s.db_query("SELECT version, source FROM code_set_versions WHERE name = ? ORDER BY "
-                                        "version", ("tiktok-reverse-reason",)), [(1, "catalog"), (2, "marketplace")])
+                                        "version", ("tiktok-reverse-reason@GB",)), [(1, "catalog"), (2, "marketplace")])
             self.assertEqual(len(json.loads(s.db_query("SELECT body FROM code_set_versions WHERE name = ? AND "
-                                                       "version = 1", ("tiktok-reverse-reason",))[0][0])["entries"]),
+                                                       "version = 1", ("tiktok-reverse-reason@GB",))[0][0])["entries"]),
                              21)
-            r = s.post("/v1/code-sets/tiktok-reverse-reason/check", {"code": DROPPED,
+            r = s.post("/v1/code-sets/tiktok-reverse-reason@GB/check", {"code": DROPPED,
                                                                      "context": {"order_status": "200"}})
             self.assertEqual(r.json["reason"], "retired")
 
@@ -88,7 +88,7 @@ class Sync(unittest.TestCase):
             p = env.wait_payment("576461413038785901", pid)
             self.assertEqual(p["status"], "Error")
             self.assertTrue(p["error_text"].startswith('Reason key "%s" was retired: TikTok Shop no longer lists '
-                                                       "it (tiktok-reverse-reason v2)." % DROPPED), p["error_text"])
+                                                       "it (tiktok-reverse-reason@GB v2)." % DROPPED), p["error_text"])
             self.assertIn(NEW, p["error_text"])
             self.assertEqual(env.sim.cancel_calls("576461413038785901"), 0)
             pid = env.cancel("576461413038785902", {"reason_key": NEW})["payment"]["id"]
@@ -108,7 +108,7 @@ class Sync(unittest.TestCase):
             # a restart serves version 3 (the catalog file's version 1 is older)
             s.stop()
             s.start()
-            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason").json["version"], 3)
+            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason@GB").json["version"], 3)
 
             # faults: the marketplace refuses, the shop is unknown, the body is wrong
             env.sim.fault("/api/reverse/reverse_reason/list", "error", code=106001, message="Invalid sign",
@@ -131,7 +131,7 @@ class Sync(unittest.TestCase):
             self.assertEqual(s.post(SYNC, {"shop": 5}, key=env.key).status, 400)
             self.assertEqual(s.post(SYNC, {"store": "x"}, key=env.key).status, 400)
             self.assertEqual(s.post(SYNC, "{", key=env.key).type, "malformed-json")
-            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason").json["version"], 3)
+            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason@GB").json["version"], 3)
             self.assertNotIn("e59af819cc", s.log_text())
             self.assertNotIn("TTP_orders_e2e_token", s.log_text())
 

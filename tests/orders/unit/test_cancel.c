@@ -126,7 +126,7 @@ rules_init(void)
 {
 	static const char *const noenv[] = { NULL };
 
-	cr_assert_eq(cb_codeset_load_file(&rr, CB_SOURCE_DIR "/catalogs/tiktok-reverse-reason.json"), CB_OK,
+	cr_assert_eq(cb_codeset_load_file(&rr, CB_SOURCE_DIR "/catalogs/tiktok-reverse-reason@GB.json"), CB_OK,
 	    "%s", cb_errmsg());
 	cr_assert_eq(cb_mkt_config_parse(&shop, "", 0, "test", NULL, noenv), CB_OK, "%s", cb_errmsg());
 	memset(&o, 0, sizeof(o));

@@ -17,7 +17,7 @@ static cb_codeset *rr;
 static void
 init(void)
 {
-	cr_assert_eq(cb_codeset_load_file(&rr, CB_SOURCE_DIR "/catalogs/tiktok-reverse-reason.json"), CB_OK,
+	cr_assert_eq(cb_codeset_load_file(&rr, CB_SOURCE_DIR "/catalogs/tiktok-reverse-reason@GB.json"), CB_OK,
 	    "%s", cb_errmsg());
 }
 
@@ -69,7 +69,7 @@ Test(pick, a_key_asked_for)
 	    "seller_cancel_unpaid_reason_buyer_hasnt_paid_within_time_allowed_uk, "
 	    "seller_cancel_unpaid_reason_buyer_requested_cancellation_uk.");
 	cr_assert_null(pick(CB_ORD_READY, "200", "nope_uk", &d, err, sizeof(err)));
-	cr_assert(strncmp(err, "Reason key \"nope_uk\" is not a TikTok Shop reverse reason (tiktok-reverse-reason v1).",
+	cr_assert(strncmp(err, "Reason key \"nope_uk\" is not a TikTok Shop reverse reason (tiktok-reverse-reason@GB v1).",
 	    84) == 0, "%s", err);
 	cr_assert_null(pick(CB_ORD_READY, "200", "NOPE", &d, err, sizeof(err)));	/* the format refuses it */
 	cr_assert(strstr(err, "is not a TikTok Shop reverse reason") != NULL, "%s", err);

@@ -138,15 +138,15 @@ class Lifecycle(unittest.TestCase):
         retired (rejected); the code stays in the set and its history."""
         with Server() as s:
             key = s.add_key("e2e")
-            doc = s.get("/v1/code-sets/tiktok-reverse-reason").json
+            doc = s.get("/v1/code-sets/tiktok-reverse-reason@GB").json
             code = doc["entries"][0]["code"]
             doc["version"] += 1
             doc["entries"][0]["status"] = "retired"
-            r = s.put("/v1/code-sets/tiktok-reverse-reason", doc, key=key)
+            r = s.put("/v1/code-sets/tiktok-reverse-reason@GB", doc, key=key)
             self.assertEqual(r.status, 201, r)
-            c = s.post("/v1/code-sets/tiktok-reverse-reason/check", {"code": code})
+            c = s.post("/v1/code-sets/tiktok-reverse-reason@GB/check", {"code": code})
             self.assertEqual((c.json["valid"], c.json["reason"]), (False, "retired"))
-            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason/codes/" + code).status, 200)
+            self.assertEqual(s.get("/v1/code-sets/tiktok-reverse-reason@GB/codes/" + code).status, 200)
 
     def test_sigterm_under_load_loses_no_acknowledged_write(self):
         s = Server()

@@ -18,7 +18,12 @@ class OpenAPI(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         out = subprocess.run([BINARY, "serve", "--routes"], capture_output=True, text=True, check=True)
-        cls.routes = {tuple(line.split(" ", 1)) for line in out.stdout.splitlines() if line}
+        lines = [line.split(" ") for line in out.stdout.splitlines() if line]
+        cls.routes = {(x[0], x[1]) for x in lines}
+        # the query parameters of each route, from its table ("?a&b&context.DIMENSION")
+        # (context pairs, "context.DIMENSION" or "DIMENSION", are the document's exploded "context")
+        cls.params = {(x[0], x[1]): {"context" if "DIMENSION" in n else n for n in x[2][1:].split("&")}
+                      if len(x) > 2 else set() for x in lines}
         with Server() as s:
             cls.doc = s.get("/openapi.json").json
 
@@ -61,6 +66,21 @@ class OpenAPI(unittest.TestCase):
                 for v in node:
                     walk(v)
         walk(self.doc)
+
+    def test_query_parameters_are_the_routing_tables(self):
+        """Every route's query parameters in the document are those of its table,
+        both ways: the server refuses any other (400), so the document must not
+        offer one, nor miss one it takes."""
+        comps = self.doc["components"]["parameters"]
+        for (method, path), want in self.params.items():
+            op = self.doc["paths"][path][method.lower()]
+            got = set()
+            for p in op.get("parameters", []):
+                if "$ref" in p:
+                    p = comps[p["$ref"].rsplit("/", 1)[-1]]
+                if p["in"] == "query":
+                    got.add(p["name"])
+            self.assertEqual(got, want, "%s %s" % (method, path))
 
     def test_writes_need_a_key(self):
         for method, path in self.routes:

@@ -58,7 +58,7 @@ class Routes(unittest.TestCase):
     def test_list_sets(self):
         r = self.s.get("/v1/code-sets")
         names = [x["name"] for x in r.json["sets"]]
-        for n in ("outbound", "qe-reason", "ttls-error", "tiktok-reverse-reason"):
+        for n in ("outbound", "qe-reason", "ttls-error", "tiktok-reverse-reason@GB"):
             self.assertIn(n, names)
 
     def test_whole_set_etag_sync(self):
@@ -159,28 +159,29 @@ class Routes(unittest.TestCase):
             self.assertEqual(r1.raw, cur.raw)
 
     def test_publish_new_version(self):
-        base = self.s.get("/v1/code-sets/tiktok-reverse-reason").json
+        base = self.s.get("/v1/code-sets/tiktok-reverse-reason@GB").json
         new = json.loads(json.dumps(base))
         new["version"] = base["version"] + 1
-        new["entries"].append(dict(new["entries"][0], code="seller_cancel_reason_e2e_test",
-                                   since=new["version"]))
-        r = self.s.put("/v1/code-sets/tiktok-reverse-reason", new, key=self.key)
+        # a new code: the copy of the first entry without its id gets the next one
+        added = {k: v for k, v in new["entries"][0].items() if k != "id"}
+        new["entries"].append(dict(added, code="seller_cancel_reason_e2e_test", since=new["version"]))
+        r = self.s.put("/v1/code-sets/tiktok-reverse-reason@GB", new, key=self.key)
         self.assertEqual(r.status, 201, r)
         self.assertTrue(r.json["published"])
         self.assertEqual(r.headers["location"],
-                         "/v1/code-sets/tiktok-reverse-reason/versions/%d" % new["version"])
-        got = self.s.get("/v1/code-sets/tiktok-reverse-reason")
+                         "/v1/code-sets/tiktok-reverse-reason@GB/versions/%d" % new["version"])
+        got = self.s.get("/v1/code-sets/tiktok-reverse-reason@GB")
         self.assertEqual(got.json["version"], new["version"])
         self.assertEqual(got.headers["etag"], r.headers["etag"])
-        c = self.s.post("/v1/code-sets/tiktok-reverse-reason/check",
+        c = self.s.post("/v1/code-sets/tiktok-reverse-reason@GB/check",
                         {"code": "seller_cancel_reason_e2e_test"})
         self.assertTrue(c.json["valid"], c)
-        vs = self.s.get("/v1/code-sets/tiktok-reverse-reason/versions").json["versions"]
+        vs = self.s.get("/v1/code-sets/tiktok-reverse-reason@GB/versions").json["versions"]
         self.assertEqual([v["version"] for v in vs], [base["version"], new["version"]])
         self.assertEqual(vs[-1]["source"], "api")
         self.assertEqual(vs[-1]["published_by"], "e2e")
         # the same document again is idempotent
-        r = self.s.put("/v1/code-sets/tiktok-reverse-reason", new, key=self.key)
+        r = self.s.put("/v1/code-sets/tiktok-reverse-reason@GB", new, key=self.key)
         self.assertEqual(r.status, 200)
         self.assertFalse(r.json["published"])
 

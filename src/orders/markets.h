@@ -1,0 +1,58 @@
+/*
+ * markets.h - which market a shop sells in, and the name of each market's
+ * mirrored reverse-reason set.  A marketplace's reverse reasons differ by
+ * market (TikTok Shop's seller_base_region: GB, US, VN), so each market
+ * has a mirror of its own, named BASE@MARKET (tiktok-reverse-reason@GB),
+ * with its own versions; an order is judged against the mirror of its
+ * shop's market.  A shop's market is its configuration's "market" key,
+ * else what the marketplace says of it (cb_mkt_shop_market), learned once
+ * per shop and kept for the life of the process.  docs/orders.md
+ * ("Markets") explains it.
+ */
+#ifndef CB_ORDERS_MARKETS_H
+#define CB_ORDERS_MARKETS_H
+
+#include <stddef.h>
+
+#include "ident.h"
+#include "market.h"
+
+/* The base name of the reverse-reason mirrors. */
+#define CB_REASON_SET_BASE "tiktok-reverse-reason"
+/* The market of the bundled list (seed 003's UK keys). */
+#define CB_REASON_BUNDLED_MARKET "GB"
+
+/* Room for a set name and its NUL. */
+#define CB_SET_NAME_SIZE (CB_SET_NAME_MAX + 1)
+
+/* "tiktok-reverse-reason@GB" for @market into @out (CB_SET_NAME_SIZE bytes). */
+void cb_reason_set_name(char out[CB_SET_NAME_SIZE], const char *market);
+
+/* The market of reverse-reason set @name ("GB" of tiktok-reverse-reason@GB)
+ * into @out; 0, or -1 when @name is not a reverse-reason mirror. */
+int cb_reason_set_market(char out[3], const char *name);
+
+/*
+ * The market of shop @shop, whose client is @m: the configuration's, the
+ * one learned before in this process, or the marketplace's answer (one
+ * call, then remembered).  CB_OK; CB_ENOTFOUND when the marketplace does
+ * not say (cb_errmsg() explains); CB_ERROR with @err filled when its call
+ * failed.
+ */
+int cb_shop_market(char out[3], cb_mkt *m, const char *shop, cb_mkt_error *err);
+
+/*
+ * The same without a client: the configuration's market of @shop (file
+ * @market_config, variables @env), or the one learned in this process;
+ * else, when @ask, a client is made and the marketplace asked.  CB_OK;
+ * CB_ENOTFOUND when it is not known (and not asked), with the reason in
+ * @why; another error when the configuration cannot be read.
+ */
+int cb_shop_market_find(char out[3], const char *market_config, const char *const *env, const char *shop,
+    int ask, char *why, size_t whylen);
+
+/* The shops of configuration file @market_config, in file order (as
+ * cb_mkt_config_shop_names()). */
+int cb_shop_names(char (*names)[65], size_t max, size_t *n, const char *market_config);
+
+#endif
