@@ -179,11 +179,16 @@ export async function hasParam(path, method, name) {
   return (op.parameters || []).map(ref).some((p) => p && p.name === name);
 }
 
+// The market of a set named BASE@MARKET (tiktok-reverse-reason@GB), or null:
+// a set for every market.
+export const marketOf = (name) => (/@([A-Z]{2})$/.exec(name || '') || [])[1] || null;
+
 // The sets served (a short list; cached for the page's life, revalidated
 // by each view that shows it).
 let setsP = null;
 export function sets(fresh) {
-  if (fresh || !setsP) setsP = get('/v1/code-sets').then((d) => d.sets, (e) => { setsP = null; throw e; });
+  if (fresh || !setsP) setsP = get('/v1/code-sets').then((d) => d.sets.map((x) => ({...x, market: marketOf(x.name)})),
+    (e) => { setsP = null; throw e; });
   return setsP;
 }
 

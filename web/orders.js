@@ -2,7 +2,7 @@
 // page, and the "Cancel order" dialog whose reason picker offers only the
 // keys of the order's reverse-reason set available for its status.
 import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc, hasParam,
-  problemBox, keyForm, getKey, newId, ApiError} from './app.js';
+  problemBox, keyForm, getKey, newId, ApiError, marketOf} from './app.js';
 
 const STATUSES = ['Incomplete', 'Ready for Shipping', 'Shipped', 'Delivered', 'Cancelled'];
 const PAY_STATUSES = ['Pending', 'Processing', 'Completed', 'Error'];
@@ -79,7 +79,8 @@ const inFlight = (p) => p.type === 'Refund' && (p.status === 'Pending' || p.stat
 function summary(o) {
   const m = (v) => money(v, o.currency, o.minor_units);
   return dl([
-    ['Shop', o.shop], ['Market', o.market], ['Marketplace', o.marketplace],
+    ['Shop', o.shop], ['Market', o.market || (o.reasons_from && marketOf(o.reasons_from.set)) || 'not known'],
+    ['Marketplace', o.marketplace],
     ['Status', badge(o.status)], ['Marketplace status', o.marketplace_status || 'not given'],
     ['Currency', o.currency], ['Items', m(o.items_total)], ['Shipping', m(o.shipping_cost)],
     ['Total', m(o.total)], ['Refunded', m(o.refunded)], ['Updated', when(o.updated_at)],
@@ -208,11 +209,17 @@ function randomKey() {
   return 'console-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// The keys the order's mirror offers for its status: [{code, text, status}].
+// The keys the mirror of the order's shop's market (reasons_from: its set,
+// tiktok-reverse-reason@GB for a UK shop) offers for its status:
+// [{code, text, status}].  An order without one has a shop whose market is not
+// known or whose mirror is not synced: nothing can be offered.
 async function availableKeys(o) {
-  const set = (o.reasons_from && o.reasons_from.set) || 'tiktok-reverse-reason';
-  const context = (o.reasons_from && o.reasons_from.context) || {order_status: UK_STATUS[o.status]};
-  const q = {category: CANCEL_CATEGORY, limit: 1000};
+  if (!o.reasons_from)
+    throw new ApiError(409, {title: 'No reverse reasons for this order', detail: `The market of shop ` +
+      `${o.shop} is not known, or its reverse-reason mirror is not synced yet (docs/orders.md, Markets).`});
+  const set = o.reasons_from.set;
+  const context = o.reasons_from.context || {order_status: UK_STATUS[o.status]};
+  const q = {category: CANCEL_CATEGORY, limit: 1000, version: o.reasons_from.version};
   for (const [k, v] of Object.entries(context)) q[`context.${k}`] = v;
   const d = await get(qs(`/v1/code-sets/${enc(set)}/codes`, q));
   const keys = d.codes.filter((c) => c.status !== 'retired')

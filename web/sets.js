@@ -2,7 +2,7 @@
 // a set's codes (searchable, filtered, paged from the API), a code's page
 // (entries, where it applies, deprecation, history, usage), and the
 // "check a code" box, which shows the API's verdict as it gives it.
-import {h, field, select, table, dl, badge, link, count, get, api, qs, enc, hasParam, sets,
+import {h, field, select, table, dl, badge, link, count, get, api, qs, enc, sets,
   problemBox, ApiError, newId, when} from './app.js';
 
 const PAGE = 50;
@@ -41,29 +41,28 @@ function applies(e) {
   return k.length ? k.map((d) => `${d}: ${a[d].join(', ')}`).join('; ') : 'any context';
 }
 
-// A page of entries of @name.  With a pinned @version the API cannot page
-// yet (no ?version= on /codes), that version's document is read and paged
-// here.
-async function codesPage(name, f, cursor, latest) {
+// A page of entries of @name, at a pinned version when one is chosen (the
+// API pages a past version as it pages the latest: ?version=N).
+function codesPage(name, f, cursor, latest) {
   const q = {limit: PAGE, cursor, q: f.q, category: f.category, status: f.status};
   for (const [d, v] of Object.entries(f.ctx)) q[`context.${d}`] = v;
-  const pinned = f.version && Number(f.version) !== latest;
-  if (!pinned) return get(qs(`/v1/code-sets/${enc(name)}/codes`, q));
-  if (await hasParam('/v1/code-sets/{set}/codes', 'get', 'version'))
-    return get(qs(`/v1/code-sets/${enc(name)}/codes`, {...q, version: f.version}));
-  const doc = await get(`/v1/code-sets/${enc(name)}/versions/${enc(f.version)}`);
-  const t = (f.q || '').toLowerCase();
-  const match = doc.entries.filter((e) => (!f.category || e.category === f.category) &&
-    (!f.status || (e.status || 'active') === f.status) &&
-    Object.entries(f.ctx).every(([d, v]) => !e.applies || !e.applies[d] || e.applies[d].includes(v)) &&
-    (!t || [e.code, e.description, e.attributes && e.attributes.display_text]
-      .some((x) => (x || '').toLowerCase().includes(t))));
-  const from = Number(cursor || 0);
-  const contexts = {};
-  for (const [d, v] of Object.entries(doc.contexts || {})) contexts[d] = {description: v.description, values: v.values};
-  return {set: name, version: doc.version, title: doc.title, description: doc.description, categories: doc.categories,
-    contexts, codes: match.slice(from, from + PAGE), count: Math.min(PAGE, Math.max(0, match.length - from)),
-    total: match.length, next_cursor: from + PAGE < match.length ? String(from + PAGE) : null, whole: true};
+  if (f.version && Number(f.version) !== latest) q.version = f.version;
+  return get(qs(`/v1/code-sets/${enc(name)}/codes`, q));
+}
+
+// Codes met in marketplace traffic that the set does not hold (the
+// marketplace client notes them: tiktok-shop-error, the reverse-reason
+// mirrors); null when the server keeps none for this set.
+async function observed(name) {
+  const d = await get(qs(`/v1/code-sets/${enc(name)}/observed`, {limit: 100}));
+  if (!d.observed.length) return null;
+  return h('section', {'aria-labelledby': 'obs-title', class: 'observed'},
+    h('h2', {id: 'obs-title'}, 'Codes met in traffic'),
+    h('p', {}, `${count(d.candidates)} code${d.candidates === 1 ? '' : 's'} the marketplace used that v${d.version} `
+      + 'does not hold: candidates for its next version.'),
+    table(`Codes of the marketplace not in ${name}`, ['Code', 'Times', 'First seen', 'Last seen', 'Where', 'Now in the set'],
+      d.observed.map((o) => [h('code', {}, o.code), count(o.count), when(o.first_seen), when(o.last_seen), o.seen_in,
+        o.in_set ? 'yes' : 'no'])));
 }
 
 export async function setPage(ctx) {
@@ -77,7 +76,7 @@ export async function setPage(ctx) {
   const [all, hist] = await Promise.all([sets(), get(`/v1/code-sets/${enc(name)}/versions`)]);
   const meta = all.find((s) => s.name === name) || {};
   const latest = hist.current_version;
-  const page = await codesPage(name, f, cursor, latest);
+  const [page, obs] = await Promise.all([codesPage(name, f, cursor, latest), observed(name)]);
 
   // the filters
   const search = h('input', {type: 'search', name: 'q', value: f.q, autocomplete: 'off'});
@@ -118,12 +117,12 @@ export async function setPage(ctx) {
       ['Codes', count(meta.entries || page.total)], ['Kind', page.mirror ? 'mirror of a marketplace list' : null],
       ['History', link(`#/governance/${enc(name)}`, `${hist.versions.length} published version${hist.versions.length === 1 ? '' : 's'}`)]]),
     page.description ? h('p', {class: 'desc'}, page.description) : null,
-    page.whole ? h('p', {class: 'hint'}, `Version ${page.version} is read whole and paged here: this server cannot page a past version.`) : null,
     form,
     rows.length ? table(`Codes of ${name} v${page.version}`, ['Code', 'Category', 'Status', 'Since', 'Applies', 'Description'], rows, 'codes')
       : h('p', {class: 'empty'}, 'No code matches these filters.'),
     pager,
-    checkBox(name, page.contexts));
+    checkBox(name, page.contexts),
+    obs);
 }
 
 // ---- the check box -------------------------------------------------------------------
@@ -211,29 +210,25 @@ async function history(name, code, box) {
   box.replaceChildren(h('p', {role: 'status'}, 'Reading the published versions\u2026'));
   const hist = await get(`/v1/code-sets/${enc(name)}/versions`);
   const vs = hist.versions.slice(-HISTORY_MAX);
-  const pinned = await hasParam('/v1/code-sets/{set}/codes/{code}', 'get', 'version');
+  // each version pinned (?version=N); searched by its text rather than asked
+  // for by name, so that a version without the code is an empty answer, not a 404
+  const found = await Promise.all(vs.map((v) => get(qs(`/v1/code-sets/${enc(name)}/codes`,
+    {version: v.version, q: code, limit: 1000})).then((d) => d.codes.filter((e) => e.code === code))));
   const rows = [];
   let last = null;
-  for (const v of vs) {
-    let es;
-    if (pinned) {
-      try {
-        es = (await get(qs(`/v1/code-sets/${enc(name)}/codes/${enc(code)}`, {version: v.version}))).entries;
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
-        es = [];
-      }
-    } else {
-      es = (await get(`/v1/code-sets/${enc(name)}/versions/${v.version}`)).entries.filter((e) => e.code === code);
-    }
+  vs.forEach((v, i) => {
+    const es = found[i];
     const desc = es.length ? es.map((e) => `${e.status || 'active'}; ${e.category}; ${applies(e)}; ${e.description}`).join(' | ')
       : 'not in this version';
+    const rules = (v.changes || []).filter((c) => c.subject === code);
     rows.push([`v${v.version}`, when(v.published_at), v.source, es.length ? badge(es[0].status || 'active') : 'absent',
-      last === null ? 'first seen' : desc === last ? 'unchanged' : 'changed', desc]);
+      last === null ? 'first seen' : desc === last ? 'unchanged' : 'changed',
+      rules.length ? rules.map((c, j) => [j ? ', ' : '', h('code', {}, c.rule), c.severity === 'breaking' ? ' (breaking)' : ''])
+        : '', desc]);
     last = desc;
-  }
+  });
   box.replaceChildren(table(`${code} in the last ${vs.length} versions of ${name}`,
-    ['Version', 'Published', 'Source', 'Status', 'Change', 'Entries'], rows));
+    ['Version', 'Published', 'Source', 'Status', 'Change', 'Rules of the version', 'Entries'], rows, 'history'));
 }
 
 export async function codePage(ctx) {

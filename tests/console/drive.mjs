@@ -103,7 +103,9 @@ const VIEWS = [
   ['sets', '#/sets', 'sets'],
   ['set-qe-reason', '#/sets/qe-reason', 'set'],
   ['set-10000-codes', '#/sets/bulk-codes', 'set'],
-  ['set-tiktok-reverse-reason', '#/sets/tiktok-reverse-reason?c.order_status=200', 'set'],
+  ['sets-market-GB', '#/sets?market=GB', 'sets'],
+  ['set-tiktok-reverse-reason', '#/sets/tiktok-reverse-reason@GB?c.order_status=200', 'set'],
+  ['set-observed', '#/sets/tiktok-shop-error', 'set'],
   ['code', '#/sets/qe-reason/codes/INVALID_TRACKING_NUMBER', 'code'],
   ['reports-incidents', '#/reports?kind=incidents&group_by=reason_code', 'reports'],
   ['reports-events', '#/reports?kind=events&group_by=service', 'reports'],
@@ -214,9 +216,12 @@ await step('the check box answers with the API\'s verdict, reason and suggestion
 
 // ---- the reason picker ------------------------------------------------------------------
 
-async function pickerKeys(status) {
-  const d = await apiGet(`/v1/code-sets/tiktok-reverse-reason/codes?category=seller_cancel&context.order_status=${status}`);
-  return d.codes.filter((c) => c.status !== 'retired').map((c) => c.code).sort();
+// The keys the mirror of the order's shop's market holds for @status, by the API.
+async function pickerKeys(oid, status) {
+  const set = (await apiGet(`/v1/orders/${oid}`)).reasons_from.set;
+  check(set === 'tiktok-reverse-reason@GB', `order ${oid}: reasons from ${set}`);
+  const d = await apiGet(`/v1/code-sets/${set}/codes?category=seller_cancel&context.order_status=${status}&limit=1000`);
+  return {set, keys: d.codes.filter((c) => c.status !== 'retired').map((c) => c.code).sort()};
 }
 
 async function openPicker(p, oid) {
@@ -233,8 +238,10 @@ await step('the picker offers only the keys available for the order\'s status, t
     const dlg = await openPicker(page, oid);
     const radios = dlg.locator('fieldset.reasons input[type=radio]');
     const got = (await radios.evaluateAll((els) => els.map((e) => e.value))).sort();
-    const want = await pickerKeys(status);
-    check(JSON.stringify(got) === JSON.stringify(want), `order ${oid}: offered ${got}, available ${want}`);
+    const {set, keys: want} = await pickerKeys(oid, status);
+    check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), `order ${oid}: offered ${got}, available ${want}`);
+    const legend = await dlg.locator('fieldset.reasons legend').textContent();
+    check(legend.includes(set), `the picker does not name the market's mirror: ${legend}`);
     const checked = await dlg.locator('fieldset.reasons input:checked').getAttribute('value');
     check(checked === def, `default ${checked}, not ${def}`);
     if (status === '0') await shot(page, 'cancel-dialog');
@@ -310,14 +317,46 @@ await step('10,000 codes: paged from the API (50 rows a page), searched on the s
 
 // ---- governance: diff, dry-run, publish -------------------------------------------------------
 
-await step('governance: the diff between versions, a dry-run that breaks, a publish with a key', async () => {
+// the rules of a table of findings, as the page shows them, and as the API lists them
+const rulesIn = async (sel) => [...new Set(await page.locator(`${sel} table.findings tbody th code`).allTextContents())].sort();
+const apiRules = (fs) => [...new Set(fs.map((f) => f.rule))].sort();
+
+await step('governance: each version\'s changes by rule name, the diff between any two versions as the API gives it', async () => {
   await view(page, '#/governance/outbound?from=1&to=2', 'governance');
-  const diff = await page.locator('table.findings').first().textContent();
-  check(diff.includes('CODE_DEPRECATED') && diff.includes('CODE_ADDED') && diff.includes('FRAUD.FRIENDLY_FRAUD'), diff);
+  const v = await apiGet('/v1/code-sets/outbound/versions');
+  const row2 = await page.locator('table.versions tbody tr', {hasText: 'v2'}).first().textContent();
+  for (const c of v.versions[1].changes) check(row2.includes(c.rule) && row2.includes(c.subject), `v2's row lacks ${c.rule} ${c.subject}: ${row2}`);
+  check(row2.includes('CODE_DEPRECATED') && row2.includes('FRAUD.VELOCITY'), row2);
+  const diff = await page.locator('.diff').textContent();
+  const d12 = await apiGet('/v1/code-sets/outbound/diff?from=1&to=2');
+  const shownRules = await rulesIn('.diff');
+  check(JSON.stringify(shownRules) === JSON.stringify(apiRules(d12.findings)), `page ${shownRules}, API ${apiRules(d12.findings)}`);
+  check(diff.includes('FRAUD.FRIENDLY_FRAUD') && diff.includes('would let this version through'), diff);
+  // backwards: breaking changes marked with their rule names
+  await page.getByLabel('From version').selectOption('2');
+  await page.getByLabel('To version').selectOption('1');
+  await page.getByRole('button', {name: 'Compare'}).click();
+  await page.waitForFunction(() => /refuses/.test((document.querySelector('.diff') || {}).textContent || ''));
+  const back = await page.locator('.diff table.findings').textContent();
+  check(back.includes('CODE_NO_DELETE') && back.includes('breaking'), back);
+  await shot(page, 'governance-diff');
+  check(page.errors.length === 0, page.errors.join('\n'));
+});
+
+await step('governance: a dry-run that breaks, with its impact as the API counts it; a publish with a key', async () => {
+  await view(page, '#/governance/outbound', 'governance');
   await page.getByLabel('Proposed version (JSON)').fill(cfg.proposal_breaking);
   await page.getByRole('button', {name: 'Dry-run against the gate'}).click();
   await page.waitForFunction(() => (document.querySelector('.result') || {}).textContent.includes('CODE_NO_DELETE'));
-  check((await page.locator('.result').textContent()).includes('the gate refuses'), 'breaking not said');
+  const res = await page.locator('.result').textContent();
+  const api = await (await fetch(`${cfg.url}/v1/code-sets/outbound/compatibility`, {method: 'POST',
+    headers: {'Content-Type': 'application/json', Authorization: `Bearer ${cfg.key}`}, body: cfg.proposal_breaking})).json();
+  check(api.verdict === 'refused' && res.includes('refused') && res.includes('the gate refuses'), `verdict: ${res}`);
+  check(api.impact.events.records > 0, `the seeded events use FRAUD.CHARGEBACK: ${JSON.stringify(api.impact.events)}`);
+  check(res.includes(`Outbound events: ${api.impact.events.records.toLocaleString('en-GB')} would get another verdict`),
+    `impact not shown as the API counts it (${api.impact.events.records}): ${res}`);
+  check(res.includes('unknown-code'), 'no example of the impact');
+  check((await apiGet('/v1/code-sets/outbound')).version === 2, 'a dry run stored something');
   await shot(page, 'governance-dry-run');
   // the server's gate agrees when it is published
   await page.getByRole('button', {name: 'Publish'}).click();
@@ -326,11 +365,44 @@ await step('governance: the diff between versions, a dry-run that breaks, a publ
   await page.getByLabel('Proposed version (JSON)').fill(cfg.proposal_good);
   await page.getByRole('button', {name: 'Dry-run against the gate'}).click();
   await page.waitForFunction(() => /would let this version through/.test(document.querySelector('.result').textContent));
+  check((await page.locator('.result [data-verdict]').getAttribute('data-verdict')) === 'publishable', 'not publishable');
   await page.getByRole('button', {name: 'Publish'}).click();
   await page.waitForFunction(() => /Published outbound v3/.test(document.querySelector('.result').textContent));
   const v = await apiGet('/v1/code-sets/outbound/versions');
   check(v.current_version === 3, `current version ${v.current_version}`);
+  // any two versions: v1 to v3
+  await view(page, '#/governance/outbound?from=1&to=3', 'governance');
+  const d13 = await page.locator('.diff').textContent();
+  check(d13.includes('FRAUD.BIN_ATTACK') && d13.includes('FRAUD.FRIENDLY_FRAUD') && d13.includes('CODE_DEPRECATED'), d13);
   check(page.errors.filter((e) => !e.includes('409')).length === 0, page.errors.join('\n'));
+});
+
+await step('a code\'s history across versions: each version pinned, with the rules of its changes', async () => {
+  await view(page, '#/sets/outbound/codes/FRAUD.VELOCITY', 'code');
+  await page.getByRole('button', {name: 'Show its history across versions'}).click();
+  await page.locator('table.history').waitFor();
+  const rows = await page.locator('table.history tbody tr').allTextContents();
+  check(rows.length === 3, `${rows.length} versions: ${rows}`);
+  check(rows[0].includes('active') && rows[1].includes('deprecated') && rows[1].includes('CODE_DEPRECATED') &&
+    rows[2].includes('unchanged'), rows.join('\n'));
+  const pinned = await apiGet('/v1/code-sets/outbound/codes/FRAUD.VELOCITY?version=1');
+  check(pinned.version === 1 && rows[0].includes(pinned.entries[0].description), 'v1 not as the API pins it');
+  await shot(page, 'code-history');
+  check(page.errors.length === 0, page.errors.join('\n'));
+});
+
+await step('sets per market, and the codes met in traffic that a set does not hold', async () => {
+  await view(page, '#/sets?market=GB', 'sets');
+  const shown = await page.locator('table tbody tr th').allTextContents();
+  const gb = (await apiGet('/v1/code-sets')).sets.map((x) => x.name).filter((n) => n.endsWith('@GB'));
+  check(JSON.stringify(shown) === JSON.stringify(gb) && gb.includes('tiktok-reverse-reason@GB'), `shown ${shown}, GB ${gb}`);
+  await view(page, '#/sets/tiktok-shop-error', 'set');
+  const obs = await apiGet('/v1/code-sets/tiktok-shop-error/observed');
+  check(obs.observed.some((o) => o.code === '99999123'), `the API noted ${JSON.stringify(obs.observed)}`);
+  const t = await page.locator('section.observed').textContent();
+  for (const o of obs.observed) check(t.includes(o.code) && t.includes(o.seen_in), `${o.code} missing: ${t}`);
+  check(t.includes(`${obs.candidates} code`), `candidates: ${t}`);
+  check(page.errors.length === 0, page.errors.join('\n'));
 });
 
 // ---- keyboard only: the menu, a set, a code ------------------------------------------------------

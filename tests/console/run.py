@@ -119,9 +119,11 @@ def seed(env):
         "unpaid": "576461413038785903",    # Incomplete: the picker offers the status-0 keys
         "shipped": "576461413038785904",   # Shipped: no cancel button
         "failed": "576461413038785905",    # a refund the marketplace refused (IN_TRANSIT there)
+        "drift": "576461413038785906",     # refused with an error code tiktok-shop-error does not hold
     }
     env.sim_orders([sim_order(cases["done"]), sim_order(cases["partial"]),
-                    sim_order(cases["unpaid"], "UNPAID", "12.49"), sim_order(cases["failed"], "IN_TRANSIT")])
+                    sim_order(cases["unpaid"], "UNPAID", "12.49"), sim_order(cases["failed"], "IN_TRANSIT"),
+                    sim_order(cases["drift"])])
     two = [("TSHIRT-M", 1, 1000), ("TSHIRT-L", 1, 1000)]
     env.create_order(order(cases["done"], "uk-legacy", "Ready for Shipping", two, marketplace_status="AWAITING_SHIPMENT"))
     env.create_order(order(cases["partial"], "uk-legacy", "Ready for Shipping", two))
@@ -131,6 +133,11 @@ def seed(env):
     env.create_order(order(cases["failed"], "uk-legacy", "Ready for Shipping", [("SOCKS-3PK", 2, 899)]))
     pid = env.cancel(cases["failed"])["payment"]["id"]
     env.wait_payment(cases["failed"], pid)
+    # a code met in traffic: the marketplace answers the cancel with a code no one documented
+    env.create_order(order(cases["drift"], "uk-legacy", "Ready for Shipping", [("CAP-GREY", 1, 1500)]))
+    env.sim.fault("/api/reverse/order/cancel", "error", code=99999123, message="A code no one documented")
+    pid = env.cancel(cases["drift"])["payment"]["id"]
+    env.wait_payment(cases["drift"], pid)
 
     rnd = random.Random(3)
     statuses = ["Ready for Shipping", "Incomplete", "Shipped", "Delivered", "Cancelled"]
