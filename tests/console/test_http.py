@@ -4,7 +4,8 @@
 open with --require-key-for-reads), the size budget of its code and styles,
 CORS (--cors-origin: nothing cross-origin by default, preflights, the
 headers of allowed and other origins, bad origins refused at start), and the
-paging of GET /v1/code-sets/{set}/codes that its tables use."""
+paging of GET /v1/code-sets/{set}/codes that its tables use, and GET
+/v1/code-sets/{set}/diff that its governance view shows."""
 import os
 import re
 import subprocess
@@ -233,6 +234,53 @@ class CodesPaging(unittest.TestCase):
                          ("q=a&q=b", "q")):
             r = self.s.get("/v1/code-sets/outbound/codes?" + q)
             self.assertEqual((r.status, r.type, r.json.get("parameter")), (400, "invalid-request", param), q)
+
+
+class VersionDiff(unittest.TestCase):
+    """GET /v1/code-sets/{set}/diff: any two published versions compared by
+    the gate's rules (the governance view's diff), as codebook diff compares
+    the two files; unknown or missing versions refused naming the parameter."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server().start()
+        cls.key = cls.s.add_key("gov")
+        with open(os.path.join(SRC, "examples", "v2.json")) as f:
+            r = cls.s.put("/v1/code-sets/outbound", f.read(), key=cls.key)
+        assert r.status == 201, r
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def cli_diff(self, old, new):
+        import json
+        r = subprocess.run([BINARY, "--json", "diff", old, new], capture_output=True, text=True)
+        return json.loads(r.stdout)
+
+    def test_both_ways_as_codebook_diff(self):
+        v1, v2 = os.path.join(SRC, "catalogs", "outbound.json"), os.path.join(SRC, "examples", "v2.json")
+        for a, b, fa, fb in ((1, 2, v1, v2), (2, 1, v2, v1)):
+            r = self.s.get("/v1/code-sets/outbound/diff?from=%d&to=%d" % (a, b))
+            self.assertEqual(r.status, 200, r)
+            want = self.cli_diff(fa, fb)
+            got = r.json
+            self.assertEqual((got["set"], got["from"], got["to"]), ("outbound", a, b))
+            key = lambda f: (f["rule"], f["severity"], f["subject"], f["message"])  # noqa: E731
+            self.assertEqual(sorted(map(key, got["findings"])), sorted(map(key, want["findings"])))
+            self.assertEqual(got["breaking"] > 0, want["breaking"])
+        self.assertGreater(self.s.get("/v1/code-sets/outbound/diff?from=2&to=1").json["breaking"], 0)
+        # the defaults: the version served against the one before
+        self.assertEqual(self.s.get("/v1/code-sets/outbound/diff").json["from"], 1)
+
+    def test_refused(self):
+        for q, param in (("from=9", "from"), ("from=1&to=9", "to"), ("from=0", "from"), ("to=x", "to"),
+                         ("from=1&from=2", "from"), ("since=1", "since")):
+            r = self.s.get("/v1/code-sets/outbound/diff?" + q)
+            self.assertEqual((r.status, r.type, r.json.get("parameter")), (400, "invalid-request", param), q)
+        r = self.s.get("/v1/code-sets/qe-reason/diff")
+        self.assertEqual((r.status, r.json.get("parameter")), (400, "from"), r)
+        self.assertEqual(self.s.get("/v1/code-sets/no-such-set/diff?from=1&to=1").status, 404)
 
 
 if __name__ == "__main__":
