@@ -159,26 +159,6 @@ export function qs(path, q) {
 
 export const enc = encodeURIComponent;
 
-// What the API can do, read from its OpenAPI document once: routes and
-// query parameters that later versions add (markets, pinned versions, the
-// compatibility dry-run) are used when it lists them.
-let capsP = null;
-export function caps() {
-  if (!capsP) capsP = get('/openapi.json').then((d) => d, () => ({paths: {}}));
-  return capsP;
-}
-export async function hasRoute(path, method) {
-  const d = await caps();
-  return !!(d.paths && d.paths[path] && d.paths[path][method]);
-}
-export async function hasParam(path, method, name) {
-  const d = await caps();
-  const op = d.paths && d.paths[path] && d.paths[path][method];
-  if (!op) return false;
-  const ref = (p) => (p.$ref ? d.components.parameters[p.$ref.split('/').pop()] : p);
-  return (op.parameters || []).map(ref).some((p) => p && p.name === name);
-}
-
 // The market of a set named BASE@MARKET (tiktok-reverse-reason@GB), or null:
 // a set for every market.
 export const marketOf = (name) => (/@([A-Z]{2})$/.exec(name || '') || [])[1] || null;
@@ -297,6 +277,5 @@ export function start() {
   showKeyState();
   window.addEventListener('hashchange', () => { moved = true; render(); });
   document.querySelector('.skip').addEventListener('click', (ev) => { ev.preventDefault(); main.focus(); });
-  caps();
   render();
 }

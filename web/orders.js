@@ -1,7 +1,7 @@
 // Orders and seller cancellations (seed 003): the orders list, an order's
 // page, and the "Cancel order" dialog whose reason picker offers only the
 // keys of the order's reverse-reason set available for its status.
-import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc, hasParam,
+import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc,
   problemBox, keyForm, getKey, newId, ApiError, marketOf} from './app.js';
 
 const STATUSES = ['Incomplete', 'Ready for Shipping', 'Shipped', 'Delivered', 'Cancelled'];
@@ -22,28 +22,22 @@ const FOLLOW_MS = 120000;
 
 export async function ordersList(ctx) {
   const q = ctx.query;
-  const f = {shop: q.get('shop') || '', status: q.get('status') || '', refund_status: q.get('refund_status') || '',
-    market: q.get('market') || ''};
+  const f = {shop: q.get('shop') || '', status: q.get('status') || '', refund_status: q.get('refund_status') || ''};
   const cursor = q.get('cursor') || '';
   const prev = (q.get('prev') || '').split(',').filter(Boolean);
-  // the API's description is read beside the page, not before it (a market
-  // filter is sent only when the API takes one)
-  const byMarketP = hasParam('/v1/orders', 'get', 'market');
-  const market0 = f.market && (await byMarketP) ? f.market : '';
-  const [byMarket, page] = await Promise.all([byMarketP, get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop,
-    status: f.status, refund_status: f.refund_status, market: market0}))]);
-  const showMarket = byMarket || page.items.some((o) => o.market);
+  const page = await get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop, status: f.status,
+    refund_status: f.refund_status}));
+  const showMarket = page.items.some((o) => o.market);
 
   const shop = h('input', {type: 'search', name: 'shop', value: f.shop, autocomplete: 'off'});
   const status = select('status', [['', 'Any'], ...STATUSES], f.status);
   const refund = select('refund_status', [['', 'Any'], ...PAY_STATUSES], f.refund_status);
-  const market = byMarket ? h('input', {type: 'search', name: 'market', value: f.market, autocomplete: 'off'}) : null;
   const form = h('form', {class: 'filters', 'aria-label': 'Filter the orders'},
-    field('Shop', shop), market ? field('Market', market) : null, field('Status', status),
+    field('Shop', shop), field('Status', status),
     field('Latest refund', refund), h('button', {type: 'submit'}, 'Filter'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.go({shop: shop.value.trim(), market: market ? market.value.trim() : '', status: status.value,
+    ctx.go({shop: shop.value.trim(), status: status.value,
       refund_status: refund.value});
   });
 
@@ -54,7 +48,7 @@ export async function ordersList(ctx) {
     when(o.updated_at)].filter((c) => c !== null));
   const cols = ['Order', 'Shop', showMarket ? 'Market' : null, 'Status', 'Marketplace status', 'Total',
     'Refunded', 'Latest refund', 'Updated'].filter(Boolean);
-  const base = {shop: f.shop, market: f.market, status: f.status, refund_status: f.refund_status};
+  const base = {shop: f.shop, status: f.status, refund_status: f.refund_status};
   const pageNo = prev.length + 1;
   const pager = h('nav', {class: 'pager', 'aria-label': 'Pages of orders'},
     prev.length ? link('#' + qs('/orders', {...base, cursor: prev[prev.length - 1] === '0' ? '' : prev[prev.length - 1],
