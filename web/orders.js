@@ -12,9 +12,6 @@ const PAGE = 50;
 const CANCEL_CATEGORY = 'seller_cancel';
 const DEFAULT_KEY = 'seller_cancel_reason_out_of_stock_uk';
 const DEFAULT_TEXT = 'out of stock';
-// The order_status value of a codebook status in the UK shops' mirror, used
-// when the order does not say which value its shop uses (reasons_from.context).
-const UK_STATUS = {'Incomplete': '0', 'Ready for Shipping': '200'};
 const POLL_MS = 400;
 const FOLLOW_MS = 120000;
 
@@ -114,10 +111,16 @@ function payments(o) {
   return o.payments.slice().reverse().map((p) => payment(o, p));
 }
 
-// Why this order cannot be cancelled now, or null.
+// Why this order cannot be cancelled now, or null.  The API gives the
+// context its keys are chosen in (reasons_from.context: the shop's
+// order_status value for the order's status) only when it can be cancelled.
 function cannotCancel(o) {
-  if (!(o.status in UK_STATUS) && !(o.reasons_from && o.reasons_from.context))
+  if (o.status !== 'Ready for Shipping' && o.status !== 'Incomplete')
     return `The order is ${o.status}: only orders that are Ready for Shipping or Incomplete can be cancelled.`;
+  if (!o.reasons_from)
+    return `The market of shop ${o.shop} is not known, or its reverse reasons are not synced yet.`;
+  if (!o.reasons_from.context)
+    return `The configuration of shop ${o.shop} gives no reverse reason status for ${o.status} orders.`;
   const busy = o.payments.find(inFlight);
   if (busy) return `Refund #${busy.id} is ${busy.status}: wait for its outcome.`;
   return null;
@@ -204,16 +207,11 @@ function randomKey() {
 }
 
 // The keys the mirror of the order's shop's market (reasons_from: its set,
-// tiktok-reverse-reason@GB for a UK shop) offers for its status:
-// [{code, text, status}].  An order without one has a shop whose market is not
-// known or whose mirror is not synced: nothing can be offered.
+// tiktok-reverse-reason@GB for a UK shop, at the version served) offers in
+// the order's context: [{code, text, status}].
 async function availableKeys(o) {
-  if (!o.reasons_from)
-    throw new ApiError(409, {title: 'No reverse reasons for this order', detail: `The market of shop ` +
-      `${o.shop} is not known, or its reverse-reason mirror is not synced yet (docs/orders.md, Markets).`});
-  const set = o.reasons_from.set;
-  const context = o.reasons_from.context || {order_status: UK_STATUS[o.status]};
-  const q = {category: CANCEL_CATEGORY, limit: 1000, version: o.reasons_from.version};
+  const {set, version, context} = o.reasons_from;
+  const q = {category: CANCEL_CATEGORY, limit: 1000, version};
   for (const [k, v] of Object.entries(context)) q[`context.${k}`] = v;
   const d = await get(qs(`/v1/code-sets/${enc(set)}/codes`, q));
   const keys = d.codes.filter((c) => c.status !== 'retired')

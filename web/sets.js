@@ -167,7 +167,7 @@ function verdict(r) {
 // ---- one code ---------------------------------------------------------------------------
 
 const KNOWN = new Set(['code', 'category', 'description', 'status', 'since', 'deprecated_since', 'replaced_by',
-  'applies', 'attributes', 'handling', 'http_status', 'not_an_error', 'mappings', 'code_missing']);
+  'applies', 'attributes', 'handling', 'http_status', 'not_an_error', 'mappings', 'code_missing', 'id', 'editorial']);
 
 function entryBlock(name, e, i, n) {
   const codeHref = (c) => `#/sets/${enc(name)}/codes/${enc(c)}`;
@@ -175,12 +175,14 @@ function entryBlock(name, e, i, n) {
   const other = Object.entries(e).filter(([k]) => !KNOWN.has(k));
   return h('section', {class: 'entry', 'aria-label': `Entry ${i + 1}`},
     n > 1 ? h('h2', {}, `Entry ${i + 1} of ${n}`) : h('h2', {}, 'Entry'),
-    dl([['Description', e.description], ['Category', e.category], ['Status', badge(e.status || 'active')],
+    dl([['Description', e.description], ['Id', e.id !== undefined ? String(e.id) : null],
+      ['Category', e.category], ['Status', badge(e.status || 'active')],
       ['Since version', e.since ? String(e.since) : null],
       ['Deprecated since', e.deprecated_since ? `version ${e.deprecated_since}` : null],
       ['Replaced by', e.replaced_by ? link(codeHref(e.replaced_by), e.replaced_by) : null],
       ['Handling', e.handling], ['HTTP status', e.http_status ? String(e.http_status) : null],
-      ['Not an error', e.not_an_error ? 'yes' : null]]),
+      ['Not an error', e.not_an_error ? 'yes' : null],
+      ['Editorial change', e.editorial ? `version ${e.editorial.version}: ${e.editorial.note}` : null]]),
     h('h3', {}, 'Where it applies'),
     Object.keys(a).length ? table(`Contexts of entry ${i + 1}`, ['Dimension', 'Values'],
       Object.entries(a).map(([d, v]) => [d, v.join(', ')])) : h('p', {}, 'In any context.'),

@@ -212,7 +212,7 @@ write_order_head(cb_jw *w, const cb_order *o)
 }
 
 static void
-write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr)
+write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr, const char *status_value)
 {
 	size_t i;
 
@@ -245,6 +245,13 @@ write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr)
 		cb_jw_obj_begin(w);
 		cb_jw_kstr(w, "set", cb_codeset_name(rr));
 		cb_jw_kint(w, "version", cb_codeset_version(rr));
+		if (status_value != NULL) {
+			/* the context its keys are chosen in (the console's picker) */
+			cb_jw_key(w, "context");
+			cb_jw_obj_begin(w);
+			cb_jw_kstr(w, "order_status", status_value);
+			cb_jw_obj_end(w);
+		}
 		cb_jw_obj_end(w);
 	}
 	cb_jw_obj_end(w);
@@ -266,6 +273,40 @@ reason_set(struct svc_req *r, const cb_order *o)
 	cb_reason_set_name(name, market);
 	set = svc_snap_find(svc_req_snap(r), name, strlen(name));
 	return set != NULL ? set->cs : NULL;
+}
+
+/* The order_status value of the reverse reasons that suit @o now, as the
+ * worker picks them: its shop's status_incomplete or
+ * status_ready_for_shipping, into @out; NULL when the order cannot be
+ * cancelled or its shop's configuration cannot be read. */
+static const char *
+reason_status(struct svc_req *r, const cb_order *o, char *out, size_t n)
+{
+	cb_mkt_config *cfg = NULL;
+	const char *v;
+
+	if (o->status != CB_ORD_READY && o->status != CB_ORD_INCOMPLETE)
+		return NULL;
+	if (cb_mkt_config_load(&cfg, r->svc->opts.market_config, o->shop, r->svc->opts.market_env) != CB_OK)
+		return NULL;
+	/* codebook's statuses and the marketplace's classes share their order (market.h) */
+	v = cb_mkt_reason_status(cfg, (cb_mkt_class)o->status);
+	if (v != NULL && strlen(v) < n)
+		memcpy(out, v, strlen(v) + 1);
+	else
+		v = NULL;
+	cb_mkt_config_free(cfg);
+	return v != NULL ? out : NULL;
+}
+
+/* An order as GET answers it, with the reverse reasons of its shop's market. */
+static void
+write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
+{
+	const cb_codeset *rr = reason_set(r, o);
+	char value[64];
+
+	write_order(w, o, rr, rr != NULL ? reason_status(r, o, value, sizeof(value)) : NULL);
 }
 
 /* The {id} capture; NULL after a 404 when it cannot be an order id. */
@@ -339,7 +380,7 @@ h_orders_post(struct svc_req *r)
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
 	cb_jw_key(&w, "order");
-	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
+	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	cb_jw_obj_end(&w);
 	svc_json(r, st == CB_ORD_CREATED ? 201 : 200);
 out:
@@ -370,7 +411,7 @@ h_order_get(struct svc_req *r)
 	}
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json_begin(r, &w);
-	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
+	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	svc_json(r, 200);
 	cb_order_rec_free(rec);
 }

@@ -218,8 +218,10 @@ await step('the check box answers with the API\'s verdict, reason and suggestion
 
 // The keys the mirror of the order's shop's market holds for @status, by the API.
 async function pickerKeys(oid, status) {
-  const set = (await apiGet(`/v1/orders/${oid}`)).reasons_from.set;
+  const rf = (await apiGet(`/v1/orders/${oid}`)).reasons_from;
+  const set = rf.set;
   check(set === 'tiktok-reverse-reason@GB', `order ${oid}: reasons from ${set}`);
+  check(rf.context && rf.context.order_status === status, `order ${oid}: context ${JSON.stringify(rf.context)}, not ${status}`);
   const d = await apiGet(`/v1/code-sets/${set}/codes?category=seller_cancel&context.order_status=${status}&limit=1000`);
   return {set, keys: d.codes.filter((c) => c.status !== 'retired').map((c) => c.code).sort()};
 }
