@@ -275,30 +275,6 @@ reason_set(struct svc_req *r, const cb_order *o)
 	return set != NULL ? set->cs : NULL;
 }
 
-/* The order_status value of the reverse reasons that suit @o now, as the
- * worker picks them: its shop's status_incomplete or
- * status_ready_for_shipping, into @out; NULL when the order cannot be
- * cancelled or its shop's configuration cannot be read. */
-static const char *
-reason_status(struct svc_req *r, const cb_order *o, char *out, size_t n)
-{
-	cb_mkt_config *cfg = NULL;
-	const char *v;
-
-	if (o->status != CB_ORD_READY && o->status != CB_ORD_INCOMPLETE)
-		return NULL;
-	if (cb_mkt_config_load(&cfg, r->svc->opts.market_config, o->shop, r->svc->opts.market_env) != CB_OK)
-		return NULL;
-	/* codebook's statuses and the marketplace's classes share their order (market.h) */
-	v = cb_mkt_reason_status(cfg, (cb_mkt_class)o->status);
-	if (v != NULL && strlen(v) < n)
-		memcpy(out, v, strlen(v) + 1);
-	else
-		v = NULL;
-	cb_mkt_config_free(cfg);
-	return v != NULL ? out : NULL;
-}
-
 /* An order as GET answers it, with the reverse reasons of its shop's market. */
 static void
 write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
@@ -306,7 +282,9 @@ write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
 	const cb_codeset *rr = reason_set(r, o);
 	char value[64];
 
-	write_order(w, o, rr, rr != NULL ? reason_status(r, o, value, sizeof(value)) : NULL);
+	/* the context its keys are chosen in, while it can be cancelled */
+	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->opts.market_config,
+	    r->svc->opts.market_env, o->shop, (int)o->status) == CB_OK ? value : NULL);
 }
 
 /* The {id} capture; NULL after a 404 when it cannot be an order id. */
