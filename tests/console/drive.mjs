@@ -342,6 +342,8 @@ await step('governance: each version\'s changes by rule name, the diff between a
   const back = await page.locator('.diff table.findings').textContent();
   check(back.includes('CODE_NO_DELETE') && back.includes('breaking'), back);
   await shot(page, 'governance-diff');
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
   check(page.errors.length === 0, page.errors.join('\n'));
 });
 
@@ -360,6 +362,8 @@ await step('governance: a dry-run that breaks, with its impact as the API counts
   check(res.includes('unknown-code'), 'no example of the impact');
   check((await apiGet('/v1/code-sets/outbound')).version === 2, 'a dry run stored something');
   await shot(page, 'governance-dry-run');
+  const bad = await axe(page);  // the verdict, findings and impact too
+  check(bad.length === 0, bad.join('\n'));
   // the server's gate agrees when it is published
   await page.getByRole('button', {name: 'Publish'}).click();
   await page.waitForFunction(() => /Governance violation/.test(document.querySelector('.result').textContent));
@@ -390,6 +394,8 @@ await step('a code\'s history across versions: each version pinned, with the rul
   const pinned = await apiGet('/v1/code-sets/outbound/codes/FRAUD.VELOCITY?version=1');
   check(pinned.version === 1 && rows[0].includes(pinned.entries[0].description), 'v1 not as the API pins it');
   await shot(page, 'code-history');
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
   check(page.errors.length === 0, page.errors.join('\n'));
 });
 
