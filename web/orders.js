@@ -1,7 +1,7 @@
 // Orders and seller cancellations (seed 003): the orders list, an order's
 // page, and the "Cancel order" dialog whose reason picker offers only the
 // keys of the order's reverse-reason set available for its status.
-import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc,
+import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc, sets,
   problemBox, keyForm, getKey, newId, ApiError, marketOf} from './app.js';
 
 const STATUSES = ['Incomplete', 'Ready for Shipping', 'Shipped', 'Delivered', 'Cancelled'];
@@ -19,33 +19,36 @@ const FOLLOW_MS = 120000;
 
 export async function ordersList(ctx) {
   const q = ctx.query;
-  const f = {shop: q.get('shop') || '', status: q.get('status') || '', refund_status: q.get('refund_status') || ''};
+  const f = {shop: q.get('shop') || '', market: q.get('market') || '', status: q.get('status') || '',
+    refund_status: q.get('refund_status') || ''};
   const cursor = q.get('cursor') || '';
   const prev = (q.get('prev') || '').split(',').filter(Boolean);
-  const page = await get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop, status: f.status,
-    refund_status: f.refund_status}));
-  const showMarket = page.items.some((o) => o.market);
+  // the markets: those of the sets served (the reverse-reason mirrors, BASE@MARKET)
+  const [page, all] = await Promise.all([get(qs('/v1/orders', {limit: PAGE, cursor, shop: f.shop, market: f.market,
+    status: f.status, refund_status: f.refund_status})), sets()]);
+  const markets = [...new Set(all.map((x) => x.market).filter(Boolean))].sort();
 
   const shop = h('input', {type: 'search', name: 'shop', value: f.shop, autocomplete: 'off'});
   const status = select('status', [['', 'Any'], ...STATUSES], f.status);
   const refund = select('refund_status', [['', 'Any'], ...PAY_STATUSES], f.refund_status);
+  const market = select('market', [['', 'Any'], ...markets], f.market);
   const form = h('form', {class: 'filters', 'aria-label': 'Filter the orders'},
-    field('Shop', shop), field('Status', status),
+    field('Shop', shop), field('Market', market), field('Status', status),
     field('Latest refund', refund), h('button', {type: 'submit'}, 'Filter'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.go({shop: shop.value.trim(), status: status.value,
+    ctx.go({shop: shop.value.trim(), market: market.value, status: status.value,
       refund_status: refund.value});
   });
 
   const rows = page.items.map((o) => [
-    link(`#/orders/${enc(o.order_id)}`, o.order_id), o.shop, showMarket ? o.market || '' : null,
+    link(`#/orders/${enc(o.order_id)}`, o.order_id), o.shop, o.market || 'not known',
     badge(o.status), o.marketplace_status || '', money(o.total, o.currency, o.minor_units),
     money(o.refunded, o.currency, o.minor_units), o.refund_status ? badge(o.refund_status) : 'none',
-    when(o.updated_at)].filter((c) => c !== null));
-  const cols = ['Order', 'Shop', showMarket ? 'Market' : null, 'Status', 'Marketplace status', 'Total',
-    'Refunded', 'Latest refund', 'Updated'].filter(Boolean);
-  const base = {shop: f.shop, status: f.status, refund_status: f.refund_status};
+    when(o.updated_at)]);
+  const cols = ['Order', 'Shop', 'Market', 'Status', 'Marketplace status', 'Total', 'Refunded', 'Latest refund',
+    'Updated'];
+  const base = {shop: f.shop, market: f.market, status: f.status, refund_status: f.refund_status};
   const pageNo = prev.length + 1;
   const pager = h('nav', {class: 'pager', 'aria-label': 'Pages of orders'},
     prev.length ? link('#' + qs('/orders', {...base, cursor: prev[prev.length - 1] === '0' ? '' : prev[prev.length - 1],
@@ -58,7 +61,8 @@ export async function ordersList(ctx) {
     h('p', {class: 'lead'}, 'Marketplace orders as imported, with their refunds. Open one to cancel it.'),
     form,
     page.items.length ? table(`Orders, page ${pageNo}`, cols, rows)
-      : h('p', {class: 'empty'}, f.shop || f.status || f.refund_status ? 'No order matches these filters.'
+      : h('p', {class: 'empty'}, page.next_cursor ? 'No order of this market among the orders read for this page: ' +
+        'the next page reads on.' : f.shop || f.market || f.status || f.refund_status ? 'No order matches these filters.'
         : 'No orders yet: import them with POST /v1/orders (docs/orders.md).'),
     pager);
 }

@@ -31,7 +31,8 @@ SPEC(q_diff, SQO_NONE, Q("from", SQ_UINT, 1, 2147483647u, "a published version:"
     Q("to", SQ_UINT, 1, 2147483647u, "a published version:"));
 SPEC(q_observed, SQO_NONE, Q("limit", SQ_UINT, 1, 1000, "a listing holds"));
 SPEC(q_orders, SQO_NONE, Q("status", SQ_STR, 0, 0, NULL), Q("shop", SQ_STR, 0, 0, NULL),
-    Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
+    Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL),
+    Q("market", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
 
 #define REC_COMMON Q("category", SQ_STR, 0, 0, NULL), Q("since", SQ_TIME, 0, 0, NULL), \
 	Q("until", SQ_TIME, 0, 0, NULL)
