@@ -135,6 +135,7 @@ export async function orderPage(ctx) {
   let o = await get(`/v1/orders/${enc(id)}`);
   const summaryBox = h('div', {}, summary(o));
   const payBox = h('div', {}, payments(o));
+  const itemsBox = h('div', {}, items(o));
   const live = h('p', {class: 'live', role: 'status', 'aria-live': 'polite'});
   const why = h('p', {class: 'hint', id: newId('why')});
   const cancelBtn = h('button', {type: 'button', class: 'danger', 'aria-describedby': why.id}, 'Cancel order');
@@ -143,6 +144,7 @@ export async function orderPage(ctx) {
   function redraw() {
     summaryBox.replaceChildren(summary(o));
     payBox.replaceChildren(...payments(o));
+    itemsBox.replaceChildren(items(o));
     const no = cannotCancel(o);
     cancelBtn.disabled = !!no;
     why.textContent = no || '';
@@ -190,7 +192,7 @@ export async function orderPage(ctx) {
     summaryBox,
     h('div', {class: 'actions'}, cancelBtn, why),
     live,
-    h('h2', {}, 'Items'), items(o),
+    h('h2', {}, 'Items'), itemsBox,
     h('h2', {}, 'Payments and refunds'), payBox,
     o.reasons_from ? h('p', {class: 'muted'}, 'Reason texts from ',
       link(`#/sets/${enc(o.reasons_from.set)}`, `${o.reasons_from.set} v${o.reasons_from.version}`), '.') : null,

@@ -278,6 +278,9 @@ await step('a cancellation requested in the page ends Completed against the simu
   check(p.reason.key === 'seller_cancel_reason_out_of_stock_uk', `key ${p.reason.key}`);
   const txt = await page.locator(`[data-payment="${p.id}"]`).textContent();
   check(txt.includes(p.transaction_id) && txt.includes('Out of stock') && txt.includes('Completed'), txt);
+  // the items as refunded now, without a reload
+  const refundedCells = await page.locator('table', {hasText: 'Unit price'}).locator('tbody tr td:nth-child(6)').allTextContents();
+  check(refundedCells.length === 2 && refundedCells.every((c) => c === '£10.00'), `items refunded: ${refundedCells}`);
   const calls = await (await fetch(`${cfg.sim}/__admin/calls`)).json();
   check(calls.orders[C.done].cancel_calls === 1 && calls.orders[C.done].status === 'CANCELLED',
     `simulator: ${JSON.stringify(calls.orders[C.done])}`);
