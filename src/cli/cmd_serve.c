@@ -57,7 +57,9 @@ static const char usage[] =
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --config FILE             a configuration file: KEY = VALUE lines, the keys being the\n"
     "                            flags' names (default $CODEBOOK_CONFIG)\n"
-    "  --print-config            print the settings in effect, and where each came from, and exit\n"
+    "  --print-config            print the settings in effect, and where each came from, and exit\n";
+/* the rest of --help: one literal would pass the 4095 bytes C guarantees */
+static const char usage_tail[] =
     "  --max-connections N       client connections open at once, in all (default 4096)\n"
     "  --max-connections-per-client N  ... from one IP address (default 256; 0: no limit)\n"
     "  --header-timeout DURATION a request's head must arrive within this of the connection\n"
@@ -111,8 +113,10 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	const char *origins[CB_SVC_MAX_CORS_ORIGINS + 1];
 	char *origin_text = NULL;
 
-	if (cli_wants_help(argc, argv, usage))
+	if (cli_wants_help(argc, argv, usage)) {
+		fputs(usage_tail, stdout);
 		return EXIT_OK;
+	}
 	if (cli_config_read(&cfg, CFG_SERVE, c, argc, argv, actions) != EXIT_OK) {
 		cli_config_free(&cfg);
 		return EXIT_USAGE;
