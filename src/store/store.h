@@ -33,7 +33,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 4
+#define CB_STORE_SCHEMA_VERSION 5
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -645,6 +645,49 @@ int cb_store_refund_open_each(cb_store *st, unsigned limit, cb_store_open_refund
 
 /** Count of payments by type and status (metrics). */
 int cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
+
+
+
+/* ---- budgets: a request budget per shop and endpoint family ----------- */
+
+/*
+ * A token bucket per (shop, family), kept as the next send time it
+ * reserves (GCRA: one row, one short transaction per request), shared by
+ * every worker and instance on the database.  The configured rate and
+ * burst come with every call (a configuration change applies at once);
+ * the row keeps the reservation and, after rate-limit errors, the reduced
+ * rate, which recovers linearly to the configured one over @recover_ms.
+ * src/store/budget.c has the arithmetic, docs/orders.md the use.
+ */
+typedef struct {
+	int64_t rate_mrps;     /* configured rate, requests per 1000 s (10/s: 10000) */
+	int64_t burst;         /* requests that may go at once, >= 1 */
+	int64_t recover_ms;    /* a halved rate is back to rate after this long */
+} cb_budget_cfg;
+
+#define CB_BUDGET_NAME_MAX 64  /* shop and family names */
+
+/** Reserve the next request of @p shop / @p family at @p now_ms: *wait_ms
+ * is how long to wait before sending it (0: at once), *rate_mrps (may be
+ * NULL) the rate in force.  One transaction. */
+int cb_store_budget_take(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms, int64_t *wait_ms, int64_t *rate_mrps);
+
+/** The marketplace answered "too many requests": halve the rate in force
+ * (at least 1/64 of the configured one) and push the next send time out
+ * by one interval of the new rate. */
+int cb_store_budget_slow(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms);
+
+typedef struct {
+	const char *shop, *family;
+	int64_t     rate_mrps;   /* in force at the time asked (recovery applied) */
+	int64_t     slowdowns;   /* rate-limit errors met since the row was made */
+} cb_store_budget;
+typedef int (*cb_store_budget_fn)(void *arg, const cb_store_budget *b);
+/** Every budget row, by shop and family, with the rate in force at @p now_ms. */
+int cb_store_budget_each(cb_store *st, const cb_budget_cfg *cfg, int64_t now_ms, cb_store_budget_fn fn,
+    void *arg);
 
 
 #endif

@@ -271,6 +271,17 @@ static const struct {
 	"  last_seen  text NOT NULL,"
 	"  request_id text,"
 	"  PRIMARY KEY (set_name, code));" } },
+	{ 5, {
+	/* issue 12: the request budget of each shop and endpoint family, as
+	 * the next send time it reserves (src/store/budget.c) */
+	"CREATE TABLE shop_budgets ("
+	"  shop       text NOT NULL,"
+	"  family     text NOT NULL,"
+	"  tat_us     bigint NOT NULL,"
+	"  rate_mrps  bigint NOT NULL DEFAULT 0,"
+	"  rate_at_ms bigint NOT NULL DEFAULT 0,"
+	"  slowdowns  bigint NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (shop, family));" } },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");

@@ -191,6 +191,18 @@ static const struct {
 	"  request_id TEXT,"
 	"  PRIMARY KEY (set_name, code)) WITHOUT ROWID;"
 	"PRAGMA user_version = 4;" },
+	{ 5,
+	/* issue 12: the request budget of each shop and endpoint family, as
+	 * the next send time it reserves (src/store/budget.c) */
+	"CREATE TABLE shop_budgets ("
+	"  shop       TEXT NOT NULL,"
+	"  family     TEXT NOT NULL,"
+	"  tat_us     INTEGER NOT NULL,"
+	"  rate_mrps  INTEGER NOT NULL DEFAULT 0,"
+	"  rate_at_ms INTEGER NOT NULL DEFAULT 0,"
+	"  slowdowns  INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (shop, family)) WITHOUT ROWID;"
+	"PRAGMA user_version = 5;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
