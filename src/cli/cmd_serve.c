@@ -18,6 +18,7 @@ static const char usage[] =
     "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
+    "                      [--market-budget N] [--market-burst N]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
     "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
@@ -47,6 +48,8 @@ static const char usage[] =
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
+    "  --market-budget N         requests/s per shop and endpoint family (default 10)\n"
+    "  --market-burst N          requests at once after a quiet spell (default 5)\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --config FILE             a configuration file: KEY = VALUE lines, the keys being the\n"
     "                            flags' names (default $CODEBOOK_CONFIG)\n"
@@ -94,6 +97,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.log_requests = !cfg.no_request_log;
 	o.worker_interval_ms = cfg.worker_interval_ms;
 	o.worker_lease_ms = cfg.worker_lease_ms;
+	o.budget_rate = cfg.market_budget;
+	o.budget_burst = cfg.market_burst;
 	o.worker_verbose = cfg.worker_verbose;
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;

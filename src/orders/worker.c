@@ -30,6 +30,7 @@
 #include "err.h"
 #include "logger.h"
 #include "rfc3339.h"
+#include "budget.h"
 #include "cancel.h"
 #include "market.h"
 #include "observe.h"
@@ -61,8 +62,9 @@
 #define MAX_SETS           16        /* tiktok-shop-error and a mirror per market */
 
 struct shop {
-	char    name[72];
-	cb_mkt *m;
+	char            name[72];
+	cb_mkt         *m;
+	cb_shop_budget *budget;   /* the client's gate: its address must not move */
 };
 
 struct cached_set {
@@ -164,8 +166,10 @@ cb_worker_reload(cb_worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nshops; i++)
+	for (i = 0; i < w->nshops; i++) {
 		cb_mkt_free(w->shops[i].m);
+		free(w->shops[i].budget);
+	}
 	w->nshops = 0;
 	for (i = 0; i < MAX_SETS; i++) {
 		cb_codeset_free(w->sets[i].cs);
@@ -256,6 +260,8 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 	const char *path = w->o.market_config;
 	cb_mkt_config *cfg = NULL;
 	cb_mkt *m = NULL;
+	cb_shop_budget *b;
+	cb_budget_cfg bc;
 	size_t i;
 
 	for (i = 0; i < w->nshops; i++)
@@ -272,14 +278,23 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 		return NULL;
 	}
 	cb_mkt_config_free(cfg);
+	if ((b = cb__calloc(1, sizeof(*b))) == NULL) {
+		cb_mkt_free(m);
+		(void)snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	bc = cb_budget_config(w->o.budget_rate, w->o.budget_burst);
+	cb_budget_attach(b, m, w->o.store, name, &bc);
 	if (w->o.verbose)
 		cb_mkt_set_log(m, market_log, NULL);
 	if (w->nshops == MAX_SHOPS) {
 		cb_mkt_free(w->shops[0].m);
+		free(w->shops[0].budget);
 		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
 		w->nshops--;
 	}
 	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
+	w->shops[w->nshops].budget = b;
 	w->shops[w->nshops++].m = m;
 	return m;
 }
