@@ -367,6 +367,7 @@ typedef enum {
 	CB_PAY_PROCESSING,       /* sent: the outcome is not known yet, or the marketplace is deciding */
 	CB_PAY_COMPLETED,
 	CB_PAY_ERROR,
+	CB_PAY_UNKNOWN,          /* sent, and its outcome checks ran past their deadline: needs attention */
 	CB_PAY_STATUS_COUNT
 } cb_pay_status;
 typedef enum { CB_ROW_ITEM_COST = 0, CB_ROW_SHIPPING_COST, CB_ROW_KIND_COUNT } cb_row_kind;
