@@ -32,6 +32,7 @@ struct cli_config {
 	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
 	int         worker_verbose;
 	unsigned    market_budget, market_burst;   /* requests/s and burst per shop and family */
+	unsigned    outcome_deadline_ms;           /* unknown outcomes: checks until Unknown */
 	unsigned    max_connections, max_per_client;   /* 0 per client: no limit */
 	unsigned    header_timeout_ms, body_timeout_ms, send_timeout_ms;
 	int         print;                 /* --print-config */

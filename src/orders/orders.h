@@ -96,6 +96,7 @@ typedef struct {
 	int              verbose;        /* log each marketplace exchange (secrets masked) */
 	unsigned         budget_rate;    /* requests/s per shop and endpoint family (0: budget.h's default) */
 	unsigned         budget_burst;   /* requests at once (0: budget.h's default) */
+	unsigned         outcome_deadline_ms; /* checks of an unknown outcome stop: Unknown (0: outcome.h's default) */
 } cb_worker_opts;
 
 /* Counters (since the worker started, or of one pass). */

@@ -34,6 +34,7 @@
 #include "cancel.h"
 #include "market.h"
 #include "observe.h"
+#include "outcome.h"
 #include "orders.h"
 
 #include <errno.h>
@@ -397,6 +398,27 @@ job_later(struct job *j, cb_pay_status status, cb_cancel_state cs, unsigned dela
 	return CB_OK;
 }
 
+/* The next check of an outcome not known yet (a pending cancel, or one
+ * that may be out): later and later, and Unknown past the deadline
+ * (outcome.c).  The clock starts when the cancel was sent. */
+static int
+check_later(struct job *j, cb_cancel_state cs, const char *code, const char *msg, const char *txid,
+    const char *rid)
+{
+	const char *sent = j->p->cancel_sent_at;
+	int64_t since_us = 0;
+	cb_pay_status st;
+	unsigned delay;
+
+	if (sent == NULL || !cb_time_parse(sent, strlen(sent), NULL, &since_us, NULL))
+		since_us = 0;
+	delay = cb_outcome_next(since_us / 1000, now_ms(), j->w->o.outcome_deadline_ms, &st);
+	if (st == CB_PAY_UNKNOWN && j->p->status != CB_PAY_UNKNOWN)
+		log_job(j, CB_LOG_WARN, "outcome still unknown at its deadline: the refund is Unknown and needs "
+		    "attention (checks go on)", "cancel_state", cb_cancel_state_name(cs), "error", msg);
+	return job_later(j, st, cs, delay, code, msg, txid, rid);
+}
+
 /* The decision of the error set on failure @err after @attempt attempts. */
 static void
 decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d, int *unknown)
@@ -497,7 +519,7 @@ settle(struct job *j, const struct found *f)
 	case CB_MKT_CANCEL_UNKNOWN:
 		break;
 	}
-	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, f->id, f->request_id);
+	return check_later(j, CB_CANCEL_PENDING, NULL, NULL, f->id, f->request_id);
 }
 
 /* Seed 003's rules (cancel.c), judged here and not at the API ("the
@@ -600,9 +622,8 @@ step_pending(struct job *j)
 	if (r > 0)
 		return settle(j, &f);
 	if (r == 0)	/* not listed (yet): keep the id, look again */
-		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, NULL, NULL);
-	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, recheck_delay(j, &err), err.error_code,
-	    err.message, NULL, err.request_id);
+		return check_later(j, CB_CANCEL_PENDING, NULL, NULL, NULL, NULL);
+	return check_later(j, CB_CANCEL_PENDING, err.error_code, err.message, NULL, err.request_id);
 }
 
 /* A cancel may be out: the marketplace says what became of it before
@@ -619,8 +640,7 @@ step_sending(struct job *j)
 		return settle(j, &f);
 	}
 	if (r < 0)
-		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err), err.error_code,
-		    err.message, NULL, err.request_id);
+		return check_later(j, CB_CANCEL_SENDING, err.error_code, err.message, NULL, err.request_id);
 	log_job(j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
 	if (validate(j, &rc) != 0)	/* the order may have changed meanwhile */
 		return rc;

@@ -644,6 +644,15 @@ typedef int (*cb_store_open_refund_fn)(void *arg, const cb_store_open_refund *r)
  * only). */
 int cb_store_refund_open_each(cb_store *st, unsigned limit, cb_store_open_refund_fn fn, void *arg);
 
+/**
+ * Take the lease of refund @p payment_id for @p owner until @p now_ms +
+ * @p lease_ms, as a worker's claim would, when it is open (Pending,
+ * Processing or Unknown) and no one holds it: an outcome observed outside
+ * the worker (a webhook, a person) then settles it with the transitions
+ * above.  CB_ENOTFOUND when the refund is not open or its lease is held.
+ */
+int cb_store_pay_take(cb_store *st, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+
 /** Count of payments by type and status (metrics). */
 int cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
 

@@ -181,6 +181,9 @@ struct cb_store_ops {
 	 * write lock (absent: *row zeroed), let @step change it, write it */
 	int (*budget_update)(void *be, const char *shop, const char *family,
 	    void (*step)(void *arg, struct store_budget_row *row), void *arg);
+	/* lease refund @payment_id (open, lease free or expired) for @owner;
+	 * CB_ENOTFOUND when it is not open or another holds it */
+	int (*pay_take)(void *be, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
 	int (*budget_each)(void *be, int (*fn)(void *arg, const char *shop, const char *family,
 	    const struct store_budget_row *row), void *arg);
 };

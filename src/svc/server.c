@@ -925,6 +925,7 @@ worker_start(struct svc *s)
 	wo.lease_ms = s->opts.worker_lease_ms;
 	wo.budget_rate = s->opts.budget_rate;
 	wo.budget_burst = s->opts.budget_burst;
+	wo.outcome_deadline_ms = s->opts.outcome_deadline_ms;
 	wo.verbose = s->opts.worker_verbose;
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;

@@ -116,4 +116,5 @@ const struct cb_store_ops store__pg_ops = {
 	.refund_open_each = pg__refund_open_each,
 	.budget_update = pg__budget_update,
 	.budget_each = pg__budget_each,
+	.pay_take = pg__pay_take,
 };
