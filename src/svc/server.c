@@ -71,6 +71,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	[H_REFUND_OUTCOME] = h_refund_outcome,
 };
 
 /* What the server keeps per request beyond what handlers see. */

@@ -361,6 +361,7 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+void h_refund_outcome(struct svc_req *r);   /* h_outcome.c */
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
 
