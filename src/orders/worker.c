@@ -405,12 +405,12 @@ static int
 check_later(struct job *j, cb_cancel_state cs, const char *code, const char *msg, const char *txid,
     const char *rid)
 {
-	const char *sent = j->p->cancel_sent_at;
+	const char *sent = j->p->cancel_sent_at, *why = NULL;
 	int64_t since_us = 0;
 	cb_pay_status st;
 	unsigned delay;
 
-	if (sent == NULL || !cb_time_parse(sent, strlen(sent), NULL, &since_us, NULL))
+	if (sent == NULL || !cb_time_parse(sent, strlen(sent), NULL, &since_us, &why))
 		since_us = 0;
 	delay = cb_outcome_next(since_us / 1000, now_ms(), j->w->o.outcome_deadline_ms, &st);
 	if (st == CB_PAY_UNKNOWN && j->p->status != CB_PAY_UNKNOWN)
