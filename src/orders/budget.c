@@ -92,6 +92,18 @@ gate(void *payload, const char *path, int after, const cb_mkt_error *err)
 	}
 }
 
+int64_t
+cb_budget_wait(cb_shop_budget *b, const char *path)
+{
+	char family[CB_BUDGET_NAME_MAX + 1];
+	int64_t wait = 0;
+
+	cb_mkt_path_family(path, family, sizeof(family));
+	if (cb_store_budget_peek(b->st, b->shop, family, &b->cfg, cb_time_now_ms(), &wait) != CB_OK)
+		return 0;
+	return wait;
+}
+
 void
 cb_budget_attach(cb_shop_budget *b, cb_mkt *m, cb_store *st, const char *shop, const cb_budget_cfg *cfg)
 {

@@ -35,6 +35,10 @@ cb_budget_cfg cb_budget_config(unsigned rate, unsigned burst);
  * client's use; it is reset here). */
 void cb_budget_attach(cb_shop_budget *b, cb_mkt *m, cb_store *st, const char *shop, const cb_budget_cfg *cfg);
 
+/* How long the next request of @path would wait for @b (0 when the
+ * database does not say: the gate still keeps to the budget). */
+int64_t cb_budget_wait(cb_shop_budget *b, const char *path);
+
 /* A rate-limit refusal: the marketplace's code 36009002, or HTTP 429. */
 int cb_budget_is_rate_limit(const cb_mkt_error *err);
 

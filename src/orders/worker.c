@@ -66,6 +66,7 @@ struct shop {
 	char            name[72];
 	cb_mkt         *m;
 	cb_shop_budget *budget;   /* the client's gate: its address must not move */
+	unsigned        deferred; /* refunds put back this pass for the budget (budget_defer) */
 };
 
 struct cached_set {
@@ -522,6 +523,41 @@ settle(struct job *j, const struct found *f)
 	return check_later(j, CB_CANCEL_PENDING, NULL, NULL, f->id, f->request_id);
 }
 
+/*
+ * A worker that waited on one shop's budget would hold up every other
+ * shop's refunds (they are claimed in due order, not by shop).  So when
+ * the shop's next request would wait more than one interval, the refund
+ * is put back for when the budget has room, the k-th one of the pass k
+ * intervals later, and the worker takes the next refund.  0, or 1 after
+ * putting it back (*rc).
+ */
+static int
+budget_defer(struct job *j, int *rc)
+{
+	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
+	struct shop *s = NULL;
+	cb_pay_later l;
+	cb_mkt_ep ep = CB_MKT_EP_SEARCH;
+	int64_t wait, interval;
+	size_t i;
+
+	for (i = 0; i < j->w->nshops && s == NULL; i++)
+		if (j->w->shops[i].m == j->m)
+			s = &j->w->shops[i];
+	if (s == NULL || s->budget == NULL)
+		return 0;
+	if (j->p->cancel_state == CB_CANCEL_NONE)
+		ep = cfg->api == CB_MKT_API_LEGACY ? CB_MKT_EP_CANCEL_LEGACY : CB_MKT_EP_CANCEL;
+	interval = 1000000 / s->budget->cfg.rate_mrps + 1;
+	if ((wait = cb_budget_wait(s->budget, cb_mkt_endpoint_get(ep)->path)) <= interval)
+		return 0;
+	l = (cb_pay_later){ j->p->status, j->p->cancel_state, now_ms() + wait + (int64_t)s->deferred++ * interval,
+		j->p->last_error_code, j->p->last_error, NULL, NULL };
+	if ((*rc = cb_store_pay_later(j->w->o.store, j->pid, j->w->owner, &l)) != CB_OK)
+		*rc = transition_failed(j, *rc);
+	return 1;
+}
+
 /* Seed 003's rules (cancel.c), judged here and not at the API ("the
  * validation will be handled only in the cron"); 0, or 1 after failing
  * the refund. */
@@ -750,7 +786,7 @@ process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 	}
 	j.key = j.p->reason_key;
 	j.defaulted = j.p->reason_defaulted;
-	if (prepare(w, &j, &rc) == 0)
+	if (prepare(w, &j, &rc) == 0 && budget_defer(&j, &rc) == 0)
 		rc = step(&j);
 out:
 	cb_codeset_free(j.rr);
@@ -876,6 +912,8 @@ cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 
 	memset(&st, 0, sizeof(st));
 	st.passes = 1;
+	for (n = 0; n < w->nshops; n++)
+		w->shops[n].deferred = 0;
 	for (n = 0; n < w->o.max_per_pass && (stop == NULL || !atomic_load(stop)); n++) {
 		rc = cb_store_pay_claim(w->o.store, w->owner, now_ms(), start, (int64_t)w->o.lease_ms, &pid, &seq);
 		if (rc == CB_ENOTFOUND) {

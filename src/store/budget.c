@@ -137,6 +137,28 @@ cb_store_budget_slow(cb_store *st, const char *shop, const char *family, const c
 	return store__note(st, st->ops->budget_update(st->be, shop, family, slow_step, &a));
 }
 
+int
+cb_store_budget_peek(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms, int64_t *wait_ms)
+{
+	struct budget_arg a = { cfg, now_ms, 0, 0 };
+	struct store_budget_row row;
+	int rc, found = 0;
+
+	if (wait_ms == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_budget_peek: NULL argument");
+	*wait_ms = 0;
+	if ((rc = args_ok(st, shop, family, cfg)) != CB_OK)
+		return rc;
+	STORE_NEED_OP(st, budget_get);
+	memset(&row, 0, sizeof(row));
+	if ((rc = st->ops->budget_get(st->be, shop, family, &row, &found)) != CB_OK)
+		return rc;
+	take_step(&a, &row);	/* on a copy: nothing is written */
+	*wait_ms = a.wait_ms;
+	return CB_OK;
+}
+
 struct each_arg {
 	const cb_budget_cfg *cfg;
 	int64_t              now_ms;

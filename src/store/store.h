@@ -689,6 +689,11 @@ int cb_store_budget_take(cb_store *st, const char *shop, const char *family, con
 int cb_store_budget_slow(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
     int64_t now_ms);
 
+/** How long a reservation made now would wait (nothing is reserved: a
+ * read), so a worker can take another shop's work meanwhile. */
+int cb_store_budget_peek(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms, int64_t *wait_ms);
+
 typedef struct {
 	const char *shop, *family;
 	int64_t     rate_mrps;   /* in force at the time asked (recovery applied) */

@@ -184,6 +184,8 @@ struct cb_store_ops {
 	/* lease refund @payment_id (open, lease free or expired) for @owner;
 	 * CB_ENOTFOUND when it is not open or another holds it */
 	int (*pay_take)(void *be, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+	/* the row of @shop/@family as stored (a read); *found 0 when absent */
+	int (*budget_get)(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found);
 	int (*budget_each)(void *be, int (*fn)(void *arg, const char *shop, const char *family,
 	    const struct store_budget_row *row), void *arg);
 };

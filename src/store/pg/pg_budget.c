@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-enum { B_ASYNC = 0, B_MAKE, B_GET, B_PUT, B_EACH, B_COUNT };
+enum { B_ASYNC = 0, B_MAKE, B_GET, B_PUT, B_EACH, B_PEEK, B_COUNT };
 
 static const char *const sql[B_COUNT] = {
 	/* a reservation lost in a crash costs nothing (the next one is
@@ -21,6 +21,8 @@ static const char *const sql[B_COUNT] = {
 	[B_GET] = "SELECT tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets"
 	    " WHERE shop = $1 AND family = $2 FOR UPDATE",
 	[B_PUT] = "UPDATE shop_budgets SET tat_us = $3, rate_mrps = $4, rate_at_ms = $5, slowdowns = $6"
+	    " WHERE shop = $1 AND family = $2",
+	[B_PEEK] = "SELECT tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets"
 	    " WHERE shop = $1 AND family = $2",
 	[B_EACH] = "SELECT shop, family, tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets"
 	    " ORDER BY shop COLLATE \"C\", family COLLATE \"C\"",
@@ -68,6 +70,38 @@ pg__budget_update(void *be, const char *shop, const char *family,
 	struct update u = { shop, family, step, arg };
 
 	return pg__write(be, "take from a shop's budget", update_tx, &u);
+}
+
+struct get { const char *shop, *family; struct store_budget_row *row; int *found; };
+
+static int
+get_tx(struct pg_conn *c, void *arg)
+{
+	struct get *g = arg;
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int rc;
+
+	pg__p_text(&p, g->shop);
+	pg__p_text(&p, g->family);
+	if ((rc = pg__exec(c, sql[B_PEEK], &p, "read a shop's budget", &r)) != CB_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		*g->row = (struct store_budget_row){ pg__i64(r, 0, 0), pg__i64(r, 0, 1), pg__i64(r, 0, 2),
+			pg__i64(r, 0, 3) };
+		*g->found = 1;
+	}
+	PQclear(r);
+	return CB_OK;
+}
+
+int
+pg__budget_get(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found)
+{
+	struct get g = { shop, family, row, found };
+
+	*found = 0;
+	return pg__read(be, "read a shop's budget", PG_READ_PLAIN, get_tx, &g);
 }
 
 struct each {

@@ -66,6 +66,38 @@ sq__budget_update(void *be, const char *shop, const char *family,
 	return sq__write(be, "take from a shop's budget", update_tx, &u);
 }
 
+struct get { const char *shop, *family; struct store_budget_row *row; int *found; };
+
+static int
+get_tx(struct sq_conn *c, void *arg)
+{
+	struct get *g = arg;
+	sqlite3_stmt *s;
+	int rc, step;
+
+	if ((rc = sq__stmt(c, sql[B_GET], &s)) != CB_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, g->shop, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->family, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		*g->row = (struct store_budget_row){ sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3) };
+		*g->found = 1;
+	} else if (step != SQLITE_DONE)
+		return sq__fail(c, step, "read a shop's budget");
+	sqlite3_reset(s);
+	return CB_OK;
+}
+
+int
+sq__budget_get(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found)
+{
+	struct get g = { shop, family, row, found };
+
+	*found = 0;
+	return sq__read(be, "read a shop's budget", 0, get_tx, &g);
+}
+
 struct each {
 	int (*fn)(void *arg, const char *shop, const char *family, const struct store_budget_row *row);
 	void *arg;

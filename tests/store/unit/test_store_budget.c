@@ -62,6 +62,22 @@ Test(budget, burst_then_one_interval_apart)
 	cr_assert_eq(tb_int("SELECT COUNT(*) FROM shop_budgets"), 3);
 }
 
+Test(budget, peek_reserves_nothing)
+{
+	int64_t t0 = 1700000000000, wait = -1;
+
+	cr_assert_eq(cb_store_budget_peek(st, "a", "return_refund", &ten, t0, &wait), CB_OK, "%s", cb_errmsg());
+	cr_assert_eq(wait, 0);
+	cr_assert_eq(tb_int("SELECT COUNT(*) FROM shop_budgets"), 0);
+	cr_assert_eq(take("a", "return_refund", &ten, t0), 0);
+	cr_assert_eq(take("a", "return_refund", &ten, t0), 0);
+	cr_assert_eq(cb_store_budget_peek(st, "a", "return_refund", &ten, t0, &wait), CB_OK);
+	cr_assert_eq(wait, 100);
+	cr_assert_eq(cb_store_budget_peek(st, "a", "return_refund", &ten, t0, &wait), CB_OK);
+	cr_assert_eq(wait, 100);	/* still: the peek took nothing */
+	cr_assert_eq(take("a", "return_refund", &ten, t0), 100);
+}
+
 struct seen { int n; int64_t rate[4]; int64_t slow[4]; };
 
 static int
