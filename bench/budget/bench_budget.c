@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_budget.c - the cost of one reservation from a shop's request
  * budget (cb_store_budget_take: one short write transaction on the row of

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The cost of one reservation from a shop's request budget, on SQLite (a
 file in a temporary directory) and on a throwaway PostgreSQL
 (tests/support/pgserver.py, fsync on): build/bin/bench_budget on each.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * family.c - the request-budget family of an endpoint (issue 12): the
  * marketplace limits requests per shop and API, and the client's callers

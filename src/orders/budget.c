@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * budget.c - a shop's request budget as the gate of its marketplace
  * client (budget.h).  The store keeps the bucket (src/store/budget.c: one

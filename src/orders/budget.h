@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * budget.h - a shop's request budget (issue 12), held by the marketplace
  * client of that shop: before every request it reserves the next send

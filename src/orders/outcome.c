@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outcome.c - refunds whose cancel outcome is not known (outcome.h): the
  * schedule of the worker's checks, and the settling of a refund by an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outcome.h - refunds whose cancel outcome is not known (issue 12): when
  * the worker checks again (later and later, with jitter, capped), when it

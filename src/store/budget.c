@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * budget.c - the request budget of a shop and endpoint family (issue 12):
  * a token bucket kept as GCRA, the "generic cell rate algorithm": the row

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outcome.c - the lease of one named refund (issue 12): an outcome
  * observed outside the worker (a webhook, a person who looked on the

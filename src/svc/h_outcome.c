@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_outcome.c - POST /v1/orders/{id}/refunds/{payment}/outcome (issue 12):
  * a person who looked on the marketplace says what became of a refund
@@ -118,14 +119,18 @@ h_refund_outcome(struct svc_req *r)
 	cb_outcome_obs o;
 	cb_json_doc *d = NULL;
 	cb_json_error jerr;
+	struct svc_fault f;
 	cb_pay_status st = CB_PAY_UNKNOWN;
 	int64_t pid = 0;
 	int rc;
 
 	if (path_args(r, id, sizeof(id), &pid) != 0)
 		return;
+	memset(&jerr, 0, sizeof(jerr));
 	if (cb_json_parse(&d, r->body.p, r->body.len, CB_MAX_JSON_DEPTH, &jerr) != 0) {
-		svc_problem(r, P_INVALID_REQUEST, "the body is not JSON: %s at byte %zu", jerr.message, jerr.offset);
+		memset(&f, 0, sizeof(f));
+		svc_fault_set(&f, P_MALFORMED_JSON, r->body.p, r->body.len, (long)jerr.offset, NULL, "%s", jerr.message);
+		svc_fault_respond(r, &f, 0);
 		goto out;
 	}
 	if (parse_body(r, d, &b) != 0)

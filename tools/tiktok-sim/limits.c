@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * limits.c - what makes the simulator behave like a busy marketplace
  * (issue 12): a rate limit per shop and endpoint family (a bucket of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_budget.c - the request budgets on PostgreSQL (issue 12): the row of
  * a shop and endpoint family made if absent, then locked (SELECT ... FOR

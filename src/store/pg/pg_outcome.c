@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_outcome.c - the lease of one named refund on PostgreSQL (issue 12),
  * as sq_outcome.c on SQLite: an outcome observed outside the worker

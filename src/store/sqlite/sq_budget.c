@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_budget.c - the request budgets on SQLite (issue 12): the row of a
  * shop and endpoint family (table shop_budgets) read and written in one

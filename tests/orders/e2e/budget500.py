@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12's run: 500 cancellations across two shops with a budget of
 10 requests/s per shop, through the real binaries (a server and two
 `codebook worker` processes on one database, each shop on a simulator of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shops with request budgets, through the real binaries: a market
 configuration of several shops, each on a simulator of its own
 (codebook-tiktok-sim with --rate-limit and --latency-ms), a server and

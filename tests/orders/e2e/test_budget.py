@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A request budget per shop (issue 12, item 5), through the real binaries.
 
 - One budget shared by three workers (the server's and two `codebook

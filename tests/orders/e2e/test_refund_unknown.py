@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Refunds whose cancel outcome cannot be learnt (issue 12, item 5), through
 the real binaries, with a short --outcome-deadline (3 s).
 

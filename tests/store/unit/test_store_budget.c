@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_budget.c - the request budgets of issue 12 on each backend
  * (backend.h): the reservations of a bucket (a burst at once, then one
