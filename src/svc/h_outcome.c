@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cb_limits.h"
+#include "items.h"
 #include "json_shim.h"
 #include "orders_limits.h"
 #include "outcome.h"
