@@ -143,8 +143,13 @@ h_refund_outcome(struct svc_req *r)
 		respond(r, id, pid, st, by);
 	else if (rc == CB_ENOTFOUND && why[0] != '\0')
 		svc_problem(r, P_NOT_FOUND, "%s", why);
-	else if (rc == CB_ECONFLICT)
-		svc_problem(r, P_ORDER_CONFLICT, "%s; nothing was changed", why);
+	else if (rc == CB_ECONFLICT) {
+		cb_jw w;
+		svc_problem_begin(r, &w, P_ORDER_CONFLICT, "%s; nothing was changed", why);
+		cb_jw_kstr(&w, "order_id", id);
+		cb_jw_kint(&w, "payment_id", pid);
+		svc_problem_end(r, &w);
+	}
 	else
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the refund's outcome" : "nothing was changed");
 out:
