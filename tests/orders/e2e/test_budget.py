@@ -55,6 +55,9 @@ class Budget(unittest.TestCase):
             (slow,), = env.server.db_query("SELECT slowdowns FROM shop_budgets WHERE shop = 'shop-a'")
             self.assertGreaterEqual(slow, 1)
             self.assertEqual(slow, lim["rate_limited"])
+            m = env.server.get("/metrics").raw.decode()
+            self.assertIn('codebook_shop_budget_slowdowns_total{shop="shop-a",family="reverse"} %d' % slow, m)
+            self.assertIn('codebook_shop_budget_rate{shop="shop-a",family="reverse"}', m)
 
 
 if __name__ == "__main__":
