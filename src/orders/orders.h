@@ -95,6 +95,9 @@ typedef struct {
 	unsigned         lease_ms;       /* 0: 15000; extended every lease/3 while a refund is in hand */
 	unsigned         max_per_pass;   /* 0: 1000 */
 	int              verbose;        /* log each marketplace exchange (secrets masked) */
+	unsigned         budget_rate;    /* requests/s per shop and endpoint family (0: budget.h's default) */
+	unsigned         budget_burst;   /* requests at once (0: budget.h's default) */
+	unsigned         outcome_deadline_ms; /* checks of an unknown outcome stop: Unknown (0: outcome.h's default) */
 	unsigned         order_max_age_ms; /* an order's copy older than this is read from the marketplace
 	                                  * before a cancel (order_pull.h); 0: always */
 } cb_worker_opts;

@@ -233,7 +233,7 @@ static int
 is_open_refund(const cb_ord_payment *p)
 {
 	return p->type == CB_PAY_REFUND && p->by_marketplace &&
-	    (p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING);
+	    (p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING || p->status == CB_PAY_UNKNOWN);
 }
 
 /* Fail the open refunds of @o that sent no cancel (the order is cancelled

@@ -172,10 +172,30 @@ ready_markets(struct svc_req *r, cb_jw *w, const struct svc_readiness *rd)
 	cb_jw_kint(w, "sync_interval_ms", r->svc->sync_running ? r->svc->opts.sync_interval_ms : 0);
 }
 
+/* Refunds whose cancel outcome is Unknown need a person (or a webhook):
+ * a reason of their own, with the count (issue 12).  -1: not counted. */
+static int64_t
+ready_unknown_refunds(struct svc_req *r, struct svc_readiness *rd)
+{
+	int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT], n;
+
+	if (cb_store_pay_counts(r->svc->store, counts) != CB_OK)
+		return -1;	/* the database reasons say why */
+	if ((n = counts[CB_PAY_REFUND][CB_PAY_UNKNOWN]) > 0 && rd->n < SVC_READY_MAX_REASONS) {
+		rd->reasons[rd->n].check = "refunds";
+		(void)snprintf(rd->reasons[rd->n++].detail, sizeof(rd->reasons[0].detail), "%lld refund%s Unknown: "
+		    "the marketplace did not say whether the order was cancelled before the outcome deadline; look "
+		    "on TikTok Shop and POST /v1/orders/{id}/refunds/{payment}/outcome", (long long)n,
+		    n == 1 ? " is" : "s are");
+	}
+	return n;
+}
+
 void
 h_readyz(struct svc_req *r)
 {
 	struct svc_readiness *rd = malloc(sizeof(*rd));	/* the markets make it large for a stack */
+	int64_t unknown;
 	size_t i;
 	cb_jw w;
 
@@ -184,6 +204,7 @@ h_readyz(struct svc_req *r)
 		return;
 	}
 	svc_registry_ready(r->svc, rd);
+	unknown = ready_unknown_refunds(r, rd);
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "status", rd->n == 0 ? "ready" : "degraded");
@@ -201,6 +222,8 @@ h_readyz(struct svc_req *r)
 	cb_jw_kstr(&w, "backend", cb_store_backend(r->svc->store));
 	cb_jw_kint(&w, "db_serial", rd->db_serial);
 	cb_jw_kint(&w, "loaded_serial", rd->loaded_serial);
+	if (unknown >= 0)
+		cb_jw_kint(&w, "unknown_refunds", unknown);
 	ready_markets(r, &w, rd);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");

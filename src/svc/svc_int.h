@@ -364,6 +364,7 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+void h_refund_outcome(struct svc_req *r);   /* h_outcome.c */
 void h_console(struct svc_req *r);
 void h_console_asset(struct svc_req *r);
 void h_set_diff(struct svc_req *r);

@@ -25,7 +25,7 @@ static const char *const sql[H_COUNT] = {
 	[H_ORDER_CHECKED] = "UPDATE orders SET status_checked_ms = MAX(status_checked_ms, ?2) WHERE seq = ?1",
 	[H_CHECKED_OF] = "SELECT status_checked_ms, mkt_status_time FROM orders WHERE seq = ?1",
 	[H_SEIZE] = "UPDATE order_payments SET lease_owner = ?2, lease_expires_ms = ?3"
-	    " WHERE id = ?1 AND type = 'Refund' AND status IN ('Pending', 'Processing')",
+	    " WHERE id = ?1 AND type = 'Refund' AND status IN ('Pending', 'Processing', 'Unknown')",
 };
 
 struct seen { const char *id; };
