@@ -1,0 +1,137 @@
+/*
+ * test_life.c - the life of a code in one set: effective dates, usage
+ * modes (cb_check_at(), CB_CHECK_ACCEPT), their lint, and the fields
+ * written back.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* 2027-01-01T00:00:00Z, 2027-07-01T00:00:00Z in microseconds */
+#define T_2027    (INT64_C(1798761600) * 1000000)
+#define T_2027_07 (INT64_C(1814400000) * 1000000)
+
+static const char *const SET =
+    "{\"name\": \"life\", \"title\": \"t\", \"version\": 1, \"format\": {\"charset\": \"A-Z\", \"shape\": \"plain\"},"
+    " \"entries\": ["
+    "  {\"code\": \"NOW\", \"status\": \"active\"},"
+    "  {\"code\": \"SOON\", \"status\": \"active\", \"valid_from\": \"2027-01-01\"},"
+    "  {\"code\": \"ENDING\", \"status\": \"active\", \"valid_from\": \"2026-01-01T00:00:00Z\","
+    "   \"valid_to\": \"2027-01-01\", \"replaced_by\": \"NOW\"},"
+    "  {\"code\": \"OLD\", \"status\": \"deprecated\", \"usage\": \"accept\"},"
+    "  {\"code\": \"FRESH\", \"status\": \"active\", \"usage\": \"send\"}"
+    "]}";
+
+static cb_check_result r = CB_CHECK_RESULT_INIT;
+
+static cb_reason
+at(const cb_codeset *cs, const char *code, unsigned flags, int64_t t)
+{
+	cr_assert_eq(cb_check_at(&r, cs, code, strlen(code), NULL, 0, flags, t), CB_OK);
+	return r.reason;
+}
+
+static const char *
+msg(void)
+{
+	static char buf[CB_CHECK_MESSAGE_MAX];
+
+	cr_assert_eq(cb_check_message(buf, sizeof(buf), &r), CB_OK, "%s", cb_errmsg());
+	return buf;
+}
+
+Test(life, dates_decide_at_the_time_given)
+{
+	cb_codeset *cs = load_text(SET);
+
+	cr_assert_eq(at(cs, "SOON", 0, T_2027 - 1), CB_NOT_YET_VALID);
+	cr_assert_not(r.accepted);
+	cr_assert_str_eq(cb_entry_code(r.entry), "SOON");
+	cr_assert_str_eq(msg(), "SOON is not valid yet in life v1: valid from 2027-01-01");
+	cr_assert_eq(at(cs, "SOON", 0, T_2027), CB_VALID, "valid_from is inclusive");
+	cr_assert(r.accepted);
+	cr_assert_eq(at(cs, "ENDING", 0, T_2027 - 1), CB_VALID);
+	cr_assert_eq(at(cs, "ENDING", 0, T_2027), CB_EXPIRED, "valid_to is exclusive");
+	cr_assert_str_eq(msg(), "ENDING has expired in life v1: valid from 2026-01-01T00:00:00Z to "
+	    "2027-01-01; use NOW instead");
+	cr_assert_eq(at(cs, "NOW", 0, T_2027_07), CB_VALID);
+	cb_codeset_free(cs);
+}
+
+Test(life, without_a_time_dates_are_not_checked)
+{
+	cb_codeset *cs = load_text(SET);
+
+	cr_assert_eq(at(cs, "SOON", 0, CB_CHECK_NO_TIME), CB_VALID);
+	cr_assert_eq(cb_check(&r, cs, "ENDING", 6, NULL, 0), CB_OK);
+	cr_assert_eq(r.reason, CB_VALID);
+	cb_codeset_free(cs);
+}
+
+Test(life, usage_modes)
+{
+	cb_codeset *cs = load_text(SET);
+
+	cr_assert_eq(at(cs, "OLD", 0, CB_CHECK_NO_TIME), CB_WRONG_MODE, "send is the default");
+	cr_assert_str_eq(msg(), "OLD may only be accepted on existing records (usage: accept) in life v1, "
+	    "not sent in new ones");
+	cr_assert_eq(at(cs, "OLD", CB_CHECK_ACCEPT, CB_CHECK_NO_TIME), CB_DEPRECATED,
+	    "accepted: then its status speaks");
+	cr_assert_eq(at(cs, "FRESH", CB_CHECK_ACCEPT, CB_CHECK_NO_TIME), CB_WRONG_MODE);
+	cr_assert_str_eq(msg(), "FRESH may only be sent in new records (usage: send) in life v1, not "
+	    "accepted on existing ones");
+	cr_assert_eq(at(cs, "FRESH", CB_CHECK_NO_ALTS, CB_CHECK_NO_TIME), CB_VALID);
+	cr_assert_eq(at(cs, "NOW", CB_CHECK_ACCEPT, CB_CHECK_NO_TIME), CB_VALID, "both by default");
+	cr_assert_eq(cb_check(&r, cs, "OLD", 3, NULL, 0), CB_OK);
+	cr_assert_eq(r.reason, CB_WRONG_MODE, "cb_check() checks for sending");
+	cr_assert_str_eq(cb_reason_name(CB_WRONG_MODE), "wrong-mode");
+	cr_assert_str_eq(cb_reason_name(CB_NOT_YET_VALID), "not-yet-valid");
+	cr_assert_str_eq(cb_reason_name(CB_EXPIRED), "expired");
+	cb_codeset_free(cs);
+}
+
+Test(life, getters_and_the_canonical_file)
+{
+	cb_codeset *cs = load_text(SET), *again;
+	const cb_entry *e = cb_codeset_find(cs, "ENDING", 6);
+	char *json;
+	size_t len;
+
+	cr_assert_str_eq(cb_entry_valid_from(e), "2026-01-01T00:00:00Z");
+	cr_assert_str_eq(cb_entry_valid_to(e), "2027-01-01");
+	cr_assert_eq(cb_entry_valid_to_us(e), T_2027);
+	cr_assert_eq(cb_entry_valid_from_us(cb_codeset_find(cs, "NOW", 3)), INT64_MIN);
+	cr_assert_eq(cb_entry_usage(cb_codeset_find(cs, "OLD", 3)), CB_USAGE_ACCEPT);
+	cr_assert_str_eq(cb_usage_name(CB_USAGE_SEND), "send");
+	cr_assert_eq(cb_codeset_to_json(&json, &len, cs), CB_OK);
+	cr_assert(strstr(json, "\"usage\": \"accept\"") != NULL, "%s", json);
+	cr_assert(strstr(json, "\"valid_to\": \"2027-01-01\"") != NULL);
+	again = load_text(json);
+	cr_assert_eq(cb_entry_valid_to_us(cb_codeset_find(again, "ENDING", 6)), T_2027);
+	free(json);
+	cb_codeset_free(again);
+	cb_codeset_free(cs);
+}
+
+Test(life, dates_out_of_order_and_malformed)
+{
+	cb_codeset *cs = NULL;
+	const char *bad = "{\"name\": \"life\", \"title\": \"t\", \"version\": 1, \"format\": {\"charset\": \"A-Z\", \"shape\": \"plain\"}, \"entries\": ["
+	    "{\"code\": \"X\", \"status\": \"active\", \"valid_from\": \"2027-01-01\", \"valid_to\": \"2027-01-01\"}]}";
+	const char *junk = "{\"name\": \"life\", \"title\": \"t\", \"version\": 1, \"format\": {\"charset\": \"A-Z\", \"shape\": \"plain\"}, \"entries\": ["
+	    "{\"code\": \"X\", \"status\": \"active\", \"valid_to\": \"next year\"}]}";
+	cb_report *rep = NULL;
+
+	cr_assert_eq(cb_codeset_load_buffer(&cs, bad, strlen(bad), "bad.json"), CB_EPARSE);
+	cr_assert(strstr(cb_errmsg(), "valid_from 2027-01-01 is not before valid_to 2027-01-01") != NULL,
+	    "%s", cb_errmsg());
+	cr_assert_eq(cb_lint_buffer(&rep, bad, strlen(bad), "bad.json"), CB_OK);
+	cr_assert_eq(cb_report_count(rep), 1);
+	cr_assert_str_eq(cb_report_get(rep, 0)->rule, "VALID_DATES_ORDER");
+	cb_report_free(rep);
+	cr_assert_eq(cb_codeset_load_buffer(&cs, junk, strlen(junk), "junk.json"), CB_EPARSE);
+	cr_assert(strstr(cb_errmsg(), "entries[0].valid_to: ") != NULL, "%s", cb_errmsg());
+	cr_assert(strstr(cb_errmsg(), "or a date such as 2027-01-01") != NULL, "%s", cb_errmsg());
+}
