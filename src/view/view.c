@@ -56,6 +56,14 @@ cb_view_entry(cb_jw *w, const cb_entry *e)
 		cb_jw_kint(w, "deprecated_since", cb_entry_deprecated_since(e));
 	if (cb_entry_replaced_by(e)[0])
 		cb_jw_kstr(w, "replaced_by", cb_entry_replaced_by(e));
+	if (cb_entry_deprecated_at(e)[0])
+		cb_jw_kstr(w, "deprecated_at", cb_entry_deprecated_at(e));
+	if (cb_entry_usage(e) != CB_USAGE_BOTH)
+		cb_jw_kstr(w, "usage", cb_usage_name(cb_entry_usage(e)));
+	if (cb_entry_valid_from(e)[0])
+		cb_jw_kstr(w, "valid_from", cb_entry_valid_from(e));
+	if (cb_entry_valid_to(e)[0])
+		cb_jw_kstr(w, "valid_to", cb_entry_valid_to(e));
 	if (cb_codeset_dim_count(cs) > 0)
 		applies(w, cs, e);
 	if (cb_entry_handling(e)[0]) {
