@@ -7,6 +7,7 @@
  * docs/governance.md explains each rule.
  */
 #include "codeset_int.h"
+#include "../util/rfc3339.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,6 +125,10 @@ diff_meta(struct differ *D)
 	if (n->cs_version <= o->cs_version)
 		add(D, "VERSION_INCREASES", "version", "version %d does not raise the published version %d: use %d or higher",
 		    n->cs_version, o->cs_version, o->cs_version + 1);
+	if (n->cs_window_days < o->cs_window_days)
+		add(D, "WINDOW_NO_SHORTEN", "deprecation_window_days", "%s keeps deprecated codes %d days before "
+		    "retiring them; v%d would make it %d: a window may only grow", o->cs_name, o->cs_window_days,
+		    n->cs_version, n->cs_window_days);
 	if (!o->cs_reject_deprecated && n->cs_reject_deprecated)
 		add(D, "DEPRECATED_POLICY", "deprecated", "deprecated codes were accepted with a warning and would now be rejected");
 	for (i = 0; i < CB__RULES_OPT_IN; i++) {
@@ -276,6 +281,51 @@ diff_new_code(struct differ *D, const cb_entry *e)
 		    D->n->cs_version);
 }
 
+/* When code @e was deprecated: the deprecated_at of an entry, or INT64_MIN. */
+static int64_t
+deprecated_at(const cb_entry *e, const char **text)
+{
+	for (; e; e = cb_entry_next_same(e))
+		if (e->e_deprecated_at != INT64_MIN) {
+			*text = e->e_deprecated_at_text;
+			return e->e_deprecated_at;
+		}
+	return INT64_MIN;
+}
+
+/* An owned set with a deprecation window retires a code: only a code
+ * deprecated at least the window before now (docs/governance.md,
+ * "Deprecate before retire"). */
+static void
+diff_retire(struct differ *D, const cb_entry *oe, const cb_entry *ne, cb_status os, const char *q)
+{
+	const int days = D->n->cs_window_days > D->o->cs_window_days ? D->n->cs_window_days : D->o->cs_window_days;
+	const char *text = NULL;
+	int64_t at = deprecated_at(oe, &text), now = cb_time_now_us(), until;
+	char when[CB_TIME_MAX];
+
+	if (os != CB_STATUS_DEPRECATED) {
+		add(D, "DEPRECATION_WINDOW", q, "code %s went from active to retired; %s retires a code only after "
+		    "it has been deprecated for %d days: deprecate it first", q, D->n->cs_name, days);
+		return;
+	}
+	if (at == INT64_MIN)	/* the published version did not say: the new one may */
+		at = deprecated_at(ne, &text);
+	if (at == INT64_MIN) {
+		add(D, "DEPRECATION_WINDOW", q, "code %s is retired, but no entry says when it was deprecated: "
+		    "give \"deprecated_at\" (the window is %d days)", q, days);
+		return;
+	}
+	until = at + (int64_t)days * 86400 * 1000000;
+	if (now < until) {
+		(void)cb_time_format(when, until, 0);
+		add(D, "DEPRECATION_WINDOW", q, "code %s was deprecated at %s; %s keeps a deprecated code for %d "
+		    "days, so it may be retired from %s on", q, text, D->n->cs_name, days, when);
+		return;
+	}
+	add(D, "CODE_RETIRED", q, "code %s was retired, %d days or more after its deprecation at %s", q, days, text);
+}
+
 static void
 diff_code(struct differ *D, const cb_entry *oe)
 {
@@ -309,13 +359,19 @@ diff_code(struct differ *D, const cb_entry *oe)
 	os = code_status(oe);
 	ns = code_status(ne);
 	if (ns > os) {
-		if (ns == CB_STATUS_RETIRED && !n->cs_mirror)
-			add(D, "RETIRE_ONLY_MIRRORS", q, "code %s was retired, which only mirrored sets may do; deprecate it", q);
+		if (ns == CB_STATUS_RETIRED && !n->cs_mirror && n->cs_window_days == 0)
+			add(D, "RETIRE_ONLY_MIRRORS", q, "code %s was retired, which only mirrored sets and sets with "
+			    "a deprecation window may do; deprecate it", q);
+		else if (ns == CB_STATUS_RETIRED && !n->cs_mirror)
+			diff_retire(D, oe, ne, os, q);
 		else if (ns == CB_STATUS_RETIRED)
 			add(D, "CODE_RETIRED", q, "code %s was retired: the upstream no longer lists it", q);
 		else
 			add(D, "CODE_DEPRECATED", q, "code %s was deprecated%s%s", q,
 			    cb_entry_replaced_by(ne)[0] ? "; replaced by " : "", cb_entry_replaced_by(ne));
+	} else if (ns < os && os == CB_STATUS_RETIRED && !n->cs_mirror) {
+		add(D, "RETIRED_FOREVER", q, "code %s was retired in v%d and would be %s again; a retired code's "
+		    "name and id are never used again: add a new code", q, o->cs_version, cb_status_name(ns));
 	} else if (ns < os) {
 		add(D, "STATUS_REVIVED", q, "code %s went from %s back to %s", q, cb_status_name(os), cb_status_name(ns));
 	}
