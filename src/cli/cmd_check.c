@@ -23,6 +23,21 @@ static const char usage[] =
     "retired, not-yet-valid, expired, wrong-mode. Exit status 0 when every code is\n"
     "accepted, 1 otherwise, 2 on usage errors.\n";
 
+/* "valid: ...", "warning: deprecated: ...", "rejected: expired: ..." */
+static void
+print_verdict(const cb_check_result *r)
+{
+	char msg[CB_CHECK_MESSAGE_MAX];
+
+	(void)cb_check_message(msg, sizeof(msg), r);
+	if (r->reason == CB_VALID)
+		printf("valid: %s\n", msg);
+	else if (r->accepted)
+		printf("warning: %s: %s\n", cb_reason_name(r->reason), msg);
+	else
+		printf("rejected: %s: %s\n", cb_reason_name(r->reason), msg);
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -84,7 +99,6 @@ cmd_check(struct cli *c, int argc, char **argv)
 		cb_jw_arr_begin(&w);
 	for (i = 0; i < ncodes; i++) {
 		cb_check_result r = CB_CHECK_RESULT_INIT;
-		char msg[CB_CHECK_MESSAGE_MAX];
 		cb_check_at(&r, cs, codes[i], strlen(codes[i]), ctx.pairs, ctx.n, flags, at);
 		if (!r.accepted)
 			rc = EXIT_REJECTED;
@@ -92,13 +106,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 			cb_view_check(&w, &r, codes[i], strlen(codes[i]), ctx.pairs, ctx.n);
 			continue;
 		}
-		(void)cb_check_message(msg, sizeof(msg), &r);
-		if (r.reason == CB_VALID)
-			printf("valid: %s\n", msg);
-		else if (r.accepted)
-			printf("warning: %s: %s\n", cb_reason_name(r.reason), msg);
-		else
-			printf("rejected: %s: %s\n", cb_reason_name(r.reason), msg);
+		print_verdict(&r);
 	}
 	if (c->json) {
 		if (ncodes > 1)
