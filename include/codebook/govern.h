@@ -23,6 +23,16 @@ CB_BEGIN_DECLS
 CB_EXTERN int cb_diff(cb_report **out, const cb_codeset *old_set,
     const cb_codeset *new_set);
 
+/**
+ * The change to one code that a finding of rule @p rule reports, for a
+ * change feed (a cache updating code by code): "added", "deprecated",
+ * "retired", "revived", "text-changed", "applicability-changed",
+ * "dates-changed", "usage-changed"; NULL when the rule reports no change
+ * to a code (a category, the format, a refused change).  The finding's
+ * subject is the code.
+ */
+CB_EXTERN const char *cb_change_of_rule(const char *rule);
+
 /** 1 when the report holds a breaking finding. */
 CB_EXTERN int cb_report_is_breaking(const cb_report *r);
 

@@ -281,6 +281,22 @@ diff_new_code(struct differ *D, const cb_entry *e)
 		    D->n->cs_version);
 }
 
+/* The dates and usage of a published code (its first entry: the file
+ * gives every entry of a code the same in practice). */
+static void
+diff_life(struct differ *D, const cb_entry *oe, const cb_entry *ne, const char *q)
+{
+	if (oe->e_valid_from != ne->e_valid_from || oe->e_valid_to != ne->e_valid_to)
+		add(D, "DATES_CHANGED", q, "code %s: valid from %s to %s, was %s to %s", q,
+		    ne->e_valid_from_text ? ne->e_valid_from_text : "(open)",
+		    ne->e_valid_to_text ? ne->e_valid_to_text : "(open)",
+		    oe->e_valid_from_text ? oe->e_valid_from_text : "(open)",
+		    oe->e_valid_to_text ? oe->e_valid_to_text : "(open)");
+	if (oe->e_usage != ne->e_usage)
+		add(D, "USAGE_CHANGED", q, "code %s: usage %s, was %s", q, cb_usage_name(ne->e_usage),
+		    cb_usage_name(oe->e_usage));
+}
+
 /* When code @e was deprecated: the deprecated_at of an entry, or INT64_MIN. */
 static int64_t
 deprecated_at(const cb_entry *e, const char **text)
@@ -356,6 +372,7 @@ diff_code(struct differ *D, const cb_entry *oe)
 	}
 	diff_meaning(D, oe, ne, q);
 	diff_id(D, oe, ne, q);
+	diff_life(D, oe, ne, q);
 	os = code_status(oe);
 	ns = code_status(ne);
 	if (ns > os) {
@@ -378,6 +395,25 @@ diff_code(struct differ *D, const cb_entry *oe)
 	if (o->cs_nhandling + n->cs_nhandling > 0 && code_action(oe) != code_action(ne))
 		add(D, "HANDLING_CHANGED", q, "code %s: handling changed from %s to %s", q,
 		    cb_action_name(code_action(oe)), cb_action_name(code_action(ne)));
+}
+
+const char *
+cb_change_of_rule(const char *rule)
+{
+	static const struct { const char *rule, *change; } map[] = {
+		{ "CODE_ADDED", "added" }, { "CODE_DEPRECATED", "deprecated" }, { "CODE_RETIRED", "retired" },
+		{ "STATUS_REVIVED", "revived" }, { "DESCRIPTION_CHANGED", "text-changed" },
+		{ "EDITORIAL_CHANGE", "text-changed" }, { "APPLIES_WIDENED", "applicability-changed" },
+		{ "DATES_CHANGED", "dates-changed" }, { "USAGE_CHANGED", "usage-changed" },
+	};
+	size_t i;
+
+	if (rule == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].rule, rule) == 0)
+			return map[i].change;
+	return NULL;
 }
 
 int
