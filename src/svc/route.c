@@ -48,9 +48,10 @@ const struct svc_qspec svc_q_incidents_report = { q_incr_p, sizeof(q_incr_p) / s
 const struct svc_qspec svc_q_events_list = { q_evl_p, sizeof(q_evl_p) / sizeof(q_evl_p[0]), SQO_NONE };
 const struct svc_qspec svc_q_events_report = { q_evr_p, sizeof(q_evr_p) / sizeof(q_evr_p[0]), SQO_NONE };
 
-/* ---- the life of a code (issue 13): a check's mode and time ---- */
+/* ---- the life of a code (issue 13): a check's mode and time, the change feed ---- */
 
 SPEC(q_check, SQO_NONE, PINNED_P, Q("mode", SQ_STR, 0, 0, NULL), Q("at", SQ_TIME, 0, 0, NULL));
+SPEC(q_changes, SQO_NONE, Q("since", SQ_UINT, 1, 2147483647u, "a published version:"));
 
 /* ---- the routes -------------------------------------------------------- */
 
@@ -75,6 +76,9 @@ const struct svc_route svc_routes[] = {
 	  "codes met in marketplace traffic that the set does not hold", &q_observed },
 	{ M_GET,  "/v1/code-sets/{set}/versions",           H_SET_VERSIONS, 0, 0, "published versions", NULL },
 	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version", NULL },
+	/* the life of a code (issue 13) */
+	{ M_GET,  "/v1/code-sets/{set}/changes",            H_SET_CHANGES,  0, 0,
+	  "per-code changes since a version (ETag, If-None-Match)", &q_changes },
 	{ M_GET,  "/schemas/{set}.schema.json",       H_SCHEMA,        R_PINNED, 0, "JSON Schema of a set's codes",
 	  &q_pinned },
 	{ M_GET,  "/v1/errors/{set}/{code}",          H_ERROR_EXPLAIN, R_PINNED, 0, "explain an error code; retry?",

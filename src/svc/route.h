@@ -29,6 +29,7 @@ enum svc_handler_id {
 	H_ORDERS_POST, H_ORDERS_LIST, H_ORDER_GET, H_ORDER_CANCEL, H_REASONS_SYNC,
 	H_READYZ,
 	H_SET_COMPAT, H_SET_OBSERVED,
+	H_SET_CHANGES,                  /* the life of a code (issue 13) */
 	H_COUNT
 };
 

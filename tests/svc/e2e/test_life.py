@@ -9,7 +9,9 @@ and 2), on both backends:
 - a check says its mode (?mode=send|accept, send by default): an
   accept-only code is wrong-mode for sending;
 - the reverse-reason set refuses a reject reason checked for a cancel
-  (context purpose=cancel)."""
+  (context purpose=cancel);
+- GET /v1/code-sets/{set}/changes?since=N lists the per-code changes of
+  the versions after N, with an ETag and 304 (item 6)."""
 import copy
 import os
 import sys
@@ -105,6 +107,57 @@ class Life(unittest.TestCase):
         r = self.s.post(path, {"code": "seller_cancel_unpaid_reason_out_of_stock_uk",
                                "context": {"order_status": "0", "purpose": "cancel"}})
         self.assertEqual(r.json["reason"], "valid", r)
+
+
+
+
+class Feed(unittest.TestCase):
+    """The change feed, on a server of its own: it publishes versions."""
+    @classmethod
+    def setUpClass(cls):
+        Life.setUpClass.__func__(cls)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def test_change_feed(self):
+        path = "/v1/code-sets/outbound/changes"
+        r = self.s.get(path + "?since=1")
+        self.assertEqual(r.status, 200, r)
+        feed = r.json
+        self.assertEqual((feed["set"], feed["since"], feed["more"]), ("outbound", 1, False))
+        added = {c["code"]: c for c in feed["changes"] if c["change"] == "added"}
+        self.assertEqual(set(added), {SOON, SALE, OLD})
+        self.assertEqual(added[SALE]["entry"]["valid_to"], "2026-03-01T00:00:00Z")
+        self.assertEqual(added[SALE]["rule"], "CODE_ADDED")
+        self.assertEqual(feed["count"], len(feed["changes"]))
+        etag = r.headers["etag"]
+        r = self.s.get(path + "?since=1", headers={"If-None-Match": etag})
+        self.assertEqual(r.status, 304, r)
+        # a new version: the ETag changes, and the feed from 2 lists its changes only
+        doc = copy.deepcopy(self.s.get("/v1/code-sets/outbound").json)
+        version = doc["version"]
+        doc["version"] = version + 1
+        for e in doc["entries"]:
+            if e["code"] == OLD:
+                e.update(status="deprecated", deprecated_since=version + 1, replaced_by="FRAUD.CHARGEBACK")
+            if e["code"] == SALE:
+                e["valid_to"] = "2026-04-01"
+        r = self.s.put("/v1/code-sets/outbound", doc, key=self.key)
+        self.assertEqual(r.status, 201, r)
+        r = self.s.get(path + "?since=1", headers={"If-None-Match": etag})
+        self.assertEqual(r.status, 200, r)
+        r = self.s.get(path + "?since=%d" % version)
+        got = sorted((c["code"], c["change"]) for c in r.json["changes"])
+        self.assertEqual(got, [(OLD, "deprecated"), (SALE, "dates-changed")])
+        self.assertEqual(r.json["version"], version + 1)
+        r = self.s.get(path + "?since=%d" % (version + 1))
+        self.assertEqual((r.status, r.json["changes"]), (200, []))
+        for bad in ("", "?since=0", "?since=99"):
+            r = self.s.get(path + bad)
+            self.assertEqual(r.status, 400, (bad, r.status))
+        self.assertIn("since=99 is after outbound's current version", r.raw.decode())
 
 
 if __name__ == "__main__":
