@@ -11,7 +11,7 @@
 enum { CLI_FEED_TEXT = 100, CLI_FEED_JSON };
 
 static const char usage[] =
-    "usage: codebook diff OLD NEW [--format text|json|github] [--feed]\n"
+    "usage: codebook diff OLD NEW [--format text|json|github] [--feed] [--at TIME]\n"
     "       codebook diff --against REV [FILE...] [--format text|json|github]\n\n"
     "Compare NEW with the published OLD version of a code set (files or catalog names)\n"
     "and list every change under its rule: breaking (CODE_NO_DELETE, CODE_SAME_CATEGORY,\n"
@@ -23,6 +23,7 @@ static const char usage[] =
     "--feed prints the change feed instead: one line per changed code (added, deprecated,\n"
     "retired, revived, text-changed, applicability-changed, dates-changed, usage-changed),\n"
     "as GET /v1/code-sets/{set}/changes answers it (JSON with --format json).\n"
+    "--at TIME judges the deprecation window at TIME (RFC 3339) instead of now.\n"
     "'codebook rules' lists the rules.\n";
 
 static void
@@ -99,12 +100,14 @@ print_feed(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, in
 /* Diff @old against @new_ and print the findings in @fmt; @file names NEW
  * in annotations.  EXIT_OK, EXIT_REJECTED (breaking) or EXIT_USAGE. */
 static int
-diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const char *file, int fmt)
+diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const char *file, int fmt, int64_t at)
 {
+	cb_diff_opts opts = CB_DIFF_OPTS_INIT;
 	cb_report *r = NULL;
 	int rc;
 
-	if (cb_diff(&r, old, new_) != CB_OK)
+	opts.now_us = at;
+	if (cb_diff_ex(&r, old, new_, &opts) != CB_OK)
 		return cli_error("%s", cb_errmsg());
 	rc = cb_report_is_breaking(r) ? EXIT_REJECTED : EXIT_OK;
 	if (fmt == CLI_FEED_TEXT || fmt == CLI_FEED_JSON) {
@@ -144,7 +147,7 @@ cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt
 		return cli_error("%s", cb_errmsg());
 	/* a file the revision already had, unchanged, is not a new version */
 	if (!same_set(old, new_))
-		rc = diff_sets(c, old, new_, newfile, fmt);
+		rc = diff_sets(c, old, new_, newfile, fmt, 0);
 	cb_codeset_free(new_);
 	return rc;
 }
@@ -153,7 +156,9 @@ int
 cmd_diff(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { "against", 0, 1, 1 }, { "format", 0, 1, 2 }, { "feed", 0, 0, 3 },
-		{ NULL, 0, 0, 0 } };
+		{ "at", 0, 1, 4 }, { NULL, 0, 0, 0 } };
+	unsigned ignored = 0;
+	int64_t at = 0;
 	static const char *const fmts[] = { [CLI_GATE_TEXT] = "text", [CLI_GATE_JSON] = "json",
 		[CLI_GATE_GITHUB] = "github" };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
@@ -171,12 +176,16 @@ cmd_diff(struct cli *c, int argc, char **argv)
 			rev = arg;
 		else if (k == 3)
 			feed = 1;
+		else if (k == 4 && cli_life_arg("at", arg, &ignored, &at) != EXIT_OK)
+			return EXIT_USAGE;
 		else if (k == 2) {
 			for (fmt = 0; fmt < 3 && strcmp(arg, fmts[fmt]) != 0; fmt++)
 				;
 			if (fmt == 3)
 				return cli_error("--format expects text, json or github, got \"%s\"", arg);
-		} else if (n < sizeof(names) / sizeof(names[0]))
+		} else if (k == 4)
+			continue;
+		else if (n < sizeof(names) / sizeof(names[0]))
 			names[n++] = arg;
 		else
 			return cli_error("diff: at most %zu files at once", sizeof(names) / sizeof(names[0]));
@@ -199,7 +208,7 @@ cmd_diff(struct cli *c, int argc, char **argv)
 		}
 		sets[i] = cb_codeset_ref((cb_codeset *)(uintptr_t)cs);
 	}
-	rc = diff_sets(c, sets[0], sets[1], names[1], fmt);
+	rc = diff_sets(c, sets[0], sets[1], names[1], fmt, at);
 out:
 	cb_codeset_free(sets[0]);
 	cb_codeset_free(sets[1]);

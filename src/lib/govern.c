@@ -17,6 +17,7 @@ struct differ {
 	const cb_codeset *o, *n;
 	cb_report *r;
 	int rc;
+	const cb_diff_opts *opts;	/* never NULL */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -309,6 +310,27 @@ deprecated_at(const cb_entry *e, const char **text)
 	return INT64_MIN;
 }
 
+/* When code @e was deprecated by the set's history: the publication of
+ * its deprecated_since version ("v3, published 2026-...").  INT64_MIN
+ * when unknown. */
+static int64_t
+deprecated_when(struct differ *D, const cb_entry *e, char *text, size_t size)
+{
+	char t[CB_TIME_MAX];
+	int64_t us;
+
+	for (; e; e = cb_entry_next_same(e)) {
+		if (e->e_deprecated_since <= 0 || D->opts->published_at == NULL ||
+		    D->opts->published_at(D->opts->arg, e->e_deprecated_since, &us) != 0)
+			continue;
+		if (cb_time_format(t, us, 0) < 0)
+			continue;
+		(void)snprintf(text, size, "%s (v%d, published then)", t, e->e_deprecated_since);
+		return us;
+	}
+	return INT64_MIN;
+}
+
 /* An owned set with a deprecation window retires a code: only a code
  * deprecated at least the window before now (docs/governance.md,
  * "Deprecate before retire"). */
@@ -317,8 +339,9 @@ diff_retire(struct differ *D, const cb_entry *oe, const cb_entry *ne, cb_status 
 {
 	const int days = D->n->cs_window_days > D->o->cs_window_days ? D->n->cs_window_days : D->o->cs_window_days;
 	const char *text = NULL;
-	int64_t at = deprecated_at(oe, &text), now = cb_time_now_us(), until;
-	char when[CB_TIME_MAX];
+	int64_t at = deprecated_at(oe, &text), until;
+	int64_t now = D->opts->now_us != 0 ? D->opts->now_us : cb_time_now_us();
+	char when[CB_TIME_MAX], hist[CB_TIME_MAX + 48];
 
 	if (os != CB_STATUS_DEPRECATED) {
 		add(D, "DEPRECATION_WINDOW", q, "code %s went from active to retired; %s retires a code only after "
@@ -327,9 +350,12 @@ diff_retire(struct differ *D, const cb_entry *oe, const cb_entry *ne, cb_status 
 	}
 	if (at == INT64_MIN)	/* the published version did not say: the new one may */
 		at = deprecated_at(ne, &text);
+	if (at == INT64_MIN && (at = deprecated_when(D, oe, hist, sizeof(hist))) != INT64_MIN)
+		text = hist;
 	if (at == INT64_MIN) {
-		add(D, "DEPRECATION_WINDOW", q, "code %s is retired, but no entry says when it was deprecated: "
-		    "give \"deprecated_at\" (the window is %d days)", q, days);
+		add(D, "DEPRECATION_WINDOW", q, "code %s is retired, but neither an entry (deprecated_at) nor "
+		    "the history of the set says when it was deprecated: give \"deprecated_at\" (the window "
+		    "is %d days)", q, days);
 		return;
 	}
 	until = at + (int64_t)days * 86400 * 1000000;
@@ -419,15 +445,26 @@ cb_change_of_rule(const char *rule)
 int
 cb_diff(cb_report **out, const cb_codeset *o, const cb_codeset *n)
 {
+	return cb_diff_ex(out, o, n, NULL);
+}
+
+int
+cb_diff_ex(cb_report **out, const cb_codeset *o, const cb_codeset *n, const cb_diff_opts *opts)
+{
+	static const cb_diff_opts none = CB_DIFF_OPTS_INIT;
 	struct differ D;
 	size_t i;
 
 	if (out == NULL || o == NULL || n == NULL)
 		return cb__fail(CB_EINVAL, "cb_diff: NULL argument");
+	if (opts != NULL && opts->version != CB_DIFF_OPTS_VERSION)
+		return cb__fail(CB_EINVAL, "cb_diff_ex: cb_diff_opts version %u unknown (initialise it with "
+		    "CB_DIFF_OPTS_INIT)", opts->version);
 	*out = NULL;
 	D.o = o;
 	D.n = n;
 	D.rc = CB_OK;
+	D.opts = opts != NULL ? opts : &none;
 	if ((D.r = cb__report_new()) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	diff_meta(&D);
