@@ -234,9 +234,10 @@ static int
 hist_row(void *arg, const cb_store_setver *v)
 {
 	struct svc_hist *h = arg;
+	const char *why;
 	int64_t us;
 
-	if (h->n < SVC_HIST_MAX && cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, NULL)) {
+	if (h->n < SVC_HIST_MAX && cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why)) {
 		h->versions[h->n] = v->version;
 		h->at[h->n++] = us;
 	}

@@ -11,7 +11,10 @@ and 2), on both backends:
 - the reverse-reason set refuses a reject reason checked for a cancel
   (context purpose=cancel);
 - GET /v1/code-sets/{set}/changes?since=N lists the per-code changes of
-  the versions after N, with an ETag and 304 (item 6)."""
+  the versions after N, with an ETag and 304 (item 6);
+- publishing enforces the deprecation window, measured from when the
+  version that deprecated the code was published (the store's history),
+  and a retired code never comes back (item 3)."""
 import copy
 import os
 import sys
@@ -29,7 +32,7 @@ def entry(doc, code, **kw):
     e = copy.deepcopy([x for x in doc["entries"] if x["code"] == "FRAUD.CHARGEBACK"][0])
     for k in ("id", "deprecated_since", "replaced_by", "editorial"):
         e.pop(k, None)
-    e.update(code=code, since=2, status="active", **kw)
+    e.update(code=code, status="active", **dict({"since": 2}, **kw))
     return e
 
 
@@ -158,6 +161,65 @@ class Feed(unittest.TestCase):
             r = self.s.get(path + bad)
             self.assertEqual(r.status, 400, (bad, r.status))
         self.assertIn("since=99 is after outbound's current version", r.raw.decode())
+
+
+class Window(unittest.TestCase):
+    """Deprecate before retire, tombstones for ever, through PUT."""
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server().start()
+        cls.key = cls.s.add_key("e2e")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def put(self, doc):
+        return self.s.put("/v1/code-sets/outbound", doc, key=self.key)
+
+    def test_window(self):
+        doc = copy.deepcopy(self.s.get("/v1/code-sets/outbound").json)
+        v = doc["version"]
+        doc["version"] = v + 1
+        doc["governance"]["deprecation_window_days"] = 30
+        doc["entries"] += [entry(doc, SOON, since=v + 1), entry(doc, SALE, since=v + 1)]
+        self.assertEqual(self.put(doc).status, 201)
+        # deprecate both: SALE says when (long ago), SOON leaves it to the history
+        doc["version"] = v + 2
+        for e in doc["entries"]:
+            if e["code"] in (SOON, SALE):
+                e.update(status="deprecated", deprecated_since=v + 2)
+            if e["code"] == SALE:
+                e["deprecated_at"] = "2026-01-01"
+        self.assertEqual(self.put(doc).status, 201)
+        published = [x for x in self.s.get("/v1/code-sets/outbound/versions").json["versions"]
+                     if x["version"] == v + 2][0]["published_at"]
+        doc["version"] = v + 3
+        for e in doc["entries"]:
+            if e["code"] in (SOON, SALE):
+                e["status"] = "retired"
+        r = self.put(doc)
+        self.assertEqual(r.status, 409, r)
+        found = {(x["rule"], x["subject"]): x["message"] for x in r.json["violations"]}
+        self.assertEqual(set(found), {("DEPRECATION_WINDOW", SOON)})
+        self.assertIn("was deprecated at %s (v%d, published then)" % (published[:19] + "Z", v + 2),
+                      found[("DEPRECATION_WINDOW", SOON)])
+        self.assertIn("keeps a deprecated code for 30 days", found[("DEPRECATION_WINDOW", SOON)])
+        # SALE alone: its window has passed
+        for e in doc["entries"]:
+            if e["code"] == SOON:
+                e["status"] = "deprecated"
+        self.assertEqual(self.put(doc).status, 201)
+        # a retired code never comes back, and the window never shrinks
+        doc["version"] = v + 4
+        doc["governance"]["deprecation_window_days"] = 7
+        for e in doc["entries"]:
+            if e["code"] == SALE:
+                e["status"] = "active"
+        r = self.put(doc)
+        self.assertEqual(r.status, 409, r)
+        rules = {x["rule"] for x in r.json["violations"]}
+        self.assertEqual(rules, {"RETIRED_FOREVER", "WINDOW_NO_SHORTEN"})
 
 
 if __name__ == "__main__":
