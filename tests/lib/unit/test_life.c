@@ -4,6 +4,7 @@
  * written back.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +135,104 @@ Test(life, dates_out_of_order_and_malformed)
 	cr_assert_eq(cb_codeset_load_buffer(&cs, junk, strlen(junk), "junk.json"), CB_EPARSE);
 	cr_assert(strstr(cb_errmsg(), "entries[0].valid_to: ") != NULL, "%s", cb_errmsg());
 	cr_assert(strstr(cb_errmsg(), "or a date such as 2027-01-01") != NULL, "%s", cb_errmsg());
+}
+
+/* ---- governance: deprecate before retire, tombstones, the change feed ---- */
+
+static const char *const GOV =
+    "{\"name\": \"gov\", \"title\": \"t\", \"version\": %d, \"format\": {\"charset\": \"A-Z\", \"shape\": \"plain\"},"
+    " \"governance\": {\"deprecation_window_days\": %d},"
+    " \"entries\": [{\"code\": \"KEEP\", \"id\": 1, \"status\": \"active\"},"
+    "  {\"code\": \"GONE\", \"id\": 2, \"status\": \"%s\", \"deprecated_since\": 2%s}]}";
+
+static cb_codeset *
+gov(int version, int days, const char *status, const char *extra)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), GOV, version, days, status, extra);
+	return load_text(buf);
+}
+
+static int
+published(void *arg, int v, int64_t *us)
+{
+	(void)arg;
+	if (v != 2)
+		return -1;
+	*us = T_2027;
+	return 0;
+}
+
+static const cb_finding *
+only(const cb_report *rep, const char *rule)
+{
+	size_t i;
+
+	for (i = 0; i < cb_report_count(rep); i++)
+		if (strcmp(cb_report_get(rep, i)->rule, rule) == 0)
+			return cb_report_get(rep, i);
+	return NULL;
+}
+
+Test(life, the_window_from_the_history_of_the_set)
+{
+	cb_codeset *o = gov(2, 30, "deprecated", ""), *n = gov(3, 30, "retired", "");
+	cb_diff_opts opts = CB_DIFF_OPTS_INIT;
+	cb_report *rep = NULL;
+	const cb_finding *f;
+
+	opts.now_us = T_2027 + INT64_C(29) * 86400 * 1000000;
+	opts.published_at = published;
+	cr_assert_eq(cb_diff_ex(&rep, o, n, &opts), CB_OK);
+	cr_assert_not_null(f = only(rep, "DEPRECATION_WINDOW"));
+	cr_assert(strstr(f->message, "was deprecated at 2027-01-01T00:00:00Z (v2, published then)") != NULL,
+	    "%s", f->message);
+	cr_assert(strstr(f->message, "may be retired from 2027-01-31T00:00:00Z on") != NULL, "%s", f->message);
+	cr_assert(cb_report_is_breaking(rep));
+	cb_report_free(rep);
+	opts.now_us = T_2027 + INT64_C(30) * 86400 * 1000000;
+	cr_assert_eq(cb_diff_ex(&rep, o, n, &opts), CB_OK);
+	cr_assert_null(only(rep, "DEPRECATION_WINDOW"));
+	cr_assert_not_null(only(rep, "CODE_RETIRED"));
+	cr_assert_str_eq(cb_change_of_rule("CODE_RETIRED"), "retired");
+	cr_assert_not(cb_report_is_breaking(rep));
+	cb_report_free(rep);
+	/* without a history or a deprecated_at nothing says when */
+	cr_assert_eq(cb_diff(&rep, o, n), CB_OK);
+	cr_assert(strstr(only(rep, "DEPRECATION_WINDOW")->message, "give \"deprecated_at\"") != NULL);
+	cb_report_free(rep);
+	opts.version = 99;
+	cr_assert_eq(cb_diff_ex(&rep, o, n, &opts), CB_EINVAL);
+	cb_codeset_free(o);
+	cb_codeset_free(n);
+}
+
+Test(life, tombstones_and_windows)
+{
+	cb_codeset *o = gov(3, 30, "retired", ", \"deprecated_at\": \"2026-01-01\""), *n = gov(4, 10, "active", "");
+	cb_codeset *plain = gov(3, 30, "deprecated", ""), *active;
+	cb_report *rep = NULL;
+
+	cr_assert_eq(cb_diff(&rep, o, n), CB_OK);
+	cr_assert_not_null(only(rep, "RETIRED_FOREVER"));
+	cr_assert_not_null(only(rep, "WINDOW_NO_SHORTEN"));
+	cr_assert_null(only(rep, "STATUS_REVIVED"), "owned sets: breaking, not a warning");
+	cb_report_free(rep);
+	/* active straight to retired: deprecate first */
+	active = load_text("{\"name\": \"gov\", \"title\": \"t\", \"version\": 2, \"format\": {\"charset\": \"A-Z\","
+	    " \"shape\": \"plain\"}, \"governance\": {\"deprecation_window_days\": 30}, \"entries\": ["
+	    "{\"code\": \"KEEP\", \"id\": 1, \"status\": \"active\"}, {\"code\": \"GONE\", \"id\": 2, \"status\": \"active\"}]}");
+	cr_assert_eq(cb_diff(&rep, active, o), CB_OK);
+	cr_assert(strstr(only(rep, "DEPRECATION_WINDOW")->message, "deprecate it first") != NULL);
+	cb_report_free(rep);
+	cr_assert_eq(cb_diff(&rep, plain, n), CB_OK);
+	cr_assert_not_null(only(rep, "STATUS_REVIVED"), "deprecated back to active stays a warning");
+	cb_report_free(rep);
+	cr_assert_null(cb_change_of_rule("CODE_NO_DELETE"));
+	cr_assert_null(cb_change_of_rule(NULL));
+	cb_codeset_free(active);
+	cb_codeset_free(plain);
+	cb_codeset_free(o);
+	cb_codeset_free(n);
 }
