@@ -236,3 +236,44 @@ Test(life, tombstones_and_windows)
 	cb_codeset_free(o);
 	cb_codeset_free(n);
 }
+
+Test(life, a_builder_keeps_the_life_of_each_code)
+{
+	cb_codeset *cs = gov(3, 30, "deprecated", ", \"deprecated_at\": \"2026-01-01\", \"usage\": \"accept\","
+	    " \"valid_from\": \"2025-01-01T00:00:00Z\", \"valid_to\": \"2027-01-01\""), *again = NULL;
+	cb_entry_spec spec = CB_ENTRY_SPEC_INIT, v2 = { .version = 2 };
+	cb_builder *b = NULL;
+	char *j1, *j2;
+	size_t l1, l2, i;
+
+	cr_assert_eq(cb_builder_from(&b, cs), CB_OK);
+	cr_assert_eq(cb_builder_find(&i, b, "GONE"), CB_OK);
+	cr_assert_eq(cb_builder_get_entry(&spec, b, i), CB_OK);
+	cr_assert_eq(spec.usage, CB_USAGE_ACCEPT);
+	cr_assert_str_eq(spec.valid_to, "2027-01-01");
+	cr_assert_str_eq(spec.deprecated_at, "2026-01-01");
+	/* a version 2 spec neither reads nor clears them */
+	cr_assert_eq(cb_builder_get_entry(&v2, b, i), CB_OK);
+	cr_assert_eq(cb_builder_set_entry(b, i, &v2), CB_OK);
+	cr_assert_eq(cb_builder_finish(&again, b, NULL), CB_OK);
+	cr_assert_eq(cb_codeset_to_json(&j1, &l1, cs), CB_OK);
+	cr_assert_eq(cb_codeset_to_json(&j2, &l2, again), CB_OK);
+	cr_assert_str_eq(j1, j2);
+	cr_assert_eq(cb_codeset_deprecation_window_days(again), 30);
+	cb_codeset_free(again);
+	/* dates the builder is given are judged as the loader judges them */
+	cr_assert_eq(cb_builder_get_entry(&spec, b, i), CB_OK);
+	spec.valid_from = "2028-01-01";
+	cr_assert_eq(cb_builder_set_entry(b, i, &spec), CB_OK);
+	cr_assert_eq(cb_builder_finish(&again, b, "b"), CB_EPARSE);
+	cr_assert(strstr(cb_errmsg(), "is not before valid_to") != NULL, "%s", cb_errmsg());
+	spec.valid_from = "soon";
+	cr_assert_eq(cb_builder_set_entry(b, i, &spec), CB_OK);
+	cr_assert_eq(cb_builder_finish(&again, b, "b"), CB_EPARSE);
+	cr_assert(strstr(cb_errmsg(), "entries[1].valid_from") != NULL, "%s", cb_errmsg());
+	cr_assert_eq(cb_builder_set_deprecation_window(b, 0), CB_OK);
+	free(j1);
+	free(j2);
+	cb_builder_free(b);
+	cb_codeset_free(cs);
+}
