@@ -277,3 +277,40 @@ Test(life, a_builder_keeps_the_life_of_each_code)
 	cb_builder_free(b);
 	cb_codeset_free(cs);
 }
+
+Test(life, a_validator_checks_each_line_at_its_time)
+{
+	cb_codeset *cs = load_text(SET);
+	cb_validator *v = NULL;
+	cb_line_result lr = CB_LINE_RESULT_INIT;
+	static const struct { const char *line; unsigned why; } cases[] = {
+		{ "{\"reason_code\": \"ENDING\", \"at\": {\"t\": \"2026-06-01\"}}", CB_VALID },
+		{ "{\"reason_code\": \"ENDING\", \"at\": {\"t\": \"2027-01-01T00:00:00Z\"}}", CB_EXPIRED },
+		{ "{\"reason_code\": \"SOON\", \"at\": {\"t\": \"2026-12-31T23:59:59+00:00\"}}", CB_NOT_YET_VALID },
+		{ "{\"reason_code\": \"SOON\", \"at\": {\"t\": \"2027-01-01T00:30:00+01:00\"}}", CB_NOT_YET_VALID },
+		{ "{\"reason_code\": \"NOW\", \"at\": {\"t\": \"not a time\"}}", CB_LINE_BAD_TIME },
+		{ "{\"reason_code\": \"NOW\", \"at\": {\"t\": 5}}", CB_LINE_NOT_STRING },
+		{ "{\"reason_code\": \"NOW\"}", CB_LINE_MISSING_FIELD },
+		{ "{\"reason_code\": \"OLD\", \"at\": {\"t\": \"2026-06-01\"}}", CB_WRONG_MODE },
+	};
+	size_t i;
+	int pass;
+
+	cr_assert_eq(cb_validator_new(&v, cs, NULL, NULL, 0), CB_OK);
+	cr_assert_eq(cb_validator_set_life(v, "at.t", 0), CB_OK);
+	cr_assert_eq(cb_validator_set_life(v, "at.t", 0), CB_EINVAL, "the time field is set once");
+	cr_assert_eq(cb_validator_set_life(v, NULL, 0x80), CB_EINVAL);
+	/* twice: the second pass answers from the caches, which know no time */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			cr_assert_eq(cb_validator_line(v, cases[i].line, strlen(cases[i].line), pass ? 0 : CB_LINE_EXPLAIN,
+			    &lr), CB_OK);
+			cr_assert_eq(lr.why, cases[i].why, "%s: %s", cases[i].line, cb_line_why_name(lr.why));
+		}
+	cr_assert_str_eq(cb_line_why_name(CB_LINE_BAD_TIME), "bad-time");
+	cr_assert_eq(cb_validator_set_life(v, NULL, CB_CHECK_ACCEPT), CB_OK);
+	cr_assert_eq(cb_validator_line(v, cases[7].line, strlen(cases[7].line), CB_LINE_EXPLAIN, &lr), CB_OK);
+	cr_assert_eq(lr.why, CB_DEPRECATED, "%s", lr.message);
+	cb_validator_free(v);
+	cb_codeset_free(cs);
+}
