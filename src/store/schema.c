@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * schema.c - the schema versions every backend carries.  Version N means
  * the same tables, columns and rules on every backend: each backend keeps
@@ -13,6 +14,6 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 1 */ "code-set versions, API keys, incidents, events",
 	/* 2 */ "orders, their payments and the refund rows of each refund (seed 003)",
 	/* 3 */ "idempotency keys of cancellation requests, kept with the refund they made (issue 9)",
-	/* 4 */ "the changes of each code-set version; codes seen in marketplace traffic that their set "
-	    "does not hold (issue 10)",
+	/* 4 */ ("the changes of each code-set version; codes seen in marketplace traffic that their set "
+	    "does not hold (issue 10)"),
 };
