@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_changes.c - GET /v1/code-sets/{set}/changes?since=N: the change feed
  * (issue 13).  Each published version after N is compared with the one

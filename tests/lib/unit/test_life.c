@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_life.c - the life of a code in one set: effective dates, usage
  * modes (cb_check_at(), CB_CHECK_ACCEPT), their lint, and the fields

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The life of a code through the real `codebook serve` (issue 13, items 1
 and 2), on both backends:
 
