@@ -980,7 +980,7 @@ life_date(const char *text)
  * message.  The message of a date verdict is built again without the
  * time: @hint is the verdict the check gave (cb__check_message()).
  */
-static cb_reason
+static __attribute__((noinline, cold)) cb_reason
 verdict_life(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *e, unsigned flags,
     int64_t at, cb_reason hint, cb_msg *m, const char *q)
 {
@@ -997,6 +997,9 @@ verdict_life(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *
 		r = CB_WRONG_MODE;
 	if (r == CB_VALID)
 		return r;
+	/* the message is built again without the time: keep the date verdict */
+	if (r == CB_NOT_YET_VALID || r == CB_EXPIRED)
+		out->cb__input.flags |= (unsigned)r << CB__LIFE_SHIFT;
 	out->reason = r;
 	out->entry = e;
 	out->accepted = 0;
@@ -1158,8 +1161,7 @@ check(cb_check_result *out, const cb_codeset *cs, const char *code,
 	if (code == NULL)
 		code = "";
 	begin(out, cs, code, code_len, ctx, nctx, lf.flags);
-	if (nctx == 0 && cs->cs_codes_ok && (e = cb__find(cs, code, code_len)) != NULL &&
-	    e->e_next_same == 0 && e->e_status == CB_STATUS_ACTIVE && !e->e_limited) {
+	if (nctx == 0 && cs->cs_codes_ok && (e = cb__find(cs, code, code_len)) != NULL && e->e_plain) {
 		out->accepted = 1;
 		out->entry = e;
 		out->nmatches = 1;
@@ -1167,9 +1169,6 @@ check(cb_check_result *out, const cb_codeset *cs, const char *code,
 	}
 	cb__msg_init(&none, NULL, 0);
 	run(out, cs, code, code_len, ctx, nctx, &lf, &none);
-	/* the message is built again without the time: keep the date verdict */
-	if (out->reason == CB_NOT_YET_VALID || out->reason == CB_EXPIRED)
-		out->cb__input.flags |= (unsigned)out->reason << CB__LIFE_SHIFT;
 	return CB_OK;
 }
 

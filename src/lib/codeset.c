@@ -221,6 +221,10 @@ cb__codeset_index(cb_codeset *cs, bool codes_pass)
 	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT),
 	 * so its caller says they pass; a linted set may hold some, and then
 	 * every check tests the format */
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i];
+		e->e_plain = e->e_next_same == 0 && e->e_status == CB_STATUS_ACTIVE && !e->e_limited;
+	}
 	cs->cs_codes_ok = true;
 	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok && !codes_pass; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];

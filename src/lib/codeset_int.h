@@ -53,7 +53,9 @@ struct cb_entry {
 	const char  *e_editorial_note;
 	/* the life of a code (docs/codeset-format.md, "Effective dates and usage") */
 	cb_usage     e_usage;
-	bool         e_limited;     /* dates or a usage other than both: not the check's fast path */
+	bool         e_limited;     /* dates or a usage other than both */
+	bool         e_plain;       /* the check's fast path: the only entry of its code, active, not
+	                             * limited (cb__codeset_index) */
 	int64_t      e_valid_from;  /* microseconds since 1970, INT64_MIN: open */
 	int64_t      e_valid_to;    /* exclusive, INT64_MAX: open */
 	const char  *e_valid_from_text, *e_valid_to_text;	/* as given, NULL: none */
