@@ -25,7 +25,7 @@ CB_BEGIN_DECLS
 
 typedef struct cb_builder cb_builder;
 
-#define CB_ENTRY_SPEC_VERSION 2
+#define CB_ENTRY_SPEC_VERSION 3
 
 /**
  * The fields of one entry, as the file format has them
@@ -54,6 +54,11 @@ typedef struct {
 	 * stays); 0: none.  With @p editorial_note. */
 	int         editorial_version;
 	const char *editorial_note;   /**< why the change is editorial; NULL: none */
+	/* version 3: the life of a code (docs/codeset-format.md) */
+	cb_usage    usage;            /**< CB_USAGE_BOTH unless given */
+	const char *valid_from;       /**< RFC 3339 date-time or date; NULL: open */
+	const char *valid_to;         /**< exclusive; NULL: open */
+	const char *deprecated_at;    /**< when it was deprecated; NULL: not given */
 } cb_entry_spec;
 
 #define CB_ENTRY_SPEC_INIT CB__VERSIONED(cb_entry_spec, CB_ENTRY_SPEC_VERSION)
@@ -124,6 +129,14 @@ CB_EXTERN int cb_builder_set_rejects_deprecated(cb_builder *b, int reject);
  *         more than 16 rules; CB_ENOMEM.
  */
 CB_EXTERN int cb_builder_set_rule(cb_builder *b, const char *rule, int enforce);
+
+/**
+ * The set's minimum deprecation window ("governance":
+ * {"deprecation_window_days"}): @p days from 1 to 36500, 0 for none
+ * (checked by finish).
+ * @return CB_OK; CB_EINVAL (NULL).
+ */
+CB_EXTERN int cb_builder_set_deprecation_window(cb_builder *b, int days);
 
 /**
  * The format rules (the charset is copied).

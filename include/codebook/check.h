@@ -24,14 +24,17 @@ typedef enum {
 	CB_UNKNOWN_CATEGORY,    /**< CATEGORY.CODE with an undeclared CATEGORY */
 	CB_NOT_APPLICABLE,      /**< known, but not for the given context */
 	CB_UNKNOWN_CONTEXT,     /**< a context dimension or value the set does not declare */
-	CB_RETIRED              /**< known, but the upstream no longer accepts it */
+	CB_RETIRED,             /**< known, but the upstream no longer accepts it */
+	/* 1.1: the life of a code (cb_check_at(), CB_CHECK_ACCEPT) */
+	CB_NOT_YET_VALID,       /**< known, but its valid_from is after the time checked at */
+	CB_EXPIRED,             /**< known, but its valid_to is at or before the time checked at */
+	CB_WRONG_MODE           /**< known, but its usage excludes the mode checked for (send or accept) */
 } cb_reason;
 
 /** The reasons of this version are 0 .. CB_REASON_COUNT - 1.  A minor
- * version may add reasons (validity windows will add not-yet-valid and
- * expired), so the count grows; a program must accept values it does not
- * know as rejections. */
-#define CB_REASON_COUNT 8
+ * version may add reasons, so the count grows; a program must accept
+ * values it does not know as rejections. */
+#define CB_REASON_COUNT 11
 /** Every reason of major version 1 is below this: size tables indexed by
  * reason with it, not with CB_REASON_COUNT. */
 #define CB_REASON_MAX 16
@@ -54,6 +57,10 @@ CB_EXTERN cb_ctx cb_ctx_make(const char *dim, const char *value);
 /** Flags for cb_check_ex(). */
 #define CB_CHECK_NO_ALTS    0x1u  /**< skip the alternatives (bulk validation): the verdict only */
 #define CB_CHECK_NO_MESSAGE CB_CHECK_NO_ALTS  /**< the 0.x name of CB_CHECK_NO_ALTS */
+/** Check for accepting an existing record (mode accept), not for sending a
+ * new one (mode send, the default): an entry with "usage": "accept" passes
+ * only with it, one with "usage": "send" only without it. */
+#define CB_CHECK_ACCEPT     0x2u
 
 #define CB_CHECK_MAX_ALTS    12
 /** A buffer of this size holds any message of cb_check_message(). */
@@ -120,6 +127,23 @@ CB_EXTERN int cb_check(cb_check_result *out, const cb_codeset *cs,
 CB_EXTERN int cb_check_ex(cb_check_result *out, const cb_codeset *cs,
     const char *code, size_t code_len, const cb_ctx *ctx, size_t nctx,
     unsigned flags);
+
+/** No time: cb_check_at() does not look at the entries' dates. */
+#define CB_CHECK_NO_TIME INT64_MIN
+
+/**
+ * cb_check_ex() at a time: a known code whose entry is valid only from
+ * valid_from or until valid_to (exclusive) is CB_NOT_YET_VALID or
+ * CB_EXPIRED at any other time.  cb_check() and cb_check_ex() never look
+ * at dates: the library reads no clock; a caller passes the time that
+ * matters (now, the event's occurred_at, a record's date).
+ *
+ * @param at_us microseconds since 1970-01-01T00:00:00Z, or CB_CHECK_NO_TIME.
+ * @return as cb_check().
+ */
+CB_EXTERN int cb_check_at(cb_check_result *out, const cb_codeset *cs,
+    const char *code, size_t code_len, const cb_ctx *ctx, size_t nctx,
+    unsigned flags, int64_t at_us);
 
 /**
  * The human message of a check: it names the code, the set, the context and

@@ -32,6 +32,13 @@ typedef enum {
 
 typedef enum { CB_CASE_ANY = 0, CB_CASE_UPPER, CB_CASE_LOWER } cb_case;
 
+/** What records an entry may appear in ("usage" in the file). */
+typedef enum {
+	CB_USAGE_BOTH = 0,      /**< sent in new records and accepted on old ones (the default) */
+	CB_USAGE_SEND,          /**< only sent in new records */
+	CB_USAGE_ACCEPT         /**< only accepted on existing records: being phased out */
+} cb_usage;
+
 /** What a client does about an error code (error sets). */
 typedef enum {
 	CB_ACTION_NONE = 0,          /**< the entry names no handling class */
@@ -213,6 +220,20 @@ CB_EXTERN int         cb_entry_id_given(const cb_entry *e);
 CB_EXTERN int         cb_entry_editorial_version(const cb_entry *e);
 /** The note of the editorial mark, or "". */
 CB_EXTERN const char *cb_entry_editorial_note(const cb_entry *e);
+/** How the entry may be used (CB_USAGE_BOTH unless the file says). */
+CB_EXTERN cb_usage    cb_entry_usage(const cb_entry *e);
+/** The dates the entry is valid between, as the file gives them (RFC 3339
+ * date-time or date), or "" when open.  valid_to is exclusive. */
+CB_EXTERN const char *cb_entry_valid_from(const cb_entry *e);
+CB_EXTERN const char *cb_entry_valid_to(const cb_entry *e);
+/** The same as microseconds since 1970: INT64_MIN / INT64_MAX when open. */
+CB_EXTERN int64_t     cb_entry_valid_from_us(const cb_entry *e);
+CB_EXTERN int64_t     cb_entry_valid_to_us(const cb_entry *e);
+/** When the entry was deprecated ("deprecated_at", a date), or "". */
+CB_EXTERN const char *cb_entry_deprecated_at(const cb_entry *e);
+/** The set's minimum deprecation window in days ("governance":
+ * {"deprecation_window_days"}), 0 when it declares none. */
+CB_EXTERN int         cb_codeset_deprecation_window_days(const cb_codeset *cs);
 /** The set the entry belongs to. */
 CB_EXTERN const cb_codeset *cb_entry_set(const cb_entry *e);
 /** Index of the entry in its set. */
@@ -236,6 +257,7 @@ CB_EXTERN unsigned    cb_entry_column(const cb_entry *e);
 CB_EXTERN const char *cb_status_name(cb_status s);
 CB_EXTERN const char *cb_shape_name(cb_shape s);
 CB_EXTERN const char *cb_case_name(cb_case c);
+CB_EXTERN const char *cb_usage_name(cb_usage u);     /**< "both", "send", "accept" */
 CB_EXTERN const char *cb_action_name(cb_action a);
 
 /**

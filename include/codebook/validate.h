@@ -37,11 +37,12 @@ typedef enum {
 	CB_LINE_MISSING_FIELD,              /**< the code or a context field is absent */
 	CB_LINE_NOT_STRING,                 /**< the code is not a string (a context value: not a string or integer) */
 	CB_LINE_TOO_LONG,                   /**< longer than the limit (docs/limits.md) */
-	CB_LINE_TOO_DEEP                    /**< nested deeper than the limit */
+	CB_LINE_TOO_DEEP,                   /**< nested deeper than the limit */
+	CB_LINE_BAD_TIME                    /**< the time field is not an RFC 3339 date-time or date (1.1) */
 } cb_line_fault;
 
 /** The faults of this version are CB_LINE_NOT_JSON .. + CB_LINE_FAULT_COUNT - 1. */
-#define CB_LINE_FAULT_COUNT 6
+#define CB_LINE_FAULT_COUNT 7
 /** Every verdict of major version 1 is below this: the size of tables
  * indexed by verdict, such as cb_validate_counts.by_why. */
 #define CB_LINE_WHY_MAX 32
@@ -106,6 +107,21 @@ typedef struct cb_validator cb_validator;
  */
 CB_EXTERN int cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
     const cb_ctx_field *ctx, size_t nctx);
+
+/**
+ * Judge each line's code at the time its field @p time_field holds (a
+ * dotted path, e.g. "occurred_at": an RFC 3339 date-time or a date), so
+ * that a code outside its valid_from/valid_to is not-yet-valid or expired
+ * (docs/life.md), and for the mode of @p flags (CB_CHECK_ACCEPT: accepting
+ * existing records; 0: sending new ones, as without this call).  A line
+ * without the field is CB_LINE_MISSING_FIELD, one whose value is not a
+ * time CB_LINE_BAD_TIME.  Call it before the first line.
+ *
+ * @param time_field NULL: the dates are not checked (the mode still is).
+ * @return CB_OK; CB_EINVAL (NULL validator, a malformed path, other flags);
+ *         CB_ETOOBIG; CB_ENOMEM.
+ */
+CB_EXTERN int cb_validator_set_life(cb_validator *v, const char *time_field, unsigned flags);
 
 /** Free a validator (and drop its reference to the set). NULL is a no-op. */
 CB_EXTERN void cb_validator_free(cb_validator *v);

@@ -129,6 +129,7 @@ _codebook()
 	--catalogs) _codebook_reply_files -d; return ;;
 	--format) _codebook_reply_words "$(_codebook_option_values "$cmd" --format)"; return ;;
 	--status) _codebook_reply_words "active"$'\n'"deprecated"$'\n'"retired"; return ;;
+	--mode) _codebook_reply_words "send"$'\n'"accept"; return ;;
 	--category)
 		local set
 		for ((i = cmdi + 1; i < cword; i++)); do
@@ -140,7 +141,7 @@ _codebook()
 	--block-size | --shop | --market-shop | --interval | --lease | --max | \
 	--worker-interval | --worker-lease | --order-max-age | --action-type | --reason-type | --sku | \
 	--line-item | --order | --cancel-id | --page-size | --page-token | --reason | \
-	--set-version | --as-of | --sync-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
+	--set-version | --as-of | --at | --time-field | --sync-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
 		return ;;  # a value only the user knows
 	esac
 

@@ -58,6 +58,10 @@ enum { CLI_O_SET_VERSION = 100, CLI_O_AS_OF, CLI_O_DB };
 /* Take option @k (its value @arg) when it is one of CLI_PIN_OPTS: 1 taken,
  * 0 not one of them, -1 after printing a bad value. */
 int cli_pin_arg(struct cli_pin *p, int k, const char *arg);
+/* --mode send|accept (@opt "mode": CB_CHECK_ACCEPT into *flags) or --at TIME
+ * (@opt "at": microseconds into *at), for checks of a code's life
+ * (docs/cli.md).  EXIT_OK, or EXIT_USAGE after printing why. */
+int cli_life_arg(const char *opt, const char *arg, unsigned *flags, int64_t *at);
 /* The set @name, at the version @p names (none: as cli_set()).  NULL after
  * printing why (never published, nothing in force then, no database). */
 const cb_codeset *cli_set_pinned(struct cli *c, const char *name, const struct cli_pin *p);

@@ -8,8 +8,11 @@
 
 #include "view.h"
 
+/* the change feed's formats, beside the gate's (cli.h) */
+enum { CLI_FEED_TEXT = 100, CLI_FEED_JSON };
+
 static const char usage[] =
-    "usage: codebook diff OLD NEW [--format text|json|github]\n"
+    "usage: codebook diff OLD NEW [--format text|json|github] [--feed] [--at TIME]\n"
     "       codebook diff --against REV [FILE...] [--format text|json|github]\n\n"
     "Compare NEW with the published OLD version of a code set (files or catalog names)\n"
     "and list every change under its rule: breaking (CODE_NO_DELETE, CODE_SAME_CATEGORY,\n"
@@ -18,6 +21,10 @@ static const char usage[] =
     "With --against REV, each FILE is compared with the same file at the git revision REV\n"
     "(default: every code-set file that changed since REV; a deleted one is breaking).\n"
     "--format github prints GitHub Actions annotations. Exit 1 when a change is breaking.\n"
+    "--feed prints the change feed instead: one line per changed code (added, deprecated,\n"
+    "retired, revived, text-changed, applicability-changed, dates-changed, usage-changed),\n"
+    "as GET /v1/code-sets/{set}/changes answers it (JSON with --format json).\n"
+    "--at TIME judges the deprecation window at TIME (RFC 3339) instead of now.\n"
     "'codebook rules' lists the rules.\n";
 
 static void
@@ -54,18 +61,60 @@ print_text(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, in
 	    nw, nw == 1 ? "" : "s", cb_report_count_severity(r, CB_SEV_INFO), breaking ? "refused" : "allowed");
 }
 
+/* The change feed from @old to @new_: a line per changed code, or the
+ * JSON of the service's changes route. */
+static int
+print_feed(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, int fmt)
+{
+	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
+	size_t i;
+	cb_jw w;
+	int rc = EXIT_OK;
+
+	if (fmt != CLI_GATE_JSON) {
+		for (i = 0; i < cb_report_count(r); i++) {
+			const cb_finding *f = cb_report_get(r, i);
+			const char *change = cb_change_of_rule(f->rule);
+			const cb_entry *e = cb_codeset_find(new_, f->subject, strlen(f->subject));
+			if (change != NULL && e != NULL)
+				printf("v%d %s %s (id %d): %s\n", cb_codeset_version(new_), change, f->subject,
+				    cb_entry_id(e), f->message);
+		}
+		return EXIT_OK;
+	}
+	cb_jw_init(&w, &b, 1);
+	cb_jw_obj_begin(&w);
+	cb_jw_kstr(&w, "set", cb_codeset_name(new_));
+	cb_jw_kint(&w, "since", cb_codeset_version(old));
+	cb_jw_kint(&w, "version", cb_codeset_version(new_));
+	cb_jw_key(&w, "changes");
+	cb_jw_arr_begin(&w);
+	i = cb_view_changes(&w, r, new_);
+	cb_jw_arr_end(&w);
+	cb_jw_kint(&w, "count", (long long)i);
+	cb_jw_obj_end(&w);
+	rc = cli_print_json(&b);
+	cb_buf_reset(&b);
+	return rc;
+}
+
 /* Diff @old against @new_ and print the findings in @fmt; @file names NEW
  * in annotations.  EXIT_OK, EXIT_REJECTED (breaking) or EXIT_USAGE. */
 static int
-diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const char *file, int fmt)
+diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const char *file, int fmt, int64_t at)
 {
+	cb_diff_opts opts = CB_DIFF_OPTS_INIT;
 	cb_report *r = NULL;
 	int rc;
 
-	if (cb_diff(&r, old, new_) != CB_OK)
+	opts.now_us = at;
+	if (cb_diff_ex(&r, old, new_, &opts) != CB_OK)
 		return cli_error("%s", cb_errmsg());
 	rc = cb_report_is_breaking(r) ? EXIT_REJECTED : EXIT_OK;
-	if (fmt == CLI_GATE_GITHUB)
+	if (fmt == CLI_FEED_TEXT || fmt == CLI_FEED_JSON) {
+		if (print_feed(r, old, new_, fmt == CLI_FEED_JSON || c->json ? CLI_GATE_JSON : CLI_GATE_TEXT) != EXIT_OK)
+			rc = EXIT_USAGE;
+	} else if (fmt == CLI_GATE_GITHUB)
 		cli_gate_print_github(r, file);
 	else if (fmt == CLI_GATE_JSON || c->json)
 		print_json(r, old, new_, rc == EXIT_REJECTED, &rc);
@@ -99,7 +148,7 @@ cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt
 		return cli_error("%s", cb_errmsg());
 	/* a file the revision already had, unchanged, is not a new version */
 	if (!same_set(old, new_))
-		rc = diff_sets(c, old, new_, newfile, fmt);
+		rc = diff_sets(c, old, new_, newfile, fmt, 0);
 	cb_codeset_free(new_);
 	return rc;
 }
@@ -107,14 +156,17 @@ cli_diff_sets(struct cli *c, const cb_codeset *old, const char *newfile, int fmt
 int
 cmd_diff(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { "against", 0, 1, 1 }, { "format", 0, 1, 2 }, { NULL, 0, 0, 0 } };
+	static const struct cli_opt opts[] = { { "against", 0, 1, 1 }, { "format", 0, 1, 2 }, { "feed", 0, 0, 3 },
+		{ "at", 0, 1, 4 }, { NULL, 0, 0, 0 } };
+	unsigned ignored = 0;
+	int64_t at = 0;
 	static const char *const fmts[] = { [CLI_GATE_TEXT] = "text", [CLI_GATE_JSON] = "json",
 		[CLI_GATE_GITHUB] = "github" };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	const char *names[1024], *arg, *rev = NULL;
 	cb_codeset *sets[2] = { NULL, NULL };
 	size_t n = 0, i;
-	int k, rc = EXIT_OK, fmt = c->json ? CLI_GATE_JSON : CLI_GATE_TEXT;
+	int k, rc = EXIT_OK, fmt = c->json ? CLI_GATE_JSON : CLI_GATE_TEXT, feed = 0;
 
 	if (cli_wants_help(argc, argv, usage))
 		return EXIT_OK;
@@ -123,18 +175,30 @@ cmd_diff(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		if (k == 1)
 			rev = arg;
+		else if (k == 3)
+			feed = 1;
+		else if (k == 4 && cli_life_arg("at", arg, &ignored, &at) != EXIT_OK)
+			return EXIT_USAGE;
 		else if (k == 2) {
 			for (fmt = 0; fmt < 3 && strcmp(arg, fmts[fmt]) != 0; fmt++)
 				;
 			if (fmt == 3)
 				return cli_error("--format expects text, json or github, got \"%s\"", arg);
-		} else if (n < sizeof(names) / sizeof(names[0]))
+		} else if (k == 4)
+			continue;
+		else if (n < sizeof(names) / sizeof(names[0]))
 			names[n++] = arg;
 		else
 			return cli_error("diff: at most %zu files at once", sizeof(names) / sizeof(names[0]));
 	}
+	if (rev != NULL && feed)
+		return cli_error("diff: --feed compares OLD and NEW, not --against a revision");
 	if (rev != NULL)
 		return cli_gate(c, rev, names, n, fmt);
+	if (feed && fmt == CLI_GATE_GITHUB)
+		return cli_error("diff: --feed prints text or json, not github annotations");
+	if (feed)
+		fmt = fmt == CLI_GATE_JSON ? CLI_FEED_JSON : CLI_FEED_TEXT;
 	if (n != 2)
 		return cli_error("diff: expected OLD and NEW (or --against REV); usage: codebook diff OLD NEW");
 	for (i = 0; i < 2; i++) {
@@ -145,7 +209,7 @@ cmd_diff(struct cli *c, int argc, char **argv)
 		}
 		sets[i] = cb_codeset_ref((cb_codeset *)(uintptr_t)cs);
 	}
-	rc = diff_sets(c, sets[0], sets[1], names[1], fmt);
+	rc = diff_sets(c, sets[0], sets[1], names[1], fmt, at);
 out:
 	cb_codeset_free(sets[0]);
 	cb_codeset_free(sets[1]);

@@ -33,6 +33,7 @@ static const char usage[] =
     "usage: codebook validate SET [FILE|-] [--field PATH] [--context DIM=FIELD]...\n"
     "                         [--report FILE] [--format text|json|ndjson]\n"
     "                         [--threads N] [--max-errors N|all]\n"
+    "                         [--time-field PATH] [--mode send|accept]\n"
     "                         [--set-version N | --as-of TIME] [--db PATH]\n\n"
     "Check every line of an NDJSON stream (FILE, or standard input; gzip is\n"
     "recognised) against SET.  Each line must be one JSON object (RFC 8259,\n"
@@ -50,13 +51,17 @@ static const char usage[] =
     "  --max-errors N      invalid lines to show (default 100; all: every one);\n"
     "                      counting goes on past it\n"
     "  --block-size BYTES  bytes per unit of work (default 524288)\n"
+    "  --time-field PATH   check each code's valid_from/valid_to at the time this\n"
+    "                      field of the line holds (e.g. occurred_at)\n"
+    "  --mode MODE         send (new records, the default) or accept (existing ones)\n"
     "  --set-version N     validate against that published version of SET,\n"
     "  --as-of TIME        or the version in force then (RFC 3339), both read\n"
     "  --db PATH           from the service's database\n\n"
     "Invalid lines are reported with their line number and reason: not-json,\n"
-    "not-object, missing-field, not-string, too-long, too-deep, or the reason of\n"
-    "check (invalid-format, unknown-code, unknown-category, not-applicable,\n"
-    "unknown-context, retired, deprecated when the set rejects it).  A summary\n"
+    "not-object, missing-field, not-string, too-long, too-deep, bad-time, or the\n"
+    "reason of check (invalid-format, unknown-code, unknown-category,\n"
+    "not-applicable, unknown-context, retired, not-yet-valid, expired, wrong-mode,\n"
+    "deprecated when the set rejects it).  A summary\n"
     "follows: lines, valid, invalid by reason, top invalid codes, throughput.\n"
     "A progress bar is drawn on standard error when it is a terminal.\n"
     "Exit status: 0 all lines valid, 1 some invalid, 2 usage or I/O error.\n";
@@ -127,6 +132,8 @@ struct job {
 	const char       *field;
 	cb_ctx_field      ctx[CB_MAX_DIMS];
 	size_t            nctx;
+	const char       *time_field;  /* --time-field: each line's dates checked then */
+	unsigned          life_flags;  /* --mode accept: CB_CHECK_ACCEPT */
 	int               nthreads;
 	uint64_t          max_errors; /* UINT64_MAX: all */
 	size_t            block;
@@ -235,6 +242,9 @@ worker(void *arg)
 	struct job *j = arg;
 	cb_validator *v = NULL;
 	int rc = cb_validator_new(&v, j->cs, j->field, j->ctx, j->nctx);
+
+	if (rc == CB_OK)
+		rc = cb_validator_set_life(v, j->time_field, j->life_flags);
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
@@ -711,13 +721,16 @@ static int
 take_arg(struct job *j, struct vargs *va, int k, const char *arg)
 {
 	static const char *const fmts[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_NDJSON] = "ndjson" };
-	enum { O_FIELD = 1, O_CTX, O_REPORT, O_FORMAT, O_THREADS, O_MAXERR, O_BLOCK };
+	enum { O_FIELD = 1, O_CTX, O_REPORT, O_FORMAT, O_THREADS, O_MAXERR, O_BLOCK, O_TIME, O_MODE };
+	int64_t unused;
 	const char *eq;
 	uint64_t v;
 	int f;
 
 	switch (k) {
 	case O_FIELD: j->field = arg; return EXIT_OK;
+	case O_TIME: j->time_field = arg; return EXIT_OK;
+	case O_MODE: return cli_life_arg("mode", arg, &j->life_flags, &unused);
 	case O_REPORT: va->report = arg; return EXIT_OK;
 	case O_CTX:
 		if ((eq = strchr(arg, '=')) == NULL || eq == arg || eq[1] == '\0')
@@ -772,7 +785,8 @@ parse_args(struct cli *c, int argc, char **argv, struct job *j, struct vargs *va
 	static const struct cli_opt opts[] = {
 		{ "field", 'f', 1, 1 }, { "context", 'c', 1, 2 }, { "report", 'r', 1, 3 },
 		{ "format", 0, 1, 4 }, { "threads", 'j', 1, 5 }, { "max-errors", 'n', 1, 6 },
-		{ "block-size", 0, 1, 7 }, CLI_PIN_OPTS, { NULL, 0, 0, 0 } };
+		{ "block-size", 0, 1, 7 }, { "time-field", 0, 1, 8 }, { "mode", 0, 1, 9 }, CLI_PIN_OPTS,
+		{ NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	const char *arg;
 	int k;
@@ -1002,7 +1016,8 @@ cmd_validate(struct cli *c, int argc, char **argv)
 		goto out;
 	/* the main thread's validator explains the lines shown; it also checks
 	 * the options before any thread starts */
-	if (cb_validator_new(&mv, j.cs, j.field, j.ctx, j.nctx) != CB_OK) {
+	if (cb_validator_new(&mv, j.cs, j.field, j.ctx, j.nctx) != CB_OK ||
+	    cb_validator_set_life(mv, j.time_field, j.life_flags) != CB_OK) {
 		rc = cli_error("%s", cb_errmsg());
 		goto out;
 	}

@@ -48,6 +48,25 @@ cli_pin_arg(struct cli_pin *p, int k, const char *arg)
 }
 
 int
+cli_life_arg(const char *opt, const char *arg, unsigned *flags, int64_t *at)
+{
+	const char *why;
+
+	if (strcmp(opt, "mode") == 0) {
+		if (strcmp(arg, "send") == 0)
+			*flags &= ~CB_CHECK_ACCEPT;
+		else if (strcmp(arg, "accept") == 0)
+			*flags |= CB_CHECK_ACCEPT;
+		else
+			return cli_error("--mode \"%s\": expected send (a new record) or accept (an existing one)", arg);
+		return EXIT_OK;
+	}
+	if (!cb_time_parse(arg, strlen(arg), NULL, at, &why))
+		return cli_error("--%s \"%s\": %s (an RFC 3339 date-time: 2026-02-06T09:30:00Z)", opt, arg, why);
+	return EXIT_OK;
+}
+
+int
 cli_store_open(cb_store **out, const char *db)
 {
 	*out = NULL;

@@ -47,6 +47,8 @@ struct bentry {
 	int           be_since, be_deprecated_since, be_http_status, be_not_an_error;
 	int           be_id, be_editorial_version;
 	char         *be_editorial_note;
+	cb_usage      be_usage;
+	char         *be_valid_from, *be_valid_to, *be_deprecated_at;
 	struct bpair *be_applies;
 	size_t        be_napplies, be_capplies;
 	struct bpair *be_attrs;
@@ -74,6 +76,7 @@ struct cb_builder {
 	size_t         b_nentries, b_centries;
 	char          *b_rules[BUILDER_MAX_RULES];	/* opt-in rules, judged by finish */
 	size_t         b_nrules;
+	int            b_window_days;
 };
 
 /* ---- storage ------------------------------------------------------------------- */
@@ -149,6 +152,9 @@ free_entry(struct bentry *e)
 	free(e->be_replaced_by);
 	free(e->be_handling);
 	free(e->be_editorial_note);
+	free(e->be_valid_from);
+	free(e->be_valid_to);
+	free(e->be_deprecated_at);
 	free_pairs(e->be_applies, e->be_napplies);
 	free_pairs(e->be_attrs, e->be_nattrs);
 }
@@ -461,7 +467,7 @@ spec_ok(const cb_entry_spec *spec, const char *fn)
 {
 	if (spec == NULL)
 		return cb__fail(CB_EINVAL, "%s: NULL argument", fn);
-	if (spec->version != 1 && spec->version != CB_ENTRY_SPEC_VERSION)
+	if (spec->version < 1 || spec->version > CB_ENTRY_SPEC_VERSION)
 		return cb__fail(CB_EINVAL, "%s: cb_entry_spec version %u unknown (initialise it with "
 		    "CB_ENTRY_SPEC_INIT)", fn, spec->version);
 	if ((unsigned)spec->status > CB_STATUS_RETIRED)
@@ -484,7 +490,10 @@ fill_entry(struct bentry *e, const cb_entry_spec *spec, const char *fn)
 	    (rc = set_str(&n.be_replaced_by, spec->replaced_by && spec->replaced_by[0] ? spec->replaced_by : NULL,
 	    fn)) != CB_OK ||
 	    (rc = set_str(&n.be_handling, spec->handling, fn)) != CB_OK ||
-	    (spec->version >= 2 && (rc = set_str(&n.be_editorial_note, spec->editorial_note, fn)) != CB_OK)) {
+	    (spec->version >= 2 && (rc = set_str(&n.be_editorial_note, spec->editorial_note, fn)) != CB_OK) ||
+	    (spec->version >= 3 && ((rc = set_str(&n.be_valid_from, spec->valid_from, fn)) != CB_OK ||
+	    (rc = set_str(&n.be_valid_to, spec->valid_to, fn)) != CB_OK ||
+	    (rc = set_str(&n.be_deprecated_at, spec->deprecated_at, fn)) != CB_OK))) {
 		free_entry(&n);
 		return rc;
 	}
@@ -503,6 +512,15 @@ fill_entry(struct bentry *e, const cb_entry_spec *spec, const char *fn)
 		e->be_editorial_note = n.be_editorial_note;
 		e->be_editorial_version = spec->editorial_version;
 		e->be_id = spec->id;
+	}
+	if (spec->version >= 3) {
+		free(e->be_valid_from);
+		free(e->be_valid_to);
+		free(e->be_deprecated_at);
+		e->be_valid_from = n.be_valid_from;
+		e->be_valid_to = n.be_valid_to;
+		e->be_deprecated_at = n.be_deprecated_at;
+		e->be_usage = spec->usage;
 	}
 	e->be_status = spec->status;
 	e->be_since = spec->since;
@@ -575,7 +593,7 @@ cb_builder_get_entry(cb_entry_spec *out, const cb_builder *b, size_t i)
 
 	if (out == NULL)
 		return cb__fail(CB_EINVAL, "cb_builder_get_entry: NULL argument");
-	if (out->version != 1 && out->version != CB_ENTRY_SPEC_VERSION)
+	if (out->version < 1 || out->version > CB_ENTRY_SPEC_VERSION)
 		return cb__fail(CB_EINVAL, "cb_builder_get_entry: cb_entry_spec version %u unknown "
 		    "(initialise it with CB_ENTRY_SPEC_INIT)", out->version);
 	if ((e = entry_at(b, i, "cb_builder_get_entry")) == NULL)
@@ -594,6 +612,12 @@ cb_builder_get_entry(cb_entry_spec *out, const cb_builder *b, size_t i)
 		out->id = e->be_id;
 		out->editorial_version = e->be_editorial_version;
 		out->editorial_note = e->be_editorial_note;
+	}
+	if (out->version >= 3) {
+		out->usage = e->be_usage;
+		out->valid_from = e->be_valid_from;
+		out->valid_to = e->be_valid_to;
+		out->deprecated_at = e->be_deprecated_at;
 	}
 	return CB_OK;
 }
@@ -712,6 +736,10 @@ copy_entry(cb_builder *b, const struct cb_entry *e)
 	spec.id = e->e_id;	/* assigned ones too: the copy keeps the numbers */
 	spec.editorial_version = e->e_editorial_version;
 	spec.editorial_note = e->e_editorial_note;
+	spec.usage = e->e_usage;
+	spec.valid_from = e->e_valid_from_text;
+	spec.valid_to = e->e_valid_to_text;
+	spec.deprecated_at = e->e_deprecated_at_text;
 	if ((rc = cb_builder_add_entry(b, &spec, &i)) != CB_OK)
 		return rc;
 	for (d = 0; d < cs->cs_ndims; d++)
@@ -722,6 +750,15 @@ copy_entry(cb_builder *b, const struct cb_entry *e)
 	for (v = 0; v < e->e_nattrs; v++)
 		if ((rc = cb_builder_entry_set_attribute(b, i, e->e_attrs[v].key, e->e_attrs[v].value)) != CB_OK)
 			return rc;
+	return CB_OK;
+}
+
+int
+cb_builder_set_deprecation_window(cb_builder *b, int days)
+{
+	if (b == NULL)
+		return cb__fail(CB_EINVAL, "cb_builder_set_deprecation_window: NULL argument");
+	b->b_window_days = days;
 	return CB_OK;
 }
 
@@ -750,6 +787,7 @@ cb_builder_from(cb_builder **out, const cb_codeset *cs)
 	for (i = 0; i < cb_codeset_rule_count(cs); i++)
 		if ((rc = cb_builder_set_rule(b, cb_codeset_rule(cs, i), 1)) != CB_OK)
 			goto out;
+	b->b_window_days = cs->cs_window_days;
 	for (i = 0; i < cs->cs_ndims; i++) {
 		if ((rc = cb_builder_add_dim(b, cs->cs_dims[i].d_name, cs->cs_dims[i].d_description)) != CB_OK)
 			goto out;
@@ -878,6 +916,9 @@ make_declarations(struct cb_make *M, const cb_builder *b)
 		if ((rc = cb__mk_rule(M, 0, path, b->b_rules[i], strlen(b->b_rules[i]))) != CB_OK)
 			return rc;
 	}
+	if (b->b_window_days != 0)
+		return cb__mk_int(M, 0, "governance", "deprecation_window_days", b->b_window_days, 1, 36500,
+		    &cs->cs_window_days);
 	return CB_OK;
 }
 
@@ -929,6 +970,37 @@ make_applies(struct cb_make *M, struct cb_entry *e, const struct bentry *be, con
 	return CB_OK;
 }
 
+/* A date of an entry's life: the text kept, its time parsed. */
+static int
+entry_time(struct cb_make *M, const char *path, const char *key, const char *s, int64_t *us,
+    const char **text)
+{
+	int rc;
+
+	if (s == NULL)
+		return CB_OK;
+	if ((rc = entry_str(M, path, key, s, text)) != CB_OK)
+		return rc;
+	return cb__mk_time(M, 0, path, key, s, strlen(s), us);
+}
+
+/* usage, valid_from, valid_to, deprecated_at */
+static int
+make_life(struct cb_make *M, struct cb_entry *e, const struct bentry *be, const char *path)
+{
+	int rc;
+
+	if ((unsigned)be->be_usage > CB_USAGE_ACCEPT)
+		return cb__mk_fatal(M, 0, "%s.usage: %d is not a cb_usage", path, (int)be->be_usage);
+	e->e_usage = be->be_usage;
+	if ((rc = entry_time(M, path, "valid_from", be->be_valid_from, &e->e_valid_from,
+	    &e->e_valid_from_text)) != CB_OK ||
+	    (rc = entry_time(M, path, "valid_to", be->be_valid_to, &e->e_valid_to, &e->e_valid_to_text)) != CB_OK)
+		return rc;
+	return entry_time(M, path, "deprecated_at", be->be_deprecated_at, &e->e_deprecated_at,
+	    &e->e_deprecated_at_text);
+}
+
 static int
 make_entry(struct cb_make *M, const struct bentry *be, size_t idx)
 {
@@ -962,6 +1034,8 @@ make_entry(struct cb_make *M, const struct bentry *be, size_t idx)
 	if ((rc = entry_int(M, path, "editorial.version", be->be_editorial_version, 1, INT_MAX,
 	    &e->e_editorial_version)) != CB_OK ||
 	    (rc = entry_str(M, path, "editorial.note", be->be_editorial_note, &e->e_editorial_note)) != CB_OK)
+		return rc;
+	if ((rc = make_life(M, e, be, path)) != CB_OK)
 		return rc;
 	if ((rc = make_applies(M, e, be, path)) != CB_OK)
 		return rc;

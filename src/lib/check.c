@@ -23,7 +23,7 @@
 
 static const char *const reason_names[CB_REASON_COUNT] = {
 	"valid", "deprecated", "invalid-format", "unknown-code", "unknown-category",
-	"not-applicable", "unknown-context", "retired"
+	"not-applicable", "unknown-context", "retired", "not-yet-valid", "expired", "wrong-mode"
 };
 
 const char *
@@ -66,6 +66,16 @@ msg_values(cb_msg *m, const cb_codeset *cs, size_t d, uint64_t mask)
 		if ((mask >> v) & 1)
 			cb__msg_add(m, "%s%s", k++ ? ", " : "", cs->cs_dims[d].d_values[v]);
 }
+
+/* What a check is for besides code and context: its mode, its time, and
+ * (when a message is built again) the date verdict it gave. */
+struct life {
+	unsigned  flags;        /* CB_CHECK_NO_ALTS, CB_CHECK_ACCEPT */
+	int64_t   at;           /* CB_CHECK_NO_TIME: dates not checked */
+	cb_reason hint;
+};
+/* cb__input.flags keeps a date verdict from this bit on */
+#define CB__LIFE_SHIFT 8
 
 static int
 admits(const struct cb_entry *e, const int *dims, const int *vals, size_t n)
@@ -956,12 +966,72 @@ verdict_not_applicable(cb_check_result *out, const cb_codeset *cs, const struct 
 		cb__msg_add(m, " (%zu more suit any %s)", generic - (size_t)cg, cs->cs_dims[dims[i]].d_name);
 }
 
-/* The verdict of @best, the preferred entry that suits the context: by its status. */
+/* A date of an entry's life for a message: as the file gives it. */
+static const char *
+life_date(const char *text)
+{
+	return text != NULL ? text : "(open)";
+}
+
+/*
+ * The life of entry @e (docs/codeset-format.md, "Effective dates and
+ * usage"): CB_VALID when its dates hold at @at (CB_CHECK_NO_TIME: any
+ * time) and its usage allows the mode of @flags; else the verdict and its
+ * message.  The message of a date verdict is built again without the
+ * time: @hint is the verdict the check gave (cb__check_message()).
+ */
+static __attribute__((noinline, cold)) cb_reason
+verdict_life(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *e, unsigned flags,
+    int64_t at, cb_reason hint, cb_msg *m, const char *q)
+{
+	int accept = (flags & CB_CHECK_ACCEPT) != 0;
+	cb_reason r = CB_VALID;
+
+	if (hint == CB_NOT_YET_VALID || hint == CB_EXPIRED)
+		r = hint;
+	else if (at != CB_CHECK_NO_TIME && at < e->e_valid_from)
+		r = CB_NOT_YET_VALID;
+	else if (at != CB_CHECK_NO_TIME && at >= e->e_valid_to)
+		r = CB_EXPIRED;
+	else if ((accept && e->e_usage == CB_USAGE_SEND) || (!accept && e->e_usage == CB_USAGE_ACCEPT))
+		r = CB_WRONG_MODE;
+	if (r == CB_VALID)
+		return r;
+	/* the message is built again without the time: keep the date verdict */
+	if (r == CB_NOT_YET_VALID || r == CB_EXPIRED)
+		out->cb__input.flags |= (unsigned)r << CB__LIFE_SHIFT;
+	out->reason = r;
+	out->entry = e;
+	out->accepted = 0;
+	if (r == CB_NOT_YET_VALID)
+		cb__msg_add(m, "%s is not valid yet in %s v%d: valid from %s", q, cs->cs_name, cs->cs_version,
+		    life_date(e->e_valid_from_text));
+	else if (r == CB_EXPIRED)
+		cb__msg_add(m, "%s has expired in %s v%d: valid from %s to %s", q, cs->cs_name, cs->cs_version,
+		    life_date(e->e_valid_from_text), life_date(e->e_valid_to_text));
+	else if (accept)
+		cb__msg_add(m, "%s may only be sent in new records (usage: send) in %s v%d, not accepted on "
+		    "existing ones", q, cs->cs_name, cs->cs_version);
+	else
+		cb__msg_add(m, "%s may only be accepted on existing records (usage: accept) in %s v%d, not "
+		    "sent in new ones", q, cs->cs_name, cs->cs_version);
+	if (r == CB_NOT_YET_VALID && e->e_valid_to_text != NULL)
+		cb__msg_add(m, " to %s", e->e_valid_to_text);
+	if (e->e_replaced_by[0] != '\0')
+		cb__msg_add(m, "; use %s instead", e->e_replaced_by);
+	return r;
+}
+
+/* The verdict of @best, the preferred entry that suits the context: by its
+ * life, then by its status. */
 static void
 verdict_known(cb_check_result *out, const cb_codeset *cs, const struct cb_entry *best,
-    const cb_ctx *ctx, size_t nctx, cb_msg *m, const char *q)
+    const cb_ctx *ctx, size_t nctx, const struct life *lf, cb_msg *m, const char *q)
 {
 	out->entry = best;
+	if (best->e_limited && best->e_status != CB_STATUS_RETIRED &&
+	    verdict_life(out, cs, best, lf->flags, lf->at, lf->hint, m, q) != CB_VALID)
+		return;
 	switch (best->e_status) {
 	case CB_STATUS_ACTIVE:
 		out->reason = CB_VALID;
@@ -1007,8 +1077,9 @@ verdict_known(cb_check_result *out, const cb_codeset *cs, const struct cb_entry 
  */
 static void
 run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_len,
-    const cb_ctx *ctx, size_t nctx, int alts, cb_msg *m)
+    const cb_ctx *ctx, size_t nctx, const struct life *lf, cb_msg *m)
 {
+	int alts = !(lf->flags & CB_CHECK_NO_ALTS) || m->m_size > 0;
 	int dims[CB_MAX_DIMS], vals[CB_MAX_DIMS];
 	const struct cb_entry *e, *p, *best = NULL;
 	char q[96], why[200];
@@ -1048,7 +1119,7 @@ run(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_le
 	if (best == NULL)
 		verdict_not_applicable(out, cs, e, ctx, nctx, dims, vals, alts, m, q);
 	else
-		verdict_known(out, cs, best, ctx, nctx, m, q);
+		verdict_known(out, cs, best, ctx, nctx, lf, m, q);
 }
 
 /* The fields every verdict sets, and the input kept for the message. */
@@ -1076,9 +1147,10 @@ begin(cb_check_result *out, const cb_codeset *cs, const char *code, size_t code_
  * stores; everything else goes to run(). */
 static inline __attribute__((always_inline)) int
 check(cb_check_result *out, const cb_codeset *cs, const char *code,
-    size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags)
+    size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags, int64_t at)
 {
 	const struct cb_entry *e;
+	struct life lf = { flags & (CB_CHECK_NO_ALTS | CB_CHECK_ACCEPT), at, CB_VALID };
 	cb_msg none;
 
 	if (out == NULL || cs == NULL || (code == NULL && code_len > 0) || (ctx == NULL && nctx > 0))
@@ -1088,16 +1160,15 @@ check(cb_check_result *out, const cb_codeset *cs, const char *code,
 		    "(initialise it with CB_CHECK_RESULT_INIT)", out->version);
 	if (code == NULL)
 		code = "";
-	begin(out, cs, code, code_len, ctx, nctx, flags);
-	if (nctx == 0 && cs->cs_codes_ok && (e = cb__find(cs, code, code_len)) != NULL &&
-	    e->e_next_same == 0 && e->e_status == CB_STATUS_ACTIVE) {
+	begin(out, cs, code, code_len, ctx, nctx, lf.flags);
+	if (nctx == 0 && cs->cs_codes_ok && (e = cb__find(cs, code, code_len)) != NULL && e->e_plain) {
 		out->accepted = 1;
 		out->entry = e;
 		out->nmatches = 1;
 		return CB_OK;
 	}
 	cb__msg_init(&none, NULL, 0);
-	run(out, cs, code, code_len, ctx, nctx, !(flags & CB_CHECK_NO_ALTS), &none);
+	run(out, cs, code, code_len, ctx, nctx, &lf, &none);
 	return CB_OK;
 }
 
@@ -1105,14 +1176,21 @@ int
 cb_check_ex(cb_check_result *out, const cb_codeset *cs, const char *code,
     size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags)
 {
-	return check(out, cs, code, code_len, ctx, nctx, flags);
+	return check(out, cs, code, code_len, ctx, nctx, flags, CB_CHECK_NO_TIME);
+}
+
+int
+cb_check_at(cb_check_result *out, const cb_codeset *cs, const char *code,
+    size_t code_len, const cb_ctx *ctx, size_t nctx, unsigned flags, int64_t at_us)
+{
+	return check(out, cs, code, code_len, ctx, nctx, flags, at_us);
 }
 
 int
 cb_check(cb_check_result *out, const cb_codeset *cs, const char *code,
     size_t code_len, const cb_ctx *ctx, size_t nctx)
 {
-	return check(out, cs, code, code_len, ctx, nctx, 0);
+	return check(out, cs, code, code_len, ctx, nctx, 0, CB_CHECK_NO_TIME);
 }
 
 int
@@ -1120,14 +1198,18 @@ cb__check_message(cb_msg *m, const cb_check_result *r)
 {
 	cb_check_result again = CB_CHECK_RESULT_INIT;
 	const cb_codeset *cs = r->cb__input.cs;
+	struct life lf;
 
 	if (r->version != CB_CHECK_RESULT_VERSION || cs == NULL)
 		return cb__fail(CB_EINVAL, "cb_check_message: not the result of a check");
 	/* a check is a pure function of its input: run it again, with words */
+	lf.flags = r->cb__input.flags & (CB_CHECK_NO_ALTS | CB_CHECK_ACCEPT);
+	lf.at = CB_CHECK_NO_TIME;
+	lf.hint = (cb_reason)(r->cb__input.flags >> CB__LIFE_SHIFT);
 	begin(&again, cs, r->cb__input.code, r->cb__input.code_len, r->cb__input.ctx,
 	    r->cb__input.nctx, r->cb__input.flags);
 	run(&again, cs, r->cb__input.code, r->cb__input.code_len, r->cb__input.ctx,
-	    r->cb__input.nctx, 1, m);
+	    r->cb__input.nctx, &lf, m);
 	if (again.reason != r->reason || again.entry != r->entry) {
 		cb__msg_init(m, m->m_p, m->m_size);
 		return cb__fail(CB_EINVAL, "cb_check_message: the code or context checked has changed since the check");

@@ -221,6 +221,10 @@ cb__codeset_index(cb_codeset *cs, bool codes_pass)
 	/* a strict load refuses codes that fail the format (CODE_BAD_FORMAT),
 	 * so its caller says they pass; a linted set may hold some, and then
 	 * every check tests the format */
+	for (i = 0; i < cs->cs_nentries; i++) {
+		struct cb_entry *e = &cs->cs_entries[i];
+		e->e_plain = e->e_next_same == 0 && e->e_status == CB_STATUS_ACTIVE && !e->e_limited;
+	}
 	cs->cs_codes_ok = true;
 	for (i = 0; i < cs->cs_nentries && cs->cs_codes_ok && !codes_pass; i++) {
 		const struct cb_entry *e = &cs->cs_entries[i];
@@ -548,6 +552,13 @@ int cb_entry_id(const cb_entry *e)                  { return e->e_id; }
 int cb_entry_id_given(const cb_entry *e)            { return e->e_id_given; }
 int cb_entry_editorial_version(const cb_entry *e)   { return e->e_editorial_version; }
 const char *cb_entry_editorial_note(const cb_entry *e) { return S(e->e_editorial_note); }
+cb_usage cb_entry_usage(const cb_entry *e)               { return e->e_usage; }
+const char *cb_entry_valid_from(const cb_entry *e)       { return S(e->e_valid_from_text); }
+const char *cb_entry_valid_to(const cb_entry *e)         { return S(e->e_valid_to_text); }
+int64_t cb_entry_valid_from_us(const cb_entry *e)        { return e->e_valid_from; }
+int64_t cb_entry_valid_to_us(const cb_entry *e)          { return e->e_valid_to; }
+const char *cb_entry_deprecated_at(const cb_entry *e)    { return S(e->e_deprecated_at_text); }
+int cb_codeset_deprecation_window_days(const cb_codeset *cs) { return cs->cs_window_days; }
 
 const char *
 cb_entry_category(const cb_entry *e)
@@ -637,6 +648,13 @@ cb_case_name(cb_case c)
 {
 	static const char *const n[] = { "any", "upper", "lower" };
 	return (unsigned)c < 3 ? n[c] : "?";
+}
+
+const char *
+cb_usage_name(cb_usage u)
+{
+	static const char *const n[] = { "both", "send", "accept" };
+	return (unsigned)u < 3 ? n[u] : "?";
 }
 
 const char *

@@ -51,6 +51,16 @@ struct cb_entry {
 	bool         e_id_given;    /* the source gave it (else assigned by cb__mk_finish) */
 	int          e_editorial_version;	/* 0: no editorial mark */
 	const char  *e_editorial_note;
+	/* the life of a code (docs/codeset-format.md, "Effective dates and usage") */
+	cb_usage     e_usage;
+	bool         e_limited;     /* dates or a usage other than both */
+	bool         e_plain;       /* the check's fast path: the only entry of its code, active, not
+	                             * limited (cb__codeset_index) */
+	int64_t      e_valid_from;  /* microseconds since 1970, INT64_MIN: open */
+	int64_t      e_valid_to;    /* exclusive, INT64_MAX: open */
+	const char  *e_valid_from_text, *e_valid_to_text;	/* as given, NULL: none */
+	int64_t      e_deprecated_at;	/* INT64_MIN: not given */
+	const char  *e_deprecated_at_text;
 };
 
 struct cb_dim {
@@ -159,6 +169,7 @@ struct cb_codeset {
 	uint32_t    *cs_id_slots;
 	uint32_t     cs_id_mask;    /* slots - 1 */
 	int          cs_max_id;
+	int          cs_window_days;	/* governance.deprecation_window_days, 0 none */
 };
 
 /*
@@ -323,6 +334,9 @@ int  cb__mk_str(struct cb_make *M, size_t off, const char *path, const char *key
     const char *s, size_t n, const char **out);
 int  cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key, long long v,
     long long min, long long max, int *out);
+/* A date of an entry's life: RFC 3339 date-time or date (midnight UTC). */
+int  cb__mk_time(struct cb_make *M, size_t off, const char *path, const char *key,
+    const char *s, size_t n, int64_t *us);
 /* The parts of a set, in the order of the file format. */
 int  cb__mk_name(struct cb_make *M, size_t off);
 int  cb__mk_rule(struct cb_make *M, size_t off, const char *path, const char *name, size_t len);

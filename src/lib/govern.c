@@ -8,6 +8,7 @@
  * docs/governance.md explains each rule.
  */
 #include "codeset_int.h"
+#include "../util/rfc3339.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct differ {
 	const cb_codeset *o, *n;
 	cb_report *r;
 	int rc;
+	const cb_diff_opts *opts;	/* never NULL */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -125,6 +127,10 @@ diff_meta(struct differ *D)
 	if (n->cs_version <= o->cs_version)
 		add(D, "VERSION_INCREASES", "version", "version %d does not raise the published version %d: use %d or higher",
 		    n->cs_version, o->cs_version, o->cs_version + 1);
+	if (n->cs_window_days < o->cs_window_days)
+		add(D, "WINDOW_NO_SHORTEN", "deprecation_window_days", "%s keeps deprecated codes %d days before "
+		    "retiring them; v%d would make it %d: a window may only grow", o->cs_name, o->cs_window_days,
+		    n->cs_version, n->cs_window_days);
 	if (!o->cs_reject_deprecated && n->cs_reject_deprecated)
 		add(D, "DEPRECATED_POLICY", "deprecated", "deprecated codes were accepted with a warning and would now be rejected");
 	for (i = 0; i < CB__RULES_OPT_IN; i++) {
@@ -277,6 +283,92 @@ diff_new_code(struct differ *D, const cb_entry *e)
 		    D->n->cs_version);
 }
 
+/* The dates and usage of a published code (its first entry: the file
+ * gives every entry of a code the same in practice). */
+static void
+diff_life(struct differ *D, const cb_entry *oe, const cb_entry *ne, const char *q)
+{
+	if (oe->e_valid_from != ne->e_valid_from || oe->e_valid_to != ne->e_valid_to)
+		add(D, "DATES_CHANGED", q, "code %s: valid from %s to %s, was %s to %s", q,
+		    ne->e_valid_from_text ? ne->e_valid_from_text : "(open)",
+		    ne->e_valid_to_text ? ne->e_valid_to_text : "(open)",
+		    oe->e_valid_from_text ? oe->e_valid_from_text : "(open)",
+		    oe->e_valid_to_text ? oe->e_valid_to_text : "(open)");
+	if (oe->e_usage != ne->e_usage)
+		add(D, "USAGE_CHANGED", q, "code %s: usage %s, was %s", q, cb_usage_name(ne->e_usage),
+		    cb_usage_name(oe->e_usage));
+}
+
+/* When code @e was deprecated: the deprecated_at of an entry, or INT64_MIN. */
+static int64_t
+deprecated_at(const cb_entry *e, const char **text)
+{
+	for (; e; e = cb_entry_next_same(e))
+		if (e->e_deprecated_at != INT64_MIN) {
+			*text = e->e_deprecated_at_text;
+			return e->e_deprecated_at;
+		}
+	return INT64_MIN;
+}
+
+/* When code @e was deprecated by the set's history: the publication of
+ * its deprecated_since version ("v3, published 2026-...").  INT64_MIN
+ * when unknown. */
+static int64_t
+deprecated_when(struct differ *D, const cb_entry *e, char *text, size_t size)
+{
+	char t[CB_TIME_MAX];
+	int64_t us;
+
+	for (; e; e = cb_entry_next_same(e)) {
+		if (e->e_deprecated_since <= 0 || D->opts->published_at == NULL ||
+		    D->opts->published_at(D->opts->arg, e->e_deprecated_since, &us) != 0)
+			continue;
+		if (cb_time_format(t, us, 0) < 0)
+			continue;
+		(void)snprintf(text, size, "%s (v%d, published then)", t, e->e_deprecated_since);
+		return us;
+	}
+	return INT64_MIN;
+}
+
+/* An owned set with a deprecation window retires a code: only a code
+ * deprecated at least the window before now (docs/governance.md,
+ * "Deprecate before retire"). */
+static void
+diff_retire(struct differ *D, const cb_entry *oe, const cb_entry *ne, cb_status os, const char *q)
+{
+	const int days = D->n->cs_window_days > D->o->cs_window_days ? D->n->cs_window_days : D->o->cs_window_days;
+	const char *text = NULL;
+	int64_t at = deprecated_at(oe, &text), until;
+	int64_t now = D->opts->now_us != 0 ? D->opts->now_us : cb_time_now_us();
+	char when[CB_TIME_MAX], hist[CB_TIME_MAX + 48];
+
+	if (os != CB_STATUS_DEPRECATED) {
+		add(D, "DEPRECATION_WINDOW", q, "code %s went from active to retired; %s retires a code only after "
+		    "it has been deprecated for %d days: deprecate it first", q, D->n->cs_name, days);
+		return;
+	}
+	if (at == INT64_MIN)	/* the published version did not say: the new one may */
+		at = deprecated_at(ne, &text);
+	if (at == INT64_MIN && (at = deprecated_when(D, oe, hist, sizeof(hist))) != INT64_MIN)
+		text = hist;
+	if (at == INT64_MIN) {
+		add(D, "DEPRECATION_WINDOW", q, "code %s is retired, but neither an entry (deprecated_at) nor "
+		    "the history of the set says when it was deprecated: give \"deprecated_at\" (the window "
+		    "is %d days)", q, days);
+		return;
+	}
+	until = at + (int64_t)days * 86400 * 1000000;
+	if (now < until) {
+		(void)cb_time_format(when, until, 0);
+		add(D, "DEPRECATION_WINDOW", q, "code %s was deprecated at %s; %s keeps a deprecated code for %d "
+		    "days, so it may be retired from %s on", q, text, D->n->cs_name, days, when);
+		return;
+	}
+	add(D, "CODE_RETIRED", q, "code %s was retired, %d days or more after its deprecation at %s", q, days, text);
+}
+
 static void
 diff_code(struct differ *D, const cb_entry *oe)
 {
@@ -307,16 +399,23 @@ diff_code(struct differ *D, const cb_entry *oe)
 	}
 	diff_meaning(D, oe, ne, q);
 	diff_id(D, oe, ne, q);
+	diff_life(D, oe, ne, q);
 	os = code_status(oe);
 	ns = code_status(ne);
 	if (ns > os) {
-		if (ns == CB_STATUS_RETIRED && !n->cs_mirror)
-			add(D, "RETIRE_ONLY_MIRRORS", q, "code %s was retired, which only mirrored sets may do; deprecate it", q);
+		if (ns == CB_STATUS_RETIRED && !n->cs_mirror && n->cs_window_days == 0)
+			add(D, "RETIRE_ONLY_MIRRORS", q, "code %s was retired, which only mirrored sets and sets with "
+			    "a deprecation window may do; deprecate it", q);
+		else if (ns == CB_STATUS_RETIRED && !n->cs_mirror)
+			diff_retire(D, oe, ne, os, q);
 		else if (ns == CB_STATUS_RETIRED)
 			add(D, "CODE_RETIRED", q, "code %s was retired: the upstream no longer lists it", q);
 		else
 			add(D, "CODE_DEPRECATED", q, "code %s was deprecated%s%s", q,
 			    cb_entry_replaced_by(ne)[0] ? "; replaced by " : "", cb_entry_replaced_by(ne));
+	} else if (ns < os && os == CB_STATUS_RETIRED && !n->cs_mirror) {
+		add(D, "RETIRED_FOREVER", q, "code %s was retired in v%d and would be %s again; a retired code's "
+		    "name and id are never used again: add a new code", q, o->cs_version, cb_status_name(ns));
 	} else if (ns < os) {
 		add(D, "STATUS_REVIVED", q, "code %s went from %s back to %s", q, cb_status_name(os), cb_status_name(ns));
 	}
@@ -325,18 +424,48 @@ diff_code(struct differ *D, const cb_entry *oe)
 		    cb_action_name(code_action(oe)), cb_action_name(code_action(ne)));
 }
 
+const char *
+cb_change_of_rule(const char *rule)
+{
+	static const struct { const char *rule, *change; } map[] = {
+		{ "CODE_ADDED", "added" }, { "CODE_DEPRECATED", "deprecated" }, { "CODE_RETIRED", "retired" },
+		{ "STATUS_REVIVED", "revived" }, { "DESCRIPTION_CHANGED", "text-changed" },
+		{ "EDITORIAL_CHANGE", "text-changed" }, { "APPLIES_WIDENED", "applicability-changed" },
+		{ "DATES_CHANGED", "dates-changed" }, { "USAGE_CHANGED", "usage-changed" },
+	};
+	size_t i;
+
+	if (rule == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].rule, rule) == 0)
+			return map[i].change;
+	return NULL;
+}
+
 int
 cb_diff(cb_report **out, const cb_codeset *o, const cb_codeset *n)
 {
+	return cb_diff_ex(out, o, n, NULL);
+}
+
+int
+cb_diff_ex(cb_report **out, const cb_codeset *o, const cb_codeset *n, const cb_diff_opts *opts)
+{
+	static const cb_diff_opts none = CB_DIFF_OPTS_INIT;
 	struct differ D;
 	size_t i;
 
 	if (out == NULL || o == NULL || n == NULL)
 		return cb__fail(CB_EINVAL, "cb_diff: NULL argument");
+	if (opts != NULL && opts->version != CB_DIFF_OPTS_VERSION)
+		return cb__fail(CB_EINVAL, "cb_diff_ex: cb_diff_opts version %u unknown (initialise it with "
+		    "CB_DIFF_OPTS_INIT)", opts->version);
 	*out = NULL;
 	D.o = o;
 	D.n = n;
 	D.rc = CB_OK;
+	D.opts = opts != NULL ? opts : &none;
 	if ((D.r = cb__report_new()) == NULL)
 		return cb__fail(CB_ENOMEM, "out of memory");
 	diff_meta(&D);

@@ -317,7 +317,7 @@ load_policy(struct loader *L, const cb_json_node *root)
 static int
 load_governance(struct loader *L, const cb_json_node *root)
 {
-	static const char *const keys[] = { "rules", NULL };
+	static const char *const keys[] = { "rules", "deprecation_window_days", NULL };
 	const cb_json_node *n = cb_json_get(L->L_doc, root, "governance"), *rules, *c;
 	char path[64];
 	size_t i = 0;
@@ -328,8 +328,15 @@ load_governance(struct loader *L, const cb_json_node *root)
 	if ((rc = expect_type(L, n, CB_JSON_OBJECT, "governance")) != CB_OK ||
 	    (rc = check_keys(L, n, keys, "governance")) != CB_OK)
 		return rc;
-	if ((rules = cb_json_get(L->L_doc, n, "rules")) == NULL)
-		return cb__mk_fatal(MK(L), n->offset, "governance: missing required field \"rules\"");
+	if ((rc = get_int(L, n, "deprecation_window_days", 1, 36500, "governance",
+	    &CS(L)->cs_window_days)) != CB_OK)
+		return rc;
+	if ((rules = cb_json_get(L->L_doc, n, "rules")) == NULL) {
+		if (CS(L)->cs_window_days > 0)
+			return CB_OK;
+		return cb__mk_fatal(MK(L), n->offset, "governance: missing required field \"rules\" "
+		    "(or \"deprecation_window_days\")");
+	}
 	if ((rc = expect_type(L, rules, CB_JSON_ARRAY, "governance.rules")) != CB_OK)
 		return rc;
 	for (c = cb_json_child(L->L_doc, rules); c; c = cb_json_next(L->L_doc, c), i++) {
@@ -442,12 +449,42 @@ index_path(char *dst, size_t size, const char *name, size_t i)
 	(void)size;
 }
 
+/* One date of an entry's life, kept as given and as microseconds. */
+static int
+get_time(struct loader *L, const cb_json_node *obj, const char *key, const char *path,
+    int64_t *us, const char **text)
+{
+	const cb_json_node *x;
+	int rc;
+
+	if ((rc = get_str(L, obj, key, 0, path, &x, text)) != CB_OK || x == NULL)
+		return rc;
+	return cb__mk_time(MK(L), x->offset, path, key, x->str, x->str_len, us);
+}
+
+/* "usage", "valid_from", "valid_to", "deprecated_at" (docs/codeset-format.md). */
+static int
+load_life(struct loader *L, struct cb_entry *e, const cb_json_node *n, const char *path)
+{
+	static const char *const usages[] = { "both", "send", "accept", NULL };
+	int usage = 0, rc;
+
+	if ((rc = get_enum(L, n, "usage", usages, path, &usage)) != CB_OK ||
+	    (rc = get_time(L, n, "valid_from", path, &e->e_valid_from, &e->e_valid_from_text)) != CB_OK ||
+	    (rc = get_time(L, n, "valid_to", path, &e->e_valid_to, &e->e_valid_to_text)) != CB_OK ||
+	    (rc = get_time(L, n, "deprecated_at", path, &e->e_deprecated_at, &e->e_deprecated_at_text)) != CB_OK)
+		return rc;
+	e->e_usage = (cb_usage)usage;
+	return CB_OK;
+}
+
 static int
 load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 {
 	static const char *const keys[] = { "code", "code_missing", "category", "description",
 	    "status", "since", "deprecated_since", "replaced_by", "applies", "handling",
-	    "http_status", "not_an_error", "attributes", "id", "editorial", NULL };
+	    "http_status", "not_an_error", "attributes", "id", "editorial", "usage", "valid_from",
+	    "valid_to", "deprecated_at", NULL };
 	static const char *const statuses[] = { "active", "deprecated", "retired", NULL };
 	struct cb_entry *e = cb__mk_entry_begin(MK(L), n->offset);
 	const cb_json_node *cn, *catn, *hn, *x, *idn;
@@ -478,6 +515,8 @@ load_entry(struct loader *L, const cb_json_node *n, size_t idx)
 		e->e_id_given = true;
 		in.id_off = idn->offset;
 	}
+	if ((rc = load_life(L, e, n, path)) != CB_OK)
+		return rc;
 	if ((x = cb_json_get(L->L_doc, n, "editorial")) != NULL) {
 		if ((rc = load_editorial(L, e, x, path)) != CB_OK)
 			return rc;

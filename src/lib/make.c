@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "../util/ident.h"
+#include "../util/rfc3339.h"
 #include "../util/utf8.h"
 
 int
@@ -178,6 +179,29 @@ cb__mk_int(struct cb_make *M, size_t off, const char *path, const char *key, lon
 	if (v < min || v > max)
 		return cb__mk_fatal(M, off, "%s.%s: %lld is outside %lld..%lld", path, key, v, min, max);
 	*out = (int)v;
+	return CB_OK;
+}
+
+/*
+ * A date of an entry's life (valid_from, valid_to, deprecated_at): an RFC
+ * 3339 date-time, or a date that stands for its midnight UTC.  The text is
+ * kept as given, so that the set writes back the same bytes.
+ */
+int
+cb__mk_time(struct cb_make *M, size_t off, const char *path, const char *key,
+    const char *s, size_t n, int64_t *us)
+{
+	char full[CB_TIME_MAX + 16];
+	const char *why = NULL;
+
+	if (n == 10 && s[4] == '-' && s[7] == '-') {
+		memcpy(full, s, 10);
+		memcpy(full + 10, "T00:00:00Z", 11);
+		s = full;
+		n = 20;
+	}
+	if (!cb_time_parse(s, n, NULL, us, &why))
+		return cb__mk_fatal(M, off, "%s.%s: %s, or a date such as 2027-01-01", path, key, why);
 	return CB_OK;
 }
 
@@ -416,6 +440,8 @@ cb__mk_entry_begin(struct cb_make *M, size_t off)
 	e->e_index = (uint32_t)cs->cs_nentries;
 	e->e_category = e->e_handling = -1;
 	e->e_replaced_by = "";
+	e->e_valid_from = e->e_deprecated_at = INT64_MIN;
+	e->e_valid_to = INT64_MAX;
 	cb__mk_position(M, off, &line, &col);
 	e->e_line = line;
 	e->e_col = col;
@@ -517,6 +543,22 @@ entry_marks(struct cb_make *M, const struct cb_entry *e, const struct cb_mk_entr
 
 /* The rules on an entry whose fields are all read: its code, category,
  * handling class and versions. */
+/* The dates of an entry's life: valid_from before valid_to (a code valid
+ * at no time is a mistake, not an announcement). */
+static int
+entry_life(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry *in, const char *path)
+{
+	char q[80];
+
+	e->e_limited = e->e_usage != CB_USAGE_BOTH || e->e_valid_from != INT64_MIN ||
+	    e->e_valid_to != INT64_MAX;
+	if (e->e_valid_from == INT64_MIN || e->e_valid_to == INT64_MAX || e->e_valid_from < e->e_valid_to)
+		return CB_OK;
+	return cb__mk_semantic(M, "VALID_DATES_ORDER", e->e_code ? cb__quote(q, sizeof(q), e->e_code,
+	    e->e_code_len) : "", in->off, "%s: valid_from %s is not before valid_to %s: the code would "
+	    "be valid at no time", path, e->e_valid_from_text, e->e_valid_to_text);
+}
+
 int
 cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry *in,
     const char *path)
@@ -591,6 +633,8 @@ cb__mk_entry_end(struct cb_make *M, struct cb_entry *e, const struct cb_mk_entry
 	    (rc = cb__mk_semantic(M, "SINCE_AFTER_VERSION", e->e_code ? QCODE : "", in->off,
 	    "%s: since/deprecated_since %d is later than the set's version %d", path,
 	    e->e_since > cs->cs_version ? e->e_since : e->e_deprecated_since, cs->cs_version)) != CB_OK)
+		return rc;
+	if ((rc = entry_life(M, e, in, path)) != CB_OK)
 		return rc;
 	cs->cs_nentries++;
 	return CB_OK;

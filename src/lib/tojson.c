@@ -40,6 +40,14 @@ write_entry(cb_jw *w, const cb_codeset *cs, const struct cb_entry *e)
 		cb_jw_kint(w, "deprecated_since", e->e_deprecated_since);
 	if (e->e_replaced_by[0] != '\0')
 		cb_jw_kstr(w, "replaced_by", e->e_replaced_by);
+	if (e->e_deprecated_at_text != NULL)
+		cb_jw_kstr(w, "deprecated_at", e->e_deprecated_at_text);
+	if (e->e_usage != CB_USAGE_BOTH)
+		cb_jw_kstr(w, "usage", cb_usage_name(e->e_usage));
+	if (e->e_valid_from_text != NULL)
+		cb_jw_kstr(w, "valid_from", e->e_valid_from_text);
+	if (e->e_valid_to_text != NULL)
+		cb_jw_kstr(w, "valid_to", e->e_valid_to_text);
 	for (d = 0; d < cs->cs_ndims; d++)
 		if (e->e_applies[d] != 0)
 			break;
@@ -167,14 +175,18 @@ write_declarations(cb_jw *w, const cb_codeset *cs)
 		cb_jw_kint(w, "max_delay_ms", cs->cs_policy.max_delay_ms);
 		cb_jw_obj_end(w);
 	}
-	if (cs->cs_rules != 0) {
+	if (cs->cs_rules != 0 || cs->cs_window_days > 0) {
 		cb_jw_key(w, "governance");
 		cb_jw_obj_begin(w);
-		cb_jw_key(w, "rules");
-		cb_jw_arr_begin(w);
-		for (i = 0; i < cb_codeset_rule_count(cs); i++)
-			cb_jw_str(w, cb_codeset_rule(cs, i));
-		cb_jw_arr_end(w);
+		if (cs->cs_rules != 0) {
+			cb_jw_key(w, "rules");
+			cb_jw_arr_begin(w);
+			for (i = 0; i < cb_codeset_rule_count(cs); i++)
+				cb_jw_str(w, cb_codeset_rule(cs, i));
+			cb_jw_arr_end(w);
+		}
+		if (cs->cs_window_days > 0)
+			cb_jw_kint(w, "deprecation_window_days", cs->cs_window_days);
 		cb_jw_obj_end(w);
 	}
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../shim/json_shim.h"
+#include "../util/rfc3339.h"
 
 /* One dotted path, split into keys that point into v_pathmem. */
 struct vpath {
@@ -62,11 +63,15 @@ struct vmsg {
 struct cb_validator {
 	cb_codeset    *v_set;
 	cb_json_lines *v_json;
-	/* path 0 is the code; path 1 + i gives the value of context pair i */
-	struct vpath   v_paths[1 + CB_MAX_DIMS];
-	cb_json_path   v_jpaths[1 + CB_MAX_DIMS];
-	cb_json_pick   v_picks[1 + CB_MAX_DIMS];
-	size_t         v_npaths;
+	/* path 0 is the code; path 1 + i gives the value of context pair i;
+	 * the last, with a time field, the time of the line */
+	struct vpath   v_paths[2 + CB_MAX_DIMS];
+	cb_json_path   v_jpaths[2 + CB_MAX_DIMS];
+	cb_json_pick   v_picks[2 + CB_MAX_DIMS];
+	size_t         v_npaths, v_nctx;
+	bool           v_timed;                /* cb_validator_set_life() gave a time field */
+	unsigned       v_flags;                /* CB_CHECK_ACCEPT */
+	char          *v_timemem;
 	cb_ctx         v_ctx[CB_MAX_DIMS];
 	char           v_num[CB_MAX_DIMS][24]; /* integer context values as text */
 	char          *v_pathmem;
@@ -80,7 +85,7 @@ struct cb_validator {
 };
 
 static const char *const fault_names[CB_LINE_FAULT_COUNT] = {
-	"not-json", "not-object", "missing-field", "not-string", "too-long", "too-deep"
+	"not-json", "not-object", "missing-field", "not-string", "too-long", "too-deep", "bad-time"
 };
 
 const char *
@@ -200,6 +205,7 @@ cb_validator_new(cb_validator **out, const cb_codeset *cs, const char *field,
 	if ((rc = resolve_dims(v, cs, ctx, nctx)) != CB_OK)
 		goto out;
 	v->v_npaths = 1 + nctx;
+	v->v_nctx = nctx;
 	if (cb_json_lines_new(&v->v_json, CB_MAX_EVENT_BYTES, CB_MAX_EVENT_DEPTH) != 0) {
 		rc = cb__fail(CB_ENOMEM, "out of memory");
 		goto out;
@@ -227,6 +233,7 @@ cb_validator_free(cb_validator *v)
 	cb_json_lines_free(v->v_json);
 	cb_codeset_free(v->v_set);
 	free(v->v_pathmem);
+	free(v->v_timemem);
 	free(v->v_scratch);
 	free(v);
 }
@@ -294,6 +301,10 @@ explain_fault(cb_validator *v, const char *line, size_t len, cb_line_result *out
 		snprintf(v->v_msg, sizeof(v->v_msg), "no %sfield \"%s\"", is_ctx ? "context " : "",
 		    cb__quote(q, sizeof(q), out->field, strlen(out->field)));
 		break;
+	case CB_LINE_BAD_TIME:
+		snprintf(v->v_msg, sizeof(v->v_msg), "time field \"%s\": %s, or a date such as 2027-01-01",
+		    cb__quote(q, sizeof(q), out->field, strlen(out->field)), why);
+		break;
 	case CB_LINE_NOT_STRING:
 		snprintf(v->v_msg, sizeof(v->v_msg), "%sfield \"%s\" is %s, not a string%s",
 		    is_ctx ? "context " : "", cb__quote(q, sizeof(q), out->field, strlen(out->field)),
@@ -312,7 +323,7 @@ context_values(cb_validator *v, cb_line_result *out)
 {
 	size_t i;
 
-	for (i = 1; i < v->v_npaths; i++) {
+	for (i = 1; i <= v->v_nctx; i++) {
 		cb_ctx *c = &v->v_ctx[i - 1];
 		const cb_json_pick *pk = &v->v_picks[i];
 		if (!pk->found) {
@@ -337,6 +348,94 @@ context_values(cb_validator *v, cb_line_result *out)
 		}
 	}
 	return 0;
+}
+
+/* The time of the line just parsed: 0 with *at, or -1 with a fault in
+ * @out (and the parser's reason in *why). */
+static int
+line_time(cb_validator *v, cb_line_result *out, int64_t *at, const char **why)
+{
+	const cb_json_pick *pk = &v->v_picks[v->v_npaths - 1];
+	char full[CB_TIME_MAX + 16];
+	const char *s;
+	size_t n;
+
+	out->field = v->v_paths[v->v_npaths - 1].vp_name;
+	if (!pk->found) {
+		out->why = CB_LINE_MISSING_FIELD;
+		return -1;
+	}
+	if (pk->type != CB_JSON_STRING) {
+		out->why = CB_LINE_NOT_STRING;
+		return -1;
+	}
+	s = pk->str;
+	n = pk->str_len;
+	if (n == 10 && s[4] == '-' && s[7] == '-') {	/* a date: its midnight UTC */
+		memcpy(full, s, 10);
+		memcpy(full + 10, "T00:00:00Z", 11);
+		s = full;
+		n = 20;
+	}
+	if (!cb_time_parse(s, n, NULL, at, why)) {
+		out->why = CB_LINE_BAD_TIME;
+		return -1;
+	}
+	out->field = NULL;
+	return 0;
+}
+
+/* The check again at the line's time @at, for an entry with dates. */
+static int
+check_at(cb_validator *v, cb_line_result *out, int64_t at, int explain)
+{
+	int rc = cb_check_at(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx, v->v_nctx,
+	    v->v_flags | (explain ? 0 : CB_CHECK_NO_MESSAGE), at);
+
+	if (rc != CB_OK)
+		return rc;
+	out->why = (unsigned)v->v_check.reason;
+	out->valid = v->v_check.accepted;
+	out->entry = v->v_check.entry;
+	if (explain && (rc = cb_check_message(v->v_msg, sizeof(v->v_msg), &v->v_check)) == CB_OK)
+		out->message = v->v_msg;
+	return rc;
+}
+
+int
+cb_validator_set_life(cb_validator *v, const char *time_field, unsigned flags)
+{
+	size_t len;
+	int n;
+
+	if (v == NULL || (flags & ~CB_CHECK_ACCEPT) != 0)
+		return cb__fail(CB_EINVAL, "cb_validator_set_life: %s", v == NULL ? "NULL validator" :
+		    "flags other than CB_CHECK_ACCEPT");
+	/* the caches hold verdicts for the mode before: forget them */
+	if (v->v_flags != flags) {
+		memset(v->v_cache, 0, sizeof(v->v_cache));
+		if (v->v_msgs != NULL)
+			for (len = 0; len < VM_SLOTS; len++) {
+				free(v->v_msgs[len].vm_msg);
+				memset(&v->v_msgs[len], 0, sizeof(v->v_msgs[len]));
+			}
+	}
+	v->v_flags = flags;
+	if (time_field == NULL || v->v_timed)
+		return time_field == NULL ? CB_OK : cb__fail(CB_EINVAL, "cb_validator_set_life: the time field is set");
+	if ((len = strlen(time_field)) > CB_MAX_FIELD_PATH)
+		return cb__fail(CB_ETOOBIG, "time field path of %zu bytes (max %d)", len, CB_MAX_FIELD_PATH);
+	if ((v->v_timemem = cb__malloc(len + 1)) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	memcpy(v->v_timemem, time_field, len + 1);
+	if ((n = split_path(&v->v_paths[v->v_npaths], v->v_timemem, "time field")) < 0)
+		return n;
+	v->v_jpaths[v->v_npaths].keys = v->v_paths[v->v_npaths].vp_keys;
+	v->v_jpaths[v->v_npaths].lens = v->v_paths[v->v_npaths].vp_lens;
+	v->v_jpaths[v->v_npaths].n = (size_t)n;
+	v->v_npaths++;
+	v->v_timed = true;
+	return CB_OK;
 }
 
 /* @line copied into the validator's scratch buffer with padding after
@@ -370,6 +469,7 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 {
 	const int explain = (flags & CB_LINE_EXPLAIN) != 0;
 	const char *why = "";
+	int64_t at = CB_CHECK_NO_TIME;
 	cb_json_type root = CB_JSON_NULL;
 	const cb_json_pick *pk;
 	size_t i;
@@ -424,16 +524,22 @@ cb_validator_line(cb_validator *v, const char *line, size_t len, unsigned flags,
 	}
 	out->code = pk->str;
 	out->code_len = pk->str_len;
-	if (context_values(v, out) != 0)
+	if (context_values(v, out) != 0 || (v->v_timed && line_time(v, out, &at, &why) != 0))
 		goto fault;
-	return explain ? check_explained(v, out) : check_cached(v, out);
+	rc = explain ? check_explained(v, out) : check_cached(v, out);
+	/* the caches know no time: a dated entry is judged again at the line's */
+	if (rc == CB_OK && v->v_timed && out->entry != NULL && (cb_entry_valid_from_us(out->entry) != INT64_MIN ||
+	    cb_entry_valid_to_us(out->entry) != INT64_MAX))
+		rc = check_at(v, out, at, explain);
+	return rc;
 fault:
 	if (explain) {
 		pk = out->field != NULL ? &v->v_picks[0] : NULL;
 		for (i = 0; out->field != NULL && i < v->v_npaths; i++)
 			if (v->v_paths[i].vp_name == out->field)
 				pk = &v->v_picks[i];
-		explain_fault(v, line, len, out, why, pk, pk != NULL && pk != &v->v_picks[0]);
+		explain_fault(v, line, len, out, why, pk, pk != NULL && pk != &v->v_picks[0] &&
+		    !(v->v_timed && pk == &v->v_picks[v->v_npaths - 1]));
 	}
 	return CB_OK;
 }
@@ -499,10 +605,10 @@ cache_key(cb_validator *v, const cb_line_result *out, const char **key)
 	*key = out->code;
 	if (klen > VC_KEY)
 		return SIZE_MAX;
-	if (v->v_npaths == 1)
+	if (v->v_nctx == 0)
 		return klen;
 	memcpy(v->v_key, out->code, klen);
-	for (i = 0; i + 1 < v->v_npaths; i++) {
+	for (i = 0; i < v->v_nctx; i++) {
 		const cb_ctx *c = &v->v_ctx[i];
 		if (c->value_len > 255 || klen + 2 + c->value_len > VC_KEY)
 			return SIZE_MAX;
@@ -537,7 +643,7 @@ check_cached(cb_validator *v, cb_line_result *out)
 		return CB_OK;
 	}
 	if ((rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx,
-	    v->v_npaths - 1, CB_CHECK_NO_MESSAGE)) != CB_OK)
+	    v->v_nctx, CB_CHECK_NO_MESSAGE | v->v_flags)) != CB_OK)
 		return rc;
 	s->vs_hash = h;
 	s->vs_len = (uint16_t)klen;
@@ -550,7 +656,7 @@ check_cached(cb_validator *v, cb_line_result *out)
 	goto done;
 miss:
 	if ((rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx,
-	    v->v_npaths - 1, CB_CHECK_NO_MESSAGE)) != CB_OK)
+	    v->v_nctx, CB_CHECK_NO_MESSAGE | v->v_flags)) != CB_OK)
 		return rc;
 done:
 	out->why = (unsigned)v->v_check.reason;
@@ -583,7 +689,7 @@ check_explained(cb_validator *v, cb_line_result *out)
 			return CB_OK;
 		}
 	}
-	rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx, v->v_npaths - 1, 0);
+	rc = cb_check_ex(&v->v_check, v->v_set, out->code, out->code_len, v->v_ctx, v->v_nctx, v->v_flags);
 	if (rc != CB_OK)
 		return rc;
 	out->why = (unsigned)v->v_check.reason;

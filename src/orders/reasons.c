@@ -199,12 +199,31 @@ cb_reason_pick(const cb_codeset *rr, cb_ord_status st, const char *status_value,
 /* ---- the sync: the next version of the mirror ---------------------------- */
 
 /* Categories of new keys, by prefix (the seed's list names them so). */
-static const struct { const char *prefix; const char *category; } prefixes[] = {
-	{ "seller_cancel_", "seller_cancel" },
-	{ "reverse_reject_request_", "reject_request" },
-	{ "reverse_reject_return_parcel_", "reject_return_parcel" },
-	{ "order_manage_list_action_respond_popup_reject_", "reject_cancellation" },
+static const struct { const char *prefix; const char *category; const char *purpose; } prefixes[] = {
+	{ "seller_cancel_", "seller_cancel", "cancel" },
+	{ "reverse_reject_request_", "reject_request", "reject_request" },
+	{ "reverse_reject_return_parcel_", "reject_return_parcel", "reject_return_parcel" },
+	{ "order_manage_list_action_respond_popup_reject_", "reject_cancellation", "reject_cancellation" },
 };
+/* The dimension a check for a cancel names (purpose=cancel): what a key
+ * is sent for, one value per known category (docs/orders.md, "purpose"). */
+#define PURPOSE "purpose"
+#define PURPOSE_TEXT "what the key is sent for: cancel (a seller cancels an order: cancel_reason_key), " \
+	"reject_request (a seller rejects a buyer's return or refund request), reject_return_parcel (a " \
+	"seller rejects a returned parcel), reject_cancellation (a seller rejects a buyer's cancellation " \
+	"request). The marketplace lists them together; a check for a cancel gives purpose=cancel."
+
+/* The purpose of a key of category @category, or NULL (a key of "other"). */
+static const char *
+purpose_of(const char *category)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strcmp(prefixes[i].category, category) == 0)
+			return prefixes[i].purpose;
+	return NULL;
+}
 #define OTHER_CATEGORY "other"
 #define OTHER_DESCRIPTION "Reverse reasons whose key does not say what they are for (added by a sync)."
 
@@ -330,9 +349,10 @@ update_entry(cb_builder *b, size_t i, const cb_entry *e, const cb_mkt_reasons *r
 
 /* A key upstream has and @cur does not, added at version @version. */
 static int
-add_reason(cb_builder *b, const cb_mkt_reason *r, int version)
+add_reason(cb_builder *b, const cb_codeset *cur, const cb_mkt_reason *r, int version)
 {
 	cb_entry_spec s = CB_ENTRY_SPEC_INIT;
+	const char *purpose = purpose_of(category_of(r));
 	size_t i;
 	int rc;
 
@@ -343,6 +363,10 @@ add_reason(cb_builder *b, const cb_mkt_reason *r, int version)
 	s.since = version;
 	if ((rc = cb_builder_add_entry(b, &s, &i)) != CB_OK ||
 	    (r->has_statuses && (rc = add_statuses(b, i, r)) != CB_OK))
+		return rc;
+	/* a mirror made before the purpose dimension keeps its entries unrestricted */
+	if (purpose != NULL && cb_codeset_dim_index(cur, PURPOSE, strlen(PURPOSE)) >= 0 &&
+	    (rc = cb_builder_entry_applies(b, i, PURPOSE, purpose)) != CB_OK)
 		return rc;
 	return cb_builder_entry_set_attribute(b, i, "display_text", text_of(r));
 }
@@ -409,8 +433,11 @@ cb_reason_set_empty(cb_codeset **out, const char *market)
 	    (rc = cb_builder_set_mirror(b, 1)) != CB_OK ||
 	    (rc = cb_builder_set_format(b, &f)) != CB_OK)
 		goto out;
+	if ((rc = cb_builder_add_dim(b, PURPOSE, PURPOSE_TEXT)) != CB_OK)
+		goto out;
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if ((rc = cb_builder_add_category(b, prefixes[i].category, category_text[i])) != CB_OK)
+		if ((rc = cb_builder_add_category(b, prefixes[i].category, category_text[i])) != CB_OK ||
+		    (rc = cb_builder_add_dim_value(b, PURPOSE, prefixes[i].purpose)) != CB_OK)
 			goto out;
 	rc = cb_builder_finish(out, b, name);
 out:
@@ -451,7 +478,7 @@ cb_reason_sync_build(cb_codeset **out, const cb_codeset *cur, const cb_mkt_reaso
 	for (i = 0; i < rs->n; i++) {
 		const cb_mkt_reason *r = &rs->items[i];
 		if (first_of_key(rs, i) && cb_codeset_find(cur, r->key, strlen(r->key)) == NULL &&
-		    (rc = add_reason(b, r, version)) != CB_OK)
+		    (rc = add_reason(b, cur, r, version)) != CB_OK)
 			goto out;
 	}
 	(void)snprintf(origin, sizeof(origin), "%s v%d (sync)", cb_codeset_name(cur), version);

@@ -394,6 +394,28 @@ svc_fault_respond(struct svc_req *r, const struct svc_fault *f, size_t limit)
 	svc_problem_end(r, &w);
 }
 
+/* The parameters of the check route after version and as_of. */
+enum { QK_MODE = 2, QK_AT };
+
+/* A check's mode (?mode=send|accept) as CB_CHECK_* flags and its time:
+ * ?at=, else the as_of the version is pinned at, else now.  Returns 0, or
+ * -1 after a 400. */
+static int
+check_life(struct svc_req *r, unsigned *flags, int64_t *at)
+{
+	const char *mode = r->q[QK_MODE].s;
+
+	*flags = 0;
+	if (mode != NULL && strcmp(mode, "accept") == 0)
+		*flags = CB_CHECK_ACCEPT;
+	else if (mode != NULL && strcmp(mode, "send") != 0) {
+		svc_bad_param(r, "mode", "mode=%.20s: expected send (a new record) or accept (an existing one)", mode);
+		return -1;
+	}
+	*at = r->q[QK_AT].s != NULL ? r->q[QK_AT].i : r->q[1].s != NULL ? r->q[1].i : cb_time_now_us();
+	return 0;
+}
+
 void
 h_set_check(struct svc_req *r)
 {
@@ -401,9 +423,11 @@ h_set_check(struct svc_req *r)
 	struct svc_checks c;
 	cb_check_result res = CB_CHECK_RESULT_INIT;
 	size_t i, accepted = 0;
+	unsigned flags;
+	int64_t at;
 	cb_jw w;
 
-	if (set == NULL)
+	if (set == NULL || check_life(r, &flags, &at) != 0)
 		return;
 	if (svc_checks_parse(&c, r->body.p, r->body.len, r->anon ? CB_SVC_ANON_MAX_CHECK_ITEMS :
 	    CB_SVC_MAX_BATCH) != CB_OK) {
@@ -417,7 +441,7 @@ h_set_check(struct svc_req *r)
 	svc_json_begin(r, &w);
 	if (!c.batch) {
 		const struct svc_check_item *it = &c.items[0];
-		cb_check(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx);
+		cb_check_at(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx, flags, at);
 		svc_metrics_check(r->svc->metrics, set->mslot, res.reason);
 		cb_view_check(&w, &res, it->code, it->code_len, it->ctx, it->nctx);
 		svc_json(r, 200);
@@ -430,7 +454,7 @@ h_set_check(struct svc_req *r)
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < c.n; i++) {
 		const struct svc_check_item *it = &c.items[i];
-		cb_check(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx);
+		cb_check_at(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx, flags, at);
 		svc_metrics_check(r->svc->metrics, set->mslot, res.reason);
 		accepted += res.accepted != 0;
 		cb_view_check(&w, &res, it->code, it->code_len, it->ctx, it->nctx);

@@ -144,6 +144,7 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 	const cb_rec_desc *d = c->d;
 	cb_check_result r = CB_CHECK_RESULT_INIT;
 	char msg[CB_CHECK_MESSAGE_MAX] = "";
+	int64_t at = CB_CHECK_NO_TIME;
 	cb_ctx ctx;
 	size_t nctx = 0;
 	const char *field;
@@ -156,10 +157,14 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 		ctx.value_len = rec->len[c->ctx_idx];
 		nctx = 1;
 	}
-	cb_check_ex(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx,
-	    CB_CHECK_NO_MESSAGE);
+	/* the code is judged at the record's own time: an event of last year
+	 * may carry a code that has expired since (docs/http.md, "Effective dates") */
+	if (c->time_idx >= 0 && rec->v[c->time_idx] != NULL)
+		at = rec->time_us;
+	cb_check_at(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx,
+	    CB_CHECK_NO_MESSAGE, at);
 	if (!r.accepted || r.reason != CB_VALID) {	/* the message is only needed now */
-		cb_check(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx);
+		cb_check_at(&r, c->cs, rec->v[c->reason_idx], rec->len[c->reason_idx], &ctx, nctx, 0, at);
 		(void)cb_check_message(msg, sizeof(msg), &r);
 	}
 	c->it->reasons[index] = r.reason;

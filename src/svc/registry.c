@@ -211,6 +211,16 @@ svc_pub_clear(struct svc_pub *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* When each version of a set was published, for the deprecation window
+ * of a code whose entry gives no deprecated_at (read before the publish's
+ * transaction: a published version's time never changes). */
+#define SVC_HIST_MAX 4096
+struct svc_hist {
+	int     *versions;
+	int64_t *at;
+	size_t   n;
+};
+
 struct gate {
 	const cb_codeset      *cs;      /* proposed */
 	const struct svc_set  *set;     /* proposed, serialised */
@@ -218,7 +228,59 @@ struct gate {
 	enum svc_pub_mode      mode;
 	struct svc_pub        *out;
 	char                  *changes; /* the report as kept with the version (JSON), or NULL */
+	struct svc_hist        hist;
 };
+
+static int
+hist_row(void *arg, const cb_store_setver *v)
+{
+	struct svc_hist *h = arg;
+	const char *why;
+	int64_t us;
+
+	if (h->n < SVC_HIST_MAX && cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why)) {
+		h->versions[h->n] = v->version;
+		h->at[h->n++] = us;
+	}
+	return 0;
+}
+
+/* The history of set @name, when the proposed version has a deprecation
+ * window to enforce.  CB_OK (an empty history when none is needed). */
+static int
+hist_load(struct svc *s, const cb_codeset *cs, struct svc_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (cb_codeset_deprecation_window_days(cs) == 0)
+		return CB_OK;
+	h->versions = cb__calloc(SVC_HIST_MAX, sizeof(*h->versions));
+	h->at = cb__calloc(SVC_HIST_MAX, sizeof(*h->at));
+	if (h->versions == NULL || h->at == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	return cb_store_set_versions(s->store, cb_codeset_name(cs), hist_row, h);
+}
+
+static void
+hist_free(struct svc_hist *h)
+{
+	free(h->versions);
+	free(h->at);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+hist_published_at(void *arg, int v, int64_t *us)
+{
+	const struct svc_hist *h = arg;
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->versions[i] == v) {
+			*us = h->at[i];
+			return 0;
+		}
+	return -1;
+}
 
 /* The changes of @r as the version keeps them: [{rule, severity, subject}]. */
 static char *
@@ -300,7 +362,12 @@ judge(struct gate *g, const cb_store_setver *latest)
 		if ((rc = cb_codeset_load_buffer(&old, latest->body, latest->body_len, origin)) != CB_OK)
 			return rc;
 	}
-	rc = cb_diff(&o->report, old, g->cs);
+	{
+		cb_diff_opts opts = CB_DIFF_OPTS_INIT;
+		opts.published_at = hist_published_at;
+		opts.arg = &g->hist;
+		rc = cb_diff_ex(&o->report, old, g->cs, &opts);
+	}
 	cb_codeset_free(old);
 	if (rc != CB_OK)
 		return rc;
@@ -368,7 +435,9 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 		goto out;
 	memcpy(out->etag, set->etag, sizeof(out->etag));
 	snap = svc_snap_get(s);
-	g = (struct gate){ cs, set, snap, mode, out, NULL };
+	g = (struct gate){ cs, set, snap, mode, out, NULL, { NULL, NULL, 0 } };
+	if ((rc = hist_load(s, cs, &g.hist)) != CB_OK)
+		goto out;
 	memset(&p, 0, sizeof(p));
 	p.name = cb_codeset_name(cs);
 	p.version = cb_codeset_version(cs);
@@ -415,6 +484,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 out:
 	pthread_mutex_unlock(&s->publish_mu);
 	cb_free(g.changes);
+	hist_free(&g.hist);
 	svc_snap_put(snap);
 	svc_set_put(set);
 	if (rc != CB_OK)

@@ -56,6 +56,11 @@ const struct svc_qspec svc_q_incidents_report = { q_incr_p, sizeof(q_incr_p) / s
 const struct svc_qspec svc_q_events_list = { q_evl_p, sizeof(q_evl_p) / sizeof(q_evl_p[0]), SQO_NONE };
 const struct svc_qspec svc_q_events_report = { q_evr_p, sizeof(q_evr_p) / sizeof(q_evr_p[0]), SQO_NONE };
 
+/* ---- the life of a code (issue 13): a check's mode and time, the change feed ---- */
+
+SPEC(q_check, SQO_NONE, PINNED_P, Q("mode", SQ_STR, 0, 0, NULL), Q("at", SQ_TIME, 0, 0, NULL));
+SPEC(q_changes, SQO_NONE, Q("since", SQ_UINT, 1, 2147483647u, "a published version:"));
+
 /* ---- the routes -------------------------------------------------------- */
 
 const struct svc_route svc_routes[] = {
@@ -72,7 +77,7 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/code-sets/{set}/codes",        H_SET_CODES, R_PINNED, 0, "entries, filtered", &q_codes },
 	{ M_GET,  "/v1/code-sets/{set}/codes/{code}", H_SET_CODE,  R_PINNED, 0, "one code's entries", &q_pinned },
 	{ M_POST, "/v1/code-sets/{set}/check",        H_SET_CHECK, R_BODY | R_ANON_CAPPED | R_PINNED,
-	  CB_SVC_MAX_BODY, "check one code or a batch", &q_pinned },
+	  CB_SVC_MAX_BODY, "check one code or a batch", &q_check },
 	{ M_POST, "/v1/code-sets/{set}/compatibility", H_SET_COMPAT, R_WRITE | R_BODY, CB_SVC_MAX_CODESET_BODY,
 	  "the gate's verdict on a proposed version and its impact; nothing is stored", NULL },
 	{ M_GET,  "/v1/code-sets/{set}/observed",     H_SET_OBSERVED, 0, 0,
@@ -81,6 +86,9 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/code-sets/{set}/diff",               H_SET_DIFF,     0, 0,
 	  "the changes between two published versions, by the gate's rules", &q_diff },
 	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version", NULL },
+	/* the life of a code (issue 13) */
+	{ M_GET,  "/v1/code-sets/{set}/changes",            H_SET_CHANGES,  0, 0,
+	  "per-code changes since a version (ETag, If-None-Match)", &q_changes },
 	{ M_GET,  "/schemas/{set}.schema.json",       H_SCHEMA,        R_PINNED, 0, "JSON Schema of a set's codes",
 	  &q_pinned },
 	{ M_GET,  "/v1/errors/{set}/{code}",          H_ERROR_EXPLAIN, R_PINNED, 0, "explain an error code; retry?",

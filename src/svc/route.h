@@ -33,6 +33,7 @@ enum svc_handler_id {
 	H_SET_COMPAT, H_SET_OBSERVED, H_SET_DIFF,
 	H_REFUND_OUTCOME,
 	H_WEBHOOK,
+	H_SET_CHANGES,                  /* the life of a code (issue 13) */
 	H_COUNT
 };
 

@@ -66,6 +66,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_PROBLEM_DOC] = h_problem_doc, [H_SETS_LIST] = h_sets_list, [H_SET_GET] = h_set_get,
 	[H_SET_PUT] = h_set_put, [H_SET_CODES] = h_set_codes, [H_SET_CODE] = h_set_code,
 	[H_SET_CHECK] = h_set_check, [H_SET_VERSIONS] = h_set_versions,
+	[H_SET_CHANGES] = h_set_changes,
 	[H_SET_VERSION] = h_set_version, [H_SCHEMA] = h_schema, [H_ERROR_EXPLAIN] = h_error_explain,
 	[H_INCIDENTS_POST] = h_incidents_post, [H_INCIDENTS_LIST] = h_incidents_list,
 	[H_INCIDENTS_REPORT] = h_incidents_report, [H_EVENTS_POST] = h_events_post,

@@ -361,6 +361,7 @@ void h_set_codes(struct svc_req *r);
 void h_set_code(struct svc_req *r);
 void h_set_check(struct svc_req *r);
 void h_set_versions(struct svc_req *r);
+void h_set_changes(struct svc_req *r);	/* h_changes.c */
 void h_set_version(struct svc_req *r);
 void h_schema(struct svc_req *r);
 void h_error_explain(struct svc_req *r);

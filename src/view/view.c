@@ -57,6 +57,14 @@ cb_view_entry(cb_jw *w, const cb_entry *e)
 		cb_jw_kint(w, "deprecated_since", cb_entry_deprecated_since(e));
 	if (cb_entry_replaced_by(e)[0])
 		cb_jw_kstr(w, "replaced_by", cb_entry_replaced_by(e));
+	if (cb_entry_deprecated_at(e)[0])
+		cb_jw_kstr(w, "deprecated_at", cb_entry_deprecated_at(e));
+	if (cb_entry_usage(e) != CB_USAGE_BOTH)
+		cb_jw_kstr(w, "usage", cb_usage_name(cb_entry_usage(e)));
+	if (cb_entry_valid_from(e)[0])
+		cb_jw_kstr(w, "valid_from", cb_entry_valid_from(e));
+	if (cb_entry_valid_to(e)[0])
+		cb_jw_kstr(w, "valid_to", cb_entry_valid_to(e));
 	if (cb_codeset_dim_count(cs) > 0)
 		applies(w, cs, e);
 	if (cb_entry_handling(e)[0]) {
@@ -239,4 +247,30 @@ cb_view_findings(cb_jw *w, const cb_report *r)
 		cb_jw_obj_end(w);
 	}
 	cb_jw_arr_end(w);
+}
+
+size_t
+cb_view_changes(cb_jw *w, const cb_report *r, const cb_codeset *cs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cb_report_count(r); i++) {
+		const cb_finding *f = cb_report_get(r, i);
+		const char *change = cb_change_of_rule(f->rule);
+		const cb_entry *e;
+		if (change == NULL || (e = cb_codeset_find(cs, f->subject, strlen(f->subject))) == NULL)
+			continue;	/* a category, the format: no code of the set to update */
+		cb_jw_obj_begin(w);
+		cb_jw_kint(w, "version", cb_codeset_version(cs));
+		cb_jw_kstr(w, "code", f->subject);
+		cb_jw_kint(w, "id", cb_entry_id(e));
+		cb_jw_kstr(w, "change", change);
+		cb_jw_kstr(w, "rule", f->rule);
+		cb_jw_kstr(w, "message", f->message);
+		cb_jw_key(w, "entry");
+		cb_view_entry(w, e);
+		cb_jw_obj_end(w);
+		n++;
+	}
+	return n;
 }

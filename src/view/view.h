@@ -23,6 +23,11 @@ void cb_view_check(cb_jw *w, const cb_check_result *r, const char *code, size_t 
 void cb_view_decision(cb_jw *w, const cb_decision *d);
 /* [{"rule","severity","subject","file","line","column","message"},...] */
 void cb_view_findings(cb_jw *w, const cb_report *r);
+/* The per-code changes of report @r (cb_diff() of the version before and
+ * @cs), one object each of the change feed: {version, code, id, change,
+ * rule, message, entry}, the entry as @cs has it (docs/http.md, "Change
+ * feed").  Elements of an array the caller opened.  Returns how many. */
+size_t cb_view_changes(cb_jw *w, const cb_report *r, const cb_codeset *cs);
 /* {"context":{"rule":{"description","descriptive","values":[...]}}, "categories":[...], "governance":[...],
  *  "max_id", ...} without entries */
 void cb_view_set_meta(cb_jw *w, const cb_codeset *cs);

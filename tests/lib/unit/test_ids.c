@@ -237,7 +237,7 @@ Test(ids, version_1_entry_specs_keep_the_id)
 	cr_assert_eq(cb_builder_finish(&v2, b, "v2"), CB_OK, "%s", cb_errmsg());
 	cr_assert_eq(cb_entry_id(cb_codeset_entry(v2, 0)), 8);
 	cr_assert_eq(cb_entry_id(cb_codeset_entry(v2, 1)), 9);
-	old.version = 3;
+	old.version = CB_ENTRY_SPEC_VERSION + 1;
 	cr_assert_eq(cb_builder_get_entry(&old, b, 0), CB_EINVAL);
 	cb_builder_free(b);
 	cb_codeset_free(v1);

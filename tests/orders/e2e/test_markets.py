@@ -178,7 +178,7 @@ class Markets(unittest.TestCase):
         breaking = [(f["rule"], f["subject"]) for f in r.json["findings"] if f["severity"] == "breaking"]
         self.assertIn(("APPLIES_NO_NARROW", OOS), breaking)
         got = s.get("/v1/code-sets/%s/codes/%s" % (GB, OOS)).json["entries"][0]
-        self.assertEqual(got["applies"], {"order_status": ["200"]})
+        self.assertEqual(got["applies"], {"order_status": ["200"], "purpose": ["cancel"]})
         changes = s.get("/v1/code-sets/%s/versions" % GB).json["versions"][-1]["changes"]
         self.assertIn({"rule": "APPLIES_NO_NARROW", "severity": "breaking", "subject": OOS}, changes)
 

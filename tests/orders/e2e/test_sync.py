@@ -68,7 +68,7 @@ class Sync(unittest.TestCase):
             self.assertEqual(by_code[NEW]["status"], "active")
             self.assertEqual(by_code[NEW]["category"], "seller_cancel")
             self.assertEqual(by_code[NEW]["since"], 2)
-            self.assertEqual(by_code[NEW]["applies"], {"order_status": ["200", "111"]})
+            self.assertEqual(by_code[NEW]["applies"], {"order_status": ["200", "111"], "purpose": ["cancel"]})
             self.assertEqual(by_code[NEW]["attributes"]["display_text"], "Damaged in the warehouse")
             self.assertEqual(doc["contexts"]["order_status"]["values"], ["0", "200", "111"])
             # the database keeps both versions
