@@ -53,6 +53,7 @@
 #define DEFAULT_LEASE_MS   15000u    /* kept alive by heartbeats: how late a dead worker's refund is taken */
 #define DEFAULT_PER_PASS   1000u
 #define POLL_MS            1000u     /* how soon a pending cancel is searched again */
+#define SHOP_WAIT_MS       30000u    /* a shop that needs attention: how soon its refunds are looked at again */
 /* where a code was met, for the codes observed (observe.h) */
 #define SEARCH_PATH         "POST /return_refund/202309/cancellations/search"
 #define LEGACY_CANCEL_PATH  "/api/reverse/order/cancel"
@@ -502,6 +503,29 @@ validate(struct job *j, int *rc)
 	return 1;
 }
 
+/* "Already cancelled" (25001011): an earlier attempt landed, and its id
+ * is in the search; if the marketplace lists none, the order was
+ * cancelled otherwise (buyer, platform), and the refund fails with the
+ * marketplace's own code and message.  The search has an error of its
+ * own: it must not wipe the cancel's. */
+static int
+already_cancelled(struct job *j, const cb_mkt_error *err)
+{
+	cb_mkt_error serr;
+	struct found f;
+	char text[1024];
+	int r;
+
+	if ((r = search(j, NULL, &f, &serr)) > 0)
+		return settle(j, &f);
+	if (r < 0)
+		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &serr),
+		    serr.error_code, serr.message, NULL, serr.request_id);
+	(void)snprintf(text, sizeof(text), "%s (TikTok Shop error %s; it lists no cancellation of the order by "
+	    "the seller)", err->message, err->error_code);
+	return job_fail(j, text, err->error_code, err->request_id);
+}
+
 static int
 send_cancel(struct job *j)
 {
@@ -510,10 +534,9 @@ send_cancel(struct job *j)
 	cb_mkt_cancel_result res;
 	cb_mkt_error err;
 	cb_decision d = CB_DECISION_INIT;
-	struct found f;
 	char text[1024];
 	unsigned attempt = (unsigned)j->p->attempts + 1;
-	int rc, unknown, r;
+	int rc, unknown;
 
 	cb_codeset_policy(j->errs, &pol);
 	if (pol.max_attempts > 0 && (unsigned)j->p->attempts >= pol.max_attempts) {
@@ -545,22 +568,16 @@ send_cancel(struct job *j)
 			    res.request_id);
 		}
 	}
+	if (strcmp(err.error_code, CB_MKT_REFRESH_FAILED) == 0)	/* not sent: the shop needs a person */
+		return job_later(j, CB_PAY_PENDING, CB_CANCEL_NONE, SHOP_WAIT_MS, err.error_code, err.message, NULL,
+		    NULL);
 	decide(j, &err, attempt, &d, &unknown);
 	cb_observe_error(j->w->o.store, j->errs, &err, cfg->api == CB_MKT_API_LEGACY ?
 	    "POST " LEGACY_CANCEL_PATH : "POST " CURRENT_CANCEL_PATH);
 	if (err.kind == CB_MKT_E_LOCAL && err.outcome == CB_MKT_NOT_SENT)
 		return job_fail(j, err.message, NULL, NULL);
-	if (d.known && d.action == CB_ACTION_IGNORE) {
-		/* "already cancelled": an earlier attempt landed; its id is in the search */
-		if ((r = search(j, NULL, &f, &err)) > 0)
-			return settle(j, &f);
-		if (r < 0)
-			return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err),
-			    err.error_code, err.message, NULL, err.request_id);
-		(void)snprintf(text, sizeof(text), "%s (TikTok Shop lists no cancellation of the order)",
-		    err.message);
-		return job_fail(j, text, err.error_code, err.request_id);
-	}
+	if (d.known && d.action == CB_ACTION_IGNORE)
+		return already_cancelled(j, &err);
 	if (unknown)
 		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, d.retry ? d.delay_ms : pol.base_delay_ms,
 		    err.error_code, err.message, NULL, err.request_id);
