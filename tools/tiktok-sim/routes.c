@@ -240,8 +240,14 @@ authenticate(struct ctx *c, const cb_mkt_endpoint *r)
 	}
 	tok = r->legacy ? qget(c, "access_token")
 	    : MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "x-tts-access-token");
-	if (tok == NULL || strcmp(tok, cfg->access_token) != 0) {
-		fail(c, 401, 36009004, "invalid or expired access token");
+	switch (tok == NULL ? -1 : sim_token_check(c->s, tok, c->now)) {	/* tokens.c */
+	case 0:
+		break;
+	case 1:
+		fail(c, 401, 105002, "access token expired");
+		return -1;
+	default:
+		fail(c, 401, 36009004, "invalid access token");
 		return -1;
 	}
 	if (r->legacy) {
@@ -808,12 +814,19 @@ admin(struct ctx *c, const char *method)
 		admin_resolve(c);
 	} else if (strcmp(p, "/config") == 0 && (get || post)) {
 		admin_config(c, post);
+	} else if (strcmp(p, "/tokens") == 0 && (get || post)) {
+		cb_buf_clear(&c->out);
+		cb_jw_init(&w, &c->out, 0);
+		if (sim_tokens_admin(c->s, post, c->body, c->body_len, c->now, &w, why, sizeof(why)) != 0)
+			admin_fail(c, 400, why);
+		else
+			c->status = 200;
 	} else if (strcmp(p, "/reset") == 0 && post) {
 		sim_reset(c->s);
 		admin_ok(c, NULL, 0);
 	} else {
 		admin_fail(c, 404, "admin routes: GET health, GET|POST orders, GET calls, "
-		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, POST reset");
+		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST tokens, POST reset");
 	}
 }
 
@@ -869,6 +882,30 @@ route(struct ctx *c, const char *method, cb_mkt_ep *ep)
 	return found;
 }
 
+/* GET /api/v2/token/refresh: not signed; the app secret is in the query. */
+static void
+h_token_refresh(struct ctx *c, const char *method)
+{
+	struct sim_refresh r;
+	char msg[256];
+	int64_t code;
+	cb_jw w;
+
+	if (strcmp(method, "GET") != 0) {
+		fail(c, 405, 36009010, "Invalid method %s for %s", method, c->path);
+		return;
+	}
+	(void)MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, on_arg, c);
+	r = (struct sim_refresh){ qget(c, "app_key"), qget(c, "app_secret"), qget(c, "refresh_token"),
+		qget(c, "grant_type") };
+	ok_begin(c, &w);
+	if ((code = sim_token_refresh(c->s, &r, c->now, &w, msg, sizeof(msg))) != 0) {
+		fail(c, 200, code, "%s", msg);
+		return;
+	}
+	ok_end(c, &w);
+}
+
 /* Count an authenticated cancel naming a known order, whatever happens next. */
 static void
 count_cancel(struct ctx *c)
@@ -900,6 +937,10 @@ dispatch(struct ctx *c, const char *method, struct sim_fault *f)
 	sim_request_id(c->s, c->rid, sizeof(c->rid), c->now);
 	if (strncmp(c->path, "/__admin/", 9) == 0) {
 		admin(c, method);
+		goto out;
+	}
+	if (strcmp(c->path, "/api/v2/token/refresh") == 0) {
+		h_token_refresh(c, method);	/* the auth host's: tokens.c */
 		goto out;
 	}
 	if ((e = route(c, method, &ep)) == NULL)

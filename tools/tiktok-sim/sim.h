@@ -77,6 +77,7 @@ struct sim {
 	int64_t            clock_offset_s; /* the simulator's clock = now + offset */
 	uint64_t           seq;            /* request ids, cancel ids */
 	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
+	struct sim_tokens *tok;          /* tokens.c: issued tokens, made on first use */
 };
 
 /* state.c (callers hold s->mu) */
@@ -106,6 +107,21 @@ void sim_request_id(struct sim *s, char *out, size_t size, int64_t now);
 const cb_mkt_status *sim_status(const char *status);
 /* Mark @o cancelled at time @now. */
 void sim_order_cancelled(struct sim_order *o, int64_t now);
+
+/* tokens.c (callers hold s->mu) */
+struct sim_refresh {
+	const char *app_key, *app_secret, *refresh_token, *grant_type;
+};
+/* Is access token @tok valid at @now?  0 yes, 1 expired (105002), -1 unknown. */
+int sim_token_check(struct sim *s, const char *tok, int64_t now);
+/* A refresh: 0 with the answer's data members written to @data, or the
+ * marketplace's error code with its message in @msg. */
+int64_t sim_token_refresh(struct sim *s, const struct sim_refresh *r, int64_t now, cb_jw *data, char *msg,
+    size_t msglen);
+/* GET|POST /__admin/tokens: the state as JSON into @w; -1 with @why for a bad body. */
+int sim_tokens_admin(struct sim *s, int post, const char *body, size_t len, int64_t now, cb_jw *w, char *why,
+    size_t whylen);
+void sim_tokens_free(struct sim *s);
 
 /* routes.c */
 struct MHD_Connection;
