@@ -191,6 +191,25 @@ static const struct {
 	"  request_id TEXT,"
 	"  PRIMARY KEY (set_name, code)) WITHOUT ROWID;"
 	"PRAGMA user_version = 4;" },
+	{ 5,
+	/* issue 12: marketplace shops, their credentials and tokens (kept in
+	 * clear: the marketplace needs them so; docs/marketplace.md) and
+	 * whether one needs a person (a failed token refresh) */
+	"CREATE TABLE shops ("
+	"  name               TEXT PRIMARY KEY,"
+	"  settings           TEXT NOT NULL,"
+	"  app_key            TEXT NOT NULL,"
+	"  app_secret         TEXT NOT NULL,"
+	"  access_token       TEXT NOT NULL,"
+	"  access_expires_at  INTEGER NOT NULL,"
+	"  refresh_token      TEXT,"
+	"  refresh_expires_at INTEGER NOT NULL,"
+	"  token_version      INTEGER NOT NULL,"
+	"  attention          TEXT,"
+	"  attention_at       TEXT,"
+	"  created_at         TEXT NOT NULL,"
+	"  updated_at         TEXT NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 5;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
