@@ -131,6 +131,15 @@ int cb_mkt_config_check(const cb_mkt_config *cfg);
 /** Wipe the secrets and free.  NULL is a no-op. */
 void cb_mkt_config_free(cb_mkt_config *cfg);
 
+/**
+ * The settings of @p cfg that are not secret (base_url, auth_url,
+ * shop_id, shop_cipher, market, the statuses, api, the timeouts, the
+ * reply cap, refresh_margin_s) as "key = value" lines that
+ * cb_mkt_config_parse() reads back: what the database keeps beside the
+ * credentials (src/market/shops.c).  CB_OK or CB_ETOOBIG.
+ */
+int cb_mkt_config_settings(char *out, size_t size, const cb_mkt_config *cfg);
+
 /** "legacy" / "current" / "unset". */
 const char *cb_mkt_api_name(cb_mkt_api api);
 

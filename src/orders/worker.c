@@ -34,6 +34,7 @@
 #include "market.h"
 #include "observe.h"
 #include "orders.h"
+#include "shops.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -62,8 +63,9 @@
 #define MAX_SETS           16        /* tiktok-shop-error and a mirror per market */
 
 struct shop {
-	char    name[72];
-	cb_mkt *m;
+	char          name[72];
+	cb_mkt       *m;
+	cb_shop_link *link;   /* a shop of the database (shops.h); NULL: of the configuration file */
 };
 
 struct cached_set {
@@ -165,8 +167,10 @@ cb_worker_reload(cb_worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nshops; i++)
+	for (i = 0; i < w->nshops; i++) {
 		cb_mkt_free(w->shops[i].m);
+		cb_shop_link_free(w->shops[i].link);
+	}
 	w->nshops = 0;
 	for (i = 0; i < MAX_SETS; i++) {
 		cb_codeset_free(w->sets[i].cs);
@@ -250,18 +254,57 @@ get_set(cb_worker *w, const char *name)
 	return c->cs != NULL ? cb_codeset_ref(c->cs) : NULL;
 }
 
-/* The client of shop @name, made on first use; NULL with the reason in @why. */
+static void
+keep_client(cb_worker *w, const char *name, cb_mkt *m, cb_shop_link *link)
+{
+	if (w->o.verbose)
+		cb_mkt_set_log(m, market_log, NULL);
+	if (w->nshops == MAX_SHOPS) {
+		cb_mkt_free(w->shops[0].m);
+		cb_shop_link_free(w->shops[0].link);
+		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
+		w->nshops--;
+	}
+	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
+	w->shops[w->nshops].link = link;
+	w->shops[w->nshops++].m = m;
+}
+
+/* The client of shop @name, made on first use: from the database when it
+ * holds the shop (made again when its tokens were rotated meanwhile; its
+ * attention, if any, in @attention), else from the configuration file;
+ * NULL with the reason in @why. */
 static cb_mkt *
-client(cb_worker *w, const char *name, char *why, size_t whylen)
+client(cb_worker *w, const char *name, char *attention, size_t alen, char *why, size_t whylen)
 {
 	const char *path = w->o.market_config;
 	cb_mkt_config *cfg = NULL;
+	cb_shop_link *link = NULL;
 	cb_mkt *m = NULL;
 	size_t i;
+	int rc, stale;
 
+	attention[0] = '\0';
 	for (i = 0; i < w->nshops; i++)
-		if (strcmp(w->shops[i].name, name) == 0)
-			return w->shops[i].m;
+		if (strcmp(w->shops[i].name, name) == 0) {
+			if (w->shops[i].link == NULL ||
+			    (cb_shop_check(w->shops[i].link, &stale, attention, alen) == CB_OK && !stale))
+				return w->shops[i].m;
+			cb_mkt_free(w->shops[i].m);	/* rotated or removed: made again */
+			cb_shop_link_free(w->shops[i].link);
+			memmove(&w->shops[i], &w->shops[i + 1], sizeof(w->shops[0]) * (w->nshops - i - 1));
+			w->nshops--;
+			break;
+		}
+	if ((rc = cb_shop_client(&m, &link, w->o.store, name)) == CB_OK) {
+		(void)cb_shop_check(link, &stale, attention, alen);
+		keep_client(w, name, m, link);
+		return m;
+	}
+	if (rc != CB_ENOTFOUND) {
+		(void)snprintf(why, whylen, "%s", cb_errmsg());
+		return NULL;
+	}
 	if (path == NULL) {
 		(void)snprintf(why, whylen, "no marketplace configuration: the worker runs without "
 		    "--market-config FILE (or CODEBOOK_MARKET_CONFIG)");
@@ -273,15 +316,7 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 		return NULL;
 	}
 	cb_mkt_config_free(cfg);
-	if (w->o.verbose)
-		cb_mkt_set_log(m, market_log, NULL);
-	if (w->nshops == MAX_SHOPS) {
-		cb_mkt_free(w->shops[0].m);
-		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
-		w->nshops--;
-	}
-	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
-	w->shops[w->nshops++].m = m;
+	keep_client(w, name, m, NULL);
 	return m;
 }
 
@@ -689,19 +724,32 @@ prepare_reasons(cb_worker *w, struct job *j, int *rc)
 static int
 prepare(cb_worker *w, struct job *j, int *rc)
 {
-	char why[1024], text[1200];
+	char why[1024], text[1200], attention[512];
+	cb_mkt_error err;
 
 	if ((j->errs = get_set(w, CB_ERROR_SET)) == NULL) {
 		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker", CB_ERROR_SET);
 		*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "WORKER", text, NULL, NULL);
 		return 1;
 	}
-	if ((j->m = client(w, j->o->shop, why, sizeof(why))) == NULL) {
+	if ((j->m = client(w, j->o->shop, attention, sizeof(attention), why, sizeof(why))) == NULL) {
 		(void)snprintf(text, sizeof(text), "No marketplace configuration for shop \"%s\": %s", j->o->shop, why);
 		if (j->p->cancel_state == CB_CANCEL_NONE)
 			*rc = job_fail(j, text, NULL, NULL);
 		else	/* a cancel may be out: keep asking once the configuration is back */
 			*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
+		return 1;
+	}
+	if (attention[0] != '\0') {	/* a failed refresh: nothing is sent until a person rotates the tokens */
+		(void)snprintf(text, sizeof(text), "Shop \"%s\" needs attention: %s (codebook shops rotate %s)",
+		    j->o->shop, attention, j->o->shop);
+		*rc = job_later(j, j->p->status, j->p->cancel_state, SHOP_WAIT_MS, "SHOP_NEEDS_ATTENTION", text, NULL,
+		    NULL);
+		return 1;
+	}
+	if (cb_mkt_token_check(j->m, &err) != CB_OK) {	/* before an attempt is counted */
+		*rc = job_later(j, j->p->status, j->p->cancel_state, SHOP_WAIT_MS, err.error_code, err.message, NULL,
+		    NULL);
 		return 1;
 	}
 	return prepare_reasons(w, j, rc);

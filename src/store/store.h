@@ -265,9 +265,9 @@ int cb_store_shop_each(cb_store *st, cb_store_shop_fn fn, void *arg);
 /** Remove shop @p name.  CB_ENOTFOUND when there is none. */
 int cb_store_shop_remove(cb_store *st, const char *name);
 /**
- * Replace the tokens of shop @p name by those of @p t (access_token,
- * refresh_token and both expiries, in one transaction; app_secret too
- * when not NULL), bump token_version and clear the attention, provided
+ * Replace the tokens of shop @p name by those of @p t (access_token and
+ * its expiry; refresh_token and its expiry when the refresh token is not
+ * NULL; app_secret when not NULL; in one transaction), bump token_version and clear the attention, provided
  * token_version is still @p expect (-1: whatever it is).
  * @return CB_OK; CB_ENOTFOUND; CB_ECONFLICT when the version moved on
  *         (another process changed the tokens first).
