@@ -54,7 +54,7 @@
 #define DEFAULT_LEASE_MS   15000u    /* kept alive by heartbeats: how late a dead worker's refund is taken */
 #define DEFAULT_PER_PASS   1000u
 #define POLL_MS            1000u     /* how soon a pending cancel is searched again */
-#define SHOP_WAIT_MS       30000u    /* a shop that needs attention: how soon its refunds are looked at again */
+#define SHOP_WAIT_MS       10000u    /* a shop that needs attention: how soon its refunds are looked at again */
 /* where a code was met, for the codes observed (observe.h) */
 #define SEARCH_PATH         "POST /return_refund/202309/cancellations/search"
 #define LEGACY_CANCEL_PATH  "/api/reverse/order/cancel"

@@ -201,6 +201,7 @@ h_readyz(struct svc_req *r)
 	cb_jw_kint(&w, "db_serial", rd->db_serial);
 	cb_jw_kint(&w, "loaded_serial", rd->loaded_serial);
 	ready_markets(r, &w, rd);
+	svc_shops_ready(r, &w);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json(r, rd->n == 0 ? 200 : 503);

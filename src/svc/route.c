@@ -93,6 +93,13 @@ const struct svc_route svc_routes[] = {
 	  "request a seller cancellation: a Pending refund for the worker", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
+	{ M_GET,  "/v1/shops",               H_SHOPS_LIST,  R_KEY, 0, "marketplace shops: settings, token expiries, "
+	  "state (never a secret)", NULL },
+	{ M_POST, "/v1/shops",               H_SHOPS_POST,  R_WRITE | R_BODY, 16384, "add a shop with its credentials",
+	  NULL },
+	{ M_DELETE, "/v1/shops/{name}",      H_SHOP_DELETE, R_WRITE, 0, "remove a shop", NULL },
+	{ M_POST, "/v1/shops/{name}/rotate", H_SHOP_ROTATE, R_WRITE | R_BODY, 4096,
+	  "replace a shop's tokens; clears its needs-attention state", NULL },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -29,6 +29,7 @@ enum svc_handler_id {
 	H_ORDERS_POST, H_ORDERS_LIST, H_ORDER_GET, H_ORDER_CANCEL, H_REASONS_SYNC,
 	H_READYZ,
 	H_SET_COMPAT, H_SET_OBSERVED,
+	H_SHOPS_LIST, H_SHOPS_POST, H_SHOP_DELETE, H_SHOP_ROTATE,
 	H_COUNT
 };
 
@@ -37,6 +38,7 @@ enum svc_handler_id {
 #define R_BODY  0x4u  /* takes a request body */
 #define R_ANON_CAPPED 0x8u /* without an API key: CB_SVC_ANON_* limits (a small request could buy a
                               large answer) */
+#define R_KEY   0x20u  /* needs an API key even to read (shops: credentials live there) */
 #define R_PINNED 0x10u /* reads a set: its query's first two parameters are version and as_of, which
                           choose the version answered from (svc_req_set) */
 

@@ -361,6 +361,14 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+/* h_shops.c */
+void h_shops_list(struct svc_req *r);
+void h_shops_post(struct svc_req *r);
+void h_shop_delete(struct svc_req *r);
+void h_shop_rotate(struct svc_req *r);
+/* The shops' state in /metrics and /readyz (h_shops.c). */
+void svc_shops_metrics(struct svc *s, cb_buf *b);
+void svc_shops_ready(struct svc_req *r, cb_jw *w);
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
 
