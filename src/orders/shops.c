@@ -267,3 +267,60 @@ cb_shop_from_config(cb_store_shop *s, char *settings, size_t size, const char *n
 	s->refresh_expires_at = cfg->refresh_expires_at;
 	return CB_OK;
 }
+
+/* ---- a shop from configuration text (the API's bodies) ------------------------ */
+
+struct cb_shop_input {
+	cb_mkt_config *cfg;
+	cb_store_shop  row;
+	char           name[CB_SHOP_NAME_MAX + 1];
+	char           settings[CB_SHOP_SETTINGS_MAX + 1];
+};
+
+int
+cb_shop_input_parse(cb_shop_input **out, const char *name, const char *text, size_t len, const char *origin,
+    int tokens_only)
+{
+	cb_shop_input *in;
+	int rc;
+
+	*out = NULL;
+	if ((in = cb__calloc(1, sizeof(*in))) == NULL)
+		return cb__fail(CB_ENOMEM, "out of memory");
+	(void)snprintf(in->name, sizeof(in->name), "%s", name ? name : "");
+	if ((rc = cb_mkt_config_parse(&in->cfg, text, len, origin, NULL, NULL)) != CB_OK)
+		goto fail;
+	if (!tokens_only)
+		rc = cb_shop_from_config(&in->row, in->settings, sizeof(in->settings), in->name, in->cfg);
+	else if (in->cfg->access_token == NULL)
+		rc = cb__fail(CB_EINVAL, "%s: access_token is required", origin);
+	else {
+		in->row.app_secret = in->cfg->app_secret;
+		in->row.access_token = in->cfg->access_token;
+		in->row.access_expires_at = in->cfg->access_expires_at;
+		in->row.refresh_token = in->cfg->refresh_token;
+		in->row.refresh_expires_at = in->cfg->refresh_expires_at;
+	}
+	if (rc == CB_OK) {
+		*out = in;
+		return CB_OK;
+	}
+fail:
+	cb_shop_input_free(in);
+	return rc;
+}
+
+const cb_store_shop *
+cb_shop_input_row(const cb_shop_input *in)
+{
+	return &in->row;
+}
+
+void
+cb_shop_input_free(cb_shop_input *in)
+{
+	if (in == NULL)
+		return;
+	cb_mkt_config_free(in->cfg);
+	free(in);
+}

@@ -54,4 +54,14 @@ void cb_shop_json(cb_jw *w, const cb_store_shop *s);
 int cb_shop_from_config(cb_store_shop *s, char *settings, size_t size, const char *name,
     const cb_mkt_config *cfg);
 
+/* A shop read from configuration text ("key = value" lines: the keys of
+ * the file; the API's bodies), checked as the worker would read it; with
+ * @tokens_only, only the tokens and app_secret (access_token required). */
+typedef struct cb_shop_input cb_shop_input;
+int cb_shop_input_parse(cb_shop_input **out, const char *name, const char *text, size_t len,
+    const char *origin, int tokens_only);
+/* The row to store (borrowed from @in). */
+const cb_store_shop *cb_shop_input_row(const cb_shop_input *in);
+void cb_shop_input_free(cb_shop_input *in);
+
 #endif

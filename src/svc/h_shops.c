@@ -17,7 +17,6 @@
 #include "buf.h"
 #include "cb_limits.h"
 #include "json_shim.h"
-#include "market.h"
 #include "shops.h"
 
 #define ROTATE_KEYS "access_token, refresh_token, access_token_expires_at, refresh_token_expires_at, app_secret"
@@ -130,9 +129,8 @@ void
 h_shops_post(struct svc_req *r)
 {
 	cb_buf text = CB_BUF_INIT(CB_SHOP_SETTINGS_MAX + 4 * CB_SHOP_SECRET_MAX);
-	char name[CB_SHOP_NAME_MAX + 2] = "", settings[CB_SHOP_SETTINGS_MAX + 1];
-	cb_mkt_config *cfg = NULL;
-	cb_store_shop s;
+	char name[CB_SHOP_NAME_MAX + 2] = "";
+	cb_shop_input *in = NULL;
 	int rc;
 
 	if (body_lines(r, &text, name, sizeof(name), NULL) != 0)
@@ -141,19 +139,18 @@ h_shops_post(struct svc_req *r)
 		svc_problem(r, P_INVALID_REQUEST, "member \"name\": the shop's name (1 to 64 of A-Z a-z 0-9 . _ -)");
 		goto out;
 	}
-	if (cb_mkt_config_parse(&cfg, text.p ? text.p : "", text.len, "body", NULL, NULL) != CB_OK ||
-	    cb_shop_from_config(&s, settings, sizeof(settings), name, cfg) != CB_OK) {
+	if (cb_shop_input_parse(&in, name, text.p ? text.p : "", text.len, "body", 0) != CB_OK) {
 		svc_problem(r, P_INVALID_REQUEST, "%s", cb_errmsg());
 		goto out;
 	}
-	if ((rc = cb_store_shop_add(r->svc->store, &s)) == CB_ECONFLICT || rc == CB_EINVAL)
+	if ((rc = cb_store_shop_add(r->svc->store, cb_shop_input_row(in))) == CB_ECONFLICT || rc == CB_EINVAL)
 		svc_problem(r, P_INVALID_REQUEST, "%s", cb_errmsg());
 	else if (rc != CB_OK)
 		svc_store_problem(r, rc, "nothing was stored");
 	else
 		answer_shop(r, name, 201);
 out:
-	cb_mkt_config_free(cfg);
+	cb_shop_input_free(in);
 	wipe_buf(&text);
 }
 
@@ -195,25 +192,16 @@ h_shop_rotate(struct svc_req *r)
 {
 	cb_buf text = CB_BUF_INIT(4 * CB_SHOP_SECRET_MAX + 256);
 	char name[CB_SHOP_NAME_MAX + 1];
-	cb_mkt_config *cfg = NULL;
-	cb_store_shop t;
+	cb_shop_input *in = NULL;
 	int rc;
 
 	if (shop_arg(r, name, sizeof(name)) == NULL || body_lines(r, &text, NULL, 0, ROTATE_KEYS) != 0)
 		goto out;
-	if (cb_mkt_config_parse(&cfg, text.p ? text.p : "", text.len, "body", NULL, NULL) != CB_OK ||
-	    cfg->access_token == NULL) {
-		svc_problem(r, P_INVALID_REQUEST, "%s", cfg == NULL ? cb_errmsg() : "member \"access_token\" is "
-		    "required (members: " ROTATE_KEYS ")");
+	if (cb_shop_input_parse(&in, name, text.p ? text.p : "", text.len, "body", 1) != CB_OK) {
+		svc_problem(r, P_INVALID_REQUEST, "%s (members: " ROTATE_KEYS ")", cb_errmsg());
 		goto out;
 	}
-	memset(&t, 0, sizeof(t));
-	t.app_secret = cfg->app_secret;
-	t.access_token = cfg->access_token;
-	t.access_expires_at = cfg->access_expires_at;
-	t.refresh_token = cfg->refresh_token;
-	t.refresh_expires_at = cfg->refresh_expires_at;
-	if ((rc = cb_store_shop_tokens(r->svc->store, name, -1, &t)) == CB_ENOTFOUND)
+	if ((rc = cb_store_shop_tokens(r->svc->store, name, -1, cb_shop_input_row(in))) == CB_ENOTFOUND)
 		svc_problem(r, P_NOT_FOUND, "%s", cb_errmsg());
 	else if (rc == CB_EINVAL)
 		svc_problem(r, P_INVALID_REQUEST, "%s", cb_errmsg());
@@ -222,7 +210,7 @@ h_shop_rotate(struct svc_req *r)
 	else
 		answer_shop(r, name, 200);
 out:
-	cb_mkt_config_free(cfg);
+	cb_shop_input_free(in);
 	wipe_buf(&text);
 }
 

@@ -68,7 +68,7 @@ class Tokens(unittest.TestCase):
             self.assertNotIn(secret, log)
 
     def test_token_about_to_expire_is_refreshed_before_the_call(self):
-        self.env.sim.admin("POST", "/tokens", {"lifetime_s": 60})
+        self.env.sim.admin("POST", "/tokens", {"lifetime_s": 3600})
         self.add_shop(shop_section("uk-soon", self.env.sim.url, int(time.time()) + 60))   # within the 300 s margin
         oid, p = self.cancel_one("uk-soon")
         self.assert_landed_once(oid, p)
