@@ -209,6 +209,12 @@ int store__note(cb_store *st, int rc);
 int store__setpub_full(const cb_store_setpub *p, int64_t nstored,
     int (*is_stored)(void *arg, const char *name), void *arg);
 
+/* The gate's word on @p against @latest (NULL: none stored), inside the
+ * publishing transaction: 1 to insert; 0 with *status set (unchanged or
+ * refused) to roll back; a negative cb_err when the gate failed. */
+int store__setpub_decide(const cb_store_setpub *p, const cb_store_setver *latest,
+    cb_store_setpub_status *status);
+
 /* An order read from the store: everything it points to lives in its arena. */
 struct cb_order_rec {
 	cb_arena a;

@@ -18,6 +18,7 @@
 #include <pthread.h>
 
 #include "../store_int.h"
+#include "../stmts.h"
 #include "buf.h"
 
 /* Type OIDs of the parameters we bind (pg_type.dat; stable since 7.x). */
@@ -40,15 +41,9 @@
 #define PG_LOCK_NS_SET    0x6363 /* a set's name: its publishes one at a time */
 #define PG_LOCK_NS_IDEM   0x6364 /* an idempotency key: its requests one at a time */
 
-struct pg_slot {
-	const char *sql;            /* the key: the address of a module's SQL text */
-	unsigned    id;             /* prepared on this connection as "cb<id>" */
-};
-
 struct pg_conn {
 	PGconn         *pc;
-	struct pg_slot *slots;      /* open addressing, a power of two */
-	size_t          nslots, used;
+	struct store_stmts stmts;   /* ids: prepared as "cb<id>" */
 	unsigned        next_id;
 	int             first;      /* no statement yet since this connection was taken */
 	pthread_mutex_t mu;
