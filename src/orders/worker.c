@@ -35,6 +35,7 @@
 #include "observe.h"
 #include "orders.h"
 #include "shops.h"
+#include "markets.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -708,6 +709,10 @@ prepare_reasons(cb_worker *w, struct job *j, int *rc)
 			    "MARKET", text, NULL, r == CB_ERROR ? err.request_id : NULL);
 		return 1;
 	}
+	/* a 202309 shop: its market's current reasons when configured (current.c) */
+	cb_cancel_set_name(name, market);
+	if (cb_mkt_config_get(j->m)->api == CB_MKT_API_CURRENT && (j->rr = get_set(w, name)) != NULL)
+		return 0;
 	cb_reason_set_name(name, market);
 	if ((j->rr = get_set(w, name)) == NULL) {
 		(void)snprintf(text, sizeof(text), "No reverse reasons are known for market %s (code set %s): sync "

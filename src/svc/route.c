@@ -97,7 +97,7 @@ const struct svc_route svc_routes[] = {
 	  "state (never a secret)", NULL },
 	{ M_POST, "/v1/shops",               H_SHOPS_POST,  R_WRITE | R_BODY, 16384, "add a shop with its credentials",
 	  NULL },
-	{ M_DELETE, "/v1/shops/{name}",      H_SHOP_DELETE, R_WRITE, 0, "remove a shop", NULL },
+	{ M_DELETE, "/v1/shops/{name}",      H_SHOP_DELETE, R_KEY, 0, "remove a shop (no body: a key, as a write)", NULL },
 	{ M_POST, "/v1/shops/{name}/rotate", H_SHOP_ROTATE, R_WRITE | R_BODY, 4096,
 	  "replace a shop's tokens; clears its needs-attention state", NULL },
 };

@@ -433,6 +433,7 @@ h_cancel_current(struct ctx *c)
 	struct sim_order *o;
 	struct sim_cancel *x;
 	unsigned pending = c->s->pending_reads;
+	char why[512];
 	cb_jw w;
 
 	if ((d = body_object(c)) == NULL)
@@ -446,6 +447,10 @@ h_cancel_current(struct ctx *c)
 	}
 	if (cancellable(c, o) != 0)
 		goto out;
+	if (sim_current_reason_ok(c->s, reason, why, sizeof(why)) != 0) {	/* reasons_current.c */
+		fail(c, 200, 36009004, "%s", why);
+		goto out;
+	}
 	x = sim_cancel_add(c->s, o->id, pending ? CB_MKT_CANCEL_PENDING : CB_MKT_CANCEL_SUCCESS, reason, 0, c->now);
 	if (x == NULL) {
 		fail(c, 500, 36009003, "internal error: out of memory");
@@ -814,6 +819,11 @@ admin(struct ctx *c, const char *method)
 		admin_resolve(c);
 	} else if (strcmp(p, "/config") == 0 && (get || post)) {
 		admin_config(c, post);
+	} else if (strcmp(p, "/cancel-reasons") == 0 && post) {
+		if ((n = sim_current_reasons_set(c->s, c->body, c->body_len, why, sizeof(why))) < 0)
+			admin_fail(c, 400, why);
+		else
+			admin_ok(c, "reasons", n);
 	} else if (strcmp(p, "/tokens") == 0 && (get || post)) {
 		cb_buf_clear(&c->out);
 		cb_jw_init(&w, &c->out, 0);
@@ -826,7 +836,7 @@ admin(struct ctx *c, const char *method)
 		admin_ok(c, NULL, 0);
 	} else {
 		admin_fail(c, 404, "admin routes: GET health, GET|POST orders, GET calls, "
-		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST tokens, POST reset");
+		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST tokens, POST cancel-reasons, POST reset");
 	}
 }
 

@@ -78,6 +78,7 @@ struct sim {
 	uint64_t           seq;            /* request ids, cancel ids */
 	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
 	struct sim_tokens *tok;          /* tokens.c: issued tokens, made on first use */
+	struct sim_current_reasons *current; /* reasons_current.c: the 202309 reasons accepted, or NULL: any */
 };
 
 /* state.c (callers hold s->mu) */
@@ -122,6 +123,13 @@ int64_t sim_token_refresh(struct sim *s, const struct sim_refresh *r, int64_t no
 int sim_tokens_admin(struct sim *s, int post, const char *body, size_t len, int64_t now, cb_jw *w, char *why,
     size_t whylen);
 void sim_tokens_free(struct sim *s);
+
+/* reasons_current.c (callers hold s->mu) */
+/* 0 when @reason may be sent to the current API here; -1 with the marketplace's message in @why. */
+int sim_current_reason_ok(struct sim *s, const char *reason, char *why, size_t whylen);
+/* POST /__admin/cancel-reasons: the number of reasons, or -1 with @why. */
+int sim_current_reasons_set(struct sim *s, const char *body, size_t len, char *why, size_t whylen);
+void sim_current_reasons_free(struct sim *s);
 
 /* routes.c */
 struct MHD_Connection;
