@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make run: start the HTTP service on 127.0.0.1:8080 over the bundled
 # catalogs, with its database in ./var, and show how to call it.
 # CODEBOOK_LISTEN and CODEBOOK_DB override the address and the database.
@@ -35,6 +36,8 @@ if [ -z "$demo" ]; then
 codebook $("$cb" --version | cut -d' ' -f2): serving the bundled catalogs on $url
 database $db, demo API key in $keyfile; logs are JSON lines below; Ctrl-C stops.
 (make demo adds the TikTok Shop simulator and order cancellations.)
+
+The web console: open $url/ in a browser (actions ask for the key above).
 
 Try, in another terminal:
   curl $url/v1/code-sets
@@ -95,6 +98,8 @@ cat <<MSG
 codebook $("$cb" --version | cut -d' ' -f2) demo: the service on $url, the TikTok Shop simulator on $simurl
 (pid $simpid, demo shops from tools/tiktok-sim/demo.conf, 4 orders from demo-orders.json),
 a fresh database $db and the cancellation worker every 0.5 s. Ctrl-C stops both.
+
+The web console: open $url/ in a browser; the key for its actions is $key
 
 A cancellation, in another terminal (the key is this demo database's):
   # 1. import the order as the marketplace has it (money in pence)

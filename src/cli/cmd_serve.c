@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_serve.c - codebook serve: run the HTTP service (src/svc) with the
  * settings read from the flags, the environment and a configuration file
@@ -9,13 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "logger.h"
 #include "svc.h"
 
 static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
-    "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
+    "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
@@ -32,6 +34,8 @@ static const char usage[] =
     "                            and on SIGHUP (default: the bundled catalogs)\n"
     "  --threads N               worker threads (default: one per CPU but one, at least 1)\n"
     "  --require-key-for-reads   reads need an API key too (writes always do)\n"
+    "  --cors-origin ORIGIN      let web pages of ORIGIN (SCHEME://HOST[:PORT]) call the API\n"
+    "                            (CORS; repeatable); none may by default\n"
     "  --no-request-log          no log line per request (start-up and errors are still logged)\n"
     "  --routes                  print the routes and exit\n"
     "  --market-config FILE      shops' marketplace configuration: an order's shop names its\n"
@@ -63,6 +67,37 @@ static const char usage[] =
     "marketplace configuration); SIGTERM or SIGINT stop after the requests in flight and the\n"
     "refund in hand. API keys: codebook keys add NAME.\n";
 
+/*
+ * The origins of --cors-origin ("a b,c": spaces or commas between them),
+ * each checked, into @out (NULL-terminated; the words are cut in place in
+ * @text, a copy).  EXIT_OK or EXIT_USAGE after saying which is wrong.
+ */
+static int
+cors_origins(char *text, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *p = text, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		w = p;
+		while (*p != '\0' && *p != ' ' && *p != ',' && *p != '\t')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		if (n + 1 == max)
+			return cli_error("--cors-origin: more than %d origins", (int)max - 1);
+		if (cb_svc_origin_check(w) != CB_OK)
+			return cli_error("--cors-origin: %s", cb_errmsg());
+		out[n++] = w;
+	}
+	out[n] = NULL;
+	return EXIT_OK;
+}
+
 int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
@@ -70,6 +105,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	const struct cli_action actions[] = { { "routes", 0, &routes }, { NULL, 0, NULL } };
 	struct cli_config cfg;
 	cb_svc_opts o;
+	const char *origins[CB_SVC_MAX_CORS_ORIGINS + 1];
+	char *origin_text = NULL;
 
 	if (cli_wants_help(argc, argv, usage))
 		return EXIT_OK;
@@ -92,6 +129,17 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.threads = cfg.threads;
 	o.require_key_for_reads = cfg.require_key_for_reads;
 	o.log_requests = !cfg.no_request_log;
+	if (cfg.cors_origin != NULL) {
+		if ((origin_text = cb__strdup(cfg.cors_origin)) == NULL ||
+		    cors_origins(origin_text, origins, CB_SVC_MAX_CORS_ORIGINS + 1) != EXIT_OK) {
+			if (origin_text == NULL)
+				cli_error("out of memory");
+			free(origin_text);
+			cli_config_free(&cfg);
+			return EXIT_USAGE;
+		}
+		o.cors_origins = origins;
+	}
 	o.worker_interval_ms = cfg.worker_interval_ms;
 	o.worker_lease_ms = cfg.worker_lease_ms;
 	o.worker_verbose = cfg.worker_verbose;
@@ -105,6 +153,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.body_timeout_ms = cfg.body_timeout_ms;
 	o.send_timeout_ms = cfg.send_timeout_ms;
 	rc = cb_svc_run(&o) == 0 ? EXIT_OK : EXIT_REJECTED;
+	free(origin_text);
 	cli_config_free(&cfg);
 	return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_shops.c - codebook shops: the marketplace shops whose credentials
  * the database keeps (issue 12).  Secrets come in through the environment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h - the settings of `codebook serve` and `codebook worker`, read
  * once, here, at the edge: flags win over CODEBOOK_* environment variables,
@@ -26,6 +27,7 @@ struct cli_config {
 	const char *listen, *db, *catalogs;
 	unsigned    threads;               /* 0: one per CPU but one */
 	int         require_key_for_reads, no_request_log;
+	const char *cors_origin;           /* origins, separated by spaces or commas; NULL: none */
 	cb_log_level log_level;            /* applied by cli_config_read() */
 	const char *market_config, *market_shop;   /* NULL: not set */
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
@@ -40,6 +42,7 @@ struct cli_config {
 	const char *value[CFG_MAX_SETTINGS];
 	char        source[CFG_MAX_SETTINGS][288];
 	char       *file_text;             /* the file's values point into it */
+	char       *joined[CFG_MAX_SETTINGS]; /* a list flag given several times, joined */
 };
 
 /* A flag of a command that is not a setting (--routes, --once). */

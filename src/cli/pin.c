@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pin.c - a set at a version the command line names (cli.h, struct
  * cli_pin): --set-version N or --as-of TIME, read from the service's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shops.c - a shop's configuration split for the database: the settings
  * that are not secret, as the "key = value" lines cb_mkt_config_parse()

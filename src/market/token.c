@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * token.c - keeping a shop's access token alive (market.h, "Tokens").
  * The client refreshes the access token before it expires (its expiry

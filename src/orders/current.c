@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * current.c - the cancel reasons of the current API (202309).  Its reason
  * names differ from the legacy keys and by market (MARKETPLACE.md), and

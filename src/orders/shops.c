@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shops.c - marketplace clients of the shops the database holds
  * (shops.h).  The token hooks keep the row and the client in step: after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shops.h - shops whose credentials live in the database (issue 12):
  * a marketplace client made from a shop's row, whose refreshed tokens are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sets.c - published versions of code sets.  Each version is kept as the
  * canonical JSON of the set (cb_codeset_to_json), so its strong ETag is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shops.c - marketplace shops (store.h, "marketplace shops"): names and
  * values checked here, the same for every backend, and the texts of the

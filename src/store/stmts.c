@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stmts.c - the per-connection cache of prepared statements (stmts.h),
  * shared by the SQLite and PostgreSQL backends.

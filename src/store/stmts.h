@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stmts.h - private to src/store: the cache of prepared statements that
  * each backend keeps per connection.  Its key is the address of a module's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.h - codebook's storage: the published versions of every code set,
  * the API keys (hashes only), incident reasons, outbound events, orders and

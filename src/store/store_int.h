@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_int.h - private to src/store: the operations table that a backend
  * implements, the dispatcher's handle, and the backend-neutral helpers

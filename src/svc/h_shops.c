@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_shops.c - /v1/shops: the marketplace shops whose credentials the
  * database keeps (issue 12).  Every route needs an API key, reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * registry.c - the code sets the service serves, and the governance gate
  * every new version passes: PUT /v1/code-sets/{set}, the catalogs

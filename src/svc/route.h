@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.h - the routing table of the HTTP service, as data, and the
  * matcher.  Pure: no HTTP library, no storage, so it is fuzzed
@@ -28,7 +29,8 @@ enum svc_handler_id {
 	H_EVENTS_POST, H_EVENTS_LIST, H_EVENTS_REPORT,
 	H_ORDERS_POST, H_ORDERS_LIST, H_ORDER_GET, H_ORDER_CANCEL, H_REASONS_SYNC,
 	H_READYZ,
-	H_SET_COMPAT, H_SET_OBSERVED,
+	H_CONSOLE, H_CONSOLE_ASSET,
+	H_SET_COMPAT, H_SET_OBSERVED, H_SET_DIFF,
 	H_SHOPS_LIST, H_SHOPS_POST, H_SHOP_DELETE, H_SHOP_ROTATE,
 	H_COUNT
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.c - libmicrohttpd glue: start-up in the order bind, open, load,
  * serve (and only then the "listening" line); the per-request state
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "console.h"
 #include "door.h"
 #include "framing.h"
 #include "orders.h"
@@ -73,6 +75,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_SHOPS_LIST] = h_shops_list, [H_SHOPS_POST] = h_shops_post, [H_SHOP_DELETE] = h_shop_delete,
 	[H_SHOP_ROTATE] = h_shop_rotate,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -244,6 +247,7 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	if (r->status != 304 && r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	svc_cors_respond(r);
 	for (i = 0; i < r->nhdrs; i++)
 		MHD_add_response_header(resp, r->hdrs[i].k, r->hdrs[i].v);
 	if (atomic_load(&r->svc->stopping))
@@ -399,6 +403,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	remote_address(conn, cr->remote, sizeof(cr->remote));
 	r->method = svc_method_parse(method);
 	r->path = url;
+	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	if (check_framing(cr, conn, version) != 0)
 		return 1;
 	if (atomic_load(&s->stopping)) {
@@ -414,6 +419,11 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		char list[96] = "";
 		size_t o = 0;
 		r->route = -1;
+		if (r->method == M_OPTIONS) {	/* CORS preflights among them (cors.c) */
+			svc_cors_options(r, allow, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    "Access-Control-Request-Method"));
+			return 1;
+		}
 		for (i = 0; i < M_OTHER && o < sizeof(list); i++)
 			if (allow & (1u << i))
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",

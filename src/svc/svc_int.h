@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * svc_int.h - private to src/svc: the server's state, a request as the
  * handlers see it, the code-set registry, logging and metrics.  Handlers
@@ -238,7 +239,7 @@ struct svc {
 	void            *http;           /* server.c's daemon */
 };
 
-#define SVC_MAX_HEADERS 8
+#define SVC_MAX_HEADERS 12   /* the console's pages: 5, CORS: 3, a pinned set's version */
 
 struct svc_req {
 	struct svc      *svc;
@@ -257,6 +258,7 @@ struct svc_req {
 	                                  * the end) */
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
+	const char      *origin;         /* the Origin header (CORS, cors.c), or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -369,6 +371,10 @@ void h_shop_rotate(struct svc_req *r);
 /* The shops' state in /metrics and /readyz (h_shops.c). */
 void svc_shops_metrics(struct svc *s, cb_buf *b);
 void svc_shops_ready(struct svc_req *r, cb_jw *w);
+void h_console(struct svc_req *r);
+void h_console_asset(struct svc_req *r);
+void h_set_diff(struct svc_req *r);
+
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
 

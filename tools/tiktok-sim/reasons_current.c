@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reasons_current.c - the cancel reasons of the current API (202309) that
  * this simulator's market accepts.  MARKETPLACE.md: the current API's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tokens.c - the simulator's access tokens (MARKETPLACE.md, "Tokens and
  * shops").  The configured access token is the first one issued; with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_int.h - private to the PostgreSQL backend (src/store/pg): the
  * connection pool, the statement cache, bound parameters, the transaction

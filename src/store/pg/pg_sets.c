@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_sets.c - code-set versions on PostgreSQL (table code_set_versions).
  * Names sort as bytes (COLLATE "C"), as on SQLite, whatever the

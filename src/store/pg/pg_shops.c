@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_shops.c - marketplace shops on PostgreSQL (table shops; ../shops.c
  * checks what comes in).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_tx.c - the PostgreSQL backend's machinery: connections (one per
  * thread at a time, re-established after a loss), the per-connection cache

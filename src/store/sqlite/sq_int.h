@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_int.h - private to the SQLite backend (src/store/sqlite): the
  * connection pool, the statement cache, the transaction helpers and the

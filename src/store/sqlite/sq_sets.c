@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_sets.c - code-set versions on SQLite (table code_set_versions).
  */

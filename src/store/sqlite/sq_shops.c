@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_shops.c - marketplace shops on SQLite (table shops; ../shops.c
  * checks what comes in).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_tx.c - the SQLite backend's machinery: connections, the statement
  * cache, the two transaction helpers every operation goes through, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_token.c - the token keys of a shop's configuration (issue
  * 12), the settings kept beside the credentials (read back as they were

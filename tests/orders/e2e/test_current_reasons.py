@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The current API's reasons for current shops (issue 12, item 6), through
 `codebook serve`, `codebook tiktok` and codebook-tiktok-sim told which
 202309 reasons its market accepts: a shop on 202309 is sent the names of

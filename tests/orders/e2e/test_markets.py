@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Markets and mirrors that follow their upstream (issue 10), end to end
 through codebook serve and two simulators, one per market.
 
@@ -109,6 +110,10 @@ class Markets(unittest.TestCase):
         env.create_order(order("576461413038785801"))
         env.create_order(vn_order("583000000000000001"))
         env.create_order(vn_order("583000000000000002"))
+        # the context the keys are chosen in: each shop's own order_status value (the console's picker)
+        self.assertEqual(env.get_order("583000000000000001")["reasons_from"],
+                         {"set": VN, "version": 1, "context": {"order_status": "111"}})
+        self.assertEqual(env.get_order("576461413038785801")["reasons_from"]["context"], {"order_status": "200"})
         gb_pid = env.cancel("576461413038785801")["payment"]["id"]
         vn_pid = env.cancel("583000000000000001", {"reason_key": VN_OOS})["payment"]["id"]
         uk_on_vn = env.cancel("583000000000000002", {"reason_key": OOS})["payment"]["id"]

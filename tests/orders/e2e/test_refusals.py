@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Every documented error code of the cancel endpoint, through the real
 `codebook serve` and codebook-tiktok-sim: the marketplace's code and
 message reach the payment (error_text for a refusal, last_error for a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Shops in the database end to end (issue 12): `codebook shops` and
 /v1/shops manage them, the worker uses their tokens and stores each
 refresh, and a refresh that fails puts the shop in needs-attention, seen

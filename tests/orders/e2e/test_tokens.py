@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Access tokens end to end: `codebook serve` (its in-process worker) and
 codebook-tiktok-sim with expiring tokens.  A token that expires mid-run is
 refreshed once (105002, then the call once more) and the cancel lands

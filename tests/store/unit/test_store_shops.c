@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_shops.c - marketplace shops (issue 12) on each backend
  * (backend.h): add, read, list, rotate the tokens with a version check,
