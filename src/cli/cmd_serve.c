@@ -20,6 +20,7 @@ static const char usage[] =
     "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
+    "                      [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
     "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
@@ -42,16 +43,21 @@ static const char usage[] =
     "                            [shop NAME] section\n"
     "  --market-shop NAME        the shop whose credentials sync the reverse reasons\n"
     "                            (a sync request may name another)\n"
-    "  --sync-interval DURATION  sync the reverse reasons of every market of the shops'\n"
-    "                            configuration this often, give or take a tenth (default 1h;\n"
-    "                            0: only on demand)\n"
-    "  --worker-interval DURATION  pause between passes of the in-process cancellation\n"
-    "                            worker (default 2s; 0 disables it: run codebook worker);\n"
-    "                            it starts only with a marketplace configuration\n"
+    "  --sync-interval DURATION  sync every market's reverse reasons this often, +-10%\n"
+    "                            (default 1h; 0: only on demand)\n"
+    "  --worker-interval DURATION  pause between the in-process worker's passes (default\n"
+    "                            2s; 0: none, run codebook worker; needs --market-config)\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
-    "  --log-level LEVEL         debug, info (default), warn, error or off\n"
+    "  --market-budget N         requests/s per shop and endpoint family (default 10)\n"
+    "  --market-burst N          ... at once, after a quiet spell (default 5)\n"
+    "  --outcome-deadline DURATION  how long a cancel's unknown outcome is checked before\n"
+    "                            the refund is Unknown: needs attention (default 6h)\n"
+    "  --log-level LEVEL         debug, info (default), warn, error or off\n";
+
+/* The help goes on here: one literal would pass the 4095 bytes C17 promises. */
+static const char usage_more[] =
     "  --config FILE             a configuration file: KEY = VALUE lines, the keys being the\n"
     "                            flags' names (default $CODEBOOK_CONFIG)\n"
     "  --print-config            print the settings in effect, and where each came from, and exit\n"
@@ -108,8 +114,10 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	const char *origins[CB_SVC_MAX_CORS_ORIGINS + 1];
 	char *origin_text = NULL;
 
-	if (cli_wants_help(argc, argv, usage))
+	if (cli_wants_help(argc, argv, usage)) {
+		fputs(usage_more, stdout);
 		return EXIT_OK;
+	}
 	if (cli_config_read(&cfg, CFG_SERVE, c, argc, argv, actions) != EXIT_OK) {
 		cli_config_free(&cfg);
 		return EXIT_USAGE;
@@ -142,6 +150,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	}
 	o.worker_interval_ms = cfg.worker_interval_ms;
 	o.worker_lease_ms = cfg.worker_lease_ms;
+	o.budget_rate = cfg.market_budget;
+	o.budget_burst = cfg.market_burst;
+	o.outcome_deadline_ms = cfg.outcome_deadline_ms;
 	o.worker_verbose = cfg.worker_verbose;
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;

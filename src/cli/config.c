@@ -80,6 +80,15 @@ static const struct setting settings[] = {
 	    F(worker_lease_ms) },
 	{ "worker-max", "CODEBOOK_WORKER_MAX", NULL, CFG_WORKER, "max", 0, 0, S_UINT, 1, 1000000, "1000", NULL,
 	    "refunds per pass", F(worker_max) },
+	/* issue 12: the request budget of each shop (docs/orders.md, Request budgets) */
+	{ "market-budget", "CODEBOOK_MARKET_BUDGET", NULL, BOTH, NULL, 0, 0, S_UINT, 1, 1000, "10", NULL,
+	    "requests per second to the marketplace, per shop and endpoint family, shared by every worker "
+	    "on the database (halved after a rate-limit error, back within a minute)", F(market_budget) },
+	{ "market-burst", "CODEBOOK_MARKET_BURST", NULL, BOTH, NULL, 0, 0, S_UINT, 1, 1000, "5", NULL,
+	    "requests a shop's budget lets go at once after a quiet spell", F(market_burst) },
+	{ "outcome-deadline", "CODEBOOK_OUTCOME_DEADLINE", NULL, BOTH, NULL, 0, 0, S_DURATION, 1000, 2592000000u,
+	    "6h", NULL, "how long the worker checks a cancel whose outcome is not known (later and later) before "
+	    "the refund is Unknown, needs attention (checks go on, 15 min apart at most)", F(outcome_deadline_ms) },
 	{ "worker-verbose", "CODEBOOK_WORKER_VERBOSE", NULL, BOTH, "verbose", 0, 'v', S_BOOL, 0, 0, "false", NULL,
 	    "log each marketplace exchange (secrets masked)", F(worker_verbose) },
 	/* hostile clients (docs/http.md, Timeouts and connection limits) */

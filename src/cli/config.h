@@ -19,7 +19,7 @@
 /* The commands that take settings. */
 enum { CFG_SERVE = 1u, CFG_WORKER = 2u };
 
-#define CFG_MAX_SETTINGS 24
+#define CFG_MAX_SETTINGS 32
 
 struct cli_config {
 	unsigned    cmd;                   /* CFG_SERVE or CFG_WORKER */
@@ -33,6 +33,8 @@ struct cli_config {
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
 	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
 	int         worker_verbose;
+	unsigned    market_budget, market_burst;   /* requests/s and burst per shop and family */
+	unsigned    outcome_deadline_ms;           /* unknown outcomes: checks until Unknown */
 	unsigned    max_connections, max_per_client;   /* 0 per client: no limit */
 	unsigned    header_timeout_ms, body_timeout_ms, send_timeout_ms;
 	int         print;                 /* --print-config */

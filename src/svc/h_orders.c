@@ -154,7 +154,8 @@ write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_cod
 	if (p->type == CB_PAY_REFUND && p->by_marketplace) {
 		cb_jw_kint(w, "attempts", p->attempts);
 		cb_jw_kstr(w, "cancel_state", cb_cancel_state_name(p->cancel_state));
-		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING) && p->next_attempt_ms > 0 &&
+		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING || p->status == CB_PAY_UNKNOWN) &&
+		    p->next_attempt_ms > 0 &&
 		    cb_time_format(when, p->next_attempt_ms * 1000, 3) > 0)
 			cb_jw_kstr(w, "next_attempt_at", when);
 		if (p->last_error_code != NULL || p->last_error != NULL) {
@@ -516,7 +517,7 @@ h_orders_list(struct svc_req *r)
 	if ((f.refund_status = q[Q_RSTATUS].s) != NULL &&
 	    cb_pay_status_parse(f.refund_status, strlen(f.refund_status)) < 0) {
 		svc_bad_param(r, "refund_status", "refund_status=%.40s: one of Pending, Processing, Completed, "
-		    "Error", f.refund_status);
+		    "Error, Unknown", f.refund_status);
 		return;
 	}
 	if (q[Q_MARKET].s != NULL &&

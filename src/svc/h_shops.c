@@ -258,3 +258,21 @@ svc_shops_ready(struct svc_req *r, cb_jw *w)
 	(void)cb_store_shop_each(r->svc->store, ready_one, w);
 	cb_jw_arr_end(w);
 }
+
+static int
+note_one(void *arg, const cb_store_shop *s)
+{
+	struct svc_readiness *rd = arg;
+
+	if (s->attention != NULL)
+		svc_ready_note(rd->attention, &rd->nattention, "shops", "shop %s needs attention since %s: %s; its "
+		    "refunds wait until its tokens are rotated (codebook shops rotate %s)", s->name,
+		    s->attention_at ? s->attention_at : "?", s->attention, s->name);
+	return 0;
+}
+
+void
+svc_shops_attention(struct svc_req *r, struct svc_readiness *rd)
+{
+	(void)cb_store_shop_each(r->svc->store, note_one, rd);
+}

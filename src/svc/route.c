@@ -98,6 +98,8 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/orders/{id}",       H_ORDER_GET,        0, 0, "an order: items, payments, refund rows", NULL },
 	{ M_POST, "/v1/orders/{id}/cancellations", H_ORDER_CANCEL, R_WRITE | R_BODY, CB_SVC_MAX_BODY,
 	  "request a seller cancellation: a Pending refund for the worker", NULL },
+	{ M_POST, "/v1/orders/{id}/refunds/{payment}/outcome", H_REFUND_OUTCOME, R_WRITE | R_BODY, 4096,
+	  "say what became of a refund whose outcome is Unknown, after looking on the marketplace", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
 	{ M_GET,  "/v1/shops",               H_SHOPS_LIST,  R_KEY, 0, "marketplace shops: settings, token expiries, "

@@ -76,6 +76,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_SHOP_ROTATE] = h_shop_rotate,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
 	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
+	[H_REFUND_OUTCOME] = h_refund_outcome,
 };
 
 /* What the server keeps per request beyond what handlers see. */
@@ -935,6 +936,9 @@ worker_start(struct svc *s)
 	wo.sets = worker_set;
 	wo.sets_arg = s;
 	wo.lease_ms = s->opts.worker_lease_ms;
+	wo.budget_rate = s->opts.budget_rate;
+	wo.budget_burst = s->opts.budget_burst;
+	wo.outcome_deadline_ms = s->opts.outcome_deadline_ms;
 	wo.verbose = s->opts.worker_verbose;
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;

@@ -125,4 +125,8 @@ const struct cb_store_ops store__sqlite_ops = {
 	.obs_note = sq__obs_note,
 	.obs_list = sq__obs_list,
 	.refund_open_each = sq__refund_open_each,
+	.budget_update = sq__budget_update,
+	.budget_each = sq__budget_each,
+	.budget_get = sq__budget_get,
+	.pay_take = sq__pay_take,
 };
