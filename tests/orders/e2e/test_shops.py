@@ -69,6 +69,8 @@ class Shops(unittest.TestCase):
         self.assertIn("refresh_token is invalid", shops[0]["attention"])
         ready = self.env.server.get("/readyz").json
         self.assertEqual([s["shop"] for s in ready["shops_needing_attention"]], ["uk-db"])
+        self.assertEqual([a["check"] for a in ready["attention"]], ["shops"])
+        self.assertIn("shop uk-db needs attention", ready["attention"][0]["detail"])
         self.assertIn('codebook_shop_needs_attention{shop="uk-db"} 1', self.env.server.get("/metrics").raw.decode())
         self.assertIn("needs-attention", self.cli("list").stdout)
         self.assertEqual(self.env.sim.cancel_calls(oid), 0)
@@ -82,6 +84,7 @@ class Shops(unittest.TestCase):
         self.assertEqual((shops[0]["state"], shops[0]["token_version"]), ("ok", 2), shops)
         self.assertIn('codebook_shop_needs_attention{shop="uk-db"} 0', self.env.server.get("/metrics").raw.decode())
         self.assertEqual(self.env.server.get("/readyz").json["shops_needing_attention"], [])
+        self.assertEqual(self.env.server.get("/readyz").json["attention"], [])
         # the stored tokens are the marketplace's newest
         t = self.env.sim.admin("GET", "/tokens")
         self.assertEqual(self.env.db("SELECT access_token, refresh_token FROM shops WHERE name = 'uk-db'"),
