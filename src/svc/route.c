@@ -8,6 +8,9 @@
  */
 #include "route.h"
 
+/* a notification's body: CB_MKT_MAX_WEBHOOK_BODY of src/market (not included here) */
+#define WEBHOOK_MAX_BODY (64u << 10)
+
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +105,9 @@ const struct svc_route svc_routes[] = {
 	  "say what became of a refund whose outcome is Unknown, after looking on the marketplace", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
+	/* no API key: the notification's signature is its credential (h_webhooks.c) */
+	{ M_POST, "/v1/marketplaces/tiktok/webhooks", H_WEBHOOK, R_OPEN | R_BODY, WEBHOOK_MAX_BODY,
+	  "a TikTok Shop notification (signed): order status and cancellation changes", NULL },
 	{ M_GET,  "/v1/shops",               H_SHOPS_LIST,  R_KEY, 0, "marketplace shops: settings, token expiries, "
 	  "state (never a secret)", NULL },
 	{ M_POST, "/v1/shops",               H_SHOPS_POST,  R_WRITE | R_BODY, 16384, "add a shop with its credentials",

@@ -220,6 +220,24 @@ static const struct {
 	"  WHERE type = 'Refund' AND by_marketplace = 1 AND status IN ('Pending', 'Processing', 'Unknown');"
 	"PRAGMA user_version = 5;" },
 	{ 6,
+	/* issue 12: each marketplace notification once (its id is the
+	 * marketplace's), with what was done; the marketplace's time of the
+	 * order's status stored (an older one never overwrites it) and when
+	 * codebook last checked it (the worker's order pull) */
+	"CREATE TABLE webhook_notifications ("
+	"  notification_id TEXT PRIMARY KEY,"
+	"  type            INTEGER NOT NULL,"
+	"  shop_id         TEXT NOT NULL,"
+	"  order_id        TEXT,"
+	"  sent_at         INTEGER NOT NULL,"
+	"  received_at     TEXT NOT NULL,"
+	"  outcome         TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored')),"
+	"  detail          TEXT NOT NULL,"
+	"  body            TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE orders ADD COLUMN mkt_status_time INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orders ADD COLUMN status_checked_ms INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 6;" },
+	{ 7,
 	/* issue 12: marketplace shops, their credentials and tokens (kept in
 	 * clear: the marketplace needs them so; docs/marketplace.md) and
 	 * whether one needs a person (a failed token refresh) */
@@ -237,7 +255,7 @@ static const struct {
 	"  attention_at       TEXT,"
 	"  created_at         TEXT NOT NULL,"
 	"  updated_at         TEXT NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 6;" },
+	"PRAGMA user_version = 7;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
