@@ -768,6 +768,32 @@ out:
 	cb_json_free(d);
 }
 
+/* POST /cancel-reasons and GET|POST /tokens; 1 when @p is one of them. */
+static int
+admin_tokens_reasons(struct ctx *c, const char *p, int get, int post)
+{
+	char why[512];
+	cb_jw w;
+	int n;
+
+	if (strcmp(p, "/cancel-reasons") == 0 && post) {
+		if ((n = sim_current_reasons_set(c->s, c->body, c->body_len, why, sizeof(why))) < 0)
+			admin_fail(c, 400, why);
+		else
+			admin_ok(c, "reasons", n);
+		return 1;
+	}
+	if (strcmp(p, "/tokens") != 0 || !(get || post))
+		return 0;
+	cb_buf_clear(&c->out);
+	cb_jw_init(&w, &c->out, 0);
+	if (sim_tokens_admin(c->s, post, c->body, c->body_len, c->now, &w, why, sizeof(why)) != 0)
+		admin_fail(c, 400, why);
+	else
+		c->status = 200;
+	return 1;
+}
+
 static void
 admin(struct ctx *c, const char *method)
 {
@@ -830,18 +856,8 @@ admin(struct ctx *c, const char *method)
 		admin_config(c, post);
 	} else if (strcmp(p, "/limits") == 0 && (get || post)) {
 		c->status = sim_limits_admin(c->s, post, c->body, c->body_len, &c->out);
-	} else if (strcmp(p, "/cancel-reasons") == 0 && post) {
-		if ((n = sim_current_reasons_set(c->s, c->body, c->body_len, why, sizeof(why))) < 0)
-			admin_fail(c, 400, why);
-		else
-			admin_ok(c, "reasons", n);
-	} else if (strcmp(p, "/tokens") == 0 && (get || post)) {
-		cb_buf_clear(&c->out);
-		cb_jw_init(&w, &c->out, 0);
-		if (sim_tokens_admin(c->s, post, c->body, c->body_len, c->now, &w, why, sizeof(why)) != 0)
-			admin_fail(c, 400, why);
-		else
-			c->status = 200;
+	} else if (admin_tokens_reasons(c, p, get, post)) {
+		/* tokens.c, reasons_current.c */
 	} else if (strcmp(p, "/reset") == 0 && post) {
 		sim_reset(c->s);
 		admin_ok(c, NULL, 0);
