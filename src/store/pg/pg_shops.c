@@ -13,16 +13,16 @@
 enum { S_ADD, S_GET, S_REMOVE, S_TOKENS, S_ATTENTION, S_EXISTS, S_COUNT };
 
 static const char *const sql[S_COUNT] = {
-	[S_ADD] = "INSERT INTO shops (" COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, NULL, NULL, $9, $9)",
-	[S_GET] = "SELECT " COLS " FROM shops WHERE $1::text IS NULL OR name = $1 ORDER BY name COLLATE \"C\"",
-	[S_REMOVE] = "DELETE FROM shops WHERE name = $1",
-	[S_TOKENS] = "UPDATE shops SET access_token = $3, access_expires_at = $4, refresh_token = COALESCE($5, refresh_token),"
+	[S_ADD] = ("INSERT INTO shops (" COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, NULL, NULL, $9, $9)"),
+	[S_GET] = ("SELECT " COLS " FROM shops WHERE $1::text IS NULL OR name = $1 ORDER BY name COLLATE \"C\""),
+	[S_REMOVE] = ("DELETE FROM shops WHERE name = $1"),
+	[S_TOKENS] = ("UPDATE shops SET access_token = $3, access_expires_at = $4, refresh_token = COALESCE($5, refresh_token),"
 	    " refresh_expires_at = CASE WHEN $5::text IS NULL THEN refresh_expires_at ELSE $6 END, app_secret = COALESCE($7, app_secret), token_version = token_version + 1,"
 	    " attention = NULL, attention_at = NULL, updated_at = $8"
-	    " WHERE name = $1 AND ($2 < 0 OR token_version = $2)",
-	[S_ATTENTION] = "UPDATE shops SET attention = $2, attention_at = CASE WHEN $2::text IS NULL THEN NULL"
-	    " ELSE COALESCE(attention_at, $3) END, updated_at = $3 WHERE name = $1",
-	[S_EXISTS] = "SELECT 1 FROM shops WHERE name = $1",
+	    " WHERE name = $1 AND ($2 < 0 OR token_version = $2)"),
+	[S_ATTENTION] = ("UPDATE shops SET attention = $2, attention_at = CASE WHEN $2::text IS NULL THEN NULL"
+	    " ELSE COALESCE(attention_at, $3) END, updated_at = $3 WHERE name = $1"),
+	[S_EXISTS] = ("SELECT 1 FROM shops WHERE name = $1"),
 };
 
 struct op {
