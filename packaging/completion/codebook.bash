@@ -61,11 +61,12 @@ _codebook_categories()
 	_codebook_run show "$1" | sed -n 's/^  [^ ][^ ]*  *\[\([^]]*\)\].*/\1/p' | sort -u
 }
 
-# Operations of `codebook keys` / `codebook tiktok`, from their usage text.
+# Operations of `codebook keys` / `codebook shops` / `codebook tiktok`, from their usage text.
 _codebook_operations()
 {
 	case $1 in
 	keys)   _codebook_run keys --help | sed -n 's/^.*codebook keys \([a-z]*\).*/\1/p' ;;
+	shops)  _codebook_run shops --help | sed -n 's/^.*codebook shops \([a-z]*\).*/\1/p' ;;
 	tiktok) _codebook_run tiktok --help | sed -n '/^operations:/,/^$/{s/^  \([a-z][a-z]*\).*/\1/p}' ;;
 	esac
 }
@@ -190,7 +191,7 @@ _codebook()
 			COMPREPLY+=($(compgen -W "$(_codebook_sets)" -- "$cur"))
 		fi ;;
 	lint) _codebook_reply_files ;;
-	keys | tiktok)
+	keys | shops | tiktok)
 		((${#pos[@]} == 0)) && _codebook_reply_words "$(_codebook_operations "$cmd")" ;;
 	esac
 	return 0

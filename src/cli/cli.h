@@ -105,6 +105,7 @@ int cmd_rules(struct cli *c, int argc, char **argv);
 int cmd_validate(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);    /* src/cli/cmd_serve.c, over src/svc */
 int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, over src/store */
+int cmd_shops(struct cli *c, int argc, char **argv);    /* src/cli/cmd_shops.c, over src/orders */
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 int cmd_observed(struct cli *c, int argc, char **argv); /* src/cli/cmd_observed.c, over src/store */

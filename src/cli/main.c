@@ -34,6 +34,7 @@ static const struct {
 	{ "validate", cmd_validate, "check every line of an NDJSON stream (file, stdin, gzip)" },
 	{ "serve",   cmd_serve,   "run the HTTP service (enumeration, checks, publishing, incidents, events)" },
 	{ "keys",    cmd_keys,    "manage the HTTP service's API keys (add, list, revoke)" },
+	{ "shops",   cmd_shops,   "manage marketplace shops and their tokens (add, list, rotate, remove)" },
 	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
 	{ "worker",  cmd_worker,  "process pending order cancellations against the marketplace" },
 	{ "observed", cmd_observed, "codes met in marketplace traffic that a set does not hold" },

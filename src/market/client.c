@@ -42,6 +42,7 @@ struct cb_mkt {
 	void           *gate_payload;
 	char            curl_err[CURL_ERROR_SIZE];
 	char            market[3];      /* the shop's market, once learned ("" until then) */
+	cb_mkt_token_hooks hooks;       /* token.c */
 };
 
 /* One operation's request.  How it is sent (method, path, where the
@@ -166,7 +167,7 @@ void
 cb_mkt_redact(const cb_mkt *m, char *out, size_t size, const char *text)
 {
 	static const char param[] = "access_token=";
-	const char *secrets[2] = { NULL, NULL };
+	const char *secrets[3] = { NULL, NULL, NULL };
 	size_t o = 0, k, sl;
 
 	if (size == 0)
@@ -174,12 +175,13 @@ cb_mkt_redact(const cb_mkt *m, char *out, size_t size, const char *text)
 	if (m != NULL) {
 		secrets[0] = m->cfg->app_secret;
 		secrets[1] = m->cfg->access_token;
+		secrets[2] = m->cfg->refresh_token;
 	}
 	while (*text != '\0' && o + 1 < size) {
 		const char *mask = NULL;
 		size_t skip = 0;
 
-		for (k = 0; k < 2 && mask == NULL; k++) {
+		for (k = 0; k < 3 && mask == NULL; k++) {
 			if (secrets[k] == NULL || (sl = strlen(secrets[k])) == 0)
 				continue;
 			if (strncmp(text, secrets[k], sl) == 0) {
@@ -550,10 +552,21 @@ run(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *err)
 	int rc;
 
 	memset(env, 0, sizeof(*env));
+	if ((rc = cb_mkt_token_check(m, err)) != CB_OK)	/* token.c: refreshed before it expires */
+		return cb__fail(rc, "%s: %s", c->op, err->message);
 	rc = exchange(m, c, env, err);
 	if (rc != CB_OK && err->kind == CB_MKT_E_MARKET && err->code == CODE_BAD_REQUEST &&
 	    strcasestr(err->message, "timestamp") != NULL) {
 		mlog(m, "%s: timestamp refused (%s): re-stamping and sending once more", c->op, err->message);
+		memset(err, 0, offsetof(cb_mkt_error, attempts));
+		rc = exchange(m, c, env, err);
+	}
+	if (rc != CB_OK && err->kind == CB_MKT_E_MARKET && err->code == CB_MKT_CODE_TOKEN_EXPIRED &&
+	    m->cfg->refresh_token != NULL) {
+		/* the request was refused unread: a new token, then once more */
+		mlog(m, "%s: access token expired (105002): refreshing and sending once more", c->op);
+		if ((rc = cb_mkt__token_renew(m, err)) != CB_OK)
+			return cb__fail(rc, "%s: %s", c->op, err->message);
 		memset(err, 0, offsetof(cb_mkt_error, attempts));
 		rc = exchange(m, c, env, err);
 	}
@@ -964,5 +977,86 @@ cb_mkt_shop_market(char out[3], cb_mkt *m, cb_mkt_error *err)
 		rc = CB_OK;
 	}
 	cb_mkt_shops_free(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* for token.c */
+
+cb_mkt_config *
+cb_mkt__cfg(const cb_mkt *m)
+{
+	return m->cfg;
+}
+
+int64_t
+cb_mkt__now(const cb_mkt *m)
+{
+	return m->clock != NULL ? m->clock(m->clock_payload) : (int64_t)time(NULL);
+}
+
+const cb_mkt_token_hooks *
+cb_mkt__hooks(const cb_mkt *m)
+{
+	return &m->hooks;
+}
+
+void
+cb_mkt_set_token_hooks(cb_mkt *m, const cb_mkt_token_hooks *h)
+{
+	if (h != NULL)
+		m->hooks = *h;
+	else
+		memset(&m->hooks, 0, sizeof(m->hooks));
+}
+
+void
+cb_mkt__logf(cb_mkt *m, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	mlog(m, "%s", line);
+}
+
+int
+cb_mkt__auth_get(cb_mkt *m, const char *op, const char *base, const char *path,
+    const cb_mkt_param *params, size_t nparams, cb_mkt_envelope *env, cb_mkt_error *err)
+{
+	/* "legacy": no token header; not signed: the secret is in the query */
+	const cb_mkt_endpoint ep = { path, "GET", 1, 0, 0 };
+	struct call c = { .op = op, .ep = &ep };
+	cb_buf url = CB_BUF_INIT(16384);
+	struct curl_slist *hdrs = NULL;
+	size_t i;
+	int rc;
+
+	cb_buf_clear(&m->resp);
+	m->curl_err[0] = '\0';
+	memset(env, 0, sizeof(*env));
+	cb_buf_printf(&url, "%s%s", base, path);
+	for (i = 0; i < nparams; i++) {
+		char *esc = curl_easy_escape(m->curl, params[i].value ? params[i].value : "", 0);
+		if (esc == NULL)
+			url.failed = 1;
+		else {
+			cb_buf_printf(&url, "%c%s=%s", i ? '&' : '?', params[i].key, esc);
+			cb_mkt__wipe(esc, strlen(esc));
+			curl_free(esc);
+		}
+	}
+	if (url.failed)
+		rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "request URL too long or out of memory");
+	else if ((hdrs = curl_slist_append(NULL, "Accept: application/json")) == NULL)
+		rc = set_err(err, CB_MKT_E_LOCAL, CB_MKT_NOT_SENT, "", "out of memory");
+	else if ((rc = set_options(m, &c, url.p, hdrs, err)) == CB_OK)
+		rc = perform(m, &c, url.p, env, err);
+	free_headers(hdrs);
+	if (url.p != NULL)
+		cb_mkt__wipe(url.p, url.len);
+	cb_buf_reset(&url);
 	return rc;
 }

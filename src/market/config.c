@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum ktype { K_STR, K_SECRET, K_URL, K_API, K_MS, K_BYTES, K_MARKET };
+enum ktype { K_STR, K_SECRET, K_URL, K_API, K_MS, K_BYTES, K_MARKET, K_TIME };
 
 static const struct key {
 	const char *name;
@@ -44,6 +44,14 @@ static const struct key {
 	{ "status_ready_for_shipping", "CB_TIKTOK_STATUS_READY_FOR_SHIPPING", K_STR,
 	    offsetof(cb_mkt_config, status_ready_for_shipping), 0, 0 },
 	{ "market", "CB_TIKTOK_MARKET", K_MARKET, offsetof(cb_mkt_config, market), 0, 0 },
+	{ "auth_url", "CB_TIKTOK_AUTH_URL", K_URL, offsetof(cb_mkt_config, auth_url), 0, 0 },
+	{ "refresh_token", "CB_TIKTOK_REFRESH_TOKEN", K_SECRET, offsetof(cb_mkt_config, refresh_token), 0, 0 },
+	{ "access_token_expires_at", "CB_TIKTOK_ACCESS_TOKEN_EXPIRES_AT", K_TIME,
+	    offsetof(cb_mkt_config, access_expires_at), 0, 0 },
+	{ "refresh_token_expires_at", "CB_TIKTOK_REFRESH_TOKEN_EXPIRES_AT", K_TIME,
+	    offsetof(cb_mkt_config, refresh_expires_at), 0, 0 },
+	{ "refresh_margin_s", "CB_TIKTOK_REFRESH_MARGIN_S", K_MS, offsetof(cb_mkt_config, refresh_margin_s), 0,
+	    86400 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -54,6 +62,7 @@ static const char *const env_other[] = { "CB_TIKTOK_CONFIG", "CB_TIKTOK_SHOP" };
  * and the order-status encoding of seed 003's market (UK). */
 #define DEFAULT_TIMEOUT_MS         10000u
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000u
+#define DEFAULT_REFRESH_MARGIN_S   300u	/* a refresh well before expiry, not at the last second */
 
 const char *
 cb_mkt_api_name(cb_mkt_api api)
@@ -88,6 +97,8 @@ cb_mkt_config_free(cb_mkt_config *cfg)
 	free(cfg->status_ready_for_shipping);
 	free(cfg->shop);
 	free(cfg->market);
+	free(cfg->auth_url);
+	free_secret(cfg->refresh_token);
 	cb_mkt__wipe(cfg, sizeof(*cfg));
 	free(cfg);
 }
@@ -182,6 +193,12 @@ set_key(cb_mkt_config *cfg, const struct key *k, const char *v, size_t n, const 
 		else
 			*(size_t *)(void *)(base + k->off) = (size_t)x;
 		return CB_OK;
+	case K_TIME:
+		if (cb_parse_u64n(v, n, 0, 253402300799ull, &x) != CB_PARSE_OK)
+			return cb__fail(CB_EPARSE, "%s: %s: expected Unix seconds, got \"%.*s\"",
+			    where, k->name, (int)(n > 40 ? 40 : n), v);
+		*(int64_t *)(void *)(base + k->off) = (int64_t)x;
+		return CB_OK;
 	case K_MARKET:
 		if (!cb_market_check(v, n))
 			return cb__fail(CB_EPARSE, "%s: market: expected a market code of two letters A-Z (GB, US, "
@@ -189,7 +206,7 @@ set_key(cb_mkt_config *cfg, const struct key *k, const char *v, size_t n, const 
 		break;
 	case K_URL:
 		if ((n = check_url(v, n, why, sizeof(why))) == 0)
-			return cb__fail(CB_EPARSE, "%s: base_url: %s", where, why);
+			return cb__fail(CB_EPARSE, "%s: %s: %s", where, k->name, why);
 		/* FALLTHROUGH */
 	case K_STR:
 	case K_SECRET:
@@ -373,6 +390,7 @@ cb_mkt_config_parse(cb_mkt_config **out, const char *text, size_t len, const cha
 	cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
 	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	cfg->max_response = CB_MAX_MARKET_RESPONSE;
+	cfg->refresh_margin_s = DEFAULT_REFRESH_MARGIN_S;
 	if ((cfg->status_incomplete = cb__strdup("0")) == NULL ||
 	    (cfg->status_ready_for_shipping = cb__strdup("200")) == NULL ||
 	    (shop != NULL && (cfg->shop = cb__strdup(shop)) == NULL)) {
@@ -514,7 +532,8 @@ cb_mkt__config_dup(const cb_mkt_config *cfg)
 		offsetof(cb_mkt_config, shop_id), offsetof(cb_mkt_config, shop_cipher),
 		offsetof(cb_mkt_config, status_incomplete),
 		offsetof(cb_mkt_config, status_ready_for_shipping), offsetof(cb_mkt_config, shop),
-		offsetof(cb_mkt_config, market),
+		offsetof(cb_mkt_config, market), offsetof(cb_mkt_config, auth_url),
+		offsetof(cb_mkt_config, refresh_token),
 	};
 	cb_mkt_config *c;
 	size_t i;
@@ -525,6 +544,9 @@ cb_mkt__config_dup(const cb_mkt_config *cfg)
 	c->timeout_ms = cfg->timeout_ms;
 	c->connect_timeout_ms = cfg->connect_timeout_ms;
 	c->max_response = cfg->max_response;
+	c->access_expires_at = cfg->access_expires_at;
+	c->refresh_expires_at = cfg->refresh_expires_at;
+	c->refresh_margin_s = cfg->refresh_margin_s;
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		const char *src = *(char *const *)(const void *)((const char *)cfg + strs[i]);
 		char **dst = (char **)(void *)((char *)c + strs[i]);

@@ -78,6 +78,15 @@ typedef struct cb_mkt_config {
 	 * when the configuration does not say: cb_mkt_shop_market() then asks
 	 * the marketplace. */
 	char       *market;
+	/* Tokens (src/market/token.c): the access token is refreshed before
+	 * access_expires_at - refresh_margin_s, and once on 105002, with the
+	 * refresh token at auth_url (NULL: https://auth.tiktok-shops.com).
+	 * Without a refresh token the access token is used as it is. */
+	char       *auth_url;        /**< scheme://host[:port] of the token endpoints */
+	char       *refresh_token;   /**< secret: never logged, wiped when freed */
+	int64_t     access_expires_at;  /**< Unix seconds; 0: not known */
+	int64_t     refresh_expires_at; /**< Unix seconds; 0: not known */
+	unsigned    refresh_margin_s;   /**< refresh this long before expiry (default 300) */
 } cb_mkt_config;
 
 /**
@@ -92,7 +101,9 @@ typedef struct cb_mkt_config {
  * section headers.  Keys: base_url, app_key, app_secret, access_token,
  * shop_id, shop_cipher, api (legacy|current), timeout_ms,
  * connect_timeout_ms, max_response_bytes, status_incomplete,
- * status_ready_for_shipping, market (two letters A-Z).  Values are checked (numbers, api, URL);
+ * status_ready_for_shipping, market (two letters A-Z), auth_url,
+ * refresh_token, access_token_expires_at, refresh_token_expires_at (Unix
+ * seconds), refresh_margin_s.  Values are checked (numbers, api, URL);
  * completeness is checked by cb_mkt_new().
  *
  * @param[out] out a new configuration; free with cb_mkt_config_free().
@@ -120,6 +131,15 @@ int cb_mkt_config_check(const cb_mkt_config *cfg);
 
 /** Wipe the secrets and free.  NULL is a no-op. */
 void cb_mkt_config_free(cb_mkt_config *cfg);
+
+/**
+ * The settings of @p cfg that are not secret (base_url, auth_url,
+ * shop_id, shop_cipher, market, the statuses, api, the timeouts, the
+ * reply cap, refresh_margin_s) as "key = value" lines that
+ * cb_mkt_config_parse() reads back: what the database keeps beside the
+ * credentials (src/market/shops.c).  CB_OK or CB_ETOOBIG.
+ */
+int cb_mkt_config_settings(char *out, size_t size, const cb_mkt_config *cfg);
 
 /** "legacy" / "current" / "unset". */
 const char *cb_mkt_api_name(cb_mkt_api api);
@@ -209,6 +229,52 @@ void cb_mkt_path_family(const char *path, char *out, size_t size);
  * callback only ever sees text that went through this.
  */
 void cb_mkt_redact(const cb_mkt *m, char *out, size_t size, const char *text);
+
+/* ---- tokens (token.c) */
+
+/** What cb_mkt_error.error_code says when the access token could not be
+ * refreshed: the call was not sent, and the shop needs a person. */
+#define CB_MKT_REFRESH_FAILED "TOKEN_REFRESH_FAILED"
+#define CB_MKT_CODE_TOKEN_EXPIRED 105002	/**< access token expired */
+
+/** A shop's tokens, as a refresh answers them. */
+typedef struct {
+	char    access_token[512];
+	int64_t access_expires_at;   /**< Unix seconds */
+	char    refresh_token[512];
+	int64_t refresh_expires_at;  /**< Unix seconds */
+} cb_mkt_tokens;
+
+/** Where the client keeps its tokens beyond its own memory (each may be NULL). */
+typedef struct {
+	/** A refresh answered @p fresh: store both tokens at once.  Non-zero
+	 * when they could not be stored (the client keeps them in memory). */
+	int  (*saved)(void *arg, const cb_mkt_tokens *fresh);
+	/** The tokens stored now (another process may have refreshed): 1 with
+	 * @p out filled, 0 when there are none to offer. */
+	int  (*latest)(void *arg, cb_mkt_tokens *out);
+	/** A refresh failed (@p err says why): the shop needs attention. */
+	void (*failed)(void *arg, const cb_mkt_error *err);
+	void *arg;
+} cb_mkt_token_hooks;
+
+/** Set (copied) or clear (NULL) the client's token hooks. */
+void cb_mkt_set_token_hooks(cb_mkt *m, const cb_mkt_token_hooks *h);
+
+/**
+ * Refresh the access token now (GET auth_url/api/v2/token/refresh with
+ * the refresh token), adopt the answer and hand it to the saved hook.
+ * @return CB_OK; CB_ERROR with @p err filled (error_code
+ *         CB_MKT_REFRESH_FAILED, the marketplace's code and message in
+ *         the message) after telling the failed hook.
+ */
+int cb_mkt_refresh_token(cb_mkt *m, cb_mkt_error *err);
+
+/** 1 when the access token expires within refresh_margin_s and can be refreshed. */
+int cb_mkt_token_due(const cb_mkt *m);
+
+/** Refresh when due (every call does this first); CB_OK when not due. */
+int cb_mkt_token_check(cb_mkt *m, cb_mkt_error *err);
 
 /* ---- reverse reasons (legacy GET /api/reverse/reverse_reason/list) */
 

@@ -58,6 +58,18 @@ int cb_mkt__parse_orders(cb_mkt_orders **out, const cb_mkt_envelope *env,
 int cb_mkt__parse_shops(cb_mkt_shops **out, const cb_mkt_envelope *env,
     char *why, size_t whylen);
 
+/* The client's parts that token.c uses (client.c). */
+cb_mkt_config *cb_mkt__cfg(const cb_mkt *m);
+int64_t cb_mkt__now(const cb_mkt *m);
+const cb_mkt_token_hooks *cb_mkt__hooks(const cb_mkt *m);
+void cb_mkt__logf(cb_mkt *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An unsigned GET of @base @path?params (the auth host's token calls),
+ * classified like every call; CB_OK with the envelope in @env. */
+int cb_mkt__auth_get(cb_mkt *m, const char *op, const char *base, const char *path,
+    const cb_mkt_param *params, size_t nparams, cb_mkt_envelope *env, cb_mkt_error *err);
+/* After 105002: take the tokens another process stored, or refresh (token.c). */
+int cb_mkt__token_renew(cb_mkt *m, cb_mkt_error *err);
+
 /* A deep copy of @cfg (free with cb_mkt_config_free); NULL when out of memory. */
 cb_mkt_config *cb_mkt__config_dup(const cb_mkt_config *cfg);
 

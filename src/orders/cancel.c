@@ -15,6 +15,7 @@
 #include "err.h"
 #include "orders.h"
 #include "orders_int.h"
+#include "markets.h"
 
 void
 cb_refund_plan_free(cb_refund_plan *plan)
@@ -249,8 +250,9 @@ cb_cancel_rules(const char **key, int *defaulted, char *text, size_t textlen, co
 		return 1;
 	}
 	/* a default chosen before (then the cancel did not land) is chosen afresh */
-	if (cb_reason_pick(rr, o->status, value, p->reason_defaulted ? NULL : p->reason_key, key, defaulted,
-	    text, textlen) != 0) {
+	/* a current-API set reads a legacy key as the name that replaces it (current.c) */
+	if (cb_reason_pick(rr, o->status, value, p->reason_defaulted ? NULL : cb_cancel_reason_of(rr, p->reason_key),
+	    key, defaulted, text, textlen) != 0) {
 		*key = p->reason_key;
 		*defaulted = p->reason_defaulted;
 		return 1;

@@ -26,6 +26,19 @@
 /* Room for a set name and its NUL. */
 #define CB_SET_NAME_SIZE (CB_SET_NAME_MAX + 1)
 
+/* The base name of the mirrors of the current API's (202309) cancel
+ * reasons, fed from configuration (current.c). */
+#define CB_CANCEL_SET_BASE "tiktok-cancel-reason"
+
+/* "tiktok-cancel-reason@GB" for @market into @out (current.c). */
+void cb_cancel_set_name(char out[CB_SET_NAME_SIZE], const char *market);
+
+/* The current name to send for @key in set @rr: @key itself when the set
+ * holds it (or has no entry whose legacy_key is @key), else the code of
+ * the entry whose attribute legacy_key is @key (current.c). */
+struct cb_codeset;
+const char *cb_cancel_reason_of(const struct cb_codeset *rr, const char *key);
+
 /* "tiktok-reverse-reason@GB" for @market into @out (CB_SET_NAME_SIZE bytes). */
 void cb_reason_set_name(char out[CB_SET_NAME_SIZE], const char *market);
 

@@ -37,6 +37,8 @@
 #include "observe.h"
 #include "outcome.h"
 #include "orders.h"
+#include "shops.h"
+#include "markets.h"
 #include "order_pull.h"
 
 #include <errno.h>
@@ -57,6 +59,7 @@
 #define DEFAULT_LEASE_MS   15000u    /* kept alive by heartbeats: how late a dead worker's refund is taken */
 #define DEFAULT_PER_PASS   1000u
 #define POLL_MS            1000u     /* how soon a pending cancel is searched again */
+#define SHOP_WAIT_MS       10000u    /* a shop that needs attention: how soon its refunds are looked at again */
 /* where a code was met, for the codes observed (observe.h) */
 #define SEARCH_PATH         "POST /return_refund/202309/cancellations/search"
 #define LEGACY_CANCEL_PATH  "/api/reverse/order/cancel"
@@ -69,6 +72,7 @@ struct shop {
 	cb_mkt         *m;
 	cb_shop_budget *budget;   /* the client's gate: its address must not move */
 	unsigned        deferred; /* refunds put back this pass for the budget (budget_defer) */
+	cb_shop_link   *link;     /* a shop of the database (shops.h); NULL: of the configuration file */
 };
 
 struct cached_set {
@@ -173,6 +177,7 @@ cb_worker_reload(cb_worker *w)
 	for (i = 0; i < w->nshops; i++) {
 		cb_mkt_free(w->shops[i].m);
 		free(w->shops[i].budget);
+		cb_shop_link_free(w->shops[i].link);
 	}
 	w->nshops = 0;
 	for (i = 0; i < MAX_SETS; i++) {
@@ -257,20 +262,74 @@ get_set(cb_worker *w, const char *name)
 	return c->cs != NULL ? cb_codeset_ref(c->cs) : NULL;
 }
 
-/* The client of shop @name, made on first use; NULL with the reason in @why. */
+/* Forget the client of shops[@i] (evicted, or its tokens rotated). */
+static void
+drop_client(cb_worker *w, size_t i)
+{
+	cb_mkt_free(w->shops[i].m);
+	free(w->shops[i].budget);
+	cb_shop_link_free(w->shops[i].link);
+	memmove(&w->shops[i], &w->shops[i + 1], sizeof(w->shops[0]) * (w->nshops - i - 1));
+	w->nshops--;
+}
+
+static int
+keep_client(cb_worker *w, const char *name, cb_mkt *m, cb_shop_link *link, char *why, size_t whylen)
+{
+	cb_shop_budget *b;
+	cb_budget_cfg bc;
+
+	if ((b = cb__calloc(1, sizeof(*b))) == NULL) {
+		cb_mkt_free(m);
+		cb_shop_link_free(link);
+		(void)snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	bc = cb_budget_config(w->o.budget_rate, w->o.budget_burst);
+	cb_budget_attach(b, m, w->o.store, name, &bc);
+	if (w->o.verbose)
+		cb_mkt_set_log(m, market_log, NULL);
+	if (w->nshops == MAX_SHOPS)
+		drop_client(w, 0);
+	memset(&w->shops[w->nshops], 0, sizeof(w->shops[0]));
+	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
+	w->shops[w->nshops].budget = b;
+	w->shops[w->nshops].link = link;
+	w->shops[w->nshops++].m = m;
+	return 0;
+}
+
+/* The client of shop @name, made on first use: from the database when it
+ * holds the shop (made again when its tokens were rotated meanwhile; its
+ * attention, if any, in @attention), else from the configuration file;
+ * NULL with the reason in @why. */
 static cb_mkt *
-client(cb_worker *w, const char *name, char *why, size_t whylen)
+client(cb_worker *w, const char *name, char *attention, size_t alen, char *why, size_t whylen)
 {
 	const char *path = w->o.market_config;
 	cb_mkt_config *cfg = NULL;
+	cb_shop_link *link = NULL;
 	cb_mkt *m = NULL;
-	cb_shop_budget *b;
-	cb_budget_cfg bc;
 	size_t i;
+	int rc, stale;
 
+	attention[0] = '\0';
 	for (i = 0; i < w->nshops; i++)
-		if (strcmp(w->shops[i].name, name) == 0)
-			return w->shops[i].m;
+		if (strcmp(w->shops[i].name, name) == 0) {
+			if (w->shops[i].link == NULL ||
+			    (cb_shop_check(w->shops[i].link, &stale, attention, alen) == CB_OK && !stale))
+				return w->shops[i].m;
+			drop_client(w, i);	/* rotated or removed: made again */
+			break;
+		}
+	if ((rc = cb_shop_client(&m, &link, w->o.store, name)) == CB_OK) {
+		(void)cb_shop_check(link, &stale, attention, alen);
+		return keep_client(w, name, m, link, why, whylen) == 0 ? m : NULL;
+	}
+	if (rc != CB_ENOTFOUND) {
+		(void)snprintf(why, whylen, "%s", cb_errmsg());
+		return NULL;
+	}
 	if (path == NULL) {
 		(void)snprintf(why, whylen, "no marketplace configuration: the worker runs without "
 		    "--market-config FILE (or CODEBOOK_MARKET_CONFIG)");
@@ -282,24 +341,8 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 		return NULL;
 	}
 	cb_mkt_config_free(cfg);
-	if ((b = cb__calloc(1, sizeof(*b))) == NULL) {
-		cb_mkt_free(m);
-		(void)snprintf(why, whylen, "out of memory");
+	if (keep_client(w, name, m, NULL, why, whylen) != 0)
 		return NULL;
-	}
-	bc = cb_budget_config(w->o.budget_rate, w->o.budget_burst);
-	cb_budget_attach(b, m, w->o.store, name, &bc);
-	if (w->o.verbose)
-		cb_mkt_set_log(m, market_log, NULL);
-	if (w->nshops == MAX_SHOPS) {
-		cb_mkt_free(w->shops[0].m);
-		free(w->shops[0].budget);
-		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
-		w->nshops--;
-	}
-	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
-	w->shops[w->nshops].budget = b;
-	w->shops[w->nshops++].m = m;
 	return m;
 }
 
@@ -577,6 +620,29 @@ validate(struct job *j, int *rc)
 	return 1;
 }
 
+/* "Already cancelled" (25001011): an earlier attempt landed, and its id
+ * is in the search; if the marketplace lists none, the order was
+ * cancelled otherwise (buyer, platform), and the refund fails with the
+ * marketplace's own code and message.  The search has an error of its
+ * own: it must not wipe the cancel's. */
+static int
+already_cancelled(struct job *j, const cb_mkt_error *err)
+{
+	cb_mkt_error serr;
+	struct found f;
+	char text[1024];
+	int r;
+
+	if ((r = search(j, NULL, &f, &serr)) > 0)
+		return settle(j, &f);
+	if (r < 0)
+		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &serr),
+		    serr.error_code, serr.message, NULL, serr.request_id);
+	(void)snprintf(text, sizeof(text), "%s (TikTok Shop error %s; it lists no cancellation of the order by "
+	    "the seller)", err->message, err->error_code);
+	return job_fail(j, text, err->error_code, err->request_id);
+}
+
 static int
 send_cancel(struct job *j)
 {
@@ -585,10 +651,9 @@ send_cancel(struct job *j)
 	cb_mkt_cancel_result res;
 	cb_mkt_error err;
 	cb_decision d = CB_DECISION_INIT;
-	struct found f;
 	char text[1024];
 	unsigned attempt = (unsigned)j->p->attempts + 1;
-	int rc, unknown, r;
+	int rc, unknown;
 
 	cb_codeset_policy(j->errs, &pol);
 	if (pol.max_attempts > 0 && (unsigned)j->p->attempts >= pol.max_attempts) {
@@ -620,22 +685,16 @@ send_cancel(struct job *j)
 			    res.request_id);
 		}
 	}
+	if (strcmp(err.error_code, CB_MKT_REFRESH_FAILED) == 0)	/* not sent: the shop needs a person */
+		return job_later(j, CB_PAY_PENDING, CB_CANCEL_NONE, SHOP_WAIT_MS, err.error_code, err.message, NULL,
+		    NULL);
 	decide(j, &err, attempt, &d, &unknown);
 	cb_observe_error(j->w->o.store, j->errs, &err, cfg->api == CB_MKT_API_LEGACY ?
 	    "POST " LEGACY_CANCEL_PATH : "POST " CURRENT_CANCEL_PATH);
 	if (err.kind == CB_MKT_E_LOCAL && err.outcome == CB_MKT_NOT_SENT)
 		return job_fail(j, err.message, NULL, NULL);
-	if (d.known && d.action == CB_ACTION_IGNORE) {
-		/* "already cancelled": an earlier attempt landed; its id is in the search */
-		if ((r = search(j, NULL, &f, &err)) > 0)
-			return settle(j, &f);
-		if (r < 0)
-			return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err),
-			    err.error_code, err.message, NULL, err.request_id);
-		(void)snprintf(text, sizeof(text), "%s (TikTok Shop lists no cancellation of the order)",
-		    err.message);
-		return job_fail(j, text, err.error_code, err.request_id);
-	}
+	if (d.known && d.action == CB_ACTION_IGNORE)
+		return already_cancelled(j, &err);
 	if (unknown)
 		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, d.retry ? d.delay_ms : pol.base_delay_ms,
 		    err.error_code, err.message, NULL, err.request_id);
@@ -757,6 +816,10 @@ prepare_reasons(cb_worker *w, struct job *j, int *rc)
 			    "MARKET", text, NULL, r == CB_ERROR ? err.request_id : NULL);
 		return 1;
 	}
+	/* a 202309 shop: its market's current reasons when configured (current.c) */
+	cb_cancel_set_name(name, market);
+	if (cb_mkt_config_get(j->m)->api == CB_MKT_API_CURRENT && (j->rr = get_set(w, name)) != NULL)
+		return 0;
 	cb_reason_set_name(name, market);
 	if ((j->rr = get_set(w, name)) == NULL) {
 		(void)snprintf(text, sizeof(text), "No reverse reasons are known for market %s (code set %s): sync "
@@ -773,19 +836,32 @@ prepare_reasons(cb_worker *w, struct job *j, int *rc)
 static int
 prepare(cb_worker *w, struct job *j, int *rc)
 {
-	char why[1024], text[1200];
+	char why[1024], text[1200], attention[512];
+	cb_mkt_error err;
 
 	if ((j->errs = get_set(w, CB_ERROR_SET)) == NULL) {
 		(void)snprintf(text, sizeof(text), "the code set %s is not available to the worker", CB_ERROR_SET);
 		*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "WORKER", text, NULL, NULL);
 		return 1;
 	}
-	if ((j->m = client(w, j->o->shop, why, sizeof(why))) == NULL) {
+	if ((j->m = client(w, j->o->shop, attention, sizeof(attention), why, sizeof(why))) == NULL) {
 		(void)snprintf(text, sizeof(text), "No marketplace configuration for shop \"%s\": %s", j->o->shop, why);
 		if (j->p->cancel_state == CB_CANCEL_NONE)
 			*rc = job_fail(j, text, NULL, NULL);
 		else	/* a cancel may be out: keep asking once the configuration is back */
 			*rc = job_later(j, j->p->status, j->p->cancel_state, 60000, "CONFIG", text, NULL, NULL);
+		return 1;
+	}
+	if (attention[0] != '\0') {	/* a failed refresh: nothing is sent until a person rotates the tokens */
+		(void)snprintf(text, sizeof(text), "Shop \"%s\" needs attention: %s (codebook shops rotate %s)",
+		    j->o->shop, attention, j->o->shop);
+		*rc = job_later(j, j->p->status, j->p->cancel_state, SHOP_WAIT_MS, "SHOP_NEEDS_ATTENTION", text, NULL,
+		    NULL);
+		return 1;
+	}
+	if (cb_mkt_token_check(j->m, &err) != CB_OK) {	/* before an attempt is counted */
+		*rc = job_later(j, j->p->status, j->p->cancel_state, SHOP_WAIT_MS, err.error_code, err.message, NULL,
+		    NULL);
 		return 1;
 	}
 	return prepare_reasons(w, j, rc);

@@ -34,7 +34,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 6
+#define CB_STORE_SCHEMA_VERSION 7
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -238,6 +238,53 @@ int cb_store_obs_list(cb_store *st, const char *set, unsigned limit, cb_store_ob
 
 /** "\"sha256:<hex>\"" of @p len bytes at @p p, into @p out (80 bytes). */
 void cb_store_etag(char out[80], const void *p, size_t len);
+
+/* ---- marketplace shops (issue 12) --------------------------------------- */
+
+#define CB_SHOP_NAME_MAX     64    /**< bytes of a shop's name: A-Z a-z 0-9 . _ - */
+#define CB_SHOP_SETTINGS_MAX 4096  /**< bytes of its settings text */
+#define CB_SHOP_SECRET_MAX   512   /**< bytes of a key, secret or token */
+
+/**
+ * A shop's credentials, as stored (table shops).  The secrets are kept
+ * as they are: the marketplace needs them in clear, so a dump of the
+ * database holds them (docs/marketplace.md, "Shops and tokens").
+ */
+typedef struct {
+	const char *name;
+	const char *settings;          /**< the non-secret configuration: "key = value" lines */
+	const char *app_key;
+	const char *app_secret;        /**< secret */
+	const char *access_token;      /**< secret */
+	int64_t     access_expires_at; /**< Unix seconds; 0: not known */
+	const char *refresh_token;     /**< secret, or NULL */
+	int64_t     refresh_expires_at;
+	int64_t     token_version;     /**< 1 when added, + 1 at every change of the tokens */
+	const char *attention;         /**< NULL: fine; else why the shop needs a person */
+	const char *attention_at;      /**< when it was set, or NULL */
+	const char *created_at, *updated_at;
+} cb_store_shop;
+typedef int (*cb_store_shop_fn)(void *arg, const cb_store_shop *s);
+
+/** Add shop @p s->name.  CB_ECONFLICT when it exists; CB_EINVAL for a bad name or value. */
+int cb_store_shop_add(cb_store *st, const cb_store_shop *s);
+/** Call @p fn with shop @p name.  CB_ENOTFOUND when there is none. */
+int cb_store_shop_get(cb_store *st, const char *name, cb_store_shop_fn fn, void *arg);
+/** Call @p fn with every shop, by name. */
+int cb_store_shop_each(cb_store *st, cb_store_shop_fn fn, void *arg);
+/** Remove shop @p name.  CB_ENOTFOUND when there is none. */
+int cb_store_shop_remove(cb_store *st, const char *name);
+/**
+ * Replace the tokens of shop @p name by those of @p t (access_token and
+ * its expiry; refresh_token and its expiry when the refresh token is not
+ * NULL; app_secret when not NULL; in one transaction), bump token_version and clear the attention, provided
+ * token_version is still @p expect (-1: whatever it is).
+ * @return CB_OK; CB_ENOTFOUND; CB_ECONFLICT when the version moved on
+ *         (another process changed the tokens first).
+ */
+int cb_store_shop_tokens(cb_store *st, const char *name, int64_t expect, const cb_store_shop *t);
+/** Set (@p text) or clear (NULL) the attention of shop @p name.  CB_ENOTFOUND. */
+int cb_store_shop_attention(cb_store *st, const char *name, const char *text);
 
 /* ---- API keys --------------------------------------------------------- */
 

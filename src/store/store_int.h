@@ -124,6 +124,16 @@ struct cb_store_ops {
 	/* the latest version of every set, body included, by name */
 	int (*set_each_latest)(void *be, cb_store_setver_fn fn, void *arg);
 
+	/* shops (issue 12): add CB_ECONFLICT when it exists; get with @name
+	 * NULL lists all; remove, tokens, attention CB_ENOTFOUND when there is
+	 * no such shop; tokens CB_ECONFLICT when token_version is not @expect
+	 * (-1: any) */
+	int (*shop_add)(void *be, const cb_store_shop *s, const char *now);
+	int (*shop_get)(void *be, const char *name, cb_store_shop_fn fn, void *arg);
+	int (*shop_remove)(void *be, const char *name);
+	int (*shop_tokens)(void *be, const char *name, int64_t expect, const cb_store_shop *t, const char *now);
+	int (*shop_attention)(void *be, const char *name, const char *text, const char *now);
+
 	/* API keys: CB_ECONFLICT when an active key has @name */
 	int (*key_add)(void *be, const char *name, const char *key_id, const unsigned char hash[32]);
 	/* CB_ENOTFOUND when no active key has @name */

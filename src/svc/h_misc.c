@@ -219,6 +219,7 @@ h_readyz(struct svc_req *r)
 	}
 	svc_registry_ready(r->svc, rd);
 	unknown = ready_unknown_refunds(r, rd);
+	svc_shops_attention(r, rd);
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "status", rd->n == 0 ? "ready" : "degraded");
@@ -232,6 +233,7 @@ h_readyz(struct svc_req *r)
 	if (unknown >= 0)
 		cb_jw_kint(&w, "unknown_refunds", unknown);
 	ready_markets(r, &w, rd);
+	svc_shops_ready(r, &w);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json(r, rd->n == 0 ? 200 : 503);

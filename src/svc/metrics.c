@@ -195,6 +195,7 @@ orders_metrics(struct svc *s, cb_buf *b)
 				    cb_pay_type_name((cb_pay_type)t), cb_pay_status_name((cb_pay_status)v),
 				    (long long)counts[t][v]);
 	}
+	svc_shops_metrics(s, b);
 	if (s->worker == NULL)
 		return;
 	cb_worker_totals(s->worker, &ws);

@@ -116,6 +116,13 @@ const struct svc_route svc_routes[] = {
 	/* no API key: the notification's signature is its credential (h_webhooks.c) */
 	{ M_POST, "/v1/marketplaces/tiktok/webhooks", H_WEBHOOK, R_OPEN | R_BODY, WEBHOOK_MAX_BODY,
 	  "a TikTok Shop notification (signed): order status and cancellation changes", NULL },
+	{ M_GET,  "/v1/shops",               H_SHOPS_LIST,  R_KEY, 0, "marketplace shops: settings, token expiries, "
+	  "state (never a secret)", NULL },
+	{ M_POST, "/v1/shops",               H_SHOPS_POST,  R_WRITE | R_BODY, 16384, "add a shop with its credentials",
+	  NULL },
+	{ M_DELETE, "/v1/shops/{name}",      H_SHOP_DELETE, R_KEY, 0, "remove a shop (no body: a key, as a write)", NULL },
+	{ M_POST, "/v1/shops/{name}/rotate", H_SHOP_ROTATE, R_WRITE | R_BODY, 4096,
+	  "replace a shop's tokens; clears its needs-attention state", NULL },
 	/* the web console (docs/console.md): open, so that it can ask for a key */
 	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console", NULL },
 	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles", NULL },

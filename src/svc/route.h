@@ -34,6 +34,7 @@ enum svc_handler_id {
 	H_REFUND_OUTCOME,
 	H_WEBHOOK,
 	H_SET_CHANGES,                  /* the life of a code (issue 13) */
+	H_SHOPS_LIST, H_SHOPS_POST, H_SHOP_DELETE, H_SHOP_ROTATE,
 	H_COUNT
 };
 
@@ -42,6 +43,7 @@ enum svc_handler_id {
 #define R_BODY  0x4u  /* takes a request body */
 #define R_ANON_CAPPED 0x8u /* without an API key: CB_SVC_ANON_* limits (a small request could buy a
                               large answer) */
+#define R_KEY   0x20u  /* needs an API key even to read (shops: credentials live there) */
 #define R_PINNED 0x10u /* reads a set: its query's first two parameters are version and as_of, which
                           choose the version answered from (svc_req_set) */
 

@@ -73,6 +73,8 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_EVENTS_LIST] = h_events_list, [H_EVENTS_REPORT] = h_events_report,
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
+	[H_SHOPS_LIST] = h_shops_list, [H_SHOPS_POST] = h_shops_post, [H_SHOP_DELETE] = h_shop_delete,
+	[H_SHOP_ROTATE] = h_shop_rotate,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
 	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
 	[H_REFUND_OUTCOME] = h_refund_outcome,
@@ -445,7 +447,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	r->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	/* a key is needed for writes (and reads when so configured); on a route
 	 * whose limits a key lifts, one that is offered is checked too */
-	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
+	if (((rt->flags & (R_WRITE | R_KEY)) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
 	    ((rt->flags & R_ANON_CAPPED) && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION) != NULL)) && authenticate(r, conn) != 0)
 		return 1;

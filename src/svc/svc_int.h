@@ -377,6 +377,17 @@ void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
 void h_refund_outcome(struct svc_req *r);   /* h_outcome.c */
+/* h_shops.c */
+void h_shops_list(struct svc_req *r);
+void h_shops_post(struct svc_req *r);
+void h_shop_delete(struct svc_req *r);
+void h_shop_rotate(struct svc_req *r);
+/* The shops' state in /metrics and /readyz (h_shops.c). */
+void svc_shops_metrics(struct svc *s, cb_buf *b);
+void svc_shops_ready(struct svc_req *r, cb_jw *w);
+/* Each shop that needs attention as a readiness "attention" item (check "shops"). */
+struct svc_readiness;
+void svc_shops_attention(struct svc_req *r, struct svc_readiness *rd);
 void h_console(struct svc_req *r);
 void h_console_asset(struct svc_req *r);
 void h_set_diff(struct svc_req *r);

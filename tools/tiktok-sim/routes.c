@@ -241,8 +241,14 @@ authenticate(struct ctx *c, const cb_mkt_endpoint *r)
 	}
 	tok = r->legacy ? qget(c, "access_token")
 	    : MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "x-tts-access-token");
-	if (tok == NULL || strcmp(tok, cfg->access_token) != 0) {
-		fail(c, 401, 36009004, "invalid or expired access token");
+	switch (tok == NULL ? -1 : sim_token_check(c->s, tok, c->now)) {	/* tokens.c */
+	case 0:
+		break;
+	case 1:
+		fail(c, 401, 105002, "access token expired");
+		return -1;
+	default:
+		fail(c, 401, 36009004, "invalid access token");
 		return -1;
 	}
 	if (r->legacy) {
@@ -430,6 +436,7 @@ h_cancel_current(struct ctx *c)
 	struct sim_order *o;
 	struct sim_cancel *x;
 	unsigned pending = c->s->pending_reads;
+	char why[512];
 	cb_jw w;
 
 	if ((d = body_object(c)) == NULL)
@@ -443,6 +450,10 @@ h_cancel_current(struct ctx *c)
 	}
 	if (cancellable(c, o) != 0)
 		goto out;
+	if (sim_current_reason_ok(c->s, reason, why, sizeof(why)) != 0) {	/* reasons_current.c */
+		fail(c, 200, 36009004, "%s", why);
+		goto out;
+	}
 	x = sim_cancel_add(c->s, o->id, pending ? CB_MKT_CANCEL_PENDING : CB_MKT_CANCEL_SUCCESS, reason, 0, c->now);
 	if (x == NULL) {
 		fail(c, 500, 36009003, "internal error: out of memory");
@@ -757,6 +768,32 @@ out:
 	cb_json_free(d);
 }
 
+/* POST /cancel-reasons and GET|POST /tokens; 1 when @p is one of them. */
+static int
+admin_tokens_reasons(struct ctx *c, const char *p, int get, int post)
+{
+	char why[512];
+	cb_jw w;
+	int n;
+
+	if (strcmp(p, "/cancel-reasons") == 0 && post) {
+		if ((n = sim_current_reasons_set(c->s, c->body, c->body_len, why, sizeof(why))) < 0)
+			admin_fail(c, 400, why);
+		else
+			admin_ok(c, "reasons", n);
+		return 1;
+	}
+	if (strcmp(p, "/tokens") != 0 || !(get || post))
+		return 0;
+	cb_buf_clear(&c->out);
+	cb_jw_init(&w, &c->out, 0);
+	if (sim_tokens_admin(c->s, post, c->body, c->body_len, c->now, &w, why, sizeof(why)) != 0)
+		admin_fail(c, 400, why);
+	else
+		c->status = 200;
+	return 1;
+}
+
 static void
 admin(struct ctx *c, const char *method)
 {
@@ -819,6 +856,8 @@ admin(struct ctx *c, const char *method)
 		admin_config(c, post);
 	} else if (strcmp(p, "/limits") == 0 && (get || post)) {
 		c->status = sim_limits_admin(c->s, post, c->body, c->body_len, &c->out);
+	} else if (admin_tokens_reasons(c, p, get, post)) {
+		/* tokens.c, reasons_current.c */
 	} else if (strcmp(p, "/reset") == 0 && post) {
 		sim_reset(c->s);
 		admin_ok(c, NULL, 0);
@@ -826,7 +865,7 @@ admin(struct ctx *c, const char *method)
 		/* webhooks.c answered */
 	} else {
 		admin_fail(c, 404, "admin routes: GET health, GET|POST orders, GET calls, "
-		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST limits, POST reset, "
+		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST limits, GET|POST tokens, POST cancel-reasons, POST reset, "
 		    "GET|POST webhooks, POST order-status, POST buyer-cancel");
 	}
 }
@@ -883,6 +922,30 @@ route(struct ctx *c, const char *method, cb_mkt_ep *ep)
 	return found;
 }
 
+/* GET /api/v2/token/refresh: not signed; the app secret is in the query. */
+static void
+h_token_refresh(struct ctx *c, const char *method)
+{
+	struct sim_refresh r;
+	char msg[256];
+	int64_t code;
+	cb_jw w;
+
+	if (strcmp(method, "GET") != 0) {
+		fail(c, 405, 36009010, "Invalid method %s for %s", method, c->path);
+		return;
+	}
+	(void)MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, on_arg, c);
+	r = (struct sim_refresh){ qget(c, "app_key"), qget(c, "app_secret"), qget(c, "refresh_token"),
+		qget(c, "grant_type") };
+	ok_begin(c, &w);
+	if ((code = sim_token_refresh(c->s, &r, c->now, &w, msg, sizeof(msg))) != 0) {
+		fail(c, 200, code, "%s", msg);
+		return;
+	}
+	ok_end(c, &w);
+}
+
 /* Count an authenticated cancel naming a known order, whatever happens next. */
 static void
 count_cancel(struct ctx *c)
@@ -916,6 +979,10 @@ dispatch(struct ctx *c, const char *method, struct sim_fault *f)
 	sim_request_id(c->s, c->rid, sizeof(c->rid), c->now);
 	if (strncmp(c->path, "/__admin/", 9) == 0) {
 		admin(c, method);
+		goto out;
+	}
+	if (strcmp(c->path, "/api/v2/token/refresh") == 0) {
+		h_token_refresh(c, method);	/* the auth host's: tokens.c */
 		goto out;
 	}
 	if ((e = route(c, method, &ep)) == NULL)

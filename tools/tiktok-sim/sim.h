@@ -101,6 +101,8 @@ struct sim {
 	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
 	struct sim_limits  limits;
 	struct sim_hooks  *hooks;          /* webhooks.c: the notifications sent */
+	struct sim_tokens *tok;          /* tokens.c: issued tokens, made on first use */
+	struct sim_current_reasons *current; /* reasons_current.c: the 202309 reasons accepted, or NULL: any */
 };
 
 /* state.c (callers hold s->mu) */
@@ -151,6 +153,27 @@ void sim_hook_cancel(struct sim *s, const struct sim_cancel *c, const char *user
  * (the reply in @out and @status), else 0. */
 int sim_hooks_admin(struct sim *s, const char *sub, const char *method, const char *body, size_t len,
     int64_t now, cb_buf *out, int *status);
+/* tokens.c (callers hold s->mu) */
+struct sim_refresh {
+	const char *app_key, *app_secret, *refresh_token, *grant_type;
+};
+/* Is access token @tok valid at @now?  0 yes, 1 expired (105002), -1 unknown. */
+int sim_token_check(struct sim *s, const char *tok, int64_t now);
+/* A refresh: 0 with the answer's data members written to @data, or the
+ * marketplace's error code with its message in @msg. */
+int64_t sim_token_refresh(struct sim *s, const struct sim_refresh *r, int64_t now, cb_jw *data, char *msg,
+    size_t msglen);
+/* GET|POST /__admin/tokens: the state as JSON into @w; -1 with @why for a bad body. */
+int sim_tokens_admin(struct sim *s, int post, const char *body, size_t len, int64_t now, cb_jw *w, char *why,
+    size_t whylen);
+void sim_tokens_free(struct sim *s);
+
+/* reasons_current.c (callers hold s->mu) */
+/* 0 when @reason may be sent to the current API here; -1 with the marketplace's message in @why. */
+int sim_current_reason_ok(struct sim *s, const char *reason, char *why, size_t whylen);
+/* POST /__admin/cancel-reasons: the number of reasons, or -1 with @why. */
+int sim_current_reasons_set(struct sim *s, const char *body, size_t len, char *why, size_t whylen);
+void sim_current_reasons_free(struct sim *s);
 
 /* routes.c */
 struct MHD_Connection;

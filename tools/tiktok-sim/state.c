@@ -734,6 +734,8 @@ sim_reset(struct sim *s)
 		free(s->faults[i].body);
 	s->nfaults = 0;
 	memset(s->counts, 0, sizeof(s->counts));
+	sim_tokens_free(s);
+	sim_current_reasons_free(s);
 }
 
 void

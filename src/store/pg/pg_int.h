@@ -187,6 +187,12 @@ int pg__set_watch(void *be, int64_t *serial, unsigned timeout_ms);
 int pg__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 int pg__set_each_latest(void *be, cb_store_setver_fn fn, void *arg);
 
+/* shops (pg_shops.c) */
+int pg__shop_add(void *be, const cb_store_shop *s, const char *now);
+int pg__shop_get(void *be, const char *name, cb_store_shop_fn fn, void *arg);
+int pg__shop_remove(void *be, const char *name);
+int pg__shop_tokens(void *be, const char *name, int64_t expect, const cb_store_shop *t, const char *now);
+int pg__shop_attention(void *be, const char *name, const char *text, const char *now);
 int pg__key_add(void *be, const char *name, const char *key_id, const unsigned char hash[32]);
 int pg__key_revoke(void *be, const char *name);
 int pg__key_find(void *be, const char *key_id, char name[CB_KEY_NAME_MAX + 1], unsigned char hash[32]);

@@ -308,6 +308,24 @@ static const struct {
 	"  body            text NOT NULL);"
 	"ALTER TABLE orders ADD COLUMN mkt_status_time bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE orders ADD COLUMN status_checked_ms bigint NOT NULL DEFAULT 0;" } },
+	{ 7, {
+	/* issue 12: marketplace shops, their credentials and tokens (kept in
+	 * clear: the marketplace needs them so; docs/marketplace.md) and
+	 * whether one needs a person (a failed token refresh) */
+	"CREATE TABLE shops ("
+	"  name               text PRIMARY KEY,"
+	"  settings           text NOT NULL,"
+	"  app_key            text NOT NULL,"
+	"  app_secret         text NOT NULL,"
+	"  access_token       text NOT NULL,"
+	"  access_expires_at  bigint NOT NULL,"
+	"  refresh_token      text,"
+	"  refresh_expires_at bigint NOT NULL,"
+	"  token_version      bigint NOT NULL,"
+	"  attention          text,"
+	"  attention_at       text,"
+	"  created_at         text NOT NULL,"
+	"  updated_at         text NOT NULL);" } },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");

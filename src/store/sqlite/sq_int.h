@@ -116,6 +116,12 @@ int sq__set_watch(void *be, int64_t *serial, unsigned timeout_ms);
 int sq__set_versions(void *be, const char *name, cb_store_setver_fn fn, void *arg);
 int sq__set_each_latest(void *be, cb_store_setver_fn fn, void *arg);
 
+/* shops (sq_shops.c) */
+int sq__shop_add(void *be, const cb_store_shop *s, const char *now);
+int sq__shop_get(void *be, const char *name, cb_store_shop_fn fn, void *arg);
+int sq__shop_remove(void *be, const char *name);
+int sq__shop_tokens(void *be, const char *name, int64_t expect, const cb_store_shop *t, const char *now);
+int sq__shop_attention(void *be, const char *name, const char *text, const char *now);
 int sq__key_add(void *be, const char *name, const char *key_id, const unsigned char hash[32]);
 int sq__key_revoke(void *be, const char *name);
 int sq__key_find(void *be, const char *key_id, char name[CB_KEY_NAME_MAX + 1], unsigned char hash[32]);

@@ -237,6 +237,25 @@ static const struct {
 	"ALTER TABLE orders ADD COLUMN mkt_status_time INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE orders ADD COLUMN status_checked_ms INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 6;" },
+	{ 7,
+	/* issue 12: marketplace shops, their credentials and tokens (kept in
+	 * clear: the marketplace needs them so; docs/marketplace.md) and
+	 * whether one needs a person (a failed token refresh) */
+	"CREATE TABLE shops ("
+	"  name               TEXT PRIMARY KEY,"
+	"  settings           TEXT NOT NULL,"
+	"  app_key            TEXT NOT NULL,"
+	"  app_secret         TEXT NOT NULL,"
+	"  access_token       TEXT NOT NULL,"
+	"  access_expires_at  INTEGER NOT NULL,"
+	"  refresh_token      TEXT,"
+	"  refresh_expires_at INTEGER NOT NULL,"
+	"  token_version      INTEGER NOT NULL,"
+	"  attention          TEXT,"
+	"  attention_at       TEXT,"
+	"  created_at         TEXT NOT NULL,"
+	"  updated_at         TEXT NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 7;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
