@@ -103,6 +103,7 @@ int cmd_keys(struct cli *c, int argc, char **argv);     /* src/cli/cmd_keys.c, o
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 int cmd_observed(struct cli *c, int argc, char **argv); /* src/cli/cmd_observed.c, over src/store */
+int cmd_translate(struct cli *c, int argc, char **argv);
 
 /* Option values (args.c): a whole number or a duration ("2s", "500ms",
  * "0.2", "1m") within bounds; EXIT_OK, or EXIT_USAGE after naming --@opt,
