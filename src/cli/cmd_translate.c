@@ -86,6 +86,15 @@ print_text(const cb_mapping *m, const char *code, size_t first, size_t n)
 	}
 }
 
+/* The mapping's source set from the catalogs, quietly (NULL: not there). */
+static const cb_codeset *
+source_set(struct cli *c, const cb_mapping *m)
+{
+	if (c->cat == NULL && cb_catalog_load_dir(&c->cat, c->catalogs) != CB_OK)
+		return NULL;
+	return cb_catalog_find(c->cat, cb_mapping_source_set(m));
+}
+
 static int
 translate(struct cli *c, const char *name, const char *code)
 {
@@ -116,7 +125,7 @@ translate(struct cli *c, const char *name, const char *code)
 		cb_buf b = CB_BUF_INIT(1u << 20);
 		cb_jw w;
 		cb_jw_init(&w, &b, 1);
-		cb_view_translation(&w, m, code, strlen(code));
+		cb_view_translation(&w, m, code, strlen(code), source_set(c, m));
 		if (cli_print_json(&b) != EXIT_OK)
 			rc = EXIT_USAGE;
 		cb_buf_reset(&b);

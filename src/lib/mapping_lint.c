@@ -264,7 +264,7 @@ gate_one(cb_report *r, const cb_mapping *m, const cb_codeset *src, const cb_code
 		if (f->severity < CB_SEV_ERROR || strcmp(f->rule, "MAPPING_SET_UNKNOWN") == 0)
 			continue;	/* the other set not served: nothing this version breaks */
 		rc = cb__report_add(r, "MAPPING_KEEPS_COMPLETE", f->subject, "", 0, 0,
-		    "this version of %s would break complete mapping %s (%s): %s", set, cb_mapping_name(m),
+		    "this version of %s would break complete mapping %s: %s: %s", set, cb_mapping_name(m),
 		    f->rule, f->message);
 	}
 	cb_report_free(lr);

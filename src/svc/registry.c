@@ -214,6 +214,7 @@ struct gate {
 	const cb_codeset      *cs;      /* proposed */
 	const struct svc_set  *set;     /* proposed, serialised */
 	const struct svc_snap *snap;    /* served when the publish began: parsed sets to reuse */
+	const cb_mappings     *maps;    /* the mappings the gate keeps complete */
 	enum svc_pub_mode      mode;
 	struct svc_pub        *out;
 	char                  *changes; /* the report as kept with the version (JSON), or NULL */
@@ -255,6 +256,15 @@ changes_json(const cb_report *r)
  * judged but never refused for breaking changes: the mirror follows its
  * upstream, and the findings are what it records.
  */
+/* A served set by name, for the mapping gate: the other set of a mapping. */
+static const cb_codeset *
+snap_lookup(void *arg, const char *name)
+{
+	const struct svc_set *set = svc_snap_find(arg, name, strlen(name));
+
+	return set ? set->cs : NULL;
+}
+
 static int
 judge(struct gate *g, const cb_store_setver *latest)
 {
@@ -301,6 +311,9 @@ judge(struct gate *g, const cb_store_setver *latest)
 	}
 	rc = cb_diff(&o->report, old, g->cs);
 	cb_codeset_free(old);
+	/* MAPPING_KEEPS_COMPLETE: the complete mappings of this set, against it */
+	if (rc == CB_OK)
+		rc = cb_mappings_gate(&o->report, g->maps, g->cs, snap_lookup, (void *)(uintptr_t)g->snap);
 	if (rc != CB_OK)
 		return rc;
 	if (cb_report_is_breaking(o->report) && g->mode != SVC_PUB_FOLLOW) {
@@ -367,7 +380,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 		goto out;
 	memcpy(out->etag, set->etag, sizeof(out->etag));
 	snap = svc_snap_get(s);
-	g = (struct gate){ cs, set, snap, mode, out, NULL };
+	g = (struct gate){ cs, set, snap, s->mappings, mode, out, NULL };
 	memset(&p, 0, sizeof(p));
 	p.name = cb_codeset_name(cs);
 	p.version = cb_codeset_version(cs);

@@ -27,6 +27,8 @@ SPEC(q_explain, SQO_DIMENSION, PINNED_P,
     Q("attempt", SQ_UINT, 1, 1000, "attempts count from 1 (the first call):"));
 SPEC(q_put, SQO_NONE, Q("dry_run", SQ_BOOL, 0, 0, NULL));
 SPEC(q_observed, SQO_NONE, Q("limit", SQ_UINT, 1, 1000, "a listing holds"));
+/* mappings between sets */
+SPEC(q_translate, SQO_NONE, Q("code", SQ_STR, 0, 0, NULL));
 SPEC(q_orders, SQO_NONE, Q("status", SQ_STR, 0, 0, NULL), Q("shop", SQ_STR, 0, 0, NULL),
     Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
 
@@ -93,6 +95,11 @@ const struct svc_route svc_routes[] = {
 	  "request a seller cancellation: a Pending refund for the worker", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
+	/* mappings between sets (h_mappings.c) */
+	{ M_GET,  "/v1/mappings",        H_MAPPINGS_LIST, 0, 0, "the mappings between sets", NULL },
+	{ M_GET,  "/v1/mappings/{name}", H_MAPPING_GET,   0, 0, "a mapping and its links", NULL },
+	{ M_GET,  "/v1/mappings/{name}/translate", H_MAPPING_TRANSLATE, 0, 0,
+	  "a code of the source set in the target set's codes", &q_translate },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -29,6 +29,8 @@ enum svc_handler_id {
 	H_ORDERS_POST, H_ORDERS_LIST, H_ORDER_GET, H_ORDER_CANCEL, H_REASONS_SYNC,
 	H_READYZ,
 	H_SET_COMPAT, H_SET_OBSERVED,
+	/* mappings between sets (h_mappings.c) */
+	H_MAPPINGS_LIST, H_MAPPING_GET, H_MAPPING_TRANSLATE,
 	H_COUNT
 };
 

@@ -71,7 +71,24 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	/* mappings between sets */
+	[H_MAPPINGS_LIST] = h_mappings_list, [H_MAPPING_GET] = h_mapping_get,
+	[H_MAPPING_TRANSLATE] = h_mapping_translate,
 };
+
+/* The mappings between sets: the catalogs' mappings/ directory (none when
+ * it is missing).  A mapping that does not parse stops the start, as a
+ * catalog file that does not parse would go unserved: loudly. */
+static int
+load_mappings(struct svc *s)
+{
+	char dir[4096];
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/mappings", s->opts.catalogs ? s->opts.catalogs : "") >=
+	    sizeof(dir))
+		return CB_ETOOBIG;
+	return cb_mappings_load_dir(&s->mappings, s->opts.catalogs ? dir : "");
+}
 
 /* What the server keeps per request beyond what handlers see. */
 enum { ST_NEW = 0, ST_DEFERRED, ST_BEGUN };
@@ -997,6 +1014,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		fatal("cannot load the stored code sets");
 		goto out;
 	}
+	if (load_mappings(&s) != CB_OK) {
+		fatal("cannot load the mappings");
+		goto out;
+	}
 	svc_registry_sync_catalogs(&s);
 
 	/* the workers inherit this mask: only the main thread takes signals */
@@ -1139,6 +1160,7 @@ out:
 		close(fd);
 	cb_log_flush();
 	svc_registry_free(&s);
+	cb_mappings_free(s.mappings);
 	cb_store_close(s.store);
 	svc_metrics_free(s.metrics);
 	pthread_mutex_destroy(&s.snap_mu);

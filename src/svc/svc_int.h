@@ -213,6 +213,9 @@ struct svc {
 	uint64_t         pin_used[SVC_PIN_CACHE];
 	uint64_t         pin_tick;
 	struct svc_metrics *metrics;
+	/* the mappings between sets: the catalogs' mappings/ files, loaded at
+	 * start and never changed (h_mappings.c, the gate in registry.c) */
+	cb_mappings     *mappings;
 	atomic_int       stopping;
 	atomic_long      inflight;
 	uint64_t         rid_seed;
@@ -363,6 +366,10 @@ void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
+/* mappings between sets (h_mappings.c) */
+void h_mappings_list(struct svc_req *r);
+void h_mapping_get(struct svc_req *r);
+void h_mapping_translate(struct svc_req *r);
 
 /* The proposed version in the body of a PUT or compatibility request, for
  * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a

@@ -284,7 +284,7 @@ cb_view_mapping(cb_jw *w, const cb_mapping *m, int links)
 }
 
 void
-cb_view_translation(cb_jw *w, const cb_mapping *m, const char *code, size_t len)
+cb_view_translation(cb_jw *w, const cb_mapping *m, const char *code, size_t len, const cb_codeset *source)
 {
 	size_t first, n = cb_mapping_translate(m, code, len, &first), i;
 	int result = 0;
@@ -297,6 +297,11 @@ cb_view_translation(cb_jw *w, const cb_mapping *m, const char *code, size_t len)
 	cb_jw_kstr(w, "source_set", cb_mapping_source_set(m));
 	cb_jw_kstr(w, "target_set", cb_mapping_target_set(m));
 	cb_jw_kstrn(w, "code", code, len);
+	cb_jw_key(w, "in_source_set");
+	if (source == NULL)
+		cb_jw_null(w);
+	else
+		cb_jw_bool(w, cb_codeset_find(source, code, len) != NULL);
 	cb_jw_kbool(w, "result", result);
 	cb_jw_kbool(w, "mapped", n > 0);
 	cb_jw_key(w, "matches");
