@@ -59,7 +59,7 @@ Test(mapping, parse_faults_name_line_and_column)
 	load_fails("{'name':'m','source_set':'s','target_set':'t','links':[{'from':'A','to':'x',"
 	    "'equivalence':'equal'}]}", "missing required field \"basis\"");
 	load_fails("{'name':'m','source_set':'s','target_set':'t','links':[],'extra':1}",
-	    "m.json:1:62: $: unknown field \"extra\"");
+	    "m.json:1:58: $: unknown field \"extra\"");
 	load_fails("{'name':'m m','source_set':'s','target_set':'t','links':[]}", "$.name: \"m m\" is not a name");
 	load_fails("{'name':'m','source_set':'s','links':[]}", "missing required field \"target_set\"");
 	load_fails("{'name':'m','source_set':'s','target_set':'t','complete':1,'links':[]}",
@@ -210,7 +210,7 @@ Test(mapping, the_gate_refuses_a_version_that_breaks_a_complete_mapping)
 	/* a bad file: named with its line and column */
 	dir = dir_with("{'name':'m','source_set':'src','target_set':'dst','links':{}}");
 	cr_assert_eq(cb_mappings_load_dir(&ms, dir), CB_EPARSE);
-	cr_assert(strstr(cb_errmsg(), "/m.json:1:58: $.links: expected an array") != NULL, "%s", cb_errmsg());
+	cr_assert(strstr(cb_errmsg(), "/m.json:1:59: $.links: expected an array") != NULL, "%s", cb_errmsg());
 	rm_dir(dir);
 	cb_codeset_free(src);
 	cb_codeset_free(dst);
