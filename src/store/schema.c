@@ -15,4 +15,6 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 3 */ "idempotency keys of cancellation requests, kept with the refund they made (issue 9)",
 	/* 4 */ "the changes of each code-set version; codes seen in marketplace traffic that their set "
 	    "does not hold (issue 10)",
+	/* 5 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
+	    "(issue 13)",
 };

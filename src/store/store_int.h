@@ -166,6 +166,10 @@ struct cb_store_ops {
 	    const char *request_id, const char *now);
 	int (*obs_list)(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
 	int (*refund_open_each)(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
+
+	/* issue 13: usage evidence, counts added by an upsert */
+	int (*usage_add)(void *be, const cb_store_usage *rows, size_t n);
+	int (*usage_list)(void *be, const char *set, cb_store_usage_fn fn, void *arg);
 };
 
 /* The backends this build has (NULL: not built).  sqlite/sq_store.c,

@@ -105,6 +105,7 @@ post(struct svc_req *r, cb_rec_kind kind)
 	struct svc_items it;
 	cb_rec_status *status = NULL;
 	size_t i, nconf = 0;
+	int64_t now;
 	int rc;
 
 	memset(&it, 0, sizeof(it));
@@ -114,9 +115,13 @@ post(struct svc_req *r, cb_rec_kind kind)
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
 	}
+	now = svc_usage_now();
 	for (i = 0; i < it.n && it.checked != NULL; i++)
-		if (it.checked[i])
+		if (it.checked[i]) {
 			svc_metrics_check(r->svc->metrics, set->mslot, it.reasons[i]);
+			svc_usage_note(set->usage, it.entries[i], it.accepted[i] ? SVC_USAGE_CHECKED :
+			    SVC_USAGE_REJECTED, now);
+		}
 	if (it.fault.problem == P_INVALID_INPUT)
 		invalid_items(r, d, set, &it);
 	else if (it.fault.problem != P_NONE)
@@ -128,8 +133,12 @@ post(struct svc_req *r, cb_rec_kind kind)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the batch" : "nothing was stored");
 	else if (nconf > 0)
 		conflicts(r, d, &it, status, nconf);
-	else
+	else {
+		for (i = 0; i < it.n; i++)	/* new rows only: a replay stores nothing */
+			if (status[i] == CB_REC_CREATED)
+				svc_usage_note(set->usage, it.entries[i], SVC_USAGE_STORED, now);
 		stored(r, d, set, &it, status);
+	}
 out:
 	free(status);
 	svc_items_free(&it);

@@ -56,6 +56,7 @@ svc_set_put(struct svc_set *set)
 {
 	if (set == NULL || atomic_fetch_sub(&set->refs, 1) != 1)
 		return;
+	svc_usage_retire(set->usage);	/* its counts wait for the next flush */
 	cb_codeset_free(set->cs);
 	cb_free(set->json);
 	cb_free(set->schema);
@@ -97,6 +98,7 @@ set_new(struct svc *s, cb_codeset *cs, const char *json, size_t len, struct svc_
 	cb_store_etag(set->etag, set->json, set->json_len);
 	cb_store_etag(set->schema_etag, set->schema, set->schema_len);
 	set->mslot = svc_metrics_slot(s->metrics, cb_codeset_name(cs));
+	set->usage = svc_usage_new(&s->usage, cs);
 	*out = set;
 	return CB_OK;
 }

@@ -100,6 +100,9 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/mappings/{name}", H_MAPPING_GET,   0, 0, "a mapping and its links", NULL },
 	{ M_GET,  "/v1/mappings/{name}/translate", H_MAPPING_TRANSLATE, 0, 0,
 	  "a code of the source set in the target set's codes", &q_translate },
+	/* usage evidence (usage.c) */
+	{ M_GET,  "/v1/code-sets/{set}/usage", H_SET_USAGE, 0, 0,
+	  "how often each code was checked, stored and rejected; who sends deprecated codes", NULL },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -31,6 +31,8 @@ enum svc_handler_id {
 	H_SET_COMPAT, H_SET_OBSERVED,
 	/* mappings between sets (h_mappings.c) */
 	H_MAPPINGS_LIST, H_MAPPING_GET, H_MAPPING_TRANSLATE,
+	/* usage evidence (usage.c) */
+	H_SET_USAGE,
 	H_COUNT
 };
 

@@ -74,6 +74,8 @@ static const svc_handler handlers[H_COUNT] = {
 	/* mappings between sets */
 	[H_MAPPINGS_LIST] = h_mappings_list, [H_MAPPING_GET] = h_mapping_get,
 	[H_MAPPING_TRANSLATE] = h_mapping_translate,
+	/* usage evidence */
+	[H_SET_USAGE] = h_set_usage,
 };
 
 /* The mappings between sets: the catalogs' mappings/ directory (none when
@@ -980,6 +982,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	long cpus;
 
 	memset(&s, 0, sizeof(s));
+	svc_usage_sink_init(&s.usage);
 	s.opts = *opts;
 	s.started_ns = cb_time_mono_ns();
 	pthread_mutex_init(&s.snap_mu, NULL);
@@ -1019,6 +1022,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		goto out;
 	}
 	svc_registry_sync_catalogs(&s);
+	if (svc_usage_start(&s, CB_SVC_USAGE_FLUSH_MS) != CB_OK) {
+		fatal("cannot start the usage flusher");
+		goto out;
+	}
 
 	/* the workers inherit this mask: only the main thread takes signals */
 	sigemptyset(&set);
@@ -1146,6 +1153,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	s.door = NULL;
 	svc_sync_stop(&s);
 	worker_stop(&s);
+	svc_usage_stop(&s);
 	rc = 0;
 	cb_log_flush();
 	cb_log(CB_LOG_INFO, "stopped", NULL);
@@ -1160,6 +1168,7 @@ out:
 		close(fd);
 	cb_log_flush();
 	svc_registry_free(&s);
+	svc_usage_free(&s);
 	cb_mappings_free(s.mappings);
 	cb_store_close(s.store);
 	svc_metrics_free(s.metrics);

@@ -120,6 +120,9 @@
 #ifndef CB_SVC_SHUTDOWN_GRACE_MS
 # define CB_SVC_SHUTDOWN_GRACE_MS 10000       /* how long SIGTERM waits for requests in flight */
 #endif
+#ifndef CB_SVC_USAGE_FLUSH_MS
+# define CB_SVC_USAGE_FLUSH_MS    5000        /* usage counts are added to the store this often */
+#endif
 #ifndef CB_SVC_MAX_SETS
 # define CB_SVC_MAX_SETS          256         /* code sets served (as CB_MAX_SETS) */
 #endif

@@ -112,6 +112,8 @@ const struct cb_store_ops store__pg_ops = {
 	.pay_complete = pg__pay_complete,
 	.pay_counts = pg__pay_counts,
 	.obs_note = pg__obs_note,
+	.usage_add = pg__usage_add,
+	.usage_list = pg__usage_list,
 	.obs_list = pg__obs_list,
 	.refund_open_each = pg__refund_open_each,
 };

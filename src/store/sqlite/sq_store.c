@@ -118,5 +118,7 @@ const struct cb_store_ops store__sqlite_ops = {
 	.pay_counts = sq__pay_counts,
 	.obs_note = sq__obs_note,
 	.obs_list = sq__obs_list,
+	.usage_add = sq__usage_add,
+	.usage_list = sq__usage_list,
 	.refund_open_each = sq__refund_open_each,
 };
