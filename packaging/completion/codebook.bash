@@ -155,7 +155,7 @@ _codebook()
 		w=${words[i]}
 		if [[ $w == -* && $w != -[0-9]* ]]; then
 			case $w in
-			--json | --once | --routes | --require-key-for-reads | --no-request-log | \
+			--json | --once | --routes | --require-key-for-reads | --no-request-log | --list | --unused | \
 			--worker-verbose | -v | --help | -h | --*=*) takes=0 ;;
 			*) takes=1 ;;
 			esac
@@ -166,7 +166,7 @@ _codebook()
 	done
 
 	case $cmd in
-	show | export | observed)
+	show | export | observed | usage)
 		((${#pos[@]} == 0)) && _codebook_reply_words "$(_codebook_sets)" ;;
 	check | explain)
 		if ((${#pos[@]} == 0)); then
