@@ -101,6 +101,17 @@ find_set(void *arg, const char *name)
 	return cb_catalog_find(l->c->cat, name);
 }
 
+/* The sets under review, for the mappings among the files (NULL: not a set). */
+static void
+load_sets(const char *const *files, size_t n, cb_codeset **sets)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cb_codeset_load_file(&sets[i], files[i]) != CB_OK)
+			sets[i] = NULL;
+}
+
 /* Lint @file: a mapping against its sets, else a code-set file. */
 static int
 lint_one(struct lookup *l, const char *file, cb_report **r)
@@ -112,6 +123,29 @@ lint_one(struct lookup *l, const char *file, cb_report **r)
 	if (is_mapping)
 		return CB_OK;
 	return cb_lint_file(r, file);
+}
+
+/* Print @file's findings (and with a database its candidates); how many
+ * candidates. */
+static size_t
+emit(struct cli *c, cb_jw *w, cb_store *st, const char *file, const cb_report *r)
+{
+	size_t ncand = 0;
+
+	if (!c->json) {
+		cli_print_findings(stdout, r);
+		return st != NULL ? candidates(st, file, NULL, 0) : 0;
+	}
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "file", file);
+	cb_jw_kint(w, "errors", (long long)cb_report_count_severity(r, CB_SEV_ERROR));
+	cb_jw_kint(w, "warnings", (long long)cb_report_count_severity(r, CB_SEV_WARNING));
+	cb_jw_key(w, "findings");
+	cb_view_findings(w, r);
+	if (st != NULL)
+		ncand = candidates(st, file, w, 1);
+	cb_jw_obj_end(w);
+	return ncand;
 }
 
 int
@@ -150,9 +184,7 @@ cmd_lint(struct cli *c, int argc, char **argv)
 	cb_jw_init(&w, &b, 1);
 	if (c->json)
 		cb_jw_arr_begin(&w);
-	for (i = 0; i < nfiles; i++)	/* the sets under review, for the mappings among the files */
-		if (cb_codeset_load_file(&sets[i], files[i]) != CB_OK)
-			sets[i] = NULL;
+	load_sets(files, nfiles, sets);
 	for (i = 0; i < nfiles; i++) {
 		cb_report *r = NULL;
 		size_t e, wn;
@@ -167,25 +199,11 @@ cmd_lint(struct cli *c, int argc, char **argv)
 		warnings += wn;
 		if (e > 0 && rc == EXIT_OK)
 			rc = EXIT_REJECTED;
-		if (c->json) {
-			cb_jw_obj_begin(&w);
-			cb_jw_kstr(&w, "file", files[i]);
-			cb_jw_kint(&w, "errors", (long long)e);
-			cb_jw_kint(&w, "warnings", (long long)wn);
-			cb_jw_key(&w, "findings");
-			cb_view_findings(&w, r);
-			if (st != NULL)
-				ncand += candidates(st, files[i], &w, 1);
-			cb_jw_obj_end(&w);
-		} else {
-			cli_print_findings(stdout, r);
-			if (st != NULL)
-				ncand += candidates(st, files[i], NULL, 0);
-		}
+		ncand += emit(c, &w, st, files[i], r);
 		cb_report_free(r);
 	}
 	cb_store_close(st);
-	for (i = 0; i < nfiles; i++)
+	for (i = 0; i < nfiles; i++)	/* the sets under review */
 		cb_codeset_free(sets[i]);
 	if (c->json) {
 		cb_jw_arr_end(&w);
