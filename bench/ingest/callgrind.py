@@ -7,7 +7,7 @@ with no requests is subtracted, so start-up (loading and gating the
 catalogs) cancels out.
 
 usage: bench/ingest/callgrind.py [BUILD_DIR]
-environment: CHECKS (single checks, 2000), BATCHES (event batches of 100, 50)
+environment: CHECKS (single checks, 1000), BATCHES (event batches of 100, 50)
 """
 import http.client
 import json
@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build"))
 BINARY = os.path.join(build, "bin", "codebook")
-CHECKS = int(os.environ.get("CHECKS", "2000"))
+CHECKS = int(os.environ.get("CHECKS", "1000"))
 BATCHES = int(os.environ.get("BATCHES", "50"))
 
 
@@ -45,18 +45,24 @@ def run(checks, batches):
         if '"listening"' in line:
             url = json.loads(line)["url"]
     host, port = url.split("//")[1].split(":")
-    c = http.client.HTTPConnection(host, int(port.rstrip("/")), timeout=120)
+    port = int(port.rstrip("/"))
     hdr = {"Content-Type": "application/json"}
-    for i in range(checks):
-        c.request("POST", "/v1/code-sets/outbound/check", json.dumps({"code": "FULFILLMENT.SHORT_PICK"}), hdr)
+
+    def post(path, body, headers):
+        # one connection per request: under callgrind the server is slow
+        # enough for its idle timeout to close a kept-alive one
+        c = http.client.HTTPConnection(host, port, timeout=300)
+        c.request("POST", path, body, headers)
         c.getresponse().read()
+        c.close()
+
+    for i in range(checks):
+        post("/v1/code-sets/outbound/check", json.dumps({"code": "FULFILLMENT.SHORT_PICK"}), hdr)
     for b in range(batches):
         evs = [{"event_id": "e-%d-%d" % (b, i), "service": "SCM", "entity": "order", "entity_id": str(i),
                 "from_state": "open", "to_state": "held", "reason_code": "FULFILLMENT.SHORT_PICK", "actor": "x",
                 "occurred_at": "2026-02-06T09:30:00Z"} for i in range(100)]
-        c.request("POST", "/v1/events", json.dumps(evs), dict(hdr, Authorization="Bearer " + key))
-        c.getresponse().read()
-    c.close()
+        post("/v1/events", json.dumps(evs), dict(hdr, Authorization="Bearer " + key))
     p.send_signal(signal.SIGTERM)
     p.communicate(timeout=300)
     with open(out) as f:
