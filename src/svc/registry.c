@@ -313,8 +313,10 @@ judge(struct gate *g, const cb_store_setver *latest)
 	}
 	rc = cb_diff(&o->report, old, g->cs);
 	cb_codeset_free(old);
-	/* MAPPING_KEEPS_COMPLETE: the complete mappings of this set, against it */
-	if (rc == CB_OK)
+	/* MAPPING_KEEPS_COMPLETE: the complete mappings of this set, against it.
+	 * Not for a mirror's sync: it follows its upstream, and a new upstream
+	 * key is for the mapping to catch up with, not a change to refuse */
+	if (rc == CB_OK && g->mode != SVC_PUB_FOLLOW)
 		rc = cb_mappings_gate(&o->report, g->maps, g->cs, snap_lookup, (void *)(uintptr_t)g->snap);
 	if (rc != CB_OK)
 		return rc;
