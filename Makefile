@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # codebook - top-level Makefile.  CMake does the building; this file holds
 # the two commands a newcomer needs (make run, make test) and their set-up.
 #

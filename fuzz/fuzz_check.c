@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_check.c - cb_check() and cb_decide() on arbitrary codes and context
  * pairs against every bundled set.  Input: set index byte, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_framing.c - what the front door reads before anything else does:
  * the request head (svc_head_check), the media type of a body

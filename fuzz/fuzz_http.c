@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_http.c - the service's parsers of outside input: the route matcher
  * (method and path), the validation of POST /v1/incidents and /v1/events

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_load.c - the code-set loader and lint on arbitrary bytes: they must
  * either load or fail with a message, never crash, leak or hang.  What

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_market_config.c - the marketplace configuration parser on arbitrary
  * bytes, with and without a shop section: a configuration or an error with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_market_envelope.c - the marketplace's replies on arbitrary bytes:
  * the envelope parser and, on what it accepts, every operation's data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_orders.c - the parsers of outside input for orders (seed 003): the
  * bodies of POST /v1/orders and POST /v1/orders/{id}/cancellations (with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_validate_line.c - the NDJSON line validator and the line framer on
  * arbitrary bytes.  Input: one control byte (the set and the work-unit size

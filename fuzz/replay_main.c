@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * replay_main.c - run a fuzz target's entry point over every file of a
  * corpus directory (or the files given), so `ctest` replays the corpora

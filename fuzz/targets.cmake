@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The libFuzzer targets (fuzz/fuzz_<name>.c) and what each links.  Read by
 # fuzz/CMakeLists.txt (the fuzzers) and tests/CMakeLists.txt (the corpora
 # replayed as ordinary tests).

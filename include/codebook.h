@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook.h - libcodebook, the reason-code authority.
  *

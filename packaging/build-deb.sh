@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make deb: the Debian binary packages (codebook, libcodebookN,
 # libcodebook-dev, codebook-tools) in build-deb/, built by debhelper from a
 # copy of the tree, then checked by lintian (errors fail; warnings are

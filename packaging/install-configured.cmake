@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install step: the files that record installed paths (codebook.pc, the
 # systemd units, the environment file), written for the prefix of this
 # installation: `cmake --install --prefix P` may name another prefix than

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install step: refresh the dynamic loader's cache when the library went
 # into a directory it searches, so that programs linked with -lcodebook run
 # at once.  Not under DESTDIR (a staging tree: the package's own triggers do

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Fail when a function in src/ or tools/ is longer than 80 lines.
 
 The code's style puts a function's opening and closing braces at column 0

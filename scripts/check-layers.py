@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Fail when an #include or a call crosses a module boundary the wrong way.
 
 The modules and the direction of their dependencies are those of

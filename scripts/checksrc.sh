@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fail when C sources use banned functions: unbounded string copies and
 # formatting, and number parsing without error reporting.  Use snprintf,
 # cb_buf, memcpy with checked lengths and strtol/strtoul with errno checks.

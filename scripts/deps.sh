@@ -1,11 +1,17 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages listed in scripts/debian-packages.txt that are
 # missing.  Idempotent and quiet when everything is there.
 set -eu
 here=$(dirname "$0")
 missing=""
+# what the installed packages provide counts as installed: nodejs of another
+# origin than Debian (NodeSource's) provides npm and conflicts with Debian's
+provided=$(dpkg-query -W -f='${db:Status-Abbrev} ${Provides}\n' 2>/dev/null | sed -n 's/^ii *//p' |
+	tr ',' '\n' | sed 's/ *(.*//; s/^ *//; s/:any$//')
 for p in $(grep -v '^#' "$here/debian-packages.txt" | tr -s ' \n' ' '); do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" &&
+		! printf '%s\n' "$provided" | grep -qx "$p"; then
 		missing="$missing $p"
 	fi
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make fuzz-long: every libFuzzer target for FUZZ_RUNS executions (default 10
 # million), outside CI.  Each target starts from its corpus in fuzz/corpus/NAME
 # and what it finds that adds coverage is merged back into that directory (to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make run: start the HTTP service on 127.0.0.1:8080 over the bundled
 # catalogs, with its database in ./var, and show how to call it.
 # CODEBOOK_LISTEN and CODEBOOK_DB override the address and the database.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make test: every test, the way CI runs it.
 #   1. gcc build with -Werror; ctest (unit, CLI, end-to-end, exporters, corpora); both test
 #      builds have CB_FAULT_INJECTION (the disk of the real binary failed from outside)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_check.c - nanoseconds per cb_check() on the bundled catalogs,
  * through the static library, as a program linking libcodebook pays them.

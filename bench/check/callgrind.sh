@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/check/callgrind.sh: instructions per check, the figure behind the
 # timings of bench_check that does not depend on what else the machine is
 # doing.  Counts the instructions of bench_loop alone (valgrind

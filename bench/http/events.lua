@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- POST /v1/events with batches of BATCH events (default 1000), every event
 -- id unique across threads, requests and runs ($RUN).  The key comes from $CB_KEY.
 local batch = tonumber(os.getenv("BATCH") or "1000")

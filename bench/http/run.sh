@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/http/run.sh BUILD_DIR - load the HTTP service with wrk on loopback:
 #   1. POST /v1/code-sets/outbound/check: codebook vs the same endpoint in
 #      Fastify 5 (installed here from the npm registry into bench/work/),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of durable ingest on SQLite and of instances following each
 other: prints figures, asserts nothing but that what was acknowledged is
 stored.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of order cancellations: how fast the real binaries import
 orders, accept cancellations and process them against the simulator, with
 1 and 2 `codebook worker` processes on one database.  Prints figures; it

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmarks of codebook on PostgreSQL.  Prints figures; asserts only that
 what was acknowledged is stored (ingest) and that every refund ended
 Completed with one cancel per order (cancellations).

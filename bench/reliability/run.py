@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark of the service under hostile clients, at the sizes of issue 11.
 Prints figures; it asserts nothing (tests/reliability holds the bounded tests).
 

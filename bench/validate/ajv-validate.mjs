@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Node peer of bench/validate: what a team would write with ajv 8 over
 // the JSON Schema that `codebook export SET --format jsonschema` gives.
 // Each line: strict UTF-8 decoding, JSON.parse, then one compiled schema

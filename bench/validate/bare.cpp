@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The reference of bench/validate: a bare simdjson loop, compiled by run.py
 // at bench time.  One DOM parse per line of a mapped file (the kernel chosen
 // at run time, as in codebook), and the string at "reason_code" fetched;

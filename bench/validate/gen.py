@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Deterministic NDJSON event generator for `codebook validate`.
 
 Writes N events of about 300-400 bytes, each carrying a reason code from a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The Python peer of bench/validate: Debian's python3-jsonschema over the
 JSON Schema that `codebook export SET --format jsonschema` gives.  Each line:
 strict UTF-8, json.loads without NaN/Infinity, then one Draft 2020-12

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/validate: codebook validate against the tools users would otherwise
 reach for, on one generated file, in one go.
 

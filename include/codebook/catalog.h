@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/catalog.h - a directory of code sets (NAME.json files).
  */

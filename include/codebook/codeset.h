@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/codeset.h - code sets: load, inspect, serialise.
  *

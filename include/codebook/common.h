@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/common.h - export macros, error codes, versions and the
  * per-thread error message shared by every libcodebook module.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/lint.h - every problem in a code-set file, not only the first.
  */

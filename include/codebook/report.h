@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/report.h - findings of lint and governance (diff), each under a
  * stable rule name such as CODE_NO_DELETE that CI output can be grepped for.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/validate.h - bulk validation of NDJSON event streams.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bash completion for codebook(1).
 #
 # Everything is read from the codebook being completed, at completion time,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * args.c - reading a command's arguments: options and positionals
  * (cli_next), --help, and option values that are numbers or durations,

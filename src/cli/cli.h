@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h - shared state and helpers of the codebook command-line tool.
  * The CLI is a thin layer: parse arguments, call libcodebook, print.

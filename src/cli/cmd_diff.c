@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_diff.c - codebook diff OLD NEW: the governance gate.
  */

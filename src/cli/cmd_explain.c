@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_explain.c - codebook explain SET CODE: what an error code means in
  * context, and whether to retry.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_keys.c - codebook keys: the API keys of the HTTP service.  A key is
  * printed once, when it is made; the database keeps only its hash.

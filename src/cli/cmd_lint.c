@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_lint.c - codebook lint FILE...: every problem of code-set files, and
  * with --db the codes met in marketplace traffic that a file's set does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_list.c - codebook list: the code sets of the catalog.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_observed.c - codebook observed SET: the codes the marketplace client
  * met in traffic that SET did not hold (an error code in a reply, a reason

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_rules.c - codebook rules: the lint and governance rule table.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_serve.c - codebook serve: run the HTTP service (src/svc) with the
  * settings read from the flags, the environment and a configuration file

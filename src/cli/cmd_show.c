@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_show.c - codebook show: a set's entries, filtered.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_tiktok.c - codebook tiktok OPERATION: one marketplace call from the
  * command line, through cb_market, for operators and for the simulator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_validate.c - codebook validate: check every line of an NDJSON stream.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_worker.c - codebook worker: the cancellation worker (src/orders) on
  * its own, beside or instead of the one `codebook serve` runs.  Any number

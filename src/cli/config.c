@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c - the settings of codebook serve and codebook worker (config.h),
  * one table of them, read from four places in order of precedence: the

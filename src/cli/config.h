@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h - the settings of `codebook serve` and `codebook worker`, read
  * once, here, at the edge: flags win over CODEBOOK_* environment variables,

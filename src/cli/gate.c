@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gate.c - the governance gate in CI: `codebook diff --against REV [FILE...]`
  * compares each code-set file with the same file at a git revision (as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pin.c - a set at a version the command line names (cli.h, struct
  * cli_pin): --set-version N or --as-of TIME, read from the service's
@@ -59,58 +60,17 @@ cli_store_open(cb_store **out, const char *db)
 	return EXIT_OK;
 }
 
-struct at_time {
-	int64_t at_us;
-	int     version, first;
-	char    first_at[32];
-};
-
-static int
-at_row(void *arg, const cb_store_setver *v)
-{
-	struct at_time *a = arg;
-	const char *why;
-	int64_t us;
-
-	if (a->first == 0) {
-		a->first = v->version;
-		(void)snprintf(a->first_at, sizeof(a->first_at), "%s", v->published_at);
-	}
-	if (!cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why) || us > a->at_us)
-		return 1;
-	a->version = v->version;
-	return 0;
-}
-
 /* Load version @p's of @name from @st into c->file_set; EXIT_OK or EXIT_USAGE. */
 static int
 load_stored(struct cli *c, cb_store *st, const char *name, const struct cli_pin *p)
 {
-	struct at_time a = { p->as_of_us, 0, 0, "" };
 	cb_store_setver v;
 	char origin[160];
-	int version = (int)p->version, rc;
+	int rc;
 
-	if (version == 0) {
-		if (cb_store_set_versions(st, name, at_row, &a) != CB_OK)
-			return cli_error("%s", cb_errmsg());
-		if (a.first == 0)
-			return cli_error("%s has no version in %s", name, p->db);
-		if (a.version == 0)
-			return cli_error("no version of %s was in force at %s: version %d was published at %s", name,
-			    p->as_of, a.first, a.first_at);
-		version = a.version;
-	}
-	if ((rc = cb_store_set_get(st, name, version, &v)) != CB_OK) {
-		cb_store_setver latest;
-		if (rc == CB_ENOTFOUND && cb_store_set_latest(st, name, &latest) == CB_OK) {
-			cli_error("version %d of %s was never published (the latest is %d)", version, name, latest.version);
-			cb_store_setver_clear(&latest);
-			return EXIT_USAGE;
-		}
+	if (cb_store_set_pinned(st, name, (int)p->version, p->as_of_us, &v) != CB_OK)
 		return cli_error("%s", cb_errmsg());
-	}
-	(void)snprintf(origin, sizeof(origin), "%s v%d (%s)", name, version, p->db);
+	(void)snprintf(origin, sizeof(origin), "%s v%d (%s)", name, v.version, p->db);
 	cb_codeset_free(c->file_set);
 	c->file_set = NULL;
 	rc = cb_codeset_load_buffer(&c->file_set, v.body, v.body_len, origin);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vsrc.c - the input of `codebook validate`: a file or standard input, read
  * in blocks through vsrc_read(), which inflates gzip transparently

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vsrc.h - where `codebook validate` reads from: a file, a pipe or standard
  * input, plain or gzip, read in blocks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * builder.c - a code set assembled from calls (codebook/builder.h).
  *

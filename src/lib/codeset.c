@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codeset.c - the read side of a loaded code set: reference counting, the
  * hash of codes behind O(1) lookup, and the getters of the public header.

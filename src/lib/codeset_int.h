@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codeset_int.h - private to src/lib: the layout of a loaded code set and
  * the helpers the modules share.  docs/internals/codeset.md explains the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * error.c - the public face of the per-thread error message (src/util/err.c
  * keeps it: every module records failures there), error names, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export.c - render a code set as a JSON Schema, Markdown, a C header or
  * CSV.  The JSON Schema accepts exactly the codes cb_check() accepts

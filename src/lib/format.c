@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * format.c - a set's format rules: allowed characters, shape, case,
  * length.  The same test serves check (invalid-format), the loader (every

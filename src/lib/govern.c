@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * govern.c - may a new version of a set replace the published one?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lint.c - report every problem of a code-set file.  The loader records
  * structural and per-entry problems as it goes (load.c); the checks here

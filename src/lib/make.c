@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * make.c - the rules every code set passes, whether the loader reads it
  * from JSON (load.c) or a builder assembles it from calls (builder.c).

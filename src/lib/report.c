@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c - a growable list of findings whose strings live in the
  * report's own arena.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules.c - the table of lint and governance rules.  A rule's name is a
  * stable interface (CI greps it, API errors carry it); its severity is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tojson.c - write a code set back in the file format, canonically: the
  * fields in schema order, defaults left out, so equal sets give equal

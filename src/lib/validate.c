@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * validate.c - bulk validation of NDJSON lines (codebook/validate.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client.c - the marketplace operations over libcurl.  Each call builds
  * its query (app_key, a fresh timestamp, the shop, the signature), sends

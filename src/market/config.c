@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c - a shop's marketplace configuration from a file and the
  * environment (see cb_mkt_config_load in market.h).  Keys, their

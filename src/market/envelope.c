@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * envelope.c - the marketplace's reply {code, message, request_id, data}
  * and the data of each operation, read from the JSON tree of the shim.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * facts.c - what the marketplace is, tabled once: its order statuses (name,
  * legacy number, what they are in codebook's terms and which reverse-reason

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * market.h - cb_market, the TikTok Shop client: request signing, shop
  * configuration, the response envelope, and the marketplace operations the

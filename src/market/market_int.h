@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * market_int.h - private to src/market (and its tests and fuzz target):
  * the response envelope and the parsers of each operation's data, kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sign.c - the marketplace's request signature (see market.h and
  * docs/marketplace.md): HMAC-SHA256 over secret + path + sorted key/value

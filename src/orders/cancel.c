@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cancel.c - a seller's cancellation (cancel.h): a request checked against
  * the order it names, recorded as a Pending refund against that order as

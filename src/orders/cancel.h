@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cancel.h - the rules of a seller's cancellation (seed 003), in one place:
  * what a request may ask of an order (checked when it is made, so nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * currency.c - the ISO 4217 currencies an order may be in, with their
  * minor units (an amount is a whole number of them: pence for GBP).

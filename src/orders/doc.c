@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * doc.c - the order import and the cancellation request, from JSON (doc.h).
  * Checking is complete before anything is stored: every fault is listed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * doc.h - the two documents the orders domain takes from outside: an order
  * as the marketplace has it (what POST /v1/orders imports) and a

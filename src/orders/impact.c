@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * impact.c - which open refunds a new version of a reverse-reason mirror
  * would have the worker judge otherwise (impact.h).  The open refunds are

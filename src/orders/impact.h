@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * impact.h - the dry run of a new version of a market's reverse-reason
  * mirror, for the refunds still open: which of them the worker would

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * markets.c - shops' markets and the names of the per-market mirrors
  * (markets.h).  What the marketplace says of a shop's market is kept in a

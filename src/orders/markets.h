@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * markets.h - which market a shop sells in, and the name of each market's
  * mirrored reverse-reason set.  A marketplace's reverse reasons differ by

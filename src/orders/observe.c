@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * observe.c - noting codes met in marketplace traffic that their set does
  * not hold (observe.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * observe.h - drift seen in traffic: a code the marketplace client meets
  * that its set does not hold (an error code in a reply that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * order_rules.c - what an import may change in a stored order (see
  * order_rules.h).  Refunds are computed from the order's money as it was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * order_rules.h - the business rules on what an import from the
  * marketplace may change in a stored order.  The store runs them inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orders.h - seller cancellations of marketplace orders (seed 003): the
  * worker (the "cron") that takes Pending refunds, checks them, calls the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orders_int.h - private to src/orders: how codebook's order statuses and
  * the marketplace's classes of status line up.

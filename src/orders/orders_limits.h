@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orders_limits.h - every limit on an order or a cancellation request that
  * comes from outside (an import, a request body).  They can be overridden

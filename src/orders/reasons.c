@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reasons.c - the reverse reason of a cancellation: which key is sent
  * (the one asked for, checked with cb_check() against the current

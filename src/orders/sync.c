@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync.c - the reverse-reason sync (sync.h): the marketplace's list in, the
  * next version of the shop's market's mirror out through the caller's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync.h - the reverse-reason sync: read the marketplace's reverse reason
  * list with a shop's credentials, build the next version of the mirror of

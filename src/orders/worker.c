@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * worker.c - the cancellation worker, seed 003's "cron".  Each pass claims
  * the due refunds one at a time (a lease in the store, so several workers

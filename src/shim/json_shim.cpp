@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_shim.cpp - simdjson behind a C ABI.  The only C++ in codebook: no
  * exception and no C++ type crosses into C.  See docs/internals/json.md.

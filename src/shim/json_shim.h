@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_shim.h - the C face of simdjson (src/shim/json_shim.cpp, the only
  * C++ file).  cb_json_parse() validates a document strictly (RFC 8259,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * digest.c - what every backend stores the same way: SHA-256 digests, the
  * strong ETag of a code-set version, and the fingerprints that tell a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keys.c - API keys.  A key is "cbk_" + 52 hex digits of randomness; the
  * first 12 digits are its public id (the row is found by it), and only the

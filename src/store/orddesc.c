@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orddesc.c - the names of order, payment, refund-row and cancel states, as
  * data.  Kept apart from orders.c (no SQLite here) so that the validation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orders.c - orders as imported from the marketplace, their payments and
  * the refund rows of each refund (seed 003): the backend-neutral half.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * recdesc.c - the two kinds of record, as data: their fields, which are
  * required or nullable, which can filter a listing and how reports group

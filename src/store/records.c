@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records.c - incident reasons (seed 000) and outbound events (seed 002).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * schema.c - the schema versions every backend carries.  Version N means
  * the same tables, columns and rules on every backend: each backend keeps

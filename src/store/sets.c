@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sets.c - published versions of code sets.  Each version is kept as the
  * canonical JSON of the set (cb_codeset_to_json), so its strong ETag is a
@@ -7,6 +8,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +111,24 @@ store__setpub_full(const cb_store_setpub *p, int64_t nstored,
 }
 
 int
+store__setpub_decide(const cb_store_setpub *p, const cb_store_setver *latest, cb_store_setpub_status *status)
+{
+	int decision;
+
+	if (p->gate != NULL)
+		decision = p->gate(p->gate_arg, latest);
+	else	/* no rule: anything new is published */
+		decision = latest != NULL && latest->body_len == p->len && memcmp(latest->body, p->body, p->len) == 0 ?
+		    CB_GATE_UNCHANGED : CB_GATE_PUBLISH;
+	if (decision < 0)
+		return decision;
+	if (decision == CB_GATE_PUBLISH)
+		return 1;
+	*status = decision == CB_GATE_UNCHANGED ? CB_SETPUB_UNCHANGED : CB_SETPUB_REFUSED;
+	return 0;
+}
+
+int
 cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms)
 {
 	if (st == NULL || serial == NULL)
@@ -123,6 +143,69 @@ cb_store_set_versions(cb_store *st, const char *name, cb_store_setver_fn fn, voi
 	if (st == NULL || name == NULL || fn == NULL)
 		return cb__fail(CB_EINVAL, "cb_store_set_versions: NULL argument");
 	return st->ops->set_versions(st->be, name, fn, arg);
+}
+
+struct at_time {
+	int64_t at_us;
+	int     version, first;
+	char    first_at[32];
+};
+
+static int
+at_row(void *arg, const cb_store_setver *v)
+{
+	struct at_time *a = arg;
+	const char *why;
+	int64_t us;
+
+	if (a->first == 0) {
+		a->first = v->version;
+		(void)snprintf(a->first_at, sizeof(a->first_at), "%s", v->published_at);
+	}
+	if (!cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why) || us > a->at_us)
+		return 1;	/* oldest first: none after this one was in force then */
+	a->version = v->version;
+	return 0;
+}
+
+int
+cb_store_set_in_force(cb_store *st, const char *name, int64_t at_us, int *version)
+{
+	struct at_time a = { at_us, 0, 0, "" };
+	char at[CB_TIME_MAX];
+	int rc;
+
+	if ((rc = cb_store_set_versions(st, name, at_row, &a)) != CB_OK)
+		return rc;
+	if (a.version == 0) {
+		(void)cb_time_format(at, at_us, at_us % 1000000 == 0 ? 0 : 6);
+		if (a.first == 0)
+			return cb__fail(CB_ENOTFOUND, "%s has no stored version", name);
+		return cb__fail(CB_ENOTFOUND, "no version of %s was in force at %s: version %d was published at %s",
+		    name, at, a.first, a.first_at);
+	}
+	*version = a.version;
+	return CB_OK;
+}
+
+int
+cb_store_set_pinned(cb_store *st, const char *name, int version, int64_t at_us, cb_store_setver *out)
+{
+	cb_store_setver latest;
+	int rc;
+
+	if (out == NULL)
+		return cb__fail(CB_EINVAL, "cb_store_set_pinned: NULL argument");
+	memset(out, 0, sizeof(*out));
+	if (version == 0 && (rc = cb_store_set_in_force(st, name, at_us, &version)) != CB_OK)
+		return rc;
+	if ((rc = cb_store_set_get(st, name, version, out)) == CB_ENOTFOUND &&
+	    cb_store_set_latest(st, name, &latest) == CB_OK) {
+		rc = cb__fail(CB_ENOTFOUND, "version %d of %s was never published (the latest is %d)", version, name,
+		    latest.version);
+		cb_store_setver_clear(&latest);
+	}
+	return rc;
 }
 
 int

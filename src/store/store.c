@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c - the dispatcher: cb_store_open() parses the database name
  * (target.c), picks the backend that serves it and opens it; every other

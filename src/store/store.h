@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.h - codebook's storage: the published versions of every code set,
  * the API keys (hashes only), incident reasons, outbound events, orders and
@@ -195,6 +196,15 @@ int cb_store_set_watch(cb_store *st, int64_t *serial, unsigned timeout_ms);
 typedef int (*cb_store_setver_fn)(void *arg, const cb_store_setver *v);
 /** Every stored version of @p name (body NULL), oldest first. */
 int cb_store_set_versions(cb_store *st, const char *name, cb_store_setver_fn fn, void *arg);
+/**
+ * A pinned version of @p name (body included): @p version when it is not
+ * 0, else the version in force at @p at_us (the last published at or before
+ * it).  CB_ENOTFOUND with a message that names what exists: the latest
+ * version, or the first one and when it was published.
+ */
+int cb_store_set_pinned(cb_store *st, const char *name, int version, int64_t at_us, cb_store_setver *out);
+/** The number of the version of @p name in force at @p at_us; CB_ENOTFOUND as above. */
+int cb_store_set_in_force(cb_store *st, const char *name, int64_t at_us, int *version);
 /** The latest version of every stored set (body included), by name. */
 int cb_store_set_each_latest(cb_store *st, cb_store_setver_fn fn, void *arg);
 

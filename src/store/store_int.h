@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_int.h - private to src/store: the operations table that a backend
  * implements, the dispatcher's handle, and the backend-neutral helpers
@@ -202,6 +203,12 @@ int store__note(cb_store *st, int rc);
  * @is_stored(@arg, name) for each reserved name, is there no room? */
 int store__setpub_full(const cb_store_setpub *p, int64_t nstored,
     int (*is_stored)(void *arg, const char *name), void *arg);
+
+/* The gate's word on @p against @latest (NULL: none stored), inside the
+ * publishing transaction: 1 to insert; 0 with *status set (unchanged or
+ * refused) to roll back; a negative cb_err when the gate failed. */
+int store__setpub_decide(const cb_store_setpub *p, const cb_store_setver *latest,
+    cb_store_setpub_status *status);
 
 /* An order read from the store: everything it points to lives in its arena. */
 struct cb_order_rec {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * target.c - which database a --db value names.  A file path, sqlite:PATH
  * or a file: URI is SQLite; postgresql:// and postgres:// URLs are

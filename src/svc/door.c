@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * door.c - the front door (door.h): one thread with an epoll loop that
  * accepts, admits (connection limits), reads request heads by peeking,

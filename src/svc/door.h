@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * door.h - the service's front door: it accepts every connection, holds it
  * until the client's first request head has arrived whole and passed the

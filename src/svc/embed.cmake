@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Embed a file as a C array: cmake -DIN=file -DOUT=file.c -DNAME=symbol -P embed.cmake
 # (C17 has no #embed; this keeps the document editable as a plain file.)
 file(READ ${IN} hex HEX)

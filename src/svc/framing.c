@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * framing.c - the strict reader of a request head (framing.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * framing.h - the strict reader of an HTTP/1.1 request head (RFC 9112),
  * run on the bytes a client has sent before anything else reads them.

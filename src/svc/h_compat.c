@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_compat.c - the dry run of a publish and its impact
  * (POST /v1/code-sets/{set}/compatibility, and PUT .../{set}?dry_run=true,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_misc.c - the routes around the API: health, metrics, the OpenAPI
  * document, problem-type documentation, and the JSON Schemas of sets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_orders.c - orders and cancellations (seed 003): import an order as the
  * marketplace has it, read it with its items, payments and refund rows,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_records.c - incident reasons (seed 000) and outbound events (seed
  * 002): POST (one item or a batch, all-or-nothing, idempotent by id), GET

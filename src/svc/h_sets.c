@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_sets.c - the code-set routes: enumeration (list, whole set with ETag,
  * filtered codes, one code), checks, error explanations, publishing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * items.c - validation of the bodies of record POSTs and checks (items.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * items.h - validation of request bodies: the items of POST /v1/incidents
  * and /v1/events (fields, timestamps, and the reason code checked against

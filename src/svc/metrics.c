@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c - Prometheus counters: requests by route and status, a
  * latency histogram per route, and checks by set and result.  Plain

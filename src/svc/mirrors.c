@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mirrors.c - the reverse-reason mirrors of the markets, kept up to date: a
  * sync on demand (POST /v1/marketplaces/tiktok/reverse-reasons/sync,

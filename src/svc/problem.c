@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * problem.c - the table of problem types (RFC 9457).  The names are part
  * of the API: clients branch on them, so they never change meaning.

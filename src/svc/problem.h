@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * problem.h - RFC 9457 problem details: every error the service returns
  * is one of these types, each with a stable name (its "type" is

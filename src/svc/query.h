@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * query.h - query parameters read from a table: each route of the routing
  * table (route.h) lists the parameters it takes, with their kind and

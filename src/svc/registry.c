@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * registry.c - the code sets the service serves, and the governance gate
  * every new version passes: PUT /v1/code-sets/{set}, the catalogs
@@ -1043,62 +1044,21 @@ pin_keep(struct svc *s, struct svc_set *set)
 	svc_set_put(old);
 }
 
-struct at_time {
-	int64_t at_us;
-	int     version, first;
-	char    first_at[32];
-};
-
-static int
-at_row(void *arg, const cb_store_setver *v)
-{
-	struct at_time *a = arg;
-	const char *why;
-	int64_t us;
-
-	if (a->first == 0) {
-		a->first = v->version;
-		(void)snprintf(a->first_at, sizeof(a->first_at), "%s", v->published_at);
-	}
-	if (!cb_time_parse(v->published_at, strlen(v->published_at), NULL, &us, &why) || us > a->at_us)
-		return 1;	/* oldest first: none after this one was in force then */
-	a->version = v->version;
-	return 0;
-}
-
 int
 svc_registry_version(struct svc *s, const char *name, int version, int64_t at_us, struct svc_set **out)
 {
 	cb_store_setver v;
 	cb_codeset *cs = NULL;
-	char origin[128], at[CB_TIME_MAX];
+	char origin[128];
 	int rc;
 
 	*out = NULL;
-	if (version == 0) {
-		struct at_time a = { at_us, 0, 0, "" };
-		if ((rc = cb_store_set_versions(s->store, name, at_row, &a)) != CB_OK)
-			return rc;
-		if (a.version == 0) {
-			(void)cb_time_format(at, at_us, 6);
-			if (a.first == 0)
-				return cb__fail(CB_ENOTFOUND, "%s has no stored version", name);
-			return cb__fail(CB_ENOTFOUND, "no version of %s was in force at %s: version %d was "
-			    "published at %s", name, at, a.first, a.first_at);
-		}
-		version = a.version;
-	}
+	if (version == 0 && (rc = cb_store_set_in_force(s->store, name, at_us, &version)) != CB_OK)
+		return rc;
 	if ((*out = pin_find(s, name, version)) != NULL)
 		return CB_OK;
-	if ((rc = cb_store_set_get(s->store, name, version, &v)) != CB_OK) {
-		cb_store_setver latest;
-		if (rc == CB_ENOTFOUND && cb_store_set_latest(s->store, name, &latest) == CB_OK) {
-			rc = cb__fail(CB_ENOTFOUND, "version %d of %s was never published (the latest is %d)", version,
-			    name, latest.version);
-			cb_store_setver_clear(&latest);
-		}
+	if ((rc = cb_store_set_pinned(s->store, name, version, 0, &v)) != CB_OK)
 		return rc;
-	}
 	(void)snprintf(origin, sizeof(origin), "stored %s version %d", name, version);
 	if ((rc = cb_codeset_load_buffer(&cs, v.body, v.body_len, origin)) == CB_OK &&
 	    (rc = set_new(s, cs, v.body, v.body_len, out)) == CB_OK)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * request.c - what handlers use to read a request and write a response
  * (captures, query arguments, headers, JSON bodies, problem documents).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.c - the routing table (every route of the service, one line each)
  * and a segment-by-segment matcher.  A pattern segment is a literal or a

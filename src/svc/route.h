@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.h - the routing table of the HTTP service, as data, and the
  * matcher.  Pure: no HTTP library, no storage, so it is fuzzed

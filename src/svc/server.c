@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.c - libmicrohttpd glue: start-up in the order bind, open, load,
  * serve (and only then the "listening" line); the per-request state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * svc.h - `codebook serve`: the HTTP service (libmicrohttpd) over the
  * store (SQLite).  The CLI reads the configuration (flags, environment,

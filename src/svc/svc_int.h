@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * svc_int.h - private to src/svc: the server's state, a request as the
  * handlers see it, the code-set registry, logging and metrics.  Handlers

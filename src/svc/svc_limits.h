@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * svc_limits.h - every limit the HTTP service puts on its clients, in one
  * place (the library's own limits are in src/util/cb_limits.h).  Each can be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alloc.h - the one allocator wrapper.  Every allocation in libcodebook
  * goes through it, so tests can make the n-th allocation fail

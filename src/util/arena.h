@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * arena.h - a bump allocator for the strings and arrays of one object
  * (a loaded code set): everything is freed at once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * buf.h - a growable byte buffer with a hard cap.  Used wherever output
  * or outside data is collected; adding past the cap fails with -1 and sets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cb_assert.h - two kinds of internal check (SQLite's assert/NEVER,
  * libgit2's assert_safe): neither is for arguments from a caller of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cb_limits.h - every limit on untrusted input, in one place.  Each can be
  * overridden at build time (-DCB_MAX_...); docs/limits.md explains them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * err.c - the per-thread error message (see err.h).  One buffer per
  * thread, overwritten by the next failure: a message is meaningful right

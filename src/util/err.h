@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * err.h - the one error setter of every module: a call that fails records
  * why in this thread's message (libgit2's git_error_last model) and returns

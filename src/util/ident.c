@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ident.c - the rule for ids and the encoding of path segments (ident.h).
  */

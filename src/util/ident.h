@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ident.h - ids that name resources in URLs (an order's /v1/orders/{id}, the
  * idempotency ids of incidents and events), and the percent-encoding of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonw.h - a streaming JSON writer into a cb_buf.
  *

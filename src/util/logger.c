@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * logger.c - JSON log lines (see logger.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * logger.h - the one log writer: JSON lines with a level, on standard
  * error by default.  Every line is {"ts":...,"level":...,"msg":...,...};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parse.c - bounded parsing of numbers and durations (see parse.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parse.h - the one way to read numbers and durations from text (flags,
  * query parameters, configuration, headers), after curl's strparse: a

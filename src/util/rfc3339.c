@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc3339.c - RFC 3339 date-times and the clocks (see rfc3339.h).  Dates
  * are converted with Howard Hinnant's days-from-civil algorithms, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc3339.h - the one time module: RFC 3339 date-times parsed, normalised
  * to UTC and formatted, and the clocks.  Every module and the simulator

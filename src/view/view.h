@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view.h - JSON renderings of libcodebook results, shared by the front ends
  * (CLI --json output, HTTP responses) so both speak the same shapes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Seed coverage test: every row of the four seed documents must be in the bundled catalogs.
 
 usage: check_seeds.py SEEDS_DIR CATALOGS_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Run every command shown in the documentation and compare its output.
 
 A fenced block whose first line starts with "$ " is a console session:

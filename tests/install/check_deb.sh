@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian packages of `make deb` on a machine of their own: apt installs
 # them, then the man page, a check, the HTTP service started from the
 # packaged binary (no systemd needed), and programs built against

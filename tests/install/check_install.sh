@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `make install` is right: it installs into the PREFIX it is given although
 # the build directory was configured with another one; the installed binary
 # finds its bundled catalogs; programs build against the installation with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The layer check must catch what it is for: a copy of the sources with a
 crossing planted in it (the service including and calling the marketplace
 client; the library including the store's private header) must fail with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The bash completion completes commands, options, set names, codes and
 # option values from the program itself: source it, set COMP_WORDS and
 # COMP_CWORD as readline does, call the completion function, compare.

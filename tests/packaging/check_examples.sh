@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The files of examples/ give the results the documentation shows.
 #   check_examples.sh SOURCE_DIR CODEBOOK SIM
 set -u

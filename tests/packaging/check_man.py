@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The man pages cannot drift from the program.
 
 - every command that `codebook --help` lists has a page codebook-CMD.1;

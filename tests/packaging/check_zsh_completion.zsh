@@ -1,4 +1,5 @@
 #!/usr/bin/zsh -f
+# SPDX-License-Identifier: Apache-2.0
 # The zsh completion offers what the program says: an interactive zsh in a
 # pseudo-terminal (zpty) loads it through compinit from its directory, a
 # line is typed followed by TAB, and a compadd wrapper reports every match

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The table of bad inputs of the reliability suite (docs/reliability.md): what a
 hostile or broken client sends, and what the server must answer.  Each case is a
 dict:

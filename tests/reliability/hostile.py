@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile clients for the reliability suite and its benchmark (bench/reliability):
 raw HTTP requests that no well-behaved client library would send, a slowloris
 (many connections that send their request head one byte at a time), an

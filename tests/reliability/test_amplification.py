@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Amplification, bounded for `make test` (bench/reliability/run.sh has the
 full-size figures and the comparison with the server before issue 11):
 

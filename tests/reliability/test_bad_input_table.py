@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The bad-input table (bad_inputs.py, more than 250 cases): each request gets the
 RFC 9457 problem of the expected type and status, with its request id in the body
 and the header, from the front door, the HTTP layer or a handler alike; and after
@@ -14,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "svc", "e2e"))
 from harness import Server  # noqa: E402
+import openapi_check  # noqa: E402  (tests/support, on the path by harness)
 import bad_inputs  # noqa: E402
 import hostile  # noqa: E402
 
@@ -104,6 +106,8 @@ class BadInputTable(unittest.TestCase):
             with self.subTest(c["name"]):
                 before = self.s.counts()
                 r = self.send(c)
+                body = r.body[:int(r.headers.get("content-length", len(r.body)))]
+                openapi_check.check(c["method"], c["path"], r.status, r.headers, body)
                 self.assertEqual(r.status, c["status"], "%s: %r" % (c["name"], r))
                 self.assertTrue(r.headers.get("content-type", "").startswith("application/problem+json"),
                                 "%s: %r" % (c["name"], r))

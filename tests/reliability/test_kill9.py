@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """kill -9 during ingest, five rounds on one database: clients post batches of
 events and incidents as fast as the server takes them; at a random moment the
 server is killed with SIGKILL, then started again on the same file.  Every batch

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Slow clients, bounded for `make test` (the full-size figures are
 bench/reliability/run.sh's: 1,100 connections for 30 s):
 

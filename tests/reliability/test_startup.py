@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Start-up order: the server logs "listening" only once it serves requests.  A
 server that cannot open its database, or cannot bind, exits with an error that
 says why and never claims to listen; one that starts answers its first request

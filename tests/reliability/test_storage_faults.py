@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Storage faults under a running server (needs root: it mounts file systems;
 otherwise it says so and is skipped with exit code 77):
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A throwaway PostgreSQL server for the tests, from Debian's packages.
 
     from pgserver import PgServer

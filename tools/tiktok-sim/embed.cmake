@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DIN=file -DOUT=file.c -P embed.cmake: the bytes of IN as a C array
 # (sim_reasons_json, sim_reasons_json_len), so the simulator needs no data
 # file at run time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - codebook-tiktok-sim: a TikTok Shop simulator on 127.0.0.1 for
  * the tests and the demo.  It reads the shop's credentials from the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * routes.c - what the simulator answers.  Marketplace routes check the
  * request as TikTok Shop does (app_key, signature, timestamp window,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim.h - codebook-tiktok-sim, a TikTok Shop simulator: the state it keeps
  * (orders, cancellations, call counts, queued faults) and the routes it

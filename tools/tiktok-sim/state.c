@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * state.c - the simulator's memory: orders (seeded from a file or the
  * admin API), cancellations with their pending countdown, call counters,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict'
 // POST /v1/code-sets/outbound/check, the way a Node team would write it:
 // Fastify 5, the body validated by its ajv schema, the allowlist in a Set,

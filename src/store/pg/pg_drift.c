@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_drift.c - what issue 10 added on PostgreSQL: the codes seen in
  * marketplace traffic that their set does not hold (table observed_codes,

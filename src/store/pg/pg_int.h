@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_int.h - private to the PostgreSQL backend (src/store/pg): the
  * connection pool, the statement cache, bound parameters, the transaction
@@ -18,6 +19,7 @@
 #include <pthread.h>
 
 #include "../store_int.h"
+#include "../stmts.h"
 #include "buf.h"
 
 /* Type OIDs of the parameters we bind (pg_type.dat; stable since 7.x). */
@@ -40,15 +42,9 @@
 #define PG_LOCK_NS_SET    0x6363 /* a set's name: its publishes one at a time */
 #define PG_LOCK_NS_IDEM   0x6364 /* an idempotency key: its requests one at a time */
 
-struct pg_slot {
-	const char *sql;            /* the key: the address of a module's SQL text */
-	unsigned    id;             /* prepared on this connection as "cb<id>" */
-};
-
 struct pg_conn {
 	PGconn         *pc;
-	struct pg_slot *slots;      /* open addressing, a power of two */
-	size_t          nslots, used;
+	struct store_stmts stmts;   /* ids: prepared as "cb<id>" */
 	unsigned        next_id;
 	int             first;      /* no statement yet since this connection was taken */
 	pthread_mutex_t mu;

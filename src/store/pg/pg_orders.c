@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_orders.c - orders, payments and refund rows on PostgreSQL (tables
  * orders, order_items, order_payments, refund_rows; schema step 2).

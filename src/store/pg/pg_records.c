@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_records.c - incidents and events on PostgreSQL.  Their SQL is
  * composed once per process from the constant names of the descriptor

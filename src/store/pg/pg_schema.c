@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_schema.c - the PostgreSQL schema, in numbered steps, and the
  * migration runner.  Step N means here what it means on every backend

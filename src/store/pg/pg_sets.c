@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_sets.c - code-set versions on PostgreSQL (table code_set_versions).
  * Names sort as bytes (COLLATE "C"), as on SQLite, whatever the
@@ -212,7 +213,7 @@ publish_tx(struct pg_conn *c, void *arg)
 	struct pg_params q = { 0 };
 	cb_store_setver latest;
 	PGresult *r = NULL;
-	int rc, have = 0, decision;
+	int rc, have = 0;
 
 	memset(&latest, 0, sizeof(latest));
 	/* SQLite's single writer does this for free: here the publishes of
@@ -247,18 +248,9 @@ publish_tx(struct pg_conn *c, void *arg)
 			goto out;
 		}
 	}
-	if (p->gate != NULL)
-		decision = p->gate(p->gate_arg, have ? &latest : NULL);
-	else	/* no rule: anything new is published */
-		decision = have && latest.body_len == p->len && memcmp(latest.body, p->body, p->len) == 0 ?
-		    CB_GATE_UNCHANGED : CB_GATE_PUBLISH;
-	if (decision < 0) {
-		rc = decision;
-		goto out;
-	}
-	if (decision != CB_GATE_PUBLISH) {
-		*pub->status = decision == CB_GATE_UNCHANGED ? CB_SETPUB_UNCHANGED : CB_SETPUB_REFUSED;
-		rc = PG_ROLLBACK;
+	if ((rc = store__setpub_decide(p, have ? &latest : NULL, pub->status)) <= 0) {
+		if (rc == 0)
+			rc = PG_ROLLBACK;
 		goto out;
 	}
 	memset(&q, 0, sizeof(q));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_store.c - the PostgreSQL backend: a pool of libpq connections to the
  * database a postgresql:// URL names, and the operations table that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_tx.c - the PostgreSQL backend's machinery: connections (one per
  * thread at a time, re-established after a loss), the per-connection cache
@@ -297,59 +298,19 @@ fail_res(struct pg_conn *c, const PGresult *res, int at_commit, const char *what
 
 /* ---- statements ------------------------------------------------------------- */
 
-#define SLOTS_MIN 64
-#define SLOTS_MAX 4096
-
-static size_t
-slot_of(const char *sql, size_t nslots)
-{
-	uint64_t h = (uint64_t)(uintptr_t)sql * UINT64_C(0x9E3779B97F4A7C15);
-
-	return (size_t)(h >> 40) & (nslots - 1);
-}
-
-static struct pg_slot *
-find_slot(struct pg_slot *slots, size_t nslots, const char *sql)
-{
-	size_t i;
-
-	for (i = slot_of(sql, nslots); slots[i].sql != NULL && slots[i].sql != sql; i = (i + 1) & (nslots - 1))
-		;
-	return &slots[i];
-}
-
-static int
-grow(struct pg_conn *c)
-{
-	size_t n = c->nslots ? c->nslots * 2 : SLOTS_MIN, i;
-	struct pg_slot *s;
-
-	if (n > SLOTS_MAX)
-		return cb__fail(CB_ETOOBIG, "database: more than %d statements on one connection", SLOTS_MAX / 2);
-	if ((s = cb__calloc(n, sizeof(*s))) == NULL)
-		return cb__fail(CB_ENOMEM, "out of memory");
-	for (i = 0; i < c->nslots; i++)
-		if (c->slots[i].sql != NULL)
-			*find_slot(s, n, c->slots[i].sql) = c->slots[i];
-	free(c->slots);
-	c->slots = s;
-	c->nslots = n;
-	return CB_OK;
-}
-
 /* The name @sql is prepared under on @c, preparing it the first time. */
 static int
 prepared(struct pg_conn *c, const char *sql, const struct pg_params *p, const char *what, char name[16])
 {
-	struct pg_slot *slot = c->nslots ? find_slot(c->slots, c->nslots, sql) : NULL;
+	struct store_stmt *slot = store__stmts_find(&c->stmts, sql);
 	PGresult *res;
 	int rc;
 
-	if (slot != NULL && slot->sql != NULL) {
+	if (slot != NULL) {
 		snprintf(name, 16, "cb%u", slot->id);
 		return CB_OK;
 	}
-	if (2 * (c->used + 1) > c->nslots && (rc = grow(c)) != CB_OK)
+	if ((rc = store__stmts_reserve(&c->stmts)) != CB_OK)
 		return rc;
 	snprintf(name, 16, "cb%u", c->next_id);
 	res = PQprepare(c->pc, name, sql, p ? p->n : 0, p ? p->type : NULL);
@@ -359,19 +320,14 @@ prepared(struct pg_conn *c, const char *sql, const struct pg_params *p, const ch
 		return rc;
 	}
 	PQclear(res);
-	slot = find_slot(c->slots, c->nslots, sql);
-	slot->sql = sql;
-	slot->id = c->next_id++;
-	c->used++;
+	store__stmts_keep(&c->stmts, sql)->id = c->next_id++;
 	return CB_OK;
 }
 
 static void
 forget_statements(struct pg_conn *c)
 {
-	free(c->slots);
-	c->slots = NULL;
-	c->nslots = c->used = 0;
+	store__stmts_clear(&c->stmts);
 	c->next_id = 0;
 }
 

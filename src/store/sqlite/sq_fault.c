@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_fault.c - the "cbfault" VFS (sq_fault.h): a pass-through wrapper of
  * the default VFS whose reads, writes and syncs fail on demand.  The unit

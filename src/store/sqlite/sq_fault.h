@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_fault.h - a fault-injecting SQLite VFS, for tests of what the store
  * answers when the disk fails: "cbfault" passes every call to the default

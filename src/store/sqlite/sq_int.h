@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_int.h - private to the SQLite backend (src/store/sqlite): the
  * connection pool, the statement cache, the transaction helpers and the
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "../store_int.h"
+#include "../stmts.h"
 
 /* Page cache per connection (PRAGMA cache_size, KiB): it holds the pages an
  * ingest batch keeps coming back to (the right edges of the events table
@@ -28,15 +30,9 @@
 #define SQ_STR(x)      SQ_STR_(x)
 #define SQ_HEAP_LIMIT  (16 << 20)
 
-struct sq_slot {
-	const char   *sql;          /* the key: the address of a module's SQL text */
-	sqlite3_stmt *stmt;
-};
-
 struct sq_conn {
 	sqlite3        *db;
-	struct sq_slot *slots;      /* open addressing, a power of two */
-	size_t          nslots, used;
+	struct store_stmts stmts;   /* sqlite3_stmt handles */
 	pthread_mutex_t mu;
 };
 

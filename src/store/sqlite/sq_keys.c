@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_keys.c - API keys on SQLite (table api_keys): the public id, the
  * SHA-256 of the key, never the key (../keys.c makes and checks it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_orders.c - orders, payments and refund rows on SQLite (tables orders,
  * order_items, order_payments, refund_rows; schema step 2).

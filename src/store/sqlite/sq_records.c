@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_records.c - incidents and events on SQLite (tables incidents and
  * events).  Their SQL is composed once per process from the constant names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_schema.c - the SQLite schema, in numbered steps, and the migration
  * runner.  Step N takes the schema from version N - 1 to N and means on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_sets.c - code-set versions on SQLite (table code_set_versions).
  */
@@ -191,7 +192,7 @@ publish_tx(struct sq_conn *c, void *arg)
 	cb_store_setver latest;
 	sqlite3_stmt *s;
 	int64_t nsets = 0;
-	int rc, step, have = 0, decision;
+	int rc, step, have = 0;
 
 	memset(&latest, 0, sizeof(latest));
 	if ((rc = sq__stmt(c, sql[S_LATEST], &s)) != CB_OK)
@@ -216,18 +217,9 @@ publish_tx(struct sq_conn *c, void *arg)
 			goto out;
 		}
 	}
-	if (p->gate != NULL)
-		decision = p->gate(p->gate_arg, have ? &latest : NULL);
-	else	/* no rule: anything new is published */
-		decision = have && latest.body_len == p->len && memcmp(latest.body, p->body, p->len) == 0 ?
-		    CB_GATE_UNCHANGED : CB_GATE_PUBLISH;
-	if (decision < 0) {
-		rc = decision;
-		goto out;
-	}
-	if (decision != CB_GATE_PUBLISH) {
-		*pub->status = decision == CB_GATE_UNCHANGED ? CB_SETPUB_UNCHANGED : CB_SETPUB_REFUSED;
-		rc = SQ_ROLLBACK;
+	if ((rc = store__setpub_decide(p, have ? &latest : NULL, pub->status)) <= 0) {
+		if (rc == 0)
+			rc = SQ_ROLLBACK;
 		goto out;
 	}
 	if ((rc = sq__stmt(c, sql[S_PUT], &s)) != CB_OK)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_store.c - the SQLite backend: one database file in WAL mode, opened
  * as one writer connection and a few readers, and the operations table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_tx.c - the SQLite backend's machinery: connections, the statement
  * cache, the two transaction helpers every operation goes through, and the
@@ -84,73 +85,28 @@ sq__fail(struct sq_conn *c, int rc, const char *what)
 
 /* ---- statements --------------------------------------------------------- */
 
-#define SLOTS_MIN 64
-#define SLOTS_MAX 4096	/* far beyond the statements of every module together */
-
-static size_t
-slot_of(const char *sql, size_t nslots)
-{
-	uint64_t h = (uint64_t)(uintptr_t)sql * UINT64_C(0x9E3779B97F4A7C15);
-
-	return (size_t)(h >> 40) & (nslots - 1);
-}
-
-static struct sq_slot *
-find_slot(struct sq_slot *slots, size_t nslots, const char *sql)
-{
-	size_t i;
-
-	for (i = slot_of(sql, nslots); slots[i].sql != NULL && slots[i].sql != sql; i = (i + 1) & (nslots - 1))
-		;
-	return &slots[i];
-}
-
-static int
-grow(struct sq_conn *c)
-{
-	size_t n = c->nslots ? c->nslots * 2 : SLOTS_MIN, i;
-	struct sq_slot *s;
-
-	if (n > SLOTS_MAX)
-		return cb__fail(CB_ETOOBIG, "database: more than %d statements on one connection", SLOTS_MAX / 2);
-	if ((s = cb__calloc(n, sizeof(*s))) == NULL)
-		return cb__fail(CB_ENOMEM, "out of memory");
-	for (i = 0; i < c->nslots; i++)
-		if (c->slots[i].sql != NULL)
-			*find_slot(s, n, c->slots[i].sql) = c->slots[i];
-	free(c->slots);
-	c->slots = s;
-	c->nslots = n;
-	return CB_OK;
-}
-
 int
 sq__stmt(struct sq_conn *c, const char *sql, sqlite3_stmt **out)
 {
-	struct sq_slot *slot;
+	struct store_stmt *slot = store__stmts_find(&c->stmts, sql);
 	sqlite3_stmt *s = NULL;
 	int rc;
 
 	*out = NULL;
-	if (c->nslots > 0) {
-		slot = find_slot(c->slots, c->nslots, sql);
-		if (slot->sql != NULL) {
-			sqlite3_reset(slot->stmt);
-			sqlite3_clear_bindings(slot->stmt);
-			*out = slot->stmt;
-			return CB_OK;
-		}
+	if (slot != NULL) {
+		s = slot->handle;
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		*out = s;
+		return CB_OK;
 	}
-	if (2 * (c->used + 1) > c->nslots && (rc = grow(c)) != CB_OK)
+	if ((rc = store__stmts_reserve(&c->stmts)) != CB_OK)
 		return rc;
 	if ((rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL)) != SQLITE_OK) {
 		sqlite3_finalize(s);
 		return sq__fail(c, rc, "prepare");
 	}
-	slot = find_slot(c->slots, c->nslots, sql);
-	slot->sql = sql;
-	slot->stmt = s;
-	c->used++;
+	store__stmts_keep(&c->stmts, sql)->handle = s;
 	*out = s;
 	return CB_OK;
 }
@@ -377,11 +333,9 @@ sq__conn_close(struct sq_conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nslots; i++)
-		sqlite3_finalize(c->slots[i].stmt);
-	free(c->slots);
-	c->slots = NULL;
-	c->nslots = c->used = 0;
+	for (i = 0; i < c->stmts.n; i++)
+		sqlite3_finalize(c->stmts.slot[i].handle);
+	store__stmts_clear(&c->stmts);
 	sqlite3_close(c->db);
 	c->db = NULL;
 }

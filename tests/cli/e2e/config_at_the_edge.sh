@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Configuration is read once, at the edge (docs/configuration.md): below
 # the command line (src/cli) and the simulator's main, no file reads the
 # process environment.  Prints each offending line and fails.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The exported C headers compile in strict C99; their tables hold exactly
 # the set's distinct codes in id order, each enum constant is its code's
 # id, and the table by id gives each code at its id.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The exported JSON Schema accepts exactly what `codebook check` accepts.
 
 For every bundled set: export the schema with the real binary, validate it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The governance gate in CI, on a temporary git repository: diff --against
 # REV in every format, deleted and new sets, other JSON files left alone,
 # and the two definitions the repository ships run as their tools would:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Output files are replaced atomically (write beside, then rename), except
 # devices and pipes, which are written in place: renaming over /dev/null as
 # root once turned the device into a regular file for the whole machine.

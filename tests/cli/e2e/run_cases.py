@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Run the CLI cases in tests/cli/e2e/cases against the real codebook binary.
 
 A case file holds one or more cases separated by lines of '---'.  Fields:

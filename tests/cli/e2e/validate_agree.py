@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Agreement test: `codebook validate` says of each line what `codebook check`
 says of its code, whatever the number of threads.
 

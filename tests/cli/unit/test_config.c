@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config.c - the settings of serve and worker (src/cli/config.c):
  * precedence of flags, environment, file and defaults; the faults of a

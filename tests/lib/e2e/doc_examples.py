@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The C examples of docs/library.md and README.md compile and print what
 the page says.
 

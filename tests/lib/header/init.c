@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * init.c - every *_INIT macro of the public headers, used as a program
  * would use it.  Compiled (not run) as strict C99 and as C++11 with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_artifacts.c - the files seed 002 names are generated from the
  * outbound catalog and must not drift from it: internal-docs/

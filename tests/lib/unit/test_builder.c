@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_builder.c - cb_builder: a set built from calls is the set the loader
  * makes of the same content, with the loader's rules and messages; what a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_catalog.c - cb_catalog_load_dir(): the bundled directory, and
  * directories made for the case (misnamed, broken, missing, empty, full).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_check.c - every verdict of cb_check(), on the bundled catalogs and
  * on small sets built for the case.

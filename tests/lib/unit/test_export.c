@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_export.c - every exporter on every bundled set, and on small sets
  * made to break them: the JSON Schema (valid JSON, draft 2020-12, an enum

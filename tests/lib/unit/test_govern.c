@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_govern.c - every governance rule of src/lib/rules.c: a change that
  * triggers it (rule, severity, subject) and a close change that does not.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ids.c - issue 10 in the library: stable ids (given, assigned,
  * checked by the loader, the builder and diff), opt-in governance rules

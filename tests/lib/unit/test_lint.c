@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_lint.c - cb_lint_buffer() and cb_lint_file(): every lint rule with
  * its line and column, many problems of one file in one report, and the

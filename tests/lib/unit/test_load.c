@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_load.c - the loader on malformed files: every failure returns the
  * right code and a message "origin:line:column: what was expected"; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_nearmiss.c - issue 10: a suggestion for every near miss (a code in
  * the wrong case, a misspelt category, a bare code, a code not for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_oom.c - fault injection: make the n-th allocation fail, for n = 0,
  * 1, 2, ... until the call succeeds.  Every call must return CB_OK or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_policy.c - cb_decide(): actions, attempt bounds, the full-jitter
  * delay under an injected random source, ambiguity, and the seed-001

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_validate.c - bulk validation of NDJSON lines (codebook/validate.h)
  * and the line framer under it (src/util/lines.c): every verdict, blocks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_version.c - the run-time version check, the error classes, and the
  * versions of the structs a caller allocates: each refused with CB_EINVAL

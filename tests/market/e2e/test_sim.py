@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The marketplace client against the simulator, through the real binaries.
 
 usage: test_sim.py CODEBOOK CODEBOOK_TIKTOK_SIM

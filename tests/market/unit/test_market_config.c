@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_config.c - a shop's marketplace configuration: file syntax,
  * [shop] sections, environment overrides, value checks with file:line,

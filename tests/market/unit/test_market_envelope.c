@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_envelope.c - reading the marketplace's replies: the envelope
  * {code, message, request_id, data} and each operation's data, from the

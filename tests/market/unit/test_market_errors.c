@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_errors.c - the tiktok-shop-error code set: every code the
  * marketplace client can report is in it, and each handling class from

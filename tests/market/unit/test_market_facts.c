@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_facts.c - the marketplace's facts, tabled once
  * (src/market/facts.c): statuses found by name or legacy number, what

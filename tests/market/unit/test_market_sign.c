@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_market_sign.c - the marketplace's request signature: TikTok's two
  * test vectors from MARKETPLACE.md, then each rule of the algorithm

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end harness for orders and cancellations: the real `codebook
 serve` (tests/svc/e2e/harness.py), `codebook worker` processes and the
 marketplace simulator `codebook-tiktok-sim`, each on 127.0.0.1 with a free

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Bad inputs to the order routes: each gets a 4xx problem of the right
 type naming the fault, and nothing is stored (every order table counted
 before and after)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Seller cancellations end to end: `codebook serve` with its in-process
 worker, against codebook-tiktok-sim.  Each case checks the effects in the
 database, through the API and in the simulator's counters."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Markets and mirrors that follow their upstream (issue 10), end to end
 through codebook serve and two simulators, one per market.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Outcome unknown is said as such (issue 9, item 3), through the real
 binary with its disk failed from outside: a test build (CB_FAULT_INJECTION)
 opens --db file:PATH?vfs=cbfault&cbfault_ctl=CTL, and the test writes

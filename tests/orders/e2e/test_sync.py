@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The reverse-reason sync end to end: POST
 /v1/marketplaces/tiktok/reverse-reasons/sync reads the simulator's list
 and publishes a new version of tiktok-reverse-reason@GB (market GB) through the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Workers as separate processes on one database: two `codebook worker`
 over 200 cancellations, and three over 1,000 made through three instances
 of `codebook serve` (each processed exactly once,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_cancel.c - the rules of a cancellation in the orders domain
  * (src/orders/cancel.c): a request recorded against an order in the store,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_parse.c - the orders domain's documents and the request rules of a
  * cancellation (src/orders/doc.c, cancel.c): money that adds up or not,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_reasons.c - the reverse reason of a cancellation (cb_reason_pick:
  * seed 003's defaults and the error texts) and the next version of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * backend.h - the database a store unit test runs on.  Every store test
  * runs once per backend (tests/CMakeLists.txt registers it twice):

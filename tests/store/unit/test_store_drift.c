@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_drift.c - what issue 10 added to the store, on each backend
  * (backend.h): the changes kept with each published version, the codes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_orders.c - the order tables of the store (src/store/orders.c),
  * on each backend (backend.h): imports created, replayed, updated and frozen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_pg.c - what only the PostgreSQL backend has (its SQLite
  * counterpart, with faults injected below SQLite, is test_store_tx.c):

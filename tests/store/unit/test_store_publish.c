@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_publish.c - what several instances on one database rely on:
  * a publish is a compare-and-swap (the gate sees the latest version as

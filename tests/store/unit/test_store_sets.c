@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_sets.c - the store on each backend (backend.h): migrations,
  * code-set versions, API keys, and records (idempotency, conflicts roll

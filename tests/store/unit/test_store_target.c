@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_target.c - which database a --db value names (src/store/
  * target.c): paths, sqlite:PATH and file: URIs select SQLite; postgresql://

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_tx.c - the SQLite backend's transaction helper and its error
  * classes, proven with faults injected below SQLite (the "cbfault" VFS of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start the real `codebook serve` for end-to-end tests, talk HTTP to it,
 and look into its database.
 
@@ -28,6 +29,8 @@ import time
 import urllib.parse
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+import openapi_check  # noqa: E402  every response is held to openapi.json
 BINARY = os.environ.get("CODEBOOK") or os.path.join(SRC, "build", "bin", "codebook")
 CATALOGS = os.path.join(SRC, "catalogs")
 BACKEND = os.environ.get("CB_TEST_DB", "sqlite")
@@ -270,6 +273,9 @@ class Server:
             resp = conn.getresponse()
             data = resp.read()
             headers = {k.lower(): v for k, v in resp.getheaders()}
+            # a response the API document does not describe fails the test
+            # that got it (route, status and schema error in the message)
+            openapi_check.check(method, path, resp.status, headers, data)
             return Response(resp.status, headers, data)
         finally:
             conn.close()

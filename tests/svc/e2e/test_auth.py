@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """--require-key-for-reads: every route but the probes and the documents
 needs a key; without it, reads (the check queries included) are open and
 writes are not."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The table of bad inputs: each case asserts the HTTP status, the problem
 type, and that the database holds nothing new.  Malformed input of any
 kind gets a 4xx, never a 5xx."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Several `codebook serve` instances on one database (issue 9, "one truth").
 
 - Started together on a fresh database, two or three instances each come up

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The server's life: data persists across a restart; a SIGHUP with a
 breaking catalog file is refused while the old set is still served; a
 SIGTERM under load loses no acknowledged write."""

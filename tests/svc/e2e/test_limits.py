@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """No limit that stores and then fails (issue 9, item 2).
 
 - PUT of 260 new sets: the sets that would pass the limit (256, with room

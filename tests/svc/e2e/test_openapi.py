@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The OpenAPI document and the routing table describe the same API: a
 route that the document lacks, or a documented path that is not routed,
 fails this test.  The routes come from the binary (codebook serve
 --routes prints its routing table), the document from GET /openapi.json."""
+import json
 import os
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BINARY, Server  # noqa: E402
+from harness import BINARY, SRC, Server  # noqa: E402
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -25,7 +27,8 @@ class OpenAPI(unittest.TestCase):
         cls.params = {(x[0], x[1]): {"context" if "DIMENSION" in n else n for n in x[2][1:].split("&")}
                       if len(x) > 2 else set() for x in lines}
         with Server() as s:
-            cls.doc = s.get("/openapi.json").json
+            cls.served = s.get("/openapi.json").raw
+        cls.doc = json.loads(cls.served)
 
     def documented(self):
         return {(m.upper(), path) for path, item in self.doc["paths"].items() for m in item if m in METHODS}
@@ -87,6 +90,41 @@ class OpenAPI(unittest.TestCase):
             op = self.doc["paths"][path][method.lower()]
             if method in ("PUT", "POST") and not path.endswith("/check"):
                 self.assertEqual(op.get("security"), [{"bearerAuth": []}], "%s %s" % (method, path))
+
+    def test_served_is_the_source(self):
+        """The binary serves src/svc/openapi.json byte for byte: the document the
+        suites validate against (tests/support/openapi_check.py) is the one
+        clients get."""
+        with open(os.path.join(SRC, "src", "svc", "openapi.json"), "rb") as f:
+            self.assertEqual(self.served, f.read())
+
+    def test_licence_server_and_version(self):
+        self.assertEqual(self.doc["info"]["license"], {"name": "Apache-2.0", "identifier": "Apache-2.0"})
+        self.assertEqual([s["url"] for s in self.doc["servers"]], ["/"])
+        out = subprocess.run([BINARY, "--version"], capture_output=True, text=True, check=True).stdout
+        self.assertEqual("codebook " + self.doc["info"]["version"], out.strip())
+
+    def test_code_set_schema_is_the_format(self):
+        """CodeSet is schemas/codeset.schema.json (docs/codeset-format.md)."""
+        with open(os.path.join(SRC, "schemas", "codeset.schema.json")) as f:
+            fmt = json.load(f)
+        schemas = self.doc["components"]["schemas"]
+        self.assertEqual(schemas["CodeSetEntry"], fmt["$defs"]["entry"])
+        cs = json.loads(json.dumps(schemas["CodeSet"]).replace("#/components/schemas/CodeSetEntry", "#/$defs/entry"))
+        for k in ("required", "additionalProperties", "properties"):
+            self.assertEqual(cs[k], fmt[k], k)
+
+    def test_every_operation_answers_the_http_layer(self):
+        """The statuses the server can answer before any route, and 405 for a
+        method the path does not take, are documented on every operation;
+        401 on every one that can need a key."""
+        before_routing = {"400", "405", "408", "411", "413", "414", "429", "431", "500", "503", "505"}
+        for method, path in self.routes:
+            op = self.doc["paths"][path][method.lower()]
+            have = set(op["responses"])
+            self.assertEqual(before_routing - have, set(), "%s %s" % (method, path))
+            if op.get("security") != [{}]:    # not open even to --require-key-for-reads
+                self.assertIn("401", have, "%s %s" % (method, path))
 
 
 if __name__ == "__main__":

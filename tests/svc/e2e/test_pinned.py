@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Pinned versions, query parameters, and the dry run (issue 10), through
 the real `codebook serve`:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Every route of `codebook serve`, happy paths, against the real binary."""
 import json
 import os

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_door.c - the front door (door.c) on a loopback socket, with a fake
  * HTTP layer: hand-over with the head left unread, refusals as problems,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_framing.c - the strict reader of request heads (framing.c), the
  * media-type test, and the rule for ids and the encoding of links (ids.c).

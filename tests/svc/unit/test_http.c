@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_http.c - the pure parts of the service: the routing table and
  * matcher, validation of record and check bodies,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_parse.c - bounded numbers and durations: what strtoul(3) lets
  * through (signs, spaces, base prefixes, overflow, trailing bytes) is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_rfc3339.c - the one time module: RFC 3339 parsing and normalisation
  * to UTC, microseconds that sort, formatting back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c - the helpers of src/util: the capped buffer, the JSON
  * writer, UTF-8 validation, text positions, the arena and the allocator's
