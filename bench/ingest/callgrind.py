@@ -7,7 +7,7 @@ with no requests is subtracted, so start-up (loading and gating the
 catalogs) cancels out.
 
 usage: bench/ingest/callgrind.py [BUILD_DIR]
-environment: CHECKS (single checks, 1000), BATCHES (event batches of 100, 50)
+environment: CHECKS (single checks, 300), BATCHES (event batches of 100, 20)
 """
 import http.client
 import json
@@ -23,8 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build"))
 BINARY = os.path.join(build, "bin", "codebook")
-CHECKS = int(os.environ.get("CHECKS", "1000"))
-BATCHES = int(os.environ.get("BATCHES", "50"))
+CHECKS = int(os.environ.get("CHECKS", "300"))
+BATCHES = int(os.environ.get("BATCHES", "20"))
 
 
 def run(checks, batches):
@@ -57,7 +57,8 @@ def run(checks, batches):
         c.close()
 
     for i in range(checks):
-        post("/v1/code-sets/outbound/check", json.dumps({"code": "FULFILLMENT.SHORT_PICK"}), hdr)
+        post("/v1/code-sets/outbound/check", json.dumps({"code": "FULFILLMENT.SHORT_PICK"}),
+             dict(hdr, Authorization="Bearer " + key))  # with a key: no anonymous pacing
     for b in range(batches):
         evs = [{"event_id": "e-%d-%d" % (b, i), "service": "SCM", "entity": "order", "entity_id": str(i),
                 "from_state": "open", "to_state": "held", "reason_code": "FULFILLMENT.SHORT_PICK", "actor": "x",

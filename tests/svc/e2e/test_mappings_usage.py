@@ -107,7 +107,6 @@ def usage(s, name="outbound"):
 class Usage(unittest.TestCase):
     def test_counts_unused_and_deprecated_senders(self):
         with Server() as s:
-            s.start()
             key = s.add_key("t")
             before, codes = usage(s)
             self.assertEqual(before["unused"], before["code_count"])
