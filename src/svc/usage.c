@@ -133,12 +133,18 @@ collect(struct batch *b, struct svc_usage *u)
 		const cb_entry *e;
 		cb_store_usage *row;
 		int64_t c, s, r, t;
-		if (atomic_load_explicit(&sl->last_s, memory_order_relaxed) == 0)
+		/* by the counters, not by last_s: a sighting racing this flush may
+		 * have counted after last_s was taken */
+		if (atomic_load_explicit(&sl->checked, memory_order_relaxed) == 0 &&
+		    atomic_load_explicit(&sl->stored, memory_order_relaxed) == 0 &&
+		    atomic_load_explicit(&sl->rejected, memory_order_relaxed) == 0)
 			continue;	/* not seen since the last flush: the common case */
-		t = atomic_exchange_explicit(&sl->last_s, 0, memory_order_relaxed);
 		c = (int64_t)atomic_exchange_explicit(&sl->checked, 0, memory_order_relaxed);
 		s = (int64_t)atomic_exchange_explicit(&sl->stored, 0, memory_order_relaxed);
 		r = (int64_t)atomic_exchange_explicit(&sl->rejected, 0, memory_order_relaxed);
+		t = atomic_exchange_explicit(&sl->last_s, 0, memory_order_relaxed);
+		if (t == 0)
+			t = svc_usage_now();	/* counted, its second not yet written */
 		if ((e = cb_codeset_find_id(u->cs, (int)id)) == NULL || (c == 0 && s == 0 && r == 0))
 			continue;
 		if (b->n == USAGE_ROWS && (rc = write_batch(b)) != CB_OK) {
