@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_mapping.c - the mapping parser on arbitrary bytes: a mapping whose
  * links translate back to themselves, or an error with a position, never a

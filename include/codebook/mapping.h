@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codebook/mapping.h - mappings between code sets: which code of a target
  * set a code of a source set stands for, with an equivalence, as FHIR's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_translate.c - codebook translate MAPPING CODE: the codes of another
  * set that a code stands for, from a mapping document (docs/mappings.md),

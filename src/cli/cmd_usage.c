@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_usage.c - codebook usage SET: how often each code of SET was checked,
  * stored and rejected by the service, when last, per version, the codes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mapping.c - mapping documents: links from the codes of one set to the
  * codes of another, each with an equivalence and the basis it rests on

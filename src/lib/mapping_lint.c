@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mapping_lint.c - a mapping against its sets (cb_mapping_lint), the
  * mappings of a directory, and the governance rule that keeps complete

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * usage.c - usage evidence (issue 13): the counts the service adds in
  * batches, checked here once for every backend.

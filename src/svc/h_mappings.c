@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * h_mappings.c - the mappings between sets (docs/mappings.md): the list,
  * one mapping with its links, and a translation.  The mappings are the

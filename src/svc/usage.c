@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * usage.c - usage evidence (issue 13; usage.h): the counters of each
  * served set version, their flush into the store in batches, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * usage.h - usage evidence (issue 13): per served set version, how often
  * each code was checked, stored and rejected, and when last seen.  The

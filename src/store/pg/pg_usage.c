@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pg_usage.c - usage evidence on PostgreSQL (table code_usage): a batch of
  * counts added by an upsert in one transaction (two instances adding at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sq_usage.c - usage evidence on SQLite (table code_usage): a batch of
  * counts added by an upsert in one transaction, and the rows of a set.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mapping.c - mapping documents (cb_mapping_*): the parser's faults
  * with their line and column, translation, lint against the sets (every

@@ -137,6 +137,9 @@ class OutcomeUnknown(unittest.TestCase):
         self.assertEqual(self.s.db_query("SELECT COUNT(*) FROM events WHERE event_id LIKE 'evt-u-%'"), [(2,)])
         # a disk full before the commit record: nothing was stored, and it is true
         before = self.s.counts()["events"]
+        # the usage counts of the events above are stored now, so that the
+        # service's usage flusher has no write of its own to take the fault
+        self.assertEqual(self.s.get("/v1/code-sets/outbound/usage").status, 200)
         self.arm("full 0 1")
         r = self.s.post("/v1/events", event("f-1"), key=self.key)
         self.assertTrue(self.fired())

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_usage.c - usage evidence in the store (issue 13), on each
  * backend (backend.h): counts are added, never overwritten (two adds of

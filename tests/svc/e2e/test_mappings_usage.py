@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Issue 13, items 4 and 5, through the real binary (both backends).
 
 Mappings: GET /v1/mappings lists the bundled two, GET /v1/mappings/{name}
