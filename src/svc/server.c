@@ -1023,10 +1023,6 @@ cb_svc_run(const cb_svc_opts *opts)
 		goto out;
 	}
 	svc_registry_sync_catalogs(&s);
-	if (svc_usage_start(&s, CB_SVC_USAGE_FLUSH_MS) != CB_OK) {
-		fatal("cannot start the usage flusher");
-		goto out;
-	}
 
 	/* the workers inherit this mask: only the main thread takes signals */
 	sigemptyset(&set);
@@ -1035,6 +1031,11 @@ cb_svc_run(const cb_svc_opts *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* after the mask: a signal must never land on the flusher */
+	if (svc_usage_start(&s, CB_SVC_USAGE_FLUSH_MS) != CB_OK) {
+		fatal("cannot start the usage flusher");
+		goto out;
+	}
 	if (svc_registry_follow(&s) != CB_OK) {
 		fatal("cannot follow the database");
 		goto out;
