@@ -37,6 +37,8 @@ codebook $("$cb" --version | cut -d' ' -f2): serving the bundled catalogs on $ur
 database $db, demo API key in $keyfile; logs are JSON lines below; Ctrl-C stops.
 (make demo adds the TikTok Shop simulator and order cancellations.)
 
+The web console: open $url/ in a browser (actions ask for the key above).
+
 Try, in another terminal:
   curl $url/v1/code-sets
   curl -i $url/v1/code-sets/qe-reason                      # the whole set, with its ETag
@@ -96,6 +98,8 @@ cat <<MSG
 codebook $("$cb" --version | cut -d' ' -f2) demo: the service on $url, the TikTok Shop simulator on $simurl
 (pid $simpid, demo shops from tools/tiktok-sim/demo.conf, 4 orders from demo-orders.json),
 a fresh database $db and the cancellation worker every 0.5 s. Ctrl-C stops both.
+
+The web console: open $url/ in a browser; the key for its actions is $key
 
 A cancellation, in another terminal (the key is this demo database's):
   # 1. import the order as the marketplace has it (money in pence)

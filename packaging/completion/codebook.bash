@@ -140,7 +140,7 @@ _codebook()
 	--block-size | --shop | --market-shop | --interval | --lease | --max | \
 	--worker-interval | --worker-lease | --action-type | --reason-type | --sku | \
 	--line-item | --order | --cancel-id | --page-size | --page-token | --reason | \
-	--set-version | --as-of | --sync-interval | --limit)
+	--set-version | --as-of | --sync-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
 		return ;;  # a value only the user knows
 	esac
 

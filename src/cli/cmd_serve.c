@@ -10,15 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "logger.h"
 #include "svc.h"
 
 static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
-    "                      [--require-key-for-reads] [--no-request-log] [--routes]\n"
+    "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
+    "                      [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
     "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
@@ -33,22 +35,29 @@ static const char usage[] =
     "                            and on SIGHUP (default: the bundled catalogs)\n"
     "  --threads N               worker threads (default: one per CPU but one, at least 1)\n"
     "  --require-key-for-reads   reads need an API key too (writes always do)\n"
+    "  --cors-origin ORIGIN      let web pages of ORIGIN (SCHEME://HOST[:PORT]) call the API\n"
+    "                            (CORS; repeatable); none may by default\n"
     "  --no-request-log          no log line per request (start-up and errors are still logged)\n"
     "  --routes                  print the routes and exit\n"
     "  --market-config FILE      shops' marketplace configuration: an order's shop names its\n"
     "                            [shop NAME] section\n"
     "  --market-shop NAME        the shop whose credentials sync the reverse reasons\n"
     "                            (a sync request may name another)\n"
-    "  --sync-interval DURATION  sync the reverse reasons of every market of the shops'\n"
-    "                            configuration this often, give or take a tenth (default 1h;\n"
-    "                            0: only on demand)\n"
-    "  --worker-interval DURATION  pause between passes of the in-process cancellation\n"
-    "                            worker (default 2s; 0 disables it: run codebook worker);\n"
-    "                            it starts only with a marketplace configuration\n"
+    "  --sync-interval DURATION  sync every market's reverse reasons this often, +-10%\n"
+    "                            (default 1h; 0: only on demand)\n"
+    "  --worker-interval DURATION  pause between the in-process worker's passes (default\n"
+    "                            2s; 0: none, run codebook worker; needs --market-config)\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
-    "  --log-level LEVEL         debug, info (default), warn, error or off\n"
+    "  --market-budget N         requests/s per shop and endpoint family (default 10)\n"
+    "  --market-burst N          ... at once, after a quiet spell (default 5)\n"
+    "  --outcome-deadline DURATION  how long a cancel's unknown outcome is checked before\n"
+    "                            the refund is Unknown: needs attention (default 6h)\n"
+    "  --log-level LEVEL         debug, info (default), warn, error or off\n";
+
+/* The help goes on here: one literal would pass the 4095 bytes C17 promises. */
+static const char usage_more[] =
     "  --config FILE             a configuration file: KEY = VALUE lines, the keys being the\n"
     "                            flags' names (default $CODEBOOK_CONFIG)\n"
     "  --print-config            print the settings in effect, and where each came from, and exit\n"
@@ -64,6 +73,37 @@ static const char usage[] =
     "marketplace configuration); SIGTERM or SIGINT stop after the requests in flight and the\n"
     "refund in hand. API keys: codebook keys add NAME.\n";
 
+/*
+ * The origins of --cors-origin ("a b,c": spaces or commas between them),
+ * each checked, into @out (NULL-terminated; the words are cut in place in
+ * @text, a copy).  EXIT_OK or EXIT_USAGE after saying which is wrong.
+ */
+static int
+cors_origins(char *text, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *p = text, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		w = p;
+		while (*p != '\0' && *p != ' ' && *p != ',' && *p != '\t')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		if (n + 1 == max)
+			return cli_error("--cors-origin: more than %d origins", (int)max - 1);
+		if (cb_svc_origin_check(w) != CB_OK)
+			return cli_error("--cors-origin: %s", cb_errmsg());
+		out[n++] = w;
+	}
+	out[n] = NULL;
+	return EXIT_OK;
+}
+
 int
 cmd_serve(struct cli *c, int argc, char **argv)
 {
@@ -71,9 +111,13 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	const struct cli_action actions[] = { { "routes", 0, &routes }, { NULL, 0, NULL } };
 	struct cli_config cfg;
 	cb_svc_opts o;
+	const char *origins[CB_SVC_MAX_CORS_ORIGINS + 1];
+	char *origin_text = NULL;
 
-	if (cli_wants_help(argc, argv, usage))
+	if (cli_wants_help(argc, argv, usage)) {
+		fputs(usage_more, stdout);
 		return EXIT_OK;
+	}
 	if (cli_config_read(&cfg, CFG_SERVE, c, argc, argv, actions) != EXIT_OK) {
 		cli_config_free(&cfg);
 		return EXIT_USAGE;
@@ -93,8 +137,22 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.threads = cfg.threads;
 	o.require_key_for_reads = cfg.require_key_for_reads;
 	o.log_requests = !cfg.no_request_log;
+	if (cfg.cors_origin != NULL) {
+		if ((origin_text = cb__strdup(cfg.cors_origin)) == NULL ||
+		    cors_origins(origin_text, origins, CB_SVC_MAX_CORS_ORIGINS + 1) != EXIT_OK) {
+			if (origin_text == NULL)
+				cli_error("out of memory");
+			free(origin_text);
+			cli_config_free(&cfg);
+			return EXIT_USAGE;
+		}
+		o.cors_origins = origins;
+	}
 	o.worker_interval_ms = cfg.worker_interval_ms;
 	o.worker_lease_ms = cfg.worker_lease_ms;
+	o.budget_rate = cfg.market_budget;
+	o.budget_burst = cfg.market_burst;
+	o.outcome_deadline_ms = cfg.outcome_deadline_ms;
 	o.worker_verbose = cfg.worker_verbose;
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;
@@ -106,6 +164,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.body_timeout_ms = cfg.body_timeout_ms;
 	o.send_timeout_ms = cfg.send_timeout_ms;
 	rc = cb_svc_run(&o) == 0 ? EXIT_OK : EXIT_REJECTED;
+	free(origin_text);
 	cli_config_free(&cfg);
 	return rc;
 }

@@ -21,6 +21,7 @@
 static const char usage[] =
     "usage: codebook worker [--db PATH] [--market-config FILE] [--once] [--interval DURATION]\n"
     "                       [--lease DURATION] [--max N] [-v] [--log-level LEVEL]\n"
+    "                       [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
     "                       [--catalogs DIR] [--config FILE] [--print-config]\n\n"
     "Process the refunds waiting for the marketplace (seed 003's cron): check each\n"
     "Pending refund (order status, full refund, reason key), send the cancel, record\n"
@@ -37,6 +38,11 @@ static const char usage[] =
     "  --max N                 refunds per pass (default 1000)\n"
     "  -v, --verbose           log each marketplace exchange (secrets masked; the log level\n"
     "                          is then debug unless --log-level says otherwise)\n"
+    "  --market-budget N       requests/s to the marketplace per shop and endpoint family,\n"
+    "                          shared by every worker on the database (default 10)\n"
+    "  --market-burst N        requests a shop's budget lets go at once (default 5)\n"
+    "  --outcome-deadline DURATION  how long a cancel's unknown outcome is checked before\n"
+    "                          the refund is Unknown: needs attention (default 6h)\n"
     "  --log-level LEVEL       debug, info (default), warn, error or off\n"
     "  --catalogs DIR          sets not stored in the database yet (default: the bundled ones)\n"
     "  --config FILE           a configuration file: KEY = VALUE lines (default $CODEBOOK_CONFIG)\n"
@@ -145,6 +151,9 @@ work(const struct cli_config *cfg, int once)
 	wo.market_env = cfg->market_env;
 	wo.catalogs = cfg->catalogs;
 	wo.lease_ms = cfg->worker_lease_ms;
+	wo.budget_rate = cfg->market_budget;
+	wo.budget_burst = cfg->market_burst;
+	wo.outcome_deadline_ms = cfg->outcome_deadline_ms;
 	wo.max_per_pass = cfg->worker_max;
 	wo.verbose = cfg->worker_verbose;
 	if (cb_worker_new(&w, &wo) != CB_OK) {

@@ -21,7 +21,9 @@ extern char **environ;
 
 #define CFG_MAX_FILE (64u << 10)	/* a configuration file, bytes */
 
-enum stype { S_STR, S_UINT, S_DURATION, S_BOOL, S_LEVEL };
+/* S_LIST: words separated by spaces or commas; a repeated flag adds to the
+ * list (in a file or the environment, one value holds the whole list). */
+enum stype { S_STR, S_UINT, S_DURATION, S_BOOL, S_LEVEL, S_LIST };
 
 struct setting {
 	const char *key;       /* the file key, and the flag (--KEY) */
@@ -53,6 +55,9 @@ static const struct setting settings[] = {
 	    "one per CPU but one, at least 1", "HTTP worker threads", F(threads) },
 	{ "require-key-for-reads", "CODEBOOK_REQUIRE_KEY_FOR_READS", NULL, CFG_SERVE, NULL, 0, 0, S_BOOL, 0, 0,
 	    "false", NULL, "reads need an API key too (writes always do)", F(require_key_for_reads) },
+	{ "cors-origin", "CODEBOOK_CORS_ORIGIN", NULL, CFG_SERVE, NULL, 0, 0, S_LIST, 0, 0, NULL, "none",
+	    "an origin (SCHEME://HOST[:PORT]) whose web pages may call the API (CORS); repeat the flag, or "
+	    "separate them with spaces or commas, for several", F(cors_origin) },
 	{ "no-request-log", "CODEBOOK_NO_REQUEST_LOG", NULL, CFG_SERVE, NULL, 0, 0, S_BOOL, 0, 0, "false", NULL,
 	    "no log line per request (start-up and errors are still logged)", F(no_request_log) },
 	{ "log-level", "CODEBOOK_LOG_LEVEL", NULL, BOTH, NULL, 0, 0, S_LEVEL, 0, 0, "info", NULL,
@@ -75,6 +80,15 @@ static const struct setting settings[] = {
 	    F(worker_lease_ms) },
 	{ "worker-max", "CODEBOOK_WORKER_MAX", NULL, CFG_WORKER, "max", 0, 0, S_UINT, 1, 1000000, "1000", NULL,
 	    "refunds per pass", F(worker_max) },
+	/* issue 12: the request budget of each shop (docs/orders.md, Request budgets) */
+	{ "market-budget", "CODEBOOK_MARKET_BUDGET", NULL, BOTH, NULL, 0, 0, S_UINT, 1, 1000, "10", NULL,
+	    "requests per second to the marketplace, per shop and endpoint family, shared by every worker "
+	    "on the database (halved after a rate-limit error, back within a minute)", F(market_budget) },
+	{ "market-burst", "CODEBOOK_MARKET_BURST", NULL, BOTH, NULL, 0, 0, S_UINT, 1, 1000, "5", NULL,
+	    "requests a shop's budget lets go at once after a quiet spell", F(market_burst) },
+	{ "outcome-deadline", "CODEBOOK_OUTCOME_DEADLINE", NULL, BOTH, NULL, 0, 0, S_DURATION, 1000, 2592000000u,
+	    "6h", NULL, "how long the worker checks a cancel whose outcome is not known (later and later) before "
+	    "the refund is Unknown, needs attention (checks go on, 15 min apart at most)", F(outcome_deadline_ms) },
 	{ "worker-verbose", "CODEBOOK_WORKER_VERBOSE", NULL, BOTH, "verbose", 0, 'v', S_BOOL, 0, 0, "false", NULL,
 	    "log each marketplace exchange (secrets masked)", F(worker_verbose) },
 	/* hostile clients (docs/http.md, Timeouts and connection limits) */
@@ -152,6 +166,7 @@ set_value(struct cli_config *cfg, const struct setting *s, const char *v, const 
 
 	switch (s->type) {
 	case S_STR:
+	case S_LIST:
 		*(const char **)field = v;
 		return EXIT_OK;
 	case S_UINT:
@@ -214,7 +229,16 @@ read_flags(struct cli_config *cfg, struct layer *fl, const char **file, unsigned
 			cfg->print = 1;
 		else if (k >= O_ACTION)
 			*actions[k - O_ACTION].flag = 1;
-		else {
+		else if (settings[k - 1].type == S_LIST && fl->val[k - 1] != NULL) {
+			/* the flag again: one more item of the list */
+			size_t n = strlen(fl->val[k - 1]) + strlen(arg) + 2;
+			char *j = cb__malloc(n);
+			if (j == NULL)
+				return cli_error("out of memory");
+			(void)snprintf(j, n, "%s %s", fl->val[k - 1], arg);
+			free(cfg->joined[k - 1]);
+			fl->val[k - 1] = cfg->joined[k - 1] = j;
+		} else {
 			fl->val[k - 1] = arg != NULL ? arg : "true";
 			(void)snprintf(fl->where[k - 1], sizeof(fl->where[0]), "--%s", flag_name(&settings[k - 1], cmd));
 		}
@@ -445,10 +469,16 @@ cli_config_read(struct cli_config *cfg, unsigned cmd, const struct cli *c, int a
 void
 cli_config_free(struct cli_config *cfg)
 {
+	size_t i;
+
 	if (cfg == NULL)
 		return;
 	free(cfg->market_env);
 	free(cfg->file_text);
+	for (i = 0; i < CFG_MAX_SETTINGS; i++) {
+		free(cfg->joined[i]);
+		cfg->joined[i] = NULL;
+	}
 	cfg->market_env = NULL;
 	cfg->file_text = NULL;
 }

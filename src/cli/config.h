@@ -19,7 +19,7 @@
 /* The commands that take settings. */
 enum { CFG_SERVE = 1u, CFG_WORKER = 2u };
 
-#define CFG_MAX_SETTINGS 24
+#define CFG_MAX_SETTINGS 32
 
 struct cli_config {
 	unsigned    cmd;                   /* CFG_SERVE or CFG_WORKER */
@@ -27,11 +27,14 @@ struct cli_config {
 	const char *listen, *db, *catalogs;
 	unsigned    threads;               /* 0: one per CPU but one */
 	int         require_key_for_reads, no_request_log;
+	const char *cors_origin;           /* origins, separated by spaces or commas; NULL: none */
 	cb_log_level log_level;            /* applied by cli_config_read() */
 	const char *market_config, *market_shop;   /* NULL: not set */
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
 	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
 	int         worker_verbose;
+	unsigned    market_budget, market_burst;   /* requests/s and burst per shop and family */
+	unsigned    outcome_deadline_ms;           /* unknown outcomes: checks until Unknown */
 	unsigned    max_connections, max_per_client;   /* 0 per client: no limit */
 	unsigned    header_timeout_ms, body_timeout_ms, send_timeout_ms;
 	int         print;                 /* --print-config */
@@ -41,6 +44,7 @@ struct cli_config {
 	const char *value[CFG_MAX_SETTINGS];
 	char        source[CFG_MAX_SETTINGS][288];
 	char       *file_text;             /* the file's values point into it */
+	char       *joined[CFG_MAX_SETTINGS]; /* a list flag given several times, joined */
 };
 
 /* A flag of a command that is not a setting (--routes, --once). */

@@ -38,6 +38,8 @@ struct cb_mkt {
 	void           *log_payload;
 	cb_mkt_clock_fn clock;
 	void           *clock_payload;
+	cb_mkt_gate_fn  gate;           /* a shop's request budget (src/orders/budget.c), or NULL */
+	void           *gate_payload;
 	char            curl_err[CURL_ERROR_SIZE];
 	char            market[3];      /* the shop's market, once learned ("" until then) */
 };
@@ -141,6 +143,13 @@ cb_mkt_set_log(cb_mkt *m, cb_mkt_log_fn fn, void *payload)
 {
 	m->log = fn;
 	m->log_payload = payload;
+}
+
+void
+cb_mkt_set_gate(cb_mkt *m, cb_mkt_gate_fn fn, void *payload)
+{
+	m->gate = fn;
+	m->gate_payload = payload;
 }
 
 void
@@ -513,6 +522,8 @@ exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *er
 	cb_buf_clear(&m->resp);
 	m->curl_err[0] = '\0';
 	err->attempts++;
+	if (m->gate != NULL)	/* before the URL is stamped: a wait must not age the timestamp */
+		m->gate(m->gate_payload, c->ep->path, 0, NULL);
 	if ((rc = build_url(m, c, &url, err)) != CB_OK)
 		goto out;
 	if ((hdrs = headers(m, c, err)) == NULL) {
@@ -522,6 +533,8 @@ exchange(cb_mkt *m, const struct call *c, cb_mkt_envelope *env, cb_mkt_error *er
 	if ((rc = set_options(m, c, url.p, hdrs, err)) != CB_OK)
 		goto out;
 	rc = perform(m, c, url.p, env, err);
+	if (m->gate != NULL)
+		m->gate(m->gate_payload, c->ep->path, 1, rc == CB_OK ? NULL : err);
 out:
 	free_headers(hdrs);
 	if (url.p != NULL)

@@ -189,6 +189,20 @@ void cb_mkt_set_log(cb_mkt *m, cb_mkt_log_fn fn, void *payload);
 void cb_mkt_set_clock(cb_mkt *m, cb_mkt_clock_fn fn, void *payload);
 
 /**
+ * Called before every HTTP request the client makes (@p after 0, @p err
+ * NULL), from the thread making it, which it may hold up (a shop's request
+ * budget, src/orders/budget.c), and after it (@p after 1; @p err NULL on
+ * success, else the failure).  @p path is the endpoint's path.
+ */
+typedef void (*cb_mkt_gate_fn)(void *payload, const char *path, int after, const cb_mkt_error *err);
+void cb_mkt_set_gate(cb_mkt *m, cb_mkt_gate_fn fn, void *payload);
+
+/** The request-budget family of an endpoint @p path: its first segment
+ * ("return_refund", "order", "authorization"), or for the legacy API's
+ * /api/NAME/... paths NAME ("reverse").  At most @p size - 1 bytes. */
+void cb_mkt_path_family(const char *path, char *out, size_t size);
+
+/**
  * Write @p text to @p out (size @p size, NUL-terminated, truncated) with
  * every occurrence of the client's app_secret and access_token, and the
  * value of any access_token= parameter, replaced by "***".  The log

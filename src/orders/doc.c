@@ -412,7 +412,8 @@ parse_payments(cb_order_doc *b, const cb_json_node *arr)
 		}
 		if (m[PM_STATUS] != NULL) {
 			cb_ofault_ptr(fp, sizeof(fp), ptr, "status");
-			if ((v = cb_pay_status_parse(m[PM_STATUS]->str, m[PM_STATUS]->str_len)) < 0)
+			/* Unknown is the worker's verdict on a refund, never imported */
+			if ((v = cb_pay_status_parse(m[PM_STATUS]->str, m[PM_STATUS]->str_len)) < 0 || v == CB_PAY_UNKNOWN)
 				cb_ofault_add(e, CB_OFAULT_VALUE, fp, m[PM_STATUS]->offset, "status \"%.40s\" is not one of "
 				    "Pending, Processing, Completed, Error", m[PM_STATUS]->str);
 			else

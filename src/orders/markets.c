@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "market.h"
+#include "orders_int.h"
 
 #define MAX_LEARNED 256
 
@@ -138,4 +139,29 @@ int
 cb_shop_names(char (*names)[65], size_t max, size_t *n, const char *market_config)
 {
 	return cb_mkt_config_shop_names(names, max, n, market_config);
+}
+
+int
+cb_shop_reason_status(char *out, size_t n, const char *market_config, const char *const *env,
+    const char *shop, int st)
+{
+	cb_mkt_config *cfg = NULL;
+	const char *v;
+	int rc;
+
+	out[0] = '\0';
+	if (st != (int)CB_ORD_READY && st != (int)CB_ORD_INCOMPLETE)
+		return cb__fail(CB_ENOTFOUND, "only Ready for Shipping and Incomplete orders can be cancelled");
+	if (market_config == NULL)
+		return cb__fail(CB_ENOTFOUND, "no marketplace configuration");
+	if ((rc = cb_mkt_config_load(&cfg, market_config, shop, env)) != CB_OK)
+		return rc;
+	v = cb_mkt_reason_status(cfg, cb_ord__class_of((cb_ord_status)st));
+	if (v == NULL || strlen(v) >= n)
+		rc = cb__fail(CB_ENOTFOUND, "the configuration of shop %s gives no reverse reason status for %s "
+		    "orders", shop, cb_ord_status_name((cb_ord_status)st));
+	else
+		memcpy(out, v, strlen(v) + 1);
+	cb_mkt_config_free(cfg);
+	return rc;
 }

@@ -52,6 +52,17 @@ int cb_shop_market(char out[3], cb_mkt *m, const char *shop, cb_mkt_error *err);
 int cb_shop_market_find(char out[3], const char *market_config, const char *const *env, const char *shop,
     int ask, char *why, size_t whylen);
 
+/*
+ * The order_status value of the reverse reasons that suit an order of
+ * status @st (a cb_ord_status) in shop @shop: its configuration's
+ * status_incomplete or status_ready_for_shipping, as the worker chooses the
+ * keys in, into @out (@n bytes).  CB_OK; CB_ENOTFOUND when such an order
+ * cannot be cancelled or the configuration gives no value; another error
+ * when the configuration cannot be read.
+ */
+int cb_shop_reason_status(char *out, size_t n, const char *market_config, const char *const *env,
+    const char *shop, int st);
+
 /* The shops of configuration file @market_config, in file order (as
  * cb_mkt_config_shop_names()). */
 int cb_shop_names(char (*names)[65], size_t max, size_t *n, const char *market_config);

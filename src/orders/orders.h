@@ -95,6 +95,9 @@ typedef struct {
 	unsigned         lease_ms;       /* 0: 15000; extended every lease/3 while a refund is in hand */
 	unsigned         max_per_pass;   /* 0: 1000 */
 	int              verbose;        /* log each marketplace exchange (secrets masked) */
+	unsigned         budget_rate;    /* requests/s per shop and endpoint family (0: budget.h's default) */
+	unsigned         budget_burst;   /* requests at once (0: budget.h's default) */
+	unsigned         outcome_deadline_ms; /* checks of an unknown outcome stop: Unknown (0: outcome.h's default) */
 } cb_worker_opts;
 
 /* Counters (since the worker started, or of one pass). */

@@ -31,9 +31,11 @@
 #include "err.h"
 #include "logger.h"
 #include "rfc3339.h"
+#include "budget.h"
 #include "cancel.h"
 #include "market.h"
 #include "observe.h"
+#include "outcome.h"
 #include "orders.h"
 
 #include <errno.h>
@@ -62,8 +64,10 @@
 #define MAX_SETS           16        /* tiktok-shop-error and a mirror per market */
 
 struct shop {
-	char    name[72];
-	cb_mkt *m;
+	char            name[72];
+	cb_mkt         *m;
+	cb_shop_budget *budget;   /* the client's gate: its address must not move */
+	unsigned        deferred; /* refunds put back this pass for the budget (budget_defer) */
 };
 
 struct cached_set {
@@ -165,8 +169,10 @@ cb_worker_reload(cb_worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nshops; i++)
+	for (i = 0; i < w->nshops; i++) {
 		cb_mkt_free(w->shops[i].m);
+		free(w->shops[i].budget);
+	}
 	w->nshops = 0;
 	for (i = 0; i < MAX_SETS; i++) {
 		cb_codeset_free(w->sets[i].cs);
@@ -257,6 +263,8 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 	const char *path = w->o.market_config;
 	cb_mkt_config *cfg = NULL;
 	cb_mkt *m = NULL;
+	cb_shop_budget *b;
+	cb_budget_cfg bc;
 	size_t i;
 
 	for (i = 0; i < w->nshops; i++)
@@ -273,14 +281,23 @@ client(cb_worker *w, const char *name, char *why, size_t whylen)
 		return NULL;
 	}
 	cb_mkt_config_free(cfg);
+	if ((b = cb__calloc(1, sizeof(*b))) == NULL) {
+		cb_mkt_free(m);
+		(void)snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	bc = cb_budget_config(w->o.budget_rate, w->o.budget_burst);
+	cb_budget_attach(b, m, w->o.store, name, &bc);
 	if (w->o.verbose)
 		cb_mkt_set_log(m, market_log, NULL);
 	if (w->nshops == MAX_SHOPS) {
 		cb_mkt_free(w->shops[0].m);
+		free(w->shops[0].budget);
 		memmove(&w->shops[0], &w->shops[1], sizeof(w->shops[0]) * (MAX_SHOPS - 1));
 		w->nshops--;
 	}
 	(void)snprintf(w->shops[w->nshops].name, sizeof(w->shops[0].name), "%s", name);
+	w->shops[w->nshops].budget = b;
 	w->shops[w->nshops++].m = m;
 	return m;
 }
@@ -383,6 +400,27 @@ job_later(struct job *j, cb_pay_status status, cb_cancel_state cs, unsigned dela
 	return CB_OK;
 }
 
+/* The next check of an outcome not known yet (a pending cancel, or one
+ * that may be out): later and later, and Unknown past the deadline
+ * (outcome.c).  The clock starts when the cancel was sent. */
+static int
+check_later(struct job *j, cb_cancel_state cs, const char *code, const char *msg, const char *txid,
+    const char *rid)
+{
+	const char *sent = j->p->cancel_sent_at, *why = NULL;
+	int64_t since_us = 0;
+	cb_pay_status st;
+	unsigned delay;
+
+	if (sent == NULL || !cb_time_parse(sent, strlen(sent), NULL, &since_us, &why))
+		since_us = 0;
+	delay = cb_outcome_next(since_us / 1000, now_ms(), j->w->o.outcome_deadline_ms, &st);
+	if (st == CB_PAY_UNKNOWN && j->p->status != CB_PAY_UNKNOWN)
+		log_job(j, CB_LOG_WARN, "outcome still unknown at its deadline: the refund is Unknown and needs "
+		    "attention (checks go on)", "cancel_state", cb_cancel_state_name(cs), "error", msg);
+	return job_later(j, st, cs, delay, code, msg, txid, rid);
+}
+
 /* The decision of the error set on failure @err after @attempt attempts. */
 static void
 decide(struct job *j, const cb_mkt_error *err, unsigned attempt, cb_decision *d, int *unknown)
@@ -483,7 +521,42 @@ settle(struct job *j, const struct found *f)
 	case CB_MKT_CANCEL_UNKNOWN:
 		break;
 	}
-	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, f->id, f->request_id);
+	return check_later(j, CB_CANCEL_PENDING, NULL, NULL, f->id, f->request_id);
+}
+
+/*
+ * A worker that waited on one shop's budget would hold up every other
+ * shop's refunds (they are claimed in due order, not by shop).  So when
+ * the shop's next request would wait more than one interval, the refund
+ * is put back for when the budget has room, the k-th one of the pass k
+ * intervals later, and the worker takes the next refund.  0, or 1 after
+ * putting it back (*rc).
+ */
+static int
+budget_defer(struct job *j, int *rc)
+{
+	const cb_mkt_config *cfg = cb_mkt_config_get(j->m);
+	struct shop *s = NULL;
+	cb_pay_later l;
+	cb_mkt_ep ep = CB_MKT_EP_SEARCH;
+	int64_t wait, interval;
+	size_t i;
+
+	for (i = 0; i < j->w->nshops && s == NULL; i++)
+		if (j->w->shops[i].m == j->m)
+			s = &j->w->shops[i];
+	if (s == NULL || s->budget == NULL)
+		return 0;
+	if (j->p->cancel_state == CB_CANCEL_NONE)
+		ep = cfg->api == CB_MKT_API_LEGACY ? CB_MKT_EP_CANCEL_LEGACY : CB_MKT_EP_CANCEL;
+	interval = 1000000 / s->budget->cfg.rate_mrps + 1;
+	if ((wait = cb_budget_wait(s->budget, cb_mkt_endpoint_get(ep)->path)) <= interval)
+		return 0;
+	l = (cb_pay_later){ j->p->status, j->p->cancel_state, now_ms() + wait + (int64_t)s->deferred++ * interval,
+		j->p->last_error_code, j->p->last_error, NULL, NULL };
+	if ((*rc = cb_store_pay_later(j->w->o.store, j->pid, j->w->owner, &l)) != CB_OK)
+		*rc = transition_failed(j, *rc);
+	return 1;
 }
 
 /* Seed 003's rules (cancel.c), judged here and not at the API ("the
@@ -586,9 +659,8 @@ step_pending(struct job *j)
 	if (r > 0)
 		return settle(j, &f);
 	if (r == 0)	/* not listed (yet): keep the id, look again */
-		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, POLL_MS, NULL, NULL, NULL, NULL);
-	return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_PENDING, recheck_delay(j, &err), err.error_code,
-	    err.message, NULL, err.request_id);
+		return check_later(j, CB_CANCEL_PENDING, NULL, NULL, NULL, NULL);
+	return check_later(j, CB_CANCEL_PENDING, err.error_code, err.message, NULL, err.request_id);
 }
 
 /* A cancel may be out: the marketplace says what became of it before
@@ -605,8 +677,7 @@ step_sending(struct job *j)
 		return settle(j, &f);
 	}
 	if (r < 0)
-		return job_later(j, CB_PAY_PROCESSING, CB_CANCEL_SENDING, recheck_delay(j, &err), err.error_code,
-		    err.message, NULL, err.request_id);
+		return check_later(j, CB_CANCEL_SENDING, err.error_code, err.message, NULL, err.request_id);
 	log_job(j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
 	if (validate(j, &rc) != 0)	/* the order may have changed meanwhile */
 		return rc;
@@ -716,7 +787,7 @@ process(cb_worker *w, int64_t pid, int64_t seq, cb_worker_stats *st)
 	}
 	j.key = j.p->reason_key;
 	j.defaulted = j.p->reason_defaulted;
-	if (prepare(w, &j, &rc) == 0)
+	if (prepare(w, &j, &rc) == 0 && budget_defer(&j, &rc) == 0)
 		rc = step(&j);
 out:
 	cb_codeset_free(j.rr);
@@ -842,6 +913,8 @@ cb_worker_pass(cb_worker *w, const atomic_int *stop, cb_worker_stats *pass)
 
 	memset(&st, 0, sizeof(st));
 	st.passes = 1;
+	for (n = 0; n < w->nshops; n++)
+		w->shops[n].deferred = 0;
 	for (n = 0; n < w->o.max_per_pass && (stop == NULL || !atomic_load(stop)); n++) {
 		rc = cb_store_pay_claim(w->o.store, w->owner, now_ms(), start, (int64_t)w->o.lease_ms, &pid, &seq);
 		if (rc == CB_ENOTFOUND) {

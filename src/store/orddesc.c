@@ -27,6 +27,7 @@ static const char *const pay_status[CB_PAY_STATUS_COUNT] = {
 	[CB_PAY_PROCESSING] = "Processing",
 	[CB_PAY_COMPLETED] = "Completed",
 	[CB_PAY_ERROR] = "Error",
+	[CB_PAY_UNKNOWN] = "Unknown",
 };
 
 static const char *const row_kind[CB_ROW_KIND_COUNT] = {

@@ -14,8 +14,9 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 1 */ "code-set versions, API keys, incidents, events",
 	/* 2 */ "orders, their payments and the refund rows of each refund (seed 003)",
 	/* 3 */ "idempotency keys of cancellation requests, kept with the refund they made (issue 9)",
-	/* 4 */ "the changes of each code-set version; codes seen in marketplace traffic that their set "
-	    "does not hold (issue 10)",
-	/* 5 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
+	/* 4 */ ("the changes of each code-set version; codes seen in marketplace traffic that their set "
+	    "does not hold (issue 10)"),
+	/* 5 */ "the request budget of each shop and endpoint family; refund status Unknown (issue 12)",
+	/* 6 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
 	    "(issue 13)",
 };

@@ -34,7 +34,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 5
+#define CB_STORE_SCHEMA_VERSION 6
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -402,6 +402,7 @@ typedef enum {
 	CB_PAY_PROCESSING,       /* sent: the outcome is not known yet, or the marketplace is deciding */
 	CB_PAY_COMPLETED,
 	CB_PAY_ERROR,
+	CB_PAY_UNKNOWN,          /* sent, and its outcome checks ran past their deadline: needs attention */
 	CB_PAY_STATUS_COUNT
 } cb_pay_status;
 typedef enum { CB_ROW_ITEM_COST = 0, CB_ROW_SHIPPING_COST, CB_ROW_KIND_COUNT } cb_row_kind;
@@ -678,8 +679,65 @@ typedef int (*cb_store_open_refund_fn)(void *arg, const cb_store_open_refund *r)
  * only). */
 int cb_store_refund_open_each(cb_store *st, unsigned limit, cb_store_open_refund_fn fn, void *arg);
 
+/**
+ * Take the lease of refund @p payment_id for @p owner until @p now_ms +
+ * @p lease_ms, as a worker's claim would, when it is open (Pending,
+ * Processing or Unknown) and no one holds it: an outcome observed outside
+ * the worker (a webhook, a person) then settles it with the transitions
+ * above.  CB_ENOTFOUND when the refund is not open or its lease is held.
+ */
+int cb_store_pay_take(cb_store *st, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+
 /** Count of payments by type and status (metrics). */
 int cb_store_pay_counts(cb_store *st, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT]);
+
+
+
+/* ---- budgets: a request budget per shop and endpoint family ----------- */
+
+/*
+ * A token bucket per (shop, family), kept as the next send time it
+ * reserves (GCRA: one row, one short transaction per request), shared by
+ * every worker and instance on the database.  The configured rate and
+ * burst come with every call (a configuration change applies at once);
+ * the row keeps the reservation and, after rate-limit errors, the reduced
+ * rate, which recovers linearly to the configured one over @recover_ms.
+ * src/store/budget.c has the arithmetic, docs/orders.md the use.
+ */
+typedef struct {
+	int64_t rate_mrps;     /* configured rate, requests per 1000 s (10/s: 10000) */
+	int64_t burst;         /* requests that may go at once, >= 1 */
+	int64_t recover_ms;    /* a halved rate is back to rate after this long */
+} cb_budget_cfg;
+
+#define CB_BUDGET_NAME_MAX 64  /* shop and family names */
+
+/** Reserve the next request of @p shop / @p family at @p now_ms: *wait_ms
+ * is how long to wait before sending it (0: at once), *rate_mrps (may be
+ * NULL) the rate in force.  One transaction. */
+int cb_store_budget_take(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms, int64_t *wait_ms, int64_t *rate_mrps);
+
+/** The marketplace answered "too many requests": halve the rate in force
+ * (at least 1/64 of the configured one) and push the next send time out
+ * by one interval of the new rate. */
+int cb_store_budget_slow(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms);
+
+/** How long a reservation made now would wait (nothing is reserved: a
+ * read), so a worker can take another shop's work meanwhile. */
+int cb_store_budget_peek(cb_store *st, const char *shop, const char *family, const cb_budget_cfg *cfg,
+    int64_t now_ms, int64_t *wait_ms);
+
+typedef struct {
+	const char *shop, *family;
+	int64_t     rate_mrps;   /* in force at the time asked (recovery applied) */
+	int64_t     slowdowns;   /* rate-limit errors met since the row was made */
+} cb_store_budget;
+typedef int (*cb_store_budget_fn)(void *arg, const cb_store_budget *b);
+/** Every budget row, by shop and family, with the rate in force at @p now_ms. */
+int cb_store_budget_each(cb_store *st, const cb_budget_cfg *cfg, int64_t now_ms, cb_store_budget_fn fn,
+    void *arg);
 
 
 #endif

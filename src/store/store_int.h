@@ -46,6 +46,16 @@ int store__target_parse(struct store_target *t, const char *db);
 
 /* ---- the operations a backend implements ------------------------------ */
 
+/* A budget's row (table shop_budgets): the next send time reserved
+ * (theoretical arrival time, microseconds), the reduced rate (0: the
+ * configured one) and when it was reduced. */
+struct store_budget_row {
+	int64_t tat_us;
+	int64_t rate_mrps;
+	int64_t rate_at_ms;
+	int64_t slowdowns;
+};
+
 /* An import, as the dispatcher prepared it for the backend. */
 struct store_order_put {
 	const cb_order      *in;
@@ -167,6 +177,18 @@ struct cb_store_ops {
 	    const char *request_id, const char *now);
 	int (*obs_list)(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
 	int (*refund_open_each)(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
+
+	/* issue 12: budgets (budget.c): read the row of @shop/@family under a
+	 * write lock (absent: *row zeroed), let @step change it, write it */
+	int (*budget_update)(void *be, const char *shop, const char *family,
+	    void (*step)(void *arg, struct store_budget_row *row), void *arg);
+	/* lease refund @payment_id (open, lease free or expired) for @owner;
+	 * CB_ENOTFOUND when it is not open or another holds it */
+	int (*pay_take)(void *be, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+	/* the row of @shop/@family as stored (a read); *found 0 when absent */
+	int (*budget_get)(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found);
+	int (*budget_each)(void *be, int (*fn)(void *arg, const char *shop, const char *family,
+	    const struct store_budget_row *row), void *arg);
 
 	/* issue 13: usage evidence, counts added by an upsert */
 	int (*usage_add)(void *be, const cb_store_usage *rows, size_t n);

@@ -137,7 +137,9 @@ h_schema(struct svc_req *r)
  * Readiness, for load balancers: 503 while the instance should not take
  * traffic (a set it should serve is missing, the database cannot be read
  * or is failing writes, the sets served are behind the database's), with
- * the reasons; 200 otherwise.  /healthz stays a liveness probe.
+ * the reasons; 200 otherwise, with what needs a person under "attention"
+ * (struct svc_readiness says why that is not a 503).  /healthz stays a
+ * liveness probe.
  */
 /* Each market's mirror: the age of its last good sync, failures since. */
 static void
@@ -172,11 +174,43 @@ ready_markets(struct svc_req *r, cb_jw *w, const struct svc_readiness *rd)
 	cb_jw_kint(w, "sync_interval_ms", r->svc->sync_running ? r->svc->opts.sync_interval_ms : 0);
 }
 
+/* Refunds whose cancel outcome is Unknown need a person (or a webhook):
+ * a reason of their own, with the count (issue 12).  -1: not counted. */
+static int64_t
+ready_unknown_refunds(struct svc_req *r, struct svc_readiness *rd)
+{
+	int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COUNT], n;
+
+	if (cb_store_pay_counts(r->svc->store, counts) != CB_OK)
+		return -1;	/* the database reasons say why */
+	if ((n = counts[CB_PAY_REFUND][CB_PAY_UNKNOWN]) > 0)
+		svc_ready_note(rd->attention, &rd->nattention, "refunds", "%lld refund%s Unknown: the marketplace "
+		    "did not say whether the order was cancelled before the outcome deadline; look on TikTok Shop "
+		    "and POST /v1/orders/{id}/refunds/{payment}/outcome", (long long)n, n == 1 ? " is" : "s are");
+	return n;
+}
+
+static void
+ready_items(cb_jw *w, const char *key, const struct svc_ready_item *items, size_t n)
+{
+	size_t i;
+
+	cb_jw_key(w, key);
+	cb_jw_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "check", items[i].check);
+		cb_jw_kstr(w, "detail", items[i].detail);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+}
+
 void
 h_readyz(struct svc_req *r)
 {
 	struct svc_readiness *rd = malloc(sizeof(*rd));	/* the markets make it large for a stack */
-	size_t i;
+	int64_t unknown;
 	cb_jw w;
 
 	if (rd == NULL) {
@@ -184,23 +218,19 @@ h_readyz(struct svc_req *r)
 		return;
 	}
 	svc_registry_ready(r->svc, rd);
+	unknown = ready_unknown_refunds(r, rd);
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "status", rd->n == 0 ? "ready" : "degraded");
-	cb_jw_key(&w, "reasons");
-	cb_jw_arr_begin(&w);
-	for (i = 0; i < rd->n; i++) {
-		cb_jw_obj_begin(&w);
-		cb_jw_kstr(&w, "check", rd->reasons[i].check);
-		cb_jw_kstr(&w, "detail", rd->reasons[i].detail);
-		cb_jw_obj_end(&w);
-	}
-	cb_jw_arr_end(&w);
+	ready_items(&w, "reasons", rd->reasons, rd->n);
+	ready_items(&w, "attention", rd->attention, rd->nattention);
 	cb_jw_kint(&w, "code_sets", (long long)rd->code_sets);
 	cb_jw_kint(&w, "bundled_sets", (long long)rd->bundled_sets);
 	cb_jw_kstr(&w, "backend", cb_store_backend(r->svc->store));
 	cb_jw_kint(&w, "db_serial", rd->db_serial);
 	cb_jw_kint(&w, "loaded_serial", rd->loaded_serial);
+	if (unknown >= 0)
+		cb_jw_kint(&w, "unknown_refunds", unknown);
 	ready_markets(r, &w, rd);
 	cb_jw_obj_end(&w);
 	svc_req_header(r, "Cache-Control", "no-store");

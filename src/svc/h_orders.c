@@ -154,7 +154,8 @@ write_payment(cb_jw *w, const cb_order *o, const cb_ord_payment *p, const cb_cod
 	if (p->type == CB_PAY_REFUND && p->by_marketplace) {
 		cb_jw_kint(w, "attempts", p->attempts);
 		cb_jw_kstr(w, "cancel_state", cb_cancel_state_name(p->cancel_state));
-		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING) && p->next_attempt_ms > 0 &&
+		if ((p->status == CB_PAY_PENDING || p->status == CB_PAY_PROCESSING || p->status == CB_PAY_UNKNOWN) &&
+		    p->next_attempt_ms > 0 &&
 		    cb_time_format(when, p->next_attempt_ms * 1000, 3) > 0)
 			cb_jw_kstr(w, "next_attempt_at", when);
 		if (p->last_error_code != NULL || p->last_error != NULL) {
@@ -213,7 +214,7 @@ write_order_head(cb_jw *w, const cb_order *o)
 }
 
 static void
-write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr)
+write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr, const char *status_value)
 {
 	size_t i;
 
@@ -246,6 +247,13 @@ write_order(cb_jw *w, const cb_order *o, const cb_codeset *rr)
 		cb_jw_obj_begin(w);
 		cb_jw_kstr(w, "set", cb_codeset_name(rr));
 		cb_jw_kint(w, "version", cb_codeset_version(rr));
+		if (status_value != NULL) {
+			/* the context its keys are chosen in (the console's picker) */
+			cb_jw_key(w, "context");
+			cb_jw_obj_begin(w);
+			cb_jw_kstr(w, "order_status", status_value);
+			cb_jw_obj_end(w);
+		}
 		cb_jw_obj_end(w);
 	}
 	cb_jw_obj_end(w);
@@ -267,6 +275,18 @@ reason_set(struct svc_req *r, const cb_order *o)
 	cb_reason_set_name(name, market);
 	set = svc_snap_find(svc_req_snap(r), name, strlen(name));
 	return set != NULL ? set->cs : NULL;
+}
+
+/* An order as GET answers it, with the reverse reasons of its shop's market. */
+static void
+write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
+{
+	const cb_codeset *rr = reason_set(r, o);
+	char value[64];
+
+	/* the context its keys are chosen in, while it can be cancelled */
+	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->opts.market_config,
+	    r->svc->opts.market_env, o->shop, (int)o->status) == CB_OK ? value : NULL);
 }
 
 /* The {id} capture; NULL after a 404 when it cannot be an order id. */
@@ -340,7 +360,7 @@ h_orders_post(struct svc_req *r)
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
 	cb_jw_key(&w, "order");
-	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
+	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	cb_jw_obj_end(&w);
 	svc_json(r, st == CB_ORD_CREATED ? 201 : 200);
 out:
@@ -371,25 +391,66 @@ h_order_get(struct svc_req *r)
 	}
 	svc_req_header(r, "Cache-Control", "no-store");
 	svc_json_begin(r, &w);
-	write_order(&w, cb_order_rec_get(rec), reason_set(r, cb_order_rec_get(rec)));
+	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	svc_json(r, 200);
 	cb_order_rec_free(rec);
 }
 
 /* ---- GET /v1/orders -------------------------------------------------------- */
 
+/* The most rows a listing filtered by market reads in one request: the
+ * orders of other markets are skipped there, so a page may hold fewer than
+ * its limit, and next_cursor goes on from the last row read. */
+#define LIST_SCAN_MAX 5000u
+#define LIST_BATCH    500u
+#define LIST_SHOPS    16
+
 struct list_ctx {
-	cb_jw *w;
-	unsigned want, n;
-	int64_t last_seq;
-	int more;
+	cb_jw          *w;
+	struct svc_req *r;
+	const char     *market;      /* ?market=, or NULL */
+	unsigned        want, n, scanned, batch;
+	int64_t         last_seq;    /* the last row listed */
+	int64_t         scan_seq;    /* the last row read */
+	int             more;
+	/* the market of each shop met, learned once per request ("" when not known) */
+	struct { char shop[65]; char market[3]; } shops[LIST_SHOPS];
+	size_t          nshops;
+	char            spare[3];
 };
+
+/* The market of @shop from its configuration (or learned before in this
+ * process): the marketplace is not asked for a listing; "" when not known. */
+static const char *
+shop_market(struct list_ctx *lc, const char *shop)
+{
+	char why[160], *out = lc->spare;
+	size_t i;
+
+	for (i = 0; i < lc->nshops; i++)
+		if (strcmp(lc->shops[i].shop, shop) == 0)
+			return lc->shops[i].market;
+	if (lc->nshops < LIST_SHOPS && strlen(shop) < sizeof(lc->shops[0].shop)) {
+		memcpy(lc->shops[lc->nshops].shop, shop, strlen(shop) + 1);
+		out = lc->shops[lc->nshops++].market;
+	}
+	if (cb_shop_market_find(out, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
+	    sizeof(why)) != CB_OK)
+		out[0] = '\0';
+	return out;
+}
 
 static int
 list_row(void *arg, const cb_order *o)
 {
 	struct list_ctx *lc = arg;
+	const char *market = shop_market(lc, o->shop);
 
+	lc->scanned++;
+	if (lc->market != NULL && strcmp(market, lc->market) != 0) {
+		lc->scan_seq = o->seq;
+		return 0;
+	}
 	if (lc->n == lc->want) {
 		lc->more = 1;
 		return 1;
@@ -397,17 +458,43 @@ list_row(void *arg, const cb_order *o)
 	cb_jw_obj_begin(lc->w);
 	write_order_head(lc->w, o);
 	kstr_or_null(lc->w, "refund_status", o->refund_status);
+	kstr_or_null(lc->w, "market", market[0] ? market : NULL);
 	cb_jw_obj_end(lc->w);
-	lc->last_seq = o->seq;
+	lc->last_seq = lc->scan_seq = o->seq;
 	lc->n++;
 	return 0;
+}
+
+/* The rows of @f into lc (the store's batches, while a market filter skips
+ * rows and the scan has room); 0, or -1 after a 500. */
+static int
+list_rows(struct svc_req *r, cb_ord_filter *f, struct list_ctx *lc)
+{
+	unsigned total = 0;
+
+	for (;;) {
+		lc->scanned = 0;
+		if (cb_store_order_list(r->svc->store, f, list_row, lc) != CB_OK) {
+			svc_problem(r, P_INTERNAL, "%s", cb_errmsg());
+			return -1;
+		}
+		total += lc->scanned;
+		if (lc->more || lc->market == NULL || lc->scanned < f->limit)
+			return 0;	/* a page, or the end */
+		if (total >= LIST_SCAN_MAX) {
+			lc->more = 1;	/* go on from the last row read */
+			lc->last_seq = lc->scan_seq;
+			return 0;
+		}
+		f->after_seq = lc->scan_seq;
+	}
 }
 
 void
 h_orders_list(struct svc_req *r)
 {
 	/* the route's table (route.c) */
-	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_LIMIT, Q_CURSOR };
+	enum { Q_STATUS, Q_SHOP, Q_MSTATUS, Q_RSTATUS, Q_MARKET, Q_LIMIT, Q_CURSOR };
 	const struct svc_qval *q = r->q;
 	cb_ord_filter f;
 	struct list_ctx lc;
@@ -430,7 +517,12 @@ h_orders_list(struct svc_req *r)
 	if ((f.refund_status = q[Q_RSTATUS].s) != NULL &&
 	    cb_pay_status_parse(f.refund_status, strlen(f.refund_status)) < 0) {
 		svc_bad_param(r, "refund_status", "refund_status=%.40s: one of Pending, Processing, Completed, "
-		    "Error", f.refund_status);
+		    "Error, Unknown", f.refund_status);
+		return;
+	}
+	if (q[Q_MARKET].s != NULL &&
+	    (strlen(q[Q_MARKET].s) != 2 || strspn(q[Q_MARKET].s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2)) {
+		svc_bad_param(r, "market", "market=%.40s: a market is two capital letters (GB, VN)", q[Q_MARKET].s);
 		return;
 	}
 	if (q[Q_LIMIT].s != NULL)
@@ -438,16 +530,17 @@ h_orders_list(struct svc_req *r)
 	f.after_seq = q[Q_CURSOR].i;
 	memset(&lc, 0, sizeof(lc));
 	lc.w = &w;
+	lc.r = r;
+	lc.market = q[Q_MARKET].s;
 	lc.want = f.limit;
-	f.limit++;	/* one more row tells whether there is a next page */
+	/* one more row tells whether there is a next page; by market, batches */
+	f.limit = lc.market != NULL && f.limit < LIST_BATCH ? LIST_BATCH : f.limit + 1;
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_key(&w, "items");
 	cb_jw_arr_begin(&w);
-	if (cb_store_order_list(r->svc->store, &f, list_row, &lc) != CB_OK) {
-		svc_problem(r, P_INTERNAL, "%s", cb_errmsg());
+	if (list_rows(r, &f, &lc) != 0)
 		return;
-	}
 	cb_jw_arr_end(&w);
 	cb_jw_kint(&w, "count", lc.n);
 	cb_jw_key(&w, "next_cursor");

@@ -127,6 +127,115 @@ query_context(void *arg, struct svc_req *r, const char *key, const char *value)
 	return 1;
 }
 
+/* Does @hay hold @needle, ASCII letters compared without case? */
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t i, n = strlen(needle);
+
+	for (; hay != NULL && *hay != '\0'; hay++) {
+		for (i = 0; i < n && hay[i] != '\0'; i++) {
+			unsigned char a = (unsigned char)hay[i], b = (unsigned char)needle[i];
+			if ((a | (a >= 'A' && a <= 'Z' ? 0x20 : 0)) != (b | (b >= 'A' && b <= 'Z' ? 0x20 : 0)))
+				break;
+		}
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+/* The set as its document has it, but its entries: what a page of codes
+ * needs to show its set and offer its filters (categories, contexts). */
+static void
+write_head(cb_jw *w, const cb_codeset *cs)
+{
+	size_t i, j;
+
+	cb_jw_kstr(w, "title", cb_codeset_title(cs));
+	cb_jw_kstr(w, "description", cb_codeset_description(cs));
+	cb_jw_kbool(w, "mirror", cb_codeset_is_mirror(cs));
+	cb_jw_kstr(w, "deprecated", cb_codeset_rejects_deprecated(cs) ? "reject" : "warn");
+	cb_jw_key(w, "categories");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_codeset_category_count(cs); i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
+		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+	cb_jw_key(w, "contexts");
+	cb_jw_obj_begin(w);
+	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
+		cb_jw_key(w, cb_codeset_dim_name(cs, i));
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
+		cb_jw_key(w, "values");
+		cb_jw_arr_begin(w);
+		for (j = 0; j < cb_codeset_dim_value_count(cs, i); j++)
+			cb_jw_str(w, cb_codeset_dim_value(cs, i, j));
+		cb_jw_arr_end(w);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
+/* The filters of GET .../codes, checked against the set. */
+struct code_filter {
+	const char        *category;   /* NULL: any */
+	int                status;     /* cb_status, or -1: any */
+	const char        *text;       /* q, or NULL */
+	const struct qctx *qc;         /* context.DIM=VALUE pairs */
+};
+
+/* category and status of @q into @f; 0, or -1 after a 400 naming what is allowed. */
+static int
+read_code_filter(struct svc_req *r, const cb_codeset *cs, const char *category, const char *status,
+    struct code_filter *f)
+{
+	size_t i, o = 0;
+	int j;
+
+	f->category = category;
+	f->status = -1;
+	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
+		char choices[2048];
+		for (i = 0; i < cb_codeset_category_count(cs) && o < sizeof(choices); i++)
+			o += (size_t)snprintf(choices + o, sizeof(choices) - o, "%s %s", i ? "," : "",
+			    cb_codeset_category_name(cs, i));
+		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
+		return -1;
+	}
+	if (status == NULL)
+		return 0;
+	for (j = 0; j < 3; j++)
+		if (strcmp(status, cb_status_name((cb_status)j)) == 0)
+			f->status = j;
+	if (f->status < 0) {
+		svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired", status);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+code_passes(const cb_entry *e, const struct code_filter *f)
+{
+	size_t j;
+
+	if (f->category != NULL && strcmp(cb_entry_category(e), f->category) != 0)
+		return 0;
+	if (f->status >= 0 && (int)cb_entry_status(e) != f->status)
+		return 0;
+	for (j = 0; j < f->qc->n; j++)
+		if (!cb_entry_admits(e, (size_t)f->qc->dims[j], (size_t)f->qc->vals[j]))
+			return 0;
+	return f->text == NULL || contains_ci(cb_entry_code(e), f->text) ||
+	    contains_ci(cb_entry_description(e), f->text) ||
+	    contains_ci(cb_entry_attribute(e, "display_text"), f->text);
+}
+
 /* The context pairs of the query (r->qother) checked against @cs into
  * @qc; 0, or -1 after a 400. */
 static int
@@ -144,68 +253,73 @@ read_context(struct svc_req *r, const cb_codeset *cs, const char *prefix, struct
 }
 
 /* The route's own parameters follow version and as_of. */
-enum { QC_CATEGORY = 2, QC_STATUS };
+enum { QC_CATEGORY = 2, QC_STATUS, QC_TEXT, QC_LIMIT, QC_CURSOR };
 enum { QE_ATTEMPT = 2 };
 
+/*
+ * GET /v1/code-sets/{set}/codes: the entries that pass the filters, in the
+ * set's order.  With limit, a page of them: "total" counts every match and
+ * "next_cursor" (the index of the entry to go on from) gives the next page,
+ * so a set of any size is read page by page (the console's tables), and the
+ * set's head comes along (title, categories, contexts: what the filters
+ * take).  q matches the code, the description or the display text,
+ * without case.
+ */
 void
 h_set_codes(struct svc_req *r)
 {
 	struct svc_set *set = svc_req_set(r);
 	const struct svc_qval *q = r->q;
+	struct code_filter f;
 	struct qctx qc;
 	const cb_codeset *cs;
-	const char *category;
-	int status = -1, j;
-	size_t i, count = 0;
+	size_t i, count = 0, total = 0, next = 0, limit;
 	cb_jw w;
 
 	if (set == NULL)
 		return;
 	cs = set->cs;
-	if (read_context(r, cs, "context.", &qc) != 0)
+	if (read_context(r, cs, "context.", &qc) != 0 ||
+	    read_code_filter(r, cs, q[QC_CATEGORY].s, q[QC_STATUS].s, &f) != 0)
 		return;
-	category = q[QC_CATEGORY].s;
-	if (category != NULL && cb_codeset_category_index(cs, category, strlen(category)) < 0) {
-		char choices[2048];
-		size_t o = 0;
-		for (i = 0; i < cb_codeset_category_count(cs) && o < sizeof(choices); i++)
-			o += (size_t)snprintf(choices + o, sizeof(choices) - o, "%s %s", i ? "," : "",
-			    cb_codeset_category_name(cs, i));
-		svc_bad_param(r, "category", "no category \"%.64s\" in this set (categories:%s)", category, choices);
-		return;
-	}
-	if (q[QC_STATUS].s != NULL) {
-		for (j = 0; j < 3; j++)
-			if (strcmp(q[QC_STATUS].s, cb_status_name((cb_status)j)) == 0)
-				status = j;
-		if (status < 0) {
-			svc_bad_param(r, "status", "status \"%.64s\" is not one of active, deprecated, retired",
-			    q[QC_STATUS].s);
-			return;
-		}
-	}
+	f.text = q[QC_TEXT].s;
+	f.qc = &qc;
+	limit = q[QC_LIMIT].s != NULL ? (size_t)q[QC_LIMIT].u : SIZE_MAX;
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "set", cb_codeset_name(cs));
 	cb_jw_kint(&w, "version", cb_codeset_version(cs));
+	if (q[QC_LIMIT].s != NULL)
+		write_head(&w, cs);
 	cb_jw_key(&w, "codes");
 	cb_jw_arr_begin(&w);
 	for (i = 0; i < cb_codeset_entry_count(cs); i++) {
 		const cb_entry *e = cb_codeset_entry(cs, i);
-		if (category != NULL && strcmp(cb_entry_category(e), category) != 0)
+		if (!code_passes(e, &f))
 			continue;
-		if (status >= 0 && (int)cb_entry_status(e) != status)
+		total++;
+		if ((int64_t)i < q[QC_CURSOR].i)
 			continue;
-		for (j = 0; j < (int)qc.n; j++)
-			if (!cb_entry_admits(e, (size_t)qc.dims[j], (size_t)qc.vals[j]))
-				break;
-		if (j < (int)qc.n)
-			continue;
+		if (count == limit) {
+			if (next == 0)
+				next = i;
+			continue;	/* counted for "total" only */
+		}
 		cb_view_entry(&w, e);
 		count++;
 	}
 	cb_jw_arr_end(&w);
 	cb_jw_kint(&w, "count", (long long)count);
+	if (q[QC_LIMIT].s != NULL) {
+		char cur[24];
+		cb_jw_kint(&w, "total", (long long)total);
+		cb_jw_key(&w, "next_cursor");
+		if (next != 0) {
+			(void)snprintf(cur, sizeof(cur), "%zu", next);
+			cb_jw_str(&w, cur);
+		} else
+			cb_jw_null(&w);
+	}
 	cb_jw_obj_end(&w);
 	svc_json(r, 200);
 }

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "door.h"
+#include "budget.h"
 #include "orders.h"
 
 #define NSTATUS 500   /* 100 .. 599 */
@@ -130,6 +131,50 @@ route_label(size_t i, char *buf, size_t n)
 		return "unmatched";
 	(void)snprintf(buf, n, "%s %s", svc_method_name(svc_routes[i].method), svc_routes[i].pattern);
 	return buf;
+}
+
+/* The request budget of each shop and family, as every worker on the
+ * database shares it (issue 12): the rate in force, and the rate-limit
+ * errors that halved it. */
+struct budget_out { cb_buf *b; int any, slowdowns; };
+
+/* One metric family per pass over the rows: a family's lines stay together. */
+static int
+budget_row(void *arg, const cb_store_budget *r)
+{
+	struct budget_out *o = arg;
+	char shop[160], family[160];
+
+	if (!o->any) {
+		cb_buf_adds(o->b, o->slowdowns ?
+		    "# HELP codebook_shop_budget_slowdowns_total Rate-limit errors that halved a shop's budget, by "
+		    "endpoint family (all workers).\n# TYPE codebook_shop_budget_slowdowns_total counter\n" :
+		    "# HELP codebook_shop_budget_rate Requests per second a shop's budget allows now, by endpoint "
+		    "family (below the setting after rate-limit errors).\n# TYPE codebook_shop_budget_rate gauge\n");
+		o->any = 1;
+	}
+	label_value(r->shop, shop, sizeof(shop));
+	label_value(r->family, family, sizeof(family));
+	if (o->slowdowns)
+		cb_buf_printf(o->b, "codebook_shop_budget_slowdowns_total{shop=\"%s\",family=\"%s\"} %lld\n", shop,
+		    family, (long long)r->slowdowns);
+	else
+		cb_buf_printf(o->b, "codebook_shop_budget_rate{shop=\"%s\",family=\"%s\"} %.3f\n", shop, family,
+		    (double)r->rate_mrps / 1000.0);
+	return 0;
+}
+
+static void
+budget_metrics(struct svc *s, cb_buf *b)
+{
+	cb_budget_cfg cfg = cb_budget_config(s->opts.budget_rate, s->opts.budget_burst);
+	struct budget_out o = { b, 0, 0 };
+	int64_t now = cb_time_now_ms();
+
+	if (cb_store_budget_each(s->store, &cfg, now, budget_row, &o) != CB_OK || !o.any)
+		return;
+	o = (struct budget_out){ b, 0, 1 };
+	(void)cb_store_budget_each(s->store, &cfg, now, budget_row, &o);
 }
 
 /* Order payments by type and status (read from the store: other workers
@@ -273,6 +318,7 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 				    label_value(m->slot_name[slot], label, sizeof(label)), cb_reason_name((cb_reason)j), v);
 		}
 	orders_metrics(s, b);
+	budget_metrics(s, b);
 	mirrors_metrics(s, b);
 	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
 	    "# TYPE codebook_code_set_version gauge\n");

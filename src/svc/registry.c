@@ -747,23 +747,22 @@ svc_registry_kick(struct svc *s)
 
 /* ---- readiness ------------------------------------------------------------ */
 
-static void
-reason(struct svc_readiness *rd, const char *check, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reason(struct svc_readiness *rd, const char *check, const char *fmt, ...)
+void
+svc_ready_note(struct svc_ready_item *items, size_t *n, const char *check, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (rd->n == SVC_READY_MAX_REASONS)
+	if (*n == SVC_READY_MAX_REASONS)
 		return;
-	rd->reasons[rd->n].check = check;
+	items[*n].check = check;
 	va_start(ap, fmt);
-	(void)vsnprintf(rd->reasons[rd->n].detail, sizeof(rd->reasons[0].detail), fmt, ap);
+	(void)vsnprintf(items[*n].detail, sizeof(items[0].detail), fmt, ap);
 	va_end(ap);
-	rd->n++;
+	(*n)++;
 }
+
+#define reason(rd, ...) svc_ready_note((rd)->reasons, &(rd)->n, __VA_ARGS__)
+#define attention(rd, ...) svc_ready_note((rd)->attention, &(rd)->nattention, __VA_ARGS__)
 
 void
 svc_registry_ready(struct svc *s, struct svc_readiness *rd)
@@ -808,7 +807,7 @@ svc_registry_ready(struct svc *s, struct svc_readiness *rd)
 	svc_sync_markets(s, rd->markets, &rd->nmarkets);
 	for (i = 0; i < rd->nmarkets; i++)
 		if (svc_sync_stale(s, &rd->markets[i], now))
-			reason(rd, "reverse-reasons", "the reverse reasons of market %s were last synced %s; the %u "
+			attention(rd, "reverse-reasons", "the reverse reasons of market %s were last synced %s; the %u "
 			    "syncs since failed: %s", rd->markets[i].market, rd->markets[i].last_ok_ms ? "long ago" :
 			    "never", rd->markets[i].fails_since_ok, rd->markets[i].last_error);
 	rd->code_sets = snap->n;

@@ -23,15 +23,19 @@
 	{ "as_of", SQ_TIME, 0, 0, NULL }
 
 SPEC(q_pinned, SQO_NONE, PINNED_P);
-SPEC(q_codes, SQO_CONTEXT, PINNED_P, Q("category", SQ_STR, 0, 0, NULL), Q("status", SQ_STR, 0, 0, NULL));
+SPEC(q_codes, SQO_CONTEXT, PINNED_P, Q("category", SQ_STR, 0, 0, NULL), Q("status", SQ_STR, 0, 0, NULL),
+    Q("q", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
 SPEC(q_explain, SQO_DIMENSION, PINNED_P,
     Q("attempt", SQ_UINT, 1, 1000, "attempts count from 1 (the first call):"));
 SPEC(q_put, SQO_NONE, Q("dry_run", SQ_BOOL, 0, 0, NULL));
+SPEC(q_diff, SQO_NONE, Q("from", SQ_UINT, 1, 2147483647u, "a published version:"),
+    Q("to", SQ_UINT, 1, 2147483647u, "a published version:"));
 SPEC(q_observed, SQO_NONE, Q("limit", SQ_UINT, 1, 1000, "a listing holds"));
 /* mappings between sets */
 SPEC(q_translate, SQO_NONE, Q("code", SQ_STR, 0, 0, NULL));
 SPEC(q_orders, SQO_NONE, Q("status", SQ_STR, 0, 0, NULL), Q("shop", SQ_STR, 0, 0, NULL),
-    Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
+    Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL),
+    Q("market", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
 
 #define REC_COMMON Q("category", SQ_STR, 0, 0, NULL), Q("since", SQ_TIME, 0, 0, NULL), \
 	Q("until", SQ_TIME, 0, 0, NULL)
@@ -73,6 +77,8 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/code-sets/{set}/observed",     H_SET_OBSERVED, 0, 0,
 	  "codes met in marketplace traffic that the set does not hold", &q_observed },
 	{ M_GET,  "/v1/code-sets/{set}/versions",           H_SET_VERSIONS, 0, 0, "published versions", NULL },
+	{ M_GET,  "/v1/code-sets/{set}/diff",               H_SET_DIFF,     0, 0,
+	  "the changes between two published versions, by the gate's rules", &q_diff },
 	{ M_GET,  "/v1/code-sets/{set}/versions/{version}", H_SET_VERSION,  0, 0, "one published version", NULL },
 	{ M_GET,  "/schemas/{set}.schema.json",       H_SCHEMA,        R_PINNED, 0, "JSON Schema of a set's codes",
 	  &q_pinned },
@@ -94,8 +100,13 @@ const struct svc_route svc_routes[] = {
 	{ M_GET,  "/v1/orders/{id}",       H_ORDER_GET,        0, 0, "an order: items, payments, refund rows", NULL },
 	{ M_POST, "/v1/orders/{id}/cancellations", H_ORDER_CANCEL, R_WRITE | R_BODY, CB_SVC_MAX_BODY,
 	  "request a seller cancellation: a Pending refund for the worker", NULL },
+	{ M_POST, "/v1/orders/{id}/refunds/{payment}/outcome", H_REFUND_OUTCOME, R_WRITE | R_BODY, 4096,
+	  "say what became of a refund whose outcome is Unknown, after looking on the marketplace", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
+	/* the web console (docs/console.md): open, so that it can ask for a key */
+	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console", NULL },
+	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles", NULL },
 	/* mappings between sets (h_mappings.c) */
 	{ M_GET,  "/v1/mappings",        H_MAPPINGS_LIST, 0, 0, "the mappings between sets", NULL },
 	{ M_GET,  "/v1/mappings/{name}", H_MAPPING_GET,   0, 0, "a mapping and its links", NULL },

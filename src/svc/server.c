@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "console.h"
 #include "door.h"
 #include "framing.h"
 #include "orders.h"
@@ -72,6 +73,8 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_ORDERS_POST] = h_orders_post, [H_ORDERS_LIST] = h_orders_list, [H_ORDER_GET] = h_order_get,
 	[H_ORDER_CANCEL] = h_order_cancel, [H_REASONS_SYNC] = h_reasons_sync,
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
+	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
+	[H_REFUND_OUTCOME] = h_refund_outcome,
 	/* mappings between sets */
 	[H_MAPPINGS_LIST] = h_mappings_list, [H_MAPPING_GET] = h_mapping_get,
 	[H_MAPPING_TRANSLATE] = h_mapping_translate,
@@ -262,6 +265,7 @@ respond(struct conn_req *cr, struct MHD_Connection *conn)
 	if (r->status != 304 && r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	svc_cors_respond(r);
 	for (i = 0; i < r->nhdrs; i++)
 		MHD_add_response_header(resp, r->hdrs[i].k, r->hdrs[i].v);
 	if (atomic_load(&r->svc->stopping))
@@ -417,6 +421,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	remote_address(conn, cr->remote, sizeof(cr->remote));
 	r->method = svc_method_parse(method);
 	r->path = url;
+	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	if (check_framing(cr, conn, version) != 0)
 		return 1;
 	if (atomic_load(&s->stopping)) {
@@ -432,6 +437,11 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 		char list[96] = "";
 		size_t o = 0;
 		r->route = -1;
+		if (r->method == M_OPTIONS) {	/* CORS preflights among them (cors.c) */
+			svc_cors_options(r, allow, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    "Access-Control-Request-Method"));
+			return 1;
+		}
 		for (i = 0; i < M_OTHER && o < sizeof(list); i++)
 			if (allow & (1u << i))
 				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
@@ -943,6 +953,9 @@ worker_start(struct svc *s)
 	wo.sets = worker_set;
 	wo.sets_arg = s;
 	wo.lease_ms = s->opts.worker_lease_ms;
+	wo.budget_rate = s->opts.budget_rate;
+	wo.budget_burst = s->opts.budget_burst;
+	wo.outcome_deadline_ms = s->opts.outcome_deadline_ms;
 	wo.verbose = s->opts.worker_verbose;
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;

@@ -18,9 +18,13 @@ typedef struct {
 	unsigned    threads;     /* worker threads; 0 = CPUs - 1, at least 1 */
 	int         require_key_for_reads;
 	int         log_requests;   /* one JSON line per request (default 1) */
+	const char *const *cors_origins; /* --cors-origin: origins whose pages may call the API, each
+	                                  * checked with cb_svc_origin_check(), NULL-terminated; NULL: none */
 	/* orders and cancellations (seed 003) */
 	unsigned    worker_interval_ms; /* the in-process cancellation worker's pause; 0: no worker */
 	unsigned    worker_lease_ms;    /* 0: the worker's default */
+	unsigned    budget_rate, budget_burst; /* a shop's request budget (0: the defaults) */
+	unsigned    outcome_deadline_ms; /* unknown cancel outcomes: checks until Unknown (0: default) */
 	int         worker_verbose;     /* log each marketplace exchange (secrets masked) */
 	const char *market_config;      /* shops' marketplace configuration file; NULL: none */
 	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
@@ -45,6 +49,14 @@ typedef struct {
  * (the reason was logged).
  */
 int cb_svc_run(const cb_svc_opts *opts);
+
+/* The most origins --cors-origin may name, and the longest one (bytes). */
+#define CB_SVC_MAX_CORS_ORIGINS 32
+#define CB_SVC_MAX_ORIGIN       200
+
+/* CB_OK when @origin may be given to --cors-origin (SCHEME://HOST[:PORT],
+ * as browsers send it); else CB_EINVAL, cb_errmsg() saying why. */
+int cb_svc_origin_check(const char *origin);
 
 /* Print "METHOD PATTERN" for every route, one a line, followed by
  * " ?a&b&context.DIMENSION" for a route that takes query parameters (for

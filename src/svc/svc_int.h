@@ -164,15 +164,26 @@ int svc_sync_stale(const struct svc *s, const struct svc_market *mk, int64_t now
 /* Readiness (GET /readyz): why the instance should not take traffic now
  * (n == 0: it is ready), and the state of each market's mirror. */
 #define SVC_READY_MAX_REASONS 12
+struct svc_ready_item { const char *check; char detail[512]; };
+
+/* reasons: the instance should not take traffic (503).  attention: the
+ * shared state needs a person (a market's stale mirror, Unknown refunds,
+ * a shop's credentials), which every instance sees alike: reported with
+ * 200, since a 503 would take every instance out of the balancer at once
+ * and stop the code checks that do not depend on it. */
 struct svc_readiness {
-	size_t n;
-	struct { const char *check; char detail[512]; } reasons[SVC_READY_MAX_REASONS];
+	size_t n, nattention;
+	struct svc_ready_item reasons[SVC_READY_MAX_REASONS];
+	struct svc_ready_item attention[SVC_READY_MAX_REASONS];
 	size_t  code_sets, bundled_sets;
 	int64_t db_serial, loaded_serial;
 	struct svc_market markets[SVC_MAX_MARKETS];
 	size_t  nmarkets;
 };
 void svc_registry_ready(struct svc *s, struct svc_readiness *out);
+/* Adds one item to a readiness list of SVC_READY_MAX_REASONS (beyond: dropped). */
+void svc_ready_note(struct svc_ready_item *items, size_t *n, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- metrics (metrics.c) --------------------------------------------- */
 
@@ -246,7 +257,7 @@ struct svc {
 	void            *http;           /* server.c's daemon */
 };
 
-#define SVC_MAX_HEADERS 8
+#define SVC_MAX_HEADERS 12   /* the console's pages: 5, CORS: 3, a pinned set's version */
 
 struct svc_req {
 	struct svc      *svc;
@@ -265,6 +276,7 @@ struct svc_req {
 	                                  * the end) */
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
+	const char      *origin;         /* the Origin header (CORS, cors.c), or NULL */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -369,6 +381,11 @@ void h_orders_list(struct svc_req *r);
 void h_order_get(struct svc_req *r);
 void h_order_cancel(struct svc_req *r);
 void h_reasons_sync(struct svc_req *r);
+void h_refund_outcome(struct svc_req *r);   /* h_outcome.c */
+void h_console(struct svc_req *r);
+void h_console_asset(struct svc_req *r);
+void h_set_diff(struct svc_req *r);
+
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
 /* mappings between sets (h_mappings.c) */

@@ -31,7 +31,8 @@ extern const size_t sim_reasons_json_len;
 
 static const char usage[] =
     "usage: codebook-tiktok-sim [--port N] [--config FILE] [--shop NAME] [--orders FILE]\n"
-    "                           [--reasons FILE] [--pending-reads N] [-v]\n\n"
+    "                           [--reasons FILE] [--pending-reads N] [--rate-limit N]\n"
+    "                           [--latency-ms N] [-v]\n\n"
     "A TikTok Shop simulator on 127.0.0.1 (port 0, the default, picks a free one).\n"
     "The first line of output is its base URL.  Credentials (app_key, app_secret,\n"
     "access_token, shop_id, shop_cipher) come from the marketplace configuration:\n"
@@ -39,7 +40,9 @@ static const char usage[] =
     "CB_TIKTOK_* variables, as for `codebook tiktok`.\n"
     "--orders seeds orders ({\"orders\": [...]}); --reasons replaces the seed's reverse\n"
     "reason list; --pending-reads N makes current-API cancels PENDING until N reads.\n"
-    "Admin API: /__admin/{health,orders,calls,faults,reasons,cancellations,config,reset}.\n";
+    "--rate-limit N refuses more than N requests/s per shop and endpoint family with\n"
+    "36009002 (HTTP 429); --latency-ms N delays every reply by N ms +-50%.\n"
+    "Admin API: /__admin/{health,orders,calls,faults,reasons,cancellations,config,limits,reset}.\n";
 
 struct upload {
 	cb_buf body;
@@ -150,7 +153,7 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 /* What the command line (and, for the configuration, the environment) says. */
 struct opts {
 	const char   *config, *shop, *orders, *reasons;
-	unsigned long port, pending;
+	unsigned long port, pending, rate, latency;
 };
 
 /* An environment variable; an empty one counts as unset. */
@@ -183,7 +186,9 @@ parse_args(struct opts *o, struct sim *s, int argc, char **argv)
 		}
 		i++;
 		if ((strcmp(a, "--port") == 0 && parse_uint(v, 65535, &o->port) == 0) ||
-		    (strcmp(a, "--pending-reads") == 0 && parse_uint(v, 1000, &o->pending) == 0))
+		    (strcmp(a, "--pending-reads") == 0 && parse_uint(v, 1000, &o->pending) == 0) ||
+		    (strcmp(a, "--rate-limit") == 0 && parse_uint(v, 100000, &o->rate) == 0) ||
+		    (strcmp(a, "--latency-ms") == 0 && parse_uint(v, 60000, &o->latency) == 0))
 			continue;
 		if (strcmp(a, "--config") == 0)
 			o->config = v;
@@ -224,6 +229,8 @@ load(struct sim *s, const struct opts *o)
 		return -1;
 	}
 	s->pending_reads = (unsigned)o->pending;
+	s->limits.rate = (unsigned)o->rate;
+	s->limits.latency_ms = (unsigned)o->latency;
 	if ((s->reasons = cb__malloc(sim_reasons_json_len + 1)) == NULL)
 		return -1;
 	memcpy(s->reasons, sim_reasons_json, sim_reasons_json_len + 1);

@@ -809,12 +809,14 @@ admin(struct ctx *c, const char *method)
 		admin_resolve(c);
 	} else if (strcmp(p, "/config") == 0 && (get || post)) {
 		admin_config(c, post);
+	} else if (strcmp(p, "/limits") == 0 && (get || post)) {
+		c->status = sim_limits_admin(c->s, post, c->body, c->body_len, &c->out);
 	} else if (strcmp(p, "/reset") == 0 && post) {
 		sim_reset(c->s);
 		admin_ok(c, NULL, 0);
 	} else {
 		admin_fail(c, 404, "admin routes: GET health, GET|POST orders, GET calls, "
-		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, POST reset");
+		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST limits, POST reset");
 	}
 }
 
@@ -894,7 +896,9 @@ dispatch(struct ctx *c, const char *method, struct sim_fault *f)
 {
 	const cb_mkt_endpoint *e;
 	cb_mkt_ep ep = CB_MKT_EP_REASONS;
-	int have_fault = 0;
+	const char *msg;
+	int64_t code;
+	int have_fault = 0, http;
 
 	pthread_mutex_lock(&c->s->mu);
 	c->now = (int64_t)time(NULL) + c->s->clock_offset_s;
@@ -908,6 +912,11 @@ dispatch(struct ctx *c, const char *method, struct sim_fault *f)
 	(void)MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND, on_arg, c);
 	if (authenticate(c, e) != 0)
 		goto out;
+	if (sim_limits_refuse(c->s, qget(c, "shop_cipher") ? qget(c, "shop_cipher") : qget(c, "shop_id"), e,
+	    c->body, c->body_len, &http, &code, &msg)) {
+		fail(c, http, code, "%s", msg);
+		goto out;
+	}
 	if (ep == CB_MKT_EP_CANCEL_LEGACY || ep == CB_MKT_EP_CANCEL)
 		count_cancel(c);
 	have_fault = sim_fault_take(c->s, e->path, f);
@@ -994,8 +1003,11 @@ sim_serve(struct sim *s, struct MHD_Connection *conn, const char *method, const 
 	c.body = body;
 	c.body_len = body_len;
 	cb_buf_init(&c.out, CB_MAX_MARKET_RESPONSE);
-	if (!dispatch(&c, method, &f) || !inject(&c, &f, method, &rc))
+	if (!dispatch(&c, method, &f) || !inject(&c, &f, method, &rc)) {
+		if (strncmp(url, "/__admin/", 9) != 0)
+			(void)sim_sleep(s, sim_latency_ms(s));	/* the lock is not held */
 		rc = reply(&c, method);
+	}
 	free(f.body);
 	cb_buf_reset(&c.out);
 	return rc;

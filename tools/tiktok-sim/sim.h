@@ -60,6 +60,27 @@ struct sim_fault {
 	char           *body;                /* malformed: the bytes to send */
 };
 
+/* limits.c: a rate limit per shop and endpoint family, latency, failing checks */
+#define SIM_MAX_BUCKETS 64
+#define SIM_MAX_FAILING 64
+
+struct sim_bucket {
+	char          shop[72], family[64];
+	int64_t       tokens_milli;   /* thousandths of a token */
+	int64_t       last_us;        /* monotonic time of the last refill */
+	unsigned long refused;
+};
+
+struct sim_limits {
+	unsigned          rate;          /* requests/s per shop and family; 0: no limit */
+	unsigned          latency_ms;    /* mean added to every reply (+-50%); 0: none */
+	struct sim_bucket buckets[SIM_MAX_BUCKETS];
+	size_t            nbuckets;
+	char              failing[SIM_MAX_FAILING][SIM_ID_MAX];  /* orders whose search fails */
+	size_t            nfailing;
+	unsigned long     refused, failed_checks;
+};
+
 struct sim {
 	pthread_mutex_t    mu;
 	pthread_cond_t     stop_cv;
@@ -78,6 +99,7 @@ struct sim {
 	int64_t            clock_offset_s; /* the simulator's clock = now + offset */
 	uint64_t           seq;            /* request ids, cancel ids */
 	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
+	struct sim_limits  limits;
 };
 
 /* state.c (callers hold s->mu) */
@@ -107,6 +129,17 @@ void sim_request_id(struct sim *s, char *out, size_t size, int64_t now);
 const cb_mkt_status *sim_status(const char *status);
 /* Mark @o cancelled at time @now. */
 void sim_order_cancelled(struct sim_order *o, int64_t now);
+
+/* limits.c (callers hold s->mu, but for sim_latency_ms) */
+/* 1 when the request of @shop (its shop_cipher or shop_id; NULL: none) to
+ * @e is refused: over the rate limit, or a search naming a failing order;
+ * the reply's HTTP status, code and message in *http, *code, *msg. */
+int sim_limits_refuse(struct sim *s, const char *shop, const cb_mkt_endpoint *e, const char *body, size_t len,
+    int *http, int64_t *code, const char **msg);
+/* The latency to add to a reply, in ms (takes s->mu). */
+unsigned sim_latency_ms(struct sim *s);
+/* GET|POST /__admin/limits: the reply in @out, its HTTP status returned. */
+int sim_limits_admin(struct sim *s, int post, const char *body, size_t len, cb_buf *out);
 
 /* routes.c */
 struct MHD_Connection;

@@ -229,5 +229,11 @@ int pg__obs_list(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, 
 int pg__usage_add(void *be, const cb_store_usage *rows, size_t n);
 int pg__usage_list(void *be, const char *set, cb_store_usage_fn fn, void *arg);
 int pg__refund_open_each(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
+int pg__budget_update(void *be, const char *shop, const char *family,
+    void (*step)(void *arg, struct store_budget_row *row), void *arg);
+int pg__pay_take(void *be, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+int pg__budget_get(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found);
+int pg__budget_each(void *be, int (*fn)(void *arg, const char *shop, const char *family,
+    const struct store_budget_row *row), void *arg);
 
 #endif

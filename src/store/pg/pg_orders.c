@@ -74,7 +74,7 @@ static const char *const sql[SO_COUNT] = {
 	 * another's locked rows instead of queueing behind them */
 	[SO_CLAIM] = "UPDATE order_payments SET lease_owner = $1, lease_expires_ms = $2 WHERE id ="
 	    " (SELECT id FROM order_payments WHERE type = 'Refund' AND by_marketplace = 1"
-	    " AND status IN ('Pending', 'Processing') AND next_attempt_ms <= $4"
+	    " AND status IN ('Pending', 'Processing', 'Unknown') AND next_attempt_ms <= $4"
 	    " AND (lease_owner IS NULL OR lease_expires_ms <= $3) ORDER BY next_attempt_ms, id LIMIT 1"
 	    " FOR UPDATE SKIP LOCKED)"
 	    " RETURNING id, order_seq",
@@ -110,7 +110,7 @@ static const char *const sql[SO_COUNT] = {
 	[SO_ITEM_META] = "UPDATE order_items SET line_item_id = $3, title = $4, payment_status ="
 	    " CASE WHEN refunded > 0 THEN payment_status ELSE $5 END WHERE order_seq = $1 AND line = $2",
 	[SO_ACTIVE_REFUND] = "SELECT id FROM order_payments WHERE order_seq = $1 AND type = 'Refund'"
-	    " AND status IN ('Pending', 'Processing') ORDER BY id LIMIT 1",
+	    " AND status IN ('Pending', 'Processing', 'Unknown') ORDER BY id LIMIT 1",
 	[SO_PAY_ROWS] = "SELECT row, kind, item_line, amount FROM refund_rows WHERE payment_id = $1 ORDER BY row",
 	[SO_LOCK] = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
 	[SO_LOCK_SHARED] = "SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)",

@@ -273,6 +273,25 @@ static const struct {
 	"  request_id text,"
 	"  PRIMARY KEY (set_name, code));" } },
 	{ 5, {
+	/* issue 12: the request budget of each shop and endpoint family, as
+	 * the next send time it reserves (src/store/budget.c) */
+	"CREATE TABLE shop_budgets ("
+	"  shop       text NOT NULL,"
+	"  family     text NOT NULL,"
+	"  tat_us     bigint NOT NULL,"
+	"  rate_mrps  bigint NOT NULL DEFAULT 0,"
+	"  rate_at_ms bigint NOT NULL DEFAULT 0,"
+	"  slowdowns  bigint NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (shop, family));"
+	/* a refund whose outcome checks ran past their deadline is Unknown
+	 * (needs attention) */
+	"ALTER TABLE order_payments DROP CONSTRAINT order_payments_status_check;"
+	"ALTER TABLE order_payments ADD CONSTRAINT order_payments_status_check"
+	"  CHECK (status IN ('Pending', 'Processing', 'Completed', 'Error', 'Unknown'));"
+	"DROP INDEX order_payments_due;"
+	"CREATE INDEX order_payments_due ON order_payments(next_attempt_ms, id)"
+	"  WHERE type = 'Refund' AND by_marketplace = 1 AND status IN ('Pending', 'Processing', 'Unknown');" } },
+	{ 6, {
 	/* issue 13: usage evidence, one row per set, code and version; the
 	 * service adds its counts in batches (never overwrites) */
 	"CREATE TABLE code_usage ("

@@ -117,4 +117,8 @@ const struct cb_store_ops store__pg_ops = {
 	.usage_list = pg__usage_list,
 	.obs_list = pg__obs_list,
 	.refund_open_each = pg__refund_open_each,
+	.budget_update = pg__budget_update,
+	.budget_each = pg__budget_each,
+	.budget_get = pg__budget_get,
+	.pay_take = pg__pay_take,
 };

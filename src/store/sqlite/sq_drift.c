@@ -21,7 +21,7 @@ static const char *const sql[D_COUNT] = {
 	/* the partial index order_payments_due holds exactly the open refunds */
 	[D_OPEN_REFUNDS] = "SELECT p.id, o.order_id, o.shop, o.status, p.status, p.reason_key, p.reason_defaulted"
 	    " FROM order_payments p JOIN orders o ON o.seq = p.order_seq"
-	    " WHERE p.type = 'Refund' AND p.by_marketplace = 1 AND p.status IN ('Pending', 'Processing')"
+	    " WHERE p.type = 'Refund' AND p.by_marketplace = 1 AND p.status IN ('Pending', 'Processing', 'Unknown')"
 	    " ORDER BY p.id LIMIT ?1",
 };
 

@@ -156,5 +156,11 @@ int sq__obs_list(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, 
 int sq__usage_add(void *be, const cb_store_usage *rows, size_t n);
 int sq__usage_list(void *be, const char *set, cb_store_usage_fn fn, void *arg);
 int sq__refund_open_each(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
+int sq__budget_update(void *be, const char *shop, const char *family,
+    void (*step)(void *arg, struct store_budget_row *row), void *arg);
+int sq__pay_take(void *be, int64_t payment_id, const char *owner, int64_t now_ms, int64_t lease_ms);
+int sq__budget_get(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found);
+int sq__budget_each(void *be, int (*fn)(void *arg, const char *shop, const char *family,
+    const struct store_budget_row *row), void *arg);
 
 #endif

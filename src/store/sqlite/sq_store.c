@@ -122,4 +122,8 @@ const struct cb_store_ops store__sqlite_ops = {
 	.usage_add = sq__usage_add,
 	.usage_list = sq__usage_list,
 	.refund_open_each = sq__refund_open_each,
+	.budget_update = sq__budget_update,
+	.budget_each = sq__budget_each,
+	.budget_get = sq__budget_get,
+	.pay_take = sq__pay_take,
 };

@@ -31,6 +31,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "svc", "e2e"))
 from harness import BINARY, Server  # noqa: E402
 
+# The request budget of a shop (docs/orders.md) would pace these suites'
+# hundreds of cancellations at 10/s: they run with a budget they never
+# reach.  test_budget.py and budget500.py give their own (flags win over
+# the environment).
+os.environ.setdefault("CODEBOOK_MARKET_BUDGET", "1000")
+os.environ.setdefault("CODEBOOK_MARKET_BURST", "1000")
+
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 SIM = os.environ.get("CODEBOOK_TIKTOK_SIM") or os.path.join(os.path.dirname(BINARY), "codebook-tiktok-sim")
 
