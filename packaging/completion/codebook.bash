@@ -138,7 +138,7 @@ _codebook()
 		return ;;
 	--listen | --context | --field | --threads | --attempt | --seed | --max-errors | \
 	--block-size | --shop | --market-shop | --interval | --lease | --max | \
-	--worker-interval | --worker-lease | --action-type | --reason-type | --sku | \
+	--worker-interval | --worker-lease | --order-max-age | --action-type | --reason-type | --sku | \
 	--line-item | --order | --cancel-id | --page-size | --page-token | --reason | \
 	--set-version | --as-of | --sync-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
 		return ;;  # a value only the user knows

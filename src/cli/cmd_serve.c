@@ -21,6 +21,7 @@ static const char usage[] =
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
     "                      [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
+    "                      [--order-max-age DURATION]\n"
     "                      [--log-level LEVEL] [--config FILE] [--print-config]\n"
     "                      [--max-connections N] [--max-connections-per-client N]\n"
     "                      [--header-timeout DURATION] [--body-timeout DURATION] [--send-timeout DURATION]\n\n"
@@ -48,6 +49,8 @@ static const char usage[] =
     "  --worker-interval DURATION  pause between the in-process worker's passes (default\n"
     "                            2s; 0: none, run codebook worker; needs --market-config)\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
+    "  --order-max-age DURATION  the worker reads an order from the marketplace before a cancel\n"
+    "                            when its copy is older than this (default 5m; 0: always)\n"
     "  --worker-verbose          log each marketplace exchange (secrets masked; the log\n"
     "                            level is then debug unless --log-level says otherwise)\n"
     "  --market-budget N         requests/s per shop and endpoint family (default 10)\n"
@@ -153,6 +156,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.budget_rate = cfg.market_budget;
 	o.budget_burst = cfg.market_burst;
 	o.outcome_deadline_ms = cfg.outcome_deadline_ms;
+	o.order_max_age_ms = cfg.order_max_age_ms;
 	o.worker_verbose = cfg.worker_verbose;
 	o.market_config = cfg.market_config;
 	o.market_env = cfg.market_env;

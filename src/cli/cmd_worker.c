@@ -20,7 +20,8 @@
 
 static const char usage[] =
     "usage: codebook worker [--db PATH] [--market-config FILE] [--once] [--interval DURATION]\n"
-    "                       [--lease DURATION] [--max N] [-v] [--log-level LEVEL]\n"
+    "                       [--lease DURATION] [--max N] [--order-max-age DURATION] [-v]\n"
+    "                       [--log-level LEVEL]\n"
     "                       [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
     "                       [--catalogs DIR] [--config FILE] [--print-config]\n\n"
     "Process the refunds waiting for the marketplace (seed 003's cron): check each\n"
@@ -36,6 +37,8 @@ static const char usage[] =
     "  --lease DURATION        how long a claimed refund is the worker's (default 15s;\n"
     "                          extended every third of it while the worker holds it)\n"
     "  --max N                 refunds per pass (default 1000)\n"
+    "  --order-max-age DURATION  read the order from the marketplace before a cancel when its\n"
+    "                          copy is older than this (default 5m; 0: always)\n"
     "  -v, --verbose           log each marketplace exchange (secrets masked; the log level\n"
     "                          is then debug unless --log-level says otherwise)\n"
     "  --market-budget N       requests/s to the marketplace per shop and endpoint family,\n"
@@ -154,6 +157,7 @@ work(const struct cli_config *cfg, int once)
 	wo.budget_rate = cfg->market_budget;
 	wo.budget_burst = cfg->market_burst;
 	wo.outcome_deadline_ms = cfg->outcome_deadline_ms;
+	wo.order_max_age_ms = cfg->order_max_age_ms;
 	wo.max_per_pass = cfg->worker_max;
 	wo.verbose = cfg->worker_verbose;
 	if (cb_worker_new(&w, &wo) != CB_OK) {

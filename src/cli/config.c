@@ -78,6 +78,9 @@ static const struct setting settings[] = {
 	    NULL, "how long a claimed refund is the worker's without a heartbeat (extended every third of "
 	    "it while the worker holds the refund)",
 	    F(worker_lease_ms) },
+	{ "order-max-age", "CODEBOOK_ORDER_MAX_AGE", NULL, BOTH, NULL, 0, 0, S_DURATION, 0, 604800000u, "5m", NULL,
+	    "before a cancel, the worker reads the order from the marketplace (order detail) when its copy "
+	    "is older than this (0: always)", F(order_max_age_ms) },
 	{ "worker-max", "CODEBOOK_WORKER_MAX", NULL, CFG_WORKER, "max", 0, 0, S_UINT, 1, 1000000, "1000", NULL,
 	    "refunds per pass", F(worker_max) },
 	/* issue 12: the request budget of each shop (docs/orders.md, Request budgets) */

@@ -31,6 +31,7 @@ struct cli_config {
 	cb_log_level log_level;            /* applied by cli_config_read() */
 	const char *market_config, *market_shop;   /* NULL: not set */
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
+	unsigned    order_max_age_ms;
 	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
 	int         worker_verbose;
 	unsigned    market_budget, market_burst;   /* requests/s and burst per shop and family */

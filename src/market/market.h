@@ -463,4 +463,22 @@ typedef struct {
 /** The endpoint of @p ep, or NULL. */
 const cb_mkt_endpoint *cb_mkt_endpoint_get(cb_mkt_ep ep);
 
+/* ------------------------------------------------------------------ */
+/* Notifications the marketplace sends (webhook.c) */
+
+#define CB_MKT_MAX_WEBHOOK_BODY (64u << 10)	/**< bytes of a notification's body codebook takes */
+
+/**
+ * The signature of a notification: lowercase hex HMAC-SHA256 keyed with
+ * @p secret over @p app_key followed by the raw body.
+ * @return CB_OK; CB_EINVAL; CB_ETOOBIG past CB_MKT_MAX_WEBHOOK_BODY; CB_ENOMEM; CB_ERROR.
+ */
+int cb_mkt_webhook_sign(char out[CB_MKT_SIGN_HEX + 1], const char *app_key, const char *secret,
+    const char *body, size_t len);
+
+/** 1 when @p authorization (the header's value) is the body's signature,
+ * compared in constant time; else 0. */
+int cb_mkt_webhook_verify(const char *app_key, const char *secret, const char *body, size_t len,
+    const char *authorization);
+
 #endif

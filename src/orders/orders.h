@@ -98,6 +98,8 @@ typedef struct {
 	unsigned         budget_rate;    /* requests/s per shop and endpoint family (0: budget.h's default) */
 	unsigned         budget_burst;   /* requests at once (0: budget.h's default) */
 	unsigned         outcome_deadline_ms; /* checks of an unknown outcome stop: Unknown (0: outcome.h's default) */
+	unsigned         order_max_age_ms; /* an order's copy older than this is read from the marketplace
+	                                  * before a cancel (order_pull.h); 0: always */
 } cb_worker_opts;
 
 /* Counters (since the worker started, or of one pass). */

@@ -37,6 +37,7 @@
 #include "observe.h"
 #include "outcome.h"
 #include "orders.h"
+#include "order_pull.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -663,6 +664,32 @@ step_pending(struct job *j)
 	return check_later(j, CB_CANCEL_PENDING, err.error_code, err.message, NULL, err.request_id);
 }
 
+/* Before a cancel is sent: the order as the marketplace has it now, when
+ * the local copy is old (order_pull.h), so that the rules judge an order
+ * shipped meanwhile as shipped.  When the marketplace cannot say, the
+ * local copy is judged (the marketplace still refuses a shipped order). */
+static void
+refresh(struct job *j)
+{
+	char why[768];
+	size_t i;
+	int r = cb_order_refresh(j->w->o.store, j->m, j->w->o.order_max_age_ms, now_ms(), &j->rec, why, sizeof(why));
+
+	if (r < 0)
+		log_job(j, CB_LOG_WARN, "the order's status could not be read from the marketplace: judged on the "
+		    "local copy", "detail", why, NULL, NULL);
+	if (r != 1)
+		return;
+	j->o = cb_order_rec_get(j->rec);
+	for (i = 0; i < j->o->npayments; i++)
+		if (j->o->payments[i].id == j->pid)
+			j->p = &j->o->payments[i];
+	j->key = j->p->reason_key;
+	j->defaulted = j->p->reason_defaulted;
+	log_job(j, CB_LOG_INFO, "the order's status changed on the marketplace", "marketplace_status",
+	    j->o->marketplace_status, "status", cb_ord_status_name(j->o->status));
+}
+
 /* A cancel may be out: the marketplace says what became of it before
  * anything is sent again. */
 static int
@@ -679,6 +706,7 @@ step_sending(struct job *j)
 	if (r < 0)
 		return check_later(j, CB_CANCEL_SENDING, err.error_code, err.message, NULL, err.request_id);
 	log_job(j, CB_LOG_INFO, "the earlier cancel did not land: sending again", NULL, NULL, NULL, NULL);
+	refresh(j);
 	if (validate(j, &rc) != 0)	/* the order may have changed meanwhile */
 		return rc;
 	return send_cancel(j);
@@ -696,6 +724,7 @@ step(struct job *j)
 	case CB_CANCEL_SENDING:
 		return step_sending(j);
 	case CB_CANCEL_NONE:
+		refresh(j);
 		if (validate(j, &rc) != 0)
 			return rc;
 		return send_cancel(j);

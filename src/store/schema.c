@@ -17,6 +17,8 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 4 */ ("the changes of each code-set version; codes seen in marketplace traffic that their set "
 	    "does not hold (issue 10)"),
 	/* 5 */ "the request budget of each shop and endpoint family; refund status Unknown (issue 12)",
-	/* 6 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
+	/* 6 */ "marketplace notifications (webhooks), each stored once; the marketplace's time of an "
+	    "order's status and when it was last checked (issue 12)",
+	/* 7 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
 	    "(issue 13)",
 };

@@ -34,7 +34,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 6
+#define CB_STORE_SCHEMA_VERSION 7
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -739,5 +739,57 @@ typedef int (*cb_store_budget_fn)(void *arg, const cb_store_budget *b);
 int cb_store_budget_each(cb_store *st, const cb_budget_cfg *cfg, int64_t now_ms, cb_store_budget_fn fn,
     void *arg);
 
+
+/* ---- marketplace notifications and the marketplace's view of an order
+ * (issue 12: webhooks, order pull; hooks.c) ------------------------------ */
+
+/** A marketplace notification (webhook) as stored: once per id. */
+typedef struct {
+	const char *id;              /**< tts_notification_id */
+	int64_t     type;
+	const char *shop_id;
+	const char *order_id;        /**< or NULL */
+	int64_t     timestamp;       /**< the notification's, Unix seconds */
+	const char *body;            /**< the raw body, as signed */
+	size_t      body_len;
+	const char *outcome;         /**< "applied", "ignored" */
+	const char *detail;          /**< what was done, in words */
+} cb_store_hook;
+
+/** CB_OK when notification @p id is stored, CB_ENOTFOUND when not. */
+int cb_store_hook_seen(cb_store *st, const char *id);
+/** Store notification @p h; CB_ECONFLICT (nothing stored) when its id is. */
+int cb_store_hook_put(cb_store *st, const cb_store_hook *h);
+
+/** What the marketplace says of an order's status, and when it said it. */
+typedef struct {
+	cb_ord_status status;             /**< in codebook's terms */
+	const char   *marketplace_status; /**< "IN_TRANSIT" */
+	int64_t       update_time;        /**< the marketplace's, Unix seconds (0: unknown) */
+	int64_t       checked_ms;         /**< when codebook learnt it (Unix ms) */
+} cb_ord_mkt_status;
+
+/**
+ * Apply the marketplace's status @p u to order @p order_id: written only
+ * when the order is not Cancelled locally and @p u->update_time is not
+ * older than the status stored (an older notification never overwrites a
+ * newer one); the time it was checked is recorded either way.
+ * *applied: 1 written, 0 not.  CB_ENOTFOUND when there is no such order.
+ */
+int cb_store_order_mkt_status(cb_store *st, const char *order_id, const cb_ord_mkt_status *u,
+    int *applied);
+
+/** When order @p seq's marketplace status was last checked (Unix ms, 0:
+ * never) and the marketplace's time of the status stored (0: unknown). */
+int cb_store_order_checked(cb_store *st, int64_t seq, int64_t *checked_ms, int64_t *mkt_time);
+
+/**
+ * Take the lease on open refund @p payment_id for @p owner until
+ * @p lease_until_ms, whoever holds it: a notification from the marketplace
+ * settles the refund with the lease-guarded transitions, and a worker that
+ * held it finds its lease lost and stops.  CB_ENOTFOUND when the refund is
+ * not open (Pending, Processing or Unknown).
+ */
+int cb_store_pay_seize(cb_store *st, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 
 #endif

@@ -189,6 +189,14 @@ struct cb_store_ops {
 	int (*budget_get)(void *be, const char *shop, const char *family, struct store_budget_row *row, int *found);
 	int (*budget_each)(void *be, int (*fn)(void *arg, const char *shop, const char *family,
 	    const struct store_budget_row *row), void *arg);
+	/* issue 12: notifications (hook_put: CB_ECONFLICT when the id is
+	 * stored), the marketplace's status of an order, the seizure of a lease */
+	int (*hook_seen)(void *be, const char *id);
+	int (*hook_put)(void *be, const cb_store_hook *h, const char *now);
+	int (*order_mkt_status)(void *be, const char *order_id, const cb_ord_mkt_status *u, const char *now,
+	    int *applied);
+	int (*order_checked)(void *be, int64_t seq, int64_t *checked_ms, int64_t *mkt_time);
+	int (*pay_seize)(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
 
 	/* issue 13: usage evidence, counts added by an upsert */
 	int (*usage_add)(void *be, const cb_store_usage *rows, size_t n);

@@ -320,6 +320,7 @@ svc_metrics_render(struct svc *s, cb_buf *b)
 	orders_metrics(s, b);
 	budget_metrics(s, b);
 	mirrors_metrics(s, b);
+	svc_webhook_metrics(b);
 	cb_buf_adds(b, "# HELP codebook_code_set_version Version of each code set served.\n"
 	    "# TYPE codebook_code_set_version gauge\n");
 	snap = svc_snap_get(s);

@@ -8,6 +8,9 @@
  */
 #include "route.h"
 
+/* a notification's body: CB_MKT_MAX_WEBHOOK_BODY of src/market (not included here) */
+#define WEBHOOK_MAX_BODY (64u << 10)
+
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +107,9 @@ const struct svc_route svc_routes[] = {
 	  "say what became of a refund whose outcome is Unknown, after looking on the marketplace", NULL },
 	{ M_POST, "/v1/marketplaces/tiktok/reverse-reasons/sync", H_REASONS_SYNC, R_WRITE | R_BODY, 4096,
 	  "mirror a market's reverse reasons as a new version of tiktok-reverse-reason@MARKET", NULL },
+	/* no API key: the notification's signature is its credential (h_webhooks.c) */
+	{ M_POST, "/v1/marketplaces/tiktok/webhooks", H_WEBHOOK, R_OPEN | R_BODY, WEBHOOK_MAX_BODY,
+	  "a TikTok Shop notification (signed): order status and cancellation changes", NULL },
 	/* the web console (docs/console.md): open, so that it can ask for a key */
 	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console", NULL },
 	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles", NULL },

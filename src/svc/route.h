@@ -32,6 +32,7 @@ enum svc_handler_id {
 	H_CONSOLE, H_CONSOLE_ASSET,
 	H_SET_COMPAT, H_SET_OBSERVED, H_SET_DIFF,
 	H_REFUND_OUTCOME,
+	H_WEBHOOK,
 	/* mappings between sets (h_mappings.c) */
 	H_MAPPINGS_LIST, H_MAPPING_GET, H_MAPPING_TRANSLATE,
 	/* usage evidence (usage.c) */

@@ -75,6 +75,7 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_READYZ] = h_readyz, [H_SET_COMPAT] = h_set_compat, [H_SET_OBSERVED] = h_set_observed,
 	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
 	[H_REFUND_OUTCOME] = h_refund_outcome,
+	[H_WEBHOOK] = h_webhook,
 	/* mappings between sets */
 	[H_MAPPINGS_LIST] = h_mappings_list, [H_MAPPING_GET] = h_mapping_get,
 	[H_MAPPING_TRANSLATE] = h_mapping_translate,
@@ -459,6 +460,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 	}
 	r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	r->idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+	r->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	/* a key is needed for writes (and reads when so configured); on a route
 	 * whose limits a key lifts, one that is offered is checked too */
 	if (((rt->flags & R_WRITE) || (s->opts.require_key_for_reads && !(rt->flags & R_OPEN)) ||
@@ -956,6 +958,7 @@ worker_start(struct svc *s)
 	wo.budget_rate = s->opts.budget_rate;
 	wo.budget_burst = s->opts.budget_burst;
 	wo.outcome_deadline_ms = s->opts.outcome_deadline_ms;
+	wo.order_max_age_ms = s->opts.order_max_age_ms;
 	wo.verbose = s->opts.worker_verbose;
 	if (cb_worker_new(&s->worker, &wo) != CB_OK)
 		return CB_ENOMEM;

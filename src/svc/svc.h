@@ -25,6 +25,7 @@ typedef struct {
 	unsigned    worker_lease_ms;    /* 0: the worker's default */
 	unsigned    budget_rate, budget_burst; /* a shop's request budget (0: the defaults) */
 	unsigned    outcome_deadline_ms; /* unknown cancel outcomes: checks until Unknown (0: default) */
+	unsigned    order_max_age_ms;   /* the worker's order pull (orders.h); 0: always */
 	int         worker_verbose;     /* log each marketplace exchange (secrets masked) */
 	const char *market_config;      /* shops' marketplace configuration file; NULL: none */
 	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */

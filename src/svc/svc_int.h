@@ -277,6 +277,7 @@ struct svc_req {
 	const char      *if_none_match;
 	const char      *idempotency_key;   /* the Idempotency-Key header, or NULL */
 	const char      *origin;         /* the Origin header (CORS, cors.c), or NULL */
+	const char      *authorization;     /* the Authorization header, or NULL (webhooks: the signature) */
 	char             request_id[CB_SVC_REQUEST_ID_MAX + 1];
 	char             key_name[CB_KEY_NAME_MAX + 1];
 	cb_buf           body;
@@ -388,6 +389,9 @@ void h_set_diff(struct svc_req *r);
 
 void h_set_compat(struct svc_req *r);
 void h_set_observed(struct svc_req *r);
+void h_webhook(struct svc_req *r);
+/* codebook_webhooks_total{outcome}: the notifications received (h_webhooks.c). */
+void svc_webhook_metrics(cb_buf *b);
 /* mappings between sets (h_mappings.c) */
 void h_mappings_list(struct svc_req *r);
 void h_mapping_get(struct svc_req *r);

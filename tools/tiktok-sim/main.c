@@ -317,6 +317,10 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (sim_hooks_start(&s) != 0) {
+		fprintf(stderr, "codebook-tiktok-sim: cannot start the notification sender\n");
+		goto out;
+	}
 	if ((d = start(&s, o.port)) == NULL)
 		goto out;
 	while (sigwait(&sigs, &sig) != 0)
@@ -329,6 +333,7 @@ out:
 	pthread_mutex_unlock(&s.mu);
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	sim_hooks_stop(&s);
 	sim_free(&s);
 	return rc;
 }

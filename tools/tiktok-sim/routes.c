@@ -376,6 +376,8 @@ h_cancel_legacy(struct ctx *c)
 		goto out;
 	}
 	sim_order_cancelled(o, c->now);
+	sim_hook_cancel(c->s, x, "SELLER", c->now);
+	sim_hook_order(c->s, o, c->now);
 	free(o->cancel_reason);
 	o->cancel_reason = cb__strdup(text);
 	if (o->cancel_reason == NULL)
@@ -449,6 +451,9 @@ h_cancel_current(struct ctx *c)
 	x->reads_left = pending ? pending - 1 : 0;
 	if (!pending)
 		sim_order_cancelled(o, c->now);
+	sim_hook_cancel(c->s, x, "SELLER", c->now);
+	if (!pending)
+		sim_hook_order(c->s, o, c->now);
 	free(o->cancel_reason);
 	if ((o->cancel_reason = cb__strdup(reason)) == NULL)
 		o->cancel_reason = cb__strdup("");
@@ -742,8 +747,11 @@ admin_resolve(struct ctx *c)
 	x->state = to;
 	x->update_time = c->now;
 	x->reads_left = 0;
-	if (to != CB_MKT_CANCEL_REFUSED && (o = sim_order_find(c->s, x->order_id)) != NULL)
+	sim_hook_cancel(c->s, x, "SELLER", c->now);
+	if (to != CB_MKT_CANCEL_REFUSED && (o = sim_order_find(c->s, x->order_id)) != NULL) {
 		sim_order_cancelled(o, c->now);
+		sim_hook_order(c->s, o, c->now);
+	}
 	admin_ok(c, NULL, 0);
 out:
 	cb_json_free(d);
@@ -814,9 +822,12 @@ admin(struct ctx *c, const char *method)
 	} else if (strcmp(p, "/reset") == 0 && post) {
 		sim_reset(c->s);
 		admin_ok(c, NULL, 0);
+	} else if (sim_hooks_admin(c->s, p, method, c->body, c->body_len, c->now, &c->out, &c->status)) {
+		/* webhooks.c answered */
 	} else {
 		admin_fail(c, 404, "admin routes: GET health, GET|POST orders, GET calls, "
-		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST limits, POST reset");
+		    "GET|POST|DELETE faults, POST reasons, POST cancellations, GET|POST config, GET|POST limits, POST reset, "
+		    "GET|POST webhooks, POST order-status, POST buyer-cancel");
 	}
 }
 

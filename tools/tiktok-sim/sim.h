@@ -100,6 +100,7 @@ struct sim {
 	uint64_t           seq;            /* request ids, cancel ids */
 	unsigned long      counts[CB_MKT_EP_COUNT];  /* requests per endpoint */
 	struct sim_limits  limits;
+	struct sim_hooks  *hooks;          /* webhooks.c: the notifications sent */
 };
 
 /* state.c (callers hold s->mu) */
@@ -140,6 +141,16 @@ int sim_limits_refuse(struct sim *s, const char *shop, const cb_mkt_endpoint *e,
 unsigned sim_latency_ms(struct sim *s);
 /* GET|POST /__admin/limits: the reply in @out, its HTTP status returned. */
 int sim_limits_admin(struct sim *s, int post, const char *body, size_t len, cb_buf *out);
+/* webhooks.c: notifications to a configured URL (the hook functions need s->mu held) */
+struct sim_hooks;
+int sim_hooks_start(struct sim *s);
+void sim_hooks_stop(struct sim *s);
+void sim_hook_order(struct sim *s, const struct sim_order *o, int64_t now);
+void sim_hook_cancel(struct sim *s, const struct sim_cancel *c, const char *user, int64_t now);
+/* Admin routes /webhooks, /order-status, /buyer-cancel under /__admin: 1 when @sub is one of them
+ * (the reply in @out and @status), else 0. */
+int sim_hooks_admin(struct sim *s, const char *sub, const char *method, const char *body, size_t len,
+    int64_t now, cb_buf *out, int *status);
 
 /* routes.c */
 struct MHD_Connection;

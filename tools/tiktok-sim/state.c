@@ -338,8 +338,11 @@ sim_cancel_read(struct sim *s, struct sim_cancel *c, int64_t now)
 	}
 	c->state = CB_MKT_CANCEL_SUCCESS;
 	c->update_time = now;
-	if ((o = sim_order_find(s, c->order_id)) != NULL)
+	sim_hook_cancel(s, c, "SELLER", now);
+	if ((o = sim_order_find(s, c->order_id)) != NULL) {
 		sim_order_cancelled(o, now);
+		sim_hook_order(s, o, now);
+	}
 }
 
 void

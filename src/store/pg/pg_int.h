@@ -236,4 +236,11 @@ int pg__budget_get(void *be, const char *shop, const char *family, struct store_
 int pg__budget_each(void *be, int (*fn)(void *arg, const char *shop, const char *family,
     const struct store_budget_row *row), void *arg);
 
+int pg__hook_seen(void *be, const char *id);
+int pg__hook_put(void *be, const cb_store_hook *h, const char *now);
+int pg__order_mkt_status(void *be, const char *order_id, const cb_ord_mkt_status *u, const char *now,
+    int *applied);
+int pg__order_checked(void *be, int64_t seq, int64_t *checked_ms, int64_t *mkt_time);
+int pg__pay_seize(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
+
 #endif

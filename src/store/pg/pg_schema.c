@@ -292,6 +292,23 @@ static const struct {
 	"CREATE INDEX order_payments_due ON order_payments(next_attempt_ms, id)"
 	"  WHERE type = 'Refund' AND by_marketplace = 1 AND status IN ('Pending', 'Processing', 'Unknown');" } },
 	{ 6, {
+	/* issue 12: each marketplace notification once (its id is the
+	 * marketplace's), with what was done; the marketplace's time of the
+	 * order's status stored (an older one never overwrites it) and when
+	 * codebook last checked it (the worker's order pull) */
+	"CREATE TABLE webhook_notifications ("
+	"  notification_id text PRIMARY KEY,"
+	"  type            bigint NOT NULL,"
+	"  shop_id         text NOT NULL,"
+	"  order_id        text,"
+	"  sent_at         bigint NOT NULL,"
+	"  received_at     text NOT NULL,"
+	"  outcome         text NOT NULL CHECK (outcome IN ('applied', 'ignored')),"
+	"  detail          text NOT NULL,"
+	"  body            text NOT NULL);"
+	"ALTER TABLE orders ADD COLUMN mkt_status_time bigint NOT NULL DEFAULT 0;"
+	"ALTER TABLE orders ADD COLUMN status_checked_ms bigint NOT NULL DEFAULT 0;" } },
+	{ 7, {
 	/* issue 13: usage evidence, one row per set, code and version; the
 	 * service adds its counts in batches (never overwrites) */
 	"CREATE TABLE code_usage ("

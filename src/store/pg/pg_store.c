@@ -121,4 +121,9 @@ const struct cb_store_ops store__pg_ops = {
 	.budget_each = pg__budget_each,
 	.budget_get = pg__budget_get,
 	.pay_take = pg__pay_take,
+	.hook_seen = pg__hook_seen,
+	.hook_put = pg__hook_put,
+	.order_mkt_status = pg__order_mkt_status,
+	.order_checked = pg__order_checked,
+	.pay_seize = pg__pay_seize,
 };

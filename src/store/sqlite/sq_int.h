@@ -163,4 +163,11 @@ int sq__budget_get(void *be, const char *shop, const char *family, struct store_
 int sq__budget_each(void *be, int (*fn)(void *arg, const char *shop, const char *family,
     const struct store_budget_row *row), void *arg);
 
+int sq__hook_seen(void *be, const char *id);
+int sq__hook_put(void *be, const cb_store_hook *h, const char *now);
+int sq__order_mkt_status(void *be, const char *order_id, const cb_ord_mkt_status *u, const char *now,
+    int *applied);
+int sq__order_checked(void *be, int64_t seq, int64_t *checked_ms, int64_t *mkt_time);
+int sq__pay_seize(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
+
 #endif

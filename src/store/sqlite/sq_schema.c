@@ -220,6 +220,24 @@ static const struct {
 	"  WHERE type = 'Refund' AND by_marketplace = 1 AND status IN ('Pending', 'Processing', 'Unknown');"
 	"PRAGMA user_version = 5;" },
 	{ 6,
+	/* issue 12: each marketplace notification once (its id is the
+	 * marketplace's), with what was done; the marketplace's time of the
+	 * order's status stored (an older one never overwrites it) and when
+	 * codebook last checked it (the worker's order pull) */
+	"CREATE TABLE webhook_notifications ("
+	"  notification_id TEXT PRIMARY KEY,"
+	"  type            INTEGER NOT NULL,"
+	"  shop_id         TEXT NOT NULL,"
+	"  order_id        TEXT,"
+	"  sent_at         INTEGER NOT NULL,"
+	"  received_at     TEXT NOT NULL,"
+	"  outcome         TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored')),"
+	"  detail          TEXT NOT NULL,"
+	"  body            TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE orders ADD COLUMN mkt_status_time INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orders ADD COLUMN status_checked_ms INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 6;" },
+	{ 7,
 	/* issue 13: usage evidence, one row per set, code and version; the
 	 * service adds its counts in batches (never overwrites) */
 	"CREATE TABLE code_usage ("
@@ -231,7 +249,7 @@ static const struct {
 	"  rejected  INTEGER NOT NULL CHECK (rejected >= 0),"
 	"  last_seen TEXT NOT NULL,"
 	"  PRIMARY KEY (set_name, code, version)) WITHOUT ROWID;"
-	"PRAGMA user_version = 6;" },
+	"PRAGMA user_version = 7;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");

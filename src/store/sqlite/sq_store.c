@@ -126,4 +126,9 @@ const struct cb_store_ops store__sqlite_ops = {
 	.budget_each = sq__budget_each,
 	.budget_get = sq__budget_get,
 	.pay_take = sq__pay_take,
+	.hook_seen = sq__hook_seen,
+	.hook_put = sq__hook_put,
+	.order_mkt_status = sq__order_mkt_status,
+	.order_checked = sq__order_checked,
+	.pay_seize = sq__pay_seize,
 };

@@ -88,7 +88,9 @@ class OpenAPI(unittest.TestCase):
     def test_writes_need_a_key(self):
         for method, path in self.routes:
             op = self.doc["paths"][path][method.lower()]
-            if method in ("PUT", "POST") and not path.endswith("/check"):
+            if path.endswith("/webhooks"):	# the marketplace signs them: no key
+                self.assertEqual(op.get("security"), [{}], "%s %s" % (method, path))
+            elif method in ("PUT", "POST") and not path.endswith("/check"):
                 self.assertEqual(op.get("security"), [{"bearerAuth": []}], "%s %s" % (method, path))
 
     def test_served_is_the_source(self):
