@@ -14,11 +14,11 @@ enum { B_GET = 0, B_PUT, B_EACH, B_COUNT };
 
 static const char *const sql[B_COUNT] = {
 	[B_GET] = "SELECT tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets WHERE shop = ?1 AND family = ?2",
-	[B_PUT] = "INSERT INTO shop_budgets (shop, family, tat_us, rate_mrps, rate_at_ms, slowdowns)"
+	[B_PUT] = ("INSERT INTO shop_budgets (shop, family, tat_us, rate_mrps, rate_at_ms, slowdowns)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (shop, family) DO UPDATE SET tat_us = excluded.tat_us,"
-	    " rate_mrps = excluded.rate_mrps, rate_at_ms = excluded.rate_at_ms, slowdowns = excluded.slowdowns",
-	[B_EACH] = "SELECT shop, family, tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets"
-	    " ORDER BY shop, family",
+	    " rate_mrps = excluded.rate_mrps, rate_at_ms = excluded.rate_at_ms, slowdowns = excluded.slowdowns"),
+	[B_EACH] = ("SELECT shop, family, tat_us, rate_mrps, rate_at_ms, slowdowns FROM shop_budgets"
+	    " ORDER BY shop, family"),
 };
 
 struct update {
