@@ -19,6 +19,6 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 5 */ "the request budget of each shop and endpoint family; refund status Unknown (issue 12)",
 	/* 6 */ "marketplace notifications (webhooks), each stored once; the marketplace's time of an "
 	    "order's status and when it was last checked (issue 12)",
-	/* 7 */ "usage evidence: how often each code of a set version was checked, stored and rejected "
-	    "(issue 13)",
+	/* 7 */ ("usage evidence: how often each code of a set version was checked, stored and rejected "
+	    "(issue 13)"),
 };
