@@ -22,5 +22,6 @@
 #include "codebook/policy.h"
 #include "codebook/export.h"
 #include "codebook/validate.h"
+#include "codebook/mapping.h"
 
 #endif

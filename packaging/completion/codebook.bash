@@ -142,7 +142,7 @@ _codebook()
 	--block-size | --shop | --market-shop | --interval | --lease | --max | \
 	--worker-interval | --worker-lease | --order-max-age | --action-type | --reason-type | --sku | \
 	--line-item | --order | --cancel-id | --page-size | --page-token | --reason | \
-	--set-version | --as-of | --at | --time-field | --sync-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
+	--set-version | --as-of | --at | --time-field | --sync-interval | --usage-flush-interval | --limit | --market-budget | --market-burst | --outcome-deadline)
 		return ;;  # a value only the user knows
 	esac
 
@@ -158,7 +158,7 @@ _codebook()
 		w=${words[i]}
 		if [[ $w == -* && $w != -[0-9]* ]]; then
 			case $w in
-			--json | --once | --routes | --require-key-for-reads | --no-request-log | \
+			--json | --once | --routes | --require-key-for-reads | --no-request-log | --list | --unused | \
 			--worker-verbose | -v | --help | -h | --*=*) takes=0 ;;
 			*) takes=1 ;;
 			esac
@@ -169,7 +169,7 @@ _codebook()
 	done
 
 	case $cmd in
-	show | export | observed)
+	show | export | observed | usage)
 		((${#pos[@]} == 0)) && _codebook_reply_words "$(_codebook_sets)" ;;
 	check | explain)
 		if ((${#pos[@]} == 0)); then

@@ -109,6 +109,8 @@ int cmd_shops(struct cli *c, int argc, char **argv);    /* src/cli/cmd_shops.c, 
 int cmd_tiktok(struct cli *c, int argc, char **argv);   /* src/cli/cmd_tiktok.c, over src/market */
 int cmd_worker(struct cli *c, int argc, char **argv);   /* src/cli/cmd_worker.c, over src/orders */
 int cmd_observed(struct cli *c, int argc, char **argv); /* src/cli/cmd_observed.c, over src/store */
+int cmd_translate(struct cli *c, int argc, char **argv);
+int cmd_usage(struct cli *c, int argc, char **argv);     /* src/cli/cmd_usage.c, over src/svc's view */
 
 /* Option values (args.c): a whole number or a duration ("2s", "500ms",
  * "0.2", "1m") within bounds; EXIT_OK, or EXIT_USAGE after naming --@opt,

@@ -4,6 +4,9 @@
  */
 #include "cli.h"
 
+#include <limits.h>
+#include <stdio.h>
+
 #include <string.h>
 
 #include "view.h"
@@ -98,6 +101,35 @@ print_feed(const cb_report *r, const cb_codeset *old, const cb_codeset *new_, in
 	return rc;
 }
 
+/* The other set of a mapping, from the catalogs (quietly: NULL when not there). */
+static const cb_codeset *
+catalog_set(void *arg, const char *name)
+{
+	struct cli *c = arg;
+
+	if (c->cat == NULL && cb_catalog_load_dir(&c->cat, c->catalogs) != CB_OK)
+		return NULL;
+	return cb_catalog_find(c->cat, name);
+}
+
+/* MAPPING_KEEPS_COMPLETE, as the service's gate judges it: the complete
+ * mappings of the catalogs' mappings/ directory against @new_. */
+static int
+mapping_gate(struct cli *c, const cb_codeset *new_, cb_report **r)
+{
+	char dir[PATH_MAX];
+	cb_mappings *ms = NULL;
+	int rc;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/mappings", c->catalogs) >= sizeof(dir))
+		return cli_error("%s/mappings: path too long", c->catalogs);
+	if (cb_mappings_load_dir(&ms, dir) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	rc = cb_mappings_gate(r, ms, new_, catalog_set, c);
+	cb_mappings_free(ms);
+	return rc == CB_OK ? EXIT_OK : cli_error("%s", cb_errmsg());
+}
+
 /* Diff @old against @new_ and print the findings in @fmt; @file names NEW
  * in annotations.  EXIT_OK, EXIT_REJECTED (breaking) or EXIT_USAGE. */
 static int
@@ -110,6 +142,10 @@ diff_sets(struct cli *c, const cb_codeset *old, const cb_codeset *new_, const ch
 	opts.now_us = at;
 	if (cb_diff_ex(&r, old, new_, &opts) != CB_OK)
 		return cli_error("%s", cb_errmsg());
+	if ((rc = mapping_gate(c, new_, &r)) != EXIT_OK) {
+		cb_report_free(r);
+		return rc;
+	}
 	rc = cb_report_is_breaking(r) ? EXIT_REJECTED : EXIT_OK;
 	if (fmt == CLI_FEED_TEXT || fmt == CLI_FEED_JSON) {
 		if (print_feed(r, old, new_, fmt == CLI_FEED_JSON || c->json ? CLI_GATE_JSON : CLI_GATE_TEXT) != EXIT_OK)

@@ -15,7 +15,10 @@ static const char usage[] =
     "usage: codebook lint FILE... [--db PATH] [--json]\n\n"
     "Report every problem of the code-set files: JSON syntax, structure, undeclared\n"
     "categories or context values, codes failing the set's format, duplicates, rows\n"
-    "without a code, codes whose entries disagree on handling. Each finding names its\n"
+    "without a code, codes whose entries disagree on handling. A mapping file\n"
+    "(docs/mappings.md) is checked against its sets (a set file given on the same\n"
+    "command line, else the catalogs'): a source code without a link in a complete\n"
+    "mapping, a target unknown or retired. Each finding names its\n"
     "file:line:column and rule. With --db (the service's database), the codes of each\n"
     "file's set met in marketplace traffic that the file does not hold are reported as\n"
     "OBSERVED_CODE (info): candidates for the next version (codebook observed).\n"
@@ -77,6 +80,75 @@ candidates(cb_store *st, const char *file, cb_jw *w, int json)
 	return c.n;
 }
 
+/* Where a mapping's sets come from: a set file given on the same command
+ * line (the version under review), else the catalogs. */
+struct lookup {
+	struct cli  *c;
+	cb_codeset **files;
+	size_t       n;
+};
+
+static const cb_codeset *
+find_set(void *arg, const char *name)
+{
+	struct lookup *l = arg;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->files[i] != NULL && strcmp(cb_codeset_name(l->files[i]), name) == 0)
+			return l->files[i];
+	if (l->c->cat == NULL && cb_catalog_load_dir(&l->c->cat, l->c->catalogs) != CB_OK)
+		return NULL;
+	return cb_catalog_find(l->c->cat, name);
+}
+
+/* The sets under review, for the mappings among the files (NULL: not a set). */
+static void
+load_sets(const char *const *files, size_t n, cb_codeset **sets)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cb_codeset_load_file(&sets[i], files[i]) != CB_OK)
+			sets[i] = NULL;
+}
+
+/* Lint @file: a mapping against its sets, else a code-set file. */
+static int
+lint_one(struct lookup *l, const char *file, cb_report **r)
+{
+	int is_mapping = 0;
+
+	if (cb_mapping_lint_file(r, file, find_set, l, &is_mapping) != CB_OK)
+		return -1;
+	if (is_mapping)
+		return CB_OK;
+	return cb_lint_file(r, file);
+}
+
+/* Print @file's findings (and with a database its candidates); how many
+ * candidates. */
+static size_t
+emit(struct cli *c, cb_jw *w, cb_store *st, const char *file, const cb_report *r)
+{
+	size_t ncand = 0;
+
+	if (!c->json) {
+		cli_print_findings(stdout, r);
+		return st != NULL ? candidates(st, file, NULL, 0) : 0;
+	}
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "file", file);
+	cb_jw_kint(w, "errors", (long long)cb_report_count_severity(r, CB_SEV_ERROR));
+	cb_jw_kint(w, "warnings", (long long)cb_report_count_severity(r, CB_SEV_WARNING));
+	cb_jw_key(w, "findings");
+	cb_view_findings(w, r);
+	if (st != NULL)
+		ncand = candidates(st, file, w, 1);
+	cb_jw_obj_end(w);
+	return ncand;
+}
+
 int
 cmd_lint(struct cli *c, int argc, char **argv)
 {
@@ -84,6 +156,8 @@ cmd_lint(struct cli *c, int argc, char **argv)
 	static const struct cli_opt opts[] = { { "json", 0, 0, O_JSON }, { "db", 0, 1, CLI_O_DB }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	const char *files[1024], *arg, *db = NULL;
+	cb_codeset *sets[1024] = { NULL };
+	struct lookup lk = { c, sets, 0 };
 	size_t nfiles = 0, i, errors = 0, warnings = 0, ncand = 0;
 	cb_store *st = NULL;
 	int rc = EXIT_OK, k;
@@ -105,15 +179,17 @@ cmd_lint(struct cli *c, int argc, char **argv)
 	}
 	if (nfiles == 0)
 		return cli_error("lint: usage: codebook lint FILE... (see --help)");
+	lk.n = nfiles;
 	if (db != NULL && (rc = cli_store_open(&st, db)) != EXIT_OK)
 		return rc;
 	cb_jw_init(&w, &b, 1);
 	if (c->json)
 		cb_jw_arr_begin(&w);
+	load_sets(files, nfiles, sets);
 	for (i = 0; i < nfiles; i++) {
 		cb_report *r = NULL;
 		size_t e, wn;
-		if (cb_lint_file(&r, files[i]) != CB_OK) {
+		if (lint_one(&lk, files[i], &r) != CB_OK) {
 			cli_error("%s", cb_errmsg());
 			rc = EXIT_USAGE;
 			continue;
@@ -124,24 +200,12 @@ cmd_lint(struct cli *c, int argc, char **argv)
 		warnings += wn;
 		if (e > 0 && rc == EXIT_OK)
 			rc = EXIT_REJECTED;
-		if (c->json) {
-			cb_jw_obj_begin(&w);
-			cb_jw_kstr(&w, "file", files[i]);
-			cb_jw_kint(&w, "errors", (long long)e);
-			cb_jw_kint(&w, "warnings", (long long)wn);
-			cb_jw_key(&w, "findings");
-			cb_view_findings(&w, r);
-			if (st != NULL)
-				ncand += candidates(st, files[i], &w, 1);
-			cb_jw_obj_end(&w);
-		} else {
-			cli_print_findings(stdout, r);
-			if (st != NULL)
-				ncand += candidates(st, files[i], NULL, 0);
-		}
+		ncand += emit(c, &w, st, files[i], r);
 		cb_report_free(r);
 	}
 	cb_store_close(st);
+	for (i = 0; i < nfiles; i++)	/* the sets under review */
+		cb_codeset_free(sets[i]);
 	if (c->json) {
 		cb_jw_arr_end(&w);
 		if (cli_print_json(&b) != EXIT_OK)

@@ -19,6 +19,7 @@ static const char usage[] =
     "usage: codebook serve [--listen HOST:PORT] [--db PATH] [--catalogs DIR] [--threads N]\n"
     "                      [--require-key-for-reads] [--cors-origin ORIGIN]... [--no-request-log] [--routes]\n"
     "                      [--market-config FILE] [--market-shop NAME] [--sync-interval DURATION]\n"
+    "                      [--usage-flush-interval DURATION]\n"
     "                      [--worker-interval DURATION] [--worker-lease DURATION] [--worker-verbose]\n"
     "                      [--market-budget N] [--market-burst N] [--outcome-deadline DURATION]\n"
     "                      [--order-max-age DURATION]\n"
@@ -46,6 +47,8 @@ static const char usage[] =
     "                            (a sync request may name another)\n"
     "  --sync-interval DURATION  sync every market's reverse reasons this often, +-10%\n"
     "                            (default 1h; 0: only on demand)\n"
+    "  --usage-flush-interval DURATION  add the codes' usage counts to the database this\n"
+    "                            often (default 5s; 0: when the usage route is read and at exit)\n"
     "  --worker-interval DURATION  pause between the in-process worker's passes (default\n"
     "                            2s; 0: none, run codebook worker; needs --market-config)\n"
     "  --worker-lease DURATION   how long the worker holds a claimed refund (default 15s)\n"
@@ -162,6 +165,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	o.market_env = cfg.market_env;
 	o.market_shop = cfg.market_shop;
 	o.sync_interval_ms = cfg.sync_interval_ms;
+	o.usage_flush_ms = cfg.usage_flush_ms;
 	o.max_connections = cfg.max_connections;
 	o.max_per_client = cfg.max_per_client == 0 ? UINT_MAX : cfg.max_per_client;
 	o.header_timeout_ms = cfg.header_timeout_ms;

@@ -71,6 +71,9 @@ static const struct setting settings[] = {
 	{ "sync-interval", "CODEBOOK_SYNC_INTERVAL", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 0, 604800000u, "1h",
 	    NULL, "how often the reverse reasons of every market of the shops' configuration are synced "
 	    "(give or take a tenth, at random; 0: only on demand)", F(sync_interval_ms) },
+	{ "usage-flush-interval", "CODEBOOK_USAGE_FLUSH_INTERVAL", NULL, CFG_SERVE, NULL, 0, 0, S_DURATION, 0,
+	    3600000u, "5s", NULL, "how often the codes' usage counts are added to the database (0: only when "
+	    "the usage route is read and at shutdown)", F(usage_flush_ms) },
 	{ "worker-interval", "CODEBOOK_WORKER_INTERVAL", NULL, BOTH, "interval", 0, 0, S_DURATION, 0, 86400000u,
 	    "2s", NULL, "pause between the cancellation worker's passes (serve: 0 runs no worker in the "
 	    "process)", F(worker_interval_ms) },

@@ -33,6 +33,7 @@ struct cli_config {
 	unsigned    worker_interval_ms, worker_lease_ms, worker_max;
 	unsigned    order_max_age_ms;
 	unsigned    sync_interval_ms;      /* 0: syncs only on demand */
+	unsigned    usage_flush_ms;        /* 0: usage counts stored only on demand and at shutdown */
 	int         worker_verbose;
 	unsigned    market_budget, market_burst;   /* requests/s and burst per shop and family */
 	unsigned    outcome_deadline_ms;           /* unknown outcomes: checks until Unknown */

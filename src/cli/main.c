@@ -38,6 +38,8 @@ static const struct {
 	{ "tiktok",  cmd_tiktok,  "call TikTok Shop: reverse reasons, cancel, cancellations, orders" },
 	{ "worker",  cmd_worker,  "process pending order cancellations against the marketplace" },
 	{ "observed", cmd_observed, "codes met in marketplace traffic that a set does not hold" },
+	{ "translate", cmd_translate, "translate a code into another set's codes through a mapping" },
+	{ "usage",   cmd_usage,   "how often each code was checked, stored and rejected; who sends deprecated ones" },
 };
 
 static void

@@ -31,6 +31,13 @@ static const cb_rule_info rules[] = {
 	{ "DEPRECATED_NO_SINCE",  CB_SEV_WARNING, "a deprecated entry does not say since which version", 0 },
 	{ "CODE_CASE",            CB_SEV_WARNING, "a code is not in the set's recommended case", 0 },
 	{ "ID_ASSIGNED",          CB_SEV_WARNING, "a code has no id in the file: it gets the next free one; write it down so that it stays", 0 },
+	/* lint: a mapping between sets (docs/mappings.md) */
+	{ "MAPPING_SET_UNKNOWN",       CB_SEV_ERROR,   "a mapping's source or target set is not in the catalog", 0 },
+	{ "MAPPING_SOURCE_UNKNOWN",    CB_SEV_ERROR,   "a mapping links a code its source set does not hold", 0 },
+	{ "MAPPING_TARGET_UNKNOWN",    CB_SEV_ERROR,   "a mapping links to a code its target set does not hold", 0 },
+	{ "MAPPING_TARGET_RETIRED",    CB_SEV_ERROR,   "a mapping links to a retired code", 0 },
+	{ "MAPPING_INCOMPLETE",        CB_SEV_ERROR,   "a complete mapping has no link for a code of its source set", 0 },
+	{ "MAPPING_TARGET_DEPRECATED", CB_SEV_WARNING, "a mapping links to a deprecated code", 0 },
 	/* governance: comparing a new version with the published one */
 	{ "SET_NAME_SAME",        CB_SEV_BREAKING, "a new version must keep the set's name", 0 },
 	{ "VERSION_INCREASES",    CB_SEV_BREAKING, "a new version must have a higher version number", 0 },
@@ -49,6 +56,7 @@ static const cb_rule_info rules[] = {
 	{ "RETIRED_FOREVER",      CB_SEV_BREAKING, "a retired code of an owned set stays retired: its name and id are never used again", 0 },
 	{ "WINDOW_NO_SHORTEN",    CB_SEV_BREAKING, "a set may not shorten or drop its deprecation window", 0 },
 	{ "NO_REPURPOSE",         CB_SEV_BREAKING, "opt-in: a published code's description or contexts may not change unless the entry marks the change editorial", 1 },
+	{ "MAPPING_KEEPS_COMPLETE", CB_SEV_BREAKING, "a new version may not break a complete mapping (a source code without a link, a target unknown or retired)", 0 },
 	{ "DESCRIPTION_CHANGED",  CB_SEV_WARNING, "a description changed: make sure the code is not being repurposed", 0 },
 	{ "CATEGORY_ADDED",       CB_SEV_WARNING, "a category was added: keep the category list small", 0 },
 	{ "HANDLING_CHANGED",     CB_SEV_WARNING, "an error code's handling changed: clients will act differently", 0 },

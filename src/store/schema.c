@@ -20,4 +20,6 @@ const char *const store__schema_steps[CB_STORE_SCHEMA_VERSION] = {
 	/* 6 */ "marketplace notifications (webhooks), each stored once; the marketplace's time of an "
 	    "order's status and when it was last checked (issue 12)",
 	/* 7 */ "marketplace shops: credentials, tokens and their expiry, attention (issue 12)",
+	/* 8 */ ("usage evidence: how often each code of a set version was checked, stored and rejected "
+	    "(issue 13)"),
 };

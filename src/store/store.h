@@ -34,7 +34,7 @@
 typedef struct cb_store cb_store;
 
 /** Schema version this build migrates to. */
-#define CB_STORE_SCHEMA_VERSION 7
+#define CB_STORE_SCHEMA_VERSION 8
 
 /**
  * Open the database named by @p db and migrate its schema to
@@ -235,6 +235,31 @@ int cb_store_obs_note(cb_store *st, const char *set, const char *code, const cha
 typedef int (*cb_store_obs_fn)(void *arg, const cb_store_obs *o);
 /** The sightings of @p set by code, at most @p limit (0: 1000). */
 int cb_store_obs_list(cb_store *st, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
+
+/*
+ * Usage evidence (issue 13): how often each code of a set version was
+ * checked, stored (in an incident or event) and rejected, and when last
+ * seen, one row per set, code and version.  The service counts in memory
+ * and adds its counts in batches: an add never overwrites, so several
+ * instances on one database sum up.
+ */
+typedef struct {
+	const char *set;
+	const char *code;
+	int         version;
+	int64_t     checked, stored, rejected;
+	const char *last_seen;      /**< RFC 3339 UTC ("2026-12-06T11:52:00Z"); the later one is kept */
+} cb_store_usage;
+
+#define CB_STORE_USAGE_BATCH 4096   /**< rows of one cb_store_usage_add() at most */
+
+/** Add @p n rows' counts (in one transaction).  CB_EINVAL for a NULL or
+ * empty name or code, a negative count, or more than CB_STORE_USAGE_BATCH. */
+int cb_store_usage_add(cb_store *st, const cb_store_usage *rows, size_t n);
+
+typedef int (*cb_store_usage_fn)(void *arg, const cb_store_usage *u);
+/** The rows of @p set, by code then version. */
+int cb_store_usage_list(cb_store *st, const char *set, cb_store_usage_fn fn, void *arg);
 
 /** "\"sha256:<hex>\"" of @p len bytes at @p p, into @p out (80 bytes). */
 void cb_store_etag(char out[80], const void *p, size_t len);

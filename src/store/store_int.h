@@ -207,6 +207,10 @@ struct cb_store_ops {
 	    int *applied);
 	int (*order_checked)(void *be, int64_t seq, int64_t *checked_ms, int64_t *mkt_time);
 	int (*pay_seize)(void *be, int64_t payment_id, const char *owner, int64_t lease_until_ms);
+
+	/* issue 13: usage evidence, counts added by an upsert */
+	int (*usage_add)(void *be, const cb_store_usage *rows, size_t n);
+	int (*usage_list)(void *be, const char *set, cb_store_usage_fn fn, void *arg);
 };
 
 /* The backends this build has (NULL: not built).  sqlite/sq_store.c,

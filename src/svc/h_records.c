@@ -106,11 +106,13 @@ post(struct svc_req *r, cb_rec_kind kind)
 	struct svc_items it;
 	cb_rec_status *status = NULL;
 	size_t i, nconf = 0;
+	int64_t now;
 	int rc;
 
 	memset(&it, 0, sizeof(it));
 	if (set == NULL)
 		return;
+	now = svc_usage_now();
 	if (svc_items_parse(&it, d, set->cs, r->body.p, r->body.len) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "out of memory");
 		goto out;
@@ -129,8 +131,18 @@ post(struct svc_req *r, cb_rec_kind kind)
 		svc_store_problem(r, rc, rc == CB_EUNKNOWN ? "the batch" : "nothing was stored");
 	else if (nconf > 0)
 		conflicts(r, d, &it, status, nconf);
-	else
+	else {
+		for (i = 0; i < it.n; i++)	/* new rows only: a replay stores nothing */
+			if (status[i] == CB_REC_CREATED)
+				svc_usage_note(set->usage, it.entries[i], SVC_USAGE_STORED, now);
 		stored(r, d, set, &it, status);
+	}
+	/* counted after the write: a flush can never come between the checks
+	 * and this request's own write (tests/orders/e2e/test_outcome_unknown) */
+	for (i = 0; i < it.n && it.checked != NULL; i++)
+		if (it.checked[i])
+			svc_usage_note(set->usage, it.entries[i], it.accepted[i] ? SVC_USAGE_CHECKED :
+			    SVC_USAGE_REJECTED, now);
 out:
 	free(status);
 	svc_items_free(&it);

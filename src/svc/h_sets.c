@@ -425,10 +425,12 @@ h_set_check(struct svc_req *r)
 	size_t i, accepted = 0;
 	unsigned flags;
 	int64_t at;
+	int64_t now;
 	cb_jw w;
 
 	if (set == NULL || check_life(r, &flags, &at) != 0)
 		return;
+	now = svc_usage_now();
 	if (svc_checks_parse(&c, r->body.p, r->body.len, r->anon ? CB_SVC_ANON_MAX_CHECK_ITEMS :
 	    CB_SVC_MAX_BATCH) != CB_OK) {
 		svc_problem(r, P_INTERNAL, "out of memory");
@@ -443,6 +445,7 @@ h_set_check(struct svc_req *r)
 		const struct svc_check_item *it = &c.items[0];
 		cb_check_at(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx, flags, at);
 		svc_metrics_check(r->svc->metrics, set->mslot, res.reason);
+		svc_usage_note(set->usage, res.entry, res.accepted ? SVC_USAGE_CHECKED : SVC_USAGE_REJECTED, now);
 		cb_view_check(&w, &res, it->code, it->code_len, it->ctx, it->nctx);
 		svc_json(r, 200);
 		goto out;
@@ -456,6 +459,7 @@ h_set_check(struct svc_req *r)
 		const struct svc_check_item *it = &c.items[i];
 		cb_check_at(&res, set->cs, it->code, it->code_len, it->ctx, it->nctx, flags, at);
 		svc_metrics_check(r->svc->metrics, set->mslot, res.reason);
+		svc_usage_note(set->usage, res.entry, res.accepted ? SVC_USAGE_CHECKED : SVC_USAGE_REJECTED, now);
 		accepted += res.accepted != 0;
 		cb_view_check(&w, &res, it->code, it->code_len, it->ctx, it->nctx);
 	}

@@ -169,6 +169,8 @@ check_item(struct ictx *c, size_t index, cb_rec *rec, const cb_json_node *code_n
 	}
 	c->it->reasons[index] = r.reason;
 	c->it->checked[index] = 1;
+	c->it->entries[index] = r.entry;
+	c->it->accepted[index] = r.accepted != 0;
 	if (r.accepted) {
 		rec->category = r.entry ? cb_entry_category(r.entry) : "";
 		rec->set_version = r.set_version;
@@ -445,7 +447,9 @@ svc_items_parse(struct svc_items *it, const cb_rec_desc *d, const cb_codeset *cs
 	if ((it->recs = cb__calloc(it->n, sizeof(*it->recs))) == NULL ||
 	    (it->times = cb__calloc(it->n, sizeof(*it->times))) == NULL ||
 	    (it->reasons = cb__calloc(it->n, sizeof(*it->reasons))) == NULL ||
-	    (it->checked = cb__calloc(it->n, 1)) == NULL)
+	    (it->checked = cb__calloc(it->n, 1)) == NULL ||
+	    (it->entries = cb__calloc(it->n, sizeof(*it->entries))) == NULL ||
+	    (it->accepted = cb__calloc(it->n, 1)) == NULL)
 		return CB_ENOMEM;
 	ictx_init(&c, it, d, cs, body, len);
 	cb_jw_arr_begin(&c.ew);
@@ -477,6 +481,8 @@ svc_items_free(struct svc_items *it)
 	free(it->times);
 	free(it->reasons);
 	free(it->checked);
+	free(it->entries);
+	free(it->accepted);
 	cb_buf_reset(&it->errors);
 	cb_buf_reset(&it->warnings);
 	memset(it, 0, sizeof(*it));

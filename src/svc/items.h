@@ -43,6 +43,10 @@ struct svc_items {
 	char       (*times)[CB_TIME_MAX];
 	cb_reason   *reasons;      /* per item: the check's verdict (metrics) */
 	unsigned char *checked;    /* per item: 1 when the check ran */
+	/* usage evidence: per item, the entry of its code (NULL: unknown) and
+	 * whether the check accepted it */
+	const cb_entry **entries;
+	unsigned char *accepted;
 };
 
 /*

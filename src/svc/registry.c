@@ -57,6 +57,7 @@ svc_set_put(struct svc_set *set)
 {
 	if (set == NULL || atomic_fetch_sub(&set->refs, 1) != 1)
 		return;
+	svc_usage_retire(set->usage);	/* its counts wait for the next flush */
 	cb_codeset_free(set->cs);
 	cb_free(set->json);
 	cb_free(set->schema);
@@ -98,6 +99,7 @@ set_new(struct svc *s, cb_codeset *cs, const char *json, size_t len, struct svc_
 	cb_store_etag(set->etag, set->json, set->json_len);
 	cb_store_etag(set->schema_etag, set->schema, set->schema_len);
 	set->mslot = svc_metrics_slot(s->metrics, cb_codeset_name(cs));
+	set->usage = svc_usage_new(&s->usage, cs);
 	*out = set;
 	return CB_OK;
 }
@@ -225,6 +227,7 @@ struct gate {
 	const cb_codeset      *cs;      /* proposed */
 	const struct svc_set  *set;     /* proposed, serialised */
 	const struct svc_snap *snap;    /* served when the publish began: parsed sets to reuse */
+	const cb_mappings     *maps;    /* the mappings the gate keeps complete */
 	enum svc_pub_mode      mode;
 	struct svc_pub        *out;
 	char                  *changes; /* the report as kept with the version (JSON), or NULL */
@@ -318,6 +321,15 @@ changes_json(const cb_report *r)
  * judged but never refused for breaking changes: the mirror follows its
  * upstream, and the findings are what it records.
  */
+/* A served set by name, for the mapping gate: the other set of a mapping. */
+static const cb_codeset *
+snap_lookup(void *arg, const char *name)
+{
+	const struct svc_set *set = svc_snap_find(arg, name, strlen(name));
+
+	return set ? set->cs : NULL;
+}
+
 static int
 judge(struct gate *g, const cb_store_setver *latest)
 {
@@ -369,6 +381,11 @@ judge(struct gate *g, const cb_store_setver *latest)
 		rc = cb_diff_ex(&o->report, old, g->cs, &opts);
 	}
 	cb_codeset_free(old);
+	/* MAPPING_KEEPS_COMPLETE: the complete mappings of this set, against it.
+	 * Not for a mirror's sync: it follows its upstream, and a new upstream
+	 * key is for the mapping to catch up with, not a change to refuse */
+	if (rc == CB_OK && g->mode != SVC_PUB_FOLLOW)
+		rc = cb_mappings_gate(&o->report, g->maps, g->cs, snap_lookup, (void *)(uintptr_t)g->snap);
 	if (rc != CB_OK)
 		return rc;
 	if (cb_report_is_breaking(o->report) && g->mode != SVC_PUB_FOLLOW) {
@@ -435,7 +452,7 @@ svc_publish_set(struct svc *s, cb_codeset *cs, const char *source, const char *b
 		goto out;
 	memcpy(out->etag, set->etag, sizeof(out->etag));
 	snap = svc_snap_get(s);
-	g = (struct gate){ cs, set, snap, mode, out, NULL, { NULL, NULL, 0 } };
+	g = (struct gate){ cs, set, snap, s->mappings, mode, out, NULL, { NULL, NULL, 0 } };
 	if ((rc = hist_load(s, cs, &g.hist)) != CB_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));

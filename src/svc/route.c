@@ -34,6 +34,8 @@ SPEC(q_put, SQO_NONE, Q("dry_run", SQ_BOOL, 0, 0, NULL));
 SPEC(q_diff, SQO_NONE, Q("from", SQ_UINT, 1, 2147483647u, "a published version:"),
     Q("to", SQ_UINT, 1, 2147483647u, "a published version:"));
 SPEC(q_observed, SQO_NONE, Q("limit", SQ_UINT, 1, 1000, "a listing holds"));
+/* mappings between sets */
+SPEC(q_translate, SQO_NONE, Q("code", SQ_STR, 0, 0, NULL));
 SPEC(q_orders, SQO_NONE, Q("status", SQ_STR, 0, 0, NULL), Q("shop", SQ_STR, 0, 0, NULL),
     Q("marketplace_status", SQ_STR, 0, 0, NULL), Q("refund_status", SQ_STR, 0, 0, NULL),
     Q("market", SQ_STR, 0, 0, NULL), SVC_Q_PAGE);
@@ -126,6 +128,14 @@ const struct svc_route svc_routes[] = {
 	/* the web console (docs/console.md): open, so that it can ask for a key */
 	{ M_GET,  "/",                     H_CONSOLE,          R_OPEN, 0, "the web console", NULL },
 	{ M_GET,  "/console/{file}",       H_CONSOLE_ASSET,    R_OPEN, 0, "the console's scripts and styles", NULL },
+	/* mappings between sets (h_mappings.c) */
+	{ M_GET,  "/v1/mappings",        H_MAPPINGS_LIST, 0, 0, "the mappings between sets", NULL },
+	{ M_GET,  "/v1/mappings/{name}", H_MAPPING_GET,   0, 0, "a mapping and its links", NULL },
+	{ M_GET,  "/v1/mappings/{name}/translate", H_MAPPING_TRANSLATE, 0, 0,
+	  "a code of the source set in the target set's codes", &q_translate },
+	/* usage evidence (usage.c) */
+	{ M_GET,  "/v1/code-sets/{set}/usage", H_SET_USAGE, 0, 0,
+	  "how often each code was checked, stored and rejected; who sends deprecated codes", NULL },
 };
 const size_t svc_nroutes = sizeof(svc_routes) / sizeof(svc_routes[0]);
 

@@ -35,6 +35,10 @@ enum svc_handler_id {
 	H_WEBHOOK,
 	H_SET_CHANGES,                  /* the life of a code (issue 13) */
 	H_SHOPS_LIST, H_SHOPS_POST, H_SHOP_DELETE, H_SHOP_ROTATE,
+	/* mappings between sets (h_mappings.c) */
+	H_MAPPINGS_LIST, H_MAPPING_GET, H_MAPPING_TRANSLATE,
+	/* usage evidence (usage.c) */
+	H_SET_USAGE,
 	H_COUNT
 };
 

@@ -79,7 +79,26 @@ static const svc_handler handlers[H_COUNT] = {
 	[H_CONSOLE] = h_console, [H_CONSOLE_ASSET] = h_console_asset, [H_SET_DIFF] = h_set_diff,
 	[H_REFUND_OUTCOME] = h_refund_outcome,
 	[H_WEBHOOK] = h_webhook,
+	/* mappings between sets */
+	[H_MAPPINGS_LIST] = h_mappings_list, [H_MAPPING_GET] = h_mapping_get,
+	[H_MAPPING_TRANSLATE] = h_mapping_translate,
+	/* usage evidence */
+	[H_SET_USAGE] = h_set_usage,
 };
+
+/* The mappings between sets: the catalogs' mappings/ directory (none when
+ * it is missing).  A mapping that does not parse stops the start, as a
+ * catalog file that does not parse would go unserved: loudly. */
+static int
+load_mappings(struct svc *s)
+{
+	char dir[4096];
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/mappings", s->opts.catalogs ? s->opts.catalogs : "") >=
+	    sizeof(dir))
+		return CB_ETOOBIG;
+	return cb_mappings_load_dir(&s->mappings, s->opts.catalogs ? dir : "");
+}
 
 /* What the server keeps per request beyond what handlers see. */
 enum { ST_NEW = 0, ST_DEFERRED, ST_BEGUN };
@@ -983,6 +1002,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	long cpus;
 
 	memset(&s, 0, sizeof(s));
+	svc_usage_sink_init(&s.usage);
 	s.opts = *opts;
 	s.started_ns = cb_time_mono_ns();
 	pthread_mutex_init(&s.snap_mu, NULL);
@@ -1017,6 +1037,10 @@ cb_svc_run(const cb_svc_opts *opts)
 		fatal("cannot load the stored code sets");
 		goto out;
 	}
+	if (load_mappings(&s) != CB_OK) {
+		fatal("cannot load the mappings");
+		goto out;
+	}
 	svc_registry_sync_catalogs(&s);
 
 	/* the workers inherit this mask: only the main thread takes signals */
@@ -1026,6 +1050,11 @@ cb_svc_run(const cb_svc_opts *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* after the mask: a signal must never land on the flusher */
+	if (opts->usage_flush_ms > 0 && svc_usage_start(&s, opts->usage_flush_ms) != CB_OK) {
+		fatal("cannot start the usage flusher");
+		goto out;
+	}
 	if (svc_registry_follow(&s) != CB_OK) {
 		fatal("cannot follow the database");
 		goto out;
@@ -1145,6 +1174,7 @@ cb_svc_run(const cb_svc_opts *opts)
 	s.door = NULL;
 	svc_sync_stop(&s);
 	worker_stop(&s);
+	svc_usage_stop(&s);
 	rc = 0;
 	cb_log_flush();
 	cb_log(CB_LOG_INFO, "stopped", NULL);
@@ -1159,6 +1189,8 @@ out:
 		close(fd);
 	cb_log_flush();
 	svc_registry_free(&s);
+	svc_usage_free(&s);
+	cb_mappings_free(s.mappings);
 	cb_store_close(s.store);
 	svc_metrics_free(s.metrics);
 	pthread_mutex_destroy(&s.snap_mu);

@@ -31,6 +31,7 @@ typedef struct {
 	const char *const *market_env;  /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
 	const char *market_shop;        /* the shop whose credentials sync the reverse reasons; NULL: none */
 	unsigned    sync_interval_ms;   /* every market's reverse reasons synced this often (jittered); 0: never */
+	unsigned    usage_flush_ms;     /* usage counts stored this often; 0: at the usage route and shutdown only */
 	/* hostile clients (docs/http.md, Timeouts and connection limits); 0: the default
 	 * (CB_SVC_DEFAULT_* in svc_limits.h) */
 	unsigned    max_connections;    /* open connections in all */

@@ -27,6 +27,7 @@
 #include "svc.h"
 #include "svc_limits.h"
 #include "sync.h"
+#include "usage.h"
 
 struct svc;
 
@@ -45,6 +46,7 @@ struct svc_set {
 	size_t      schema_len;
 	char        schema_etag[80];
 	int         mslot;           /* metrics slot of the set's name */
+	struct svc_usage *usage;     /* usage evidence of this version (usage.c); NULL: not counted */
 };
 
 /* Every set served at one moment.  Immutable once published; requests
@@ -225,6 +227,11 @@ struct svc {
 	uint64_t         pin_used[SVC_PIN_CACHE];
 	uint64_t         pin_tick;
 	struct svc_metrics *metrics;
+	/* the mappings between sets: the catalogs' mappings/ files, loaded at
+	 * start and never changed (h_mappings.c, the gate in registry.c) */
+	cb_mappings     *mappings;
+	/* usage evidence: the retired counters and the flusher (usage.c) */
+	struct svc_usage_sink usage;
 	atomic_int       stopping;
 	atomic_long      inflight;
 	uint64_t         rid_seed;
@@ -397,6 +404,12 @@ void h_set_observed(struct svc_req *r);
 void h_webhook(struct svc_req *r);
 /* codebook_webhooks_total{outcome}: the notifications received (h_webhooks.c). */
 void svc_webhook_metrics(cb_buf *b);
+/* mappings between sets (h_mappings.c) */
+void h_mappings_list(struct svc_req *r);
+void h_mapping_get(struct svc_req *r);
+void h_mapping_translate(struct svc_req *r);
+/* usage evidence (usage.c) */
+void h_set_usage(struct svc_req *r);
 
 /* The proposed version in the body of a PUT or compatibility request, for
  * the set the URL names: 0 with *out (cb_codeset_free()), or -1 after a

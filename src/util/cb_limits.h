@@ -37,6 +37,12 @@
 #ifndef CB_MAX_SETS
 # define CB_MAX_SETS            256          /* sets in one catalog directory */
 #endif
+#ifndef CB_MAX_MAPPINGS
+# define CB_MAX_MAPPINGS        256          /* mapping files in one directory */
+#endif
+#ifndef CB_MAX_MAPPING_LINKS
+# define CB_MAX_MAPPING_LINKS   100000       /* links in one mapping */
+#endif
 
 /* marketplace client (src/market) and its simulator (tools/tiktok-sim) */
 #ifndef CB_MAX_MARKET_RESPONSE

@@ -274,3 +274,75 @@ cb_view_changes(cb_jw *w, const cb_report *r, const cb_codeset *cs)
 	}
 	return n;
 }
+
+/* ---- mappings ---------------------------------------------------------- */
+
+static void
+view_link(cb_jw *w, const cb_mapping_link *l, int with_from)
+{
+	cb_jw_obj_begin(w);
+	if (with_from)
+		cb_jw_kstr(w, "from", l->from);
+	cb_jw_kstr(w, "to", l->to);	/* null when unmatched */
+	cb_jw_kstr(w, "equivalence", cb_equivalence_name(l->equivalence));
+	cb_jw_kstr(w, "basis", l->basis);
+	if (l->comment[0] != '\0')
+		cb_jw_kstr(w, "comment", l->comment);
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_mapping(cb_jw *w, const cb_mapping *m, int links)
+{
+	size_t i, n = cb_mapping_link_count(m), judged = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cb_mapping_link_get(m, i)->basis, "judgement") == 0)
+			judged++;
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "name", cb_mapping_name(m));
+	cb_jw_kstr(w, "title", cb_mapping_title(m));
+	cb_jw_kstr(w, "description", cb_mapping_description(m));
+	cb_jw_kstr(w, "source_set", cb_mapping_source_set(m));
+	cb_jw_kstr(w, "target_set", cb_mapping_target_set(m));
+	cb_jw_kbool(w, "complete", cb_mapping_complete(m));
+	cb_jw_kint(w, "link_count", (long long)n);
+	cb_jw_kint(w, "judgement_count", (long long)judged);
+	if (links) {
+		cb_jw_key(w, "links");
+		cb_jw_arr_begin(w);
+		for (i = 0; i < n; i++)
+			view_link(w, cb_mapping_link_get(m, i), 1);
+		cb_jw_arr_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
+void
+cb_view_translation(cb_jw *w, const cb_mapping *m, const char *code, size_t len, const cb_codeset *source)
+{
+	size_t first, n = cb_mapping_translate(m, code, len, &first), i;
+	int result = 0;
+
+	for (i = 0; i < n; i++)
+		if (cb_mapping_link_get(m, first + i)->to != NULL)
+			result = 1;
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "mapping", cb_mapping_name(m));
+	cb_jw_kstr(w, "source_set", cb_mapping_source_set(m));
+	cb_jw_kstr(w, "target_set", cb_mapping_target_set(m));
+	cb_jw_kstrn(w, "code", code, len);
+	cb_jw_key(w, "in_source_set");
+	if (source == NULL)
+		cb_jw_null(w);
+	else
+		cb_jw_bool(w, cb_codeset_find(source, code, len) != NULL);
+	cb_jw_kbool(w, "result", result);
+	cb_jw_kbool(w, "mapped", n > 0);
+	cb_jw_key(w, "matches");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < n; i++)
+		view_link(w, cb_mapping_link_get(m, first + i), 0);
+	cb_jw_arr_end(w);
+	cb_jw_obj_end(w);
+}

@@ -31,5 +31,12 @@ size_t cb_view_changes(cb_jw *w, const cb_report *r, const cb_codeset *cs);
 /* {"context":{"rule":{"description","descriptive","values":[...]}}, "categories":[...], "governance":[...],
  *  "max_id", ...} without entries */
 void cb_view_set_meta(cb_jw *w, const cb_codeset *cs);
+/* {"name","title","description","source_set","target_set","complete","links":n} (links: count only), or with
+ * @links the links too: [{"from","to","equivalence","basis","comment"},...] */
+void cb_view_mapping(cb_jw *w, const cb_mapping *m, int links);
+/* {"mapping","source_set","target_set","code","in_source_set","result","mapped","matches":[{"to","equivalence",
+ * "basis","comment"}]}: result is true when a match has a target (FHIR $translate); in_source_set is null
+ * when @source (the source set as known to the caller) is NULL */
+void cb_view_translation(cb_jw *w, const cb_mapping *m, const char *code, size_t len, const cb_codeset *source);
 
 #endif

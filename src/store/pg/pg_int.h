@@ -232,6 +232,8 @@ int pg__pay_counts(void *be, int64_t counts[CB_PAY_TYPE_COUNT][CB_PAY_STATUS_COU
 int pg__obs_note(void *be, const char *set, const char *code, const char *seen_in, const char *request_id,
     const char *now);
 int pg__obs_list(void *be, const char *set, unsigned limit, cb_store_obs_fn fn, void *arg);
+int pg__usage_add(void *be, const cb_store_usage *rows, size_t n);
+int pg__usage_list(void *be, const char *set, cb_store_usage_fn fn, void *arg);
 int pg__refund_open_each(void *be, unsigned limit, cb_store_open_refund_fn fn, void *arg);
 int pg__budget_update(void *be, const char *shop, const char *family,
     void (*step)(void *arg, struct store_budget_row *row), void *arg);

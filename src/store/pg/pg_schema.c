@@ -326,6 +326,18 @@ static const struct {
 	"  attention_at       text,"
 	"  created_at         text NOT NULL,"
 	"  updated_at         text NOT NULL);" } },
+	{ 8, {
+	/* issue 13: usage evidence, one row per set, code and version; the
+	 * service adds its counts in batches (never overwrites) */
+	"CREATE TABLE code_usage ("
+	"  set_name  text NOT NULL,"
+	"  code      text NOT NULL,"
+	"  version   integer NOT NULL CHECK (version > 0),"
+	"  checked   bigint NOT NULL CHECK (checked >= 0),"
+	"  stored    bigint NOT NULL CHECK (stored >= 0),"
+	"  rejected  bigint NOT NULL CHECK (rejected >= 0),"
+	"  last_seen text NOT NULL,"
+	"  PRIMARY KEY (set_name, code, version));" } },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one PostgreSQL step per schema version");

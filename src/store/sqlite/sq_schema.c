@@ -256,6 +256,19 @@ static const struct {
 	"  created_at         TEXT NOT NULL,"
 	"  updated_at         TEXT NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 7;" },
+	{ 8,
+	/* issue 13: usage evidence, one row per set, code and version; the
+	 * service adds its counts in batches (never overwrites) */
+	"CREATE TABLE code_usage ("
+	"  set_name  TEXT NOT NULL,"
+	"  code      TEXT NOT NULL,"
+	"  version   INTEGER NOT NULL CHECK (version > 0),"
+	"  checked   INTEGER NOT NULL CHECK (checked >= 0),"
+	"  stored    INTEGER NOT NULL CHECK (stored >= 0),"
+	"  rejected  INTEGER NOT NULL CHECK (rejected >= 0),"
+	"  last_seen TEXT NOT NULL,"
+	"  PRIMARY KEY (set_name, code, version)) WITHOUT ROWID;"
+	"PRAGMA user_version = 8;" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 _Static_assert(NSTEPS == CB_STORE_SCHEMA_VERSION, "one SQLite step per schema version");
