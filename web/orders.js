@@ -6,7 +6,7 @@ import {h, field, select, table, dl, badge, link, money, when, api, get, qs, enc
   problemBox, keyForm, getKey, newId, ApiError, marketOf} from './app.js';
 
 const STATUSES = ['Incomplete', 'Ready for Shipping', 'Shipped', 'Delivered', 'Cancelled'];
-const PAY_STATUSES = ['Pending', 'Processing', 'Completed', 'Error'];
+const PAY_STATUSES = ['Pending', 'Processing', 'Completed', 'Error', 'Unknown'];
 const PAGE = 50;
 // The seller-cancel category and default of the reverse reasons (src/orders:
 // CB_REASON_CATEGORY, CB_REASON_DEFAULT, CB_REASON_DEFAULT_TEXT).
@@ -160,7 +160,10 @@ export async function orderPage(ctx) {
       if (p && !inFlight(p)) {
         live.textContent = p.status === 'Completed'
           ? `Refund #${pid} Completed: transaction id ${p.transaction_id}.`
-          : `Refund #${pid} ended in ${p.status}: ${p.error_text || ''}`;
+          : p.status === 'Unknown'
+            ? `Refund #${pid} is Unknown: TikTok Shop has not said whether the order was cancelled; ` +
+              'look there, then settle it (POST /v1/orders/{id}/refunds/{payment}/outcome).'
+            : `Refund #${pid} ended in ${p.status}: ${p.error_text || ''}`;
         return;
       }
       if (Date.now() - t0 > FOLLOW_MS) {
