@@ -245,17 +245,16 @@ async function mappings(name, code) {
   if (!all.length) return h('p', {}, `No mapping has ${name} as its source or target.`);
   const rows = [];
   for (const m of all) {
-    const mh = h('code', {}, m.name);
     const to = (c, set) => (c ? link(`#/sets/${enc(set)}/codes/${enc(c)}`, c) : 'nothing');
     let links;
     if (m.source_set === name) {
       links = (await get(qs(`/v1/mappings/${enc(m.name)}/translate`, {code}))).matches;
-      if (!links.length) rows.push([mh, `to ${m.target_set}`, code, 'not mapped', '', '', '']);
+      if (!links.length) rows.push([h('code', {}, m.name), `to ${m.target_set}`, code, 'not mapped', '', '', '']);
     } else {
       links = (await get(`/v1/mappings/${enc(m.name)}`)).links.filter((l) => l.to === code);
-      if (!links.length) rows.push([mh, `from ${m.source_set}`, 'no code maps to it', '', '', '', '']);
+      if (!links.length) rows.push([h('code', {}, m.name), `from ${m.source_set}`, 'no code maps to it', '', '', '', '']);
     }
-    for (const l of links) rows.push([mh, m.source_set === name ? `to ${m.target_set}` : `from ${m.source_set}`,
+    for (const l of links) rows.push([h('code', {}, m.name), m.source_set === name ? `to ${m.target_set}` : `from ${m.source_set}`,
       to(l.from || code, m.source_set), to(l.to, m.target_set), l.equivalence, l.basis, l.comment || '']);
   }
   return table(`Mappings of ${code}`, ['Mapping', 'Direction', 'From', 'To', 'Equivalence', 'Basis', 'Comment'], rows, 'mappings');

@@ -565,8 +565,8 @@ async function settle(p, oid, pid, outcome, text) {
   await view(p, `#/orders/${oid}`, 'order');
   const form = p.locator(`[data-payment="${pid}"] form.settle`);
   await form.waitFor();
-  await form.getByLabel(outcome === 'cancelled' ? /^Cancelled/ : /^Not cancelled/).check();
-  await form.getByLabel(outcome === 'cancelled' ? 'Cancel id' : 'Note').fill(text);
+  await form.getByRole('radio', {name: outcome === 'cancelled' ? /^Cancelled/ : /^Not cancelled/}).check();
+  await form.getByLabel(outcome === 'cancelled' ? 'Cancel id' : 'Note', {exact: true}).fill(text);
   await form.getByRole('button', {name: `Settle refund #${pid}`}).click();
 }
 
