@@ -169,6 +169,8 @@ function cannotCancel(o) {
     return `The configuration of shop ${o.shop} gives no reverse reason status for ${o.status} orders.`;
   const busy = o.payments.find(inFlight);
   if (busy) return `Refund #${busy.id} is ${busy.status}: wait for its outcome.`;
+  const unknown = o.payments.find((p) => p.type === 'Refund' && p.status === 'Unknown');
+  if (unknown) return `Refund #${unknown.id} is Unknown: settle it below first.`;
   return null;
 }
 

@@ -150,7 +150,7 @@ export async function setPage(ctx) {
   // not awaited: the usage lists every code of the set (10,000 in one
   // answer), so the codes are shown without waiting for it
   setUsage(name).catch((e) => [problemBox(e)]).then((kids) => {
-    usageBox.replaceChildren(...kids);
+    usageBox.replaceChildren(...kids.filter(Boolean));
     usageBox.setAttribute('aria-busy', 'false');
   });
 }

@@ -542,6 +542,8 @@ await step('a set\'s page: its never-used codes and the services still sending i
   await page.waitForSelector('section.set-usage[aria-busy="false"]');
   const u = await apiGet('/v1/code-sets/outbound/usage');
   const lead = await page.locator('section.set-usage p').first().textContent();
+  const whole = await page.locator('section.set-usage').textContent();
+  check(!/null|undefined/.test(whole), `the usage section shows: ${whole}`);
   check(lead.startsWith(`${fmt(u.unused)} of the ${fmt(u.code_count)} codes of v${u.version} were never used`), lead);
   check(u.unused > 0 && u.unused < u.code_count, `API: ${u.unused} of ${u.code_count}`);
   same(await page.locator('ul.unused li').allTextContents(),
