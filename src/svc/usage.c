@@ -512,7 +512,7 @@ svc_usage_json(cb_jw *w, cb_store *st, const cb_codeset *cs)
 		nr = rows_of(&a, code, &first);
 		codes++;
 		used += nr > 0;
-		view_code(w, e, a.v + first, nr);
+		view_code(w, e, nr > 0 ? a.v + first : NULL, nr);	/* no rows yet: a.v is NULL */
 	}
 	cb_jw_arr_end(w);
 	cb_jw_kint(w, "code_count", (long long)codes);

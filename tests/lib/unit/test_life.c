@@ -268,6 +268,8 @@ Test(life, a_builder_keeps_the_life_of_each_code)
 	cr_assert_eq(cb_builder_set_entry(b, i, &spec), CB_OK);
 	cr_assert_eq(cb_builder_finish(&again, b, "b"), CB_EPARSE);
 	cr_assert(strstr(cb_errmsg(), "is not before valid_to") != NULL, "%s", cb_errmsg());
+	/* the spec's strings were the entry's, and the set above replaced them: read it again */
+	cr_assert_eq(cb_builder_get_entry(&spec, b, i), CB_OK);
 	spec.valid_from = "soon";
 	cr_assert_eq(cb_builder_set_entry(b, i, &spec), CB_OK);
 	cr_assert_eq(cb_builder_finish(&again, b, "b"), CB_EPARSE);
