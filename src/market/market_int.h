@@ -78,5 +78,9 @@ void cb_mkt__copy(char *dst, size_t size, const char *s);
 
 /* Overwrite @n bytes of @p in a way the compiler keeps. */
 void cb_mkt__wipe(void *p, size_t n);
+/* The lowercase hex HMAC-SHA256 of @msg keyed with @secret into @out (its
+ * digest wiped after); CB_ERROR naming @fn when OpenSSL fails. */
+int cb_mkt__hmac_hex(char out[CB_MKT_SIGN_HEX + 1], const char *secret, size_t slen, const void *msg, size_t len,
+    const char *fn);
 
 #endif

@@ -55,13 +55,35 @@ by_key(const void *a, const void *b)
 }
 
 int
+cb_mkt__hmac_hex(char out[CB_MKT_SIGN_HEX + 1], const char *secret, size_t slen, const void *msg, size_t len,
+    const char *fn)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t i;
+
+	out[0] = '\0';
+	if (slen > (size_t)INT32_MAX ||
+	    HMAC(EVP_sha256(), secret, (int)slen, (const unsigned char *)(msg != NULL ? msg : ""), len, md,
+	    &mdlen) == NULL || mdlen * 2 != CB_MKT_SIGN_HEX) {
+		cb_mkt__wipe(md, sizeof(md));
+		return cb__fail(CB_ERROR, "%s: HMAC-SHA256 failed", fn);
+	}
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * mdlen] = '\0';
+	cb_mkt__wipe(md, sizeof(md));
+	return CB_OK;
+}
+
+int
 cb_mkt_sign(char out[CB_MKT_SIGN_HEX + 1], const char *secret, const char *path,
     const cb_mkt_param *params, size_t nparams, const char *body, size_t body_len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const cb_mkt_param *sorted[CB_MAX_MARKET_PARAMS];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	cb_buf b = CB_BUF_INIT(CB_MAX_MARKET_REQUEST + 8192);
 	size_t i, n = 0, slen, need;
 	int rc, ok;
@@ -111,21 +133,9 @@ cb_mkt_sign(char out[CB_MKT_SIGN_HEX + 1], const char *secret, const char *path,
 			CB_MAX_MARKET_REQUEST);
 		goto out;
 	}
-	if (slen > (size_t)INT32_MAX ||
-	    HMAC(EVP_sha256(), secret, (int)slen, (const unsigned char *)b.p, b.len, md, &mdlen) == NULL ||
-	    mdlen * 2 != CB_MKT_SIGN_HEX) {
-		rc = cb__fail(CB_ERROR, "cb_mkt_sign: HMAC-SHA256 failed");
-		goto out;
-	}
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * mdlen] = '\0';
-	rc = CB_OK;
+	rc = cb_mkt__hmac_hex(out, secret, slen, b.p, b.len, "cb_mkt_sign");
 out:
 	cb_mkt__wipe(b.p, b.cap);
-	cb_mkt__wipe(md, sizeof(md));
 	cb_buf_reset(&b);
 	return rc;
 }

@@ -18,11 +18,8 @@ int
 cb_mkt_webhook_sign(char out[CB_MKT_SIGN_HEX + 1], const char *app_key, const char *secret, const char *body,
     size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	cb_buf b = CB_BUF_INIT(CB_MKT_MAX_WEBHOOK_BODY + 4096);
-	size_t i, klen, slen;
+	size_t klen, slen;
 	int rc;
 
 	if (out == NULL || app_key == NULL || secret == NULL || (body == NULL && len > 0))
@@ -39,19 +36,8 @@ cb_mkt_webhook_sign(char out[CB_MKT_SIGN_HEX + 1], const char *app_key, const ch
 		rc = cb__fail(CB_ENOMEM, "cb_mkt_webhook_sign: out of memory");
 		goto out;
 	}
-	if (HMAC(EVP_sha256(), secret, (int)slen, (const unsigned char *)(b.p != NULL ? b.p : ""), b.len, md,
-	    &mdlen) == NULL || mdlen * 2 != CB_MKT_SIGN_HEX) {
-		rc = cb__fail(CB_ERROR, "cb_mkt_webhook_sign: HMAC-SHA256 failed");
-		goto out;
-	}
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * mdlen] = '\0';
-	rc = CB_OK;
+	rc = cb_mkt__hmac_hex(out, secret, slen, b.p, b.len, "cb_mkt_webhook_sign");
 out:
-	cb_mkt__wipe(md, sizeof(md));
 	cb_buf_reset(&b);
 	return rc;
 }
