@@ -269,7 +269,7 @@ reason_set(struct svc_req *r, const cb_order *o)
 	char market[3], name[CB_SET_NAME_SIZE], why[256];
 	struct svc_set *set;
 
-	if (cb_shop_market_find(market, r->svc->opts.market_config, r->svc->opts.market_env, o->shop, 1, why,
+	if (cb_shop_market_find(market, r->svc->store, r->svc->opts.market_config, r->svc->opts.market_env, o->shop, 1, why,
 	    sizeof(why)) != CB_OK)
 		return NULL;
 	cb_reason_set_name(name, market);
@@ -285,7 +285,7 @@ write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
 	char value[64];
 
 	/* the context its keys are chosen in, while it can be cancelled */
-	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->opts.market_config,
+	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->store, r->svc->opts.market_config,
 	    r->svc->opts.market_env, o->shop, (int)o->status) == CB_OK ? value : NULL);
 }
 
@@ -434,7 +434,7 @@ shop_market(struct list_ctx *lc, const char *shop)
 		memcpy(lc->shops[lc->nshops].shop, shop, strlen(shop) + 1);
 		out = lc->shops[lc->nshops++].market;
 	}
-	if (cb_shop_market_find(out, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
+	if (cb_shop_market_find(out, lc->r->svc->store, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
 	    sizeof(why)) != CB_OK)
 		out[0] = '\0';
 	return out;
