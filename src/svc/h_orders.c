@@ -318,6 +318,27 @@ order_not_found(struct svc_req *r, const char *id)
 
 /* ---- POST /v1/orders ----------------------------------------------------- */
 
+/* An update whose status the store did not take (older than what a
+ * webhook or the order pull stored): "status_kept" says so, the order
+ * shows the status kept. */
+static void
+status_kept(cb_jw *w, const cb_order *in, const cb_order *o, cb_ord_put_status st)
+{
+	if (st != CB_ORD_UPDATED || (o->status == in->status && (in->marketplace_status == NULL ||
+	    (o->marketplace_status != NULL && strcmp(o->marketplace_status, in->marketplace_status) == 0))))
+		return;
+	cb_jw_key(w, "status_kept");
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "status", cb_ord_status_name(o->status));
+	if (o->marketplace_status != NULL)
+		cb_jw_kstr(w, "marketplace_status", o->marketplace_status);
+	cb_jw_kstr(w, "detail", in->mkt_status_time > 0 ? "the import's marketplace_update_time is older than "
+	    "the marketplace's status stored from a webhook or an order read; the rest of the import is stored" :
+	    "the import has no marketplace_update_time, and the stored status came from the marketplace with "
+	    "its time (a webhook or an order read); the rest of the import is stored");
+	cb_jw_obj_end(w);
+}
+
 void
 h_orders_post(struct svc_req *r)
 {
@@ -359,6 +380,7 @@ h_orders_post(struct svc_req *r)
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
+	status_kept(&w, &b.o, cb_order_rec_get(rec), st);
 	cb_jw_key(&w, "order");
 	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	cb_jw_obj_end(&w);
