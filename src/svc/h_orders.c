@@ -456,7 +456,10 @@ shop_market(struct list_ctx *lc, const char *shop)
 		memcpy(lc->shops[lc->nshops].shop, shop, strlen(shop) + 1);
 		out = lc->shops[lc->nshops++].market;
 	}
-	if (cb_shop_market_find(out, lc->r->svc->store, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
+	/* called while the listing reads the store: asking the store again
+	 * from inside its callback would wait on itself, so only the file's
+	 * market (or the one learned) is shown here */
+	if (cb_shop_market_find(out, NULL, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
 	    sizeof(why)) != CB_OK)
 		out[0] = '\0';
 	return out;
