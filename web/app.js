@@ -83,7 +83,7 @@ export function dl(pairs) {
 
 // A status as text and a shape, never by colour alone.
 const MARKS = {Completed: '✓', active: '✓', valid: '✓', Error: '✗', retired: '✗', Pending: '…',
-  Processing: '…', Unknown: '?', deprecated: '!', breaking: '✗', warning: '!', info: 'i'};
+  Processing: '…', Unknown: '?', ok: '✓', 'needs-attention': '!', deprecated: '!', breaking: '✗', warning: '!', info: 'i'};
 export function badge(text) {
   const cls = String(text).toLowerCase().replace(/[^a-z]+/g, '-');
   return h('span', {class: `badge b-${cls}`}, h('span', {'aria-hidden': 'true'}, MARKS[text] || '•'), ' ', text);

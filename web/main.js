@@ -6,6 +6,7 @@ import {setsList, setPage, codePage} from './sets.js';
 import {reportsView} from './reports.js';
 import {governanceView} from './governance.js';
 import {accessView} from './access.js';
+import {shopsView} from './shops.js';
 
 route(/^\/orders$/, 'orders', ordersList);
 route(/^\/orders\/([^/]+)$/, 'order', orderPage, 'orders');
@@ -14,5 +15,6 @@ route(/^\/sets\/([^/]+)$/, 'set', setPage, 'sets');
 route(/^\/sets\/([^/]+)\/codes\/(.+)$/, 'code', codePage, 'sets');
 route(/^\/reports$/, 'reports', reportsView);
 route(/^\/governance(?:\/([^/]+))?$/, 'governance', governanceView);
+route(/^\/shops$/, 'shops', shopsView);
 route(/^\/access$/, 'access', accessView);
 start();

@@ -90,7 +90,47 @@ function items(o) {
       i.payment_status]));
 }
 
-function payment(o, p) {
+// The form a person with a key settles an Unknown refund with, after looking
+// on TikTok Shop (POST .../refunds/{payment}/outcome); a key form without a key.
+function settleForm(o, p, act) {
+  if (!getKey()) return keyForm(act.redraw, `Settling refund #${p.id} needs an API key.`);
+  const tid = newId('settle');
+  const radio = (value, text, checked) => h('label', {class: 'radio'},
+    h('input', {type: 'radio', name: `outcome-${p.id}`, value, checked}), ` ${text}`);
+  const yes = radio('cancelled', 'Cancelled: the refund Completes and the order is Cancelled', true);
+  const no = radio('not_cancelled', 'Not cancelled: the refund ends in Error with the note', false);
+  const cid = h('input', {type: 'text', name: 'cancel_id', maxlength: 128, autocomplete: 'off', spellcheck: 'false'});
+  const note = h('textarea', {name: 'note', maxlength: 500, rows: 2});
+  const msg = h('div', {class: 'settle-msg', role: 'status', 'aria-live': 'polite'});
+  const btn = h('button', {type: 'submit'}, `Settle refund #${p.id}`);
+  const form = h('form', {class: 'settle', 'aria-labelledby': tid},
+    h('h4', {id: tid}, `Settle refund #${p.id}`),
+    h('p', {}, 'TikTok Shop has not said whether the order was cancelled. Look the order up there, then say what it shows.'),
+    h('fieldset', {}, h('legend', {}, 'What TikTok Shop shows'), yes, no),
+    field('Cancel id', cid, 'when cancelled: the marketplace\u2019s cancel id; left empty, the one recorded is kept'),
+    field('Note', note, 'when not cancelled: why, shown in the refund\u2019s error text'),
+    btn, msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const outcome = form.querySelector(`input[name="outcome-${p.id}"]:checked`).value;
+    const body = {outcome};
+    if (outcome === 'cancelled' && cid.value.trim()) body.cancel_id = cid.value.trim();
+    if (outcome === 'not_cancelled' && note.value.trim()) body.note = note.value.trim();
+    btn.disabled = true;
+    msg.textContent = 'Sending\u2026';
+    try {
+      const r = (await api(`/v1/orders/${enc(o.order_id)}/refunds/${p.id}/outcome`, {method: 'POST', body})).doc;
+      msg.textContent = `Refund #${r.payment_id} is ${r.status}, as ${r.resolved_by} said.`;
+      await act.settled(r);
+    } catch (e) {
+      btn.disabled = false;
+      msg.replaceChildren(problemBox(e));
+    }
+  });
+  return form;
+}
+
+function payment(o, p, act) {
   const m = (v) => money(v, o.currency, o.minor_units);
   const errId = newId('err');
   const kids = [h('h3', {}, `${p.type} #${p.id} `, badge(p.status)), dl([
@@ -108,12 +148,13 @@ function payment(o, p) {
     kids.push(table(`Refund rows of ${p.type.toLowerCase()} #${p.id}`, ['Row', 'SKU', 'Type', 'Amount', 'Status'],
       p.refund_rows.map((r) => [String(r.row), r.sku || '', r.type === 'shipping_cost' ? 'Shipping cost' : 'Item cost',
         m(r.amount), badge(r.status)])));
+  if (p.type === 'Refund' && p.status === 'Unknown' && act) kids.push(settleForm(o, p, act));
   return h('section', {class: 'payment', 'data-payment': p.id, 'aria-label': `${p.type} ${p.id}`}, kids);
 }
 
-function payments(o) {
+function payments(o, act) {
   if (!o.payments.length) return [h('p', {class: 'empty'}, 'No payments or refunds.')];
-  return o.payments.slice().reverse().map((p) => payment(o, p));
+  return o.payments.slice().reverse().map((p) => payment(o, p, act));
 }
 
 // Why this order cannot be cancelled now, or null.  The API gives the
@@ -128,6 +169,8 @@ function cannotCancel(o) {
     return `The configuration of shop ${o.shop} gives no reverse reason status for ${o.status} orders.`;
   const busy = o.payments.find(inFlight);
   if (busy) return `Refund #${busy.id} is ${busy.status}: wait for its outcome.`;
+  const unknown = o.payments.find((p) => p.type === 'Refund' && p.status === 'Unknown');
+  if (unknown) return `Refund #${unknown.id} is Unknown: settle it below first.`;
   return null;
 }
 
@@ -135,16 +178,26 @@ export async function orderPage(ctx) {
   const id = ctx.params[0];
   let o = await get(`/v1/orders/${enc(id)}`);
   const summaryBox = h('div', {}, summary(o));
-  const payBox = h('div', {}, payments(o));
+  const payBox = h('div');
   const itemsBox = h('div', {}, items(o));
   const live = h('p', {class: 'live', role: 'status', 'aria-live': 'polite'});
   const why = h('p', {class: 'hint', id: newId('why')});
   const cancelBtn = h('button', {type: 'button', class: 'danger', 'aria-describedby': why.id}, 'Cancel order');
   const dialogHost = h('div');
 
+  // an Unknown refund settled in the page: read the order again and follow it
+  const act = {
+    redraw: () => redraw(),
+    async settled(r) {
+      o = await get(`/v1/orders/${enc(id)}`);
+      redraw();
+      follow(r.payment_id);
+    },
+  };
+
   function redraw() {
     summaryBox.replaceChildren(summary(o));
-    payBox.replaceChildren(...payments(o));
+    payBox.replaceChildren(...payments(o, act));
     itemsBox.replaceChildren(items(o));
     const no = cannotCancel(o);
     cancelBtn.disabled = !!no;
@@ -162,7 +215,7 @@ export async function orderPage(ctx) {
           ? `Refund #${pid} Completed: transaction id ${p.transaction_id}.`
           : p.status === 'Unknown'
             ? `Refund #${pid} is Unknown: TikTok Shop has not said whether the order was cancelled; ` +
-              'look there, then settle it (POST /v1/orders/{id}/refunds/{payment}/outcome).'
+              'look there, then settle it below.'
             : `Refund #${pid} ended in ${p.status}: ${p.error_text || ''}`;
         return;
       }

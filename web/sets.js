@@ -66,6 +66,26 @@ async function observed(name) {
         o.in_set ? 'yes' : 'no'])));
 }
 
+// The set's usage (GET .../usage): its never-used codes (the first
+// UNUSED_SHOWN of them, linked) and the services still sending each
+// deprecated code.
+const UNUSED_SHOWN = 100;
+async function setUsage(name) {
+  const u = await get(`/v1/code-sets/${enc(name)}/usage`);
+  const never = u.codes.filter((c) => !c.last_seen);
+  const codeHref = (c) => `#/sets/${enc(name)}/codes/${enc(c)}`;
+  return [h('h2', {id: 'usage-title'}, 'Usage'),
+    h('p', {}, `${count(u.unused)} of the ${count(u.code_count)} codes of v${u.version} were never used`
+      + ' (never checked, stored or rejected).'),
+    never.length ? h('ul', {class: 'inline unused', 'aria-label': 'Codes never used'},
+      never.slice(0, UNUSED_SHOWN).map((c) => h('li', {}, link(codeHref(c.code), c.code)))) : null,
+    never.length > UNUSED_SHOWN ? h('p', {class: 'muted'}, `The first ${UNUSED_SHOWN} shown.`) : null,
+    u.deprecated.length ? table(`Deprecated codes of ${name} still sent`, ['Code', 'Events', 'Sent by'],
+      u.deprecated.map((d) => [link(codeHref(d.code), d.code), count(d.count),
+        d.senders.length ? d.senders.map((x) => `${x.service} (${count(x.count)})`).join(', ') : 'no service']), 'deprecated')
+      : h('p', {}, 'No deprecated code of this set is still sent.')];
+}
+
 export async function setPage(ctx) {
   const name = ctx.params[0];
   const q = ctx.query;
@@ -107,6 +127,8 @@ export async function setPage(ctx) {
       : 'No codes match'),
     page.next_cursor ? link(href(page.next_cursor, [...prev, cursor || '0']), 'Next page') : null);
   const codeHref = (c) => `#/sets/${enc(name)}/codes/${enc(c)}`;
+  const usageBox = h('section', {class: 'set-usage', 'aria-labelledby': 'usage-title', 'aria-busy': 'true'},
+    h('h2', {id: 'usage-title'}, 'Usage'), h('p', {}, 'Counting\u2026'));
   const rows = page.codes.map((e) => [e.code ? link(codeHref(e.code), e.code) : '(no code)', e.category,
     badge(e.status || 'active'), String(e.since || ''), applies(e),
     (e.attributes && e.attributes.display_text) || e.description || '']);
@@ -123,7 +145,14 @@ export async function setPage(ctx) {
       : h('p', {class: 'empty'}, 'No code matches these filters.'),
     pager,
     checkBox(name, page.contexts),
-    obs);
+    obs,
+    usageBox);
+  // not awaited: the usage lists every code of the set (10,000 in one
+  // answer), so the codes are shown without waiting for it
+  setUsage(name).catch((e) => [problemBox(e)]).then((kids) => {
+    usageBox.replaceChildren(...kids.filter(Boolean));
+    usageBox.setAttribute('aria-busy', 'false');
+  });
 }
 
 // ---- the check box -------------------------------------------------------------------
@@ -194,18 +223,41 @@ function entryBlock(name, e, i, n) {
     other.length ? [h('h3', {}, 'Other fields'), dl(other.map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]))] : null);
 }
 
-// How often records of this service name the code (the reports whose set it is).
+// The code's usage counters (GET .../usage: checked, stored, rejected, last
+// seen, in all and per version) and, when deprecated, who still sends it.
 async function usage(name, code) {
-  const kinds = [['incidents', 'incident reasons'], ['events', 'outbound events']];
-  const found = [];
-  for (const [kind, what] of kinds) {
-    const r = await get(qs(`/v1/reports/${kind}`, {group_by: 'reason_code'}));
-    if (r.set !== name) continue;
-    const g = r.groups.find((x) => x.key === code);
-    found.push(h('li', {}, `${g ? count(g.count) : 'No'} recorded ${what} (of ${count(r.total)}) name it: `,
-      link('#' + qs('/reports', {kind}), `the ${kind} report`), '.'));
+  const u = await get(`/v1/code-sets/${enc(name)}/usage`);
+  const c = u.codes.find((x) => x.code === code);
+  const dep = u.deprecated.find((x) => x.code === code);
+  if (!c) return h('p', {}, `v${u.version} of ${name} does not count this code.`);
+  const row = (v, x) => [v, count(x.checked), count(x.stored), count(x.rejected), x.last_seen ? when(x.last_seen) : 'never'];
+  return h('div', {class: 'usage'},
+    table(`Usage of ${code}`, ['Version', 'Checked', 'Stored', 'Rejected', 'Last seen'],
+      [row('all', c), ...c.versions.map((v) => row(`v${v.version}`, v))], 'usage'),
+    dep ? table(`Services still sending ${code}`, ['Service', 'Events'],
+      dep.senders.map((x) => [x.service, count(x.count)]), 'senders') : null);
+}
+
+// Every mapping whose source or target is this set, with this code's links
+// (the translation when the code is the source, the links to it otherwise).
+async function mappings(name, code) {
+  const all = (await get('/v1/mappings')).mappings.filter((m) => m.source_set === name || m.target_set === name);
+  if (!all.length) return h('p', {}, `No mapping has ${name} as its source or target.`);
+  const rows = [];
+  for (const m of all) {
+    const to = (c, set) => (c ? link(`#/sets/${enc(set)}/codes/${enc(c)}`, c) : 'nothing');
+    let links;
+    if (m.source_set === name) {
+      links = (await get(qs(`/v1/mappings/${enc(m.name)}/translate`, {code}))).matches;
+      if (!links.length) rows.push([h('code', {}, m.name), `to ${m.target_set}`, code, 'not mapped', '', '', '']);
+    } else {
+      links = (await get(`/v1/mappings/${enc(m.name)}`)).links.filter((l) => l.to === code);
+      if (!links.length) rows.push([h('code', {}, m.name), `from ${m.source_set}`, 'no code maps to it', '', '', '', '']);
+    }
+    for (const l of links) rows.push([h('code', {}, m.name), m.source_set === name ? `to ${m.target_set}` : `from ${m.source_set}`,
+      to(l.from || code, m.source_set), to(l.to, m.target_set), l.equivalence, l.basis, l.comment || '']);
   }
-  return found.length ? h('ul', {}, found) : h('p', {}, 'No records kept by this service use this set.');
+  return table(`Mappings of ${code}`, ['Mapping', 'Direction', 'From', 'To', 'Equivalence', 'Basis', 'Comment'], rows, 'mappings');
 }
 
 // The code in each published version (the newest HISTORY_MAX).
@@ -253,10 +305,15 @@ export async function codePage(ctx) {
     history(name, code, histBox).catch((e) => histBox.replaceChildren(problemBox(e)));
   });
   const usageBox = h('div', {}, h('p', {}, 'Counting\u2026'));
+  const mapBox = h('div', {}, h('p', {}, 'Reading the mappings\u2026'));
   ctx.show(crumbs, h('h1', {}, h('code', {}, code)),
     h('p', {class: 'lead'}, `In ${name} v${d.version}`, d.entries.length > 1 ? `: ${d.entries.length} entries, by context` : ''),
     d.entries.map((e, i) => entryBlock(name, e, i, d.entries.length)),
     h('h2', {}, 'Usage'), usageBox,
+    h('h2', {}, 'Mappings to other sets'), mapBox,
     h('h2', {}, 'History'), histBtn, histBox);
-  usageBox.replaceChildren(await usage(name, code).catch((e) => problemBox(e)));
+  const [u, m] = await Promise.all([usage(name, code).catch((e) => problemBox(e)),
+    mappings(name, code).catch((e) => problemBox(e))]);
+  usageBox.replaceChildren(u);
+  mapBox.replaceChildren(m);
 }

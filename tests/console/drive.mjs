@@ -473,6 +473,168 @@ await step('everything from the keyboard: menu, a set, its first code', async ()
 
 // ---- --require-key-for-reads: the page asks for the key ----------------------------------------------
 
+// ---- usage, mappings, Unknown refunds, shops (the API's newer routes) ------------------
+
+const fmt = (n) => Number(n).toLocaleString('en-GB');
+const at = (t) => (t ? `${t.slice(0, 10)} ${t.slice(11, 16)} UTC` : 'never');
+const cells = (loc) => loc.locator('tbody tr').evaluateAll((rows) =>
+  rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+const same = (a, b, what) => check(JSON.stringify(a) === JSON.stringify(b),
+  `${what}:\n  page ${JSON.stringify(a)}\n  API  ${JSON.stringify(b)}`);
+const encP = encodeURIComponent;
+
+// The code's page against GET .../usage and the mappings' own answers.
+async function codeAgainstApi(set, code) {
+  page.errors = [];
+  await view(page, `#/sets/${encP(set)}/codes/${encP(code)}`, 'code');
+  const u = await apiGet(`/v1/code-sets/${encP(set)}/usage`);
+  const c = u.codes.find((x) => x.code === code);
+  const row = (v, x) => [v, fmt(x.checked), fmt(x.stored), fmt(x.rejected), at(x.last_seen)];
+  same(await cells(page.locator('table.usage')), [row('all', c), ...c.versions.map((v) => row(`v${v.version}`, v))],
+    `usage of ${set} ${code}`);
+  const want = [];
+  for (const m of (await apiGet('/v1/mappings')).mappings) {
+    if (m.source_set === set) {
+      const t = await apiGet(`/v1/mappings/${encP(m.name)}/translate?code=${encP(code)}`);
+      for (const l of t.matches) want.push([m.name, `to ${m.target_set}`, code, l.to || 'nothing', l.equivalence, l.basis, l.comment || '']);
+    } else if (m.target_set === set) {
+      for (const l of (await apiGet(`/v1/mappings/${encP(m.name)}`)).links.filter((x) => x.to === code))
+        want.push([m.name, `from ${m.source_set}`, l.from, l.to, l.equivalence, l.basis, l.comment || '']);
+    }
+  }
+  check(want.length > 0, `no mapping names ${set} ${code}: the case shows nothing`);
+  same(await cells(page.locator('table.mappings')), want, `mappings of ${set} ${code}`);
+  check(page.errors.length === 0, page.errors.join('\n'));
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
+  return {c, want};
+}
+
+await step('a code\'s page: its usage counters (GET .../usage) and its mappings, with the translation of the code', async () => {
+  // a source code: tiktok-reverse-reason@GB -> outbound, translated
+  const maps = (await apiGet('/v1/mappings')).mappings;
+  const m = maps.find((x) => x.source_set === 'tiktok-reverse-reason@GB');
+  check(m, `no mapping from tiktok-reverse-reason@GB: ${JSON.stringify(maps)}`);
+  const links = (await apiGet(`/v1/mappings/${encP(m.name)}`)).links;
+  const from = links.find((l) => l.to);
+  await codeAgainstApi(m.source_set, from.from);
+  // a target code: the links to it; and a deprecated code whose counters are not zero
+  await codeAgainstApi(m.target_set, from.to);
+  await shot(page, 'code-mappings');
+  const basis = await page.locator('table.mappings tbody td:nth-child(6)').allTextContents();
+  check(basis.length > 0 && basis.every((b) => b === 'judgement' || b.startsWith('seed') || b.length > 0), `basis ${basis}`);
+});
+
+await step('a code\'s usage: the deprecated FRAUD.VELOCITY, stored and checked, per version', async () => {
+  await view(page, '#/sets/outbound/codes/FRAUD.VELOCITY', 'code');
+  const u = await apiGet('/v1/code-sets/outbound/usage');
+  const c = u.codes.find((x) => x.code === 'FRAUD.VELOCITY');
+  check(c.stored >= 3 && c.versions.length >= 1, `API usage ${JSON.stringify(c)}`);
+  const row = (v, x) => [v, fmt(x.checked), fmt(x.stored), fmt(x.rejected), at(x.last_seen)];
+  same(await cells(page.locator('table.usage')), [row('all', c), ...c.versions.map((v) => row(`v${v.version}`, v))], 'usage');
+  const d = u.deprecated.find((x) => x.code === 'FRAUD.VELOCITY');
+  same(await cells(page.locator('table.senders')), d.senders.map((x) => [x.service, fmt(x.count)]), 'senders');
+});
+
+await step('a set\'s page: its never-used codes and the services still sending its deprecated codes', async () => {
+  page.errors = [];
+  await view(page, '#/sets/outbound', 'set');
+  await page.waitForSelector('section.set-usage[aria-busy="false"]');
+  const u = await apiGet('/v1/code-sets/outbound/usage');
+  const lead = await page.locator('section.set-usage p').first().textContent();
+  const whole = await page.locator('section.set-usage').textContent();
+  check(!/null|undefined/.test(whole), `the usage section shows: ${whole}`);
+  check(lead.startsWith(`${fmt(u.unused)} of the ${fmt(u.code_count)} codes of v${u.version} were never used`), lead);
+  check(u.unused > 0 && u.unused < u.code_count, `API: ${u.unused} of ${u.code_count}`);
+  same(await page.locator('ul.unused li').allTextContents(),
+    u.codes.filter((c) => !c.last_seen).slice(0, 100).map((c) => c.code), 'never-used codes');
+  check(u.deprecated.some((d) => d.code === 'FRAUD.VELOCITY' && d.senders.length === 2), `API: ${JSON.stringify(u.deprecated)}`);
+  same(await cells(page.locator('table.deprecated')), u.deprecated.map((d) => [d.code, fmt(d.count),
+    d.senders.length ? d.senders.map((x) => `${x.service} (${fmt(x.count)})`).join(', ') : 'no service']), 'deprecated codes');
+  await shot(page, 'set-usage');
+  check(page.errors.length === 0, page.errors.join('\n'));
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
+  // 10,000 codes: the usage comes after the codes, which do not wait for it
+  await view(page, '#/sets/bulk-codes', 'set');
+  await page.waitForSelector('section.set-usage[aria-busy="false"]', {timeout: 15000});
+  const bu = await apiGet('/v1/code-sets/bulk-codes/usage');
+  check((await page.locator('ul.unused li').count()) === Math.min(100, bu.unused), 'bulk: the first 100 never-used codes');
+});
+
+// Settle the Unknown refund of @oid in the page (a tab holding the key).
+async function settle(p, oid, pid, outcome, text) {
+  await view(p, `#/orders/${oid}`, 'order');
+  const form = p.locator(`[data-payment="${pid}"] form.settle`);
+  await form.waitFor();
+  await form.getByRole('radio', {name: outcome === 'cancelled' ? /^Cancelled/ : /^Not cancelled/}).check();
+  await form.getByLabel(outcome === 'cancelled' ? 'Cancel id' : 'Note', {exact: true}).fill(text);
+  await form.getByRole('button', {name: `Settle refund #${pid}`}).click();
+}
+
+await step('an Unknown refund: settled in the page as cancelled (with a cancel id) and as not cancelled (with a note)', async () => {
+  const [o1, o2] = cfg.unknown;
+  const [p1, p2] = cfg.unknown_payments;
+  // without a key, the form asks for one
+  const anon = await newPage();
+  await view(anon, `#/orders/${o1}`, 'order');
+  check(await anon.locator(`[data-payment="${p1}"]`).getByLabel('API key').count() === 1, 'no key form without a key');
+  check(await anon.locator('form.settle').count() === 0, 'a settle form without a key');
+  await anon.close();
+
+  page.errors = [];
+  await view(page, `#/orders/${o1}`, 'order');
+  check((await page.evaluate(() => sessionStorage.getItem('codebook.key'))) === cfg.key, 'this tab holds no key');
+  await page.locator('form.settle').waitFor();
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
+  const nolabel = await unlabelled(page);
+  check(nolabel.length === 0, `controls without a label: ${nolabel.join(', ')}`);
+  await shot(page, 'order-unknown');
+  await settle(page, o1, p1, 'cancelled', 'console-cancel-4035');
+  await page.waitForFunction(() => /Completed: transaction id/.test(document.querySelector('.live').textContent),
+    null, {timeout: 15000});
+  let o = await apiGet(`/v1/orders/${o1}`);
+  let p = o.payments.find((x) => x.id === p1);
+  check(p.status === 'Completed' && p.transaction_id === 'console-cancel-4035' && o.status === 'Cancelled',
+    `API: payment ${p.status} ${p.transaction_id}, order ${o.status}`);
+  const txt = await page.locator(`[data-payment="${p1}"]`).textContent();
+  check(txt.includes('Completed') && txt.includes(p.transaction_id) && !txt.includes('Settle refund'), txt);
+  check((await page.locator('.live').textContent()).includes(p.transaction_id), 'the live region');
+
+  await settle(page, o2, p2, 'not_cancelled', 'Seller Center shows it shipped');
+  await page.waitForFunction(() => /ended in Error/.test(document.querySelector('.live').textContent), null, {timeout: 15000});
+  o = await apiGet(`/v1/orders/${o2}`);
+  p = o.payments.find((x) => x.id === p2);
+  check(p.status === 'Error' && p.error_text.includes('Seller Center shows it shipped') && o.status === 'Ready for Shipping',
+    `API: payment ${p.status} ${p.error_text}, order ${o.status}`);
+  const shown = await page.locator(`[data-payment="${p2}"] output.error-text`).textContent();
+  check(shown === p.error_text, `Error text: page ${shown}, API ${p.error_text}`);
+  check(page.errors.length === 0, page.errors.join('\n'));
+});
+
+await step('shops (with a key): market, API version, token expiry and why one needs attention, as GET /v1/shops; no secret', async () => {
+  const anon = await newPage();
+  await view(anon, '#/shops', 'shops');
+  check(await anon.getByLabel('API key').count() === 1, 'no key form without a key');
+  await anon.close();
+  page.errors = [];
+  await view(page, '#/shops', 'shops');
+  const d = await apiGet('/v1/shops', cfg.key);
+  check(d.items.length === 2 && d.items.some((x) => x.state === 'needs-attention' && x.attention), `API: ${JSON.stringify(d)}`);
+  const rows = await cells(page.locator('table.shops'));
+  same(rows.map((r) => [r[0], r[1], r[2].split(' ')[0], r[5], r[6].replace(/^\S+\s/, ''), r[7].replace(/ \(since .*\)$/, '')]),
+    d.items.map((x) => [x.name, x.market, x.api, String(x.token_version), x.state, x.attention || '']), 'shops');
+  rows.forEach((r, i) => check(r[3].startsWith(at(new Date(d.items[i].access_token_expires_at * 1000).toISOString())),
+    `access token expiry ${r[3]}`));
+  const html = await page.content();
+  for (const secret of cfg.secrets) check(!html.includes(secret), 'a secret in the page');
+  await shot(page, 'shops');
+  check(page.errors.length === 0, page.errors.join('\n'));
+  const bad = await axe(page);
+  check(bad.length === 0, bad.join('\n'));
+});
+
 await step('--require-key-for-reads: the console asks for a key, then shows the view', async () => {
   const p = await newPage();
   await p.goto(`${cfg.closed_url}/#/sets`);

@@ -211,6 +211,55 @@ def seed(env):
             "proposal_good": json.dumps(good, indent=1), "incidents": len(incidents), "events": len(events)}
 
 
+def seed_later(env):
+    """What the newer views show: FRAUD.VELOCITY (deprecated in outbound v2)
+    still sent by two services; shops in the database, one of them in
+    needs-attention (its token refresh refused); two refunds Unknown (their
+    current-API cancels pending, every check failing past --outcome-deadline)."""
+    from oharness import sim_order, wait_until, APP_KEY, SECRET, TOKEN, SHOP_ID, CIPHER
+    s, key = env.server, env.key
+    now = datetime.datetime.now(datetime.timezone.utc)
+    late = [{"event_id": "evt-dep-%d" % i, "service": svc, "entity": "order", "entity_id": "d%d" % i,
+             "from_state": "open", "to_state": "held", "reason_code": "FRAUD.VELOCITY", "actor": "ops-1",
+             "occurred_at": iso(now - datetime.timedelta(minutes=30 + i))}
+            for i, svc in enumerate(["SCM", "SCM", "CRM"])]
+    r = s.post("/v1/events", late, key=key)
+    assert r.status == 201, r
+
+    t = int(time.time())
+    common = {"base_url": env.sim.url, "app_key": APP_KEY, "app_secret": SECRET, "access_token": TOKEN,
+              "shop_id": SHOP_ID, "shop_cipher": CIPHER, "api": "current", "market": "GB"}
+    r = s.post("/v1/shops", dict(common, name="gb-db", access_token_expires_at=t + 30 * 86400), key=key)
+    assert r.status == 201, r
+    # a token that expires within the refresh margin, and a refresh the simulator refuses once
+    r = s.post("/v1/shops", dict(common, name="gb-stale", auth_url=env.sim.url, refresh_token="RTK_sim_0",
+                                 access_token_expires_at=t + 60, refresh_margin_s=3600), key=key)
+    assert r.status == 201, r
+    env.sim.admin("POST", "/tokens", {"refresh_fails": 1})
+    stale = "576461413038785907"
+    env.sim_orders([sim_order(stale)])
+    env.create_order(order(stale, "gb-stale", "Ready for Shipping", [("CAP-GREY", 1, 1500)]))
+    env.cancel(stale)
+    wait_until(lambda: any(x["state"] == "needs-attention" for x in
+                           s.request("GET", "/v1/shops", key=key).json["items"]), 30, "gb-stale needs attention")
+
+    unknown = ["576461413038785908", "576461413038785909"]
+    env.sim.admin("POST", "/config", {"pending_reads": 1000})
+    env.sim_orders([sim_order(o) for o in unknown])
+    pids = []
+    for o in unknown:
+        env.create_order(order(o, "uk-current", "Ready for Shipping", [("MUG-RED", 1, 1000)]))
+        pids.append(env.cancel(o)["payment"]["id"])
+    for o, pid in zip(unknown, pids):
+        env.wait_payment(o, pid, ("Processing",), cancel_state="pending", timeout=20)
+    env.sim.admin("POST", "/limits", {"fail_checks": unknown})
+    for o, pid in zip(unknown, pids):
+        p = env.wait_payment(o, pid, ("Unknown", "Completed", "Error"), timeout=30)
+        assert p["status"] == "Unknown", p
+    env.sim.admin("POST", "/config", {"pending_reads": 0})
+    return {"unknown": unknown, "unknown_payments": pids, "secrets": [SECRET, TOKEN]}
+
+
 def main():
     node, npm = tools()
     modules = npm_ci(npm)
@@ -227,8 +276,9 @@ def main():
     os.makedirs(artifacts)
     allowed_port, other_port = free_port(), free_port()
     allowed = "http://127.0.0.1:%d" % allowed_port
-    with Env(worker_interval="0.1", extra=["--cors-origin", allowed]) as env:
+    with Env(worker_interval="0.1", extra=["--cors-origin", allowed, "--outcome-deadline", "3s"]) as env:
         data = seed(env)
+        data.update(seed_later(env))
         closed = Server(extra=["--require-key-for-reads"])
         closed.start()
         try:
