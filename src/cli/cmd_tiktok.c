@@ -14,10 +14,12 @@
 
 #include "config.h"
 #include "market.h"
+#include "shops.h"
+#include "store.h"
 #include "view.h"
 
 static const char usage[] =
-    "usage: codebook tiktok [--config FILE] [--shop NAME] [-v] [--json] OPERATION [ARGS]\n\n"
+    "usage: codebook tiktok [--db PATH] [--config FILE] [--shop NAME] [-v] [--json] OPERATION [ARGS]\n\n"
     "One call to TikTok Shop (or to codebook-tiktok-sim) for the configured shop.\n\n"
     "operations:\n"
     "  reasons [--action-type N] [--reason-type N]\n"
@@ -34,6 +36,8 @@ static const char usage[] =
     "Configuration: --config FILE, else $CODEBOOK_MARKET_CONFIG (or the deprecated\n"
     "$CB_TIKTOK_CONFIG); --shop NAME, else $CODEBOOK_MARKET_SHOP (or $CB_TIKTOK_SHOP);\n"
     "CB_TIKTOK_<KEY> environment variables override the file (docs/marketplace.md).\n"
+    "--db PATH (else $CODEBOOK_DB): the shop is looked up in the database first, as the\n"
+    "worker does; its refreshed tokens are stored there (codebook shops).\n"
     "-v logs each HTTP exchange to stderr, with the access token masked.\n"
     "Exit status: 0 ok; 1 the marketplace answered with an error; 2 usage or configuration;\n"
     "3 no usable answer (timeout, connection, HTTP error, malformed reply): see 'outcome'.\n";
@@ -43,7 +47,7 @@ enum { EXIT_TRANSPORT = 3 };
 #define MAX_LIST 64
 
 struct targs {
-	const char *config, *shop, *op, *reason, *page_token;
+	const char *config, *shop, *op, *reason, *page_token, *db;
 	const char *pos[MAX_LIST];
 	size_t      npos;
 	const char *orders[MAX_LIST], *cancel_ids[MAX_LIST], *statuses[MAX_LIST], *lines[MAX_LIST];
@@ -109,14 +113,14 @@ static int
 parse_args(struct cli *c, struct targs *t, int argc, char **argv)
 {
 	enum { O_JSON = 1, O_CONFIG, O_SHOP, O_VERBOSE, O_REASON, O_SKU, O_LINE, O_ORDER, O_CANCEL_ID,
-	    O_STATUS, O_PAGE_SIZE, O_PAGE_TOKEN, O_ACTION, O_RTYPE };
+	    O_STATUS, O_PAGE_SIZE, O_PAGE_TOKEN, O_ACTION, O_RTYPE, O_DB };
 	static const struct cli_opt opts[] = {
 		{ "json", 0, 0, O_JSON }, { "config", 0, 1, O_CONFIG }, { "shop", 0, 1, O_SHOP },
 		{ "verbose", 'v', 0, O_VERBOSE }, { "reason", 0, 1, O_REASON }, { "sku", 0, 1, O_SKU },
 		{ "line-item", 0, 1, O_LINE }, { "order", 0, 1, O_ORDER }, { "cancel-id", 0, 1, O_CANCEL_ID },
 		{ "status", 0, 1, O_STATUS }, { "page-size", 0, 1, O_PAGE_SIZE },
 		{ "page-token", 0, 1, O_PAGE_TOKEN }, { "action-type", 0, 1, O_ACTION },
-		{ "reason-type", 0, 1, O_RTYPE }, { NULL, 0, 0, 0 } };
+		{ "reason-type", 0, 1, O_RTYPE }, { "db", 0, 1, O_DB }, { NULL, 0, 0, 0 } };
 	struct cli_args a = CLI_ARGS_INIT(argc, argv);
 	const char *arg;
 	int k, rc = EXIT_OK;
@@ -127,6 +131,7 @@ parse_args(struct cli *c, struct targs *t, int argc, char **argv)
 		case O_JSON: c->json = 1; break;
 		case O_CONFIG: t->config = arg; break;
 		case O_SHOP: t->shop = arg; break;
+		case O_DB: t->db = arg; break;
 		case O_VERBOSE: t->verbose = 1; break;
 		case O_REASON: t->reason = arg; break;
 		case O_SKU: rc = add_sku(t, arg); break;
@@ -412,6 +417,34 @@ op_orders(struct cli *c, cb_mkt *m, const struct targs *t)
 	return EXIT_OK;
 }
 
+/* The shop's client as the worker makes it (cb_shop_open): from the
+ * database of --db or $CODEBOOK_DB when it holds the shop (a refresh is
+ * stored, a failed one marks the shop), else from the file.  Without a
+ * database named, none is opened: a command line for the simulator must
+ * not create ./var/codebook.db. */
+static int
+tiktok_client(struct targs *t, const char *const *env, cb_store **st, cb_mkt **m, cb_shop_link **link)
+{
+	const char *db = t->db != NULL ? t->db : getenv("CODEBOOK_DB");
+	int rc;
+
+	if (db != NULL && db[0] != '\0' && cb_store_open(st, db, 0) != CB_OK)
+		return cli_error("%s", cb_errmsg());
+	if ((rc = cb_shop_open(m, link, *st, t->config, env, t->shop)) == CB_OK)
+		return EXIT_OK;
+	if (rc == CB_ENOTFOUND && t->config == NULL) {
+		/* no file: the CB_TIKTOK_<KEY> variables alone, as before */
+		cb_mkt_config *cfg = NULL;
+
+		if ((rc = cb_mkt_config_load(&cfg, NULL, t->shop, env)) == CB_OK)
+			rc = cb_mkt_new(m, cfg);
+		cb_mkt_config_free(cfg);
+		if (rc == CB_OK)
+			return EXIT_OK;
+	}
+	return cli_error("%s", cb_errmsg());
+}
+
 int
 cmd_tiktok(struct cli *c, int argc, char **argv)
 {
@@ -423,7 +456,8 @@ cmd_tiktok(struct cli *c, int argc, char **argv)
 		{ "cancellations", op_cancellations }, { "orders", op_orders },
 	};
 	struct targs *t;
-	cb_mkt_config *cfg = NULL;
+	cb_shop_link *link = NULL;
+	cb_store *st = NULL;
 	cb_mkt *m = NULL;
 	const char **env = NULL;
 	size_t i;
@@ -445,17 +479,15 @@ cmd_tiktok(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_market_env(&t->config, &t->shop, &env)) != EXIT_OK)
 		goto out;
-	if (cb_mkt_config_load(&cfg, t->config, t->shop, env) != CB_OK ||
-	    cb_mkt_new(&m, cfg) != CB_OK) {
-		rc = cli_error("%s", cb_errmsg());
+	if ((rc = tiktok_client(t, env, &st, &m, &link)) != EXIT_OK)
 		goto out;
-	}
 	if (t->verbose)
 		cb_mkt_set_log(m, log_stderr, NULL);
 	rc = ops[i].fn(c, m, t);
 out:
 	cb_mkt_free(m);
-	cb_mkt_config_free(cfg);
+	cb_shop_link_free(link);
+	cb_store_close(st);
 	free(env);
 	free(t);
 	return rc;

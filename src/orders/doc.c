@@ -262,12 +262,12 @@ parse_object(cb_json_doc **doc, cb_ofault *f, const char *text, size_t len, int 
 /* ---- orders -------------------------------------------------------------- */
 
 enum { OM_ORDER_ID = 0, OM_MARKETPLACE, OM_SHOP, OM_STATUS, OM_MSTATUS, OM_CURRENCY, OM_ITEMS,
-	OM_SHIPPING, OM_TOTAL, OM_PAYMENTS, OM_COUNT };
+	OM_SHIPPING, OM_TOTAL, OM_PAYMENTS, OM_MTIME, OM_COUNT };
 static const struct member order_members[OM_COUNT] = {
 	{ "order_id", K_STRING, 1 }, { "marketplace", K_STRING, 0 }, { "shop", K_STRING, 1 },
 	{ "status", K_STRING, 0 }, { "marketplace_status", K_STRING_OR_INT, 0 },
 	{ "currency", K_STRING, 1 }, { "items", K_ARRAY, 1 }, { "shipping_cost", K_INT, 0 },
-	{ "total", K_INT, 0 }, { "payments", K_ARRAY, 0 },
+	{ "total", K_INT, 0 }, { "payments", K_ARRAY, 0 }, { "marketplace_update_time", K_INT, 0 },
 };
 
 enum { IM_SKU = 0, IM_QUANTITY, IM_UNIT_PRICE, IM_LINE_ITEM_ID, IM_TITLE, IM_COUNT };
@@ -541,6 +541,11 @@ order_money(cb_order_doc *b, const cb_json_node *const *m)
 		    &b->o.shipping_cost);
 	if (m[OM_TOTAL] != NULL && int_in(e, m[OM_TOTAL], "/total", "total", 0, CB_ORD_MAX_AMOUNT, &b->total))
 		b->has_total = 1;
+	/* the marketplace's update_time of marketplace_status: orders its
+	 * status against webhooks and the order pull (Unix seconds, to 9999) */
+	if (m[OM_MTIME] != NULL)
+		(void)int_in(e, m[OM_MTIME], "/marketplace_update_time", "marketplace_update_time", 1,
+		    INT64_C(253402300799), &b->o.mkt_status_time);
 }
 
 /* items and payments; CB_OK or CB_ENOMEM. */

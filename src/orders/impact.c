@@ -18,6 +18,7 @@
 #include "markets.h"
 #include "orders.h"
 #include "orders_int.h"
+#include "shops.h"
 
 #define MAX_SHOPS 64
 
@@ -74,7 +75,8 @@ struct shop {
 };
 
 static struct shop *
-shop_of(struct shop *shops, size_t *nshops, const char *name, const char *config, const char *const *env)
+shop_of(struct shop *shops, size_t *nshops, const char *name, cb_store *st, const char *config,
+    const char *const *env)
 {
 	struct shop *sh;
 	char why[256];
@@ -88,8 +90,8 @@ shop_of(struct shop *shops, size_t *nshops, const char *name, const char *config
 	sh = &shops[(*nshops)++];
 	memset(sh, 0, sizeof(*sh));
 	(void)snprintf(sh->name, sizeof(sh->name), "%s", name);
-	if (config != NULL && cb_mkt_config_load(&sh->cfg, config, name, env) == CB_OK &&
-	    cb_shop_market_find(sh->market, config, env, name, 0, why, sizeof(why)) != CB_OK)
+	if (cb_shop_config_find(&sh->cfg, st, config, env, name) == CB_OK &&
+	    cb_shop_market_find(sh->market, st, config, env, name, 0, why, sizeof(why)) != CB_OK)
 		sh->market[0] = '\0';
 	return sh;
 }
@@ -114,7 +116,7 @@ judge(const cb_codeset *rr, const struct open_ref *x, const char *value, char *k
 }
 
 static void
-judge_all(cb_refund_impact *out, const struct collect *c, const char *market, const char *config,
+judge_all(cb_refund_impact *out, const struct collect *c, const char *market, cb_store *st, const char *config,
     const char *const *env, const cb_codeset *cur, const cb_codeset *next)
 {
 	struct shop *shops = cb__calloc(MAX_SHOPS, sizeof(*shops));
@@ -124,7 +126,7 @@ judge_all(cb_refund_impact *out, const struct collect *c, const char *market, co
 		return;
 	for (i = 0; i < c->n; i++) {
 		const struct open_ref *x = &c->v[i];
-		struct shop *sh = shop_of(shops, &nshops, x->shop, config, env);
+		struct shop *sh = shop_of(shops, &nshops, x->shop, st, config, env);
 		const char *value;
 		char before[128], after[128], tb[512], ta[512];
 
@@ -174,7 +176,7 @@ cb_refund_impact_of(cb_refund_impact *out, cb_store *st, const char *market_conf
 		rc = cb__fail(CB_ENOMEM, "out of memory");
 	if (rc == CB_OK) {
 		out->truncated = c.truncated;
-		judge_all(out, &c, market, market_config, env, cur, next);
+		judge_all(out, &c, market, st, market_config, env, cur, next);
 	}
 	free(c.v);
 	return rc;

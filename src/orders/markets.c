@@ -6,6 +6,7 @@
  * the service's views ask once per shop.
  */
 #include "markets.h"
+#include "shops.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -99,21 +100,22 @@ cb_shop_market(char out[3], cb_mkt *m, const char *shop, cb_mkt_error *err)
 }
 
 int
-cb_shop_market_find(char out[3], const char *market_config, const char *const *env, const char *shop,
-    int ask, char *why, size_t whylen)
+cb_shop_market_find(char out[3], cb_store *st, const char *market_config, const char *const *env,
+    const char *shop, int ask, char *why, size_t whylen)
 {
 	cb_mkt_config *cfg = NULL;
+	cb_shop_link *link = NULL;
 	cb_mkt_error err;
 	cb_mkt *m = NULL;
 	int rc;
 
 	out[0] = '\0';
 	why[0] = '\0';
-	if (market_config == NULL) {
+	if (market_config == NULL && st == NULL) {
 		(void)snprintf(why, whylen, "no marketplace configuration");
 		return cb__fail(CB_ENOTFOUND, "%s", why);
 	}
-	if ((rc = cb_mkt_config_load(&cfg, market_config, shop, env)) != CB_OK) {
+	if ((rc = cb_shop_config_find(&cfg, st, market_config, env, shop)) != CB_OK) {
 		(void)snprintf(why, whylen, "%s", cb_errmsg());
 		return rc;
 	}
@@ -126,11 +128,13 @@ cb_shop_market_find(char out[3], const char *market_config, const char *const *e
 		(void)snprintf(why, whylen, "the configuration of shop %s has no market, and the marketplace was "
 		    "not asked yet", shop);
 		rc = cb__fail(CB_ENOTFOUND, "%s", why);
-	} else if ((rc = cb_mkt_new(&m, cfg)) == CB_OK && (rc = cb_shop_market(out, m, shop, &err)) != CB_OK)
+	} else if ((rc = cb_shop_open(&m, &link, st, market_config, env, shop)) == CB_OK &&
+	    (rc = cb_shop_market(out, m, shop, &err)) != CB_OK)
 		(void)snprintf(why, whylen, "%s", rc == CB_ERROR ? err.message : cb_errmsg());
 	else if (rc != CB_OK)
 		(void)snprintf(why, whylen, "%s", cb_errmsg());
 	cb_mkt_free(m);
+	cb_shop_link_free(link);
 	cb_mkt_config_free(cfg);
 	return rc;
 }
@@ -142,8 +146,8 @@ cb_shop_names(char (*names)[65], size_t max, size_t *n, const char *market_confi
 }
 
 int
-cb_shop_reason_status(char *out, size_t n, const char *market_config, const char *const *env,
-    const char *shop, int st)
+cb_shop_reason_status(char *out, size_t n, cb_store *store, const char *market_config,
+    const char *const *env, const char *shop, int st)
 {
 	cb_mkt_config *cfg = NULL;
 	const char *v;
@@ -152,9 +156,9 @@ cb_shop_reason_status(char *out, size_t n, const char *market_config, const char
 	out[0] = '\0';
 	if (st != (int)CB_ORD_READY && st != (int)CB_ORD_INCOMPLETE)
 		return cb__fail(CB_ENOTFOUND, "only Ready for Shipping and Incomplete orders can be cancelled");
-	if (market_config == NULL)
+	if (market_config == NULL && store == NULL)
 		return cb__fail(CB_ENOTFOUND, "no marketplace configuration");
-	if ((rc = cb_mkt_config_load(&cfg, market_config, shop, env)) != CB_OK)
+	if ((rc = cb_shop_config_find(&cfg, store, market_config, env, shop)) != CB_OK)
 		return rc;
 	v = cb_mkt_reason_status(cfg, cb_ord__class_of((cb_ord_status)st));
 	if (v == NULL || strlen(v) >= n)

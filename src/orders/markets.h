@@ -18,6 +18,8 @@
 #include "ident.h"
 #include "market.h"
 
+struct cb_store;
+
 /* The base name of the reverse-reason mirrors. */
 #define CB_REASON_SET_BASE "tiktok-reverse-reason"
 /* The market of the bundled list (seed 003's UK keys). */
@@ -56,25 +58,27 @@ int cb_reason_set_market(char out[3], const char *name);
 int cb_shop_market(char out[3], cb_mkt *m, const char *shop, cb_mkt_error *err);
 
 /*
- * The same without a client: the configuration's market of @shop (file
- * @market_config, variables @env), or the one learned in this process;
+ * The same without a client: the configured market of @shop (its row in
+ * database @st when it holds it, else file @market_config with variables
+ * @env, as cb_shop_open() finds shops), or the one learned in this process;
  * else, when @ask, a client is made and the marketplace asked.  CB_OK;
  * CB_ENOTFOUND when it is not known (and not asked), with the reason in
  * @why; another error when the configuration cannot be read.
  */
-int cb_shop_market_find(char out[3], const char *market_config, const char *const *env, const char *shop,
-    int ask, char *why, size_t whylen);
+int cb_shop_market_find(char out[3], struct cb_store *st, const char *market_config, const char *const *env,
+    const char *shop, int ask, char *why, size_t whylen);
 
 /*
  * The order_status value of the reverse reasons that suit an order of
- * status @st (a cb_ord_status) in shop @shop: its configuration's
+ * status @st (a cb_ord_status) in shop @shop (its row in @store, else its
+ * section of @market_config): its configuration's
  * status_incomplete or status_ready_for_shipping, as the worker chooses the
  * keys in, into @out (@n bytes).  CB_OK; CB_ENOTFOUND when such an order
  * cannot be cancelled or the configuration gives no value; another error
  * when the configuration cannot be read.
  */
-int cb_shop_reason_status(char *out, size_t n, const char *market_config, const char *const *env,
-    const char *shop, int st);
+int cb_shop_reason_status(char *out, size_t n, struct cb_store *store, const char *market_config,
+    const char *const *env, const char *shop, int st);
 
 /* The shops of configuration file @market_config, in file order (as
  * cb_mkt_config_shop_names()). */

@@ -205,6 +205,129 @@ cb_shop_link_free(cb_shop_link *l)
 	free(l);
 }
 
+int
+cb_shop_open(cb_mkt **m, cb_shop_link **link, cb_store *st, const char *market_config,
+    const char *const *env, const char *name)
+{
+	cb_mkt_config *cfg = NULL;
+	int rc, named = name != NULL && name[0] != '\0';
+
+	*m = NULL;
+	*link = NULL;
+	if (st != NULL && named && (rc = cb_shop_client(m, link, st, name)) != CB_ENOTFOUND)
+		return rc;
+	if (market_config == NULL)
+		return named ? cb__fail(CB_ENOTFOUND, "the database has no shop \"%s\" and there is no marketplace "
+		    "configuration file", name) : cb__fail(CB_ENOTFOUND, "no marketplace configuration file");
+	if ((rc = cb_mkt_config_load(&cfg, market_config, named ? name : NULL, env)) == CB_OK)
+		rc = cb_mkt_new(m, cfg);
+	cb_mkt_config_free(cfg);
+	return rc;
+}
+
+static int
+row_config(void *arg, const cb_store_shop *s)
+{
+	cb_mkt_config **cfg = arg;
+
+	return cb_shop_config(cfg, s) == CB_OK ? 0 : 1;
+}
+
+int
+cb_shop_config_find(cb_mkt_config **out, cb_store *st, const char *market_config,
+    const char *const *env, const char *name)
+{
+	int rc, named = name != NULL && name[0] != '\0';
+
+	*out = NULL;
+	if (st != NULL && named && (rc = cb_store_shop_get(st, name, row_config, out)) != CB_ENOTFOUND) {
+		if (rc == CB_OK && *out == NULL)
+			rc = cb__fail(CB_EINVAL, "the stored settings of shop \"%s\" cannot be read", name);
+		return rc;
+	}
+	if (market_config == NULL)
+		return cb__fail(CB_ENOTFOUND, "the database has no shop \"%s\" and there is no marketplace "
+		    "configuration file", named ? name : "");
+	return cb_mkt_config_load(out, market_config, named ? name : NULL, env);
+}
+
+struct names {
+	char  (*names)[65];
+	size_t max, n;
+};
+
+static int
+add_name(void *arg, const cb_store_shop *s)
+{
+	struct names *x = arg;
+
+	if (x->n < x->max && strlen(s->name) < 65)
+		(void)snprintf(x->names[x->n++], 65, "%s", s->name);
+	return 0;
+}
+
+int
+cb_shop_names_all(char (*names)[65], size_t max, size_t *n, cb_store *st, const char *market_config)
+{
+	char file[64][65];
+	struct names x = { names, max, 0 };
+	size_t nfile = 0, i, j;
+	int rc;
+
+	*n = 0;
+	if (st != NULL && (rc = cb_store_shop_each(st, add_name, &x)) != CB_OK)
+		return rc;
+	if (market_config != NULL && (rc = cb_mkt_config_shop_names(file, 64, &nfile, market_config)) != CB_OK)
+		return rc;
+	for (i = 0; i < nfile && x.n < max; i++) {
+		for (j = 0; j < x.n && strcmp(names[j], file[i]) != 0; j++)
+			;
+		if (j == x.n)	/* the database's row wins over the section */
+			memcpy(names[x.n++], file[i], 65);
+	}
+	*n = x.n;
+	return CB_OK;
+}
+
+struct hook_find {
+	const char    *id;
+	cb_mkt_config *cfg;
+	int            rc;
+};
+
+static int
+hook_match(void *arg, const cb_store_shop *s)
+{
+	struct hook_find *f = arg;
+	cb_mkt_config *cfg = NULL;
+
+	if (cb_shop_config(&cfg, s) != CB_OK)
+		return 0;	/* a row that cannot be read signs nothing */
+	if ((cfg->shop_id != NULL && strcmp(cfg->shop_id, f->id) == 0) ||
+	    (cfg->shop_cipher != NULL && strcmp(cfg->shop_cipher, f->id) == 0)) {
+		f->cfg = cfg;
+		f->rc = CB_OK;
+		return 1;	/* found: stop */
+	}
+	cb_mkt_config_free(cfg);
+	return 0;
+}
+
+int
+cb_shop_hook_config(cb_mkt_config **out, cb_store *st, const char *id)
+{
+	struct hook_find f = { id, NULL, CB_ENOTFOUND };
+	int rc;
+
+	*out = NULL;
+	if ((rc = cb_store_shop_each(st, hook_match, &f)) != CB_OK && f.cfg == NULL)
+		return rc;
+	if (f.cfg == NULL)
+		return cb__fail(CB_ENOTFOUND, "no stored shop has shop_id or shop_cipher %s", id);
+	*out = f.cfg;
+	return CB_OK;
+}
+
 static int
 count_attention(void *arg, const cb_store_shop *s)
 {

@@ -40,6 +40,35 @@ int cb_shop_check(cb_shop_link *l, int *stale, char *attention, size_t size);
 
 void cb_shop_link_free(cb_shop_link *l);
 
+/*
+ * The client of shop @name wherever it is kept, the one lookup of the
+ * worker, the reason sync and `codebook tiktok`: the database's row when
+ * @st (may be NULL) holds it (*link set, as cb_shop_client()), else the
+ * [shop NAME] section of file @market_config with variables @env (*link
+ * NULL); an empty or NULL @name is the file's top.  CB_OK; CB_ENOTFOUND
+ * when neither has the shop (or there is no file); another error.
+ */
+int cb_shop_open(cb_mkt **m, cb_shop_link **link, cb_store *st, const char *market_config,
+    const char *const *env, const char *name);
+
+/* The configuration of shop @name as cb_shop_open() finds it (the
+ * database's row, else the file's section), without a client.  CB_OK;
+ * CB_ENOTFOUND; another error. */
+int cb_shop_config_find(cb_mkt_config **out, cb_store *st, const char *market_config,
+    const char *const *env, const char *name);
+
+/* The shops known: the database's by name, then the file's (file order)
+ * that the database does not hold; at most @max into @names.  CB_OK (a
+ * NULL @st or @market_config adds nothing); an error when either cannot
+ * be read. */
+int cb_shop_names_all(char (*names)[65], size_t max, size_t *n, cb_store *st, const char *market_config);
+
+/* The app key and secret that sign the notifications of shop @id (a
+ * notification's shop_id): those of the stored shop whose shop_id or
+ * shop_cipher is @id, into a configuration (*out).  CB_OK; CB_ENOTFOUND
+ * when no stored shop has it; another error. */
+int cb_shop_hook_config(cb_mkt_config **out, cb_store *st, const char *id);
+
 /* How many stored shops need attention (a failed refresh), for /readyz and
  * /metrics; -1 when the database cannot say. */
 long cb_shops_needing_attention(cb_store *st);

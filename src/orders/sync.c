@@ -24,8 +24,29 @@
 #include "markets.h"
 #include "observe.h"
 #include "orders.h"
+#include "shops.h"
 
 static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+any_shop(void *arg, const cb_store_shop *s)
+{
+	(void)s;
+	*(int *)arg = 1;
+	return 1;
+}
+
+/* Does the database hold any shop?  Without one and without a file, a
+ * sync has no configuration at all. */
+static int
+shops_stored(cb_store *st)
+{
+	int any = 0;
+
+	if (st != NULL)
+		(void)cb_store_shop_each(st, any_shop, &any);
+	return any;
+}
 
 void
 cb_sync_result_clear(cb_sync_result *r)
@@ -36,28 +57,28 @@ cb_sync_result_clear(cb_sync_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The client of the configured shop; NULL with out->outcome set. */
+/* The client of the sync's shop, from the database or the file as the
+ * worker finds it (cb_shop_open); NULL with out->outcome set. */
 static cb_mkt *
-sync_client(cb_sync_result *out, const cb_sync_opts *o)
+sync_client(cb_sync_result *out, const cb_sync_opts *o, cb_shop_link **link)
 {
-	cb_mkt_config *cfg = NULL;
+	const char *shop = o->shop != NULL && o->shop[0] ? o->shop : NULL;
 	cb_mkt *m = NULL;
 	int rc;
 
-	if (o->market_config == NULL) {
+	if ((rc = cb_shop_open(&m, link, o->store, o->market_config, o->market_env, shop)) == CB_OK)
+		return m;
+	/* a shop that neither the database nor the readable file has is the
+	 * caller's mistake, not a configuration the server lacks */
+	if (rc == CB_ENOTFOUND && o->market_config == NULL && (shop == NULL || !shops_stored(o->store)))
 		out->outcome = CB_SYNC_NO_CONFIG;
-		return NULL;
-	}
-	if ((rc = cb_mkt_config_load(&cfg, o->market_config, o->shop != NULL && o->shop[0] ? o->shop : NULL,
-	    o->market_env)) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
-		/* a shop the readable file does not have is the caller's mistake,
-		 * not a configuration the server lacks */
-		out->outcome = rc == CB_ENOTFOUND && o->shop != NULL && o->shop[0] &&
-		    access(o->market_config, R_OK) == 0 ? CB_SYNC_UNKNOWN_SHOP : CB_SYNC_BAD_CONFIG;
-		(void)snprintf(out->why, sizeof(out->why), "%s", cb_errmsg());
-	}
-	cb_mkt_config_free(cfg);
-	return m;
+	else if (rc == CB_ENOTFOUND && shop != NULL && (o->market_config == NULL ||
+	    access(o->market_config, R_OK) == 0))
+		out->outcome = CB_SYNC_UNKNOWN_SHOP;
+	else
+		out->outcome = CB_SYNC_BAD_CONFIG;
+	(void)snprintf(out->why, sizeof(out->why), "%s", cb_errmsg());
+	return NULL;
 }
 
 static void
@@ -164,15 +185,17 @@ cb_reasons_sync(cb_sync_result *out, const cb_sync_opts *o)
 {
 	cb_mkt_reasons *rs = NULL;
 	cb_codeset *cur = NULL;
+	cb_shop_link *link = NULL;
 	cb_mkt_error err;
 	cb_mkt *m;
 	int rc = CB_OK, fresh = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((m = sync_client(out, o)) == NULL)
+	if ((m = sync_client(out, o, &link)) == NULL)
 		return CB_OK;
 	if (sync_market(out, o, m) != 0) {
 		cb_mkt_free(m);
+		cb_shop_link_free(link);
 		return CB_OK;
 	}
 	pthread_mutex_lock(&sync_mu);
@@ -195,5 +218,6 @@ out:
 	cb_codeset_free(cur);
 	cb_mkt_reasons_free(rs);
 	cb_mkt_free(m);
+	cb_shop_link_free(link);
 	return rc;
 }

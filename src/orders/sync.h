@@ -43,14 +43,15 @@ typedef int (*cb_sync_publish_fn)(void *arg, cb_codeset *cs, cb_publish_outcome 
 struct cb_store;
 
 typedef struct {
-	const char        *market_config;  /* the shops' configuration file; NULL: none (CB_SYNC_NO_CONFIG) */
+	const char        *market_config;  /* the shops' file, after the database's shops; NULL: none */
 	const char *const *market_env;     /* CB_TIKTOK_<KEY> overrides, NULL-terminated; NULL: none */
 	const char        *shop;           /* the shop whose credentials read the list; NULL or "": the file's top */
 	cb_sync_current_fn current;
 	cb_sync_publish_fn publish;
 	void              *arg;            /* passed to both */
-	struct cb_store   *store;          /* error codes the marketplace answers and tiktok-shop-error does
-	                                    * not hold are noted there as observed (NULL: not noted) */
+	struct cb_store   *store;          /* the shops it holds come first (shops.h, cb_shop_open); error
+	                                    * codes tiktok-shop-error does not hold are noted there as
+	                                    * observed (NULL: neither) */
 	const cb_codeset  *errors;         /* tiktok-shop-error, to tell them (NULL: nothing noted) */
 } cb_sync_opts;
 

@@ -21,6 +21,7 @@
 #include "logger.h"
 #include "market.h"
 #include "rfc3339.h"
+#include "shops.h"
 #include "json_shim.h"
 #include "cb_limits.h"
 
@@ -165,10 +166,10 @@ out:
 
 /*
  * The app key and secret that sign shop @shop_id's notifications: those
- * of the [shop NAME] section whose shop_id is @shop_id, else the file's
- * top.  The only place that reads credentials for notifications: when the
- * shops move into the database, this function changes and nothing else.
- * 0, or -1 when none is configured (@why says why).
+ * of the database's shop whose shop_id or shop_cipher is @shop_id
+ * (shops.h), else of the file's [shop NAME] section whose shop_id is
+ * @shop_id, else the file's top.  The only place that reads credentials
+ * for notifications.  0, or -1 when none is configured (@why says why).
  */
 static int
 hook_app_secret(const cb_hook_opts *o, const char *shop_id, cb_mkt_config **out, char *why, size_t whylen)
@@ -176,16 +177,21 @@ hook_app_secret(const cb_hook_opts *o, const char *shop_id, cb_mkt_config **out,
 	char names[64][65];
 	size_t n = 0, i;
 	cb_mkt_config *cfg = NULL;
+	int rc;
 
 	*out = NULL;
-	if (o->market_config == NULL) {
-		(void)snprintf(why, whylen, "no marketplace configuration: notifications cannot be checked "
-		    "(--market-config FILE)");
+	if (o->store != NULL && (rc = cb_shop_hook_config(&cfg, o->store, shop_id)) != CB_ENOTFOUND) {
+		if (rc != CB_OK) {
+			(void)snprintf(why, whylen, "the stored shops cannot be read: %s", cb_errmsg());
+			return -1;
+		}
+	} else if (o->market_config == NULL) {
+		(void)snprintf(why, whylen, "no shop of the database has shop_id or shop_cipher %s, and there is no "
+		    "marketplace configuration (--market-config FILE): the notification cannot be checked", shop_id);
 		return -1;
-	}
-	if (cb_mkt_config_shop_names(names, 64, &n, o->market_config) != CB_OK)
+	} else if (cb_mkt_config_shop_names(names, 64, &n, o->market_config) != CB_OK)
 		n = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; cfg == NULL && i < n; i++) {
 		if (cb_mkt_config_load(&cfg, o->market_config, names[i], o->market_env) != CB_OK)
 			continue;
 		if (cfg->shop_id != NULL && strcmp(cfg->shop_id, shop_id) == 0)

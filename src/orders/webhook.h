@@ -68,7 +68,7 @@ typedef struct {
 
 typedef struct {
 	cb_store          *store;
-	const char        *market_config;  /* the shops' file: the app key and secret */
+	const char        *market_config;  /* the shops' file: the app key and secret of a shop the store lacks */
 	const char *const *market_env;     /* CB_TIKTOK_<KEY> overrides; NULL: none */
 	int64_t            now_s;          /* Unix seconds */
 } cb_hook_opts;

@@ -306,8 +306,6 @@ keep_client(cb_worker *w, const char *name, cb_mkt *m, cb_shop_link *link, char 
 static cb_mkt *
 client(cb_worker *w, const char *name, char *attention, size_t alen, char *why, size_t whylen)
 {
-	const char *path = w->o.market_config;
-	cb_mkt_config *cfg = NULL;
 	cb_shop_link *link = NULL;
 	cb_mkt *m = NULL;
 	size_t i;
@@ -322,28 +320,17 @@ client(cb_worker *w, const char *name, char *attention, size_t alen, char *why, 
 			drop_client(w, i);	/* rotated or removed: made again */
 			break;
 		}
-	if ((rc = cb_shop_client(&m, &link, w->o.store, name)) == CB_OK) {
+	if ((rc = cb_shop_open(&m, &link, w->o.store, w->o.market_config, w->o.market_env, name)) != CB_OK) {
+		if (rc == CB_ENOTFOUND && w->o.market_config == NULL)
+			(void)snprintf(why, whylen, "no marketplace configuration: the database has no such shop and "
+			    "the worker runs without --market-config FILE (or CODEBOOK_MARKET_CONFIG)");
+		else
+			(void)snprintf(why, whylen, "%s", cb_errmsg());
+		return NULL;
+	}
+	if (link != NULL)
 		(void)cb_shop_check(link, &stale, attention, alen);
-		return keep_client(w, name, m, link, why, whylen) == 0 ? m : NULL;
-	}
-	if (rc != CB_ENOTFOUND) {
-		(void)snprintf(why, whylen, "%s", cb_errmsg());
-		return NULL;
-	}
-	if (path == NULL) {
-		(void)snprintf(why, whylen, "no marketplace configuration: the worker runs without "
-		    "--market-config FILE (or CODEBOOK_MARKET_CONFIG)");
-		return NULL;
-	}
-	if (cb_mkt_config_load(&cfg, path, name, w->o.market_env) != CB_OK || cb_mkt_new(&m, cfg) != CB_OK) {
-		(void)snprintf(why, whylen, "%s", cb_errmsg());
-		cb_mkt_config_free(cfg);
-		return NULL;
-	}
-	cb_mkt_config_free(cfg);
-	if (keep_client(w, name, m, NULL, why, whylen) != 0)
-		return NULL;
-	return m;
+	return keep_client(w, name, m, link, why, whylen) == 0 ? m : NULL;
 }
 
 /* ---- one refund ------------------------------------------------------------- */

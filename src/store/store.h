@@ -529,6 +529,9 @@ typedef struct {
 	const char     *shop;            /* the shop's section in the marketplace configuration */
 	cb_ord_status   status;
 	const char     *marketplace_status; /* as the marketplace says it, or NULL */
+	int64_t         mkt_status_time; /* imports: the marketplace's update_time of that status (Unix
+	                                  * seconds; 0: not said); the status is stored only when it is
+	                                  * not older than the stored one's (webhooks, order pull) */
 	const char     *currency;        /* ISO 4217 */
 	int64_t         items_total, shipping_cost, total;
 	int64_t         refunded, shipping_refunded;

@@ -269,7 +269,7 @@ reason_set(struct svc_req *r, const cb_order *o)
 	char market[3], name[CB_SET_NAME_SIZE], why[256];
 	struct svc_set *set;
 
-	if (cb_shop_market_find(market, r->svc->opts.market_config, r->svc->opts.market_env, o->shop, 1, why,
+	if (cb_shop_market_find(market, r->svc->store, r->svc->opts.market_config, r->svc->opts.market_env, o->shop, 1, why,
 	    sizeof(why)) != CB_OK)
 		return NULL;
 	cb_reason_set_name(name, market);
@@ -285,7 +285,7 @@ write_order_reasons(struct svc_req *r, cb_jw *w, const cb_order *o)
 	char value[64];
 
 	/* the context its keys are chosen in, while it can be cancelled */
-	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->opts.market_config,
+	write_order(w, o, rr, rr != NULL && cb_shop_reason_status(value, sizeof(value), r->svc->store, r->svc->opts.market_config,
 	    r->svc->opts.market_env, o->shop, (int)o->status) == CB_OK ? value : NULL);
 }
 
@@ -317,6 +317,27 @@ order_not_found(struct svc_req *r, const char *id)
 }
 
 /* ---- POST /v1/orders ----------------------------------------------------- */
+
+/* An update whose status the store did not take (older than what a
+ * webhook or the order pull stored): "status_kept" says so, the order
+ * shows the status kept. */
+static void
+status_kept(cb_jw *w, const cb_order *in, const cb_order *o, cb_ord_put_status st)
+{
+	if (st != CB_ORD_UPDATED || (o->status == in->status && (in->marketplace_status == NULL ||
+	    (o->marketplace_status != NULL && strcmp(o->marketplace_status, in->marketplace_status) == 0))))
+		return;
+	cb_jw_key(w, "status_kept");
+	cb_jw_obj_begin(w);
+	cb_jw_kstr(w, "status", cb_ord_status_name(o->status));
+	if (o->marketplace_status != NULL)
+		cb_jw_kstr(w, "marketplace_status", o->marketplace_status);
+	cb_jw_kstr(w, "detail", in->mkt_status_time > 0 ? "the import's marketplace_update_time is older than "
+	    "the marketplace's status stored from a webhook or an order read; the rest of the import is stored" :
+	    "the import has no marketplace_update_time, and the stored status came from the marketplace with "
+	    "its time (a webhook or an order read); the rest of the import is stored");
+	cb_jw_obj_end(w);
+}
 
 void
 h_orders_post(struct svc_req *r)
@@ -359,6 +380,7 @@ h_orders_post(struct svc_req *r)
 	svc_json_begin(r, &w);
 	cb_jw_obj_begin(&w);
 	cb_jw_kstr(&w, "result", st == CB_ORD_CREATED ? "created" : st == CB_ORD_UPDATED ? "updated" : "unchanged");
+	status_kept(&w, &b.o, cb_order_rec_get(rec), st);
 	cb_jw_key(&w, "order");
 	write_order_reasons(r, &w, cb_order_rec_get(rec));
 	cb_jw_obj_end(&w);
@@ -434,7 +456,10 @@ shop_market(struct list_ctx *lc, const char *shop)
 		memcpy(lc->shops[lc->nshops].shop, shop, strlen(shop) + 1);
 		out = lc->shops[lc->nshops++].market;
 	}
-	if (cb_shop_market_find(out, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
+	/* called while the listing reads the store: asking the store again
+	 * from inside its callback would wait on itself, so only the file's
+	 * market (or the one learned) is shown here */
+	if (cb_shop_market_find(out, NULL, lc->r->svc->opts.market_config, lc->r->svc->opts.market_env, shop, 0, why,
 	    sizeof(why)) != CB_OK)
 		out[0] = '\0';
 	return out;

@@ -3,7 +3,7 @@
  * mirrors.c - the reverse-reason mirrors of the markets, kept up to date: a
  * sync on demand (POST /v1/marketplaces/tiktok/reverse-reasons/sync,
  * h_orders.c) and on a schedule, a thread that syncs every market of the
- * shops' configuration every --sync-interval (with jitter, so instances
+ * shops (the database's, then the file's) every --sync-interval (with jitter, so instances
  * sharing a database do not ask the marketplace at the same moment).  Both
  * go through svc_sync_run(): the orders domain builds the next version of
  * the shop's market's mirror, which is published in follow mode (the
@@ -20,6 +20,7 @@
 
 #include "markets.h"
 #include "orders.h"
+#include "shops.h"
 
 /* A market whose last good sync is older than this many intervals, and
  * whose last attempt failed, makes the instance not ready. */
@@ -179,22 +180,22 @@ log_sync(const char *shop, const cb_sync_result *res, int rc)
 	cb_log_end(&l);
 }
 
-/* One round: each market of the configuration synced once, with the first
- * shop (in file order) of that market. */
+/* One round: each market of the shops (the database's, then the file's)
+ * synced once, with the first shop of that market. */
 static void
 sync_round(struct svc *s)
 {
-	char shops[SVC_MAX_MARKETS][65], done[SVC_MAX_MARKETS][3], market[3], why[512];
+	char shops[SVC_MAX_MARKETS * 4][65], done[SVC_MAX_MARKETS][3], market[3], why[512];
 	size_t n = 0, ndone = 0, i, j;
 	cb_sync_result res;
 	int rc;
 
-	if (cb_shop_names(shops, SVC_MAX_MARKETS, &n, s->opts.market_config) != CB_OK) {
-		cb_log(CB_LOG_WARN, "scheduled sync: the shops' configuration cannot be read", cb_errmsg());
+	if (cb_shop_names_all(shops, SVC_MAX_MARKETS * 4, &n, s->store, s->opts.market_config) != CB_OK) {
+		cb_log(CB_LOG_WARN, "scheduled sync: the shops cannot be read", cb_errmsg());
 		return;
 	}
-	for (i = 0; i < n && !atomic_load(&s->sync_stop); i++) {
-		if (cb_shop_market_find(market, s->opts.market_config, s->opts.market_env, shops[i], 1, why,
+	for (i = 0; i < n && ndone < SVC_MAX_MARKETS && !atomic_load(&s->sync_stop); i++) {
+		if (cb_shop_market_find(market, s->store, s->opts.market_config, s->opts.market_env, shops[i], 1, why,
 		    sizeof(why)) != CB_OK) {
 			cb_log(CB_LOG_WARN, "scheduled sync: a shop's market is not known; it is not synced", why);
 			continue;
@@ -231,7 +232,9 @@ svc_sync_start(struct svc *s)
 	pthread_mutex_init(&s->sync_mu, NULL);
 	atomic_init(&s->sync_stop, 0);
 	s->sync_started_ms = cb_time_now_ms();
-	if (s->opts.sync_interval_ms == 0 || s->opts.market_config == NULL)
+	/* without a file the database's shops may still name markets: each
+	 * round reads them again */
+	if (s->opts.sync_interval_ms == 0)
 		return CB_OK;
 	if (pthread_create(&s->sync_thread, NULL, sync_main, s) != 0)
 		return cb__fail(CB_ERROR, "cannot start the thread of the scheduled syncs");

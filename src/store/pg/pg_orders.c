@@ -41,10 +41,15 @@ static const char *const sql[SO_COUNT] = {
 	/* a concurrent import of the same new order: nothing inserted, and
 	 * the caller reads the winner's row */
 	[SO_INSERT] = "INSERT INTO orders (order_id, marketplace, shop, status, marketplace_status, currency,"
-	    " items_total, shipping_cost, total, fp, money_fp, created_at, updated_at, request_id)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)"
+	    " items_total, shipping_cost, total, fp, money_fp, created_at, updated_at, request_id, mkt_status_time)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)"
 	    " ON CONFLICT (order_id) DO NOTHING RETURNING seq",
-	[SO_UPDATE] = "UPDATE orders SET marketplace = $2, shop = $3, status = $4, marketplace_status = $5,"
+	/* an import's status older than the stored one's (a webhook, the
+	 * order pull) does not replace it: the rule of H_ORDER_STATUS */
+	[SO_UPDATE] = "UPDATE orders SET marketplace = $2, shop = $3,"
+	    " status = CASE WHEN $14::bigint >= mkt_status_time THEN $4 ELSE status END,"
+	    " marketplace_status = CASE WHEN $14::bigint >= mkt_status_time THEN $5 ELSE marketplace_status END,"
+	    " mkt_status_time = GREATEST(mkt_status_time, $14::bigint),"
 	    " currency = $6, items_total = $7, shipping_cost = $8, total = $9, fp = $10, money_fp = $11,"
 	    " updated_at = $12, request_id = $13 WHERE seq = $1",
 	[SO_ITEMS_DELETE] = "DELETE FROM order_items WHERE order_seq = $1",
@@ -521,6 +526,7 @@ bind_order(struct pg_params *p, const struct store_order_put *x)
 	pg__p_bytea(p, x->money, 32);
 	pg__p_text(p, x->now);
 	pg__p_text(p, x->request_id);
+	pg__p_i64(p, in->mkt_status_time);
 }
 
 struct put {

@@ -31,9 +31,14 @@ static const char *const sql[SO_COUNT] = {
 	[SO_FIND] = "SELECT " ORDER_COLS ", fp, money_fp FROM orders WHERE order_id = ?1",
 	[SO_FIND_SEQ] = "SELECT " ORDER_COLS ", fp, money_fp FROM orders WHERE seq = ?1",
 	[SO_INSERT] = "INSERT INTO orders (order_id, marketplace, shop, status, marketplace_status, currency,"
-	    " items_total, shipping_cost, total, fp, money_fp, created_at, updated_at, request_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
-	[SO_UPDATE] = "UPDATE orders SET marketplace = ?2, shop = ?3, status = ?4, marketplace_status = ?5,"
+	    " items_total, shipping_cost, total, fp, money_fp, created_at, updated_at, request_id, mkt_status_time)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
+	/* an import's status older than the stored one's (a webhook, the
+	 * order pull) does not replace it: the rule of H_ORDER_STATUS */
+	[SO_UPDATE] = "UPDATE orders SET marketplace = ?2, shop = ?3,"
+	    " status = CASE WHEN ?14 >= mkt_status_time THEN ?4 ELSE status END,"
+	    " marketplace_status = CASE WHEN ?14 >= mkt_status_time THEN ?5 ELSE marketplace_status END,"
+	    " mkt_status_time = MAX(mkt_status_time, ?14),"
 	    " currency = ?6, items_total = ?7, shipping_cost = ?8, total = ?9, fp = ?10, money_fp = ?11,"
 	    " updated_at = ?12, request_id = ?13 WHERE seq = ?1",
 	[SO_ITEMS_DELETE] = "DELETE FROM order_items WHERE order_seq = ?1",
@@ -489,6 +494,7 @@ bind_order(sqlite3_stmt *s, const struct store_order_put *p)
 	sqlite3_bind_blob(s, 11, p->money, 32, SQLITE_STATIC);
 	sq__bind_str(s, 12, p->now);
 	sq__bind_str(s, 13, p->request_id);
+	sqlite3_bind_int64(s, 14, in->mkt_status_time);
 }
 
 struct put {
