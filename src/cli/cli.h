@@ -70,6 +70,8 @@ const cb_codeset *cli_set_pinned(struct cli *c, const char *name, const struct c
  * EXIT_OK with *out, or EXIT_USAGE after printing why. */
 struct cb_store;
 int cli_store_open(struct cb_store **out, const char *db);
+/* The latest version of @name stored in @st, else the catalogs' (NULL: neither, said on stderr). */
+const cb_codeset *cli_set_latest(struct cli *c, struct cb_store *st, const char *name);
 
 /* Parse "dim=value" into @ctx; EXIT_OK or EXIT_USAGE (printed). */
 int cli_ctx_add(struct cli_ctx *ctx, const char *arg);

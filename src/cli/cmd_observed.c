@@ -58,24 +58,6 @@ row(void *arg, const cb_store_obs *o)
 	return 0;
 }
 
-/* The latest stored version of @name, else the catalogs' (NULL: neither). */
-static const cb_codeset *
-current(struct cli *c, cb_store *st, const char *name)
-{
-	cb_store_setver v;
-
-	if (cb_store_set_latest(st, name, &v) == CB_OK) {
-		cb_codeset_free(c->file_set);
-		c->file_set = NULL;
-		if (cb_codeset_load_buffer(&c->file_set, v.body, v.body_len, name) != CB_OK)
-			c->file_set = NULL;
-		cb_store_setver_clear(&v);
-		if (c->file_set != NULL)
-			return c->file_set;
-	}
-	return cli_set(c, name);
-}
-
 int
 cmd_observed(struct cli *c, int argc, char **argv)
 {
@@ -113,7 +95,7 @@ cmd_observed(struct cli *c, int argc, char **argv)
 	if ((rc = cli_store_open(&st, db)) != EXIT_OK)
 		return rc;
 	memset(&ob, 0, sizeof(ob));
-	ob.cs = current(c, st, name);
+	ob.cs = cli_set_latest(c, st, name);
 	ob.json = c->json;
 	ob.w = &w;
 	cb_jw_init(&w, &b, 1);

@@ -67,29 +67,11 @@ print_text(const cb_json_doc *d, int only_unused)
 	}
 }
 
-/* The latest stored version of @name, else the catalogs' (NULL: neither). */
-static const cb_codeset *
-current(struct cli *c, cb_store *st, const char *name)
-{
-	cb_store_setver v;
-
-	if (cb_store_set_latest(st, name, &v) == CB_OK) {
-		cb_codeset_free(c->file_set);
-		c->file_set = NULL;
-		if (cb_codeset_load_buffer(&c->file_set, v.body, v.body_len, name) != CB_OK)
-			c->file_set = NULL;
-		cb_store_setver_clear(&v);
-		if (c->file_set != NULL)
-			return c->file_set;
-	}
-	return cli_set(c, name);
-}
-
 static int
 show(struct cli *c, cb_store *st, const char *name, int only_unused)
 {
 	cb_buf b = CB_BUF_INIT((size_t)1 << 26);
-	const cb_codeset *cs = current(c, st, name);
+	const cb_codeset *cs = cli_set_latest(c, st, name);
 	cb_json_doc *doc = NULL;
 	cb_json_error jerr;
 	int rc = EXIT_OK;

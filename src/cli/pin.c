@@ -130,3 +130,21 @@ cli_set_pinned(struct cli *c, const char *name, const struct cli_pin *p)
 	cb_store_close(st);
 	return rc == EXIT_OK ? c->file_set : NULL;
 }
+
+/* The latest stored version of @name, else the catalogs' (NULL: neither). */
+const cb_codeset *
+cli_set_latest(struct cli *c, cb_store *st, const char *name)
+{
+	cb_store_setver v;
+
+	if (cb_store_set_latest(st, name, &v) == CB_OK) {
+		cb_codeset_free(c->file_set);
+		c->file_set = NULL;
+		if (cb_codeset_load_buffer(&c->file_set, v.body, v.body_len, name) != CB_OK)
+			c->file_set = NULL;
+		cb_store_setver_clear(&v);
+		if (c->file_set != NULL)
+			return c->file_set;
+	}
+	return cli_set(c, name);
+}
