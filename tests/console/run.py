@@ -47,8 +47,8 @@ def tools():
     if not os.access(CHROMIUM, os.X_OK):
         skip("%s is missing (Debian's chromium; scripts/deps.sh installs it)" % CHROMIUM)
     major = int(subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip().lstrip("v").split(".")[0])
-    if major < 20:
-        skip("playwright-core needs Node.js 20 or later, this is %d" % major)
+    if major < 18:
+        skip("playwright-core needs Node.js 18 or later, this is %d" % major)
     return node, npm
 
 
