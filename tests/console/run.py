@@ -36,6 +36,10 @@ BULK_CODES = 10000
 
 
 def skip(why):
+    if os.environ.get("CB_CI") == "1":
+        # CI promises the browser suite ran: what would skip it elsewhere fails there
+        print("FAIL: %s (CB_CI=1: a failure, not a skip)" % why)
+        sys.exit(1)
     print("SKIP: %s" % why)
     sys.exit(77)
 
@@ -66,7 +70,8 @@ def npm_ci(npm):
     r = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=dest,
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
-        raise SystemExit("npm ci failed:\n%s%s" % (r.stdout, r.stderr))
+        # no registry (offline, or a TLS proxy npm does not trust): as for a missing tool
+        skip("npm ci of tests/console/package-lock.json failed:\n%s%s" % (r.stdout, r.stderr))
     with open(stamp_file, "w") as f:
         f.write(stamp)
     return dest
