@@ -150,35 +150,12 @@ contains_ci(const char *hay, const char *needle)
 static void
 write_head(cb_jw *w, const cb_codeset *cs)
 {
-	size_t i, j;
-
 	cb_jw_kstr(w, "title", cb_codeset_title(cs));
 	cb_jw_kstr(w, "description", cb_codeset_description(cs));
 	cb_jw_kbool(w, "mirror", cb_codeset_is_mirror(cs));
 	cb_jw_kstr(w, "deprecated", cb_codeset_rejects_deprecated(cs) ? "reject" : "warn");
-	cb_jw_key(w, "categories");
-	cb_jw_arr_begin(w);
-	for (i = 0; i < cb_codeset_category_count(cs); i++) {
-		cb_jw_obj_begin(w);
-		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
-		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
-		cb_jw_obj_end(w);
-	}
-	cb_jw_arr_end(w);
-	cb_jw_key(w, "contexts");
-	cb_jw_obj_begin(w);
-	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
-		cb_jw_key(w, cb_codeset_dim_name(cs, i));
-		cb_jw_obj_begin(w);
-		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
-		cb_jw_key(w, "values");
-		cb_jw_arr_begin(w);
-		for (j = 0; j < cb_codeset_dim_value_count(cs, i); j++)
-			cb_jw_str(w, cb_codeset_dim_value(cs, i, j));
-		cb_jw_arr_end(w);
-		cb_jw_obj_end(w);
-	}
-	cb_jw_obj_end(w);
+	cb_view_set_categories(w, cs);
+	cb_view_set_contexts(w, cs, 0);
 }
 
 /* The filters of GET .../codes, checked against the set. */

@@ -99,10 +99,49 @@ cb_view_set_summary(cb_jw *w, const cb_codeset *cs)
 }
 
 void
+cb_view_set_categories(cb_jw *w, const cb_codeset *cs)
+{
+	size_t i;
+
+	cb_jw_key(w, "categories");
+	cb_jw_arr_begin(w);
+	for (i = 0; i < cb_codeset_category_count(cs); i++) {
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
+		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
+		cb_jw_obj_end(w);
+	}
+	cb_jw_arr_end(w);
+}
+
+void
+cb_view_set_contexts(cb_jw *w, const cb_codeset *cs, int descriptive)
+{
+	size_t i, v;
+
+	cb_jw_key(w, "contexts");
+	cb_jw_obj_begin(w);
+	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
+		cb_jw_key(w, cb_codeset_dim_name(cs, i));
+		cb_jw_obj_begin(w);
+		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
+		if (descriptive)
+			cb_jw_kbool(w, "descriptive", cb_codeset_dim_descriptive(cs, i));
+		cb_jw_key(w, "values");
+		cb_jw_arr_begin(w);
+		for (v = 0; v < cb_codeset_dim_value_count(cs, i); v++)
+			cb_jw_str(w, cb_codeset_dim_value(cs, i, v));
+		cb_jw_arr_end(w);
+		cb_jw_obj_end(w);
+	}
+	cb_jw_obj_end(w);
+}
+
+void
 cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
 {
 	cb_format f = CB_FORMAT_INIT;
-	size_t i, v;
+	size_t i;
 
 	(void)cb_codeset_format(cs, &f);
 	cb_jw_kstr(w, "name", cb_codeset_name(cs));
@@ -116,30 +155,8 @@ cb_view_set_meta(cb_jw *w, const cb_codeset *cs)
 	cb_jw_kstr(w, "case", cb_case_name(f.letter_case));
 	cb_jw_kbool(w, "case_enforced", f.case_enforced);
 	cb_jw_obj_end(w);
-	cb_jw_key(w, "contexts");
-	cb_jw_obj_begin(w);
-	for (i = 0; i < cb_codeset_dim_count(cs); i++) {
-		cb_jw_key(w, cb_codeset_dim_name(cs, i));
-		cb_jw_obj_begin(w);
-		cb_jw_kstr(w, "description", cb_codeset_dim_description(cs, i));
-		cb_jw_kbool(w, "descriptive", cb_codeset_dim_descriptive(cs, i));
-		cb_jw_key(w, "values");
-		cb_jw_arr_begin(w);
-		for (v = 0; v < cb_codeset_dim_value_count(cs, i); v++)
-			cb_jw_str(w, cb_codeset_dim_value(cs, i, v));
-		cb_jw_arr_end(w);
-		cb_jw_obj_end(w);
-	}
-	cb_jw_obj_end(w);
-	cb_jw_key(w, "categories");
-	cb_jw_arr_begin(w);
-	for (i = 0; i < cb_codeset_category_count(cs); i++) {
-		cb_jw_obj_begin(w);
-		cb_jw_kstr(w, "name", cb_codeset_category_name(cs, i));
-		cb_jw_kstr(w, "description", cb_codeset_category_description(cs, i));
-		cb_jw_obj_end(w);
-	}
-	cb_jw_arr_end(w);
+	cb_view_set_contexts(w, cs, 1);
+	cb_view_set_categories(w, cs);
 	cb_jw_key(w, "governance");
 	cb_jw_arr_begin(w);
 	for (i = 0; i < cb_codeset_rule_count(cs); i++)

@@ -31,6 +31,10 @@ size_t cb_view_changes(cb_jw *w, const cb_report *r, const cb_codeset *cs);
 /* {"context":{"rule":{"description","descriptive","values":[...]}}, "categories":[...], "governance":[...],
  *  "max_id", ...} without entries */
 void cb_view_set_meta(cb_jw *w, const cb_codeset *cs);
+/* "categories": [{name, description}] of @cs. */
+void cb_view_set_categories(cb_jw *w, const cb_codeset *cs);
+/* "contexts": {DIM: {description, [descriptive,] values}} of @cs. */
+void cb_view_set_contexts(cb_jw *w, const cb_codeset *cs, int descriptive);
 /* {"name","title","description","source_set","target_set","complete","links":n} (links: count only), or with
  * @links the links too: [{"from","to","equivalence","basis","comment"},...] */
 void cb_view_mapping(cb_jw *w, const cb_mapping *m, int links);
