@@ -36,6 +36,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <codebook.h>
@@ -47,84 +48,7 @@
 #include "jsonw.h"
 #include "logger.h"
 #include "rfc3339.h"
-
-#define CB_DOOR_TICK_MS      100   /* deadlines are kept to this precision */
-#define CB_DOOR_FAST_PEEKS   16    /* pieces of a head peeked at once; later ones on the tick */
-#define CB_DOOR_ACCEPT_BURST 256   /* accepts per wake-up, so that ticks are not starved */
-#define CB_DOOR_PENDING_MS   10000 /* a hand-over the layer never confirmed is forgotten */
-
-#define STR_(x) #x
-#define STR(x)  STR_(x)
-
-enum owner { OWN_HEAD = 0, OWN_LINGER, OWN_PENDING, OWN_LAYER, OWN_DEAD };
-
-struct svc_conn {
-	int              fd;
-	int              owner;        /* enum owner; guarded by d->mu once handed over */
-	unsigned char    key[16];      /* the client's address, IPv4 mapped into IPv6 */
-	char             remote[INET6_ADDRSTRLEN];
-	struct sockaddr_storage sa;
-	socklen_t        salen;
-	uint64_t         t0_ms;        /* accepted (door clock) */
-	uint64_t         linger_until;
-	struct svc_conn *prev, *next;  /* in d->heads, d->lingers or d->layer */
-	size_t           seen;         /* bytes of the head peeked so far */
-	size_t           drained;
-	unsigned         npeeks;
-	int              dirty;        /* new bytes to peek at on the next tick */
-	atomic_ullong    state;        /* handed over: since_ms << 4 | enum svc_phase */
-	struct svc_door *door;
-};
-
-struct list { struct svc_conn *head, *tail; };
-
-/* A client (an IP address): its open connections, and the budget of work
- * it may have done without an API key (a token bucket in bytes, refilled
- * at CB_SVC_ANON_RATE a second up to CB_SVC_ANON_BURST).  A node lives while
- * the client has connections or owes the bucket anything, so a client
- * cannot clear its debt by reconnecting. */
-struct ipnode {
-	unsigned char  key[16];
-	unsigned       count;
-	int64_t        tokens;
-	uint64_t       refill_ms;
-	struct ipnode *next;
-};
-
-/* A call the door makes later, on its thread (svc_door_defer). */
-struct deferral {
-	uint64_t due_ms;
-	void   (*fn)(void *);
-	void    *arg;
-};
-
-struct svc_door {
-	struct svc_door_opts o;
-	int              ep, wake, listen_fd;
-	pthread_t        thread;
-	int              running;
-	atomic_int       stop, quiesce;
-	int              quiesced;
-	uint64_t         start_ns;
-	uint64_t         last_tick, accept_paused_until;
-	/* the door thread's own */
-	struct list      heads, lingers;
-	struct svc_conn *dead;        /* closed during this turn of the loop: freed after it */
-	char             buf[CB_SVC_MAX_HEAD];
-	/* shared with the layer's threads */
-	pthread_mutex_t  mu;
-	struct svc_conn **conns;      /* by descriptor */
-	size_t           nconns_max;  /* size of conns */
-	struct list      layer;       /* handed over (pending or adopted) */
-	unsigned         total;
-	struct ipnode  **ips;
-	size_t           nips;        /* buckets, a power of two */
-	size_t           nnodes;      /* clients known; those kept only for their debt are bounded */
-	atomic_uint      open;        /* == total, readable without the lock */
-	struct deferral *defer;       /* calls due later */
-	size_t           ndefer, defer_cap;
-	uint64_t         last_sweep;
-};
+#include "door_int.h"
 
 /* the epoll data of the two descriptors that are not connections */
 static char listen_tag, wake_tag;
@@ -133,6 +57,12 @@ static uint64_t
 now_ms(const struct svc_door *d)
 {
 	return (cb_time_mono_ns() - d->start_ns) / 1000000u;
+}
+
+uint64_t
+door__now_ms(const struct svc_door *d)
+{
+	return now_ms(d);
 }
 
 static void
@@ -258,12 +188,21 @@ ip_sweep(struct svc_door *d)
 	}
 }
 
+/* Forget the layer's descriptor of @c (d->mu held): it is closing, and its
+ * number may soon be another connection's. */
+static void
+forget_lfd(struct svc_door *d, struct svc_conn *c)
+{
+	if (c->lfd >= 0 && (size_t)c->lfd < d->nconns_max && d->conns[c->lfd] == c)
+		d->conns[c->lfd] = NULL;
+	c->lfd = -1;
+}
+
 /* Forget @c's slot: its count, its client's count, its descriptor (d->mu held). */
 static void
 unaccount(struct svc_door *d, struct svc_conn *c)
 {
-	if (c->fd >= 0 && (size_t)c->fd < d->nconns_max && d->conns[c->fd] == c)
-		d->conns[c->fd] = NULL;
+	forget_lfd(d, c);
 	ip_release(d, c->key);
 	d->total--;
 	atomic_store(&d->open, d->total);
@@ -305,18 +244,11 @@ reason_phrase(unsigned status)
 	}
 }
 
-struct answer {
-	enum svc_problem problem;
-	const char      *detail;
-	const char      *method, *target;
-	size_t           limit;
-};
-
 /* Write @a as a problem response on @fd (best effort: a refused client's
  * socket buffer is empty, so it fits) and report it.  Returns the bytes
  * written. */
-static size_t
-answer(struct svc_door *d, int fd, const char *remote, uint64_t t0_ms, size_t bytes_in,
+size_t
+door__answer(struct svc_door *d, int fd, const char *remote, uint64_t t0_ms, size_t bytes_in,
     const struct answer *a)
 {
 	const struct svc_problem_info *pi = svc_problem_info(a->problem);
@@ -366,8 +298,8 @@ answer(struct svc_door *d, int fd, const char *remote, uint64_t t0_ms, size_t by
 
 /* Read and drop what the client has sent; 1 when it is done (end of
  * stream, an error, or more than the linger allows), else 0. */
-static int
-drain(struct svc_door *d, struct svc_conn *c)
+int
+door__drain(struct svc_door *d, struct svc_conn *c)
 {
 	for (;;) {
 		ssize_t n = recv(c->fd, d->buf, sizeof(d->buf), MSG_DONTWAIT);
@@ -391,13 +323,14 @@ static void
 close_conn(struct svc_door *d, struct svc_conn *c)
 {
 	(void)epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	list_del(c->owner == OWN_LINGER ? &d->lingers : &d->heads, c);
+	list_del(c->side == SIDE_LINGER ? &d->lingers : &d->heads, c);
 	pthread_mutex_lock(&d->mu);
 	unaccount(d, c);
 	pthread_mutex_unlock(&d->mu);
 	close(c->fd);
 	c->fd = -1;
 	c->owner = OWN_DEAD;
+	c->side = SIDE_DONE;
 	c->next = d->dead;
 	d->dead = c;
 }
@@ -405,11 +338,41 @@ close_conn(struct svc_door *d, struct svc_conn *c)
 static void
 bury(struct svc_door *d)
 {
-	while (d->dead != NULL) {
-		struct svc_conn *c = d->dead;
+	struct svc_conn *c;
+
+	while ((c = d->dead) != NULL) {
 		d->dead = c->next;
 		free(c);
 	}
+	pthread_mutex_lock(&d->mu);
+	while ((c = d->retired) != NULL) {
+		d->retired = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Take @c out of the layer's list and the counts, to be freed after this
+ * turn of the door's loop (d->mu held). */
+static void
+retire(struct svc_door *d, struct svc_conn *c)
+{
+	list_del(&d->layer, c);
+	unaccount(d, c);
+	c->owner = OWN_DEAD;
+	c->next = d->retired;
+	d->retired = c;
+}
+
+void
+door__side_done(struct svc_door *d, struct svc_conn *c)
+{
+	pthread_mutex_lock(&d->mu);
+	c->door_done = 1;
+	/* a connection the layer never adopted will not be released by it */
+	if (c->layer_done || c->owner == OWN_PENDING)
+		retire(d, c);
+	pthread_mutex_unlock(&d->mu);
 }
 
 /* Answer @a, then linger: the client's unread bytes are drained, so that
@@ -417,39 +380,68 @@ bury(struct svc_door *d)
 static void
 refuse(struct svc_door *d, struct svc_conn *c, const struct answer *a)
 {
-	(void)answer(d, c->fd, c->remote, c->t0_ms, c->seen, a);
+	(void)door__answer(d, c->fd, c->remote, c->t0_ms, c->seen, a);
 	(void)shutdown(c->fd, SHUT_WR);
 	list_del(&d->heads, c);
 	c->owner = OWN_LINGER;
+	c->side = SIDE_LINGER;
 	c->linger_until = now_ms(d) + CB_SVC_LINGER_MS;
 	list_add(&d->lingers, c);
-	if (drain(d, c))
+	if (door__drain(d, c))
 		close_conn(d, c);
 }
 
 /* ---- heads ------------------------------------------------------------------- */
 
+/* The first head of @c has passed (@h): the layer gets one end of a socket
+ * pair, and the door passes the bytes between it and the client from now on,
+ * reading every later request head as it read this one. */
 static void
-hand_off(struct svc_door *d, struct svc_conn *c)
+hand_off(struct svc_door *d, struct svc_conn *c, const struct svc_head *h)
 {
-	int fd = c->fd;
+	struct epoll_event ev;
+	int lfd;
 
-	(void)epoll_ctl(d->ep, EPOLL_CTL_DEL, fd, NULL);
 	list_del(&d->heads, c);
+	if (relay_open(d, c, h->len, h->has_length ? h->content_length : 0, &lfd) != 0) {
+		struct answer a;
+		memset(&a, 0, sizeof(a));
+		a.problem = P_SERVER_BUSY;
+		a.detail = "the server has no room for another connection";
+		(void)door__answer(d, c->fd, c->remote, c->t0_ms, c->seen, &a);
+		list_add(&d->heads, c);	/* close_conn takes it off again */
+		close_conn(d, c);
+		return;
+	}
+	c->side = SIDE_RELAY;
+	c->rnext = d->relays;
+	if (d->relays != NULL)
+		d->relays->rprev = c;
+	d->relays = c;
+	atomic_fetch_add(&d->nrelaying, 1);
 	pthread_mutex_lock(&d->mu);
 	c->owner = OWN_PENDING;
+	c->lfd = lfd;
+	/* a record left there belongs to a connection whose layer closed this
+	 * descriptor without adopting it: the door's side of it still ends it */
+	d->conns[lfd] = c;
 	atomic_store(&c->state, (unsigned long long)c->t0_ms << 4 | SVC_PH_LINE);
 	list_add(&d->layer, c);
 	pthread_mutex_unlock(&d->mu);
-	if (d->o.hand_off(d->o.arg, fd, (const struct sockaddr *)&c->sa, c->salen) == 0)
-		return;	/* @c may already be released: not touched again */
-	pthread_mutex_lock(&d->mu);
-	if (c->owner == OWN_PENDING) {
-		list_del(&d->layer, c);
-		unaccount(d, c);
-		free(c);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0 ||
+	    epoll_ctl(d->ep, EPOLL_CTL_ADD, c->rl->up, &ev) != 0)
+		relay_cut(c);
+	if (d->o.hand_off(d->o.arg, lfd, (const struct sockaddr *)&c->sa, c->salen) != 0) {
+		/* the layer closed its end: the relay sees that and ends */
+		pthread_mutex_lock(&d->mu);
+		forget_lfd(d, c);
+		pthread_mutex_unlock(&d->mu);
+		relay_cut(c);
 	}
-	pthread_mutex_unlock(&d->mu);
+	relay_pump(d, c);
 }
 
 static void
@@ -474,7 +466,7 @@ inspect(struct svc_door *d, struct svc_conn *c, int hangup)
 	c->seen = (size_t)n;
 	rc = svc_head_check(&h, d->buf, (size_t)n);
 	if (rc == SVC_HEAD_OK) {
-		hand_off(d, c);
+		hand_off(d, c, &h);
 		return;
 	}
 	if (rc == SVC_HEAD_MORE) {
@@ -512,8 +504,8 @@ evict(struct svc_door *d)
 		memset(&a, 0, sizeof(a));
 		a.problem = P_SERVER_BUSY;
 		a.detail = detail;
-		(void)answer(d, c->fd, c->remote, c->t0_ms, c->seen, &a);
-		(void)drain(d, c);
+		(void)door__answer(d, c->fd, c->remote, c->t0_ms, c->seen, &a);
+		(void)door__drain(d, c);
 	}
 	close_conn(d, c);
 	return 0;
@@ -528,7 +520,7 @@ turn_away(struct svc_door *d, int fd, const char *remote, enum svc_problem p, co
 	memset(&a, 0, sizeof(a));
 	a.problem = p;
 	a.detail = detail;
-	(void)answer(d, fd, remote, now_ms(d), 0, &a);
+	(void)door__answer(d, fd, remote, now_ms(d), 0, &a);
 	(void)shutdown(fd, SHUT_WR);
 	/* what the client may already have sent, so that close() does not reset */
 	(void)recv(fd, d->buf, sizeof(d->buf), MSG_DONTWAIT);
@@ -545,7 +537,7 @@ accept_some(struct svc_door *d)
 		socklen_t salen = sizeof(sa);
 		unsigned char key[16];
 		char remote[INET6_ADDRSTRLEN], detail[160];
-		struct svc_conn *c, *stale;
+		struct svc_conn *c;
 		struct epoll_event ev;
 		int fd, full, over;
 
@@ -567,12 +559,6 @@ accept_some(struct svc_door *d)
 			continue;
 		}
 		pthread_mutex_lock(&d->mu);
-		/* a hand-over the layer dropped before adopting it left its record */
-		if ((stale = d->conns[fd]) != NULL && stale->owner == OWN_PENDING) {
-			list_del(&d->layer, stale);
-			unaccount(d, stale);
-			free(stale);
-		}
 		full = d->total >= d->o.max_connections;
 		pthread_mutex_unlock(&d->mu);
 		if (full && evict(d) != 0) {
@@ -588,7 +574,6 @@ accept_some(struct svc_door *d)
 		if (!over) {
 			d->total++;
 			atomic_store(&d->open, d->total);
-			d->conns[fd] = c;
 		}
 		pthread_mutex_unlock(&d->mu);
 		if (over) {
@@ -599,6 +584,7 @@ accept_some(struct svc_door *d)
 			continue;
 		}
 		c->fd = fd;
+		c->lfd = -1;
 		c->door = d;
 		c->sa = sa;
 		c->salen = salen;
@@ -641,18 +627,17 @@ reap_layer(struct svc_door *d, uint64_t now)
 		uint64_t since;
 
 		next = c->next;
-		if (c->owner == OWN_PENDING) {
-			if (now - c->t0_ms > CB_DOOR_PENDING_MS) {
-				list_del(&d->layer, c);
-				unaccount(d, c);
-				free(c);
-			}
+		/* not yet adopted, or the door's side is done and the layer's ending */
+		if (c->owner == OWN_PENDING || c->door_done || c->side != SIDE_RELAY)
 			continue;
-		}
 		st = atomic_load(&c->state);
 		phase = (unsigned)(st & 15u);
 		since = st >> 4;
-		if ((limit = phase_limit(d, phase)) == 0 || now < since + limit)
+		limit = phase_limit(d, phase);
+		/* answered, but the client has not read it all yet */
+		if (phase == SVC_PH_IDLE && c->rl != NULL && c->rl->outoff < c->rl->outlen)
+			limit = d->o.send_timeout_ms;
+		if (limit == 0 || now < since + limit)
 			continue;
 		if (!atomic_compare_exchange_strong(&c->state, &st, (since << 4) | SVC_PH_CUT))
 			continue;	/* it moved on meanwhile */
@@ -664,11 +649,11 @@ reap_layer(struct svc_door *d, uint64_t now)
 			memset(&a, 0, sizeof(a));
 			a.problem = P_REQUEST_TIMEOUT;
 			a.detail = detail;
-			(void)answer(d, c->fd, c->remote, since, 0, &a);
+			(void)door__answer(d, c->fd, c->remote, since, 0, &a);
 		}
 		/* the layer sees the end of stream and closes; an idle keep-alive
 		 * connection or a client that does not read just goes */
-		(void)shutdown(c->fd, SHUT_RDWR);
+		relay_cut(c);
 	}
 }
 
@@ -723,6 +708,7 @@ tick(struct svc_door *d)
 	}
 	while ((c = d->lingers.head) != NULL && now >= c->linger_until)
 		close_conn(d, c);
+	relay_tick(d, now);
 	pthread_mutex_lock(&d->mu);
 	reap_layer(d, now);
 	if (now - d->last_sweep >= 1000) {
@@ -762,8 +748,8 @@ do_quiesce(struct svc_door *d)
 			memset(&a, 0, sizeof(a));
 			a.problem = P_SHUTTING_DOWN;
 			a.detail = "the server is shutting down; retry shortly";
-			(void)answer(d, c->fd, c->remote, c->t0_ms, c->seen, &a);
-			(void)drain(d, c);
+			(void)door__answer(d, c->fd, c->remote, c->t0_ms, c->seen, &a);
+			(void)door__drain(d, c);
 		}
 		close_conn(d, c);
 	}
@@ -789,10 +775,12 @@ door_main(void *arg)
 			} else if (p == &wake_tag) {
 				uint64_t v;
 				(void)!read(d->wake, &v, sizeof(v));
-			} else if (c->owner == OWN_DEAD) {
+			} else if (c->side == SIDE_DONE) {
 				continue;
-			} else if (c->owner == OWN_LINGER) {
-				if (drain(d, c))
+			} else if (c->side == SIDE_RELAY || c->side == SIDE_RLINGER) {
+				relay_pump(d, c);
+			} else if (c->side == SIDE_LINGER) {
+				if (door__drain(d, c))
 					close_conn(d, c);
 			} else if (c->npeeks < CB_DOOR_FAST_PEEKS || (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 				inspect(d, c, (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
@@ -801,6 +789,8 @@ door_main(void *arg)
 		}
 		if (now_ms(d) - d->last_tick >= CB_DOOR_TICK_MS)
 			tick(d);
+		else if (d->nagain > 0)
+			relay_tick(d, now_ms(d));
 		bury(d);
 	}
 	return NULL;
@@ -888,6 +878,11 @@ svc_door_free(struct svc_door *d)
 	if (d == NULL)
 		return;
 	if (d->running) {
+		/* the layer has closed its ends: let the relays pass on its last answers */
+		for (i = 0; i < CB_DOOR_DRAIN_MS / 10 && atomic_load(&d->nrelaying) > 0; i++) {
+			struct timespec ts = { 0, 10 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
 		atomic_store(&d->stop, 1);
 		wake(d);
 		pthread_join(d->thread, NULL);
@@ -895,6 +890,7 @@ svc_door_free(struct svc_door *d)
 	}
 	if (!d->quiesced && d->ep >= 0)
 		do_quiesce(d);
+	relay_close_all(d);
 	bury(d);
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);
@@ -934,7 +930,7 @@ svc_door_adopt(struct svc_door *d, int fd)
 	if (d == NULL || fd < 0 || (size_t)fd >= d->nconns_max)
 		return NULL;
 	pthread_mutex_lock(&d->mu);
-	if ((c = d->conns[fd]) != NULL && c->owner == OWN_PENDING)
+	if ((c = d->conns[fd]) != NULL && c->owner == OWN_PENDING && !c->door_done)
 		c->owner = OWN_LAYER;
 	else
 		c = NULL;
@@ -948,10 +944,11 @@ svc_door_release(struct svc_door *d, struct svc_conn *c)
 	if (d == NULL || c == NULL)
 		return;
 	pthread_mutex_lock(&d->mu);
-	list_del(&d->layer, c);
-	unaccount(d, c);
+	forget_lfd(d, c);
+	c->layer_done = 1;
+	if (c->door_done)
+		retire(d, c);
 	pthread_mutex_unlock(&d->mu);
-	free(c);
 }
 
 int
@@ -967,6 +964,8 @@ svc_conn_phase(struct svc_conn *c, enum svc_phase to, int restart)
 			return -1;
 		nst = ((restart ? (unsigned long long)now_ms(c->door) : st >> 4) << 4) | (unsigned)to;
 	} while (!atomic_compare_exchange_weak(&c->state, &st, nst));
+	if (to == SVC_PH_IDLE)
+		atomic_fetch_add(&c->completed, 1);	/* the relay may answer a refused later head */
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,32 +45,82 @@ refused(void *arg, const struct svc_refusal *rf)
 	atomic_fetch_add(&refusals, 1);
 }
 
-/* The fake layer: adopt, read the request the door left unread, answer. */
+/*
+ * The fake layer, a thread per connection as libmicrohttpd's pool would
+ * be: adopt, then answer 204 to every head it reads (bodies are not sent
+ * here), closing after the first unless it carried X-Keep: 1; or, in
+ * keep_mode, keep it idle.
+ */
+#define MAX_LAYERS 64
+static pthread_t layers[MAX_LAYERS];
+static atomic_int nlayers, layer_faults;
+
+static void *
+layer_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg, first = 1;
+	struct svc_conn *c = svc_door_adopt(door, fd);
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char buf[4096];
+	size_t have = 0;
+
+	if (c == NULL) {
+		atomic_fetch_add(&layer_faults, 1);	/* the door handed over a connection it does not know */
+		close(fd);
+		return NULL;
+	}
+	atomic_fetch_add(&handed, 1);
+	if (atomic_load(&keep_mode)) {
+		/* keep it, idle, as a keep-alive connection would be */
+		kept_fd = fd;
+		(void)svc_conn_phase(c, SVC_PH_IDLE, 1);
+		kept = c;
+		return NULL;
+	}
+	while (poll(&pfd, 1, 5000) > 0) {
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - have - 1, MSG_DONTWAIT);
+		char *end;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((end = strstr(buf, "\r\n\r\n")) != NULL) {
+			size_t len = (size_t)(end + 4 - buf);
+			if (first) {
+				memcpy(last_read, buf, len < sizeof(last_read) ? len : sizeof(last_read) - 1);
+				last_read[len < sizeof(last_read) ? len : sizeof(last_read) - 1] = '\0';
+				first = 0;
+			}
+			(void)svc_conn_phase(c, SVC_PH_WORK, 1);
+			(void)!write(fd, "HTTP/1.1 204 No Content\r\n\r\n", 27);
+			(void)svc_conn_phase(c, SVC_PH_IDLE, 1);
+			memmove(buf, buf + len, have - len + 1);
+			have -= len;
+			if (strstr(last_read, "X-Keep: 1\r\n") == NULL)
+				goto done;	/* one request a connection, unless asked */
+		}
+		if (have == sizeof(buf) - 1)
+			break;
+	}
+done:
+	svc_door_release(door, c);
+	close(fd);
+	return NULL;
+}
+
 static int
 hand_off(void *arg, int fd, const struct sockaddr *sa, socklen_t salen)
 {
-	struct svc_conn *c = svc_door_adopt(door, fd);
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	ssize_t n;
+	int i = atomic_fetch_add(&nlayers, 1);
 
 	(void)arg;
 	(void)sa;
 	(void)salen;
-	cr_assert_not_null(c, "the door handed over a connection it knows");
-	atomic_fetch_add(&handed, 1);
-	if (atomic_load(&keep_mode)) {
-		/* keep it, idle, as a keep-alive connection would be */
-		kept = c;
-		kept_fd = fd;
-		(void)svc_conn_phase(c, SVC_PH_IDLE, 1);
-		return 0;
+	if (i >= MAX_LAYERS || pthread_create(&layers[i], NULL, layer_main, (void *)(intptr_t)fd) != 0) {
+		atomic_fetch_sub(&nlayers, 1);
+		close(fd);
+		return -1;
 	}
-	(void)poll(&pfd, 1, 2000);
-	n = recv(fd, last_read, sizeof(last_read) - 1, MSG_DONTWAIT);
-	last_read[n > 0 ? n : 0] = '\0';
-	(void)!write(fd, "HTTP/1.1 204 No Content\r\n\r\n", 27);
-	svc_door_release(door, c);
-	close(fd);
 	return 0;
 }
 
@@ -104,7 +155,13 @@ start(unsigned max_conn, unsigned per_client, unsigned head_ms)
 static void
 stop(void)
 {
+	int i;
+
 	svc_door_quiesce(door);
+	for (i = 0; i < atomic_load(&nlayers); i++)
+		pthread_join(layers[i], NULL);
+	atomic_store(&nlayers, 0);
+	cr_assert_eq(atomic_load(&layer_faults), 0, "every hand-over was adopted");
 	if (kept != NULL) {
 		svc_door_release(door, kept);
 		close(kept_fd);
@@ -332,4 +389,86 @@ Test(door, budget_and_deferrals)
 	close(fd);
 	stop();
 	atomic_store(&keep_mode, 0);
+}
+
+/* Later requests on a keep-alive connection pass the door's reading too:
+ * the answers before a bad head come first, then its problem, then the end. */
+Test(door, later_heads_are_read_like_the_first)
+{
+	static const char *bad[] = {
+		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+		"GET / HTTP/1.2\r\nHost: x\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nX-Note: one\r\n two\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		"GET / HTTP/1.1\r\n\r\n",
+	};
+	static const char *want[] = { "HTTP/1.1 400", "HTTP/1.1 505", "HTTP/1.1 400", "HTTP/1.1 411",
+	                              "HTTP/1.1 400" };
+	const char *good = "GET / HTTP/1.1\r\nHost: x\r\nX-Keep: 1\r\n\r\n";
+	char buf[4096], req[1024];
+	size_t i;
+
+	start(64, 8, 5000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fd = dial("127.0.0.1");
+		char *second, *third;
+		snprintf(req, sizeof(req), "%s%s%s", good, good, bad[i]);
+		say(fd, req);
+		cr_assert_gt(answer(fd, buf, sizeof(buf), 3000), 0);
+		cr_assert(strncmp(buf, "HTTP/1.1 204", 12) == 0, "%zu: %s", i, buf);
+		second = strstr(buf + 12, "HTTP/1.1 204");
+		cr_assert_not_null(second, "%zu: %s", i, buf);
+		third = strstr(second + 12, "HTTP/1.1 ");
+		cr_assert_not_null(third, "%zu: %s", i, buf);
+		cr_assert(strncmp(third, want[i], 12) == 0, "%zu: %s", i, third);
+		cr_assert(strstr(third, "application/problem+json") != NULL, "%zu: %s", i, third);
+		cr_assert(strstr(buf, "<html") == NULL);
+		close(fd);
+	}
+	stop();
+}
+
+Test(door, later_head_too_large)
+{
+	char buf[4096], big[20000];
+	const char *good = "GET / HTTP/1.1\r\nHost: x\r\nX-Keep: 1\r\n\r\n";
+	int fd;
+
+	start(64, 8, 5000);
+	fd = dial("127.0.0.1");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ", 32);
+	say(fd, good);
+	(void)send(fd, big, sizeof(big), MSG_NOSIGNAL);
+	cr_assert_gt(answer(fd, buf, sizeof(buf), 3000), 0);
+	cr_assert(strncmp(buf, "HTTP/1.1 204", 12) == 0, "%s", buf);
+	cr_assert(strstr(buf, "HTTP/1.1 431") != NULL, "%s", buf);
+	cr_assert(strstr(buf, "header-too-large") != NULL, "%s", buf);
+	close(fd);
+	stop();
+}
+
+/* A later head that trickles in is cut at the header timeout with a 408. */
+Test(door, later_head_deadline)
+{
+	char buf[4096];
+	struct timespec t0, t1;
+	double ms;
+	int fd;
+
+	start(64, 8, 400);
+	fd = dial("127.0.0.1");
+	say(fd, "GET / HTTP/1.1\r\nHost: x\r\nX-Keep: 1\r\n\r\n");
+	usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	say(fd, "GET / HT");	/* no line end: the door reads it only at the deadline */
+	cr_assert_gt(answer(fd, buf, sizeof(buf), 3000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	cr_assert(strncmp(buf, "HTTP/1.1 204", 12) == 0, "%s", buf);
+	cr_assert(strstr(buf, "HTTP/1.1 408") != NULL, "%s", buf);
+	cr_assert(strstr(buf, "request-timeout") != NULL, "%s", buf);
+	cr_assert(ms >= 350 && ms < 2500, "cut after %.0f ms: %s", ms, buf);
+	close(fd);
+	stop();
 }
