@@ -51,7 +51,7 @@
 #include "door_int.h"
 
 /* the epoll data of the two descriptors that are not connections */
-static char listen_tag, wake_tag;
+static unsigned char listen_tag, wake_tag;	/* KIND_TAG */
 
 static uint64_t
 now_ms(const struct svc_door *d)
@@ -342,11 +342,13 @@ bury(struct svc_door *d)
 
 	while ((c = d->dead) != NULL) {
 		d->dead = c->next;
+		free(c->rl);
 		free(c);
 	}
 	pthread_mutex_lock(&d->mu);
 	while ((c = d->retired) != NULL) {
 		d->retired = c->next;
+		free(c->rl);
 		free(c);
 	}
 	pthread_mutex_unlock(&d->mu);
@@ -431,8 +433,10 @@ hand_off(struct svc_door *d, struct svc_conn *c, const struct svc_head *h)
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = c;
-	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0 ||
-	    epoll_ctl(d->ep, EPOLL_CTL_ADD, c->rl->up, &ev) != 0)
+	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+		relay_cut(c);
+	ev.data.ptr = c->rl;
+	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, c->rl->up, &ev) != 0)
 		relay_cut(c);
 	if (d->o.hand_off(d->o.arg, lfd, (const struct sockaddr *)&c->sa, c->salen) != 0) {
 		/* the layer closed its end: the relay sees that and ends */
@@ -441,7 +445,7 @@ hand_off(struct svc_door *d, struct svc_conn *c, const struct svc_head *h)
 		pthread_mutex_unlock(&d->mu);
 		relay_cut(c);
 	}
-	relay_pump(d, c);
+	relay_pump(d, c, EPOLLIN | EPOLLOUT, EPOLLOUT);	/* the head's bytes are there */
 }
 
 static void
@@ -583,6 +587,7 @@ accept_some(struct svc_door *d)
 			turn_away(d, fd, remote, P_TOO_MANY_CONNECTIONS, detail);
 			continue;
 		}
+		c->kind = KIND_CONN;
 		c->fd = fd;
 		c->lfd = -1;
 		c->door = d;
@@ -637,6 +642,9 @@ reap_layer(struct svc_door *d, uint64_t now)
 		/* answered, but the client has not read it all yet */
 		if (phase == SVC_PH_IDLE && c->rl != NULL && c->rl->outoff < c->rl->outlen)
 			limit = d->o.send_timeout_ms;
+		/* the next head is arriving: the relay keeps its deadline (and answers 408) */
+		if (phase == SVC_PH_IDLE && c->rl != NULL && c->rl->head_pending)
+			continue;
 		if (limit == 0 || now < since + limit)
 			continue;
 		if (!atomic_compare_exchange_strong(&c->state, &st, (since << 4) | SVC_PH_CUT))
@@ -769,7 +777,10 @@ door_main(void *arg)
 		for (i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			struct svc_conn *c = p;
-			if (p == &listen_tag) {
+			if (*(const unsigned char *)p == KIND_UP) {
+				struct relay *rl = p;
+				relay_pump(d, rl->c, 0, evs[i].events);
+			} else if (p == &listen_tag) {
 				if (!d->quiesced)
 					accept_some(d);
 			} else if (p == &wake_tag) {
@@ -778,7 +789,7 @@ door_main(void *arg)
 			} else if (c->side == SIDE_DONE) {
 				continue;
 			} else if (c->side == SIDE_RELAY || c->side == SIDE_RLINGER) {
-				relay_pump(d, c);
+				relay_pump(d, c, evs[i].events, 0);
 			} else if (c->side == SIDE_LINGER) {
 				if (door__drain(d, c))
 					close_conn(d, c);
@@ -897,6 +908,7 @@ svc_door_free(struct svc_door *d)
 	/* the layer has released every connection by now; forget any record left */
 	while ((c = d->layer.head) != NULL) {
 		list_del(&d->layer, c);
+		free(c->rl);
 		free(c);
 	}
 	for (i = 0; d->ips != NULL && i < d->nips; i++)

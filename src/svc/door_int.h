@@ -30,6 +30,9 @@
 /* Who holds a connection, as the layer sees it (guarded by d->mu once handed over). */
 enum owner { OWN_HEAD = 0, OWN_LINGER, OWN_PENDING, OWN_LAYER, OWN_DEAD };
 
+/* What an epoll event's pointer points at: the first member of each. */
+enum door_kind { KIND_TAG = 0, KIND_CONN, KIND_UP };
+
 /* Where the door's own side of a connection is (the door thread's only). */
 enum door_side { SIDE_HEAD = 0, SIDE_LINGER, SIDE_RELAY, SIDE_RLINGER, SIDE_DONE };
 
@@ -40,14 +43,20 @@ enum door_side { SIDE_HEAD = 0, SIDE_LINGER, SIDE_RELAY, SIDE_RLINGER, SIDE_DONE
  * wait in @out until the client takes them.
  */
 struct relay {
+	unsigned char kind;          /* KIND_UP: events of @up */
+	struct svc_conn *c;
 	int      up;                 /* the door's end of the pair */
+	/* what epoll last said of each descriptor, until a short read or
+	 * write says otherwise (edge-triggered: a new edge comes with new
+	 * bytes or new room, so no call is made just to meet EAGAIN) */
+	int      c_rd, c_wr, up_rd, up_wr;
 	uint64_t fwd_left;           /* bytes of the current request (head and body) still to pass on */
 	unsigned forwarded;          /* requests passed on to the layer */
 	uint64_t head_t0;            /* when the pending later head began arriving (door clock) */
 	int      head_pending;       /* part of a later head is here */
 	int      recheck;            /* new line ends since the pending head was last read */
 	int      c_eof, c_err;       /* the client has stopped sending; has gone */
-	int      up_eof, up_shut;    /* the layer has closed; has been told the client stopped */
+	int      up_eof, up_shut;    /* the layer has closed; takes no more (told so, or gone) */
 	int      refusing;           /* @bad is answered once the layer has answered the rest */
 	int      again;              /* more to do after its share of a turn */
 	struct svc_head bad;
@@ -57,6 +66,7 @@ struct relay {
 };
 
 struct svc_conn {
+	unsigned char    kind;         /* KIND_CONN: events of @fd */
 	int              fd;           /* the client's socket */
 	int              lfd;          /* the layer's end of the pair; -1 before the hand-over */
 	int              owner;        /* enum owner; guarded by d->mu once handed over */
@@ -70,7 +80,7 @@ struct svc_conn {
 	uint64_t         linger_until;
 	struct svc_conn *prev, *next;  /* in d->heads, d->lingers or d->layer */
 	struct svc_conn *rprev, *rnext; /* in d->relays (door thread) */
-	struct relay    *rl;           /* door thread; NULL once its side is done */
+	struct relay    *rl;           /* door thread; freed with the record */
 	size_t           seen;         /* bytes of the head peeked so far */
 	size_t           drained;
 	unsigned         npeeks;
@@ -156,8 +166,9 @@ void door__side_done(struct svc_door *d, struct svc_conn *c);
  * through a new socket pair; the layer's end in *@lfd.  0, or -1 (errno). */
 int  relay_open(struct svc_door *d, struct svc_conn *c, size_t len, uint64_t body, int *lfd);
 /* Move what can be moved either way; answer a refused later head; close
- * when both sides are done. */
-void relay_pump(struct svc_door *d, struct svc_conn *c);
+ * when both sides are done.  @cev and @upev: the epoll events just seen on
+ * the client's descriptor and on the pair's (0: none). */
+void relay_pump(struct svc_door *d, struct svc_conn *c, uint32_t cev, uint32_t upev);
 /* Deadlines of the door's side: a later head that has not arrived whole, a
  * refusal's linger; and the relays left with more to do. */
 void relay_tick(struct svc_door *d, uint64_t now);

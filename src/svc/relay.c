@@ -18,7 +18,9 @@
  *
  * Every descriptor is non-blocking and watched edge-triggered; a pump moves
  * what it can each way until nothing moves, at most CB_DOOR_RELAY_ROUNDS
- * rounds per event before the other connections' turn.
+ * rounds per event before the other connections' turn.  It calls only
+ * what epoll said is ready and stops at a short read or write: the relay
+ * costs each request two calls each way (measured in docs/http.md).
  */
 #include "door_int.h"
 
@@ -58,6 +60,8 @@ relay_open(struct svc_door *d, struct svc_conn *c, size_t len, uint64_t body, in
 		errno = EMFILE;
 		return -1;
 	}
+	rl->kind = KIND_UP;
+	rl->c = c;
 	rl->up = sv[0];
 	rl->fwd_left = (uint64_t)len + body;	/* the first request, read by the door already */
 	rl->forwarded = 1;
@@ -73,12 +77,12 @@ relay_close(struct svc_door *d, struct svc_conn *c)
 {
 	if (c->side == SIDE_RELAY)
 		atomic_fetch_sub(&d->nrelaying, 1);
-	if (c->rl != NULL && c->rl->again)
+	if (c->rl->again)
 		d->nagain--;
-	if (c->rl != NULL && c->rl->up >= 0)
+	c->rl->again = 0;
+	if (c->rl->up >= 0)
 		close(c->rl->up);
-	free(c->rl);
-	c->rl = NULL;
+	c->rl->up = -1;	/* the relay itself goes with the record: an event may still point at it */
 	close(c->fd);
 	c->fd = -1;
 	c->side = SIDE_DONE;
@@ -117,7 +121,7 @@ from_client(struct svc_conn *c, struct relay *rl)
 {
 	ssize_t n;
 
-	if (rl->c_eof || rl->refusing)
+	if (rl->c_eof || rl->refusing || !rl->c_rd)
 		return 0;
 	if (rl->inoff > 0) {
 		memmove(rl->in, rl->in + rl->inoff, rl->inlen - rl->inoff);
@@ -127,6 +131,8 @@ from_client(struct svc_conn *c, struct relay *rl)
 	if (rl->inlen == sizeof(rl->in))
 		return 0;
 	n = recv(c->fd, rl->in + rl->inlen, sizeof(rl->in) - rl->inlen, MSG_DONTWAIT);
+	if (n >= 0 && (size_t)n < sizeof(rl->in) - rl->inlen)
+		rl->c_rd = 0;	/* it has given all it had */
 	if (n > 0) {
 		/* a head can only end, or be found at fault, on a line end: read
 		 * again then, not on every piece of a head sent byte by byte */
@@ -135,8 +141,10 @@ from_client(struct svc_conn *c, struct relay *rl)
 		rl->inlen += (size_t)n;
 		return 1;
 	}
-	if (n < 0 && would_block())
+	if (n < 0 && would_block()) {
+		rl->c_rd = errno == EINTR;
 		return 0;
+	}
 	rl->c_eof = 1;
 	rl->c_err = n < 0;
 	return 1;
@@ -149,7 +157,7 @@ to_layer(struct svc_door *d, struct relay *rl)
 {
 	int moved = 0;
 
-	while (rl->inoff < rl->inlen && !rl->refusing && !rl->up_eof) {
+	while (rl->inoff < rl->inlen && !rl->refusing && !rl->up_eof && !rl->up_shut && rl->up_wr) {
 		size_t k = rl->inlen - rl->inoff;
 		ssize_t w;
 
@@ -180,10 +188,14 @@ to_layer(struct svc_door *d, struct relay *rl)
 			k = (size_t)rl->fwd_left;
 		w = send(rl->up, rl->in + rl->inoff, k, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0) {
+			/* the layer has closed: what it wrote before is still to be read */
 			if (!would_block())
-				rl->up_eof = 1;
+				rl->up_shut = 1;
+			rl->up_wr = errno == EINTR;
 			break;
 		}
+		if ((size_t)w < k)
+			rl->up_wr = 0;	/* full: EPOLLOUT will say when there is room */
 		rl->inoff += (size_t)w;
 		rl->fwd_left -= (uint64_t)w;
 		if (rl->fwd_left == 0)
@@ -201,15 +213,19 @@ from_layer(struct relay *rl)
 {
 	ssize_t n;
 
-	if (rl->up_eof || rl->outlen == sizeof(rl->out))
+	if (rl->up_eof || rl->outlen == sizeof(rl->out) || !rl->up_rd)
 		return 0;
 	n = recv(rl->up, rl->out + rl->outlen, sizeof(rl->out) - rl->outlen, MSG_DONTWAIT);
+	if (n >= 0 && (size_t)n < sizeof(rl->out) - rl->outlen)
+		rl->up_rd = 0;
 	if (n > 0) {
 		rl->outlen += (size_t)n;
 		return 1;
 	}
-	if (n < 0 && would_block())
+	if (n < 0 && would_block()) {
+		rl->up_rd = errno == EINTR;
 		return 0;
+	}
 	rl->up_eof = 1;
 	return 1;
 }
@@ -220,15 +236,19 @@ to_client(struct svc_conn *c, struct relay *rl)
 {
 	ssize_t w;
 
-	if (rl->outoff == rl->outlen || rl->c_err)
+	if (rl->outoff == rl->outlen || rl->c_err || !rl->c_wr)
 		return 0;
 	w = send(c->fd, rl->out + rl->outoff, rl->outlen - rl->outoff, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (w < 0) {
-		if (would_block())
+		if (would_block()) {
+			rl->c_wr = errno == EINTR;
 			return 0;
+		}
 		rl->c_eof = rl->c_err = 1;	/* gone: nothing it sends or is sent matters now */
 		return 1;
 	}
+	if ((size_t)w < rl->outlen - rl->outoff)
+		rl->c_wr = 0;
 	rl->outoff += (size_t)w;
 	if (rl->outoff == rl->outlen)
 		rl->outoff = rl->outlen = 0;
@@ -281,18 +301,26 @@ settle(struct svc_door *d, struct svc_conn *c, unsigned done_before)
 }
 
 void
-relay_pump(struct svc_door *d, struct svc_conn *c)
+relay_pump(struct svc_door *d, struct svc_conn *c, uint32_t cev, uint32_t upev)
 {
 	struct relay *rl = c->rl;
 	unsigned done_before;
 	int round;
 
+	if (cev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		rl->c_rd = 1;
+	if (cev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		rl->c_wr = 1;
+	if (upev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		rl->up_rd = 1;
+	if (upev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		rl->up_wr = 1;
 	if (c->side == SIDE_RLINGER) {
 		if (door__drain(d, c))
 			relay_close(d, c);
 		return;
 	}
-	if (c->side != SIDE_RELAY || rl == NULL)
+	if (c->side != SIDE_RELAY)
 		return;
 	/* the layer's answers to requests it finished before this point are
 	 * in the pair already: read until it is empty, and they are all read */
@@ -334,9 +362,9 @@ relay_tick(struct svc_door *d, uint64_t now)
 			rl->bad.problem = P_REQUEST_TIMEOUT;
 			(void)snprintf(rl->bad.detail, sizeof(rl->bad.detail), "the request head did not arrive "
 			    "within %u ms (%zu bytes came)", d->o.header_timeout_ms, rl->inlen - rl->inoff);
-			relay_pump(d, c);
+			relay_pump(d, c, 0, 0);
 		} else if (rl->refusing || rl->again) {
-			relay_pump(d, c);	/* the layer may have finished meanwhile */
+			relay_pump(d, c, 0, 0);	/* the layer may have finished meanwhile */
 		}
 	}
 }
@@ -345,7 +373,7 @@ void
 relay_cut(struct svc_conn *c)
 {
 	(void)shutdown(c->fd, SHUT_RDWR);
-	if (c->rl != NULL)
+	if (c->rl != NULL && c->rl->up >= 0)
 		(void)shutdown(c->rl->up, SHUT_RDWR);
 }
 

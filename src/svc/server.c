@@ -391,19 +391,27 @@ resume_request(void *arg)
 	MHD_resume_connection(arg);
 }
 
-/* The client's address, for the log line ("" when unknown). */
+/* The client's address, for the log line ("" when unknown): the door's
+ * record has it (libmicrohttpd sees only the door's socket pair). */
 static void
-remote_address(struct MHD_Connection *conn, char *out, size_t size)
+remote_address(struct conn_req *cr, struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
+	char *out = cr->remote;
+	socklen_t size = (socklen_t)sizeof(cr->remote);
 
+	if (cr->conn != NULL) {
+		(void)snprintf(out, (size_t)size, "%s", svc_conn_remote(cr->conn));
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)size);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, size);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)size);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, size);
 }
 
 /* First call for a request: everything decided before the body arrives.
@@ -422,7 +430,7 @@ begin(struct svc *s, struct conn_req *cr, struct MHD_Connection *conn, const cha
 
 	request_id(s, conn, r->request_id);
 	(void)snprintf(cr->path, sizeof(cr->path), "%s", url);
-	remote_address(conn, cr->remote, sizeof(cr->remote));
+	remote_address(cr, conn);
 	r->method = svc_method_parse(method);
 	r->path = url;
 	r->origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
