@@ -323,8 +323,11 @@ relay_pump(struct svc_door *d, struct svc_conn *c, uint32_t cev, uint32_t upev)
 	if (c->side != SIDE_RELAY)
 		return;
 	/* the layer's answers to requests it finished before this point are
-	 * in the pair already: read until it is empty, and they are all read */
+	 * in the pair already: read until it is empty, and they are all read
+	 * (epoll may not have said so yet: a refusal waiting on them looks) */
 	done_before = atomic_load(&c->completed);
+	if (rl->refusing)
+		rl->up_rd = 1;
 	if (rl->again) {
 		rl->again = 0;
 		d->nagain--;
