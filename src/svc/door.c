@@ -342,13 +342,13 @@ bury(struct svc_door *d)
 
 	while ((c = d->dead) != NULL) {
 		d->dead = c->next;
-		free(c->rl);
+		relay_free(c->rl);
 		free(c);
 	}
 	pthread_mutex_lock(&d->mu);
 	while ((c = d->retired) != NULL) {
 		d->retired = c->next;
-		free(c->rl);
+		relay_free(c->rl);
 		free(c);
 	}
 	pthread_mutex_unlock(&d->mu);
@@ -773,7 +773,8 @@ door_main(void *arg)
 	while (!atomic_load(&d->stop)) {
 		if (atomic_load(&d->quiesce) && !d->quiesced)
 			do_quiesce(d);
-		n = epoll_wait(d->ep, evs, 64, CB_DOOR_TICK_MS);
+		/* relays with more to do get their next turn at once */
+		n = epoll_wait(d->ep, evs, 64, d->nagain > 0 ? 0 : CB_DOOR_TICK_MS);
 		for (i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			struct svc_conn *c = p;
@@ -908,7 +909,7 @@ svc_door_free(struct svc_door *d)
 	/* the layer has released every connection by now; forget any record left */
 	while ((c = d->layer.head) != NULL) {
 		list_del(&d->layer, c);
-		free(c->rl);
+		relay_free(c->rl);
 		free(c);
 	}
 	for (i = 0; d->ips != NULL && i < d->nips; i++)

@@ -20,6 +20,7 @@
 #define CB_DOOR_TICK_MS      100   /* deadlines are kept to this precision */
 #define CB_DOOR_FAST_PEEKS   16    /* pieces of a head peeked at once; later ones on the tick */
 #define CB_DOOR_ACCEPT_BURST 256   /* accepts per wake-up, so that ticks are not starved */
+#define CB_DOOR_RELAY_IN     65536 /* the client's bytes a relay reads at once while a large body passes */
 #define CB_DOOR_RELAY_OUT    16384 /* the layer's bytes a relay holds for a slow client */
 #define CB_DOOR_RELAY_ROUNDS 32    /* read-and-write rounds per event before another connection's turn */
 #define CB_DOOR_DRAIN_MS     2000  /* at stop: how long relays may take to pass on the last answers */
@@ -61,7 +62,8 @@ struct relay {
 	int      again;              /* more to do after its share of a turn */
 	struct svc_head bad;
 	size_t   inoff, inlen, outoff, outlen;
-	char     in[CB_SVC_MAX_HEAD];
+	size_t   incap;              /* CB_SVC_MAX_HEAD, or CB_DOOR_RELAY_IN while a large body passes */
+	char    *in;
 	char     out[CB_DOOR_RELAY_OUT];
 };
 
@@ -172,6 +174,8 @@ void relay_pump(struct svc_door *d, struct svc_conn *c, uint32_t cev, uint32_t u
 /* Deadlines of the door's side: a later head that has not arrived whole, a
  * refusal's linger; and the relays left with more to do. */
 void relay_tick(struct svc_door *d, uint64_t now);
+/* Free @rl (NULL is a no-op); its descriptors are closed already. */
+void relay_free(struct relay *rl);
 /* Cut @c both ways (its phase's deadline passed). */
 void relay_cut(struct svc_conn *c);
 /* Close every relay now (the door stops). */

@@ -49,14 +49,19 @@ relay_open(struct svc_door *d, struct svc_conn *c, size_t len, uint64_t body, in
 	*lfd = -1;
 	if ((rl = cb__calloc(1, sizeof(*rl))) == NULL)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+	if ((rl->in = cb__malloc(CB_SVC_MAX_HEAD)) == NULL) {
 		free(rl);
+		return -1;
+	}
+	rl->incap = CB_SVC_MAX_HEAD;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+		relay_free(rl);
 		return -1;
 	}
 	if ((size_t)sv[1] >= d->nconns_max) {
 		close(sv[0]);
 		close(sv[1]);
-		free(rl);
+		relay_free(rl);
 		errno = EMFILE;
 		return -1;
 	}
@@ -68,6 +73,44 @@ relay_open(struct svc_door *d, struct svc_conn *c, size_t len, uint64_t body, in
 	c->rl = rl;
 	*lfd = sv[1];
 	return 0;
+}
+
+void
+relay_free(struct relay *rl)
+{
+	if (rl == NULL)
+		return;
+	free(rl->in);
+	free(rl);
+}
+
+/* A large body is passing: read it in larger pieces (fewer calls); the
+ * buffer goes back to a head's size once the connection is quiet (tick). */
+static void
+grow_in(struct relay *rl)
+{
+	char *p;
+
+	if (rl->incap >= CB_DOOR_RELAY_IN || rl->fwd_left < CB_SVC_MAX_HEAD)
+		return;
+	if ((p = cb__realloc(rl->in, CB_DOOR_RELAY_IN)) == NULL)
+		return;	/* the small buffer still works */
+	rl->in = p;
+	rl->incap = CB_DOOR_RELAY_IN;
+}
+
+static void
+shrink_in(struct relay *rl)
+{
+	char *p;
+
+	if (rl->incap == CB_SVC_MAX_HEAD || rl->inlen > 0 || rl->fwd_left > 0)
+		return;
+	if ((p = cb__malloc(CB_SVC_MAX_HEAD)) == NULL)
+		return;
+	free(rl->in);
+	rl->in = p;
+	rl->incap = CB_SVC_MAX_HEAD;
 }
 
 /* Stop watching and close the door's descriptors of @c; its record goes
@@ -128,10 +171,10 @@ from_client(struct svc_conn *c, struct relay *rl)
 		rl->inlen -= rl->inoff;
 		rl->inoff = 0;
 	}
-	if (rl->inlen == sizeof(rl->in))
+	if (rl->inlen == rl->incap)
 		return 0;
-	n = recv(c->fd, rl->in + rl->inlen, sizeof(rl->in) - rl->inlen, MSG_DONTWAIT);
-	if (n >= 0 && (size_t)n < sizeof(rl->in) - rl->inlen)
+	n = recv(c->fd, rl->in + rl->inlen, rl->incap - rl->inlen, MSG_DONTWAIT);
+	if (n >= 0 && (size_t)n < rl->incap - rl->inlen)
 		rl->c_rd = 0;	/* it has given all it had */
 	if (n > 0) {
 		/* a head can only end, or be found at fault, on a line end: read
@@ -169,7 +212,7 @@ to_layer(struct svc_door *d, struct relay *rl)
 				rl->head_pending = 1;	/* its deadline runs from its first byte */
 				rl->head_t0 = door__now_ms(d);
 			}
-			if (!rl->recheck && rl->inlen < sizeof(rl->in))
+			if (!rl->recheck && k < CB_SVC_MAX_HEAD)
 				break;
 			rl->recheck = 0;
 			rc = svc_head_check(&h, rl->in + rl->inoff, k);
@@ -182,6 +225,7 @@ to_layer(struct svc_door *d, struct relay *rl)
 			}
 			rl->fwd_left = (uint64_t)h.len + (h.has_length ? h.content_length : 0);
 			rl->forwarded++;
+			grow_in(rl);
 			rl->head_pending = 0;
 		}
 		if (k > rl->fwd_left)
@@ -359,7 +403,10 @@ relay_tick(struct svc_door *d, uint64_t now)
 		if (c->side == SIDE_RLINGER) {
 			if (now >= c->linger_until)
 				relay_close(d, c);
-		} else if (rl->head_pending && !rl->refusing && now >= rl->head_t0 + d->o.header_timeout_ms) {
+			continue;
+		}
+		shrink_in(rl);
+		if (rl->head_pending && !rl->refusing && now >= rl->head_t0 + d->o.header_timeout_ms) {
 			rl->refusing = 1;
 			memset(&rl->bad, 0, sizeof(rl->bad));
 			rl->bad.problem = P_REQUEST_TIMEOUT;
