@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -431,7 +432,9 @@ hand_off(struct svc_door *d, struct svc_conn *c, const struct svc_head *h)
 	list_add(&d->layer, c);
 	pthread_mutex_unlock(&d->mu);
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	/* EPOLLOUT only while a write waits for room (relay.c): otherwise every
+	 * read by the peer would wake the door */
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = c;
 	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
 		relay_cut(c);
@@ -543,7 +546,7 @@ accept_some(struct svc_door *d)
 		char remote[INET6_ADDRSTRLEN], detail[160];
 		struct svc_conn *c;
 		struct epoll_event ev;
-		int fd, full, over;
+		int fd, full, over, one = 1;
 
 		fd = accept4(d->listen_fd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -587,6 +590,9 @@ accept_some(struct svc_door *d)
 			turn_away(d, fd, remote, P_TOO_MANY_CONNECTIONS, detail);
 			continue;
 		}
+		/* the door writes the answers now: small ones must not wait for an
+		 * ACK (Nagle and delayed ACKs cost 40 ms a request) */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->kind = KIND_CONN;
 		c->fd = fd;
 		c->lfd = -1;

@@ -51,6 +51,7 @@ struct relay {
 	 * write says otherwise (edge-triggered: a new edge comes with new
 	 * bytes or new room, so no call is made just to meet EAGAIN) */
 	int      c_rd, c_wr, up_rd, up_wr;
+	int      c_out, up_out;      /* EPOLLOUT is watched (a write is waiting for room) */
 	uint64_t fwd_left;           /* bytes of the current request (head and body) still to pass on */
 	unsigned forwarded;          /* requests passed on to the layer */
 	uint64_t head_t0;            /* when the pending later head began arriving (door clock) */

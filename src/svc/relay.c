@@ -158,6 +158,21 @@ relay_linger(struct svc_door *d, struct svc_conn *c)
 		relay_close(d, c);
 }
 
+/* Watch @fd for room to write (@out) or not; *@state remembers which. */
+static void
+watch_out(struct svc_door *d, int fd, void *ptr, int out, int *state)
+{
+	struct epoll_event ev;
+
+	if (*state == out || fd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (out ? EPOLLOUT : 0);
+	ev.data.ptr = ptr;
+	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, fd, &ev) == 0)
+		*state = out;
+}
+
 /* Read the client's bytes into @in; 1 when something happened. */
 static int
 from_client(struct svc_conn *c, struct relay *rl)
@@ -328,6 +343,10 @@ settle(struct svc_door *d, struct svc_conn *c, unsigned done_before)
 		relay_close(d, c);
 		return;
 	}
+	/* a write that found no room waits for EPOLLOUT; once all is written,
+	 * the peer's reads need not wake the door */
+	watch_out(d, c->fd, c, !rl->c_wr && rl->outoff < rl->outlen, &rl->c_out);
+	watch_out(d, rl->up, rl, !rl->up_wr && rl->inoff < rl->inlen && rl->fwd_left > 0, &rl->up_out);
 	if (rl->refusing && flushed && done_before == rl->forwarded) {
 		answer_refusal(d, c);
 		return;
