@@ -899,7 +899,8 @@ static unsigned
 fit_connections(unsigned want)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)want + CB_SVC_FD_RESERVE;
+	/* a connection holds three: the client's socket and the door's pair */
+	rlim_t need = (rlim_t)want * CB_SVC_FDS_PER_CONNECTION + CB_SVC_FD_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return want;
@@ -909,8 +910,8 @@ fit_connections(unsigned want)
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		unsigned fit = rl.rlim_cur > CB_SVC_FD_RESERVE + CB_SVC_MIN_CONNECTIONS ?
-		    (unsigned)(rl.rlim_cur - CB_SVC_FD_RESERVE) : CB_SVC_MIN_CONNECTIONS;
+		unsigned fit = rl.rlim_cur > CB_SVC_FD_RESERVE + CB_SVC_FDS_PER_CONNECTION * CB_SVC_MIN_CONNECTIONS ?
+		    (unsigned)((rl.rlim_cur - CB_SVC_FD_RESERVE) / CB_SVC_FDS_PER_CONNECTION) : CB_SVC_MIN_CONNECTIONS;
 		char msg[160];
 		(void)snprintf(msg, sizeof(msg), "the descriptor limit (%llu) holds %u connections, not %u: "
 		    "raise it (ulimit -n, LimitNOFILE=)", (unsigned long long)rl.rlim_cur, fit, want);

@@ -70,6 +70,7 @@
 #endif
 #define CB_SVC_MIN_CONNECTIONS    16          /* the least --max-connections takes */
 #define CB_SVC_FD_RESERVE         64          /* descriptors kept for the database, logs, catalogs */
+#define CB_SVC_FDS_PER_CONNECTION 3           /* the client's socket and the door's socket pair */
 #ifndef CB_SVC_LINGER_MS
 # define CB_SVC_LINGER_MS         2000        /* after a refusal: how long unread request bytes are
                                                  drained, so the client reads the problem rather

@@ -65,6 +65,32 @@ class Startup(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_descriptor_limit_counts_three_a_connection(self):
+        """A connection takes three descriptors (the client's socket and the door's
+        pair): under a limit of 400 (which the server cannot raise), 4,096
+        connections become (400 - 64) / 3 = 112, with a warning that says so."""
+        import resource
+        d = tempfile.mkdtemp(prefix="cb-start-")
+
+        def cap():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400))
+        p = subprocess.Popen([BINARY, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(d, "cb.db"),
+                              "--max-connections", "4096"], stderr=subprocess.PIPE, text=True, preexec_fn=cap)
+        try:
+            warned = None
+            for line in p.stderr:
+                rec = json.loads(line) if line.startswith("{") else {}
+                if "descriptor limit" in rec.get("msg", ""):
+                    warned = rec["msg"]
+                if rec.get("msg") == "ready":
+                    break
+            self.assertIsNotNone(warned)
+            self.assertIn("holds 112 connections, not 4096", warned)
+        finally:
+            p.terminate()
+            p.wait(timeout=30)
+            p.stderr.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
