@@ -34,6 +34,8 @@
 
 #include "alloc.h"
 
+static void grow_in(struct relay *rl);
+
 static int
 would_block(void)
 {
@@ -70,6 +72,7 @@ relay_open(struct svc_door *d, struct svc_conn *c, size_t len, uint64_t body, in
 	rl->up = sv[0];
 	rl->fwd_left = (uint64_t)len + body;	/* the first request, read by the door already */
 	rl->forwarded = 1;
+	grow_in(rl);
 	c->rl = rl;
 	*lfd = sv[1];
 	return 0;

@@ -133,6 +133,23 @@ class BadInputTable(unittest.TestCase):
         r = hostile.raw_request(self.s.host, self.s.port, head[:-4] + b"\r\nX: y\r\n\r\n", timeout=10)
         self.assertEqual((r.status, r.type), (431, "header-too-large"), r)
 
+    def test_pipelined_bodies_then_a_bad_head(self):
+        """Requests with bodies, pipelined in one write, pass the door whole (each by its
+        Content-Length, one larger than the door's 8 KiB head buffer), and a bad head
+        after them is answered after their answers, in order."""
+        def post(body):
+            return (b"POST /v1/code-sets/outbound/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(body)) + body
+        small = b'{"code":"FRAUD.CHARGEBACK"}'
+        large = b'{"code":"FRAUD.CHARGEBACK"' + b" " * 12000 + b"}"
+        raw = (post(small) + post(large) + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+               + b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+        data = hostile.raw_request(self.s.host, self.s.port, raw, timeout=10, responses=4)
+        rs = responses(data.raw)
+        self.assertEqual([r.status for r in rs], [200, 200, 200, 400], data.raw[:800])
+        self.assertTrue(rs[0].json["valid"] and rs[1].json["valid"], data.raw[:800])
+        self.assertEqual(rs[3].type, "malformed-request")
+
     def test_no_html_anywhere(self):
         """No answer in the table is libmicrohttpd's own HTML page."""
         for c in self.cases:
