@@ -4,9 +4,12 @@
  * until the client's first request head has arrived whole and passed the
  * strict framing rules (framing.h), answers refusals itself with problem
  * documents, and only then hands the connection to the HTTP layer
- * (server.c, libmicrohttpd).  It also keeps the connection limits (in all
- * and per client address) and the deadlines of every connection for its
- * whole life, the handed-over ones included.  No HTTP library here.
+ * (server.c, libmicrohttpd): the layer gets one end of a socket pair, and
+ * the door passes the bytes between it and the client, reading every later
+ * request head on the way as strictly as the first (relay.c).  It also
+ * keeps the connection limits (in all and per client address) and the
+ * deadlines of every connection for its whole life, the handed-over ones
+ * included.  No HTTP library here.
  *
  * docs/internals/svc.md (The door) explains why it exists: libmicrohttpd
  * 0.9.75 restarts its idle timer on every byte (slowloris), has no per-
@@ -54,9 +57,10 @@ struct svc_door_opts {
 	unsigned max_per_client;     /* from one IP address; 0: no limit */
 	unsigned header_timeout_ms, body_timeout_ms, send_timeout_ms;
 	/*
-	 * A head passed: hand @fd over (its bytes are still unread).  Return 0
-	 * when it was taken; otherwise the callee has closed @fd.  The door
-	 * expects svc_door_adopt() from the layer's connection callback.
+	 * A head passed: hand @fd, the layer's end of the connection's socket
+	 * pair, over (the request arrives on it); @sa is the client's address.
+	 * Return 0 when it was taken; otherwise the callee has closed @fd.  The
+	 * door expects svc_door_adopt() from the layer's connection callback.
 	 */
 	int  (*hand_off)(void *arg, int fd, const struct sockaddr *sa, socklen_t salen);
 	void (*refused)(void *arg, const struct svc_refusal *rf);
@@ -83,7 +87,8 @@ unsigned svc_door_open_connections(struct svc_door *d);
  * svc_door_adopt: the connection on @fd is now the layer's; returns its
  * record (the socket context), or NULL for a connection the door did not
  * hand over.  svc_door_release: it is closing (before its descriptor is
- * closed); @c is freed.
+ * closed); @c must not be used again (the door frees it once its own side
+ * is done too).
  */
 struct svc_conn *svc_door_adopt(struct svc_door *d, int fd);
 void svc_door_release(struct svc_door *d, struct svc_conn *c);
