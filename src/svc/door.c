@@ -6,21 +6,21 @@
  * every connection's deadlines.  docs/internals/svc.md (The door) has the
  * design; docs/http.md (Timeouts and connection limits) the behaviour.
  *
- * The head is read with MSG_PEEK: the bytes stay in the socket for the
- * HTTP layer, which reads the request as if the door were not there.  The
- * socket is watched edge-triggered, so a peek that finds the head
- * incomplete waits for new bytes rather than spinning.  A client that
- * sends its head in many small pieces is peeked at most every tick after
- * its first CB_DOOR_FAST_PEEKS pieces, so no client makes the door re-read
- * its head more than a few times a second.
+ * A first head is read with MSG_PEEK: its bytes stay in the socket for the
+ * relay (relay.c), which passes them on to the HTTP layer with the rest of
+ * the connection.  The socket is watched edge-triggered, so a peek that
+ * finds the head incomplete waits for new bytes rather than spinning.  A
+ * client that sends its head in many small pieces is peeked at most every
+ * tick after its first CB_DOOR_FAST_PEEKS pieces, so no client makes the
+ * door re-read its head more than a few times a second.
  *
- * Every connection has one record (struct svc_conn) from accept to close,
- * found by descriptor (d->conns[fd]).  While the door holds it, only the
- * door thread touches it.  Once handed over, the HTTP layer moves its
- * phase (one atomic word: the phase and the time it began), and the door's
- * tick cuts it (shutdown) when the phase's deadline has passed; the layer
- * calls svc_door_release() before it closes the descriptor, under the same
- * lock as the cut, so a cut never reaches a reused descriptor.
+ * Every connection has one record (struct svc_conn, door_int.h) from
+ * accept to close; once handed over it is found by the layer's descriptor
+ * (d->conns[lfd]).  The HTTP layer moves its phase (one atomic word: the
+ * phase and the time it began), and the door's tick cuts it (shutdown of
+ * both the client's socket and the pair) when the phase's deadline has
+ * passed.  The door closes only its own descriptors; the record is freed
+ * when both the door's side and the layer (svc_door_release) have let go.
  */
 #include "door.h"
 
