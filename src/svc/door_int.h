@@ -65,7 +65,7 @@ struct relay {
 	size_t   inoff, inlen, outoff, outlen;
 	size_t   incap;              /* CB_SVC_MAX_HEAD, or CB_DOOR_RELAY_IN while a large body passes */
 	char    *in;
-	char     out[CB_DOOR_RELAY_OUT];
+	char     out[CB_DOOR_RELAY_OUT];  /* last: relay_open clears only what comes before it */
 };
 
 struct svc_conn {
