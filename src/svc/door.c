@@ -330,7 +330,6 @@ close_conn(struct svc_door *d, struct svc_conn *c)
 	pthread_mutex_unlock(&d->mu);
 	close(c->fd);
 	c->fd = -1;
-	c->owner = OWN_DEAD;
 	c->side = SIDE_DONE;
 	c->next = d->dead;
 	d->dead = c;
@@ -362,7 +361,6 @@ retire(struct svc_door *d, struct svc_conn *c)
 {
 	list_del(&d->layer, c);
 	unaccount(d, c);
-	c->owner = OWN_DEAD;
 	c->next = d->retired;
 	d->retired = c;
 }
@@ -386,7 +384,6 @@ refuse(struct svc_door *d, struct svc_conn *c, const struct answer *a)
 	(void)door__answer(d, c->fd, c->remote, c->t0_ms, c->seen, a);
 	(void)shutdown(c->fd, SHUT_WR);
 	list_del(&d->heads, c);
-	c->owner = OWN_LINGER;
 	c->side = SIDE_LINGER;
 	c->linger_until = now_ms(d) + CB_SVC_LINGER_MS;
 	list_add(&d->lingers, c);
@@ -561,10 +558,6 @@ accept_some(struct svc_door *d)
 			return;
 		}
 		addr_key(&sa, key, remote, sizeof(remote));
-		if ((size_t)fd >= d->nconns_max) {
-			turn_away(d, fd, remote, P_SERVER_BUSY, "the server has no room for another connection");
-			continue;
-		}
 		pthread_mutex_lock(&d->mu);
 		full = d->total >= d->o.max_connections;
 		pthread_mutex_unlock(&d->mu);
@@ -602,7 +595,6 @@ accept_some(struct svc_door *d)
 		memcpy(c->key, key, 16);
 		memcpy(c->remote, remote, sizeof(remote));
 		c->t0_ms = now_ms(d);
-		c->owner = OWN_HEAD;
 		list_add(&d->heads, c);
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;

@@ -28,8 +28,9 @@
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
-/* Who holds a connection, as the layer sees it (guarded by d->mu once handed over). */
-enum owner { OWN_HEAD = 0, OWN_LINGER, OWN_PENDING, OWN_LAYER, OWN_DEAD };
+/* Whether the layer has adopted a handed-over connection (guarded by d->mu);
+ * where the door's own side is, is @side. */
+enum owner { OWN_DOOR = 0, OWN_PENDING, OWN_LAYER };
 
 /* What an epoll event's pointer points at: the first member of each. */
 enum door_kind { KIND_TAG = 0, KIND_CONN, KIND_UP };
